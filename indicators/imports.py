@@ -1,0 +1,124 @@
+"""One file in, one report out: read every sheet, judge every row, and say what an import would do.
+
+`parse_file` never touches the database; `store.import_parsed` stores a parsed file whole or not at all.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .config import Catalog, default_catalog
+from .ledgers import LEDGERS
+from .problems import Problem
+from .sheets import read_workbook, recognise
+from .validation import check_table, duplicate_problems
+
+SUFFIXES = ("xlsx", "xls", "csv")
+MAX_BYTES = 50 * 1024 * 1024  # stated on the upload page; a year of all ledgers is far below this
+
+
+@dataclass
+class Parsed:
+    """A file read and judged: records per ledger kind (only when ok), problems, and notes for the user."""
+
+    file: str
+    checksum: str
+    data: bytes
+    records: dict[str, pl.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # sheets skipped, columns ignored: said, not refused
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet -> ledger name
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def rows(self) -> int:
+        return sum(df.height for df in self.records.values())
+
+    @property
+    def suffix(self) -> str:
+        return self.file.rsplit(".", 1)[-1].lower() if "." in self.file else ""
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes: int = MAX_BYTES) -> Parsed:
+    """Read and judge one uploaded file.
+
+    Takes the file's bytes and its name as the user knows it. Returns a Parsed whose `problems`
+    list every problem found (empty when the file can be imported). Never raises for bad input.
+    """
+    catalog = catalog or default_catalog()
+    parsed = Parsed(Path(name).name, checksum(data), data)
+    suffix = parsed.suffix
+    if suffix not in SUFFIXES:
+        return _refuse(parsed, "unsupported_type", value=f".{suffix}" if suffix else "（无扩展名）")
+    if not data:
+        return _refuse(parsed, "empty_file")
+    if len(data) > max_bytes:
+        return _refuse(parsed, "too_large", value=_size(len(data)), extra=_size(max_bytes))
+    try:
+        raws = read_workbook(data, parsed.file)
+    except ValueError as e:
+        return _refuse(parsed, "not_spreadsheet", extra=str(e))
+    by_kind: dict[str, list[pl.DataFrame]] = {}
+    skipped = []
+    for raw in raws:
+        table = recognise(raw, parsed.file)
+        if table is None:
+            if raw.frame.height and raw.visible:
+                skipped.append(raw.name)
+            continue
+        parsed.sheets[raw.name] = table.ledger.name
+        records, problems = check_table(table, catalog, parsed.file)
+        parsed.problems += problems
+        if not problems:
+            if records.height == 0:
+                parsed.problems.append(Problem("no_rows", parsed.file, raw.name, table.header_row, extra=raw.name))
+            by_kind.setdefault(table.ledger.kind, []).append(records)
+        ignored = sorted(set(raw.frame.columns) - {m.source for m in table.columns.values()})
+        headers = [str(raw.frame[table.header_row - 1, c] or "").strip() for c in ignored]
+        if any(headers):
+            parsed.notes.append(f"工作表「{raw.name}」中的列 {'、'.join(h for h in headers if h)} 不属于{table.ledger.name}，已忽略")
+    for name_ in skipped:
+        parsed.notes.append(f"工作表「{name_}」不是台账（如填表说明），已跳过")
+    if not parsed.sheets:
+        looked = "、".join(r.name for r in raws) or "无工作表"
+        return _refuse(parsed, "no_ledger", extra=f"查看了工作表：{looked}")
+    for kind, frames in by_kind.items():
+        records = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+        dups = duplicate_problems(records, LEDGERS[kind], parsed.file)
+        parsed.problems += dups
+        parsed.records[kind] = records
+    parsed.problems.sort(key=lambda p: (p.sheet, p.row or 0, p.cell))
+    if parsed.problems:
+        parsed.records = {}
+    return parsed
+
+
+def parse_path(path: str | Path, catalog: Catalog | None = None) -> Parsed:
+    """parse_file for a file on disk; a missing or unreadable path is a problem, not an exception."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        parsed = Parsed(p.name, "", b"")
+        return _refuse(parsed, "not_spreadsheet", extra=f"无法打开：{e.strerror or e}")
+    return parse_file(data, p.name, catalog)
+
+
+def _refuse(parsed: Parsed, code: str, value: str = "", extra: str = "") -> Parsed:
+    parsed.problems.append(Problem(code, parsed.file, value=value, extra=extra))
+    parsed.records = {}
+    return parsed
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"

@@ -1,0 +1,269 @@
+"""Pace and status: for a year and an as-of date, where every unit stands on every indicator.
+
+"时间过半、任务过半": the expected value at a date follows each indicator's rhythm (DOMAIN.md), and
+the status compares the year-to-date value with it. Reads only the aggregates store.py keeps, so
+the cost does not grow with the number of ledger rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import store
+from .config import Catalog, Indicator, Unit, default_catalog
+
+DONE, ON_PACE, LAGGING, NOT_STARTED, NOT_APPLICABLE = "已完成", "进度正常", "进度滞后", "未开展", "不适用"
+STATUSES = (DONE, ON_PACE, LAGGING, NOT_STARTED, NOT_APPLICABLE)
+CITY_WIDE = "全市"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Year-to-date window: 1 Jan of `year` to `as_of`, with a Chinese label."""
+
+    year: int
+    as_of: dt.date
+    label: str
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.as_of
+
+    def last_year(self) -> "Period":
+        as_of = self.as_of.replace(year=self.year - 1) if not (self.as_of.month == 2 and self.as_of.day == 29) \
+            else dt.date(self.year - 1, 2, 28)
+        return Period(self.year - 1, as_of, self.label.replace(str(self.year), str(self.year - 1)))
+
+
+def period(year: int, half: int | None = None, as_of: dt.date | None = None, today: dt.date | None = None) -> Period:
+    """The period asked for: `half` 1 -> as of 30 June, 2 -> 31 December; else `as_of`; else today
+    when `year` is the current year and 31 December otherwise."""
+    if as_of is not None:
+        if as_of.year != year:
+            raise ValueError(f"截至日期 {as_of} 不在 {year} 年内")
+        return Period(year, as_of, f"{year}年1月1日至{as_of.month}月{as_of.day}日")
+    if half == 1:
+        return Period(year, dt.date(year, 6, 30), f"{year}年上半年")
+    if half == 2:
+        return Period(year, dt.date(year, 12, 31), f"{year}年全年")
+    today = today or dt.date.today()
+    if today.year == year:
+        return Period(year, today, f"{year}年1月1日至{today.month}月{today.day}日")
+    return Period(year, dt.date(year, 12, 31), f"{year}年全年")
+
+
+def time_progress(as_of: dt.date, year: int | None = None) -> float:
+    """Days elapsed in the year (as_of included) / days in the year, clamped to [0, 1]."""
+    year = year or as_of.year
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if as_of < start:
+        return 0.0
+    if as_of >= end:
+        return 1.0
+    return ((as_of - start).days + 1) / ((end - start).days + 1)
+
+
+def _periods_ended(as_of: dt.date, year: int, months: int) -> int:
+    """Quarters (months=3) or half-years (6) of `year` ended by `as_of` (its last day included)."""
+    ended = 0
+    for m in range(months, 13, months):
+        last = dt.date(year, m, 1) + dt.timedelta(days=31)
+        last = last.replace(day=1) - dt.timedelta(days=1)
+        ended += as_of >= last
+    return ended
+
+
+def expected_value(ind: Indicator, target: float | None, as_of: dt.date, year: int, catalog: Catalog) -> float | None:
+    """What should be done by `as_of` under the indicator's rhythm (DOMAIN.md, Periods)."""
+    if target is None:
+        return None
+    r = ind.rhythm
+    if r == "rate":
+        return target
+    if r == "yearly":
+        return target * time_progress(as_of, year)
+    if r == "quarter":
+        return target / 4 * _periods_ended(as_of, year, 3)
+    if r == "half-year":
+        return target / 2 * _periods_ended(as_of, year, 6)
+    if r == "second-half":
+        return target if as_of >= dt.date(year, 12, 31) else 0.0
+    if r == "september":
+        return target if as_of >= dt.date(year, 9, 30) else 0.0
+    if r == "key-dates":
+        dates = [catalog.key_date(n, year) for n in catalog.key_dates]
+        return target * sum(as_of >= d for d in dates) / len(dates) if dates else target
+    raise ValueError(ind.rhythm)
+
+
+def status_of(value: float | None, target: float | None, expected: float | None, applies: bool = True) -> str:
+    """已完成 · 进度正常 · 进度滞后 · 未开展 · 不适用, in that order of precedence."""
+    if not applies or target is None:
+        return NOT_APPLICABLE
+    value = value or 0.0
+    eps = 1e-9
+    if value >= target - eps:
+        return DONE
+    if value >= (expected or 0.0) - eps:
+        return ON_PACE
+    return LAGGING if value > 0 else NOT_STARTED
+
+
+def measure_name(ind: Indicator, value: str | None = None) -> str:
+    """The aggregate measure an indicator reads (store.measures_sql names them)."""
+    rule = ind.rule
+    if rule["kind"] == "sum":
+        return f"{ind.ledger}:sum:{rule['column']}"
+    if rule["kind"] == "distinct":
+        return f"{ind.ledger}:n:{rule['column']}={value}"
+    where = rule.get("where") or {}
+    if where:
+        (col, val), = where.items()
+        return f"{ind.ledger}:n:{col}={val}"
+    return f"{ind.ledger}:n"
+
+
+def _value(ind: Indicator, unit: str, totals: dict, snaps: dict) -> tuple[float | None, bool]:
+    """(value, reported): the year-to-date value of one unit; rates in percent."""
+    kind = ind.rule["kind"]
+    if kind in ("count", "sum"):
+        return float(totals.get((unit, measure_name(ind)), 0.0)), True
+    if kind == "distinct":
+        return float(sum(totals.get((unit, measure_name(ind, v)), 0) > 0 for v in ind.rule["values"])), True
+    snap = snaps.get(unit)
+    if snap is None:
+        return None, False
+    if kind == "ratio":
+        num, den = snap.get(ind.rule["numerator"]), snap.get(ind.rule["denominator"])
+        return (100.0 * num / den if num is not None and den else 0.0), True
+    if kind == "latest":
+        return float(sum(snap.get(c) or 0 for c in ind.rule["columns"])), True
+    raise ValueError(kind)
+
+
+def targets_for(conn: sqlite3.Connection, catalog: Catalog, year: int) -> dict[str, tuple[float | None, float | None]]:
+    """{code: (target, weight)} for a year: the database's edits over the configuration file's values."""
+    overrides = store.target_overrides(conn, year)
+    out = {}
+    for ind in catalog.indicators:
+        o = overrides.get(ind.code)
+        target = o["target"] if o else ind.target(year)
+        weight = o["weight"] if o and o["weight"] is not None else ind.weight
+        out[ind.code] = (target, weight)
+    return out
+
+
+def weights_for(catalog: Catalog, unit: Unit, targets: dict) -> dict[str, float]:
+    """Platform points per indicator for one unit: explicit weights, else the group's points split
+    evenly over its scored indicators that apply to the unit."""
+    out: dict[str, float] = {}
+    for g, spec in catalog.groups.items():
+        inds = [i for i in catalog.indicators if i.group == g and i.applies(unit) and targets[i.code][0] is not None]
+        explicit = {i.code: targets[i.code][1] for i in inds if targets[i.code][1] is not None}
+        rest = [i for i in inds if i.code not in explicit]
+        left = max(float(spec.get("points", 0)) - sum(explicit.values()), 0.0)
+        out.update(explicit)
+        out.update({i.code: left / len(rest) for i in rest})
+    return out
+
+
+COLUMNS = ["unit", "level", "indicator", "name", "group", "measure", "value", "target", "expected", "completion",
+           "expected_completion", "status", "weight", "points", "reported", "scored", "source"]
+
+
+def compute(conn: sqlite3.Connection, per: Period, unit: str | None = None, catalog: Catalog | None = None,
+            roll_up: bool = True) -> pd.DataFrame:
+    """Progress of every unit on every indicator for a period.
+
+    Takes an open database, a Period (see `period`), optionally one unit's canonical name. Returns a
+    DataFrame with one row per unit and indicator (COLUMNS), plus the city-wide roll-up rows (unit
+    "全市") when `roll_up` and no single unit is asked for. Rates are in percent (0-100).
+    """
+    catalog = catalog or default_catalog()
+    totals = store.measure_totals(conn, per.start, per.end)
+    snaps = store.latest_snapshots(conn, per.start, per.end)
+    targets = targets_for(conn, catalog, per.year)
+    units = [catalog.unit(unit)] if unit else list(catalog.units)
+    rows = []
+    for u in units:
+        weights = weights_for(catalog, u, targets)
+        for ind in catalog.indicators:
+            rows.append(_row(ind, u.name, u.level, ind.applies(u), totals, snaps, targets, weights, per, catalog))
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    if roll_up and not unit:
+        frame = pd.concat([frame, _roll_up(frame, catalog, snaps, per, targets)], ignore_index=True)
+    return frame
+
+
+def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalog) -> dict:
+    target = targets[ind.code][0]
+    value, reported = _value(ind, unit, totals, snaps) if applies else (None, False)
+    expected = expected_value(ind, target, per.as_of, per.year, catalog) if applies else None
+    completion = (value or 0.0) / target if applies and target else None
+    weight = weights.get(ind.code, 0.0) if applies else 0.0
+    return {
+        "unit": unit, "level": level, "indicator": ind.code, "name": ind.name, "group": ind.group, "measure": ind.measure,
+        "value": value if applies else None, "target": target if applies else None, "expected": expected,
+        "completion": completion,
+        "expected_completion": (expected / target if expected is not None and target else None),
+        "status": status_of(value, target, expected, applies), "weight": weight,
+        "points": weight * min(completion or 0.0, 1.0), "reported": reported, "scored": ind.scored and applies,
+        "source": ind.source,
+    }
+
+
+def _roll_up(frame: pd.DataFrame, catalog: Catalog, snaps: dict, per: Period, targets: dict) -> pd.DataFrame:
+    """全市: counts and sums added up over the units each indicator applies to; rates from the summed
+    snapshot figures; distinct key dates covered by any unit."""
+    rows = []
+    for ind in catalog.indicators:
+        part = frame[(frame.indicator == ind.code) & frame.value.notna()]
+        applicable = [u for u in catalog.units if ind.applies(u)]
+        kind = ind.rule["kind"]
+        unit_target = targets[ind.code][0]
+        if kind == "ratio":
+            num = sum(snaps[u.name].get(ind.rule["numerator"]) or 0 for u in applicable if u.name in snaps)
+            den = sum(snaps[u.name].get(ind.rule["denominator"]) or 0 for u in applicable if u.name in snaps)
+            value, target = (100.0 * num / den if den else 0.0), unit_target
+        elif kind == "distinct":
+            value = float(frame[frame.indicator == ind.code].value.max() or 0.0)
+            value = max(value, 0.0)
+            target = unit_target
+        else:
+            value = float(part.value.fillna(0).sum())
+            target = unit_target * len(applicable) if unit_target is not None else None
+        expected = expected_value(ind, target, per.as_of, per.year, catalog)
+        completion = value / target if target else None
+        rows.append({
+            "unit": CITY_WIDE, "level": "全市", "indicator": ind.code, "name": ind.name, "group": ind.group,
+            "measure": ind.measure, "value": value, "target": target, "expected": expected, "completion": completion,
+            "expected_completion": (expected / target if expected is not None and target else None),
+            "status": status_of(value, target, expected), "weight": 0.0, "points": 0.0,
+            "reported": bool(part.reported.any()), "scored": ind.scored, "source": ind.source})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """督导平台 score per unit on 100 points, ranked: columns unit, level, score, rank, lagging."""
+    units = frame[frame.unit != CITY_WIDE]
+    out = units.groupby(["unit", "level"], sort=False).agg(
+        score=("points", "sum"), possible=("weight", "sum"),
+        lagging=("status", lambda s: int(s.isin([LAGGING, NOT_STARTED]).sum()))).reset_index()
+    out["score"] = out["score"].round(1)
+    out = out.sort_values(["score", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out["rank"] = out["score"].rank(method="min", ascending=False).astype(int)
+    return out
+
+
+def status_counts(frame: pd.DataFrame, unit: str | None = None) -> dict[str, int]:
+    """How many unit x indicator cells are in each status (or one unit's indicators)."""
+    part = frame[frame.unit == unit] if unit else frame[frame.unit != CITY_WIDE]
+    counts = part.status.value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}
