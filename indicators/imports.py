@@ -69,7 +69,7 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     except ValueError as e:
         return _refuse(parsed, "not_spreadsheet", extra=str(e))
     by_kind: dict[str, list[pl.DataFrame]] = {}
-    skipped = []
+    skipped, empty = [], []
     for raw in raws:
         table = recognise(raw, parsed.file)
         if table is None:
@@ -81,8 +81,9 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
         parsed.problems += problems
         if not problems:
             if records.height == 0:
-                parsed.problems.append(Problem("no_rows", parsed.file, raw.name, table.header_row, extra=raw.name))
-            by_kind.setdefault(table.ledger.kind, []).append(records)
+                empty.append((raw.name, table.header_row))
+            else:
+                by_kind.setdefault(table.ledger.kind, []).append(records)
         ignored = sorted(set(raw.frame.columns) - {m.source for m in table.columns.values()})
         headers = [str(raw.frame[table.header_row - 1, c] or "").strip() for c in ignored]
         if any(headers):
@@ -92,6 +93,11 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     if not parsed.sheets:
         looked = "、".join(r.name for r in raws) or "无工作表"
         return _refuse(parsed, "no_ledger", extra=f"查看了工作表：{looked}")
+    if not by_kind and not parsed.problems:  # ledgers with a header and not one row
+        sheet, row = empty[0]
+        return _refuse(parsed, "no_rows", extra="、".join(n for n, _ in empty))
+    for sheet, _ in empty if by_kind else ():
+        parsed.notes.append(f"工作表「{sheet}」只有表头，未填写数据，已跳过")
     for kind, frames in by_kind.items():
         records = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
         dups = duplicate_problems(records, LEDGERS[kind], parsed.file)

@@ -15,7 +15,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "empty_file": ("文件是空的", "请确认选择了填好的台账文件"),
     "too_large": ("文件大小 {value} 超过上限 {extra}", "请把台账按年度或单位拆分成多个文件后分别上传"),
     "no_ledger": ("文件中没有找到任何台账（{extra}）", "请使用系统提供的模板填写，表头需包含“日期、单位、类别”等列名"),
-    "no_rows": ("台账「{extra}」只有表头，没有数据行", "请在表头下方逐行填写后再上传"),
+    "no_rows": ("台账「{extra}」只有表头，没有任何数据行", "请在表头下方逐行填写后再上传"),
     # sheet level (schema): the sheet is not what it claims
     "missing_column": ("缺少必填列「{column}」", "请在表头中加上“{column}”列（可从模板复制表头）"),
     "duplicate_column": ("表头中「{column}」出现了不止一次", "请删除或改名重复的列，每列只保留一个"),

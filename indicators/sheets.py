@@ -109,12 +109,14 @@ def _xlsx_merged(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
                 xml = z.read(path)
             except KeyError:
                 continue
-            tail = xml[xml.rfind(b"<sheetData") if b"<sheetData" in xml else 0:]
-            start = tail.find(b"mergeCells")
-            refs = re.findall(rb'ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', tail[start:]) if start >= 0 else []
+            # <mergeCell ref="A1:H1"/> elements follow the sheet data; `sqref` of data validations must not match
+            refs = _MERGE_REF.findall(xml, xml.rfind(b"</sheetData>") + 1)
             sheet = _unescape(name.group(1))
             out[sheet] = [(int(r0) - 1, _col_number(c0.decode()), int(r1) - 1, _col_number(c1.decode())) for c0, r0, c1, r1 in refs]
     return out
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"')
 
 
 def _unescape(s: str) -> str:

@@ -72,7 +72,9 @@ def _lookup(frame: pl.DataFrame, name: str, resolve) -> pl.Series:
 def _skip_mask(t: Table) -> pl.Expr:
     """Blank rows, totals, signatures and template example rows: read past, never counted."""
     fields = [m.source for m in t.columns.values()]
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in fields])
+    # a row holding nothing but a unit name is a pre-filled empty row (unit-locked templates)
+    content = [m.source for f, m in t.columns.items() if f != "unit"]
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in content])
     first = pl.coalesce([pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in fields])
     skip = blank | first.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(False)
     if "note" in t.columns:

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up everything the project needs on a fresh machine; safe to run again (it skips what is done).
+#   tools/setup.sh          runtime: .venv with requirements.txt
+#   tools/setup.sh --dev    also the test tools and Debian's chromium + CJK fonts for browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+dev=0; [ "${1:-}" = "--dev" ] && dev=1
+
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+req=requirements.txt; [ $dev = 1 ] && req=requirements-dev.txt
+stamp=".venv/.setup-stamp-$(basename "$req")"
+digest=$(cat requirements*.txt | sha256sum | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+  echo "$digest" > "$stamp"
+fi
+
+if [ $dev = 1 ]; then
+  need=()
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  if [ ${#need[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
+    echo "installing Debian packages: ${need[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
