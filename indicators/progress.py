@@ -198,7 +198,7 @@ def compute(conn: sqlite3.Connection, per: Period, unit: str | None = None, cata
             rows.append(_row(ind, u.name, u.level, ind.applies(u), totals, snaps, targets, weights, per, catalog))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if roll_up and not unit:
-        frame = pd.concat([frame, _roll_up(frame, catalog, snaps, per, targets)], ignore_index=True)
+        frame = pd.concat([frame, _roll_up(frame, catalog, totals, snaps, per, targets)], ignore_index=True)
     return frame
 
 
@@ -219,7 +219,7 @@ def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalo
     }
 
 
-def _roll_up(frame: pd.DataFrame, catalog: Catalog, snaps: dict, per: Period, targets: dict) -> pd.DataFrame:
+def _roll_up(frame: pd.DataFrame, catalog: Catalog, totals: dict, snaps: dict, per: Period, targets: dict) -> pd.DataFrame:
     """全市: counts and sums added up over the units each indicator applies to; rates from the summed
     snapshot figures; distinct key dates covered by any unit."""
     rows = []
@@ -233,8 +233,8 @@ def _roll_up(frame: pd.DataFrame, catalog: Catalog, snaps: dict, per: Period, ta
             den = sum(snaps[u.name].get(ind.rule["denominator"]) or 0 for u in applicable if u.name in snaps)
             value, target = (100.0 * num / den if den else 0.0), unit_target
         elif kind == "distinct":
-            value = float(frame[frame.indicator == ind.code].value.max() or 0.0)
-            value = max(value, 0.0)
+            names = {u.name for u in applicable}
+            value = float(sum(any(totals.get((u, measure_name(ind, v)), 0) > 0 for u in names) for v in ind.rule["values"]))
             target = unit_target
         else:
             value = float(part.value.fillna(0).sum())

@@ -275,6 +275,9 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
             (",".join(result.kinds), ",".join(units), parsed.rows, result.added, result.updated, result.unchanged,
              min(p[0] for p in periods), max(p[1] for p in periods), stored, batch_id))
         conn.execute("COMMIT")
+    except (OSError, sqlite3.OperationalError) as e:  # disk full, folder not writable, database locked
+        conn.execute("ROLLBACK")
+        raise IndicatorsError(f"保存失败（{getattr(e, 'strerror', None) or e}），本文件未导入任何数据，请稍后重试或联系管理员") from e
     except BaseException:
         conn.execute("ROLLBACK")
         raise
