@@ -102,3 +102,38 @@ def test_every_problem_code_has_a_message_and_a_fix():
     for code, (message, fix) in MESSAGES.items():
         p = Problem(code, "f.xlsx", value="v", column="c", extra="e")
         assert p.message and p.fix, code
+
+
+def test_annotated_workbook_marks_every_bad_cell_with_its_problem(tmp_path):
+    from indicators.annotate import LIST_SHEET, annotate, annotated_name
+    import io
+    import openpyxl
+    path = write_xlsx(tmp_path / "红旗区.xlsx", training(
+        [D(2025, 3, 2), "火星区", "读书会", "a", None, "约30", None, None],
+        ["2025-02-30", "红旗区", "全员法治培训", "b", None, 3, None, None], title=True))
+    parsed = imports.parse_path(path)
+    wb = openpyxl.load_workbook(io.BytesIO(annotate(parsed)))
+    assert annotated_name(parsed.file) == "红旗区_问题标注.xlsx"
+    assert wb.sheetnames == [LIST_SHEET, "台账"]
+    ws = wb["台账"]
+    for ref, text in [("B3", "单位「火星区」不在单位名单中"), ("C3", "类别「读书会」不是规定的选项"),
+                      ("F3", "参加人数「约30」不是数字"), ("A4", "日期「2025-02-30」不存在")]:
+        assert text in ws[ref].comment.text and ws[ref].fill.fgColor.rgb.endswith("FFC7CE"), ref
+    assert ws["D3"].comment is None
+    listing = list(wb[LIST_SHEET].iter_rows(min_row=2, values_only=True))
+    assert len(listing) == len(parsed.problems) == 4
+
+
+def test_annotated_copy_of_a_csv(tmp_path):
+    from indicators.annotate import annotate
+    import io
+    import openpyxl
+    from conftest import write_csv
+    path = write_csv(tmp_path / "a.csv", [TRAINING_HEADER, ["2025/6/20", "火星区", "全员法治培训", "=HYPERLINK(1)", "", "=1+1", "", ""]], "gbk")
+    wb = openpyxl.load_workbook(io.BytesIO(annotate(imports.parse_path(path))))
+    assert "不在单位名单中" in wb["a"]["B2"].comment.text and wb["a"]["A2"].value == "2025/6/20"
+    assert "不是数字" in wb["a"]["F2"].comment.text
+    # values from the file never become formulas, neither in the copy nor in the problem list
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    assert "=1+1" in [c.value for c in wb["问题清单"]["F"]]
