@@ -161,16 +161,16 @@ def targets_for(conn: sqlite3.Connection, catalog: Catalog, year: int) -> dict[s
 
 
 def weights_for(catalog: Catalog, unit: Unit, targets: dict) -> dict[str, float]:
-    """Platform points per indicator for one unit: explicit weights, else the group's points split
-    evenly over its scored indicators that apply to the unit."""
+    """Platform points per indicator for one unit: each group's points shared over its scored
+    indicators that apply to the unit, in proportion to their weights (even when none is set)."""
     out: dict[str, float] = {}
     for g, spec in catalog.groups.items():
-        inds = [i for i in catalog.indicators if i.group == g and i.applies(unit) and targets[i.code][0] is not None]
-        explicit = {i.code: targets[i.code][1] for i in inds if targets[i.code][1] is not None}
-        rest = [i for i in inds if i.code not in explicit]
-        left = max(float(spec.get("points", 0)) - sum(explicit.values()), 0.0)
-        out.update(explicit)
-        out.update({i.code: left / len(rest) for i in rest})
+        points = float(spec.get("points", 0))
+        scored = [i for i in catalog.indicators if i.group == g and targets[i.code][0] is not None]
+        share = {i.code: targets[i.code][1] if targets[i.code][1] is not None else points / len(scored) for i in scored}
+        applicable = [i.code for i in scored if i.applies(unit)]
+        total = sum(share[c] for c in applicable)
+        out.update({c: points * share[c] / total for c in applicable} if total > 0 else {})
     return out
 
 

@@ -431,6 +431,12 @@ def latest_snapshots(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> 
     return {r["unit"]: dict(r) for r in rows}
 
 
+def staff_rows_by_unit(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[str, int]:
+    """统计表 rows dated in [start, end], per unit."""
+    return dict(conn.execute("SELECT unit, COUNT(*) FROM staff WHERE date BETWEEN ? AND ? GROUP BY unit",
+                             (start.isoformat(), end.isoformat())).fetchall())
+
+
 def ledger_frame(conn: sqlite3.Connection, kind: str, start: dt.date, end: dt.date, unit: str | None = None,
                  limit: int | None = None) -> list[dict]:
     """Ledger rows of one kind in a period (for pages and exports; bounded by `limit`)."""
