@@ -132,3 +132,11 @@ def test_data_version_changes_on_import_and_undo(tmp_path, conn):
     v1 = store.data_version(conn)
     store.undo(conn, r.batch_id)
     assert len({v0, v1, store.data_version(conn)}) == 3
+
+
+def test_indicators_an_accepted_file_moves(tmp_path):
+    parsed = imports.parse_path(ledger(tmp_path, "a.xlsx", ROW_A, ROW_B, ROW_C))
+    assert imports.indicators_moved(parsed) == [
+        {"code": "T01", "name": "党组理论学习中心组法治专题学习", "rows": 1},
+        {"code": "T02", "name": "领导班子法治专题讲座", "rows": 1},
+        {"code": "T04", "name": "行政执法人员法治专题培训", "rows": 1}]
