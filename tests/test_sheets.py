@@ -180,3 +180,19 @@ def test_several_ledgers_in_one_workbook_beside_instructions(tmp_path):
 @pytest.mark.parametrize("index,letter", [(0, "A"), (7, "H"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")])
 def test_column_letters(index, letter):
     assert col_letter(index) == letter
+
+
+def test_merged_title_beside_dropdowns_does_not_spread_a_value(tmp_path):
+    """Data validations (sqref="B3:B200") follow <mergeCells> in the XML; only mergeCell refs are merges."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+    path = write_xlsx(tmp_path / "a.xlsx", {"台账": [["2025年培训学法台账"], TRAINING_HEADER] + [
+        [D(2025, 3, i), u, "全员法治培训", f"t{i}", None, 10, None, None]
+        for i, u in enumerate(["红旗区", "卫滨区", "凤泉区", "牧野区"], 1)]}, {"台账": ["A1:H1"]})
+    wb = load_workbook(path)
+    dv = DataValidation(type="list", formula1='"红旗区,卫滨区,凤泉区,牧野区"')
+    dv.add("B3:B200")
+    wb["台账"].add_data_validation(dv)
+    wb.save(path)
+    parsed = imports.parse_path(path)
+    assert parsed.records["training"]["unit"].to_list() == ["红旗区", "卫滨区", "凤泉区", "牧野区"]
