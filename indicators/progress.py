@@ -267,3 +267,14 @@ def status_counts(frame: pd.DataFrame, unit: str | None = None) -> dict[str, int
     part = frame[frame.unit == unit] if unit else frame[frame.unit != CITY_WIDE]
     counts = part.status.value_counts()
     return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def differences(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Unit x indicator cells whose value or status differ between two computations of the same period:
+    unit, indicator, name, value_before, value_after, status_before, status_after."""
+    keys = ["unit", "indicator"]
+    merged = before[keys + ["name", "value", "status"]].merge(after[keys + ["value", "status"]], on=keys,
+                                                              suffixes=("_before", "_after"))
+    vb, va = merged.value_before.fillna(0.0), merged.value_after.fillna(0.0)
+    changed = ((vb - va).abs() > 1e-9) | (merged.status_before != merged.status_after)
+    return merged[changed].reset_index(drop=True)

@@ -352,36 +352,61 @@ def undo_blockers(conn: sqlite3.Connection, batch_id: int) -> list[int]:
     return sorted(later)
 
 
-def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None) -> dict:
-    """Undo one import: remove the rows it added and restore the rows it updated, in one transaction.
-
-    Returns the batch record. Raises IndicatorsError when the batch does not exist, is already
-    undone, or later imports changed the same rows (those must be undone first).
-    """
+def _check_undoable(conn: sqlite3.Connection, batch_id: int) -> dict:
     b = batch(conn, batch_id)
     if b["undone"]:
         raise IndicatorsError(f"批次 {batch_id}（{b['file_name']}）已于 {b['undone'][:16]} 撤销过")
     blockers = undo_blockers(conn, batch_id)
     if blockers:
         raise IndicatorsError(f"批次 {batch_id} 导入的部分行已被其后的批次 {'、'.join(map(str, blockers))} 修改，请先撤销这些批次")
+    return b
+
+
+def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
+    for ledger in LEDGERS.values():
+        k = ledger.kind
+        _reset_touched(conn)
+        conn.execute(f"INSERT OR IGNORE INTO touched SELECT unit, date FROM {k} WHERE created_batch = ?", (batch_id,))
+        conn.execute(f"DELETE FROM {k} WHERE created_batch = ?", (batch_id,))
+        others = [c.field for c in ledger.columns if c.field not in ledger.key] + ["batch_id", "created_batch"]
+        on = " AND ".join(f"c.k{i + 1} = {k}.{f}" for i, f in enumerate(ledger.key))
+        sets = ", ".join(f"{f} = json_extract(c.old, '$.{f}')" for f in others)
+        # every ledger key starts with (unit, date), so k1, k2 name the day to recompute
+        conn.execute("INSERT OR IGNORE INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ?",
+                     (batch_id, k))
+        conn.execute(f"UPDATE {k} SET {sets} FROM change c WHERE c.batch_id = ? AND c.kind = ? AND {on}", (batch_id, k))
+        _refresh_aggregates(conn, ledger)
+
+
+def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None) -> dict:
+    """Undo one import: remove the rows it added and restore the rows it updated, in one transaction.
+
+    Returns the batch record. Raises IndicatorsError when the batch does not exist, is already
+    undone, or later imports changed the same rows (those must be undone first).
+    """
+    _check_undoable(conn, batch_id)
     with transaction(conn):
-        for ledger in LEDGERS.values():
-            k = ledger.kind
-            _reset_touched(conn)
-            conn.execute(f"INSERT OR IGNORE INTO touched SELECT unit, date FROM {k} WHERE created_batch = ?", (batch_id,))
-            conn.execute(f"DELETE FROM {k} WHERE created_batch = ?", (batch_id,))
-            others = [c.field for c in ledger.columns if c.field not in ledger.key] + ["batch_id", "created_batch"]
-            on = " AND ".join(f"c.k{i + 1} = {k}.{f}" for i, f in enumerate(ledger.key))
-            sets = ", ".join(f"{f} = json_extract(c.old, '$.{f}')" for f in others)
-            # every ledger key starts with (unit, date), so k1, k2 name the day to recompute
-            conn.execute("INSERT OR IGNORE INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ?",
-                         (batch_id, k))
-            conn.execute(f"UPDATE {k} SET {sets} FROM change c WHERE c.batch_id = ? AND c.kind = ? AND {on}", (batch_id, k))
-            _refresh_aggregates(conn, ledger)
+        _undo_rows(conn, batch_id)
         conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
         conn.execute("UPDATE batch SET undone = ? WHERE id = ?",
                      ((now or dt.datetime.now()).isoformat(timespec="seconds"), batch_id))
     return batch(conn, batch_id)
+
+
+@contextmanager
+def as_if_undone(conn: sqlite3.Connection, batch_id: int):
+    """Inside the block the database reads as if `batch_id` were undone; nothing is kept afterwards.
+
+    For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`.
+    """
+    _check_undoable(conn, batch_id)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _undo_rows(conn, batch_id)
+        conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def data_version(conn: sqlite3.Connection) -> str:

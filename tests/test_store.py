@@ -140,3 +140,18 @@ def test_indicators_an_accepted_file_moves(tmp_path):
         {"code": "T01", "name": "党组理论学习中心组法治专题学习", "rows": 1},
         {"code": "T02", "name": "领导班子法治专题讲座", "rows": 1},
         {"code": "T04", "name": "行政执法人员法治专题培训", "rows": 1}]
+
+
+def test_undo_preview_names_the_figures_that_will_change_and_changes_nothing(tmp_path, conn):
+    load(conn, ledger(tmp_path, "a.xlsx", ROW_A))
+    second = load(conn, ledger(tmp_path, "b.xlsx", ROW_B, ROW_C))
+    per = progress.period(2025, half=2)
+    before = progress.compute(conn, per)
+    with store.as_if_undone(conn, second.batch_id):
+        after = progress.compute(conn, per)
+    diff = progress.differences(before, after)
+    assert set(zip(diff.unit, diff.indicator)) == {("红旗区", "T02"), ("卫滨区", "T04"), ("全市", "T02"), ("全市", "T04")}
+    row = diff[(diff.unit == "卫滨区")].iloc[0]
+    assert (row.value_before, row.value_after, row.status_after) == (1, 0, "未开展")
+    assert count(conn, "training") == 3 and store.batch(conn, second.batch_id)["undone"] is None
+    assert progress.compute(conn, per).equals(before)
