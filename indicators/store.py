@@ -47,6 +47,9 @@ def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    # staging tables of an import live in memory; a big import does not spill pages mid-transaction
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-65536")
     _create(conn)
     return conn
 
@@ -139,7 +142,8 @@ def _refresh_aggregates(conn: sqlite3.Connection, ledger: Ledger) -> None:
                  f"GROUP BY t.unit, t.date{''.join(f', t.{f}' for f in choices)}")
     conn.execute("DELETE FROM agg_day WHERE (date, unit) IN (SELECT date, unit FROM touched) "
                  "AND measure >= ? AND measure < ?", (lo, hi))
-    conn.execute(f"INSERT INTO agg_day (unit, date, measure, value) {measures_sql(ledger)}")
+    # in primary-key order, so the B-tree is appended to rather than split at random
+    conn.execute(f"INSERT INTO agg_day (unit, date, measure, value) SELECT * FROM ({measures_sql(ledger)}) ORDER BY 2, 1, 3")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_month (unit TEXT, month TEXT, PRIMARY KEY (month, unit))")
     conn.execute("DELETE FROM touched_month")
     conn.execute("INSERT OR IGNORE INTO touched_month SELECT unit, substr(date, 1, 7) FROM touched")

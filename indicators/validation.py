@@ -19,6 +19,10 @@ _DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
 _NUMBER_SUFFIX = r"(人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时|h|H)$"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# (ledger, field, field it may not exceed, problem code): figures that contradict each other
+CONSISTENCY = [("staff", "certified", "staff", "certified_exceeds_staff"),
+               ("staff", "reviewed", "certified", "reviewed_exceeds_certified"),
+               ("staff", "trained", "staff", "trained_exceeds_staff")]
 _DTYPES = {DATE: pl.Date, INT: pl.Int64, NUMBER: pl.Float64, TEXT: pl.String, UNIT: pl.String, CHOICE: pl.String}
 MIN_YEAR = 2000
 
@@ -47,7 +51,8 @@ def _parse_date(s: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     code = (pl.when(s.is_null()).then(None)
             .when(y.is_not_null() & ~valid).then(pl.lit("impossible_date"))
             .when(date.is_null()).then(pl.lit("bad_date"))
-            .when(~date.dt.year().is_between(MIN_YEAR, dt.date.today().year + 1)).then(pl.lit("date_out_of_range")))
+            .when(date.dt.year() < MIN_YEAR).then(pl.lit("date_out_of_range"))
+            .when(date > pl.lit(dt.date.today())).then(pl.lit("future_date")))
     return date, code
 
 
@@ -139,9 +144,8 @@ def check_table(t: Table, catalog: Catalog, file: str) -> tuple[pl.DataFrame, li
             codes.append(code.alias(f"_p_{col.field}"))
         columns.append(raw.alias(f"_raw_{col.field}"))
     data = data.select(pl.col("_row"), *columns, *codes)
-    if t.ledger.kind == "staff":
-        data = data.with_columns(pl.when(pl.col("certified") > pl.col("staff"))
-                                 .then(pl.lit("certified_exceeds_staff")).alias("_p_certified_x"))
+    data = data.with_columns(*[pl.when(pl.col(a) > pl.col(b)).then(pl.lit(code)).alias(f"_x_{a}")
+                               for kind, a, b, code in CONSISTENCY if kind == t.ledger.kind])
     problems += _collect(data, t, file)
     records = (data.select("_row", *[c.field for c in t.ledger.columns])
                .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
@@ -150,7 +154,7 @@ def check_table(t: Table, catalog: Catalog, file: str) -> tuple[pl.DataFrame, li
 
 def _collect(data: pl.DataFrame, t: Table, file: str) -> list[Problem]:
     """One Problem per bad cell, in sheet order (row, then column)."""
-    pcols = [c for c in data.columns if c.startswith("_p_")]
+    pcols = [c for c in data.columns if c.startswith(("_p_", "_x_"))]
     if not pcols:
         return []
     bad = data.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in pcols]))
@@ -162,14 +166,15 @@ def _collect(data: pl.DataFrame, t: Table, file: str) -> list[Problem]:
                 continue
             f = pc[3:]
             extra = ""
-            if pc == "_p_certified_x":
-                f, extra = "certified", str(row["_raw_staff"] or "")
+            if pc.startswith("_x_"):
+                other = next(b for _, a, b, c in CONSISTENCY if a == f and c == code)
+                extra = str(row[f"_raw_{other}"] or "")
             col = t.ledger.column(f)
             m = t.columns[f]
             if code == "unknown_choice":
                 extra = _choices_text(col)
             elif code == "date_out_of_range":
-                extra = f"应在 {MIN_YEAR} 年至 {dt.date.today().year + 1} 年之间"
+                extra = f"应在 {MIN_YEAR} 年之后"
             value = row[f"_raw_{f}"]
             out.append(Problem(code, file, t.sheet, row["_row"], m.header, f"{m.letter}{row['_row']}",
                                "" if value is None else str(value), extra))

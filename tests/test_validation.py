@@ -44,6 +44,12 @@ CASES = [
      [("台账", 2, "主题", "required"), ("台账", 2, "单位", "required")], "B2"),
     ("certified_exceeds_staff", {"统计": [STAFF_HEADER, [D(2025, 6, 30), "红旗区", 6, 4, 5, 0, 0, 4, 4, None]]},
      [("统计", 2, "持证人数", "certified_exceeds_staff")], "E2"),
+    ("reviewed_exceeds_certified", {"统计": [STAFF_HEADER, [D(2025, 6, 30), "红旗区", 6, 6, 5, 0, 0, 6, 6, None]]},
+     [("统计", 2, "年审通过", "reviewed_exceeds_certified")], "H2"),
+    ("trained_exceeds_staff", {"统计": [STAFF_HEADER, [D(2025, 6, 30), "红旗区", 6, 6, 5, 0, 0, 5, 9, None]]},
+     [("统计", 2, "参训人数", "trained_exceeds_staff")], "I2"),
+    ("future_date", training([(dt.date.today() + dt.timedelta(days=40)).isoformat(), "红旗区", "全员法治培训", "b", None, 3, None, None]),
+     [("台账", 2, "日期", "future_date")], "A2"),
     ("duplicate_rows", training(OK_ROW, OK_ROW),
      [("台账", 3, "主题", "duplicate_row")], ""),
     ("every_problem_not_just_the_first", training(
