@@ -603,3 +603,42 @@ def score_breakdown(rows: pd.DataFrame, ctx: Context) -> go.Figure:
     fig.update_xaxes(title_text="分值（分）", range=[0, float(rows.weight.max()) * 2.6])
     fig.update_layout(barmode="stack", bargap=0.35)
     return _finish(fig, name, ctx, source, _bar_height(len(rows), 30), bottom=52)
+
+
+# ---------------------------------------------------------------- 报送情况
+
+REPORTED, MISSING = "已报送", "未报送"
+SOURCE_BATCHES = "导入记录（各单位上传的台账批次）"
+
+
+def reporting_grid(board: pd.DataFrame, ctx: Context, units: list[str], ledgers: list[str]) -> go.Figure:
+    """Unit x ledger: rows dated in the period and the last upload, units with nothing in red.
+
+    `board`: unit, ledger, rows, last_upload, missing (reporting.board).
+    """
+    name = "各单位台账报送情况"
+    fig = go.Figure()
+    if board.empty:
+        return _finish(_no_data(fig), name, ctx, SOURCE_BATCHES, 320, legend=False)
+    table = board.set_index(["unit", "ledger"])
+    colors = {REPORTED: STATUS_COLORS[DONE], MISSING: STATUS_COLORS[NOT_STARTED]}
+    z, text, hover = [], [], []
+    for u in units:
+        z.append([0 if table.missing.get((u, l), True) else 1 for l in ledgers])
+        text.append([f"{int(table.rows.get((u, l), 0))} 行" if not table.missing.get((u, l), True) else "未报送"
+                     for l in ledgers])
+        hover.append([f"{u} · {l}<br>期间内 {int(table.rows.get((u, l), 0))} 行<br>最近上传："
+                      f"{table.last_upload.get((u, l)) if isinstance(table.last_upload.get((u, l)), str) else '从未上传'}"
+                      for l in ledgers])
+    scale = [[0, colors[MISSING]], [0.5, colors[MISSING]], [0.5, colors[REPORTED]], [1, colors[REPORTED]]]
+    fig.add_trace(go.Heatmap(z=z, x=ledgers, y=units, text=text, customdata=hover, texttemplate="%{text}",
+                             textfont={"size": 12, "color": "white"}, colorscale=scale, zmin=0, zmax=1,
+                             showscale=False, xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>"))
+    for label in (REPORTED, MISSING):
+        _legend_entry(fig, label, colors[label])
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(side="top", showgrid=False)
+    fig = _finish(fig, name, ctx, SOURCE_BATCHES, max(420, 210 + 30 * len(units)), bottom=8)
+    fig.update_layout(margin={"t": 140, "b": 84}, legend={"x": 0, "xanchor": "left", "y": 0, "yref": "container",
+                                                           "yanchor": "bottom"})
+    return fig

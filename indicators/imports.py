@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from .sheets import read_workbook, recognise
 from .validation import check_table, duplicate_problems
 
 SUFFIXES = ("xlsx", "xls", "csv")
-MAX_BYTES = 50 * 1024 * 1024  # stated on the upload page; a year of all ledgers is far below this
+MAX_UPLOAD_ENV = "INDICATORS_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 50  # stated on the upload page; a year of every ledger of the city is far below this
+
+
+def max_upload_bytes() -> int:
+    """The largest file accepted: $INDICATORS_MAX_UPLOAD_MB megabytes, 50 by default."""
+    return int(float(os.environ.get(MAX_UPLOAD_ENV) or DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024)
 
 
 @dataclass
@@ -49,28 +56,35 @@ def checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes: int = MAX_BYTES) -> Parsed:
+def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes: int | None = None,
+               on_stage=None) -> Parsed:
     """Read and judge one uploaded file.
 
-    Takes the file's bytes and its name as the user knows it. Returns a Parsed whose `problems`
-    list every problem found (empty when the file can be imported). Never raises for bad input.
+    Takes the file's bytes and its name as the user knows it; `on_stage(fraction, text)`, when
+    given, is told how far reading and checking got (for a progress bar). Returns a Parsed whose
+    `problems` list every problem found (empty when the file can be imported). Never raises for
+    bad input.
     """
     catalog = catalog or default_catalog()
+    stage = on_stage or (lambda fraction, text: None)
     parsed = Parsed(Path(name).name, checksum(data), data)
     suffix = parsed.suffix
     if suffix not in SUFFIXES:
         return _refuse(parsed, "unsupported_type", value=f".{suffix}" if suffix else "（无扩展名）")
     if not data:
         return _refuse(parsed, "empty_file")
+    max_bytes = max_bytes or max_upload_bytes()
     if len(data) > max_bytes:
         return _refuse(parsed, "too_large", value=_size(len(data)), extra=_size(max_bytes))
+    stage(0.05, f"正在读取 {parsed.file}（{_size(len(data))}）……")
     try:
         raws = read_workbook(data, parsed.file)
     except ValueError as e:
         return _refuse(parsed, "not_spreadsheet", extra=str(e))
     by_kind: dict[str, list[pl.DataFrame]] = {}
     skipped, empty = [], []
-    for raw in raws:
+    for i, raw in enumerate(raws):
+        stage(0.4 + 0.45 * i / max(len(raws), 1), f"正在校验工作表「{raw.name}」……")
         table = recognise(raw, parsed.file)
         if table is None:
             if raw.frame.height and raw.visible:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from indicators import demo, progress, store, views
+from indicators import annotate, demo, progress, reporting, store, templates, views
 
 _CONNECTIONS = "_db_connections"
 
@@ -112,3 +112,27 @@ def _demo(_conn, path: str, version: str) -> tuple[bool, bool]:
 def data_state(src: Source) -> tuple[bool, bool]:
     """(has any active import, shows demo data)."""
     return _demo(src.conn, src.path, src.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=40)
+def template(kind: str, unit: str | None) -> bytes:
+    """A template workbook (templates.template_bytes), built once per kind and unit."""
+    return templates.template_bytes(kind, unit)
+
+
+def annotated(parsed) -> bytes:
+    """The refused file with its problems marked, built once per file (kept in the session)."""
+    cache = st.session_state.setdefault("_annotated", {})
+    if parsed.checksum not in cache:
+        cache[parsed.checksum] = annotate.annotate(parsed)
+    return cache[parsed.checksum]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _board(_conn, path: str, version: str, year: int, as_of: dt.date, label: str):
+    return reporting.board(_conn, progress.Period(year, as_of, label))
+
+
+def reporting_board(src: Source, per: progress.Period):
+    """Who has reported what in the period (reporting.board)."""
+    return _board(src.conn, src.path, src.version, per.year, per.as_of, per.label)

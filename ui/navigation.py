@@ -18,7 +18,12 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/staff.py", "执法队伍", ":material/badge:", "zhifa-duiwu"),
         ("pages/scorecard.py", "督导评分", ":material/leaderboard:", "dudao-pingfen"),
     ],
-    # TODO(issue 4): a "数据管理" section: 数据填报, 导入记录, 报送情况, 指标与目标.
+    "数据管理": [
+        ("pages/upload.py", "数据填报", ":material/upload_file:", "shuju-tianbao"),
+        ("pages/history.py", "导入记录", ":material/history:", "daoru-jilu"),
+        ("pages/reporting.py", "报送情况", ":material/fact_check:", "baosong-qingkuang"),
+        ("pages/targets.py", "指标与目标", ":material/tune:", "zhibiao-mubiao"),
+    ],
     # TODO(issue 5): "汇报材料" (slides, platform workbook, drafted text).
 }
 

@@ -1,0 +1,106 @@
+"""What the data-in pages show, computed without Streamlit: an upload's check and preview, the
+import history, and what an undo would change."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import imports, progress, store
+from .config import Catalog, default_catalog
+from .ledgers import LEDGERS
+
+
+@dataclass
+class Checked:
+    """An uploaded file judged and, when accepted, imported as a dry run (nothing stored)."""
+
+    parsed: imports.Parsed
+    plan: store.ImportResult | None  # the dry run; None when refused
+    moved: list[dict]
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed.ok
+
+    @property
+    def already(self) -> dict | None:
+        return self.plan.already if self.plan else None
+
+
+def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None, catalog: Catalog | None = None) -> Checked:
+    """Read, judge and dry-run one upload. `on_stage(fraction, text)` is told how far it got."""
+    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage)
+    if not parsed.ok:
+        return Checked(parsed, None, [])
+    if on_stage:
+        on_stage(0.9, "正在比对已有数据……")
+    plan = store.import_parsed(conn, parsed, dry_run=True)
+    return Checked(parsed, plan, imports.indicators_moved(parsed, catalog))
+
+
+def problems_frame(parsed: imports.Parsed) -> pd.DataFrame:
+    """The problem table as the page and the annotated workbook show it."""
+    return pd.DataFrame([p.as_dict() for p in parsed.problems],
+                        columns=["文件", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"])
+
+
+def plan_frame(plan: store.ImportResult) -> pd.DataFrame:
+    """Per ledger kind: rows, added, updated, unchanged, period covered, units."""
+    rows = []
+    for kind, r in plan.kinds.items():
+        start, end = r.period or ("", "")
+        rows.append({"台账": LEDGERS[kind].name, "行数": r.rows, "新增": r.added, "更新": r.updated, "未变": r.unchanged,
+                     "起始日期": start, "截止日期": end, "涉及单位数": len(r.units)})
+    return pd.DataFrame(rows)
+
+
+def units_frame(plan: store.ImportResult) -> pd.DataFrame:
+    """Rows per unit and ledger kind, units as rows."""
+    data = {LEDGERS[k].name: r.units for k, r in plan.kinds.items()}
+    frame = pd.DataFrame(data).fillna(0).astype(int)
+    frame.index.name = "单位"
+    return frame.reset_index()
+
+
+def history_frame(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every import, newest first, with Chinese column names."""
+    rows = []
+    for b in store.batches(conn):
+        state = "已撤销" if b["undone"] else ("有效（示例数据）" if b["demo"] else "有效")
+        rows.append({"批次": b["id"], "导入时间": b["created"].replace("T", " ")[:16], "文件名": b["file_name"],
+                     "校验值": b["checksum"][:12], "台账": "、".join(LEDGERS[k].name for k in b["kinds"].split(",") if k),
+                     "行数": b["rows"], "新增": b["added"], "更新": b["updated"], "未变": b["unchanged"],
+                     "涉及单位": "、".join(filter(None, b["units"].split(","))),
+                     "期间": f"{b['period_start'] or ''} 至 {b['period_end'] or ''}", "状态": state,
+                     "撤销时间": (b["undone"] or "").replace("T", " ")[:16]})
+    return pd.DataFrame(rows, columns=["批次", "导入时间", "文件名", "校验值", "台账", "行数", "新增", "更新", "未变",
+                                       "涉及单位", "期间", "状态", "撤销时间"])
+
+
+def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None) -> pd.DataFrame:
+    """The figures an undo would change, for every year the batch covers (as of year end, or today
+    in the current year): 年度, 单位, 指标, 撤销前, 撤销后, 状态变化. Raises IndicatorsError when the
+    batch cannot be undone."""
+    b = store.batch(conn, batch_id)
+    years = range(int((b["period_start"] or "0")[:4] or 0), int((b["period_end"] or "0")[:4] or 0) + 1)
+    periods = [progress.period(y, today=today) for y in years if y > 0]
+    before = [progress.compute(conn, p) for p in periods]
+    with store.as_if_undone(conn, batch_id):
+        after = [progress.compute(conn, p) for p in periods]
+    parts = []
+    for p, x, y in zip(periods, before, after):
+        d = progress.differences(x, y)
+        if len(d):
+            parts.append(pd.DataFrame({
+                "期间": p.label, "单位": d.unit, "指标": d.indicator + " " + d.name,
+                "撤销前": d.value_before.fillna(0).round(1), "撤销后": d.value_after.fillna(0).round(1),
+                "状态变化": [a if a == c else f"{a} → {c}" for a, c in zip(d.status_before, d.status_after)]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["期间", "单位", "指标", "撤销前", "撤销后", "状态变化"])
+
+
+def unit_names(catalog: Catalog | None = None) -> list[str]:
+    return (catalog or default_catalog()).unit_names

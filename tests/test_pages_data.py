@@ -1,0 +1,181 @@
+"""The data-in pages under AppTest: upload with check and confirm, history and undo, the reporting
+board and reminder, the target editor. Real workbooks, a real database on disk, the real app."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import GOVERNANCE_HEADER, ROOT, TRAINING_HEADER, count, load, write_xlsx
+from indicators import store, templates
+
+D = dt.date
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(*rows, header=TRAINING_HEADER) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(["2025年台账"])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+GOOD = workbook([D(2025, 3, 1), "红旗区人防办", "党组中心组学法", "法治思想", "张三", 15, 2, None],
+                [D(2025, 4, 2), "卫滨区", "领导班子法治讲座", "行政处罚法", "李四", "30人", 2, None])
+BAD = workbook([D(2025, 3, 1), "火星区", "读书会", "法治思想", "张三", -15, 2, None],
+               ["2025-02-30", "卫滨区", "领导班子法治讲座", "行政处罚法", "李四", 30, 2, None])
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """A database that already holds one import (so the app does not load the demo data)."""
+    path = tmp_path / "app.db"
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    conn = store.connect(path)
+    write_xlsx(tmp_path / "seed.xlsx", {"制度": [GOVERNANCE_HEADER, [D(2025, 6, 20), "市国动办", "党组听取汇报", "上半年汇报", None]]})
+    assert load(conn, tmp_path / "seed.xlsx").ok
+    yield conn
+    conn.close()
+
+
+def app(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    healthy(at)
+    return at
+
+
+def healthy(at) -> None:
+    """No exception, and not the app's catch-all message either (it hides a bug from the user, not from us)."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "页面出错了" in e.value or "读取数据库时出错" in e.value]
+
+
+def texts(at) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "error", "info", "success", "warning", "caption")
+                     for e in getattr(at, kind))
+
+
+def upload(at, *files):
+    at.file_uploader[0].set_value([(name, data, XLSX) for name, data in files]).run()
+    healthy(at)
+
+
+def test_template_downloads_are_offered(db):
+    at = app("pages/upload.py")
+    assert at.selectbox[0].options[-1] == "全部台账（一个工作簿）"
+    assert "下载全部台账模板" in [b.label for b in at.get("download_button")][0]
+    at.selectbox[1].set_value("获嘉县").run()
+    assert "全部台账模板_获嘉县" in at.get("download_button")[0].label
+    assert "单个文件不超过 50 MB" in at.file_uploader[0].label
+
+
+def test_accepted_file_is_previewed_then_imported_on_confirm(db):
+    at = app("pages/upload.py")
+    upload(at, ("红旗区台账.xlsx", GOOD))
+    shown = texts(at)
+    assert "校验通过，共 2 行" in shown and "新增 **2** 行" in shown
+    assert "T01 党组理论学习中心组法治专题学习：1 行" in shown and "T02 领导班子法治专题讲座：1 行" in shown
+    plan = at.dataframe[0].value
+    assert plan.iloc[0]["台账"] == "培训学法台账" and plan.iloc[0]["起始日期"] == "2025-03-01"
+    assert count(db, "training") == 0  # nothing stored before the clerk confirms
+    next(b for b in at.button if b.label == "确认导入").click().run()
+    assert "红旗区台账.xlsx：已导入 培训学法台账 2 行（新增 2、更新 0、未变 0）" in [s.value for s in at.success]
+    assert count(db, "training") == 2
+    # the same file again: said, and nothing changes
+    upload(at, ("红旗区台账.xlsx", GOOD))
+    assert "该文件已于" in texts(at) and "本次未作任何改动" in texts(at)
+    assert not [b for b in at.button if b.label == "确认导入"]
+    assert count(db, "training") == 2 and count(db, "batch") == 2
+
+
+def test_refused_file_shows_every_problem_and_the_annotated_workbook(db):
+    at = app("pages/upload.py")
+    upload(at, ("坏台账.xlsx", BAD))
+    assert "坏台账.xlsx**：发现 4 个问题，未导入任何数据" in texts(at)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["文件", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"]
+    assert set(zip(table["单元格"], table["问题"])) == {
+        ("B3", "单位「火星区」不在单位名单中"), ("C3", "类别「读书会」不是规定的选项"),
+        ("F3", "参加人数「-15」不能为负数"), ("A4", "日期「2025-02-30」不存在")}
+    assert any("下载标注了问题的工作簿" in b.label for b in at.get("download_button"))
+    assert not [b for b in at.button if b.label.startswith("确认导入")]
+    assert count(db, "training") == 0
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("说明.docx", b"PK\x03\x04 not a workbook", "不支持的文件类型「.docx」"),
+    ("空.xlsx", b"", "文件是空的"),
+    ("伪装.xlsx", b"just some text, not a workbook", "文件无法作为表格读取"),
+    ("通讯录.xlsx", workbook(["张三", "123"], header=["姓名", "电话"]), "文件中没有找到任何台账"),
+    ("大文件.csv", b"x" * (1024 * 1024 + 10), "超过上限 1.0 MB"),
+])
+def test_each_bad_file_gets_its_own_plain_message(db, monkeypatch, name, data, message):
+    monkeypatch.setenv("INDICATORS_MAX_UPLOAD_MB", "1")
+    at = app("pages/upload.py")
+    upload(at, (name, data))
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and message in errors[0] and "未导入任何数据" in errors[0]
+    assert count(db, "batch") == 1
+
+
+def test_several_files_at_once_confirmed_together(db):
+    at = app("pages/upload.py")
+    other = workbook([D(2025, 5, 1), "获嘉县", "执法人员培训", "行政复议法", "王五", 20, 3, None])
+    upload(at, ("a.xlsx", GOOD), ("b.xlsx", other))
+    next(b for b in at.button if b.label == "确认导入以上 2 个文件").click().run()
+    assert len(at.success) == 2 and count(db, "training") == 3
+
+
+def test_history_lists_batches_and_undo_says_what_changes(db, tmp_path):
+    write_xlsx(tmp_path / "t.xlsx", {"台账": [TRAINING_HEADER, [D(2025, 4, 2), "卫滨区", "领导班子法治讲座", "讲座", None, 30, 2, None]]})
+    result = load(db, tmp_path / "t.xlsx")
+    at = app("pages/history.py")
+    table = at.dataframe[0].value
+    assert list(table["批次"]) == [2, 1] and table.iloc[0]["文件名"] == "t.xlsx" and table.iloc[0]["状态"] == "有效"
+    assert at.get("download_button")[0].label == "下载原始文件"
+    next(b for b in at.button if b.label == "撤销此批次……").click().run()
+    assert "确认撤销批次 2（t.xlsx）" in texts(at)
+    effect = at.dataframe[1].value
+    row = effect[(effect["单位"] == "卫滨区")].iloc[0]
+    assert row["指标"].startswith("T02") and (row["撤销前"], row["撤销后"]) == (1, 0) and "→ 未开展" in row["状态变化"]
+    assert count(db, "training") == 1  # asking changes nothing
+    next(b for b in at.button if b.label == "确认撤销").click().run()
+    assert "已撤销批次 2（t.xlsx）。" in [s.value for s in at.success]
+    assert count(db, "training") == 0 and store.batch(db, result.batch_id)["undone"]
+
+
+def test_reporting_board_and_reminder(db):
+    at = app("pages/reporting.py")
+    assert at.get("plotly_chart")
+    assert at.metric[2].value == "16 个"  # every unit lacks some ledger in the seeded database
+    next(b for b in at.button if b.label == "生成催报通知").click().run()
+    text = at.code[0].value
+    assert text.startswith("【提醒】关于报送") and "市国动办：培训学法台账、宣传活动台账、执法人员统计表" in text
+
+
+def test_target_editor_validates_saves_and_copies(db):
+    at = app("pages/targets.py")
+    version = store.data_version(db)
+    key = f"targets_2025_{version}"
+    table = at.data_editor[0].value
+    assert table.set_index("code").loc["T02", "source"] == "全年举办 2 期领导班子参加的法治专题讲座"
+    at.session_state[key] = {"edited_rows": {1: {"target": -2}}, "added_rows": [], "deleted_rows": []}
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert "目标不能为负数" in at.error[0].value and count(db, "target") == 0
+    at.session_state[key] = {"edited_rows": {1: {"target": 3}}, "added_rows": [], "deleted_rows": []}
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert "已保存2025年度目标和分值" in at.success[0].value
+    assert db.execute("SELECT target FROM target WHERE year = 2025 AND code = 'T02'").fetchone()[0] == 3
+    next(b for b in at.button if b.label.startswith("以2025年目标创建2026年目标")).click().run()
+    assert db.execute("SELECT target FROM target WHERE year = 2026 AND code = 'T02'").fetchone()[0] == 3
