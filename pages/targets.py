@@ -25,7 +25,7 @@ edited = st.data_editor(
         "measure": st.column_config.TextColumn("计量", width="small"),
         "target": st.column_config.NumberColumn("全年目标", min_value=0, step=1, format="%g",
                                                 help="每个单位全年应完成的数量；比率类为百分数"),
-        "weight": st.column_config.NumberColumn("分值", min_value=0, step=0.5, format="%.2f",
+        "weight": st.column_config.NumberColumn("分值", min_value=0, step=0.01, format="%.2f",
                                                 help="督导平台满分 100，每组分值合计须等于该组满分（各 25 分）"),
         "default_target": st.column_config.NumberColumn("配置文件目标", format="%g"),
         "source": st.column_config.TextColumn("报告原文", width="large"),

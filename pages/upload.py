@@ -26,6 +26,8 @@ right.download_button(f"下载{templates.template_name(kind, unit).removesuffix(
 # ------------------------------------------------------------------ upload
 st.subheader("2. 上传台账", divider="gray")
 limit = f"{imports.max_upload_bytes() / 1024 / 1024:g}"
+# Streamlit's own hint states its transport limit ("200MB per file"); the app's rule is the label's
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] small {display: none;}</style>")
 files = st.file_uploader(f"拖入或选择文件：支持 .xlsx、.xls、.csv（GBK 或 UTF-8），可一次选多个，单个文件不超过 {limit} MB",
                          accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}")
 done = st.session_state.pop("import_done", None)
