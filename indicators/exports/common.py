@@ -77,6 +77,12 @@ def value_text(v, measure: str) -> str:
     return f"{num(v)}%" if measure == "%" else f"{num(v)} {measure}"
 
 
+def needed(expected) -> str:
+    """What a count must reach to be on pace, as a whole number: 4.3 expected -> 5 (not '4', which
+    a unit with 4 done would read as met)."""
+    return "—" if is_missing(expected) else str(math.ceil(float(expected) - 1e-9))
+
+
 def pct(ratio, digits: int = 1) -> str:
     """0.825 -> 82.5%."""
     return "—" if is_missing(ratio) else f"{num(100 * float(ratio), digits)}%"
@@ -234,7 +240,8 @@ def warnings(fig: Figures, limit: int | None = None) -> list[str]:
     else:
         rows = fig.rows()
         rows = rows[rows.status.isin(BEHIND)]
-        lines = [f"{r.name}：{value_text(r.value, r.measure)}，应完成 {value_text(r.expected, r.measure)}"
+        lines = [f"{r.name}：{value_text(r.value, r.measure)}，应完成 "
+                 f"{value_text(r.expected, r.measure) if r.measure == '%' else needed(r.expected) + ' ' + r.measure}"
                  if r.status == LAGGING else f"{r.name}：未开展" for r in rows.itertuples()]
     return lines[:limit] if limit else lines
 

@@ -256,11 +256,8 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None) 
     rows, last = fig.rows(), fig.rows(last_year=True).set_index("indicator")
     rows = rows[(rows.group == group) & (rows.value.notna() | rows.target.notna())]  # those that apply
     scored = rows[rows.target.notna()]
-    behind = scored[scored.status.isin(BEHIND)]
-    summary = f"{fig.scope} · {len(scored)} 项考核指标：{_status_line(scored.status)}"
-    if len(behind):
-        summary += f"；滞后：{'、'.join(behind.name)}"
-    _title(slide, fig.group_name(group), summary)
+    # which ones lag is in the table below, in colour; the subtitle stays one line
+    _title(slide, fig.group_name(group), f"{fig.scope} · {len(scored)} 项考核指标：{_status_line(scored.status)}")
     pace = (100 * scored.expected_completion).round(1)
     now = (100 * scored.completion).round(1)
     before = [(100 * last.completion.get(c)) if fig.has_last_year and c in last.index else None for c in scored.indicator]
@@ -290,20 +287,32 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None) 
                [("得分率(%)", by_unit.rate, STATUS_COLORS[progress.DONE])], horizontal=True,
                point_colors=[STATUS_COLORS[s] for s in by_unit.status], labelled=(0,), max_scale=100, legend=False)
     else:
-        _ledger_list(slide, ledger_rows or [], right_x, right_w)
+        average = _unit_average(fig)
+        mean = [average.get(c) for c in scored.indicator]
+        _chart(slide, right_x, CONTENT_TOP, right_w, Inches(2.95), scored.name,
+               [("全市各单位平均(%)", mean, LAST_YEAR_COLOR), (f"{fig.unit}(%)", now, STATUS_COLORS[progress.DONE])],
+               point_colors=[STATUS_COLORS[s] for s in scored.status], labelled=(1,), max_scale=_axis_max(mean, now))
+        _ledger_list(slide, ledger_rows or [], right_x, CONTENT_TOP + Inches(3.05), right_w)
 
 
-def _ledger_list(slide, rows: list[dict], x, w) -> None:
-    """A unit's own ledger rows for the line of work: what was done, when (latest 14)."""
-    lines = [("台账记录", {"size": 13, "bold": True, "color": TITLE_COLOR})]
-    for r in rows[-14:]:
+def _unit_average(fig: Figures) -> dict[str, float]:
+    """Mean completion (percent) per indicator over the units it applies to: the unit's yardstick."""
+    f = fig.frame[(fig.frame.unit != progress.CITY_WIDE) & fig.frame.completion.notna()]
+    return (100 * f.groupby("indicator").completion.mean()).round(1).to_dict()
+
+
+def _ledger_list(slide, rows: list[dict], x, y, w, limit: int = 8) -> None:
+    """A unit's own ledger rows for the line of work: what was done, when (the latest `limit`)."""
+    lines = [(f"台账记录（共 {len(rows)} 条{'，列最近 ' + str(limit) + ' 条' if len(rows) > limit else ''}）",
+              {"size": 13, "bold": True, "color": TITLE_COLOR})]
+    for r in rows[-limit:]:
         d = cn_month_day(dt.date.fromisoformat(r["date"]))
         what = r.get("category") or r.get("node") or ""
         title = r.get("title") or f"实有执法人员 {r['staff']} 人，持证 {r['certified']} 人"
         lines.append(f"{d}  {what + '：' if what else ''}{title}")
     if len(lines) == 1:
         lines.append("本期无台账记录")
-    _textbox(slide, x, CONTENT_TOP, w, Inches(5.5), lines, 10.5, space_after=2)
+    _textbox(slide, x, y, w, Inches(2.45), lines, 10, space_after=1)
 
 
 def _ranking(prs, fig: Figures) -> None:

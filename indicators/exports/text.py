@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from lxml import etree
 from .. import progress, store
 from ..progress import LAGGING, NOT_STARTED, Period
 from .common import (BEHIND, CITY_SCOPE_NAME, Figures, cn_numeral, gather, is_first_half, is_full_year, is_missing,
-                     join_names, node_text, num, period_word)
+                     join_names, needed, node_text, num, period_word)
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, PAGE_NUMBER_FONT = (
     "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体")
@@ -245,7 +244,7 @@ def _governance(f: _Facts) -> tuple[list[str | None], set[str]]:
                 "{W}共召开 {n} 次{cmp}。", "{who}每半年召开一次办公会研究解决法治建设重大问题",
                 "{W}{T}召开办公会研究法治建设重大问题 {n} 次{cmp}", "未召开", "{W}尚未召开办公会研究法治建设重大问题。"),
         g03,
-        _count(f, "G04", "按照法治新乡（法治政府）建设督导平台指标内容，对全市人防系统法治建设工作开展情况进行动态督导，"
+        _count(f, "G04", "按照法治新乡(法治政府)建设督导平台指标内容，对全市人防系统法治建设工作开展情况进行动态督导，"
                          "{W}开展 {n} 次{cmp}。", "{W}尚未开展督导平台动态督导。"),
     ]
     return sentences, {"G01", "G02", "G03", "G04"}
@@ -388,8 +387,7 @@ def _shortfall(f: _Facts, code: str, unit_row) -> str:
         return f"{r['name']}{W}尚未开展"
     if is_full_year(f.per):
         return f"{r['name']}{W}完成 {num(r.value)} {r.measure}，未达到 {num(r.target)} {r.measure}的年度目标"
-    # the whole number needed to be on pace (4.3 expected, 4 done: "应完成的 5 次")
-    return f"{r['name']}{W}完成 {num(r.value)} {r.measure}，低于按时间进度应完成的 {math.ceil(r.expected - 1e-9)} {r.measure}"
+    return f"{r['name']}{W}完成 {num(r.value)} {r.measure}，低于按时间进度应完成的 {needed(r.expected)} {r.measure}"
 
 
 def _city_shortfall(f: _Facts, code: str) -> str | None:
