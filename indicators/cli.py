@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("demo", help="载入示例数据"))
     sp.add_argument("--force", action="store_true", help="数据库已有数据时也载入")
     sp = with_db(sub.add_parser("export", help="生成汇报材料（pptx）、督导平台数据表（xlsx）或工作情况文稿（docx）"))
-    sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx"), help="pptx 汇报材料 / xlsx 督导平台数据 / docx 文稿")
+    sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx"),
+                    help="pptx 汇报材料 / xlsx 督导平台数据 / docx 工作情况文稿")
     sp.add_argument("--year", type=int, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
     sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")

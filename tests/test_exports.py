@@ -24,7 +24,7 @@ from pptx.oxml.ns import qn as aqn
 from conftest import ROOT, TRAINING_HEADER, load, write_csv, write_xlsx
 from indicators import demo, exports, progress, store
 from indicators.config import default_catalog
-from indicators.exports import common, text, workbook
+from indicators.exports import common, workbook
 from indicators.problems import IndicatorsError
 
 D = dt.date
@@ -312,7 +312,8 @@ def test_put_never_writes_a_formula(tmp_path, value):
 
 
 def test_no_cell_that_came_from_data_is_a_formula(tmp_path, conn):
-    rows = [TRAINING_HEADER] + [["2025-03-%02d" % (i + 1), "红旗区", "全员法治培训", v, v, 10, 1, v] for i, v in enumerate(RISKY)]
+    rows = [TRAINING_HEADER] + [[f"2025-03-{i + 1:02d}", "红旗区", "全员法治培训", v, v, 10, 1, v]
+                                for i, v in enumerate(RISKY)]
     result = load(conn, write_csv(tmp_path / "risky.csv", rows, "utf-8-sig"))
     assert result.ok, result.parsed.problems
     data = exports.build_workbook(conn, YEAR, "红旗区")

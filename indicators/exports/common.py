@@ -26,6 +26,9 @@ STATUS_COLORS = {DONE: "#2E7D32", ON_PACE: "#1976D2", LAGGING: "#F9A825", NOT_ST
 # Text on a status fill: white reads on every colour but the amber.
 STATUS_TEXT_COLORS = {s: ("#212121" if s == LAGGING else "#FFFFFF") for s in STATUS_COLORS}
 BEHIND = (LAGGING, NOT_STARTED)
+# The core calls an indicator without a target 不适用; where it does apply to the unit (E05, shown
+# but not scored) the exports say 不计分, which is what it is.
+UNSCORED = "不计分"
 PACE_COLOR = "#90A4AE"  # the 应完成 (time-progress) bars
 LAST_YEAR_COLOR = "#B0BEC5"
 
@@ -251,18 +254,23 @@ def group_ledger(catalog: Catalog, group: str) -> str:
     return Counter(i.ledger for i in catalog.indicators if i.group == group).most_common(1)[0][0]
 
 
+_BEHIND_ORDER = (NOT_STARTED, LAGGING, ON_PACE, DONE)  # most behind first
+
+
 def worst_status(statuses) -> str:
     """The status a set of indicators shows as one colour: the most behind of them."""
-    order = [NOT_STARTED, LAGGING, ON_PACE, DONE]
     present = set(statuses)
-    return next((s for s in order if s in present), NOT_APPLICABLE)
+    return next((s for s in _BEHIND_ORDER if s in present), NOT_APPLICABLE)
 
 
-def group_by_unit(fig: Figures, group: str) -> pd.DataFrame:
-    """Each unit's result in one line of work: columns unit, rate (points / possible, percent),
-    status (the most behind of its indicators), sorted best first."""
-    f = fig.frame[(fig.frame.unit != CITY_WIDE) & (fig.frame.group == group) & (fig.frame.weight > 0)]
-    out = f.groupby("unit", sort=False).agg(points=("points", "sum"), possible=("weight", "sum"),
-                                            status=("status", worst_status)).reset_index()
+def group_results(fig: Figures) -> pd.DataFrame:
+    """Each unit's result in each line of work: columns group, unit, rate (points / possible, in
+    percent), status (the most behind of its indicators); best first within a group."""
+    f = fig.frame[(fig.frame.unit != CITY_WIDE) & (fig.frame.weight > 0)]
+    rank = f.status.map({s: i for i, s in enumerate(_BEHIND_ORDER)}).fillna(len(_BEHIND_ORDER))
+    out = f.assign(rank=rank).groupby(["group", "unit"], sort=False).agg(
+        points=("points", "sum"), possible=("weight", "sum"), rank=("rank", "min")).reset_index()
+    out["status"] = [(_BEHIND_ORDER[int(r)] if r < len(_BEHIND_ORDER) else NOT_APPLICABLE) for r in out["rank"]]
     out["rate"] = (100 * out.points / out.possible).round(1)
-    return out.sort_values(["rate", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["group", "rate", "unit"], ascending=[True, False, True], kind="stable")
+    return out.reset_index(drop=True)

@@ -18,16 +18,17 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_LABEL_POSITION
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from .. import progress, store
 from ..progress import Period
-from .common import (BEHIND, LAST_YEAR_COLOR, ORG_NAME, PACE_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, Figures,
-                     cn_date, cn_month_day, gather, group_by_unit, group_ledger, is_missing, num, overview, pct, period_title,
-                     value_text, warnings, worst_status)
+from .common import (LAST_YEAR_COLOR, ORG_NAME, PACE_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, UNSCORED, Figures,
+                     cn_date, cn_month_day, gather, group_ledger, group_results, is_missing, num, overview, pct,
+                     period_title, value_text, warnings, worst_status)
 
 FONT = "微软雅黑"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 CONTENT_TOP = Inches(1.45)
@@ -35,7 +36,6 @@ FOOTER_TOP = Inches(7.02)
 TITLE_COLOR = "#1F3864"
 ACCENT = "#C00000"
 MUTED = "#616161"
-UNSCORED = "不计分"  # an indicator shown without a target is not 不适用: it applies, it is just not scored
 
 
 # ---------------------------------------------------------------- text
@@ -46,20 +46,25 @@ def _rgb(hex_color: str) -> RGBColor:
 
 def _cjk_font(font, size: float | None = None, bold: bool | None = None, color: str | None = None) -> None:
     """Set 微软雅黑 in a:latin and a:ea (python-pptx only writes a:latin), plus size, weight, colour."""
-    font.name = FONT
-    rpr = font._rPr
-    for old in rpr.findall(qn("a:ea")):
-        rpr.remove(old)
-    ea = etree.SubElement(rpr, qn("a:ea"))
-    ea.set("typeface", FONT)
-    rpr.remove(ea)
-    rpr.find(qn("a:latin")).addnext(ea)  # schema order: latin, ea, cs
+    _style_rpr(font._rPr, size, bold, color)
+
+
+def _style_rpr(rpr, size: float | None = None, bold: bool | None = None, color: str | None = None) -> None:
+    """Write run properties straight into the element: python-pptx's setters walk the schema on each
+    call, and a deck sets some thousand of them."""
     if size is not None:
-        font.size = Pt(size)
+        rpr.set("sz", str(int(round(size * 100))))
     if bold is not None:
-        font.bold = bold
+        rpr.set("b", "1" if bold else "0")
+    for tag in ("solidFill", "latin", "ea", "cs"):
+        for old in rpr.findall(_A + tag):
+            rpr.remove(old)
     if color is not None:
-        font.color.rgb = _rgb(color)
+        fill = etree.Element(_A + "solidFill")
+        etree.SubElement(fill, _A + "srgbClr", val=color.lstrip("#").upper())
+        rpr.insert(0, fill)  # fill comes first in a:rPr (a:ln is never set here)
+    etree.SubElement(rpr, _A + "latin", typeface=FONT)
+    etree.SubElement(rpr, _A + "ea", typeface=FONT)  # the East Asian slot Chinese Office reads
 
 
 def _paragraphs(frame, lines, size: float, bold: bool = False, color: str = "#212121", align=PP_ALIGN.LEFT,
@@ -70,10 +75,13 @@ def _paragraphs(frame, lines, size: float, bold: bool = False, color: str = "#21
         text, opts = (line, {}) if isinstance(line, str) else line
         p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         p.alignment = opts.get("align", align)
-        p.space_after = Pt(space_after)
-        run = p.add_run()
-        run.text = text
-        _cjk_font(run.font, opts.get("size", size), opts.get("bold", bold), opts.get("color", color))
+        if space_after:
+            p.space_after = Pt(space_after)
+        r = p._p.add_r()
+        r.text = text
+        rpr = r.get_or_add_rPr()
+        rpr.set("lang", "zh-CN")
+        _style_rpr(rpr, opts.get("size", size), opts.get("bold", bold), opts.get("color", color))
 
 
 def _textbox(slide, x, y, w, h, lines, size: float = 14, **kw):
@@ -130,11 +138,7 @@ def _chart(slide, x, y, w, h, categories, series, *, horizontal: bool = False, p
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = _rgb(color)
     if point_colors is not None:
-        last = plot.series[len(series) - 1]
-        for i, color in enumerate(point_colors):
-            fill = last.points[i].format.fill
-            fill.solid()
-            fill.fore_color.rgb = _rgb(color)
+        _color_points(plot.series[len(series) - 1]._element, point_colors)
     for i in labelled:
         labels = plot.series[i].data_labels
         labels.show_value = True
@@ -159,6 +163,23 @@ def _chart(slide, x, y, w, h, categories, series, *, horizontal: bool = False, p
         chart.legend.include_in_layout = False
         _cjk_font(chart.legend.font, 10)
     return chart
+
+
+def _color_points(ser, colors) -> None:
+    """One fill per data point (c:dPt), written directly: the same XML python-pptx's
+    `points[i].format.fill` writes, without its per-point schema walk."""
+    successors = {_C + t for t in ("dLbls", "trendline", "errBars", "cat", "val", "shape", "extLst")}
+    anchor = next((child for child in ser if child.tag in successors), None)
+    for i, color in enumerate(colors):
+        dpt = etree.Element(_C + "dPt")
+        etree.SubElement(dpt, _C + "idx", val=str(i))
+        sppr = etree.SubElement(dpt, _C + "spPr")
+        fill = etree.SubElement(sppr, _A + "solidFill")
+        etree.SubElement(fill, _A + "srgbClr", val=color.lstrip("#").upper())
+        if anchor is not None:
+            anchor.addprevious(dpt)
+        else:
+            ser.append(dpt)
 
 
 def _axis_max(*value_lists) -> float:
@@ -199,7 +220,8 @@ def _table(slide, x, y, w, header, rows, widths, status_col: int | None = None, 
 
 def _status_line(statuses) -> str:
     counts = pd.Series(list(statuses)).value_counts()
-    parts = [f"{s} {int(counts.get(s, 0))} 项" for s in STATUS_COLORS if counts.get(s, 0) and s != progress.NOT_APPLICABLE]
+    shown = [s for s in STATUS_COLORS if counts.get(s, 0) and s != progress.NOT_APPLICABLE]
+    parts = [f"{s} {int(counts[s])} 项" for s in shown]
     return "，".join(parts)
 
 
@@ -251,7 +273,7 @@ def _status_boxes(slide, fig: Figures, x, y) -> None:
                     color=STATUS_TEXT_COLORS[status], align=PP_ALIGN.CENTER)
 
 
-def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None) -> None:
+def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None, by_unit: pd.DataFrame) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     rows, last = fig.rows(), fig.rows(last_year=True).set_index("indicator")
     rows = rows[(rows.group == group) & (rows.value.notna() | rows.target.notna())]  # those that apply
@@ -260,7 +282,8 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None) 
     _title(slide, fig.group_name(group), f"{fig.scope} · {len(scored)} 项考核指标：{_status_line(scored.status)}")
     pace = (100 * scored.expected_completion).round(1)
     now = (100 * scored.completion).round(1)
-    before = [(100 * last.completion.get(c)) if fig.has_last_year and c in last.index else None for c in scored.indicator]
+    before = [100 * last.completion.get(c) if fig.has_last_year and c in last.index else None
+              for c in scored.indicator]
     series = [("应完成进度(%)", pace, PACE_COLOR)]
     if fig.has_last_year:
         series.append(("上年同期(%)", [None if is_missing(v) else round(v, 1) for v in before], LAST_YEAR_COLOR))
@@ -280,7 +303,6 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None) 
     right_x = MARGIN + left_w + Inches(0.3)
     right_w = SLIDE_W - MARGIN - right_x
     if fig.city_wide:
-        by_unit = group_by_unit(fig, group)
         _textbox(slide, right_x, CONTENT_TOP, right_w, Inches(0.35), ["各单位本项工作得分率(%)"], 13, bold=True,
                  color=TITLE_COLOR)
         _chart(slide, right_x, CONTENT_TOP + Inches(0.35), right_w, Inches(5.15), by_unit.unit,
@@ -338,7 +360,8 @@ def _ranking(prs, fig: Figures) -> None:
              11, space_after=4)
 
 
-def build_deck(conn: sqlite3.Connection, period: Period, unit: str | None = None, *, figures: Figures | None = None) -> bytes:
+def build_deck(conn: sqlite3.Connection, period: Period, unit: str | None = None, *,
+               figures: Figures | None = None) -> bytes:
     """The meeting deck for a period and unit (None = 全市), as .pptx bytes.
 
     Slides: cover; overview (pace against completion, status counts, 滞后预警); one per line of work
@@ -350,10 +373,12 @@ def build_deck(conn: sqlite3.Connection, period: Period, unit: str | None = None
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
     _cover(prs, fig)
     _overview(prs, fig)
+    by_group = group_results(fig) if fig.city_wide else None
     for group in fig.catalog.groups:
+        by_unit = by_group[by_group.group == group] if by_group is not None else None
         rows = None if fig.city_wide else store.ledger_frame(conn, group_ledger(fig.catalog, group), period.start,
                                                               period.end, fig.unit)
-        _group_slide(prs, fig, group, rows)
+        _group_slide(prs, fig, group, rows, by_unit)
     _ranking(prs, fig)
     text = fig.stamp.text()
     for i, slide in enumerate(prs.slides, 1):

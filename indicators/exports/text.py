@@ -85,7 +85,8 @@ class _Facts:
         self.training = store.ledger_frame(conn, "training", per.start, per.end, fig.unit)
         snaps = store.latest_snapshots(conn, per.start, per.end)
         units = [u for u in ([fig.unit] if fig.unit else fig.catalog.unit_names) if u in snaps]
-        self.snap = {k: sum(snaps[u][k] or 0 for u in units) for k in ("quota", "staff", "certified")} if units else None
+        self.snap = ({k: sum(snaps[u][k] or 0 for u in units) for k in ("quota", "staff", "certified")}
+                     if units else None)
 
     def _subperiods(self, conn, months: int, labels) -> list[tuple[str, dict]]:
         """(label, totals) of each quarter or half-year of the period that has ended by its as-of date."""
@@ -452,7 +453,8 @@ def _title(fig: Figures) -> str:
     return f"{subject}{per.label}法治政府建设工作情况"
 
 
-def draft(conn: sqlite3.Connection, period: Period, unit: str | None = None, *, figures: Figures | None = None) -> Draft:
+def draft(conn: sqlite3.Connection, period: Period, unit: str | None = None, *,
+          figures: Figures | None = None) -> Draft:
     """The drafted sections as data (title, headings, paragraphs with their run-in headings)."""
     fig = figures or gather(conn, period, unit)
     f = _Facts(conn, fig)

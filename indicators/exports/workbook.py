@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import store
 from ..ledgers import DATE, INT, LEDGERS, NUMBER
 from ..progress import CITY_WIDE, NOT_APPLICABLE, Period
-from .common import STATUS_COLORS, STATUS_TEXT_COLORS, Figures, gather, group_ledger, is_missing, period_title
+from .common import STATUS_COLORS, STATUS_TEXT_COLORS, UNSCORED, Figures, gather, group_ledger, is_missing, period_title
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 FONT = "宋体"
@@ -32,7 +32,6 @@ HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 MINE_FILL = PatternFill("solid", fgColor="FFF3CD")
 THIN = Side(style="thin", color="BDBDBD")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-UNSCORED = "不计分"
 HEADER_ROW = 2  # row 1 is the sheet's title
 
 
