@@ -412,6 +412,9 @@ def test_document_is_laid_out_as_gb_t_9704(demo_db):
     s = doc.sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
     assert [round(m.mm) for m in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)] == [37, 35, 28, 26]
+    grid = s._sectPr.find(wqn("w:docGrid"))  # 22 lines of 28 characters
+    assert (grid.get(wqn("w:type")), grid.get(wqn("w:linePitch")), grid.get(wqn("w:charSpace"))) == \
+        ("linesAndChars", "579", "-841")
 
     def fonts(p):
         return {(r._element.rPr.rFonts.get(wqn("w:eastAsia")), r.font.size.pt) for r in p.runs}

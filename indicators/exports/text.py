@@ -20,7 +20,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt
 from lxml import etree
 
 from .. import progress, store
@@ -35,6 +35,7 @@ TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, PAGE_NUMBER_FONT = (
 FALLBACKS = {"仿宋_GB2312": "仿宋", "楷体_GB2312": "楷体", "方正小标宋简体": "宋体", "黑体": "SimHei"}
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = 22, 16, 14, 10.5  # 二号, 三号, 四号, 五号 in points
 LINE_PITCH = Pt(28.95)  # 22 lines in the 225 mm text block
+CHARS_PER_LINE = 28
 
 # The report's four second-level headings, by line of work (groups are configuration; a new one
 # gets its own name as heading).
@@ -509,6 +510,16 @@ def _page(section) -> None:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.header_distance, section.footer_distance = Mm(15), Mm(18)
+    # GB/T 9704: 22 lines of 28 characters. The grid narrows the character pitch so 28 三号
+    # characters fill the 156 mm line (charSpace: 1/4096 pt added to the 16 pt pitch).
+    width_pt = Emu(section.page_width - section.left_margin - section.right_margin).pt
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))
+    grid.set(qn("w:charSpace"), str(round((width_pt / CHARS_PER_LINE - SIZE_3) * 4096)))
 
 
 def _normal_style(doc) -> None:
