@@ -330,7 +330,7 @@ def _ledger_list(slide, rows: list[dict], x, y, w, limit: int = 8) -> None:
     for r in rows[-limit:]:
         d = cn_month_day(dt.date.fromisoformat(r["date"]))
         what = r.get("category") or r.get("node") or ""
-        title = r.get("title") or f"实有执法人员 {r['staff']} 人，持证 {r['certified']} 人"
+        title = r.get("title") or f"编制 {r['quota']} 人，实有执法人员 {r['staff']} 人，持证 {r['certified']} 人"
         lines.append(f"{d}  {what + '：' if what else ''}{title}")
     if len(lines) == 1:
         lines.append("本期无台账记录")
