@@ -272,5 +272,6 @@ def group_results(fig: Figures) -> pd.DataFrame:
         points=("points", "sum"), possible=("weight", "sum"), rank=("rank", "min")).reset_index()
     out["status"] = [(_BEHIND_ORDER[int(r)] if r < len(_BEHIND_ORDER) else NOT_APPLICABLE) for r in out["rank"]]
     out["rate"] = (100 * out.points / out.possible).round(1)
-    out = out.sort_values(["group", "rate", "unit"], ascending=[True, False, True], kind="stable")
+    # ties keep the configured order of units (市本级 first), as in progress.scores
+    out = out.sort_values(["group", "rate"], ascending=[True, False], kind="stable")
     return out.reset_index(drop=True)
