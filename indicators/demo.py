@@ -109,9 +109,11 @@ def _staff(unit: str, year: int, rng: random.Random, city: bool) -> list[dict]:
     if unit not in SHORT_STAFFED and not city and year == 2024:
         certified = staff - 1
     rows = []
+    lagging = unit in LAGGING
     for m, d, share in ((6, 30, 0.5), (12, 31, 1.0)):
-        reviewed = certified if share == 1.0 else max(certified - 2, 0)
-        trained = staff if share == 1.0 else staff - 2
+        # 年审 and training are done in the first half by most; the lagging units catch up late
+        reviewed = certified if share == 1.0 or not lagging else max(certified - 2, 0)
+        trained = staff if share == 1.0 or not lagging else staff - 2
         rows.append({"date": _d(year, m, d), "unit": unit, "quota": quota, "staff": staff, "certified": certified,
                      "new_certs": 1 if share == 1.0 else 0, "renewals": rng.randint(1, 3) if share == 1.0 else 1,
                      "reviewed": reviewed, "trained": trained, "note": DEMO_PREFIX})

@@ -257,7 +257,8 @@ def scores(frame: pd.DataFrame) -> pd.DataFrame:
         score=("points", "sum"), possible=("weight", "sum"),
         lagging=("status", lambda s: int(s.isin([LAGGING, NOT_STARTED]).sum()))).reset_index()
     out["score"] = out["score"].round(1)
-    out = out.sort_values(["score", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    # ties keep the configured order of units (市本级 first), as official lists do
+    out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     out["rank"] = out["score"].rank(method="min", ascending=False).astype(int)
     return out
 
