@@ -179,3 +179,18 @@ def test_target_editor_validates_saves_and_copies(db):
     assert db.execute("SELECT target FROM target WHERE year = 2025 AND code = 'T02'").fetchone()[0] == 3
     next(b for b in at.button if b.label.startswith("以2025年目标创建2026年目标")).click().run()
     assert db.execute("SELECT target FROM target WHERE year = 2026 AND code = 'T02'").fetchone()[0] == 3
+
+
+def test_exports_page_builds_each_file_and_shows_the_drafted_text(db):
+    import docx
+    at = app("pages/exports.py")
+    assert "汇报材料" in [t.value for t in at.title]
+    assert "数据版本 v1.0" in " ".join(c.value for c in at.caption)
+    assert "一、" in at.code[0].value and "工作完成情况" in at.code[0].value
+    for label, name in [("生成汇报幻灯片", "汇报材料.pptx"), ("生成督导平台工作簿", ".xlsx"), ("生成年度工作完成情况（文稿）", ".docx")]:
+        next(b for b in at.button if b.label == label).click().run()
+        healthy(at)
+        assert any(d.label.startswith("下载 ") and d.label.endswith(name) for d in at.get("download_button")), label
+    made = at.session_state["export_docx"][2]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(made)).paragraphs)
+    assert at.code[0].value.splitlines()[0] in text

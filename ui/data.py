@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from indicators import annotate, demo, progress, reporting, store, templates, views
+from indicators import annotate, demo, exports, progress, reporting, store, templates, views
 
 _CONNECTIONS = "_db_connections"
 
@@ -136,3 +136,31 @@ def _board(_conn, path: str, version: str, year: int, as_of: dt.date, label: str
 def reporting_board(src: Source, per: progress.Period):
     """Who has reported what in the period (reporting.board)."""
     return _board(src.conn, src.path, src.version, per.year, per.as_of, per.label)
+
+
+def export_key(sel) -> tuple:
+    """What an export depends on: database, data version, period and unit."""
+    return (sel.src.path, sel.src.version, sel.period.year, sel.period.as_of, sel.unit)
+
+
+def export(sel, fmt: str) -> bytes:
+    """One export (exports.build) for the sidebar's period and unit."""
+    return exports.build(fmt, sel.src.conn, sel.period, sel.unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None) -> str:
+    return exports.draft_text(_conn, progress.Period(year, as_of, label), unit)
+
+
+def draft(sel) -> str:
+    """The drafted text shown for copying (the same as the .docx)."""
+    per = sel.period
+    return _draft(sel.src.conn, sel.src.path, sel.src.version, _targets_key(sel.src.conn, per.year), per.year,
+                  per.as_of, per.label, sel.unit)
+
+
+def stamp_date(sel) -> str:
+    """数据截至 as the exports print it: the period's end, never later than today."""
+    d = min(sel.period.as_of, dt.date.today())
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -24,7 +24,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/reporting.py", "报送情况", ":material/fact_check:", "baosong-qingkuang"),
         ("pages/targets.py", "指标与目标", ":material/tune:", "zhibiao-mubiao"),
     ],
-    # TODO(issue 5): "汇报材料" (slides, platform workbook, drafted text).
+    "汇报输出": [
+        ("pages/exports.py", "汇报材料", ":material/present_to_all:", "huibao-cailiao"),
+    ],
 }
 
 
