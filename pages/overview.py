@@ -36,10 +36,18 @@ if not sel.report:
 bar_rows = scored.assign(label=[views.label(c, n) for c, n in zip(scored.indicator, scored.name)],
                          value_text=[f"{views.amount(v, m)} / {views.amount(t, m)}"
                                      for v, t, m in zip(scored.value, scored.target, scored.measure)])
-left, right = shell.columns(sel, [1, 2])
-shell.chart(charts.completion_gauge(views.overall_completion(rows), tp, sel.ctx), sel, left)
-shell.chart(charts.status_counts_bar(counts, sel.ctx, "项"), sel, left)
-shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel, right)
+gauge = charts.completion_gauge(views.overall_completion(rows), tp, sel.ctx)
+status = charts.status_counts_bar(counts, sel.ctx, "项")
+if sel.report:  # the two small charts make one slide, the indicator bars the next
+    left, right = shell.columns(sel, 2, keep=True)
+    shell.chart(gauge, sel, left, height=640)
+    shell.chart(status, sel, right, height=640)
+    shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel)
+else:
+    left, right = st.columns([1, 2], gap="medium")
+    shell.chart(gauge, sel, left)
+    shell.chart(status, sel, left)
+    shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel, right)
 
 st.subheader("滞后预警")
 if lag.empty:

@@ -129,27 +129,36 @@ def page_header(title: str, sel: Selection) -> None:
         st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)}")
 
 
-def columns(sel: Selection, spec) -> list:
-    """st.columns normally; in 汇报模式 every chart gets the full width, one under another."""
-    if sel.report:
+def columns(sel: Selection, spec, keep: bool = False) -> list:
+    """st.columns normally; in 汇报模式 every chart gets the full width, one under another, unless
+    `keep` (small charts that make one slide together)."""
+    if sel.report and not keep:
         n = spec if isinstance(spec, int) else len(spec)
         return [st.container() for _ in range(n)]
     return st.columns(spec, gap="medium")
 
 
-def chart(fig: go.Figure, sel: Selection, where=None) -> None:
-    """Draw a chart with the app's download settings; larger in 汇报模式."""
-    target = where or st
+REPORT_HEIGHT = 700  # a chart that fills a 1600 x 900 window under the heading
+
+
+def chart(fig: go.Figure, sel: Selection, where=None, height: int | None = None) -> None:
+    """Draw a chart with the app's download settings; in 汇报模式 larger (about one screen each)."""
     if sel.report:
-        height = max(int((fig.layout.height or 450) * 1.3), 620)
-        fig.update_layout(height=height, font_size=16, title_font_size=24)
-    target.plotly_chart(fig, theme=None, config=charts.download_config(fig), key=None)
+        fig.update_layout(height=height or max(int((fig.layout.height or 450) * 1.2), REPORT_HEIGHT), font_size=15,
+                          title_font_size=20, title_pad_t=22, margin_t=(fig.layout.margin.t or 100) + 16)
+    (where or st).plotly_chart(fig, theme=None, config=charts.download_config(fig))
 
 
 def table(sel: Selection, frame, where=None, **kwargs) -> None:
     """A supporting table, left out in 汇报模式 (which shows charts only)."""
     if not sel.report:
         (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def _load_demo() -> None:
+    data.load_demo()
+    for key in ("year", "period_mode"):  # show the demo's latest year, as on a first start
+        st.session_state.pop(key, None)
 
 
 def empty_state(sel: Selection, what: str) -> None:
@@ -162,5 +171,5 @@ def empty_state(sel: Selection, what: str) -> None:
         st.markdown("请按模板填写台账后导入：在命令行运行 `python -m indicators template all -o 台账模板.xlsx` "
                     "取得模板，填好后运行 `python -m indicators import 台账.xlsx`。")
     if not sel.has_data:
-        st.button("载入示例数据", icon=":material/auto_awesome:", on_click=data.load_demo,
+        st.button("载入示例数据", icon=":material/auto_awesome:", on_click=_load_demo,
                   help="载入虚构的 2024、2025 年示例台账，先看看看板的样子；之后可在导入记录中撤销")
