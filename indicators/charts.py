@@ -73,12 +73,39 @@ def file_name(name: str, ctx: Context) -> str:
     return f"{name}_{ctx.unit}_{ctx.period}"
 
 
+# The chart toolbar and its messages in Chinese (plotly.js reads a locale passed in the config).
+PLOTLY_LOCALE = {
+    "dictionary": {
+        "Autoscale": "自动缩放", "Box Select": "矩形框选", "Lasso Select": "套索选择", "Pan": "平移", "Zoom": "缩放",
+        "Zoom in": "放大", "Zoom out": "缩小", "Reset axes": "重置坐标轴", "Reset view": "重置视图", "Reset views": "重置视图",
+        "Reset": "重置", "Toggle Spike Lines": "显示或隐藏辅助线", "Show closest data on hover": "悬停显示最近的数据",
+        "Compare data on hover": "悬停比较数据", "Toggle show closest data on hover": "切换悬停显示方式",
+        "Download plot as a PNG": "下载图片（PNG）", "Download plot as a png": "下载图片（PNG）", "Download plot": "下载图片",
+        "Preparing image - this may take a few seconds": "正在生成图片，请稍候……",
+        "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候……",
+        "Image download succeeded": "图片已下载", "Snapshot succeeded": "图片已下载",
+        "Sorry, there was a problem downloading your image!": "抱歉，图片下载失败，请重试。",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载失败，请重试。",
+        "Double-click to zoom back out": "双击恢复原始大小",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)], "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y年%-m月%-d日", "year": "%Y年", "month": "%Y年%-m月", "dayMonth": "%-m月%-d日",
+        "dayMonthYear": "%Y年%-m月%-d日",
+    },
+}
+
+
 def download_config(fig: go.Figure) -> dict:
-    """plotly config for the chart toolbar: a PNG at twice the screen resolution, named in Chinese."""
+    """plotly config for the chart toolbar: a PNG at twice the screen resolution, named in Chinese,
+    no plotly logo, the toolbar's words in Chinese."""
     meta = fig.layout.meta or {}
     return {"displaylogo": False,
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": meta.get("filename", "图表")},
-            "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+            "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+            "locale": "zh-CN", "locales": {"zh-CN": PLOTLY_LOCALE}}
 
 
 def chart_name(fig: go.Figure) -> str:
