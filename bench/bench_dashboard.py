@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import logging
 import os
 import statistics
 import sys
@@ -136,7 +135,9 @@ def main() -> int:
     ap.add_argument("--reruns", type=int, default=15)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's "no runtime" notices, once per run
+    from streamlit import logger
+
+    logger.set_log_level("error")  # AppTest's "no runtime" notice on every cache clear
     args.out.mkdir(parents=True, exist_ok=True)
     dbs = args.db or [build(args.out / f"dashboard_{n}.db", n) for n in args.rows]
     _warm_up(dbs[0])
