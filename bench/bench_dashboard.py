@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import logging
 import os
 import statistics
 import sys
@@ -99,11 +100,10 @@ def build(path: Path, rows: int) -> Path:
 def time_reruns(db: Path, reruns: int) -> tuple[float, list[float], list[float]]:
     """(first run s, unit-change rerun times s, the same with the caches emptied first) of the
     overview page on `db`."""
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     os.environ[store.DB_ENV] = str(db)
-    st.cache_data.clear()
+    _clear_caches()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     started = time.perf_counter()
     at.run()
@@ -115,12 +115,22 @@ def time_reruns(db: Path, reruns: int) -> tuple[float, list[float], list[float]]
     for i in range(2 * reruns):
         box = at.selectbox(key="unit").set_value(UNITS_CYCLE[i % len(UNITS_CYCLE)])
         if i >= reruns:
-            st.cache_data.clear()  # as after an import: everything recomputed from the database
+            _clear_caches()  # as after an import: everything recomputed from the database
         started = time.perf_counter()
         box.run()
         (warm if i < reruns else cold).append(time.perf_counter() - started)
         assert len(at.get("plotly_chart")) == 6 and not at.exception
     return first, warm, cold
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    logging.disable(logging.WARNING)  # outside a script run, clear() warns that there is no runtime
+    try:
+        st.cache_data.clear()
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _warm_up(db: Path) -> None:
@@ -135,9 +145,6 @@ def main() -> int:
     ap.add_argument("--reruns", type=int, default=15)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
-    from streamlit import logger
-
-    logger.set_log_level("error")  # AppTest's "no runtime" notice on every cache clear
     args.out.mkdir(parents=True, exist_ok=True)
     dbs = args.db or [build(args.out / f"dashboard_{n}.db", n) for n in args.rows]
     _warm_up(dbs[0])
