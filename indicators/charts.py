@@ -168,6 +168,16 @@ def _hline(y, color: str, dash: str = "dot", width: int = 2) -> dict:
             "line": {"color": color, "dash": dash, "width": width}}
 
 
+def _counts(top: float, title: str | None = None) -> dict:
+    """A value axis for counts from 0 to `top`: whole-number ticks when the numbers are small."""
+    axis = {"range": [0, top or 1], "rangemode": "tozero"}
+    if top <= 8:
+        axis["dtick"] = 1
+    if title:
+        axis["title"] = {"text": title}
+    return axis
+
+
 def _bar_height(n: int, per: int = 30, extra: int = 170) -> int:
     return max(300, extra + per * n)
 
@@ -250,7 +260,7 @@ def status_counts_bar(counts: dict, ctx: Context, what: str = "项") -> go.Figur
                  text=[f"{v} {what}" for v in values], textposition="outside", cliponaxis=False,
                  hovertemplate="%{x}：%{y} " + what + "<extra></extra>")
     return _figure([bar], name, ctx, SOURCE_ALL, 340, legend=False, bottom=30,
-                   yaxis={"rangemode": "tozero", "range": [0, max(values + [1]) * 1.2]})
+                   yaxis=_counts(max(values + [1]) * 1.2))
 
 
 def lagging_units_bar(by_unit: pd.DataFrame, ctx: Context) -> go.Figure:
@@ -270,7 +280,7 @@ def lagging_units_bar(by_unit: pd.DataFrame, ctx: Context) -> go.Figure:
                              textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False))
     most = int(by_unit.total.max())
     return _figure(traces, name, ctx, SOURCE_ALL, _bar_height(len(by_unit), 34), bottom=52,
-                   xaxis={"title": {"text": "指标数（项）"}, "range": [0, most * 1.25], "dtick": 1 if most < 8 else None},
+                   xaxis=_counts(most * 1.25, "指标数（项）"),
                    yaxis={"categoryorder": "array", "categoryarray": units[::-1]}, barmode="stack", bargap=0.35)
 
 
@@ -361,7 +371,7 @@ def rhythm_bullets(rows: pd.DataFrame, ctx: Context, name: str, source: str) -> 
                              cliponaxis=False, textposition="middle right",
                              text=[f"{v:,.0f} / {t:,.0f} {m}" for v, t, m in zip(done, rows.target, rows.measure)]))
     return _figure(traces, name, ctx, source, _bar_height(len(rows), 40), bottom=30,
-                   xaxis={"range": [0, top], "rangemode": "tozero"},
+                   xaxis=_counts(top),
                    yaxis={"categoryorder": "array", "categoryarray": labels[::-1]}, barmode="overlay", bargap=0.4)
 
 
@@ -408,7 +418,7 @@ def monthly_stacked(data: pd.DataFrame, ctx: Context, year: int, name: str, sour
     shown = len(traces) - 1
     return _figure(traces, name, ctx, source, 460, bottom=82, legend_rows=2 if shown > 3 else 1,
                    xaxis=_month_axis(year), shapes=shapes, annotations=notes,
-                   yaxis={"title": {"text": f"数量（{measure}）"}, "range": [0, float(totals["count"].max()) * 1.4]},
+                   yaxis=_counts(float(totals["count"].max()) * 1.4, f"数量（{measure}）"),
                    barmode="stack", bargap=0.3)
 
 
@@ -438,7 +448,7 @@ def cumulative_vs_pace(actual: pd.DataFrame, pace: pd.DataFrame, target: float, 
     top = max(float(actual.value.max()) if len(actual) else 0, target or 0,
               float(pace.expected.max()) if len(pace) else 0)
     return _figure(traces, name, ctx, source, 420, bottom=82, xaxis=_month_axis(year, bars=False),
-                   yaxis={"title": {"text": f"累计（{measure}）"}, "range": [0, top * 1.15 or 1]},
+                   yaxis=_counts(top * 1.15, f"累计（{measure}）"),
                    shapes=shapes, annotations=notes)
 
 
@@ -482,7 +492,7 @@ def unit_stacked(data: pd.DataFrame, ctx: Context, name: str, source: str, categ
                              textposition="middle right", cliponaxis=False))
     return _figure(traces, name, ctx, source, _bar_height(len(units), 28), bottom=52,
                    yaxis=_category_axis(units, highlight),
-                   xaxis={"title": {"text": f"数量（{measure}）"}, "range": [0, max(float(totals.max()), 1) * 1.2]},
+                   xaxis=_counts(max(float(totals.max()), 1) * 1.2, f"数量（{measure}）"),
                    barmode="stack", bargap=0.3)
 
 
@@ -490,13 +500,15 @@ def status_bars(data: pd.DataFrame, ctx: Context, name: str, source: str, measur
                 horizontal: bool = True, highlight: str | None = None) -> go.Figure:
     """One bar per category (unit, key date) coloured by status; zero bars are labelled with their status.
 
-    `data`: the category column, value, status, and optional `note` (hover text).
+    `data`: the category column, value, status, and optional `note` (hover text) and `zero` (what
+    a zero bar says instead of its status, e.g. 未到期).
     """
     if data.empty:
         return _no_data(name, ctx, source, height=300)
     cats = list(data[category])
     notes = data["note"] if "note" in data else pd.Series([""] * len(data), index=data.index)
-    texts = pd.Series([f"{v:,.0f}" if v else f"0（{s}）" for v, s in zip(data.value, data.status)], index=data.index)
+    zero = data["zero"] if "zero" in data else data.status
+    texts = pd.Series([f"{v:,.0f}" if v else f"0（{z}）" for v, z in zip(data.value, zero)], index=data.index)
     traces = []
     for status in STATUSES:
         mask = data.status == status
@@ -513,7 +525,7 @@ def status_bars(data: pd.DataFrame, ctx: Context, name: str, source: str, measur
                                  hovertemplate="%{x}：%{y:,.0f} " + measure + "<br>" + status
                                                + " %{customdata}<extra></extra>"))
     top = max(float(data.value.max()), 1) * 1.3
-    value_axis = {"title": {"text": f"数量（{measure}）"}, "range": [0, top]}
+    value_axis = _counts(top, f"数量（{measure}）")
     if horizontal:
         return _figure(traces, name, ctx, source, _bar_height(len(cats), 28), bottom=52,
                        yaxis=_category_axis(cats, highlight), xaxis=value_axis, barmode="overlay", bargap=0.35)
@@ -530,7 +542,7 @@ def category_bars(data: pd.DataFrame, ctx: Context, name: str, source: str, meas
                  text=[f"{v:,.0f}" for v in data["count"]], textposition="outside", cliponaxis=False,
                  hovertemplate="%{y}：%{x:,.0f} " + measure + "<extra></extra>")
     return _figure([bar], name, ctx, source, _bar_height(len(data), 34), legend=False, bottom=52,
-                   xaxis={"title": {"text": f"数量（{measure}）"}, "range": [0, float(data["count"].max()) * 1.2]},
+                   xaxis=_counts(float(data["count"].max()) * 1.2, f"数量（{measure}）"),
                    bargap=0.35)
 
 
@@ -564,7 +576,7 @@ def staffing_bars(staff: pd.DataFrame, ctx: Context, highlight: str | None = Non
                              hoverinfo="skip", cliponaxis=False))
     return _figure(traces, name, ctx, source, max(340, 170 + 46 * len(units)), bottom=52,
                    yaxis=_category_axis(units, highlight),
-                   xaxis={"title": {"text": "人数（人）"}, "range": [0, right * 2.1]},
+                   xaxis=_counts(right * 2.1, "人数（人）"),
                    barmode="group", bargap=0.3, bargroupgap=0.04)
 
 

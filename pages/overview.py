@@ -31,7 +31,10 @@ if not sel.report:
                 help="各计分指标完成率（超过 100% 按 100% 计）的平均值")
     m[2].metric("进度滞后 / 未开展", f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
                 help="全市为各单位各指标合计；单个单位为其各指标")
-    m[3].metric("存在滞后的单位", f"{len(by_unit)} 个" if not sel.unit else ("是" if len(by_unit) else "否"))
+    if sel.unit:
+        m[3].metric("已完成全年目标", f"{counts[progress.DONE]} 项")
+    else:
+        m[3].metric("存在滞后的单位", f"{len(by_unit)} 个")
 
 bar_rows = scored.assign(label=[views.label(c, n) for c, n in zip(scored.indicator, scored.name)],
                          value_text=[f"{views.amount(v, m)} / {views.amount(t, m)}"
@@ -52,10 +55,13 @@ else:
 st.subheader("滞后预警")
 if lag.empty:
     st.success(f"{sel.unit_label}在{sel.period.label}没有进度滞后或未开展的指标。", icon=":material/check_circle:")
+elif sel.unit:  # one unit: the list itself says it all, in 汇报模式 too
+    st.warning("；".join(f"{c} {n}（{s}：已完成 {views.amount(v, m)}，应完成 {views.amount(e, m)}）"
+                        for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
+                                                    lag.measure)), icon=":material/warning:")
 else:
-    scope = sel.unit_label if sel.unit else "全市各单位"
     left, right = shell.columns(sel, [1, 1])
-    shell.chart(charts.lagging_units_bar(by_unit, sel.context(scope)), sel, left)
+    shell.chart(charts.lagging_units_bar(by_unit, sel.context("全市各单位")), sel, left)
     shell.table(sel, lag.assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
                                 expected=[views.amount(v, m) for v, m in zip(lag.expected, lag.measure)],
                                 target=[views.amount(v, m) for v, m in zip(lag.target, lag.measure)])

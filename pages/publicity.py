@@ -40,7 +40,8 @@ if not sel.unit:
 
 nodes = views.key_dates(totals, sel.period, sel.unit)
 nodes = nodes.assign(value=nodes["count"], status=nodes.state,
-                     note=[f"（{d.month}月{d.day}日）" for d in nodes.due])
+                     note=[f"（{d.month}月{d.day}日）" for d in nodes.due],
+                     zero=["未到节点" if s == "进度正常" else s for s in nodes.state])
 left, right = shell.columns(sel, [1, 1])
 shell.chart(charts.status_bars(nodes, sel.ctx, "重要节点宣传活动", SOURCE, "次", category="node", horizontal=False), sel,
             left)

@@ -17,7 +17,7 @@ from ui import navigation
 # Charts each page shows for 全市 and for one unit (per-unit views leave out the unit-by-unit charts).
 EXPECTED = {
     "pages/overview.py": (["时间进度与总体完成率", "指标状态分布", "各项指标完成进度", "各单位滞后指标数", "各单位指标状态",
-                           "与上年同期对比"], None),
+                           "与上年同期对比"], "各单位滞后指标数"),
     "pages/training.py": (["学法培训完成情况（对照节奏）", "各月学法培训场次（按类别）", "学法培训累计场次与进度线",
                            "各月参学人次与学时", "各单位学法培训场次（按类别）"], "各单位学法培训场次（按类别）"),
     "pages/publicity.py": (["重要节点宣传活动", "宣传活动地点类型", "宣传活动累计次数与全年目标", "宣传活动累计参与人数",
@@ -107,8 +107,18 @@ def test_overview_lecture_by_june_is_on_pace(db):
     assert bar_value(pace, "T04 行政执法人员法治专题培训") == ("未开展", 0.0)
     words = texts(at)
     assert "时间进度 49.6%" in words.replace("\n", " ")
+    warning = at.warning[0].value  # 滞后预警 for one unit: the list itself
+    assert "T03 主任办公会议学法（进度滞后：已完成 1 次，应完成 2 次）" in warning
+    assert "T04 行政执法人员法治专题培训（未开展" in warning and "T02" not in warning
+
+
+def test_overview_city_lists_lagging_units(db):
+    at = app("pages/overview.py", period="上半年")
     lag = at.dataframe[0].value
-    assert "T02" not in set(lag["编码"]) and {"T03", "T04"} <= set(lag["编码"])
+    assert {"红旗区", "卫滨区", "原阳县"} <= set(lag["单位"])
+    assert "T02" not in set(lag[lag["单位"] == "红旗区"]["编码"])
+    units = figure(at, "各单位滞后指标数")
+    assert bar_value(units, "红旗区")[0] in ("未开展", "进度滞后")
 
 
 def test_overview_city_heat_map_and_last_year(db):
@@ -218,7 +228,7 @@ def test_report_mode_hides_controls_and_names_unit_and_period(db):
     assert problems(at) == []
     assert "# 红旗区 · 2025年上半年 · 总览" in [m.value for m in at.markdown]
     assert not at.metric and not at.dataframe  # charts only
-    assert len(figures(at)) == 6
+    assert len(figures(at)) == 5 and at.warning  # the unit's lagging list stays, as text
     assert all(f["layout"]["height"] >= 640 for f in figures(at))
     assert any('[data-testid="stSidebar"]' in str(h.proto.body) for h in at.get("html"))
     next(b for b in at.button if b.label == "退出汇报模式").click().run()
