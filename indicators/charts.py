@@ -327,10 +327,11 @@ def year_comparison(comp: pd.DataFrame, ctx: Context, current: str, previous: st
     name = "与上年同期对比"
     if comp.empty:
         return _no_data(name, ctx, SOURCE_ALL)
+    # added bottom-up so that this year's bar sits above last year's; the legend in reading order
     traces = [go.Bar(y=comp.label, x=comp[col].round(1), orientation="h", name=series, marker_color=color,
-                     text=[_pct(v) for v in comp[col]], textposition="outside", cliponaxis=False,
+                     legendrank=rank, text=[_pct(v) for v in comp[col]], textposition="outside", cliponaxis=False,
                      hovertemplate="%{y}<br>" + series + "：%{x:.1f}%<extra></extra>")
-              for col, series, color in (("current", current, ACTUAL), ("previous", previous, LAST_YEAR))]
+              for col, series, color, rank in (("previous", previous, LAST_YEAR, 2), ("current", current, ACTUAL, 1))]
     top = max(110.0, min(float(pd.concat([comp.current, comp.previous]).max() or 0) * 1.15, 220.0))
     return _figure(traces, name, ctx, SOURCE_ALL, _bar_height(len(comp), 44), bottom=30,
                    xaxis={"range": [0, top], "ticksuffix": "%", "dtick": 25},

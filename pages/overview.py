@@ -56,9 +56,9 @@ st.subheader("滞后预警")
 if lag.empty:
     st.success(f"{sel.unit_label}在{sel.period.label}没有进度滞后或未开展的指标。", icon=":material/check_circle:")
 elif sel.unit:  # one unit: the list itself says it all, in 汇报模式 too
-    st.warning("；".join(f"{c} {n}（{s}：已完成 {views.amount(v, m)}，应完成 {views.amount(e, m)}）"
-                        for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
-                                                    lag.measure)), icon=":material/warning:")
+    st.warning("\n".join(f"- {c} {n}（{s}：已完成 {views.amount(v, m)}，应完成 {views.amount(e, m)}）"
+                         for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
+                                                     lag.measure)), icon=":material/warning:")
 else:
     left, right = shell.columns(sel, [1, 1])
     shell.chart(charts.lagging_units_bar(by_unit, sel.context("全市各单位")), sel, left)

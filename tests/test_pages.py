@@ -131,10 +131,12 @@ def test_overview_city_heat_map_and_last_year(db):
     assert text[rows.index("卫滨区")][cols.index("T02")] == "0%"
     assert "E05" not in cols  # shown elsewhere, not scored
     comparison = figure(at, "与上年同期对比")
-    names = [t["name"] for t in comparison["data"]]
-    assert names == ["2025年上半年", "2024年上半年（同期）"]
-    # 全市 T02: 1 lecture of 32 this year, 1 of 32 in the first half of 2024
-    assert bar_value(comparison, "T02 领导班子法治专题讲座") == ("2025年上半年", pytest.approx(3.1, abs=0.05))
+    names = {t["name"]: t.get("legendrank") for t in comparison["data"]}
+    assert names == {"2025年上半年": 1, "2024年上半年（同期）": 2}  # this year first in the legend
+    # 全市 T02: 1 lecture of 32 units x 2 in the first half of both years
+    assert bar_value(comparison, "T02 领导班子法治专题讲座") == ("2024年上半年（同期）", pytest.approx(3.1, abs=0.05))
+    current = next(t for t in comparison["data"] if t["name"] == "2025年上半年")
+    assert values(current["x"])[values(current["y"]).index("T01 党组理论学习中心组法治专题学习")] == pytest.approx(3.1, abs=0.05)
 
 
 def test_training_months_and_pace(db):
@@ -278,3 +280,12 @@ def test_unusable_database_is_a_chinese_message(tmp_path, monkeypatch):
     at = app()
     assert not at.exception
     assert [e.value for e in at.error] and "无法打开数据库" in at.error[0].value
+
+
+def test_production_settings_hide_deploy_and_error_details():
+    import tomllib
+
+    config = tomllib.loads((ds.ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["toolbarMode"] == "minimal"  # no Deploy button
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["theme"]["base"] == "light"
