@@ -93,7 +93,8 @@ def build(path: Path, rows: int) -> Path:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     tmp.replace(path)
-    print(f"built {path.name}: {sum(f.height for f in records.values()):,} rows in {time.perf_counter() - started:.1f} s")
+    rows_built = sum(f.height for f in records.values())
+    print(f"built {path.name}: {rows_built:,} rows in {time.perf_counter() - started:.1f} s")
     return path
 
 

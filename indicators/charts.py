@@ -301,7 +301,8 @@ def status_grid(cells: pd.DataFrame, ctx: Context, name: str, source: str, colum
     text = [[found.get((r, c), blank)[1] for c in columns] for r in rows]
     hover = [[found.get((r, c), blank)[2] for c in columns] for r in rows]
     n = len(STATUSES)
-    scale = [pair for i, s in enumerate(STATUSES) for pair in ([i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]])]
+    scale = [pair for i, s in enumerate(STATUSES)
+             for pair in ([i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]])]
     traces = [go.Heatmap(z=z, x=columns, y=rows, text=text, customdata=hover, texttemplate="%{text}",
                          textfont={"size": 11}, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False,
                          xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>")]
@@ -412,8 +413,8 @@ def monthly_stacked(data: pd.DataFrame, ctx: Context, year: int, name: str, sour
                                                + "<extra></extra>"))
     totals = data.groupby("month", as_index=False)["count"].sum()
     totals = totals[totals["count"] > 0]
-    traces.append(go.Scatter(x=totals.month, y=totals["count"], mode="text", text=[f"{v:,.0f}" for v in totals["count"]],
-                             textposition="top center", showlegend=False, hoverinfo="skip", xperiod="M1",
+    traces.append(go.Scatter(x=totals.month, y=totals["count"], mode="text",
+                             text=[f"{v:,.0f}" for v in totals["count"]], textposition="top center", showlegend=False, hoverinfo="skip", xperiod="M1",
                              xperiodalignment="middle", cliponaxis=False))
     shapes, notes = _quarter_marks(year) if quarters else ([], [])
     shown = len(traces) - 1

@@ -322,7 +322,8 @@ def staff_totals(staff: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
     if unit:
         return staff[staff.unit == unit].reset_index(drop=True)
     part = staff[staff.reported]
-    sums = {c: float(part[c].sum()) for c in ("quota", "staff", "certified", "reviewed", "trained", "new_certs", "renewals")}
+    sums = {c: float(part[c].sum())
+            for c in ("quota", "staff", "certified", "reviewed", "trained", "new_certs", "renewals")}
     row = pd.DataFrame([{"unit": CITY_WIDE, "date": part.date.max() if len(part) else None, "reported": bool(len(part)),
                          **sums}])
     row["vacancy"] = max(sums["quota"] - sums["staff"], 0)

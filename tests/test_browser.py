@@ -125,22 +125,30 @@ def server(tmp_path_factory):
 
 
 def test_a_deep_link_opened_first_still_gets_the_app_shell(browser, tmp_path):
-    # The very first request after a start goes to a page URL, not to the root.
+    # The very first request after a start opens a page's URL: Streamlit then runs that page file
+    # directly (its pages/ folder fallback); the page must start the app itself, with no dialog.
     with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-        page.goto(url + "/dudao-pingfen")
+        page.goto(url + "/scorecard")
         wait_ready(page, "督导评分", 120000)
         assert page.locator("[data-testid='stException']").count() == 0
-        assert page.locator("[data-testid='stSidebar']").get_by_text("年度").count() == 1
-        assert page.get_by_role("heading", name="督导评分").count() == 1
+        assert page.get_by_role("dialog").count() == 0  # no "Page not found"
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert sidebar.get_by_text("年度").count() == 1
+        links = sidebar.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+        assert [t.split()[-1] for t in links] == [title for _, title, _ in navigation.all_pages()]  # ours, in order
+        charts, drawn = charts_state(page, 2)
+        assert charts == 2 and drawn == 2
+        sidebar.get_by_text("汇报模式").click()  # the controls work
+        wait_ready(page, "全市 · 2025年全年 · 督导评分")
         page.close()
 
 
-@pytest.mark.parametrize("number,path,title,icon,url", [(i, *p) for i, p in enumerate(navigation.all_pages())],
-                         ids=[p[3] for p in navigation.all_pages()])
-def test_every_page_draws_its_charts(browser, server, shots, number, path, title, icon, url):
+@pytest.mark.parametrize("number,path,title,icon", [(i, *p) for i, p in enumerate(navigation.all_pages())],
+                         ids=[Path(p[0]).stem for p in navigation.all_pages()])
+def test_every_page_draws_its_charts(browser, server, shots, number, path, title, icon):
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-    page.goto(server + ("/" if number == 0 else "/" + url))
+    page.goto(server + ("/" if number == 0 else "/" + Path(path).stem))
     wait_ready(page, title, 120000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert "示例数据" in page.locator("[data-testid='stAlert']").first.inner_text()

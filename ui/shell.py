@@ -1,21 +1,29 @@
-"""What every page shares: the sidebar selection, the demo notice, the page heading, 汇报模式,
-empty states and the way a chart is drawn (download settings, size)."""
+"""What every page shares: starting the app (database, demo data, navigation, sidebar), the one
+place where failures become a Chinese message, the demo notice, the page heading, 汇报模式, empty
+states and the way a chart is drawn (download settings, size)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, progress
-from indicators.config import default_catalog
+from indicators import charts, progress, store
+from indicators.config import ConfigError, default_catalog
+from indicators.problems import IndicatorsError
 from ui import data, navigation
 
+log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
 HALF, FULL, AS_OF = "上半年", "全年", "截至日期"
 PERIOD_MODES = (HALF, FULL, AS_OF)
 _SELECTION = "_selection"
+_STARTED = "_shell_started"  # set while app.py runs a page it has started
 REPORT_KEY = "report_mode"
 
 
@@ -89,9 +97,63 @@ def sidebar(src: data.Source) -> Selection:
     return sel
 
 
+def start():
+    """Everything a run needs before a page draws: page settings, the database (a brand-new one gets
+    the demo data), the navigation, the sidebar and the demo notice. Returns the page to run."""
+    st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
+                       initial_sidebar_state="expanded")
+    with edge("启动"):
+        src = data.source()
+        if data.load_demo_if_new(src):
+            src = data.source()
+        page = navigation.build()
+        demo_notice(sidebar(src))
+        return page
+    st.stop()  # the database could not be opened: edge() has said why
+
+
+def run_app() -> None:
+    """app.py: start, then run the chosen page."""
+    page = start()
+    st.session_state[_STARTED] = True
+    try:
+        page.run()
+    finally:
+        st.session_state.pop(_STARTED, None)
+
+
+def page(render: Callable[[Selection], None], title: str) -> None:
+    """Run one page's `render(selection)` inside the error edge.
+
+    Normally app.py has started the run. Streamlit also runs a file of pages/ directly (skipping
+    app.py) on the first request after a start when that request opens a page's URL, and on every
+    AppTest rerun; the page then starts the app itself, so it looks and behaves the same.
+    """
+    if not st.session_state.get(_STARTED):
+        start()
+    with edge(title):
+        render(current())
+
+
 def current() -> Selection:
-    """The selection the sidebar made in this run (app.py draws the sidebar before the page)."""
+    """The selection the sidebar made in this run."""
     return st.session_state[_SELECTION]
+
+
+@contextmanager
+def edge(where: str):
+    """The one place failures end: a Chinese message for the user, the traceback in the server log."""
+    try:
+        yield
+    except (IndicatorsError, ConfigError) as e:
+        st.error(str(e))
+    except (sqlite3.Error, OSError):
+        log.exception("database unavailable (%s)", where)
+        st.error(f"无法读取数据库（{store.db_path()}）。请检查数据目录是否存在且可写（或环境变量 INDICATORS_DB "
+                 "所指的路径），然后刷新页面；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
+    except Exception:  # a bug: the user gets Chinese, the log gets the traceback
+        log.exception("%s failed", where)
+        st.error("页面出错了，请刷新重试；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
 
 
 def demo_notice(sel: Selection) -> None:
