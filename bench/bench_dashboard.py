@@ -120,7 +120,7 @@ def time_reruns(db: Path, reruns: int) -> tuple[float, list[float], list[float]]
         started = time.perf_counter()
         box.run()
         (warm if i < reruns else cold).append(time.perf_counter() - started)
-        assert len(at.get("plotly_chart")) == 6 and not at.exception
+        assert len(at.get("plotly_chart")) >= 5 and not at.exception  # 全市 adds the lagging-units chart
     return first, warm, cold
 
 
