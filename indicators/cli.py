@@ -1,4 +1,4 @@
-"""`python -m indicators`: import, check, progress, templates, batches, undo and demo from a terminal.
+"""`python -m indicators`: import, check, progress, templates, batches, undo, demo and export from a terminal.
 
 Every user-facing failure ends as a Chinese message on stderr and a non-zero exit code, never a
 traceback. Exit codes: 0 done; 1 a file was refused or an undo was not possible; 2 bad arguments.
@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("batch", type=int)
     sp = with_db(sub.add_parser("demo", help="载入示例数据"))
     sp.add_argument("--force", action="store_true", help="数据库已有数据时也载入")
+    sp = with_db(sub.add_parser("export", help="生成汇报材料（pptx）、督导平台数据表（xlsx）或工作情况文稿（docx）"))
+    sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx"),
+                    help="pptx 汇报材料 / xlsx 督导平台数据 / docx 工作情况文稿")
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
+    sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE")
     return p
 
 
@@ -188,5 +195,23 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from . import exports
+    unit = exports.resolve_unit(args.unit)
+    per = progress.period(args.year, args.half)
+    conn = store.connect(args.db)
+    if not store.has_data(conn):  # a scheduled run pointed at the wrong database should not ship empty figures
+        raise IndicatorsError(f"数据库 {store.db_path(args.db)} 中还没有导入任何台账，未生成文件")
+    data = exports.build(args.format, conn, per, unit)
+    out = Path(args.output)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as e:
+        raise IndicatorsError(f"无法写入文件 {out}：请检查目录是否存在、是否有写入权限") from e
+    print(f"已生成{exports.KIND_NAMES[args.format]}：{out}（{per.label}，{unit or progress.CITY_WIDE}）")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
-            "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo}
+            "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export}

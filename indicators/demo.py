@@ -50,6 +50,8 @@ def _training(unit: str, year: int, rng: random.Random, strong: bool, lagging: b
                 ("执法人员培训", [(11, 18)]), ("全员法治培训", [])]
     elif year == 2024 and not strong:
         plan = [(c, dates[:-1] if c in ("领导班子法治讲座", "全员法治培训") else dates) for c, dates in plan]
+    elif not strong and rng.random() < 0.35:  # some counties hold one 全员法治培训 fewer
+        plan = [(c, dates[:1] if c == "全员法治培训" else dates) for c, dates in plan]
     rows = []
     for category, dates in plan:
         for i, (m, day) in enumerate(dates):
@@ -72,8 +74,11 @@ def _publicity(unit: str, year: int, rng: random.Random, strong: bool, lagging: 
         chosen = events + sept if year == 2025 else events[:6] + sept[:2]
     elif lagging:
         chosen = [events[0], events[5], sept[0]] + ([events[4]] if year == 2025 else [])
-    else:
-        chosen = events + sept[:2] if year == 2025 else events[:5] + sept[:1]
+    else:  # counties differ a little: some hold all three September activities, some skip a day
+        n_sept = 3 if rng.random() < 0.4 else 2
+        chosen = events + sept[:n_sept] if year == 2025 else events[:5] + sept[:1]
+        if rng.random() < 0.25:
+            chosen = [e for e in chosen if e[3] != "国家宪法日法治宣传"]
     rows = []
     for m, day, node, title in chosen:
         venue_type, venue = rng.choice(VENUES)
@@ -104,9 +109,11 @@ def _staff(unit: str, year: int, rng: random.Random, city: bool) -> list[dict]:
     if unit not in SHORT_STAFFED and not city and year == 2024:
         certified = staff - 1
     rows = []
+    lagging = unit in LAGGING
     for m, d, share in ((6, 30, 0.5), (12, 31, 1.0)):
-        reviewed = certified if share == 1.0 else max(certified - 2, 0)
-        trained = staff if share == 1.0 else staff - 2
+        # 年审 and training are done in the first half by most; the lagging units catch up late
+        reviewed = certified if share == 1.0 or not lagging else max(certified - 2, 0)
+        trained = staff if share == 1.0 or not lagging else staff - 2
         rows.append({"date": _d(year, m, d), "unit": unit, "quota": quota, "staff": staff, "certified": certified,
                      "new_certs": 1 if share == 1.0 else 0, "renewals": rng.randint(1, 3) if share == 1.0 else 1,
                      "reviewed": reviewed, "trained": trained, "note": DEMO_PREFIX})

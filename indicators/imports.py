@@ -128,3 +128,26 @@ def _refuse(parsed: Parsed, code: str, value: str = "", extra: str = "") -> Pars
 
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def indicators_moved(parsed: Parsed, catalog: Catalog | None = None) -> list[dict]:
+    """The indicators an accepted file feeds, with how many of its rows count toward each."""
+    catalog = catalog or default_catalog()
+    out = []
+    for ind in catalog.indicators:
+        frame = parsed.records.get(ind.ledger)
+        if frame is None or frame.height == 0:
+            continue
+        rule = ind.rule
+        if rule.get("where"):
+            (col, val), = rule["where"].items()
+            rows = frame.filter(pl.col(col) == val).height
+        elif rule["kind"] == "sum":
+            rows = frame.filter(pl.col(rule["column"]).fill_null(0) > 0).height
+        elif rule["kind"] == "distinct":
+            rows = frame.filter(pl.col(rule["column"]).is_in(rule["values"])).height
+        else:
+            rows = frame.height
+        if rows:
+            out.append({"code": ind.code, "name": ind.name, "rows": rows})
+    return out

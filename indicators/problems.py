@@ -30,6 +30,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "negative": ("{column}「{value}」不能为负数", "请填写 0 或正数"),
     "not_integer": ("{column}「{value}」应为整数", "请填写整数，如 30"),
     "certified_exceeds_staff": ("持证人数「{value}」大于实有执法人员「{extra}」", "持证人数不能多于实有执法人员，请核对两列数字"),
+    "reviewed_exceeds_certified": ("年审通过「{value}」大于持证人数「{extra}」", "年审通过的人数不能多于持证人数，请核对两列数字"),
+    "trained_exceeds_staff": ("参训人数「{value}」大于实有执法人员「{extra}」", "参训人数按执法人员计，不能多于实有执法人员，请核对两列数字"),
+    "future_date": ("日期「{value}」晚于今天", "台账只记已开展的事项，请核对日期，或在事项开展后再填报"),
     "duplicate_row": ("与第 {extra} 行重复（单位、日期、类别、名称均相同）", "同一事项只填一行；若确是两次活动，请在名称中加以区分"),
 }
 

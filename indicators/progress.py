@@ -161,16 +161,16 @@ def targets_for(conn: sqlite3.Connection, catalog: Catalog, year: int) -> dict[s
 
 
 def weights_for(catalog: Catalog, unit: Unit, targets: dict) -> dict[str, float]:
-    """Platform points per indicator for one unit: explicit weights, else the group's points split
-    evenly over its scored indicators that apply to the unit."""
+    """Platform points per indicator for one unit: each group's points shared over its scored
+    indicators that apply to the unit, in proportion to their weights (even when none is set)."""
     out: dict[str, float] = {}
     for g, spec in catalog.groups.items():
-        inds = [i for i in catalog.indicators if i.group == g and i.applies(unit) and targets[i.code][0] is not None]
-        explicit = {i.code: targets[i.code][1] for i in inds if targets[i.code][1] is not None}
-        rest = [i for i in inds if i.code not in explicit]
-        left = max(float(spec.get("points", 0)) - sum(explicit.values()), 0.0)
-        out.update(explicit)
-        out.update({i.code: left / len(rest) for i in rest})
+        points = float(spec.get("points", 0))
+        scored = [i for i in catalog.indicators if i.group == g and targets[i.code][0] is not None]
+        share = {i.code: targets[i.code][1] if targets[i.code][1] is not None else points / len(scored) for i in scored}
+        applicable = [i.code for i in scored if i.applies(unit)]
+        total = sum(share[c] for c in applicable)
+        out.update({c: points * share[c] / total for c in applicable} if total > 0 else {})
     return out
 
 
@@ -198,7 +198,7 @@ def compute(conn: sqlite3.Connection, per: Period, unit: str | None = None, cata
             rows.append(_row(ind, u.name, u.level, ind.applies(u), totals, snaps, targets, weights, per, catalog))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if roll_up and not unit:
-        frame = pd.concat([frame, _roll_up(frame, catalog, snaps, per, targets)], ignore_index=True)
+        frame = pd.concat([frame, _roll_up(frame, catalog, totals, snaps, per, targets)], ignore_index=True)
     return frame
 
 
@@ -219,7 +219,7 @@ def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalo
     }
 
 
-def _roll_up(frame: pd.DataFrame, catalog: Catalog, snaps: dict, per: Period, targets: dict) -> pd.DataFrame:
+def _roll_up(frame: pd.DataFrame, catalog: Catalog, totals: dict, snaps: dict, per: Period, targets: dict) -> pd.DataFrame:
     """全市: counts and sums added up over the units each indicator applies to; rates from the summed
     snapshot figures; distinct key dates covered by any unit."""
     rows = []
@@ -233,8 +233,8 @@ def _roll_up(frame: pd.DataFrame, catalog: Catalog, snaps: dict, per: Period, ta
             den = sum(snaps[u.name].get(ind.rule["denominator"]) or 0 for u in applicable if u.name in snaps)
             value, target = (100.0 * num / den if den else 0.0), unit_target
         elif kind == "distinct":
-            value = float(frame[frame.indicator == ind.code].value.max() or 0.0)
-            value = max(value, 0.0)
+            names = {u.name for u in applicable}
+            value = float(sum(any(totals.get((u, measure_name(ind, v)), 0) > 0 for u in names) for v in ind.rule["values"]))
             target = unit_target
         else:
             value = float(part.value.fillna(0).sum())
@@ -257,7 +257,8 @@ def scores(frame: pd.DataFrame) -> pd.DataFrame:
         score=("points", "sum"), possible=("weight", "sum"),
         lagging=("status", lambda s: int(s.isin([LAGGING, NOT_STARTED]).sum()))).reset_index()
     out["score"] = out["score"].round(1)
-    out = out.sort_values(["score", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    # ties keep the configured order of units (市本级 first), as official lists do
+    out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     out["rank"] = out["score"].rank(method="min", ascending=False).astype(int)
     return out
 
@@ -267,3 +268,14 @@ def status_counts(frame: pd.DataFrame, unit: str | None = None) -> dict[str, int
     part = frame[frame.unit == unit] if unit else frame[frame.unit != CITY_WIDE]
     counts = part.status.value_counts()
     return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def differences(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Unit x indicator cells whose value or status differ between two computations of the same period:
+    unit, indicator, name, value_before, value_after, status_before, status_after."""
+    keys = ["unit", "indicator"]
+    merged = before[keys + ["name", "value", "status"]].merge(after[keys + ["value", "status"]], on=keys,
+                                                              suffixes=("_before", "_after"))
+    vb, va = merged.value_before.fillna(0.0), merged.value_after.fillna(0.0)
+    changed = ((vb - va).abs() > 1e-9) | (merged.status_before != merged.status_after)
+    return merged[changed].reset_index(drop=True)

@@ -144,23 +144,25 @@ def _fill_merged(frame: pl.DataFrame, col_index: list[int], ranges) -> pl.DataFr
     if not ranges or frame.width == 0:
         return frame
     pos = {c: j for j, c in enumerate(col_index)}
-    by_col: dict[int, list] = {}
+    fills: dict[int, tuple[list[int], list]] = {}
     for r0, c0, r1, c1 in ranges:
         if r0 >= frame.height or c0 not in pos:
             continue
         value = frame[r0, pos[c0]]
+        rows = range(r0 + 1, min(r1, frame.height - 1) + 1)
         for c in range(c0, c1 + 1):
             if c in pos:
-                by_col.setdefault(pos[c], []).append((r0, min(r1, frame.height - 1), value))
+                idx, vals = fills.setdefault(pos[c], ([], []))
+                cells = rows if c == c0 else range(r0, min(r1, frame.height - 1) + 1)
+                idx.extend(cells)
+                vals.extend([value] * len(cells))
     columns = []
     for j, name in enumerate(frame.columns):
-        if j not in by_col:
-            columns.append(frame[name])
-            continue
-        values = frame[name].to_list()
-        for r0, r1, value in by_col[j]:
-            values[r0:r1 + 1] = [value] * (r1 - r0 + 1)
-        columns.append(pl.Series(name, values, dtype=pl.String))
+        series = frame.get_column(name)
+        if fills.get(j, ([],))[0]:
+            idx, vals = fills[j]
+            series = series.clone().scatter(idx, pl.Series(vals, dtype=pl.String))
+        columns.append(series)
     return pl.DataFrame(columns)
 
 

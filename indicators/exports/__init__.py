@@ -1,0 +1,30 @@
+"""Exports for meetings and the annual report: the deck (.pptx), the platform workbook (.xlsx) and
+the drafted text (.docx). Each builder is a pure function of (conn, period, unit) returning bytes,
+for the 汇报材料 page (download buttons) and `python -m indicators export` alike."""
+from __future__ import annotations
+
+import sqlite3
+
+from ..progress import Period
+from .common import KIND_NAMES, Figures, file_name, gather, resolve_unit
+from .slides import build_deck
+from .text import build_document, draft_text
+from .workbook import build_workbook
+
+MIME_TYPES = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+BUILDERS = {"pptx": build_deck, "xlsx": build_workbook, "docx": build_document}
+
+
+def build(fmt: str, conn: sqlite3.Connection, period: Period, unit: str | None = None, *,
+          figures: Figures | None = None) -> bytes:
+    """The export of one format ('pptx', 'xlsx' or 'docx') as bytes; `figures` from `gather` may be
+    passed to build several formats from one computation."""
+    return BUILDERS[fmt](conn, period, unit, figures=figures)
+
+
+__all__ = ["BUILDERS", "KIND_NAMES", "MIME_TYPES", "Figures", "build", "build_deck", "build_document",
+           "build_workbook", "draft_text", "file_name", "gather", "resolve_unit"]

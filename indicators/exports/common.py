@@ -1,0 +1,277 @@
+"""What every export shares: the figures of one period and scope, the stamp, colours, Chinese formats.
+
+`gather` computes the figures once (this period, the same period last year, scores); the slide,
+workbook and text builders only arrange them, so the three files always agree with each other and
+with the dashboard.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import progress, store
+from ..config import Catalog, default_catalog
+from ..problems import IndicatorsError
+from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, Period
+
+# Shared with the dashboard's charts: one colour per status, everywhere.
+STATUS_COLORS = {DONE: "#2E7D32", ON_PACE: "#1976D2", LAGGING: "#F9A825", NOT_STARTED: "#C62828",
+                 NOT_APPLICABLE: "#9E9E9E"}
+# Text on a status fill: white reads on every colour but the amber.
+STATUS_TEXT_COLORS = {s: ("#212121" if s == LAGGING else "#FFFFFF") for s in STATUS_COLORS}
+BEHIND = (LAGGING, NOT_STARTED)
+# The core calls an indicator without a target 不适用; where it does apply to the unit (E05, shown
+# but not scored) the exports say 不计分, which is what it is.
+UNSCORED = "不计分"
+PACE_COLOR = "#90A4AE"  # the 应完成 (time-progress) bars
+LAST_YEAR_COLOR = "#B0BEC5"
+
+ORG_NAME = "新乡市国防动员办公室"
+CITY_SCOPE_NAME = "全市国防动员系统"
+KIND_NAMES = {"pptx": "汇报材料", "xlsx": "督导平台数据", "docx": "工作情况文稿"}
+
+
+# ---------------------------------------------------------------- Chinese formats
+
+def cn_date(d: dt.date) -> str:
+    """2025年6月30日"""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_month_day(d: dt.date) -> str:
+    """6月30日"""
+    return f"{d.month}月{d.day}日"
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def cn_numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 25 -> 二十五 (1..99, for 一、 and （一） headings)."""
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def is_missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def num(v, digits: int = 1) -> str:
+    """12.0 -> 12, 15.868 -> 15.9, None/NaN -> —: counts as people write them."""
+    if is_missing(v):
+        return "—"
+    r = round(float(v), digits)
+    return str(int(r)) if r == int(r) else f"{r:.{digits}f}"
+
+
+def value_text(v, measure: str) -> str:
+    """A value with its measure: '12 次', '96.0%'; rates are stored in percent."""
+    if is_missing(v):
+        return "—"
+    return f"{num(v)}%" if measure == "%" else f"{num(v)} {measure}"
+
+
+def needed(expected) -> str:
+    """What a count must reach to be on pace, as a whole number: 4.3 expected -> 5 (not '4', which
+    a unit with 4 done would read as met)."""
+    return "—" if is_missing(expected) else str(math.ceil(float(expected) - 1e-9))
+
+
+def pct(ratio, digits: int = 1) -> str:
+    """0.825 -> 82.5%."""
+    return "—" if is_missing(ratio) else f"{num(100 * float(ratio), digits)}%"
+
+
+def node_text(node: str) -> str:
+    """'3·1民防日' -> '3·1 民防日', as the annual report writes key dates."""
+    return re.sub(r"^(\d+·\d+)\s*", r"\1 ", node)
+
+
+def join_names(names, limit: int | None = None) -> str:
+    """红旗区、卫滨区、凤泉区 (or the first `limit` and 等 N 个单位)."""
+    names = list(names)
+    if limit and len(names) > limit:
+        return "、".join(names[:limit]) + f"等 {len(names)} 个单位"
+    return "、".join(names)
+
+
+# ---------------------------------------------------------------- period words
+
+def is_full_year(per: Period) -> bool:
+    return per.as_of == dt.date(per.year, 12, 31)
+
+
+def is_first_half(per: Period) -> bool:
+    return per.as_of == dt.date(per.year, 6, 30)
+
+
+def period_word(per: Period) -> str:
+    """How a sentence names the period: 全年, 上半年, or 截至7月15日."""
+    if is_full_year(per):
+        return "全年"
+    if is_first_half(per):
+        return "上半年"
+    return f"截至{cn_month_day(per.as_of)}"
+
+
+def period_title(per: Period) -> str:
+    """2025年全年 / 2025年上半年 / 2025年1月1日至7月15日."""
+    return per.label
+
+
+# ---------------------------------------------------------------- stamp and names
+
+@dataclass(frozen=True)
+class Stamp:
+    """数据截至 date and data version printed in every export's footer, so figures can be traced."""
+
+    as_of: dt.date
+    version: str
+    demo: bool
+
+    def text(self) -> str:
+        out = f"数据截至 {cn_date(self.as_of)} · 数据版本 {self.version}"
+        return out + (" · 示例数据" if self.demo else "")
+
+
+def stamp(conn: sqlite3.Connection, per: Period, today: dt.date | None = None) -> Stamp:
+    """The stamp for a period: its cut-off date, never later than today (a year-end period asked
+    for in July holds data to July, not to 31 December), and the database's data version."""
+    today = today or dt.date.today()
+    return Stamp(min(per.as_of, today), store.data_version(conn), store.showing_demo(conn))
+
+
+def scope_name(unit: str | None) -> str:
+    return unit or CITY_WIDE
+
+
+def file_name(per: Period, unit: str | None, fmt: str) -> str:
+    """2025年上半年_全市_汇报材料.pptx"""
+    return f"{period_title(per)}_{scope_name(unit)}_{KIND_NAMES[fmt]}.{fmt}"
+
+
+def resolve_unit(raw: str | None, catalog: Catalog | None = None) -> str | None:
+    """Canonical unit for a user's spelling; None for 全市 or nothing. Raises IndicatorsError."""
+    if raw is None or raw.strip() in ("", CITY_WIDE):
+        return None
+    catalog = catalog or default_catalog()
+    unit = catalog.resolve_unit(raw)
+    if unit is None:
+        raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{CITY_WIDE}、{'、'.join(catalog.unit_names)}")
+    return unit
+
+
+# ---------------------------------------------------------------- the figures
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything an export shows for one period and scope (a unit, or 全市 when unit is None)."""
+
+    period: Period
+    unit: str | None
+    frame: pd.DataFrame  # progress.compute for every unit, with the 全市 roll-up
+    last: pd.DataFrame  # the same for the same period last year
+    scores: pd.DataFrame  # progress.scores(frame)
+    stamp: Stamp
+    catalog: Catalog
+    has_last_year: bool  # any ledger row in last year's period (else comparisons are left out)
+
+    @property
+    def scope(self) -> str:
+        return scope_name(self.unit)
+
+    @property
+    def city_wide(self) -> bool:
+        return self.unit is None
+
+    def rows(self, last_year: bool = False) -> pd.DataFrame:
+        """The scope's rows: one unit's indicators, or the 全市 roll-up."""
+        f = self.last if last_year else self.frame
+        return f[f.unit == self.scope].reset_index(drop=True)
+
+    def unit_rows(self) -> pd.DataFrame:
+        """Every unit's rows (no roll-up): what the workbook lists and the ranking reads."""
+        f = self.frame[self.frame.unit != CITY_WIDE]
+        return f if self.city_wide else f[f.unit == self.unit]
+
+    def group_name(self, group: str) -> str:
+        return self.catalog.groups[group]["name"]
+
+
+def gather(conn: sqlite3.Connection, per: Period, unit: str | None = None, catalog: Catalog | None = None,
+           today: dt.date | None = None) -> Figures:
+    """Compute the figures of one period and scope once, for any export.
+
+    Takes an open database, a Period and optionally a unit's canonical name (None = 全市). Returns
+    Figures; raises IndicatorsError for an unknown unit.
+    """
+    catalog = catalog or default_catalog()
+    if unit is not None and unit not in catalog.unit_names:
+        raise IndicatorsError(f"单位「{unit}」不在单位名单中")
+    frame = progress.compute(conn, per, catalog=catalog)
+    prev = per.last_year()
+    last = progress.compute(conn, prev, catalog=catalog)
+    has_last = bool(store.measure_totals(conn, prev.start, prev.end)) or \
+        bool(store.latest_snapshots(conn, prev.start, prev.end))
+    return Figures(per, unit, frame, last, progress.scores(frame), stamp(conn, per, today), catalog, has_last)
+
+
+def overview(frame: pd.DataFrame, per: Period, unit: str | None = None) -> pd.DataFrame:
+    """Pace against completion for the scope's scored indicators, in percent: columns indicator,
+    name, group, measure, value, target, expected, pace, completion, status."""
+    rows = frame[(frame.unit == scope_name(unit)) & frame.target.notna()]
+    out = rows[["indicator", "name", "group", "measure", "value", "target", "expected", "status"]].copy()
+    out["pace"] = (100 * rows.expected_completion).round(1)
+    out["completion"] = (100 * rows.completion).round(1)
+    return out.reset_index(drop=True)
+
+
+def warnings(fig: Figures, limit: int | None = None) -> list[str]:
+    """滞后预警 lines: for a unit, its indicators behind pace; for 全市, the units most behind."""
+    if fig.city_wide:
+        behind = fig.scores[fig.scores.lagging > 0].sort_values(["lagging", "score"], ascending=[False, True])
+        lines = [f"{r.unit}：{r.lagging} 项指标滞后或未开展，评分 {num(r.score)}" for r in behind.itertuples()]
+    else:
+        rows = fig.rows()
+        rows = rows[rows.status.isin(BEHIND)]
+        lines = [f"{r.name}：{value_text(r.value, r.measure)}，应完成 "
+                 f"{value_text(r.expected, r.measure) if r.measure == '%' else needed(r.expected) + ' ' + r.measure}"
+                 if r.status == LAGGING else f"{r.name}：未开展" for r in rows.itertuples()]
+    return lines[:limit] if limit else lines
+
+
+def group_ledger(catalog: Catalog, group: str) -> str:
+    """The ledger a line of work is fed from (the one most of its indicators read)."""
+    return Counter(i.ledger for i in catalog.indicators if i.group == group).most_common(1)[0][0]
+
+
+_BEHIND_ORDER = (NOT_STARTED, LAGGING, ON_PACE, DONE)  # most behind first
+
+
+def worst_status(statuses) -> str:
+    """The status a set of indicators shows as one colour: the most behind of them."""
+    present = set(statuses)
+    return next((s for s in _BEHIND_ORDER if s in present), NOT_APPLICABLE)
+
+
+def group_results(fig: Figures) -> pd.DataFrame:
+    """Each unit's result in each line of work: columns group, unit, rate (points / possible, in
+    percent), status (the most behind of its indicators); best first within a group."""
+    f = fig.frame[(fig.frame.unit != CITY_WIDE) & (fig.frame.weight > 0)]
+    rank = f.status.map({s: i for i, s in enumerate(_BEHIND_ORDER)}).fillna(len(_BEHIND_ORDER))
+    out = f.assign(rank=rank).groupby(["group", "unit"], sort=False).agg(
+        points=("points", "sum"), possible=("weight", "sum"), rank=("rank", "min")).reset_index()
+    out["status"] = [(_BEHIND_ORDER[int(r)] if r < len(_BEHIND_ORDER) else NOT_APPLICABLE) for r in out["rank"]]
+    out["rate"] = (100 * out.points / out.possible).round(1)
+    # ties keep the configured order of units (市本级 first), as in progress.scores
+    out = out.sort_values(["group", "rate"], ascending=[True, False], kind="stable")
+    return out.reset_index(drop=True)

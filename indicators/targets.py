@@ -1,0 +1,83 @@
+"""Yearly targets and platform weights as the 指标与目标 page edits them: view, validate, store, copy.
+
+The configuration file holds the defaults; edits for a year are stored in the database and take
+effect at once (progress.targets_for reads them).
+"""
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+
+from . import store
+from .config import Catalog, default_catalog
+from .progress import targets_for
+
+TABLE_COLUMNS = ["code", "name", "group", "measure", "target", "weight", "default_target", "source"]
+
+
+def default_weights(catalog: Catalog) -> dict[str, float]:
+    """The file's weights, or the group's points split evenly over its scored indicators."""
+    out = {}
+    for g, spec in catalog.groups.items():
+        inds = [i for i in catalog.indicators if i.group == g and i.scored]
+        for i in inds:
+            out[i.code] = i.weight if i.weight is not None else float(spec.get("points", 0)) / len(inds)
+    return out
+
+
+def target_table(conn: sqlite3.Connection, year: int, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Every indicator with its effective target and weight for `year`, the file's target and the report sentence."""
+    catalog = catalog or default_catalog()
+    effective = targets_for(conn, catalog, year)
+    defaults = default_weights(catalog)
+    rows = [{"code": i.code, "name": i.name, "group": catalog.groups[i.group]["name"], "measure": i.measure,
+             "target": effective[i.code][0],
+             "weight": effective[i.code][1] if effective[i.code][1] is not None else defaults.get(i.code),
+             "default_target": i.target(year), "source": i.source} for i in catalog.indicators]
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def check(rows: list[dict], catalog: Catalog | None = None) -> list[str]:
+    """Chinese sentences for every problem in edited targets: negative or missing targets, weights of a group
+    not adding up to its points. Empty when the edit can be saved."""
+    catalog = catalog or default_catalog()
+    problems = []
+    by_code = {r["code"]: r for r in rows}
+    for ind in catalog.indicators:
+        r = by_code.get(ind.code, {})
+        target, weight = r.get("target"), r.get("weight")
+        if ind.scored and (target is None or pd.isna(target)):
+            problems.append(f"{ind.code} {ind.name}：目标不能为空")
+        elif target is not None and not pd.isna(target) and target < 0:
+            problems.append(f"{ind.code} {ind.name}：目标不能为负数（现为 {target:g}）")
+        if weight is not None and not pd.isna(weight) and weight < 0:
+            problems.append(f"{ind.code} {ind.name}：分值不能为负数（现为 {weight:g}）")
+    for g, spec in catalog.groups.items():
+        codes = [i.code for i in catalog.indicators if i.group == g and i.scored]
+        weights = [by_code.get(c, {}).get("weight") for c in codes]
+        total = sum(w for w in weights if w is not None and not pd.isna(w))
+        points = float(spec.get("points", 0))
+        if abs(total - points) > 0.01:
+            problems.append(f"{spec['name']}（{'、'.join(codes)}）分值合计为 {total:g}，应为 {points:g}")
+    return problems
+
+
+def save(conn: sqlite3.Connection, year: int, rows: list[dict], catalog: Catalog | None = None) -> list[str]:
+    """Store edited targets and weights for `year` when `check` finds nothing; returns the problems otherwise."""
+    problems = check(rows, catalog)
+    if not problems:
+        store.save_targets(conn, year, [{"code": r["code"], "target": _num(r.get("target")), "weight": _num(r.get("weight"))}
+                                        for r in rows])
+    return problems
+
+
+def copy_year(conn: sqlite3.Connection, from_year: int, to_year: int, catalog: Catalog | None = None) -> None:
+    """Start `to_year`'s targets and weights from `from_year`'s."""
+    frame = target_table(conn, from_year, catalog)
+    store.save_targets(conn, to_year, [{"code": r["code"], "target": _num(r["target"]), "weight": _num(r["weight"])}
+                                       for r in frame.to_dict("records")])
+
+
+def _num(v):
+    return None if v is None or pd.isna(v) else float(v)

@@ -1,0 +1,143 @@
+"""`python -m indicators` as a scheduler or a clerk runs it: real processes, real files, exit codes."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from conftest import ROOT, TRAINING_HEADER, write_xlsx
+from indicators.progress import STATUSES
+
+D = dt.date
+
+
+def run(*args, db=None):
+    cmd = [sys.executable, "-m", "indicators", *map(str, args)] + (["--db", str(db)] if db else [])
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def files(tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", {"台账": [TRAINING_HEADER,
+                                                        [D(2025, 5, 10), "卫滨区", "领导班子法治讲座", "行政处罚法", None, 12, 2, None],
+                                                        [D(2025, 3, 25), "红旗区", "主任办公会学法", "一季度", None, 9, 1, None],
+                                                        [D(2025, 6, 20), "红旗区", "主任办公会学法", "二季度", None, 9, 1, None]]})
+    bad = write_xlsx(tmp_path / "bad.xlsx", {"台账": [TRAINING_HEADER,
+                                                      [D(2025, 5, 10), "火星区", "领导班子法治讲座", "x", None, 12, 2, None],
+                                                      ["2025-02-30", "红旗区", "读书会", "y", None, -1, 2, None]]})
+    return good, bad, tmp_path / "cli.db"
+
+
+def test_import_good_file_exits_0_and_says_what_was_added(files):
+    good, _, db = files
+    r = run("import", good, db=db)
+    assert r.returncode == 0, r.stderr
+    assert "good.xlsx：已导入 培训学法台账 3 行（新增 3、更新 0、未变 0）" in r.stdout
+    again = run("import", good, db=db)
+    assert again.returncode == 0 and "已于" in again.stdout and "未作任何改动" in again.stdout
+
+
+def test_import_with_a_refused_file_exits_1_lists_every_problem_and_stores_it_not(files):
+    good, bad, db = files
+    r = run("import", good, bad, db=db)
+    assert r.returncode == 1
+    assert "bad.xlsx：发现 4 个问题，未导入任何数据" in r.stderr
+    for text in ("第 2 行，「单位」列：单位「火星区」不在单位名单中", "第 3 行，「日期」列：日期「2025-02-30」不存在",
+                 "第 3 行，「类别」列：类别「读书会」不是规定的选项", "第 3 行，「参加人数」列：参加人数「-1」不能为负数"):
+        assert text in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    rows = json.loads(run("progress", "--year", 2025, "--json", db=db).stdout)
+    assert sum(x["value"] or 0 for x in rows if x["indicator"] in ("T02", "T03") and x["unit"] != "全市") == 3
+
+
+def test_check_stores_nothing(files):
+    good, bad, db = files
+    assert run("check", good).returncode == 0
+    assert run("check", bad).returncode == 1
+    assert not db.exists()
+
+
+def test_progress_json_at_30_june(files):
+    good, _, db = files
+    run("import", good, db=db)
+    r = run("progress", "--year", 2025, "--half", 1, "--json", db=db)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert {"unit", "indicator", "value", "target", "expected", "status"} <= set(rows[0])
+    assert all(x["status"] in STATUSES for x in rows)
+    by = {(x["unit"], x["indicator"]): x for x in rows}
+    assert (by[("卫滨区", "T02")]["value"], by[("卫滨区", "T02")]["status"]) == (1, "进度正常")
+    assert (by[("红旗区", "T03")]["expected"], by[("红旗区", "T03")]["status"]) == (2, "进度正常")
+    assert by[("红旗区", "T02")]["status"] == "未开展"
+    assert by[("红旗区", "E01")]["target"] == 100
+    assert len({x["unit"] for x in rows}) == 17  # 16 units and 全市
+
+
+def test_progress_for_one_unit_by_alias_and_as_of(files):
+    good, _, db = files
+    run("import", good, db=db)
+    r = run("progress", "--year", 2025, "--as-of", "2025-03-31", "--unit", "红旗区人防办", "--json", db=db)
+    rows = json.loads(r.stdout)
+    assert {x["unit"] for x in rows} == {"红旗区"}
+    t03 = next(x for x in rows if x["indicator"] == "T03")
+    assert (t03["value"], t03["expected"], t03["status"]) == (1, 1, "进度正常")
+    table = run("progress", "--year", 2025, "--half", 1, db=db).stdout
+    assert "2025年上半年" in table and "督导平台得分" in table
+
+
+@pytest.mark.parametrize("args,code,text", [
+    (["progress", "--year", "2025", "--unit", "火星区"], 1, "单位「火星区」不在单位名单中"),
+    (["progress", "--year", "2025", "--as-of", "2024-03-01"], 2, "不在 2025 年内"),
+    (["progress", "--year", "2025", "--as-of", "3月1日"], 2, "不是 YYYY-MM-DD 格式的日期"),
+    (["undo", "42"], 1, "没有编号为 42 的导入批次"),
+    (["template", "nonsense", "-o", "x.xlsx"], 2, "参数有误"),
+    (["import", "/nonexistent/file.xlsx"], 1, "无法打开"),
+])
+def test_bad_arguments_get_a_chinese_message_not_a_traceback(tmp_path, args, code, text):
+    r = run(*args, db=tmp_path / "x.db") if args[0] not in ("template",) else run(*args)
+    assert r.returncode == code
+    assert text in r.stderr and "Traceback" not in r.stderr
+
+
+def test_batches_and_undo(files):
+    good, _, db = files
+    run("import", good, db=db)
+    listing = run("batches", db=db).stdout
+    assert "批次   1" in listing and "good.xlsx" in listing and "有效" in listing
+    r = run("undo", 1, db=db)
+    assert r.returncode == 0 and "已撤销批次 1" in r.stdout
+    assert "已撤销" in run("batches", db=db).stdout
+    rows = json.loads(run("progress", "--year", 2025, "--json", db=db).stdout)
+    assert all((x["value"] or 0) == 0 for x in rows if x["indicator"].startswith("T"))
+
+
+@pytest.mark.parametrize("kind,sheet", [("training", "培训学法台账"), ("publicity", "宣传活动台账"),
+                                        ("governance", "制度落实台账"), ("staff", "执法人员统计表")])
+def test_template_filled_in_imports_without_an_edit(tmp_path, kind, sheet):
+    out = tmp_path / f"{kind}.xlsx"
+    assert run("template", kind, "-o", out).returncode == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb[sheet]
+    example = [c.value for c in ws[3]]  # a clerk copies the example row and changes the unit and title
+    example[1] = "获嘉县"
+    example[-1] = None
+    if kind != "staff":
+        example[3 if kind != "publicity" else 2] = "正式填写的一行"
+    for j, v in enumerate(example, 1):
+        ws.cell(4, j, v)
+    wb.save(out)
+    db = tmp_path / "t.db"
+    r = run("import", out, db=db)
+    assert r.returncode == 0, r.stderr
+    assert f"{sheet} 1 行（新增 1" in r.stdout  # the example row itself is skipped
+
+
+def test_demo_loads_once(tmp_path):
+    db = tmp_path / "demo.db"
+    r = run("demo", db=db)
+    assert r.returncode == 0 and r.stdout.count("已导入") == 2
+    assert "已有数据" in run("demo", db=db).stdout
