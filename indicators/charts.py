@@ -239,7 +239,7 @@ def completion_gauge(completion: float, time_progress: float, ctx: Context) -> g
     name = "时间进度与总体完成率"
     value, tp = round(completion * 100, 1), round(time_progress * 100, 1)
     gauge = go.Indicator(
-        mode="gauge+number+delta", value=value, number={"suffix": "%", "font": {"size": 40}},
+        mode="gauge+number+delta", value=value, number={"suffix": "%", "valueformat": ".1f", "font": {"size": 40}},
         delta={"reference": tp, "prefix": "较时间进度 ", "suffix": " 个百分点", "valueformat": ".1f",
                "increasing": {"color": STATUS_COLORS[DONE]}, "decreasing": {"color": STATUS_COLORS[LAGGING]},
                "position": "bottom", "font": {"size": 16}},
