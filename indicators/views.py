@@ -322,7 +322,8 @@ def staff_totals(staff: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
     if unit:
         return staff[staff.unit == unit].reset_index(drop=True)
     part = staff[staff.reported]
-    sums = {c: float(part[c].sum()) for c in ("quota", "staff", "certified", "reviewed", "trained", "new_certs", "renewals")}
+    sums = {c: float(part[c].sum())
+            for c in ("quota", "staff", "certified", "reviewed", "trained", "new_certs", "renewals")}
     row = pd.DataFrame([{"unit": CITY_WIDE, "date": part.date.max() if len(part) else None, "reported": bool(len(part)),
                          **sums}])
     row["vacancy"] = max(sums["quota"] - sums["staff"], 0)
@@ -363,8 +364,8 @@ def score_breakdown(frame: pd.DataFrame, unit: str, snaps: dict | None = None,
              for c, v, t, m in zip(part.indicator, part.value, part.target, part.measure)]
     return pd.DataFrame({
         "indicator": part.indicator, "label": [label(c, n) for c, n in zip(part.indicator, part.name)],
-        "group": part.group, "points": part.points.round(2), "weight": part.weight.round(2),
-        "lost": (part.weight - part.points).clip(lower=0).round(2), "value": part.value, "target": part.target,
+        "group": part.group, "points": part.points, "weight": part.weight,
+        "lost": (part.weight - part.points).clip(lower=0), "value": part.value, "target": part.target,
         "measure": part.measure, "status": part.status, "need": needs})
 
 

@@ -5,67 +5,85 @@ from indicators import charts, progress, views
 from indicators.config import default_catalog
 from ui import data, shell
 
-sel = shell.current()
-shell.page_header("总览", sel)
-frame = data.progress_frame(sel.src, sel.period)
-totals = data.totals(sel.src, sel.period.start, sel.period.end)
-snaps = data.snapshots(sel.src, sel.period.start, sel.period.end)
-if not views.has_any(totals, snaps):
-    shell.empty_state(sel, "任何台账数据")
-    st.stop()
-if sel.unit and not views.has_any(totals, snaps, sel.unit):
-    shell.empty_state(sel, "报送台账数据，以下各项均按未开展计")
 
-rows = views.unit_rows(frame, sel.unit)
-scored = views.scored_rows(rows)
-tp = progress.time_progress(sel.period.as_of, sel.year)
-counts = progress.status_counts(frame, sel.unit)
-lag = views.lagging(frame, sel.unit)
-by_unit = views.lagging_by_unit(lag)
+def render(sel: shell.Selection) -> None:
+    shell.page_header("总览", sel)
+    frame = data.progress_frame(sel.src, sel.period)
+    totals = data.totals(sel.src, sel.period.start, sel.period.end)
+    snaps = data.snapshots(sel.src, sel.period.start, sel.period.end)
+    if not views.has_any(totals, snaps):
+        shell.empty_state(sel, "任何台账数据")
+        return
+    if sel.unit and not views.has_any(totals, snaps, sel.unit):
+        shell.empty_state(sel, "报送台账数据，以下各项均按未开展计")
 
-if not sel.report:
-    m = st.columns(4)
-    m[0].metric("时间进度", f"{tp:.1%}", help="截至日期已过天数 ÷ 全年天数")
-    m[1].metric("总体完成率", f"{views.overall_completion(rows):.1%}",
-                delta=f"{(views.overall_completion(rows) - tp) * 100:+.1f} 个百分点（对比时间进度）",
-                help="各计分指标完成率（超过 100% 按 100% 计）的平均值")
-    m[2].metric("进度滞后 / 未开展", f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
-                help="全市为各单位各指标合计；单个单位为其各指标")
-    m[3].metric("存在滞后的单位", f"{len(by_unit)} 个" if not sel.unit else ("是" if len(by_unit) else "否"))
+    rows = views.unit_rows(frame, sel.unit)
+    scored = views.scored_rows(rows)
+    tp = progress.time_progress(sel.period.as_of, sel.year)
+    counts = progress.status_counts(frame, sel.unit)
+    lag = views.lagging(frame, sel.unit)
+    by_unit = views.lagging_by_unit(lag)
 
-bar_rows = scored.assign(label=[views.label(c, n) for c, n in zip(scored.indicator, scored.name)],
-                         value_text=[f"{views.amount(v, m)} / {views.amount(t, m)}"
-                                     for v, t, m in zip(scored.value, scored.target, scored.measure)])
-left, right = shell.columns(sel, [1, 2])
-shell.chart(charts.completion_gauge(views.overall_completion(rows), tp, sel.ctx), sel, left)
-shell.chart(charts.status_counts_bar(counts, sel.ctx, "项"), sel, left)
-shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel, right)
+    if not sel.report:
+        m = st.columns(4)
+        m[0].metric("时间进度", f"{tp:.1%}", help="截至日期已过天数 ÷ 全年天数")
+        m[1].metric("总体完成率", f"{views.overall_completion(rows):.1%}",
+                    delta=f"{(views.overall_completion(rows) - tp) * 100:+.1f} 个百分点（对比时间进度）",
+                    help="各计分指标完成率（超过 100% 按 100% 计）的平均值")
+        m[2].metric("进度滞后 / 未开展", f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
+                    help="全市为各单位各指标合计；单个单位为其各指标")
+        if sel.unit:
+            m[3].metric("已完成全年目标", f"{counts[progress.DONE]} 项")
+        else:
+            m[3].metric("存在滞后的单位", f"{len(by_unit)} 个")
 
-st.subheader("滞后预警")
-if lag.empty:
-    st.success(f"{sel.unit_label}在{sel.period.label}没有进度滞后或未开展的指标。", icon=":material/check_circle:")
-else:
-    scope = sel.unit_label if sel.unit else "全市各单位"
-    left, right = shell.columns(sel, [1, 1])
-    shell.chart(charts.lagging_units_bar(by_unit, sel.context(scope)), sel, left)
-    shell.table(sel, lag.assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
-                                expected=[views.amount(v, m) for v, m in zip(lag.expected, lag.measure)],
-                                target=[views.amount(v, m) for v, m in zip(lag.target, lag.measure)])
-                .drop(columns=["measure"])
-                .rename(columns={"unit": "单位", "indicator": "编码", "name": "指标", "status": "状态",
-                                 "value": "已完成", "expected": "应完成", "target": "全年目标"}),
-                right, height=min(38 + 35 * len(lag), 520))
+    bar_rows = scored.assign(label=[views.label(c, n) for c, n in zip(scored.indicator, scored.name)],
+                             value_text=[f"{views.amount(v, m)} / {views.amount(t, m)}"
+                                         for v, t, m in zip(scored.value, scored.target, scored.measure)])
+    gauge = charts.completion_gauge(views.overall_completion(rows), tp, sel.ctx)
+    status = charts.status_counts_bar(counts, sel.ctx, "项")
+    if sel.report:  # the two small charts make one slide, the indicator bars the next
+        left, right = shell.columns(sel, 2, keep=True)
+        shell.chart(gauge, sel, left, height=640)
+        shell.chart(status, sel, right, height=640)
+        shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel)
+    else:
+        left, right = st.columns([1, 2], gap="medium")
+        shell.chart(gauge, sel, left)
+        shell.chart(status, sel, left)
+        shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel, right)
 
-catalog = default_catalog()
-units = catalog.unit_names
-codes = [i.code for i in catalog.indicators if i.scored]
-names = {i.code: i.name for i in catalog.indicators}
-shell.chart(charts.status_grid(views.status_grid(frame, catalog), sel.context("全市各单位"), "各单位指标状态",
-                               charts.SOURCE_ALL, codes, units, highlight=sel.unit), sel)
-if not sel.report:
-    st.caption("列为指标编码：" + "；".join(f"{c} {names[c]}" for c in codes))
+    st.subheader("滞后预警")
+    if lag.empty:
+        st.success(f"{sel.unit_label}在{sel.period.label}没有进度滞后或未开展的指标。", icon=":material/check_circle:")
+    elif sel.unit:  # one unit: the list itself says it all, in 汇报模式 too
+        st.warning("\n".join(f"- {c} {n}（{s}：已完成 {views.amount(v, m)}，应完成 {views.amount(e, m)}）"
+                             for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
+                                                         lag.measure)), icon=":material/warning:")
+    else:
+        left, right = shell.columns(sel, [1, 1])
+        shell.chart(charts.lagging_units_bar(by_unit, sel.context("全市各单位")), sel, left)
+        shell.table(sel, lag.assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
+                                    expected=[views.amount(v, m) for v, m in zip(lag.expected, lag.measure)],
+                                    target=[views.amount(v, m) for v, m in zip(lag.target, lag.measure)])
+                    .drop(columns=["measure"])
+                    .rename(columns={"unit": "单位", "indicator": "编码", "name": "指标", "status": "状态",
+                                     "value": "已完成", "expected": "应完成", "target": "全年目标"}),
+                    right, height=min(38 + 35 * len(lag), 520))
 
-last = sel.period.last_year()
-previous = data.progress_frame(sel.src, last)
-comparison = views.year_comparison(rows, views.unit_rows(previous, sel.unit))
-shell.chart(charts.year_comparison(comparison, sel.ctx, sel.period.label, last.label + "（同期）"), sel)
+    catalog = default_catalog()
+    units = catalog.unit_names
+    codes = [i.code for i in catalog.indicators if i.scored]
+    names = {i.code: i.name for i in catalog.indicators}
+    shell.chart(charts.status_grid(views.status_grid(frame, catalog), sel.context("全市各单位"), "各单位指标状态",
+                                   charts.SOURCE_ALL, codes, units, highlight=sel.unit), sel)
+    if not sel.report:
+        st.caption("列为指标编码：" + "；".join(f"{c} {names[c]}" for c in codes))
+
+    last = sel.period.last_year()
+    previous = data.progress_frame(sel.src, last)
+    comparison = views.year_comparison(rows, views.unit_rows(previous, sel.unit))
+    shell.chart(charts.year_comparison(comparison, sel.ctx, sel.period.label, last.label + "（同期）"), sel)
+
+
+shell.page(render, "总览")

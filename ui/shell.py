@@ -1,21 +1,29 @@
-"""What every page shares: the sidebar selection, the demo notice, the page heading, 汇报模式,
-empty states and the way a chart is drawn (download settings, size)."""
+"""What every page shares: starting the app (database, demo data, navigation, sidebar), the one
+place where failures become a Chinese message, the demo notice, the page heading, 汇报模式, empty
+states and the way a chart is drawn (download settings, size)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, progress
-from indicators.config import default_catalog
+from indicators import charts, progress, store
+from indicators.config import ConfigError, default_catalog
+from indicators.problems import IndicatorsError
 from ui import data, navigation
 
+log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
 HALF, FULL, AS_OF = "上半年", "全年", "截至日期"
 PERIOD_MODES = (HALF, FULL, AS_OF)
 _SELECTION = "_selection"
+_STARTED = "_shell_started"  # set while app.py runs a page it has started
 REPORT_KEY = "report_mode"
 
 
@@ -89,9 +97,63 @@ def sidebar(src: data.Source) -> Selection:
     return sel
 
 
+def start():
+    """Everything a run needs before a page draws: page settings, the database (a brand-new one gets
+    the demo data), the navigation, the sidebar and the demo notice. Returns the page to run."""
+    st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
+                       initial_sidebar_state="expanded")
+    with edge("启动"):
+        src = data.source()
+        if data.load_demo_if_new(src):
+            src = data.source()
+        page = navigation.build()
+        demo_notice(sidebar(src))
+        return page
+    st.stop()  # the database could not be opened: edge() has said why
+
+
+def run_app() -> None:
+    """app.py: start, then run the chosen page."""
+    page = start()
+    st.session_state[_STARTED] = True
+    try:
+        page.run()
+    finally:
+        st.session_state.pop(_STARTED, None)
+
+
+def page(render: Callable[[Selection], None], title: str) -> None:
+    """Run one page's `render(selection)` inside the error edge.
+
+    Normally app.py has started the run. Streamlit also runs a file of pages/ directly (skipping
+    app.py) on the first request after a start when that request opens a page's URL, and on every
+    AppTest rerun; the page then starts the app itself, so it looks and behaves the same.
+    """
+    if not st.session_state.get(_STARTED):
+        start()
+    with edge(title):
+        render(current())
+
+
 def current() -> Selection:
-    """The selection the sidebar made in this run (app.py draws the sidebar before the page)."""
+    """The selection the sidebar made in this run."""
     return st.session_state[_SELECTION]
+
+
+@contextmanager
+def edge(where: str):
+    """The one place failures end: a Chinese message for the user, the traceback in the server log."""
+    try:
+        yield
+    except (IndicatorsError, ConfigError) as e:
+        st.error(str(e))
+    except (sqlite3.Error, OSError):
+        log.exception("database unavailable (%s)", where)
+        st.error(f"无法读取数据库（{store.db_path()}）。请检查数据目录是否存在且可写（或环境变量 INDICATORS_DB "
+                 "所指的路径），然后刷新页面；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
+    except Exception:  # a bug: the user gets Chinese, the log gets the traceback
+        log.exception("%s failed", where)
+        st.error("页面出错了，请刷新重试；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
 
 
 def demo_notice(sel: Selection) -> None:
@@ -129,27 +191,36 @@ def page_header(title: str, sel: Selection) -> None:
         st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)}")
 
 
-def columns(sel: Selection, spec) -> list:
-    """st.columns normally; in 汇报模式 every chart gets the full width, one under another."""
-    if sel.report:
+def columns(sel: Selection, spec, keep: bool = False) -> list:
+    """st.columns normally; in 汇报模式 every chart gets the full width, one under another, unless
+    `keep` (small charts that make one slide together)."""
+    if sel.report and not keep:
         n = spec if isinstance(spec, int) else len(spec)
         return [st.container() for _ in range(n)]
     return st.columns(spec, gap="medium")
 
 
-def chart(fig: go.Figure, sel: Selection, where=None) -> None:
-    """Draw a chart with the app's download settings; larger in 汇报模式."""
-    target = where or st
+REPORT_HEIGHT = 700  # a chart that fills a 1600 x 900 window under the heading
+
+
+def chart(fig: go.Figure, sel: Selection, where=None, height: int | None = None) -> None:
+    """Draw a chart with the app's download settings; in 汇报模式 larger (about one screen each)."""
     if sel.report:
-        height = max(int((fig.layout.height or 450) * 1.3), 620)
-        fig.update_layout(height=height, font_size=16, title_font_size=24)
-    target.plotly_chart(fig, theme=None, config=charts.download_config(fig), key=None)
+        fig.update_layout(height=height or max(int((fig.layout.height or 450) * 1.2), REPORT_HEIGHT), font_size=15,
+                          title_font_size=20, title_pad_t=22, margin_t=(fig.layout.margin.t or 100) + 16)
+    (where or st).plotly_chart(fig, theme=None, config=charts.download_config(fig))
 
 
 def table(sel: Selection, frame, where=None, **kwargs) -> None:
     """A supporting table, left out in 汇报模式 (which shows charts only)."""
     if not sel.report:
         (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def _load_demo() -> None:
+    data.load_demo()
+    for key in ("year", "period_mode"):  # show the demo's latest year, as on a first start
+        st.session_state.pop(key, None)
 
 
 def empty_state(sel: Selection, what: str) -> None:
@@ -162,5 +233,5 @@ def empty_state(sel: Selection, what: str) -> None:
         st.markdown("请按模板填写台账后导入：在命令行运行 `python -m indicators template all -o 台账模板.xlsx` "
                     "取得模板，填好后运行 `python -m indicators import 台账.xlsx`。")
     if not sel.has_data:
-        st.button("载入示例数据", icon=":material/auto_awesome:", on_click=data.load_demo,
+        st.button("载入示例数据", icon=":material/auto_awesome:", on_click=_load_demo,
                   help="载入虚构的 2024、2025 年示例台账，先看看看板的样子；之后可在导入记录中撤销")

@@ -1,0 +1,195 @@
+"""The whole app in a real browser: `streamlit run` on a loopback port, every page in headless
+Debian chromium (driven by Playwright, no downloaded browser), charts drawn, nothing broken.
+
+Full-page screenshots go to $DASHBOARD_SHOTS or a temporary folder (printed), never into git.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import dashboard_support as ds
+from ui import navigation
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WIDTH, HEIGHT = 1600, 900
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    assert path, "Debian's chromium is missing: run ./test.sh (tools/setup.sh --dev installs it)"
+    return path
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, log: Path):
+    """`streamlit run app.py` on a free 127.0.0.1 port with INDICATORS_DB=db; yields its URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, INDICATORS_DB=str(db))
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+             "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ds.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                        break
+                except OSError:
+                    pass
+                assert proc.poll() is None and time.time() < deadline, "app did not start: " + log.read_text()[-800:]
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_ready(page, heading: str | None = None, timeout=60000) -> None:
+    """Until the session is connected, the page's heading is shown and the script has finished."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
+    page.wait_for_timeout(300)
+    if heading:  # the run has started: 'notRunning' alone may still be the state before it
+        page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=timeout)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_timeout(800)
+
+
+def full_screenshot(page, path: Path) -> None:
+    """Streamlit scrolls inside its main block: grow the window to the content, then shoot."""
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=stMain], [data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 0)")
+    page.set_viewport_size({"width": WIDTH, "height": min(max(HEIGHT, height + 80), 12000)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+def charts_state(page, at_least: int = 1, timeout: float = 20) -> tuple[int, int]:
+    """(charts on the page, charts plotly has drawn), waiting up to `timeout` s for `at_least` charts
+    all drawn."""
+    deadline = time.time() + timeout
+    while True:
+        charts = page.locator("[data-testid='stPlotlyChart']").count()
+        drawn = page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot .main-svg").evaluate_all(
+            "els => new Set(els.map(e => e.closest('[data-testid=stPlotlyChart]'))).size")
+        if (charts >= at_least and drawn == charts) or time.time() > deadline:
+            return charts, drawn
+        page.wait_for_timeout(250)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("DASHBOARD_SHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    with streamlit_server(folder / "app.db", folder / "server.log") as url:  # empty: the demo data loads
+        yield url
+
+
+def test_a_deep_link_opened_first_still_gets_the_app_shell(browser, tmp_path):
+    # The very first request after a start opens a page's URL: Streamlit then runs that page file
+    # directly (its pages/ folder fallback); the page must start the app itself, with no dialog.
+    with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(url + "/scorecard")
+        wait_ready(page, "督导评分", 120000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.get_by_role("dialog").count() == 0  # no "Page not found"
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert sidebar.get_by_text("年度").count() == 1
+        links = sidebar.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+        assert [t.split()[-1] for t in links] == [title for _, title, _ in navigation.all_pages()]  # ours, in order
+        charts, drawn = charts_state(page, 2)
+        assert charts == 2 and drawn == 2
+        sidebar.get_by_text("汇报模式").click()  # the controls work
+        wait_ready(page, "全市 · 2025年全年 · 督导评分")
+        page.close()
+
+
+@pytest.mark.parametrize("number,path,title,icon", [(i, *p) for i, p in enumerate(navigation.all_pages())],
+                         ids=[Path(p[0]).stem for p in navigation.all_pages()])
+def test_every_page_draws_its_charts(browser, server, shots, number, path, title, icon):
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.goto(server + ("/" if number == 0 else "/" + Path(path).stem))
+    wait_ready(page, title, 120000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "示例数据" in page.locator("[data-testid='stAlert']").first.inner_text()
+    charts, drawn = charts_state(page, 2)
+    assert charts >= 2 and drawn == charts
+    assert page.evaluate("() => document.fonts.check('16px \"Noto Sans CJK SC\"', '法治建设')")
+    title_font = page.locator("[data-testid='stPlotlyChart'] .gtitle").first.evaluate(
+        "e => getComputedStyle(e).fontFamily || e.style.fontFamily")
+    assert "Noto Sans CJK SC" in title_font
+    full_screenshot(page, shots / f"{number:02d}_{title}.png")
+    page.close()
+
+
+def test_report_mode_is_a_slide_and_the_download_is_a_2x_png(browser, server, shots, tmp_path):
+    from PIL import Image
+
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.goto(server)
+    wait_ready(page, "总览", 120000)
+    page.locator("[data-testid='stSidebar']").get_by_text("汇报模式").click()
+    wait_ready(page, "全市 · 2025年全年 · 总览")
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    charts, drawn = charts_state(page, 6)
+    assert charts == 6 and drawn == charts
+    page.screenshot(path=str(shots / "汇报模式_总览_第一屏.png"))
+    full_screenshot(page, shots / "汇报模式_总览.png")
+    page.get_by_role("button", name="退出汇报模式").click()
+    wait_ready(page, "总览")
+    assert page.locator("[data-testid='stSidebar']").is_visible()
+
+    charts_state(page, 6)
+    chart = page.locator("[data-testid='stPlotlyChart']").nth(2)  # 各项指标完成进度
+    chart.hover()
+    with page.expect_download() as download:
+        chart.locator(".modebar-btn[data-title*='PNG' i]").first.click()
+    assert page.get_by_text("图片已下载").count() >= 1  # plotly's notice, in Chinese
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "各项指标完成进度_全市_2025年全年.png"
+    box = chart.locator(".main-svg").first.bounding_box()
+    with Image.open(saved) as image:
+        assert image.size == (round(box["width"] * 2), round(box["height"] * 2))
+        assert image.convert("RGB").getpixel((4, 4)) == (255, 255, 255)  # light background
+    page.close()

@@ -1,0 +1,286 @@
+"""Every page under AppTest against a database seeded through the real import: the charts it shows
+and the figures of the seeded case (tests/dashboard_support.py: SEED)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+import dashboard_support as ds
+from dashboard_support import app, bar_value, figure, figures, problems, texts, values
+from indicators import demo, store
+from indicators.config import default_catalog
+from ui import navigation
+
+# Charts each page shows for 全市 and for one unit (per-unit views leave out the unit-by-unit charts).
+EXPECTED = {
+    "pages/overview.py": (["时间进度与总体完成率", "指标状态分布", "各项指标完成进度", "各单位滞后指标数", "各单位指标状态",
+                           "与上年同期对比"], "各单位滞后指标数"),
+    "pages/training.py": (["学法培训完成情况（对照节奏）", "各月学法培训场次（按类别）", "学法培训累计场次与进度线",
+                           "各月参学人次与学时", "各单位学法培训场次（按类别）"], "各单位学法培训场次（按类别）"),
+    "pages/publicity.py": (["重要节点宣传活动", "宣传活动地点类型", "宣传活动累计次数与全年目标", "宣传活动累计参与人数",
+                            "各单位宣传活动次数"], "各单位宣传活动次数"),
+    "pages/governance.py": (["制度落实完成情况（对照节奏）", "各单位制度落实情况（已完成或到期未完成）"], None),
+    "pages/staff.py": (["执法人员编制、在岗与持证", "执法队伍各项比率", "各单位执法队伍比率（目标 100%）"],
+                       "各单位执法队伍比率（目标 100%）"),
+    "pages/scorecard.py": (["督导平台得分排名", "指标得分明细"], None),
+}
+PAGE_FILES = [path for path, _, _ in navigation.all_pages()]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    return ds.seed_database(tmp_path_factory.mktemp("seeded"))
+
+
+@pytest.fixture
+def db(seeded, monkeypatch) -> Path:
+    monkeypatch.setenv(store.DB_ENV, str(seeded))
+    return seeded
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    """A database that started empty: the app loads the demo data into it on the first run."""
+    return tmp_path_factory.mktemp("demo") / "empty.db"
+
+
+def test_every_page_has_a_test():
+    assert sorted(EXPECTED) == sorted(PAGE_FILES)
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+@pytest.mark.parametrize("unit", [None, "红旗区"])
+def test_page_shows_its_charts(db, page, unit):
+    at = app(page, unit=unit, period="上半年")
+    assert problems(at) == []
+    names, city_only = EXPECTED[page]
+    expected = [n for n in names if unit is None or n != city_only]
+    shown = figures(at)
+    assert [f["name"] for f in shown] == expected
+    for f in shown:
+        scope, period = re.search(r">([^<>]+) · ([^<>]+)</span>$", f["title"]).groups()
+        assert period == "2025年上半年"
+        if f["name"] == "指标得分明细" and unit is None:  # one unit's breakdown, chosen on the page
+            assert scope in default_catalog().unit_names
+        else:
+            assert scope in ("全市" if unit is None else unit, "全市各单位")
+        assert f["name"] in f["title"]
+        assert f["config"]["toImageButtonOptions"] == {"format": "png", "scale": 2,
+                                                       "filename": f"{f['name']}_{scope}_2025年上半年"}
+        assert f["config"]["displaylogo"] is False
+        assert "数据截至 2025年6月30日" in f["layout"]["annotations"][-1]["text"]
+
+
+def test_sidebar_drives_the_page(db):
+    at = app("pages/overview.py")
+    assert at.selectbox(key="year").value == 2025  # the latest year with data
+    assert at.radio(key="period_mode").value == "全年"  # a past year: the whole of it
+    assert "全市 · 2025年全年" in at.caption[0].value
+    at.radio(key="period_mode").set_value("上半年").run()
+    at.selectbox(key="unit").set_value("红旗区").run()
+    assert problems(at) == []
+    assert "红旗区 · 2025年上半年 · 数据截至 2025年6月30日" in at.caption[0].value
+    assert "红旗区 · 2025年上半年" in figure(at, "各项指标完成进度")["title"]
+    at.radio(key="period_mode").set_value("截至日期").run()
+    at.date_input(key="as_of_2025").set_value(dt.date(2025, 3, 31)).run()
+    assert "2025年1月1日至3月31日" in figure(at, "各项指标完成进度")["title"]
+    at.toggle(key="report_mode").set_value(True).run()
+    assert "# 红旗区 · 2025年1月1日至3月31日 · 总览" in [m.value for m in at.markdown]
+
+
+def test_overview_lecture_by_june_is_on_pace(db):
+    # 红旗区 held one 领导班子法治讲座 (target 2 a year) on 20 May: by 30 June 2 x 181/365 = 0.99 is due.
+    at = app("pages/overview.py", unit="红旗区", period="上半年")
+    pace = figure(at, "各项指标完成进度")
+    assert bar_value(pace, "T02 领导班子法治专题讲座") == ("进度正常", 50.0)
+    assert bar_value(pace, "T01 党组理论学习中心组法治专题学习") == ("进度正常", 50.0)  # 1 of 2, one half-year ended
+    assert bar_value(pace, "T03 主任办公会议学法") == ("进度滞后", 25.0)  # 1 of 4, two quarters ended
+    assert bar_value(pace, "T04 行政执法人员法治专题培训") == ("未开展", 0.0)
+    words = texts(at)
+    assert "时间进度 49.6%" in words.replace("\n", " ")
+    warning = at.warning[0].value  # 滞后预警 for one unit: the list itself
+    assert "T03 主任办公会议学法（进度滞后：已完成 1 次，应完成 2 次）" in warning
+    assert "T04 行政执法人员法治专题培训（未开展" in warning and "T02" not in warning
+
+
+def test_overview_city_lists_lagging_units(db):
+    at = app("pages/overview.py", period="上半年")
+    lag = at.dataframe[0].value
+    assert {"红旗区", "卫滨区", "原阳县"} <= set(lag["单位"])
+    assert "T02" not in set(lag[lag["单位"] == "红旗区"]["编码"])
+    units = figure(at, "各单位滞后指标数")
+    assert bar_value(units, "红旗区")[0] in ("未开展", "进度滞后")
+
+
+def test_overview_city_heat_map_and_last_year(db):
+    at = app("pages/overview.py", period="上半年")
+    heat = figure(at, "各单位指标状态")
+    grid = heat["data"][0]
+    rows, cols = values(grid["y"]), values(grid["x"])
+    text = grid["text"]
+    assert text[rows.index("红旗区")][cols.index("T02")] == "50%"
+    assert text[rows.index("卫滨区")][cols.index("T02")] == "0%"
+    assert "E05" not in cols  # shown elsewhere, not scored
+    comparison = figure(at, "与上年同期对比")
+    names = {t["name"]: t.get("legendrank") for t in comparison["data"]}
+    assert names == {"2025年上半年": 1, "2024年上半年（同期）": 2}  # this year first in the legend
+    # 全市 T02: 1 lecture of 32 units x 2 in the first half of both years
+    assert bar_value(comparison, "T02 领导班子法治专题讲座") == ("2024年上半年（同期）", pytest.approx(3.1, abs=0.05))
+    current = next(t for t in comparison["data"] if t["name"] == "2025年上半年")
+    assert values(current["x"])[values(current["y"]).index("T01 党组理论学习中心组法治专题学习")] == pytest.approx(3.1, abs=0.05)
+
+
+def test_training_months_and_pace(db):
+    at = app("pages/training.py", unit="红旗区", period="上半年")
+    months = figure(at, "各月学法培训场次（按类别）")
+    lectures = next(t for t in months["data"] if t.get("name") == "领导班子法治讲座")
+    assert [x[:7] for x, y in zip(values(lectures["x"]), values(lectures["y"])) if y] == ["2025-05"]
+    cumulative = figure(at, "学法培训累计场次与进度线")
+    actual = next(t for t in cumulative["data"] if t["name"] == "实际累计")
+    assert values(actual["y"])[-1] == 3  # three sessions by 30 June
+    assert "参学人次 51" in texts(at)  # 12 + 9 + 30
+
+
+def test_publicity_key_dates_and_units_without_activities(db):
+    at = app("pages/publicity.py", period="上半年")
+    nodes = figure(at, "重要节点宣传活动")
+    assert bar_value(nodes, "3·1民防日", axis="x") == ("已完成", 1)
+    assert bar_value(nodes, "9·18警报鸣放", axis="x") == ("进度正常", 0)  # not yet due by 30 June
+    warning = " ".join(str(w.value) for w in at.warning)
+    assert "卫滨区" in warning and "红旗区" not in warning.split("：", 1)[1]
+    per_unit = figure(at, "各单位宣传活动次数")
+    assert bar_value(per_unit, "红旗区") == ("进度滞后", 2)  # 2 of 10 by June, 10 x 181/365 = 4.96 due
+    assert bar_value(per_unit, "卫滨区") == ("未开展", 0)
+
+
+def test_governance_grid_done_and_due(db):
+    at = app("pages/governance.py", period="全年")
+    grid = figure(at, "各单位制度落实情况（已完成或到期未完成）")["data"][0]
+    rows, cols = values(grid["y"]), values(grid["x"])
+    cell = lambda unit, col: grid["text"][rows.index(unit)][cols.index(col)]  # noqa: E731
+    assert cell("红旗区", "党组听取汇报（上半年）") == "已开展 1 次"
+    assert cell("红旗区", "党组听取汇报（下半年）") == "未开展"
+    assert cell("红旗区", "督导检查（上半年）") == "—"  # city only
+    assert cell("市国动办", "督导检查（上半年）") == "已开展 1 次"
+
+
+def test_governance_second_half_not_yet_due_in_june(db):
+    at = app("pages/governance.py", period="上半年")
+    grid = figure(at, "各单位制度落实情况（已完成或到期未完成）")["data"][0]
+    rows, cols = values(grid["y"]), values(grid["x"])
+    assert grid["text"][rows.index("红旗区")][cols.index("党组听取汇报（下半年）")] == "未到期"
+
+
+def test_staff_gap_is_spelled_out(db):
+    at = app("pages/staff.py", period="上半年")
+    bars = figure(at, "执法人员编制、在岗与持证")
+    gaps = next(t for t in bars["data"] if t.get("mode") == "text")
+    labels = dict(zip(values(gaps["y"]), gaps["text"]))
+    assert labels["延津县"] == "编制 8 · 在岗 5 · 持证 3　缺编 3 人，未持证 2 人"
+    assert labels["红旗区"].endswith("满编、全员持证")
+    assert "延津县（编制 8、实有 5、持证 3）" in texts(at)
+    rates = figure(at, "执法队伍各项比率")  # 全市: 9 certified of 11 staff
+    assert bar_value(rates, "E01 行政执法人员持证率") == ("进度滞后", pytest.approx(81.8, abs=0.05))
+
+
+def test_scorecard_scores_and_what_is_missing(db):
+    at = app("pages/scorecard.py", unit="红旗区", period="上半年")
+    ranking = figure(at, "督导平台得分排名")
+    totals = next(t for t in ranking["data"] if t.get("mode") == "text")
+    labels = dict(zip(values(totals["y"]), totals["text"]))
+    # T: 25/6 x (0.5 + 0.5 + 0.25 + 0 + 0 + 1/6) = 5.90; G: 25/3 x 0.5 = 4.17;
+    # P: 6.25 x (0.2 + 0.5 + 0.25 + 0) = 5.94; E: all four rates at 100 % = 25  -> 41.0
+    assert labels["红旗区"] == "41.0 分（第 1 名）"
+    # 延津县 E only: 6.25 x (3/5 + 3/3 + 4/5 + 5/8) = 18.9
+    assert labels["延津县"] == "18.9 分（第 2 名）"
+    breakdown = figure(at, "指标得分明细")
+    needs = dict(zip(values(breakdown["data"][-1]["y"]), breakdown["data"][-1]["text"]))
+    assert needs["T02 领导班子法治专题讲座"] == "还需 1 期"
+    assert needs["E01 行政执法人员持证率"] == "满分"
+    assert "得分 41.0 分" in texts(at)
+
+
+def test_unit_without_data_says_what_to_do(db):
+    at = app("pages/training.py", unit="原阳县", period="上半年")
+    assert problems(at) == [] and figures(at) == []
+    words = texts(at)
+    assert "原阳县在2025年上半年还没有培训学法台账记录" in words
+    assert "python -m indicators import" in words
+    assert not any(b.label == "载入示例数据" for b in at.button)  # real data exists: no demo offered
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_year_without_data_has_an_empty_state(db, page):
+    at = app(page, year=dt.date.today().year)  # always offered; the seeded data is 2024-2025
+    assert problems(at) == [] and figures(at) == []
+    assert "还没有" in texts(at)
+
+
+def test_report_mode_hides_controls_and_names_unit_and_period(db):
+    at = app("pages/overview.py", unit="红旗区", period="上半年", report=True)
+    assert problems(at) == []
+    assert "# 红旗区 · 2025年上半年 · 总览" in [m.value for m in at.markdown]
+    assert not at.metric and not at.dataframe  # charts only
+    assert len(figures(at)) == 5 and at.warning  # the unit's lagging list stays, as text
+    assert all(f["layout"]["height"] >= 640 for f in figures(at))
+    assert any('[data-testid="stSidebar"]' in str(h.proto.body) for h in at.get("html"))
+    next(b for b in at.button if b.label == "退出汇报模式").click().run()
+    assert at.toggle(key="report_mode").value is False and at.metric
+
+
+def test_new_import_shows_at_once(db, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(Path(db).read_bytes())
+    monkeypatch.setenv(store.DB_ENV, str(copy))
+    at = app("pages/overview.py", unit="红旗区", period="上半年")
+    assert bar_value(figure(at, "各项指标完成进度"), "T04 行政执法人员法治专题培训") == ("未开展", 0.0)
+    conn = store.connect(copy)
+    ds.import_rows(conn, tmp_path / "补充.xlsx", {"training": [
+        {"date": ds.D(2025, 6, 2), "unit": "红旗区", "category": "执法人员培训", "title": "执法人员法治专题培训班",
+         "participants": 20}]})
+    conn.close()
+    at.run()
+    assert bar_value(figure(at, "各项指标完成进度"), "T04 行政执法人员法治专题培训") == ("进度正常", 50.0)
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_empty_database_gets_demo_data_and_says_so(demo_db, monkeypatch, page):
+    monkeypatch.setenv(store.DB_ENV, str(demo_db))
+    at = app(page)
+    assert problems(at) == []
+    assert any("示例数据" in str(i.value) for i in at.info)
+    shown = figures(at)
+    assert shown and all("示例数据" in f["layout"]["annotations"][-1]["text"] for f in shown)
+
+
+def test_demo_undone_offers_it_again(tmp_path, monkeypatch):
+    conn = store.connect(tmp_path / "undone.db")
+    for result in demo.load_demo(conn):
+        store.undo(conn, result.batch_id)
+    conn.close()
+    monkeypatch.setenv(store.DB_ENV, str(tmp_path / "undone.db"))
+    at = app()
+    assert problems(at) == [] and figures(at) == []  # undone on purpose: not silently reloaded
+    assert "全市在" in texts(at) and "还没有任何台账数据" in texts(at)
+    next(b for b in at.button if b.label == "载入示例数据").click().run()
+    assert problems(at) == [] and len(figures(at)) == 6
+
+
+def test_unusable_database_is_a_chinese_message(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.DB_ENV, str(tmp_path))  # a folder, not a database file
+    at = app()
+    assert not at.exception
+    assert [e.value for e in at.error] and "无法读取数据库" in at.error[0].value
+    assert "unable" not in at.error[0].value  # sqlite's English goes to the log, not to the user
+
+
+def test_production_settings_hide_deploy_and_error_details():
+    import tomllib
+
+    config = tomllib.loads((ds.ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["toolbarMode"] == "minimal"  # no Deploy button
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["theme"]["base"] == "light"
