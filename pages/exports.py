@@ -5,34 +5,38 @@ import streamlit as st
 from indicators import exports
 from ui import data, shell
 
-sel = shell.current()
-st.title("汇报材料")
-st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {data.stamp_date(sel)} · 数据版本 {sel.src.version}"
-           "（每份材料的页脚都印有数据截至日期和数据版本，会上展示的数字可追溯到具体的导入批次）")
-if not sel.has_data:
-    shell.empty_state(sel, "任何台账数据")
-    st.stop()
 
-FORMATS = [("pptx", "汇报幻灯片", ":material/slideshow:",
-            "16:9 幻灯片：封面、总体情况、学法培训、制度落实、宣传活动、执法队伍、督导评分排名；图表为可编辑的 PowerPoint 原生图表"),
-           ("xlsx", "督导平台工作簿", ":material/table_view:",
-            "各单位各指标的完成值、目标、应完成、完成率和状态（按状态着色），各单位评分，分工作线的台账明细，已设置打印格式"),
-           ("docx", "年度工作完成情况（文稿）", ":material/description:",
-            "按报告体例起草的“工作完成情况”和“存在的问题”，含与上年同期对比；公文格式（黑体标题、仿宋正文、三号字、A4）")]
-cols = st.columns(3)
-for col, (fmt, title, icon, help_text) in zip(cols, FORMATS):
-    with col.container(border=True):
-        st.markdown(f"**{title}**")
-        st.caption(help_text)
-        name = exports.file_name(sel.period, sel.unit, fmt)
-        if st.button(f"生成{title}", icon=icon, key=f"make_{fmt}"):
-            with st.spinner(f"正在生成 {name}……"):
-                st.session_state[f"export_{fmt}"] = (data.export_key(sel), name, data.export(sel, fmt))
-        made = st.session_state.get(f"export_{fmt}")
-        if made and made[0] == data.export_key(sel):
-            st.download_button(f"下载 {made[1]}", made[2], file_name=made[1], mime=exports.MIME_TYPES[fmt],
-                               icon=":material/download:", key=f"download_{fmt}", type="primary")
+def render(sel: shell.Selection) -> None:
+    st.title("汇报材料")
+    st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {data.stamp_date(sel)} · 数据版本 {sel.src.version}"
+               "（每份材料的页脚都印有数据截至日期和数据版本，会上展示的数字可追溯到具体的导入批次）")
+    if not sel.has_data:
+        shell.empty_state(sel, "任何台账数据")
+        return
 
-st.subheader("文稿预览（可直接复制）", divider="gray")
-st.caption("与下载的 Word 文稿内容相同；原因分析和整改措施请结合实际补充。")
-st.code(data.draft(sel), language=None, wrap_lines=True)
+    FORMATS = [("pptx", "汇报幻灯片", ":material/slideshow:",
+                "16:9 幻灯片：封面、总体情况、学法培训、制度落实、宣传活动、执法队伍、督导评分排名；图表为可编辑的 PowerPoint 原生图表"),
+               ("xlsx", "督导平台工作簿", ":material/table_view:",
+                "各单位各指标的完成值、目标、应完成、完成率和状态（按状态着色），各单位评分，分工作线的台账明细，已设置打印格式"),
+               ("docx", "年度工作完成情况（文稿）", ":material/description:",
+                "按报告体例起草的“工作完成情况”和“存在的问题”，含与上年同期对比；公文格式（黑体标题、仿宋正文、三号字、A4）")]
+    cols = st.columns(3)
+    for col, (fmt, title, icon, help_text) in zip(cols, FORMATS):
+        with col.container(border=True):
+            st.markdown(f"**{title}**")
+            st.caption(help_text)
+            name = exports.file_name(sel.period, sel.unit, fmt)
+            if st.button(f"生成{title}", icon=icon, key=f"make_{fmt}"):
+                with st.spinner(f"正在生成 {name}……"):
+                    st.session_state[f"export_{fmt}"] = (data.export_key(sel), name, data.export(sel, fmt))
+            made = st.session_state.get(f"export_{fmt}")
+            if made and made[0] == data.export_key(sel):
+                st.download_button(f"下载 {made[1]}", made[2], file_name=made[1], mime=exports.MIME_TYPES[fmt],
+                                   icon=":material/download:", key=f"download_{fmt}", type="primary")
+
+    st.subheader("文稿预览（可直接复制）", divider="gray")
+    st.caption("与下载的 Word 文稿内容相同；原因分析和整改措施请结合实际补充。")
+    st.code(data.draft(sel), language=None, wrap_lines=True)
+
+
+shell.page(render, "汇报材料")

@@ -5,68 +5,72 @@ from indicators import intake, store
 from indicators.problems import IndicatorsError
 from ui import shell
 
-sel = shell.current()
-st.title("导入记录")
-st.caption("每次导入都是一个批次：可下载当时上传的原始文件，也可撤销（删除该批次新增的行，恢复被它更新的行）。")
 
-done = st.session_state.pop("undo_done", None)
-if done:
-    st.success(done, icon=":material/undo:")
+def render(sel: shell.Selection) -> None:
+    st.title("导入记录")
+    st.caption("每次导入都是一个批次：可下载当时上传的原始文件，也可撤销（删除该批次新增的行，恢复被它更新的行）。")
 
-frame = intake.history_frame(sel.src.conn)
-if frame.empty:
-    st.info("还没有导入任何文件。", icon=":material/inbox:")
-    st.page_link("pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
-    st.stop()
+    done = st.session_state.pop("undo_done", None)
+    if done:
+        st.success(done, icon=":material/undo:")
 
-st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460),
-             column_config={"批次": st.column_config.NumberColumn(width="small"),
-                            "文件名": st.column_config.TextColumn(width="medium"),
-                            "涉及单位": st.column_config.TextColumn(width="medium")})
+    frame = intake.history_frame(sel.src.conn)
+    if frame.empty:
+        st.info("还没有导入任何文件。", icon=":material/inbox:")
+        st.page_link("pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
+        return
 
-st.subheader("查看或撤销一个批次", divider="gray")
-labels = {f"批次 {r['批次']} · {r['文件名']} · {r['导入时间']} · {r['状态']}": int(r["批次"]) for r in frame.to_dict("records")}
-batch_id = labels[st.selectbox("选择批次", list(labels))]
-b = store.batch(sel.src.conn, batch_id)
-left, right = st.columns(2)
-try:
-    original = store.original_file(sel.src.conn, batch_id)
-    left.download_button("下载原始文件", original.read_bytes(), file_name=b["file_name"], icon=":material/download:",
-                         key=f"original_{batch_id}")
-except IndicatorsError as e:
-    left.warning(str(e))
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460),
+                 column_config={"批次": st.column_config.NumberColumn(width="small"),
+                                "文件名": st.column_config.TextColumn(width="medium"),
+                                "涉及单位": st.column_config.TextColumn(width="medium")})
 
-if b["undone"]:
-    right.info(f"该批次已于 {b['undone'].replace('T', ' ')[:16]} 撤销。", icon=":material/info:")
-    st.stop()
+    st.subheader("查看或撤销一个批次", divider="gray")
+    labels = {f"批次 {r['批次']} · {r['文件名']} · {r['导入时间']} · {r['状态']}": int(r["批次"]) for r in frame.to_dict("records")}
+    batch_id = labels[st.selectbox("选择批次", list(labels))]
+    b = store.batch(sel.src.conn, batch_id)
+    left, right = st.columns(2)
+    try:
+        original = store.original_file(sel.src.conn, batch_id)
+        left.download_button("下载原始文件", original.read_bytes(), file_name=b["file_name"], icon=":material/download:",
+                             key=f"original_{batch_id}")
+    except IndicatorsError as e:
+        left.warning(str(e))
 
-if right.button("撤销此批次……", icon=":material/undo:", key=f"ask_{batch_id}"):
-    st.session_state["undo_ask"] = batch_id
-if st.session_state.get("undo_ask") == batch_id:
-    with st.container(border=True):
-        try:
-            effect = intake.undo_effect(sel.src.conn, batch_id)
-        except IndicatorsError as e:
-            st.error(str(e), icon=":material/block:")
-            st.stop()
-        st.markdown(f"**确认撤销批次 {batch_id}（{b['file_name']}）？** 将删除它新增的 {b['added']} 行，"
-                    f"恢复它更新的 {b['updated']} 行。")
-        if effect.empty:
-            st.caption("撤销后，各单位各指标的完成数和状态都不会变化。")
-        else:
-            st.markdown(f"撤销后，以下 {len(effect)} 项数字将发生变化：")
-            st.dataframe(effect, hide_index=True, width="stretch", height=min(38 + 35 * len(effect), 420))
-        c1, c2 = st.columns([1, 5])
-        if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
+    if b["undone"]:
+        right.info(f"该批次已于 {b['undone'].replace('T', ' ')[:16]} 撤销。", icon=":material/info:")
+        return
+
+    if right.button("撤销此批次……", icon=":material/undo:", key=f"ask_{batch_id}"):
+        st.session_state["undo_ask"] = batch_id
+    if st.session_state.get("undo_ask") == batch_id:
+        with st.container(border=True):
             try:
-                store.undo(sel.src.conn, batch_id)
-                st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{b['file_name']}）。"
+                effect = intake.undo_effect(sel.src.conn, batch_id)
             except IndicatorsError as e:
-                st.session_state["undo_done"] = None
-                st.error(str(e))
-                st.stop()
-            st.session_state.pop("undo_ask", None)
-            st.rerun()
-        if c2.button("取消", key=f"cancel_{batch_id}"):
-            st.session_state.pop("undo_ask", None)
-            st.rerun()
+                st.error(str(e), icon=":material/block:")
+                return
+            st.markdown(f"**确认撤销批次 {batch_id}（{b['file_name']}）？** 将删除它新增的 {b['added']} 行，"
+                        f"恢复它更新的 {b['updated']} 行。")
+            if effect.empty:
+                st.caption("撤销后，各单位各指标的完成数和状态都不会变化。")
+            else:
+                st.markdown(f"撤销后，以下 {len(effect)} 项数字将发生变化：")
+                st.dataframe(effect, hide_index=True, width="stretch", height=min(38 + 35 * len(effect), 420))
+            c1, c2 = st.columns([1, 5])
+            if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
+                try:
+                    store.undo(sel.src.conn, batch_id)
+                    st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{b['file_name']}）。"
+                except IndicatorsError as e:
+                    st.session_state["undo_done"] = None
+                    st.error(str(e))
+                    return
+                st.session_state.pop("undo_ask", None)
+                st.rerun()
+            if c2.button("取消", key=f"cancel_{batch_id}"):
+                st.session_state.pop("undo_ask", None)
+                st.rerun()
+
+
+shell.page(render, "导入记录")

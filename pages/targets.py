@@ -4,44 +4,48 @@ import streamlit as st
 from indicators import targets
 from ui import shell
 
-sel = shell.current()
-year = sel.year
-st.title("指标与目标")
-st.caption(f"{year}年度各指标的全年目标（每个单位）和督导平台分值。保存后看板立即按新目标计算；"
-           "未修改的年度沿用配置文件 data/indicators.toml 中的目标。")
 
-done = st.session_state.pop("targets_done", None)
-if done:
-    st.success(done, icon=":material/task_alt:")
+def render(sel: shell.Selection) -> None:
+    year = sel.year
+    st.title("指标与目标")
+    st.caption(f"{year}年度各指标的全年目标（每个单位）和督导平台分值。保存后看板立即按新目标计算；"
+               "未修改的年度沿用配置文件 data/indicators.toml 中的目标。")
 
-table = targets.target_table(sel.src.conn, year)
-edited = st.data_editor(
-    table, hide_index=True, width="stretch", height=38 + 35 * len(table), key=f"targets_{year}_{sel.src.version}",
-    disabled=["code", "name", "group", "measure", "default_target", "source"],
-    column_config={
-        "code": st.column_config.TextColumn("编码", width="small"),
-        "name": st.column_config.TextColumn("指标", width="medium"),
-        "group": st.column_config.TextColumn("分组", width="small"),
-        "measure": st.column_config.TextColumn("计量", width="small"),
-        "target": st.column_config.NumberColumn("全年目标", min_value=0, step=1, format="%g",
-                                                help="每个单位全年应完成的数量；比率类为百分数"),
-        "weight": st.column_config.NumberColumn("分值", min_value=0, step=0.01, format="%.2f",
-                                                help="督导平台满分 100，每组分值合计须等于该组满分（各 25 分）"),
-        "default_target": st.column_config.NumberColumn("配置文件目标", format="%g"),
-        "source": st.column_config.TextColumn("报告原文", width="large"),
-    })
-groups = edited.groupby("group", sort=False).weight.sum()
-st.caption("各组分值合计：" + "；".join(f"{g} {v:g}" for g, v in groups.items()))
+    done = st.session_state.pop("targets_done", None)
+    if done:
+        st.success(done, icon=":material/task_alt:")
 
-left, right = st.columns([1, 3])
-if left.button("保存", type="primary", icon=":material/save:"):
-    problems = targets.save(sel.src.conn, year, edited.to_dict("records"))
-    if problems:
-        st.error("未保存，请修改：\n\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
-    else:
-        st.session_state["targets_done"] = f"已保存{year}年度目标和分值，看板已按新目标计算。"
+    table = targets.target_table(sel.src.conn, year)
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", height=38 + 35 * len(table), key=f"targets_{year}_{sel.src.version}",
+        disabled=["code", "name", "group", "measure", "default_target", "source"],
+        column_config={
+            "code": st.column_config.TextColumn("编码", width="small"),
+            "name": st.column_config.TextColumn("指标", width="medium"),
+            "group": st.column_config.TextColumn("分组", width="small"),
+            "measure": st.column_config.TextColumn("计量", width="small"),
+            "target": st.column_config.NumberColumn("全年目标", min_value=0, step=1, format="%g",
+                                                    help="每个单位全年应完成的数量；比率类为百分数"),
+            "weight": st.column_config.NumberColumn("分值", min_value=0, step=0.01, format="%.2f",
+                                                    help="督导平台满分 100，每组分值合计须等于该组满分（各 25 分）"),
+            "default_target": st.column_config.NumberColumn("配置文件目标", format="%g"),
+            "source": st.column_config.TextColumn("报告原文", width="large"),
+        })
+    groups = edited.groupby("group", sort=False).weight.sum()
+    st.caption("各组分值合计：" + "；".join(f"{g} {v:g}" for g, v in groups.items()))
+
+    left, right = st.columns([1, 3])
+    if left.button("保存", type="primary", icon=":material/save:"):
+        problems = targets.save(sel.src.conn, year, edited.to_dict("records"))
+        if problems:
+            st.error("未保存，请修改：\n\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
+        else:
+            st.session_state["targets_done"] = f"已保存{year}年度目标和分值，看板已按新目标计算。"
+            st.rerun()
+    if right.button(f"以{year}年目标创建{year + 1}年目标", icon=":material/content_copy:"):
+        targets.copy_year(sel.src.conn, year, year + 1)
+        st.session_state["targets_done"] = f"已按{year}年的目标和分值创建{year + 1}年度目标，可在年度中选择{year + 1}年继续修改。"
         st.rerun()
-if right.button(f"以{year}年目标创建{year + 1}年目标", icon=":material/content_copy:"):
-    targets.copy_year(sel.src.conn, year, year + 1)
-    st.session_state["targets_done"] = f"已按{year}年的目标和分值创建{year + 1}年度目标，可在年度中选择{year + 1}年继续修改。"
-    st.rerun()
+
+
+shell.page(render, "指标与目标")

@@ -6,89 +6,93 @@ from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import data, shell
 
-sel = shell.current()
-st.title("数据填报")
-st.caption("下载模板 → 按模板填写台账 → 上传 → 查看校验结果 → 确认导入。整份文件要么全部导入，要么一行也不导入。")
 
-# ------------------------------------------------------------------ templates
-st.subheader("1. 下载模板", divider="gray")
-kinds = {**{l.name: k for k, l in LEDGERS.items()}, "全部台账（一个工作簿）": "all"}
-left, mid, right = st.columns([2, 2, 3], vertical_alignment="bottom")
-choice = left.selectbox("台账种类", list(kinds), index=len(kinds) - 1)
-unit = mid.selectbox("预填单位（可选）", ["不预填", *intake.unit_names()],
-                     help="选择本单位后，模板每一行的“单位”已填好并锁定，避免误报为其他单位")
-unit = None if unit == "不预填" else unit
-kind = kinds[choice]
-right.download_button(f"下载{templates.template_name(kind, unit).removesuffix('.xlsx')}", data.template(kind, unit),
-                      file_name=templates.template_name(kind, unit), icon=":material/download:",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="secondary")
+def render(sel: shell.Selection) -> None:
+    st.title("数据填报")
+    st.caption("下载模板 → 按模板填写台账 → 上传 → 查看校验结果 → 确认导入。整份文件要么全部导入，要么一行也不导入。")
 
-# ------------------------------------------------------------------ upload
-st.subheader("2. 上传台账", divider="gray")
-limit = f"{imports.max_upload_bytes() / 1024 / 1024:g}"
-# Streamlit's own hint states its transport limit ("200MB per file"); the app's rule is the label's
-st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] small {display: none;}</style>")
-files = st.file_uploader(f"拖入或选择文件：支持 .xlsx、.xls、.csv（GBK 或 UTF-8），可一次选多个，单个文件不超过 {limit} MB",
-                         accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}")
-done = st.session_state.pop("import_done", None)
-if done:
-    for text in done:
-        st.success(text, icon=":material/task_alt:")
+    # ------------------------------------------------------------------ templates
+    st.subheader("1. 下载模板", divider="gray")
+    kinds = {**{l.name: k for k, l in LEDGERS.items()}, "全部台账（一个工作簿）": "all"}
+    left, mid, right = st.columns([2, 2, 3], vertical_alignment="bottom")
+    choice = left.selectbox("台账种类", list(kinds), index=len(kinds) - 1)
+    unit = mid.selectbox("预填单位（可选）", ["不预填", *intake.unit_names()],
+                         help="选择本单位后，模板每一行的“单位”已填好并锁定，避免误报为其他单位")
+    unit = None if unit == "不预填" else unit
+    kind = kinds[choice]
+    right.download_button(f"下载{templates.template_name(kind, unit).removesuffix('.xlsx')}", data.template(kind, unit),
+                          file_name=templates.template_name(kind, unit), icon=":material/download:",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="secondary")
 
-checked_cache = st.session_state.setdefault("checked", {})
-accepted = []
-for f in files or []:
-    content = f.getvalue()
-    key = (f.name, imports.checksum(content), sel.src.version)
-    if key not in checked_cache:
-        bar = st.progress(0.0, text=f"正在读取 {f.name}……")
-        checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, on_stage=lambda x, t: bar.progress(x, text=t))
-        bar.empty()
-    c = checked_cache[key]
-    with st.container(border=True):
-        if not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
-            p = c.parsed.problems[0]
-            st.error(f"**{f.name}**：{p.message}。{p.fix}。未导入任何数据。", icon=":material/error:")
-        elif not c.ok:
-            st.error(f"**{f.name}**：发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
-                     icon=":material/error:")
-            st.dataframe(intake.problems_frame(c.parsed), hide_index=True, width="stretch",
-                         height=min(38 + 35 * len(c.parsed.problems), 420))
-            st.download_button("下载标注了问题的工作簿（问题单元格标红，批注写明修改方法）", data.annotated(c.parsed),
-                               file_name=annotate.annotated_name(f.name), icon=":material/download:",
-                               key=f"annotated_{key[1]}")
-        elif c.already:
-            b = c.already
-            st.info(f"**{f.name}**：该文件已于 {b['created'].replace('T', ' ')[:16]} 导入（批次 {b['id']}），"
-                    "本次未作任何改动。", icon=":material/info:")
-        else:
-            plan = c.plan
-            st.markdown(f"**{f.name}**：校验通过，共 {c.parsed.rows} 行。确认后将新增 **{plan.added}** 行、"
-                        f"更新 **{plan.updated}** 行，{plan.unchanged} 行与已有数据相同。")
-            for note in c.parsed.notes:
-                st.caption(f"提示：{note}")
-            st.dataframe(intake.plan_frame(plan), hide_index=True, width="stretch")
-            cols = st.columns([3, 2])
-            cols[0].dataframe(intake.units_frame(plan), hide_index=True, width="stretch",
-                              height=min(38 + 35 * len(intake.units_frame(plan)), 420))
-            moved = c.moved
-            cols[1].markdown("**将影响的指标**\n\n" + "\n".join(f"- {m['code']} {m['name']}：{m['rows']} 行"
-                                                                for m in moved) if moved else "（不影响计分指标）")
-            accepted.append((f.name, c))
+    # ------------------------------------------------------------------ upload
+    st.subheader("2. 上传台账", divider="gray")
+    limit = f"{imports.max_upload_bytes() / 1024 / 1024:g}"
+    # Streamlit's own hint states its transport limit ("200MB per file"); the app's rule is the label's
+    st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] small {display: none;}</style>")
+    files = st.file_uploader(f"拖入或选择文件：支持 .xlsx、.xls、.csv（GBK 或 UTF-8），可一次选多个，单个文件不超过 {limit} MB",
+                             accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}")
+    done = st.session_state.pop("import_done", None)
+    if done:
+        for text in done:
+            st.success(text, icon=":material/task_alt:")
 
-if accepted:
-    label = "确认导入" if len(accepted) == 1 else f"确认导入以上 {len(accepted)} 个文件"
-    if st.button(label, type="primary", icon=":material/cloud_upload:"):
-        messages = []
-        try:
-            for name, c in accepted:
-                result = store.import_parsed(sel.src.conn, c.parsed)
-                messages.append(result.summary())
-        except IndicatorsError as e:
-            messages.append(str(e))
-        st.session_state["import_done"] = messages
-        st.session_state["checked"] = {}
-        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1  # a fresh, empty uploader
-        st.rerun()
-elif not files:
-    st.caption("上传后，这里会先显示校验结果和将要导入的内容，确认后才会保存。")
+    checked_cache = st.session_state.setdefault("checked", {})
+    accepted = []
+    for f in files or []:
+        content = f.getvalue()
+        key = (f.name, imports.checksum(content), sel.src.version)
+        if key not in checked_cache:
+            bar = st.progress(0.0, text=f"正在读取 {f.name}……")
+            checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, on_stage=lambda x, t: bar.progress(x, text=t))
+            bar.empty()
+        c = checked_cache[key]
+        with st.container(border=True):
+            if not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
+                p = c.parsed.problems[0]
+                st.error(f"**{f.name}**：{p.message}。{p.fix}。未导入任何数据。", icon=":material/error:")
+            elif not c.ok:
+                st.error(f"**{f.name}**：发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
+                         icon=":material/error:")
+                st.dataframe(intake.problems_frame(c.parsed), hide_index=True, width="stretch",
+                             height=min(38 + 35 * len(c.parsed.problems), 420))
+                st.download_button("下载标注了问题的工作簿（问题单元格标红，批注写明修改方法）", data.annotated(c.parsed),
+                                   file_name=annotate.annotated_name(f.name), icon=":material/download:",
+                                   key=f"annotated_{key[1]}")
+            elif c.already:
+                b = c.already
+                st.info(f"**{f.name}**：该文件已于 {b['created'].replace('T', ' ')[:16]} 导入（批次 {b['id']}），"
+                        "本次未作任何改动。", icon=":material/info:")
+            else:
+                plan = c.plan
+                st.markdown(f"**{f.name}**：校验通过，共 {c.parsed.rows} 行。确认后将新增 **{plan.added}** 行、"
+                            f"更新 **{plan.updated}** 行，{plan.unchanged} 行与已有数据相同。")
+                for note in c.parsed.notes:
+                    st.caption(f"提示：{note}")
+                st.dataframe(intake.plan_frame(plan), hide_index=True, width="stretch")
+                cols = st.columns([3, 2])
+                cols[0].dataframe(intake.units_frame(plan), hide_index=True, width="stretch",
+                                  height=min(38 + 35 * len(intake.units_frame(plan)), 420))
+                moved = c.moved
+                cols[1].markdown("**将影响的指标**\n\n" + "\n".join(f"- {m['code']} {m['name']}：{m['rows']} 行"
+                                                                    for m in moved) if moved else "（不影响计分指标）")
+                accepted.append((f.name, c))
+
+    if accepted:
+        label = "确认导入" if len(accepted) == 1 else f"确认导入以上 {len(accepted)} 个文件"
+        if st.button(label, type="primary", icon=":material/cloud_upload:"):
+            messages = []
+            try:
+                for name, c in accepted:
+                    result = store.import_parsed(sel.src.conn, c.parsed)
+                    messages.append(result.summary())
+            except IndicatorsError as e:
+                messages.append(str(e))
+            st.session_state["import_done"] = messages
+            st.session_state["checked"] = {}
+            st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1  # a fresh, empty uploader
+            st.rerun()
+    elif not files:
+        st.caption("上传后，这里会先显示校验结果和将要导入的内容，确认后才会保存。")
+
+
+shell.page(render, "数据填报")

@@ -66,7 +66,23 @@ def texts(at) -> str:
                      for e in getattr(at, kind))
 
 
+def settle(at) -> None:
+    """One more run before the next interaction. After a handler ends in st.rerun(), AppTest's rerun
+    runs the page file directly and the widgets it then shows do not take the next input; a browser
+    reconnects its widgets by itself. One-time messages were already read by then."""
+    at.run()
+    healthy(at)
+
+
+def click(at, label: str, startswith: bool = False):
+    settle(at)
+    button = next(b for b in at.button if (b.label.startswith(label) if startswith else b.label == label))
+    button.click().run()
+    healthy(at)
+
+
 def upload(at, *files):
+    settle(at)
     at.file_uploader[0].set_value([(name, data, XLSX) for name, data in files]).run()
     healthy(at)
 
@@ -89,9 +105,10 @@ def test_accepted_file_is_previewed_then_imported_on_confirm(db):
     plan = at.dataframe[0].value
     assert plan.iloc[0]["台账"] == "培训学法台账" and plan.iloc[0]["起始日期"] == "2025-03-01"
     assert count(db, "training") == 0  # nothing stored before the clerk confirms
-    next(b for b in at.button if b.label == "确认导入").click().run()
+    click(at, "确认导入")
     assert "红旗区台账.xlsx：已导入 培训学法台账 2 行（新增 2、更新 0、未变 0）" in [s.value for s in at.success]
     assert count(db, "training") == 2
+    assert at.file_uploader[0].value in (None, [])  # a fresh, empty uploader after the import
     # the same file again: said, and nothing changes
     upload(at, ("红旗区台账.xlsx", GOOD))
     assert "该文件已于" in texts(at) and "本次未作任何改动" in texts(at)
@@ -133,7 +150,7 @@ def test_several_files_at_once_confirmed_together(db):
     at = app("pages/upload.py")
     other = workbook([D(2025, 5, 1), "获嘉县", "执法人员培训", "行政复议法", "王五", 20, 3, None])
     upload(at, ("a.xlsx", GOOD), ("b.xlsx", other))
-    next(b for b in at.button if b.label == "确认导入以上 2 个文件").click().run()
+    click(at, "确认导入以上 2 个文件")
     assert len(at.success) == 2 and count(db, "training") == 3
 
 
@@ -144,13 +161,13 @@ def test_history_lists_batches_and_undo_says_what_changes(db, tmp_path):
     table = at.dataframe[0].value
     assert list(table["批次"]) == [2, 1] and table.iloc[0]["文件名"] == "t.xlsx" and table.iloc[0]["状态"] == "有效"
     assert at.get("download_button")[0].label == "下载原始文件"
-    next(b for b in at.button if b.label == "撤销此批次……").click().run()
+    click(at, "撤销此批次……")
     assert "确认撤销批次 2（t.xlsx）" in texts(at)
     effect = at.dataframe[1].value
     row = effect[(effect["单位"] == "卫滨区")].iloc[0]
     assert row["指标"].startswith("T02") and (row["撤销前"], row["撤销后"]) == (1, 0) and "→ 未开展" in row["状态变化"]
     assert count(db, "training") == 1  # asking changes nothing
-    next(b for b in at.button if b.label == "确认撤销").click().run()
+    click(at, "确认撤销")
     assert "已撤销批次 2（t.xlsx）。" in [s.value for s in at.success]
     assert count(db, "training") == 0 and store.batch(db, result.batch_id)["undone"]
 
@@ -159,7 +176,7 @@ def test_reporting_board_and_reminder(db):
     at = app("pages/reporting.py")
     assert at.get("plotly_chart")
     assert at.metric[2].value == "16 个"  # every unit lacks some ledger in the seeded database
-    next(b for b in at.button if b.label == "生成催报通知").click().run()
+    click(at, "生成催报通知")
     text = at.code[0].value
     assert text.startswith("【提醒】关于报送") and "市国动办：培训学法台账、宣传活动台账、执法人员统计表" in text
 
@@ -171,13 +188,13 @@ def test_target_editor_validates_saves_and_copies(db):
     table = at.data_editor[0].value
     assert table.set_index("code").loc["T02", "source"] == "全年举办 2 期领导班子参加的法治专题讲座"
     at.session_state[key] = {"edited_rows": {1: {"target": -2}}, "added_rows": [], "deleted_rows": []}
-    next(b for b in at.button if b.label == "保存").click().run()
+    click(at, "保存")
     assert "目标不能为负数" in at.error[0].value and count(db, "target") == 0
     at.session_state[key] = {"edited_rows": {1: {"target": 3}}, "added_rows": [], "deleted_rows": []}
-    next(b for b in at.button if b.label == "保存").click().run()
+    click(at, "保存")
     assert "已保存2025年度目标和分值" in at.success[0].value
     assert db.execute("SELECT target FROM target WHERE year = 2025 AND code = 'T02'").fetchone()[0] == 3
-    next(b for b in at.button if b.label.startswith("以2025年目标创建2026年目标")).click().run()
+    click(at, "以2025年目标创建2026年目标", startswith=True)
     assert db.execute("SELECT target FROM target WHERE year = 2026 AND code = 'T02'").fetchone()[0] == 3
 
 

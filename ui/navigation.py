@@ -16,13 +16,13 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
         ("pages/scorecard.py", "督导评分", ":material/leaderboard:"),
     ],
     "数据管理": [
-        ("pages/upload.py", "数据填报", ":material/upload_file:", "shuju-tianbao"),
-        ("pages/history.py", "导入记录", ":material/history:", "daoru-jilu"),
-        ("pages/reporting.py", "报送情况", ":material/fact_check:", "baosong-qingkuang"),
-        ("pages/targets.py", "指标与目标", ":material/tune:", "zhibiao-mubiao"),
+        ("pages/upload.py", "数据填报", ":material/upload_file:"),
+        ("pages/history.py", "导入记录", ":material/history:"),
+        ("pages/reporting.py", "报送情况", ":material/fact_check:"),
+        ("pages/targets.py", "指标与目标", ":material/tune:"),
     ],
     "汇报输出": [
-        ("pages/exports.py", "汇报材料", ":material/present_to_all:", "huibao-cailiao"),
+        ("pages/exports.py", "汇报材料", ":material/present_to_all:"),
     ],
 }
 
