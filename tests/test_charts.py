@@ -40,6 +40,12 @@ def grid():
 
 
 # (builder name, figure for CTX, chart name in the title)
+def board() -> pd.DataFrame:
+    return pd.DataFrame({"unit": ["红旗区", "红旗区", "卫滨区", "卫滨区"], "ledger": ["培训学法台账", "宣传活动台账"] * 2,
+                         "rows": [3, 0, 1, 0], "last_upload": ["2025-06-01", None, "2025-05-02", "2025-01-09"],
+                         "missing": [False, True, False, True]})
+
+
 BUILDERS = [
     ("pace_bars", lambda c: charts.pace_bars(pace_rows(), c, 0.496), "各项指标完成进度"),
     ("completion_gauge", lambda c: charts.completion_gauge(0.42, 0.496, c), "时间进度与总体完成率"),
@@ -79,6 +85,8 @@ BUILDERS = [
     ("score_breakdown", lambda c: charts.score_breakdown(pd.DataFrame(
         {"label": ["T02 领导班子法治专题讲座"], "points": [2.08], "lost": [2.08], "weight": [4.17], "need": ["还需 1 期"]}), c),
      "指标得分明细"),
+    ("reporting_grid", lambda c: charts.reporting_grid(board(), c, ["红旗区", "卫滨区"], ["培训学法台账", "宣传活动台账"]),
+     "各单位台账报送情况"),
 ]
 
 
@@ -195,3 +203,12 @@ def test_the_core_never_imports_streamlit_nor_plotly_express():
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not any(m.split(".")[0] == "streamlit" for m in imported), path.name
         assert "plotly.express" not in imported, path.name
+
+
+def test_reporting_grid_marks_missing_ledgers():
+    fig = charts.reporting_grid(board(), CTX, ["红旗区", "卫滨区"], ["培训学法台账", "宣传活动台账"])
+    heat = fig.data[0]
+    assert [list(r) for r in heat.z] == [[1, 0], [1, 0]]
+    assert [list(r) for r in heat.text] == [["3 行", "未报送"], ["1 行", "未报送"]]
+    assert "从未上传" in heat.customdata[0][1] and "2025-01-09" in heat.customdata[1][1]
+    assert [t.name for t in fig.data[1:]] == ["已报送", "未报送"]
