@@ -13,11 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from .palette import STATUS_COLORS
 from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, STATUSES
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
-STATUS_COLORS = {DONE: "#2E7D32", ON_PACE: "#4A90D9", LAGGING: "#F5A623", NOT_STARTED: "#D0021B",
-                 NOT_APPLICABLE: "#C8C8C8"}
 TEXT = "#262730"
 MUTED = "#6B6B6B"
 GRID = "#E6E6E6"

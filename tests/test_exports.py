@@ -69,8 +69,8 @@ def _plain(s: str) -> str:
 # ---------------------------------------------------------------- common: stamp, names, formats
 
 def test_status_colours_are_the_dashboards():
-    assert common.STATUS_COLORS == {"已完成": "#2E7D32", "进度正常": "#1976D2", "进度滞后": "#F9A825",
-                                    "未开展": "#C62828", "不适用": "#9E9E9E"}
+    assert common.STATUS_COLORS == {"已完成": "#2E7D32", "进度正常": "#4A90D9", "进度滞后": "#F5A623",
+                                    "未开展": "#D0021B", "不适用": "#C8C8C8"}
 
 
 @pytest.mark.parametrize("year,half,unit,fmt,expected", [
@@ -174,7 +174,7 @@ def test_overview_chart_is_native_and_carries_pace_and_completion(demo_db, city_
     p01 = city[city.indicator == "P01"].iloc[0]
     assert dict(zip(plot.categories, done.values))["国防动员法治宣传教育活动"] == round(100 * p01.value / p01.target, 1)
     colours = {c: str(done.points[i].format.fill.fore_color.rgb) for i, c in enumerate(plot.categories)}
-    assert colours["国防动员法治宣传教育活动"] == "F9A825" and colours["法治宣传报道"] == "2E7D32"
+    assert colours["国防动员法治宣传教育活动"] == "F5A623" and colours["法治宣传报道"] == "2E7D32"
 
 
 def test_overview_lists_status_counts_and_the_units_most_behind(demo_db, city_deck):
@@ -197,7 +197,7 @@ def test_line_of_work_slide_compares_units_with_status_colours(city_deck):
     values = dict(zip(units, plot.series[0].values))
     assert values["市国动办"] == 100 and values["原阳县"] == pytest.approx(33.3)
     i = units.index("原阳县")  # 全员法治培训 未开展: red
-    assert plot.series[0].points[i].format.fill.fore_color.rgb == RGBColor.from_string("C62828")
+    assert plot.series[0].points[i].format.fill.fore_color.rgb == RGBColor.from_string("D0021B")
     table = next(sh.table for sh in slide.shapes if sh.has_table)
     rows = [[table.cell(r, c).text for c in range(6)] for r in range(len(table.rows))]
     assert rows[0] == ["指标", "完成", "目标", "应完成", "上年同期", "状态"]
@@ -259,11 +259,11 @@ def test_workbook_sheets_headers_frozen_and_set_for_printing(city_book):
 
 @pytest.mark.parametrize("unit,code,value,target,completion,status,fill", [
     ("市国动办", "P01", 12, 10, 1.2, "已完成", "2E7D32"),
-    ("原阳县", "T05", 0, 2, 0, "未开展", "C62828"),
-    ("延津县", "E01", 60, 100, 0.6, "进度滞后", "F9A825"),
-    ("红旗区", "G04", None, None, None, "不适用", "9E9E9E"),
-    ("市国动办", "E05", 4, None, None, "不计分", "9E9E9E"),  # shown, not scored: applies all the same
-    ("全市", "P01", 132, 160, 0.825, "进度滞后", "F9A825"),
+    ("原阳县", "T05", 0, 2, 0, "未开展", "D0021B"),
+    ("延津县", "E01", 60, 100, 0.6, "进度滞后", "F5A623"),
+    ("红旗区", "G04", None, None, None, "不适用", "C8C8C8"),
+    ("市国动办", "E05", 4, None, None, "不计分", "C8C8C8"),  # shown, not scored: applies all the same
+    ("全市", "P01", 132, 160, 0.825, "进度滞后", "F5A623"),
 ])
 def test_indicator_sheet_figures_and_status_fills(city_book, unit, code, value, target, completion, status, fill):
     ws = city_book["指标完成情况"]

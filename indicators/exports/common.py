@@ -17,14 +17,12 @@ import pandas as pd
 
 from .. import progress, store
 from ..config import Catalog, default_catalog
+from ..palette import STATUS_COLORS  # the dashboard's colours: one per status, everywhere
 from ..problems import IndicatorsError
 from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, Period
 
-# Shared with the dashboard's charts: one colour per status, everywhere.
-STATUS_COLORS = {DONE: "#2E7D32", ON_PACE: "#1976D2", LAGGING: "#F9A825", NOT_STARTED: "#C62828",
-                 NOT_APPLICABLE: "#9E9E9E"}
-# Text on a status fill: white reads on every colour but the amber.
-STATUS_TEXT_COLORS = {s: ("#212121" if s == LAGGING else "#FFFFFF") for s in STATUS_COLORS}
+# Text on a status fill: white reads on every colour but the amber and the light grey.
+STATUS_TEXT_COLORS = {s: ("#212121" if s in (LAGGING, NOT_APPLICABLE) else "#FFFFFF") for s in STATUS_COLORS}
 BEHIND = (LAGGING, NOT_STARTED)
 # The core calls an indicator without a target 不适用; where it does apply to the unit (E05, shown
 # but not scored) the exports say 不计分, which is what it is.
