@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:  # e.g. an as-of date outside the year
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `... | head` stopped reading: nothing more to say
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _report(parsed: imports.Parsed) -> None:
