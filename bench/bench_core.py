@@ -16,7 +16,6 @@ import argparse
 import cProfile
 import datetime as dt
 import gc
-import io
 import json
 import os
 import platform

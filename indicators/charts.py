@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .palette import STATUS_COLORS
-from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, STATUSES
+from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, STATUSES
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 TEXT = "#262730"

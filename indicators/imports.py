@@ -108,7 +108,6 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
         looked = "、".join(r.name for r in raws) or "无工作表"
         return _refuse(parsed, "no_ledger", extra=f"查看了工作表：{looked}")
     if not by_kind and not parsed.problems:  # ledgers with a header and not one row
-        sheet, row = empty[0]
         return _refuse(parsed, "no_rows", extra="、".join(n for n, _ in empty))
     for sheet, _ in empty if by_kind else ():
         parsed.notes.append(f"工作表「{sheet}」只有表头，未填写数据，已跳过")

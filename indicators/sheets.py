@@ -193,11 +193,16 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
     return sheets
 
 
+# Normalised header spellings per ledger and field, computed once (header search tries ~60 candidate
+# rows against every ledger).
+_FORMS = {l.kind: {c.field: c.header_forms() for c in l.columns} for l in LEDGERS.values()}
+
+
 def _match(ledger: Ledger, headers: list[str]) -> dict[str, list[int]]:
     """field -> positions whose header names that field."""
     found: dict[str, list[int]] = {}
     for col in ledger.columns:
-        forms = col.header_forms()
+        forms = _FORMS[ledger.kind][col.field]
         hits = [j for j, h in enumerate(headers) if h and h in forms]
         if hits:
             found[col.field] = hits

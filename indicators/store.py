@@ -7,7 +7,6 @@ are kept up to date at import and undo, so progress never scans the ledgers.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sqlite3
 from contextlib import contextmanager

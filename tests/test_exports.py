@@ -459,7 +459,7 @@ def test_cli_export_writes_each_format(demo_path, tmp_path, fmt, opener, check):
     out = tmp_path / "sub" / f"out.{fmt}"
     r = run("export", "--format", fmt, "--year", 2025, "--half", 1, "--unit", "红旗区人防办", "-o", out, db=demo_path)
     assert r.returncode == 0, r.stderr
-    assert f"（2025年上半年，红旗区）" in r.stdout
+    assert "（2025年上半年，红旗区）" in r.stdout
     assert check(opener(out))
 
 

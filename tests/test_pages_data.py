@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import GOVERNANCE_HEADER, ROOT, TRAINING_HEADER, count, load, write_xlsx
-from indicators import store, templates
+from indicators import store
 
 D = dt.date
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

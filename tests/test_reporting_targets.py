@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from conftest import GOVERNANCE_HEADER, STAFF_HEADER, TRAINING_HEADER, load, write_xlsx
+from conftest import STAFF_HEADER, TRAINING_HEADER, load, write_xlsx
 from indicators import progress, reporting, targets
 from indicators.config import default_catalog
 

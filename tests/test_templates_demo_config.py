@@ -5,12 +5,11 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import ROOT, count
+from conftest import ROOT
 from indicators import demo, imports, progress, store, templates
 from indicators.config import default_catalog, load_catalog
 from indicators.ledgers import CHOICE, LEDGERS, UNIT
