@@ -1,0 +1,53 @@
+"""Reads for progress, pages and exports: aggregate totals, staff snapshots, ledger rows."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+
+def measure_totals(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[tuple[str, str], float]:
+    """{(unit, measure): total} over [start, end], from whole months plus the days at either edge."""
+    first_full = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = end + dt.timedelta(days=1)
+    last_full_end = after.replace(day=1) - dt.timedelta(days=1) if after.day != 1 else end
+    out: dict[tuple[str, str], float] = {}
+    if first_full <= last_full_end:
+        rows = conn.execute("SELECT unit, measure, SUM(value) FROM agg_month WHERE month BETWEEN ? AND ? GROUP BY unit, measure",
+                            (first_full.isoformat()[:7], last_full_end.isoformat()[:7]))
+        for u, m, v in rows:
+            out[(u, m)] = out.get((u, m), 0) + v
+        ranges = [(start, first_full - dt.timedelta(days=1)), (last_full_end + dt.timedelta(days=1), end)]
+    else:
+        ranges = [(start, end)]
+    for lo, hi in ranges:
+        if lo > hi:
+            continue
+        for u, m, v in conn.execute("SELECT unit, measure, SUM(value) FROM agg_day WHERE date BETWEEN ? AND ? "
+                                    "GROUP BY unit, measure", (lo.isoformat(), hi.isoformat())):
+            out[(u, m)] = out.get((u, m), 0) + v
+    return out
+
+
+def latest_snapshots(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[str, dict]:
+    """Each unit's latest 执法人员统计表 row dated inside [start, end]."""
+    rows = conn.execute("SELECT s.* FROM staff s JOIN (SELECT unit, MAX(date) AS date FROM staff WHERE date BETWEEN ? AND ? "
+                        "GROUP BY unit) l USING (unit, date)", (start.isoformat(), end.isoformat()))
+    return {r["unit"]: dict(r) for r in rows}
+
+
+def staff_rows_by_unit(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[str, int]:
+    """统计表 rows dated in [start, end], per unit."""
+    return dict(conn.execute("SELECT unit, COUNT(*) FROM staff WHERE date BETWEEN ? AND ? GROUP BY unit",
+                             (start.isoformat(), end.isoformat())).fetchall())
+
+
+def ledger_frame(conn: sqlite3.Connection, kind: str, start: dt.date, end: dt.date, unit: str | None = None,
+                 limit: int | None = None) -> list[dict]:
+    """Ledger rows of one kind in a period (for pages and exports; bounded by `limit`)."""
+    sql = f"SELECT * FROM {kind} WHERE date BETWEEN ? AND ?" + (" AND unit = ?" if unit else "") + " ORDER BY date, unit"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    args = (start.isoformat(), end.isoformat()) + ((unit,) if unit else ())
+    return [dict(r) for r in conn.execute(sql, args)]
+
+
