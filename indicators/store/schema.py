@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..ledgers import LEDGERS, Ledger
+from . import audit
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +43,7 @@ def create(conn: sqlite3.Connection) -> None:
             year INTEGER NOT NULL, code TEXT NOT NULL, target REAL, weight REAL, PRIMARY KEY (year, code));
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
         """)
+    conn.executescript(audit.DDL)
     for ledger in LEDGERS.values():
         conn.execute(_ledger_ddl(ledger))
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
