@@ -175,7 +175,25 @@ def weights_for(catalog: Catalog, unit: Unit, targets: dict) -> dict[str, float]
 
 
 COLUMNS = ["unit", "level", "indicator", "name", "group", "measure", "value", "target", "expected", "completion",
-           "expected_completion", "status", "weight", "points", "reported", "scored", "source"]
+           "expected_completion", "status", "weight", "points", "pace_points", "reported", "scored", "source"]
+
+# The two 督导平台 scores, named once: every page, deck and workbook uses these words.
+SCORE_LABELS = {
+    "score": "全年目标得分",       # completion against the full-year target, capped at 1, weighted
+    "pace_score": "按时序进度得分",  # completion against the value expected at the date, capped at 1, weighted
+}
+SCORE_HELP = {
+    "score": "各项指标完成值与全年目标相比（最高按 100% 计）加权合计，满分 100 分；年中约为一半属正常",
+    "pace_score": "各项指标完成值与截至当日应完成值相比（最高按 100% 计）加权合计，满分 100 分；"
+                  "达到时序进度即得满分，回答“时间过半、任务过半”",
+}
+
+
+def pace_ratio(value: float | None, expected: float | None) -> float:
+    """Completion against the value expected at the date, capped at 1; nothing due yet counts as on pace."""
+    if expected is None or expected <= 0:
+        return 1.0
+    return min((value or 0.0) / expected, 1.0)
 
 
 def compute(conn: sqlite3.Connection, per: Period, unit: str | None = None, catalog: Catalog | None = None,
@@ -214,7 +232,8 @@ def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalo
         "completion": completion,
         "expected_completion": (expected / target if expected is not None and target else None),
         "status": status_of(value, target, expected, applies), "weight": weight,
-        "points": weight * min(completion or 0.0, 1.0), "reported": reported, "scored": ind.scored and applies,
+        "points": weight * min(completion or 0.0, 1.0),
+        "pace_points": weight * pace_ratio(value, expected) if applies else 0.0, "reported": reported, "scored": ind.scored and applies,
         "source": ind.source,
     }
 
@@ -245,21 +264,36 @@ def _roll_up(frame: pd.DataFrame, catalog: Catalog, totals: dict, snaps: dict, p
             "unit": CITY_WIDE, "level": "全市", "indicator": ind.code, "name": ind.name, "group": ind.group,
             "measure": ind.measure, "value": value, "target": target, "expected": expected, "completion": completion,
             "expected_completion": (expected / target if expected is not None and target else None),
-            "status": status_of(value, target, expected), "weight": 0.0, "points": 0.0,
+            "status": status_of(value, target, expected), "weight": 0.0, "points": 0.0, "pace_points": 0.0,
             "reported": bool(part.reported.any()), "scored": ind.scored, "source": ind.source})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def scores(frame: pd.DataFrame) -> pd.DataFrame:
-    """督导平台 score per unit on 100 points, ranked: columns unit, level, score, rank, lagging."""
+def ranking_basis(per: Period | None) -> str:
+    """Which score ranks the units: the pace score before year end, the full-year score at year end."""
+    if per is None or per.as_of >= dt.date(per.year, 12, 31):
+        return "score"
+    return "pace_score"
+
+
+def scores(frame: pd.DataFrame, per: Period | None = None) -> pd.DataFrame:
+    """督导平台 scores per unit on 100 points, ranked.
+
+    Columns unit, level, score (against the full-year target), pace_score (against the value expected
+    at the date), possible, lagging, basis (which of the two ranks: see `ranking_basis`) and rank.
+    Without `per` the full-year score ranks, as at year end.
+    """
     units = frame[frame.unit != CITY_WIDE]
     out = units.groupby(["unit", "level"], sort=False).agg(
-        score=("points", "sum"), possible=("weight", "sum"),
+        score=("points", "sum"), pace_score=("pace_points", "sum"), possible=("weight", "sum"),
         lagging=("status", lambda s: int(s.isin([LAGGING, NOT_STARTED]).sum()))).reset_index()
     out["score"] = out["score"].round(1)
+    out["pace_score"] = out["pace_score"].round(1)
+    basis = ranking_basis(per)
+    out["basis"] = basis
     # ties keep the configured order of units (市本级 first), as official lists do
-    out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-    out["rank"] = out["score"].rank(method="min", ascending=False).astype(int)
+    out = out.sort_values(basis, ascending=False, kind="stable").reset_index(drop=True)
+    out["rank"] = out[basis].rank(method="min", ascending=False).astype(int)
     return out
 
 

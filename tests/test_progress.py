@@ -170,3 +170,18 @@ def test_month_and_day_aggregates_agree_for_any_window(seeded):
         got = store.measure_totals(seeded, start, end)
         want = {k: sum(v for d, v in rows if start.isoformat() <= d <= end.isoformat()) for k, rows in days.items()}
         assert {k: v for k, v in got.items() if v} == {k: v for k, v in want.items() if v}, (start, end)
+
+
+@pytest.mark.parametrize("value,expected,ratio", [
+    (1, 1, 1.0), (2, 1, 1.0), (0.5, 1, 0.5), (0, 1, 0.0), (None, 1, 0.0),
+    (0, 0, 1.0), (None, None, 1.0), (95.0, 100.0, 0.95),
+])
+def test_pace_ratio(value, expected, ratio):
+    assert progress.pace_ratio(value, expected) == pytest.approx(ratio)
+
+
+@pytest.mark.parametrize("as_of,basis", [
+    (dt.date(2025, 6, 30), "pace_score"), (dt.date(2025, 12, 30), "pace_score"), (dt.date(2025, 12, 31), "score"),
+])
+def test_ranking_basis(as_of, basis):
+    assert progress.ranking_basis(progress.period(2025, as_of=as_of)) == basis
