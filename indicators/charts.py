@@ -49,6 +49,7 @@ class Context:
     period: str  # Period.label, e.g. "2025年上半年"
     as_of: dt.date  # 数据截至
     demo: bool = False
+    narrow: bool = False  # drawn for a phone (about 360 px wide): wrapped labels, legend below, fewer ticks
 
 
 def chinese_date(d: dt.date) -> str:

@@ -126,23 +126,46 @@ def server(tmp_path_factory):
         yield url
 
 
-def test_a_deep_link_opened_first_still_gets_the_app_shell(browser, tmp_path):
-    # The very first request after a start opens a page's URL: Streamlit then runs that page file
-    # directly (its pages/ folder fallback); the page must start the app itself, with no dialog.
+def _same_shell_as_from_the_root(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_role("dialog").count() == 0  # no "Page not found"
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_text("年度", exact=True).count() == 1
+    links = sidebar.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    assert [t.split()[-1] for t in links] == [title for _, title, _ in navigation.all_pages()]  # ours, in order
+
+
+def test_a_link_to_the_upload_page_opened_first_after_a_restart_takes_the_first_upload(browser, tmp_path):
+    # The first visitor of a freshly started server arrives by a bookmarked /upload and drops a file at once.
+    import datetime as dt
+
+    good = _ledger(tmp_path / "获嘉县培训台账.xlsx", [
+        [dt.date(2025, 3, 1), "获嘉县", "党组中心组学法", "法治思想", "张三", 15, 2, None]])
+    with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(url + "/upload")
+        wait_ready(page, "数据填报", 120000)
+        _same_shell_as_from_the_root(page)
+        _upload(page, good, "校验通过，共 1 行")
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入 培训学法台账 1 行").wait_for(timeout=60000)
+        page.close()
+
+
+def test_a_link_to_a_dashboard_page_opened_first_after_a_restart_takes_the_first_change(browser, tmp_path):
     with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         page.goto(url + "/scorecard")
         wait_ready(page, "督导评分", 120000)
-        assert page.locator("[data-testid='stException']").count() == 0
-        assert page.get_by_role("dialog").count() == 0  # no "Page not found"
-        sidebar = page.locator("[data-testid='stSidebar']")
-        assert sidebar.get_by_text("年度").count() == 1
-        links = sidebar.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
-        assert [t.split()[-1] for t in links] == [title for _, title, _ in navigation.all_pages()]  # ours, in order
+        _same_shell_as_from_the_root(page)
         charts, drawn = charts_state(page, 2)
         assert charts == 2 and drawn == 2
-        sidebar.get_by_text("汇报模式").click()  # the controls work
-        wait_ready(page, "全市 · 2025年全年 · 督导评分")
+        sidebar = page.locator("[data-testid='stSidebar']")
+        sidebar.get_by_text("上半年", exact=True).click()  # the very first change counts
+        page.get_by_text("全市 · 2025年上半年 · 数据截至 2025年6月30日").wait_for(timeout=60000)
+        wait_ready(page, "督导评分")
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.url.endswith("/scorecard")
         page.close()
 
 

@@ -16,22 +16,22 @@ from ui import navigation
 
 # Charts each page shows for 全市 and for one unit (per-unit views leave out the unit-by-unit charts).
 EXPECTED = {
-    "pages/overview.py": (["时间进度与总体完成率", "指标状态分布", "各项指标完成进度", "各单位滞后指标数", "各单位指标状态",
+    "ui/pages/overview.py": (["时间进度与总体完成率", "指标状态分布", "各项指标完成进度", "各单位滞后指标数", "各单位指标状态",
                            "与上年同期对比"], "各单位滞后指标数"),
-    "pages/training.py": (["学法培训完成情况（对照节奏）", "各月学法培训场次（按类别）", "学法培训累计场次与进度线",
+    "ui/pages/training.py": (["学法培训完成情况（对照节奏）", "各月学法培训场次（按类别）", "学法培训累计场次与进度线",
                            "各月参学人次与学时", "各单位学法培训场次（按类别）"], "各单位学法培训场次（按类别）"),
-    "pages/publicity.py": (["重要节点宣传活动", "宣传活动地点类型", "宣传活动累计次数与全年目标", "宣传活动累计参与人数",
+    "ui/pages/publicity.py": (["重要节点宣传活动", "宣传活动地点类型", "宣传活动累计次数与全年目标", "宣传活动累计参与人数",
                             "各单位宣传活动次数"], "各单位宣传活动次数"),
-    "pages/governance.py": (["制度落实完成情况（对照节奏）", "各单位制度落实情况（已完成或到期未完成）"], None),
-    "pages/staff.py": (["执法人员编制、在岗与持证", "执法队伍各项比率", "各单位执法队伍比率（目标 100%）"],
+    "ui/pages/governance.py": (["制度落实完成情况（对照节奏）", "各单位制度落实情况（已完成或到期未完成）"], None),
+    "ui/pages/staff.py": (["执法人员编制、在岗与持证", "执法队伍各项比率", "各单位执法队伍比率（目标 100%）"],
                        "各单位执法队伍比率（目标 100%）"),
-    "pages/scorecard.py": (["督导平台得分排名", "指标得分明细"], None),
+    "ui/pages/scorecard.py": (["督导平台得分排名", "指标得分明细"], None),
     # the data pages draw tables and forms; tests/test_pages_data.py drives them
-    "pages/upload.py": ([], None),
-    "pages/history.py": ([], None),
-    "pages/reporting.py": (["各单位台账报送情况"], None),
-    "pages/targets.py": ([], None),
-    "pages/exports.py": ([], None),
+    "ui/pages/upload.py": ([], None),
+    "ui/pages/history.py": ([], None),
+    "ui/pages/reporting.py": (["各单位台账报送情况"], None),
+    "ui/pages/targets.py": ([], None),
+    "ui/pages/exports.py": ([], None),
 }
 PAGE_FILES = [path for path, _, _ in navigation.all_pages()]
 DASHBOARD_PAGES = [path for path, _, _ in navigation.PAGES["指标看板"]]
@@ -82,7 +82,7 @@ def test_page_shows_its_charts(db, page, unit):
 
 
 def test_sidebar_drives_the_page(db):
-    at = app("pages/overview.py")
+    at = app("ui/pages/overview.py")
     assert at.selectbox(key="year").value == 2025  # the latest year with data
     assert at.radio(key="period_mode").value == "全年"  # a past year: the whole of it
     assert "全市 · 2025年全年" in at.caption[0].value
@@ -92,7 +92,8 @@ def test_sidebar_drives_the_page(db):
     assert "红旗区 · 2025年上半年 · 数据截至 2025年6月30日" in at.caption[0].value
     assert "红旗区 · 2025年上半年" in figure(at, "各项指标完成进度")["title"]
     at.radio(key="period_mode").set_value("截至日期").run()
-    at.date_input(key="as_of_2025").set_value(dt.date(2025, 3, 31)).run()
+    at.pills(key="as_of_month_2025").set_value(3).run()  # the 截至日期 in two taps: 3月, then 31日
+    at.pills(key="as_of_day_2025").set_value(31).run()
     assert "2025年1月1日至3月31日" in figure(at, "各项指标完成进度")["title"]
     at.toggle(key="report_mode").set_value(True).run()
     assert "# 红旗区 · 2025年1月1日至3月31日 · 总览" in [m.value for m in at.markdown]
@@ -100,7 +101,7 @@ def test_sidebar_drives_the_page(db):
 
 def test_overview_lecture_by_june_is_on_pace(db):
     # 红旗区 held one 领导班子法治讲座 (target 2 a year) on 20 May: by 30 June 2 x 181/365 = 0.99 is due.
-    at = app("pages/overview.py", unit="红旗区", period="上半年")
+    at = app("ui/pages/overview.py", unit="红旗区", period="上半年")
     pace = figure(at, "各项指标完成进度")
     assert bar_value(pace, "T02 领导班子法治专题讲座") == ("进度正常", 50.0)
     assert bar_value(pace, "T01 党组理论学习中心组法治专题学习") == ("进度正常", 50.0)  # 1 of 2, one half-year ended
@@ -114,7 +115,7 @@ def test_overview_lecture_by_june_is_on_pace(db):
 
 
 def test_overview_city_lists_lagging_units(db):
-    at = app("pages/overview.py", period="上半年")
+    at = app("ui/pages/overview.py", period="上半年")
     lag = at.dataframe[0].value
     assert {"红旗区", "卫滨区", "原阳县"} <= set(lag["单位"])
     assert "T02" not in set(lag[lag["单位"] == "红旗区"]["编码"])
@@ -123,7 +124,7 @@ def test_overview_city_lists_lagging_units(db):
 
 
 def test_overview_city_heat_map_and_last_year(db):
-    at = app("pages/overview.py", period="上半年")
+    at = app("ui/pages/overview.py", period="上半年")
     heat = figure(at, "各单位指标状态")
     grid = heat["data"][0]
     rows, cols = values(grid["y"]), values(grid["x"])
@@ -141,7 +142,7 @@ def test_overview_city_heat_map_and_last_year(db):
 
 
 def test_training_months_and_pace(db):
-    at = app("pages/training.py", unit="红旗区", period="上半年")
+    at = app("ui/pages/training.py", unit="红旗区", period="上半年")
     months = figure(at, "各月学法培训场次（按类别）")
     lectures = next(t for t in months["data"] if t.get("name") == "领导班子法治讲座")
     assert [x[:7] for x, y in zip(values(lectures["x"]), values(lectures["y"])) if y] == ["2025-05"]
@@ -152,7 +153,7 @@ def test_training_months_and_pace(db):
 
 
 def test_publicity_key_dates_and_units_without_activities(db):
-    at = app("pages/publicity.py", period="上半年")
+    at = app("ui/pages/publicity.py", period="上半年")
     nodes = figure(at, "重要节点宣传活动")
     assert bar_value(nodes, "3·1民防日", axis="x") == ("已完成", 1)
     assert bar_value(nodes, "9·18警报鸣放", axis="x") == ("进度正常", 0)  # not yet due by 30 June
@@ -164,7 +165,7 @@ def test_publicity_key_dates_and_units_without_activities(db):
 
 
 def test_governance_grid_done_and_due(db):
-    at = app("pages/governance.py", period="全年")
+    at = app("ui/pages/governance.py", period="全年")
     grid = figure(at, "各单位制度落实情况（已完成或到期未完成）")["data"][0]
     rows, cols = values(grid["y"]), values(grid["x"])
     cell = lambda unit, col: grid["text"][rows.index(unit)][cols.index(col)]  # noqa: E731
@@ -175,14 +176,14 @@ def test_governance_grid_done_and_due(db):
 
 
 def test_governance_second_half_not_yet_due_in_june(db):
-    at = app("pages/governance.py", period="上半年")
+    at = app("ui/pages/governance.py", period="上半年")
     grid = figure(at, "各单位制度落实情况（已完成或到期未完成）")["data"][0]
     rows, cols = values(grid["y"]), values(grid["x"])
     assert grid["text"][rows.index("红旗区")][cols.index("党组听取汇报（下半年）")] == "未到期"
 
 
 def test_staff_gap_is_spelled_out(db):
-    at = app("pages/staff.py", period="上半年")
+    at = app("ui/pages/staff.py", period="上半年")
     bars = figure(at, "执法人员编制、在岗与持证")
     gaps = next(t for t in bars["data"] if t.get("mode") == "text")
     labels = dict(zip(values(gaps["y"]), gaps["text"]))
@@ -194,7 +195,7 @@ def test_staff_gap_is_spelled_out(db):
 
 
 def test_scorecard_scores_and_what_is_missing(db):
-    at = app("pages/scorecard.py", unit="红旗区", period="上半年")
+    at = app("ui/pages/scorecard.py", unit="红旗区", period="上半年")
     ranking = figure(at, "督导平台得分排名")
     totals = next(t for t in ranking["data"] if t.get("mode") == "text")
     labels = dict(zip(values(totals["y"]), totals["text"]))
@@ -211,7 +212,7 @@ def test_scorecard_scores_and_what_is_missing(db):
 
 
 def test_unit_without_data_says_what_to_do(db):
-    at = app("pages/training.py", unit="原阳县", period="上半年")
+    at = app("ui/pages/training.py", unit="原阳县", period="上半年")
     assert problems(at) == [] and figures(at) == []
     words = texts(at)
     assert "原阳县在2025年上半年还没有培训学法台账记录" in words
@@ -227,7 +228,7 @@ def test_year_without_data_has_an_empty_state(db, page):
 
 
 def test_report_mode_hides_controls_and_names_unit_and_period(db):
-    at = app("pages/overview.py", unit="红旗区", period="上半年", report=True)
+    at = app("ui/pages/overview.py", unit="红旗区", period="上半年", report=True)
     assert problems(at) == []
     assert "# 红旗区 · 2025年上半年 · 总览" in [m.value for m in at.markdown]
     assert not at.metric and not at.dataframe  # charts only
@@ -242,7 +243,7 @@ def test_new_import_shows_at_once(db, tmp_path, monkeypatch):
     copy = tmp_path / "copy.db"
     copy.write_bytes(Path(db).read_bytes())
     monkeypatch.setenv(store.DB_ENV, str(copy))
-    at = app("pages/overview.py", unit="红旗区", period="上半年")
+    at = app("ui/pages/overview.py", unit="红旗区", period="上半年")
     assert bar_value(figure(at, "各项指标完成进度"), "T04 行政执法人员法治专题培训") == ("未开展", 0.0)
     conn = store.connect(copy)
     ds.import_rows(conn, tmp_path / "补充.xlsx", {"training": [

@@ -88,7 +88,7 @@ def upload(at, *files):
 
 
 def test_template_downloads_are_offered(db):
-    at = app("pages/upload.py")
+    at = app("ui/pages/upload.py")
     assert at.selectbox[0].options[-1] == "全部台账（一个工作簿）"
     assert "下载全部台账模板" in [b.label for b in at.get("download_button")][0]
     at.selectbox[1].set_value("获嘉县").run()
@@ -97,7 +97,7 @@ def test_template_downloads_are_offered(db):
 
 
 def test_accepted_file_is_previewed_then_imported_on_confirm(db):
-    at = app("pages/upload.py")
+    at = app("ui/pages/upload.py")
     upload(at, ("红旗区台账.xlsx", GOOD))
     shown = texts(at)
     assert "校验通过，共 2 行" in shown and "新增 **2** 行" in shown
@@ -117,7 +117,7 @@ def test_accepted_file_is_previewed_then_imported_on_confirm(db):
 
 
 def test_refused_file_shows_every_problem_and_the_annotated_workbook(db):
-    at = app("pages/upload.py")
+    at = app("ui/pages/upload.py")
     upload(at, ("坏台账.xlsx", BAD))
     assert "坏台账.xlsx**：发现 4 个问题，未导入任何数据" in texts(at)
     table = at.dataframe[0].value
@@ -139,7 +139,7 @@ def test_refused_file_shows_every_problem_and_the_annotated_workbook(db):
 ])
 def test_each_bad_file_gets_its_own_plain_message(db, monkeypatch, name, data, message):
     monkeypatch.setenv("INDICATORS_MAX_UPLOAD_MB", "1")
-    at = app("pages/upload.py")
+    at = app("ui/pages/upload.py")
     upload(at, (name, data))
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and message in errors[0] and "未导入任何数据" in errors[0]
@@ -147,7 +147,7 @@ def test_each_bad_file_gets_its_own_plain_message(db, monkeypatch, name, data, m
 
 
 def test_several_files_at_once_confirmed_together(db):
-    at = app("pages/upload.py")
+    at = app("ui/pages/upload.py")
     other = workbook([D(2025, 5, 1), "获嘉县", "执法人员培训", "行政复议法", "王五", 20, 3, None])
     upload(at, ("a.xlsx", GOOD), ("b.xlsx", other))
     click(at, "确认导入以上 2 个文件")
@@ -157,7 +157,7 @@ def test_several_files_at_once_confirmed_together(db):
 def test_history_lists_batches_and_undo_says_what_changes(db, tmp_path):
     write_xlsx(tmp_path / "t.xlsx", {"台账": [TRAINING_HEADER, [D(2025, 4, 2), "卫滨区", "领导班子法治讲座", "讲座", None, 30, 2, None]]})
     result = load(db, tmp_path / "t.xlsx")
-    at = app("pages/history.py")
+    at = app("ui/pages/history.py")
     table = at.dataframe[0].value
     assert list(table["批次"]) == [2, 1] and table.iloc[0]["文件名"] == "t.xlsx" and table.iloc[0]["状态"] == "有效"
     assert at.get("download_button")[0].label == "下载原始文件"
@@ -173,7 +173,7 @@ def test_history_lists_batches_and_undo_says_what_changes(db, tmp_path):
 
 
 def test_reporting_board_and_reminder(db):
-    at = app("pages/reporting.py")
+    at = app("ui/pages/reporting.py")
     assert at.get("plotly_chart")
     assert at.metric[2].value == "16 个"  # every unit lacks some ledger in the seeded database
     click(at, "生成催报通知")
@@ -182,7 +182,7 @@ def test_reporting_board_and_reminder(db):
 
 
 def test_target_editor_validates_saves_and_copies(db):
-    at = app("pages/targets.py")
+    at = app("ui/pages/targets.py")
     version = store.data_version(db)
     key = f"targets_2025_{version}"
     table = at.data_editor[0].value
@@ -200,7 +200,7 @@ def test_target_editor_validates_saves_and_copies(db):
 
 def test_exports_page_builds_each_file_and_shows_the_drafted_text(db):
     import docx
-    at = app("pages/exports.py")
+    at = app("ui/pages/exports.py")
     assert "汇报材料" in [t.value for t in at.title]
     assert "数据版本 v1.0" in " ".join(c.value for c in at.caption)
     assert "一、" in at.code[0].value and "工作完成情况" in at.code[0].value

@@ -8,21 +8,21 @@ import streamlit as st
 # file directly (see there).
 PAGES: dict[str, list[tuple[str, str, str]]] = {
     "指标看板": [
-        ("pages/overview.py", "总览", ":material/dashboard:"),
-        ("pages/training.py", "学法培训", ":material/school:"),
-        ("pages/publicity.py", "宣传活动", ":material/campaign:"),
-        ("pages/governance.py", "制度落实", ":material/gavel:"),
-        ("pages/staff.py", "执法队伍", ":material/badge:"),
-        ("pages/scorecard.py", "督导评分", ":material/leaderboard:"),
+        ("ui/pages/overview.py", "总览", ":material/dashboard:"),
+        ("ui/pages/training.py", "学法培训", ":material/school:"),
+        ("ui/pages/publicity.py", "宣传活动", ":material/campaign:"),
+        ("ui/pages/governance.py", "制度落实", ":material/gavel:"),
+        ("ui/pages/staff.py", "执法队伍", ":material/badge:"),
+        ("ui/pages/scorecard.py", "督导评分", ":material/leaderboard:"),
     ],
     "数据管理": [
-        ("pages/upload.py", "数据填报", ":material/upload_file:"),
-        ("pages/history.py", "导入记录", ":material/history:"),
-        ("pages/reporting.py", "报送情况", ":material/fact_check:"),
-        ("pages/targets.py", "指标与目标", ":material/tune:"),
+        ("ui/pages/upload.py", "数据填报", ":material/upload_file:"),
+        ("ui/pages/history.py", "导入记录", ":material/history:"),
+        ("ui/pages/reporting.py", "报送情况", ":material/fact_check:"),
+        ("ui/pages/targets.py", "指标与目标", ":material/tune:"),
     ],
     "汇报输出": [
-        ("pages/exports.py", "汇报材料", ":material/present_to_all:"),
+        ("ui/pages/exports.py", "汇报材料", ":material/present_to_all:"),
     ],
 }
 

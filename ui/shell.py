@@ -16,14 +16,13 @@ import streamlit as st
 from indicators import charts, progress, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
-from ui import data, navigation
+from ui import data, dates, navigation
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
 HALF, FULL, AS_OF = "上半年", "全年", "截至日期"
 PERIOD_MODES = (HALF, FULL, AS_OF)
 _SELECTION = "_selection"
-_STARTED = "_shell_started"  # set while app.py runs a page it has started
 REPORT_KEY = "report_mode"
 
 
@@ -37,6 +36,7 @@ class Selection:
     report: bool  # 汇报模式
     demo: bool  # demo data is shown
     has_data: bool
+    narrow: bool = False  # a phone: controls in a popover, charts drawn compact
 
     @property
     def year(self) -> int:
@@ -53,11 +53,11 @@ class Selection:
 
     @property
     def ctx(self) -> charts.Context:
-        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo)
+        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, self.narrow)
 
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
-        return charts.Context(unit, self.period.label, self.as_of, self.demo)
+        return charts.Context(unit, self.period.label, self.as_of, self.demo, self.narrow)
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -65,34 +65,80 @@ def _default_as_of(year: int) -> dt.date:
     return today if today.year == year else dt.date(year, 12, 31)
 
 
-def sidebar(src: data.Source) -> Selection:
-    """Year, period, unit and 汇报模式 in the sidebar; returns (and remembers) the selection."""
-    has_data, demo = data.data_state(src)
+# Phones say so in their User-Agent ("Mobi", as MDN advises; iPhone and Android phones send it), and
+# the header is there on the very first run: the page is laid out for the phone at once, with no
+# second run after a width measure and no desktop layout flashing first.
+_PHONE_MARKS = ("Mobi", "iPhone", "Android")
+
+
+def narrow() -> bool:
+    """Whether this session is a phone (a narrow screen): controls on the page, charts drawn compact."""
+    agent = st.context.headers.get("User-Agent", "")  # empty under AppTest: a desktop
+    return any(mark in agent for mark in _PHONE_MARKS)
+
+
+def scope_label(per: progress.Period, unit: str | None) -> str:
+    return f"{unit or CITY_WIDE} · {per.label}"
+
+
+def _years(src: data.Source) -> list[int]:
+    """The years offered (data years and this one), with the session's year and period mode defaulted."""
     today = dt.date.today()
     years = sorted(set(data.data_years(src)) | {today.year}, reverse=True)
     latest = data.data_years(src)[0] if data.data_years(src) else today.year
     if st.session_state.get("year") not in years:
         st.session_state["year"] = latest
     st.session_state.setdefault("period_mode", AS_OF if st.session_state["year"] == today.year else FULL)
+    return years
+
+
+def _chosen_scope() -> str:
+    """"unit · period" as the session's widgets now hold it (the popover's label, before they draw)."""
+    year, mode = st.session_state["year"], st.session_state["period_mode"]
+    if mode == AS_OF:
+        as_of = st.session_state.get(f"as_of_{year}")
+        per = progress.period(year, as_of=as_of if isinstance(as_of, dt.date) else _default_as_of(year))
+    else:
+        per = progress.period(year, half=1 if mode == HALF else 2)
+    unit = st.session_state.get("unit", CITY_WIDE)
+    return scope_label(per, None if unit == CITY_WIDE else unit)
+
+
+def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]:
+    """Year, period (and 截至日期) and unit, drawn where the caller is (the sidebar, or a popover)."""
+    today = dt.date.today()
     units = [CITY_WIDE, *default_catalog().unit_names]
+    year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
+    mode = st.radio("期间", PERIOD_MODES, key="period_mode", horizontal=True,
+                    help="上半年：截至6月30日；全年：截至12月31日；截至日期：自选日期，默认今天")
+    if mode == HALF:
+        per = progress.period(year, half=1)
+    elif mode == FULL:
+        per = progress.period(year, half=2)
+    else:
+        per = progress.period(year, as_of=dates.picker(year, _default_as_of(year), today))
+    unit = st.selectbox("单位", units, key="unit", help="全市：各单位合计；也可只看一个单位")
+    return per, unit
+
+
+def sidebar(src: data.Source) -> Selection:
+    """Year, period, unit and 汇报模式 (in the sidebar; on a phone the scope is a popover at the top of
+    the page, one tap away, since the sidebar starts collapsed there); returns the selection."""
+    has_data, demo = data.data_state(src)
+    phone = narrow()
+    years = _years(src)
+    if phone:
+        with st.popover(f"{_chosen_scope()}　更改", icon=":material/tune:", width="stretch"):
+            per, unit = _controls(src, years)
+    else:
+        with st.sidebar:
+            st.markdown("**查看范围**")
+            per, unit = _controls(src, years)
     with st.sidebar:
-        st.markdown("**查看范围**")
-        year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
-        mode = st.radio("期间", PERIOD_MODES, key="period_mode", horizontal=True,
-                        help="上半年：截至6月30日；全年：截至12月31日；截至日期：自选日期，默认今天")
-        if mode == HALF:
-            per = progress.period(year, half=1)
-        elif mode == FULL:
-            per = progress.period(year, half=2)
-        else:
-            as_of = st.date_input("截至日期", value=_default_as_of(year), min_value=dt.date(year, 1, 1),
-                                  max_value=dt.date(year, 12, 31), key=f"as_of_{year}", format="YYYY-MM-DD")
-            per = progress.period(year, as_of=as_of)
-        unit = st.selectbox("单位", units, key="unit", help="全市：各单位合计；也可只看一个单位")
         st.divider()
         st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
     sel = Selection(src, per, None if unit == CITY_WIDE else unit, bool(st.session_state.get(REPORT_KEY)), demo,
-                    has_data)
+                    has_data, phone)
     st.session_state[_SELECTION] = sel
     return sel
 
@@ -100,8 +146,9 @@ def sidebar(src: data.Source) -> Selection:
 def start():
     """Everything a run needs before a page draws: page settings, the database (a brand-new one gets
     the demo data), the navigation, the sidebar and the demo notice. Returns the page to run."""
+    # "auto": expanded on a desktop, collapsed on a narrow screen (where it would cover the page)
     st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state="auto")
     with edge("启动"):
         src = data.source()
         if data.load_demo_if_new(src):
@@ -113,24 +160,12 @@ def start():
 
 
 def run_app() -> None:
-    """app.py: start, then run the chosen page."""
-    page = start()
-    st.session_state[_STARTED] = True
-    try:
-        page.run()
-    finally:
-        st.session_state.pop(_STARTED, None)
+    """app.py: start, then run the chosen page (every run, whichever URL it was opened at)."""
+    start().run()
 
 
 def page(render: Callable[[Selection], None], title: str) -> None:
-    """Run one page's `render(selection)` inside the error edge.
-
-    Normally app.py has started the run. Streamlit also runs a file of pages/ directly (skipping
-    app.py) on the first request after a start when that request opens a page's URL, and on every
-    AppTest rerun; the page then starts the app itself, so it looks and behaves the same.
-    """
-    if not st.session_state.get(_STARTED):
-        start()
+    """Run one page's `render(selection)` inside the error edge (app.py has started the run)."""
     with edge(title):
         render(current())
 
