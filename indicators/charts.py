@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .palette import STATUS_COLORS
-from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, STATUSES
+from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, SCORE_LABELS, STATUSES
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 TEXT = "#262730"
@@ -611,37 +611,48 @@ def rate_bars(rows: pd.DataFrame, ctx: Context) -> go.Figure:
 # ---------------------------------------------------------------- 督导平台 scorecard
 
 def score_ranking(points: pd.DataFrame, ranking: pd.DataFrame, ctx: Context, groups: dict,
-                  highlight: str | None = None) -> go.Figure:
-    """Each unit's weighted score on 100 points, ranked, stacked by line of work.
+                  highlight: str | None = None, basis: str = "score") -> go.Figure:
+    """Each unit's score on 100 points, ranked by `basis` (progress.ranking_basis), stacked by line of work.
 
-    `points`: unit, group, points; `ranking`: unit, score, rank (best first); `groups`: code -> {name}.
+    `points`: unit, group, points (and pace_points for the pace basis); `ranking`: unit, score (and
+    pace_score), rank (best first); `groups`: code -> {name}. Ranked by the pace score, the full-year
+    score of each unit is marked beside its bar, so that the two are never confused.
     """
     name = "督导平台得分排名"
-    source = "按督导平台指标权重（满分 100 分）计算"
+    source = f"按督导平台指标权重（满分 100 分）计算，按{SCORE_LABELS[basis]}排名"
     if ranking.empty:
         return _no_data(name, ctx, source)
     units = list(ranking.unit)
-    table = {(u, g): p for u, g, p in zip(points.unit, points.group, points.points)}
+    column = "pace_points" if basis == "pace_score" else "points"
+    table = {(u, g): p for u, g, p in zip(points.unit, points.group, points[column])}
     traces = [go.Bar(y=units, x=[round(table.get((u, g), 0.0), 1) for u in units], orientation="h", name=spec["name"],
                      marker_color=GROUP_COLORS.get(g, SERIES[0]),
                      hovertemplate="%{y}<br>" + spec["name"] + " %{x:.1f} 分<extra></extra>")
               for g, spec in groups.items()]
-    traces.append(go.Scatter(y=units, x=ranking.score, mode="text", showlegend=False, hoverinfo="skip",
-                             text=[f"{s:.1f} 分（第 {r} 名）" for s, r in zip(ranking.score, ranking["rank"])],
+    if basis == "pace_score":
+        traces.append(go.Scatter(y=units, x=ranking.score, mode="markers", name=SCORE_LABELS["score"],
+                                 marker={"symbol": "diamond", "size": 11, "color": PACE, "line": {"width": 1, "color": "white"}},
+                                 hovertemplate="%{y}<br>" + SCORE_LABELS["score"] + " %{x:.1f} 分<extra></extra>"))
+    short = ctx.narrow  # a phone: the rank alone beside the bar, the words are in the axis title
+    traces.append(go.Scatter(y=units, x=ranking[basis], mode="text", showlegend=False, hoverinfo="skip",
+                             text=[f"{s:.1f}（{r}）" if short else f"{s:.1f} 分（第 {r} 名）"
+                                   for s, r in zip(ranking[basis], ranking["rank"])],
                              textposition="middle right", cliponaxis=False))
+    axis = f"{SCORE_LABELS[basis]}（满分 100 分" + ("，括号内为名次）" if short else "）")
     return _figure(traces, name, ctx, source, _bar_height(len(units), 30), bottom=52,
                    yaxis=_category_axis(units, highlight),
-                   xaxis={"title": {"text": "得分（满分 100 分）"}, "range": [0, 125], "dtick": 20},
+                   xaxis={"title": {"text": axis}, "range": [0, 140 if short else 125], "dtick": 20},
                    barmode="stack", bargap=0.3)
 
 
-def score_breakdown(rows: pd.DataFrame, ctx: Context) -> go.Figure:
-    """One unit's points per indicator: earned and lost, with what is missing to reach full marks.
+def score_breakdown(rows: pd.DataFrame, ctx: Context, basis: str = "score") -> go.Figure:
+    """One unit's points per indicator on the score that ranks: earned and lost, with what is missing
+    to reach full points (by the date for the pace score, by year end for the full-year score).
 
-    `rows`: label, points, lost, weight, need.
+    `rows`: label, points, lost, weight, need (views.score_breakdown).
     """
     name = "指标得分明细"
-    source = "按督导平台指标权重（满分 100 分）计算"
+    source = f"按督导平台指标权重（满分 100 分）计算的{SCORE_LABELS[basis]}"
     if rows.empty:
         return _no_data(name, ctx, source)
     labels = list(rows.label)
@@ -656,7 +667,7 @@ def score_breakdown(rows: pd.DataFrame, ctx: Context) -> go.Figure:
     ]
     return _figure(traces, name, ctx, source, _bar_height(len(rows), 30), bottom=52,
                    yaxis={"categoryorder": "array", "categoryarray": labels[::-1]},
-                   xaxis={"title": {"text": "分值（分）"}, "range": [0, float(rows.weight.max()) * 2.6]},
+                   xaxis={"title": {"text": f"{SCORE_LABELS[basis]}（分）"}, "range": [0, float(rows.weight.max()) * 2.6]},
                    barmode="stack", bargap=0.35)
 
 

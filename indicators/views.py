@@ -343,33 +343,54 @@ def shortages(staff: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- 督导平台 scorecard
 
 def group_points(frame: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Points per unit and group (T, G, P, E): unit, group, group_name, points, possible."""
+    """Points per unit and group (T, G, P, E): unit, group, group_name, points (against the full-year
+    target), pace_points (against the value expected at the date), possible."""
     catalog = catalog or default_catalog()
     part = frame[frame.unit != CITY_WIDE]
-    out = part.groupby(["unit", "group"], sort=False, as_index=False).agg(points=("points", "sum"),
-                                                                           possible=("weight", "sum"))
+    out = part.groupby(["unit", "group"], sort=False, as_index=False).agg(
+        points=("points", "sum"), pace_points=("pace_points", "sum"), possible=("weight", "sum"))
     out["group_name"] = [catalog.groups[g]["name"] for g in out.group]
     return out
 
 
-def score_breakdown(frame: pd.DataFrame, unit: str, snaps: dict | None = None,
-                    catalog: Catalog | None = None) -> pd.DataFrame:
-    """One unit's scored indicators: label, points, weight, lost, value, target, need (what is missing).
+def score_summary(ranking: pd.DataFrame, unit: str | None = None) -> dict:
+    """The two scores of one unit (and its rank), or for 全市 (None) the mean over the units (no rank):
+    {"score", "pace_score", "rank"} from progress.scores."""
+    if unit:
+        row = ranking[ranking.unit == unit].iloc[0]
+        return {"score": float(row.score), "pace_score": float(row.pace_score), "rank": int(row["rank"])}
+    return {"score": round(float(ranking.score.mean()), 1), "pace_score": round(float(ranking.pace_score.mean()), 1),
+            "rank": None}
 
-    `need` says in words what reaching full marks takes ('还需 1 期', '还需 2 人取得执法证'); '' when full.
+
+def score_breakdown(frame: pd.DataFrame, unit: str, snaps: dict | None = None, catalog: Catalog | None = None,
+                    basis: str = "score") -> pd.DataFrame:
+    """One unit's scored indicators, on the score that ranks (`basis`: "score" or "pace_score").
+
+    Columns indicator, label, group, points (on the basis), weight, lost, value, expected, target,
+    measure, status, need (what full points on the basis take: '还需 1 期', '还需 2 人取得执法证'; '' when
+    full), year_points and need_year (the same against the full-year target).
     """
     catalog = catalog or default_catalog()
     part = frame[(frame.unit == unit) & frame.scored].reset_index(drop=True)
-    needs = [_need(catalog.indicator(c), v, t, m, (snaps or {}).get(unit))
-             for c, v, t, m in zip(part.indicator, part.value, part.target, part.measure)]
+    snap = (snaps or {}).get(unit)
+    inds = [catalog.indicator(c) for c in part.indicator]
+    need_year = [_need(i, v, t, m, snap) for i, v, t, m in zip(inds, part.value, part.target, part.measure)]
+    if basis == "pace_score":
+        points = part.pace_points
+        need = [_need(i, v, e, m, snap) for i, v, e, m in zip(inds, part.value, part.expected, part.measure)]
+    else:
+        points, need = part.points, need_year
     return pd.DataFrame({
         "indicator": part.indicator, "label": [label(c, n) for c, n in zip(part.indicator, part.name)],
-        "group": part.group, "points": part.points, "weight": part.weight,
-        "lost": (part.weight - part.points).clip(lower=0), "value": part.value, "target": part.target,
-        "measure": part.measure, "status": part.status, "need": needs})
+        "group": part.group, "points": points, "weight": part.weight,
+        "lost": (part.weight - points).clip(lower=0), "value": part.value, "expected": part.expected,
+        "target": part.target, "measure": part.measure, "status": part.status, "need": need,
+        "year_points": part.points, "need_year": need_year})
 
 
 def _need(ind, value, target, measure: str, snap: dict | None) -> str:
+    """What reaching `target` (the full-year target, or the value expected at the date) takes, in words."""
     value = 0.0 if value is None or pd.isna(value) else float(value)
     if target is None or pd.isna(target) or value >= target - 1e-9:
         return ""
@@ -381,8 +402,8 @@ def _need(ind, value, target, measure: str, snap: dict | None) -> str:
         people = math.ceil(base * target / 100 - have - 1e-9)
         gap = f"还差 {target - value:.1f} 个百分点"
         return f"{gap}（还需 {people} {_RATE_GAP_WORDS.get(num, '人')}）" if people > 0 else gap
-    gap = target - value
-    return f"还需 {gap:,.0f} {measure}" if float(gap).is_integer() else f"还需 {gap:,.1f} {measure}"
+    gap = math.ceil(target - value - 1e-9)  # counts come whole: 0.99 due means one more
+    return f"还需 {gap:,.0f} {measure}"
 
 
 # ---------------------------------------------------------------- what the sidebar offers

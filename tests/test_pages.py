@@ -114,6 +114,18 @@ def test_overview_lecture_by_june_is_on_pace(db):
     assert "T04 行政执法人员法治专题培训（未开展" in warning and "T02" not in warning
 
 
+@pytest.mark.parametrize("unit,period,shown", [
+    # the same two scores as 督导评分 (test_scorecard_ranks_by_pace_before_year_end_beside_the_full_year_score)
+    ("红旗区", "上半年", [("按时序进度得分", "71.7 分", "第 1 名"), ("全年目标得分", "41.0 分", "")]),
+    # 全市: the units' mean, (71.7 + 33.5 + 18.8 + 13 x 14.6) / 16 = 19.6 and (41.0 + 18.9 + 3.1) / 16 = 3.9
+    (None, "上半年", [("按时序进度得分", "19.6 分", ""), ("全年目标得分", "3.9 分", "")]),
+    ("红旗区", "全年", [("全年目标得分", "41.0 分", "第 1 名")]),  # at year end the two agree: one is shown
+])
+def test_overview_shows_both_scores_in_the_same_words(db, unit, period, shown):
+    at = app("ui/pages/overview.py", unit=unit, period=period)
+    assert [(m.label, m.value, m.delta) for m in at.metric if "得分" in m.label] == shown
+
+
 def test_overview_city_lists_lagging_units(db):
     at = app("ui/pages/overview.py", period="上半年")
     lag = at.dataframe[0].value
@@ -194,21 +206,47 @@ def test_staff_gap_is_spelled_out(db):
     assert bar_value(rates, "E01 行政执法人员持证率") == ("进度滞后", pytest.approx(81.8, abs=0.05))
 
 
-def test_scorecard_scores_and_what_is_missing(db):
+def test_scorecard_ranks_by_pace_before_year_end_beside_the_full_year_score(db):
+    # This test used to read the full-year score as the ranking at 30 June; issue 14 ranks by the pace.
     at = app("ui/pages/scorecard.py", unit="红旗区", period="上半年")
     ranking = figure(at, "督导平台得分排名")
     totals = next(t for t in ranking["data"] if t.get("mode") == "text")
     labels = dict(zip(values(totals["y"]), totals["text"]))
-    # T: 25/6 x (0.5 + 0.5 + 0.25 + 0 + 0 + 1/6) = 5.90; G: 25/3 x 0.5 = 4.17;
-    # P: 6.25 x (0.2 + 0.5 + 0.25 + 0) = 5.94; E: all four rates at 100 % = 25  -> 41.0
-    assert labels["红旗区"] == "41.0 分（第 1 名）"
-    # 延津县 E only: 6.25 x (3/5 + 3/3 + 4/5 + 5/8) = 18.9
-    assert labels["延津县"] == "18.9 分（第 2 名）"
+    # 红旗区 against what is due by 30 June (time progress 181/365 = 0.4959):
+    # T: 25/6 x (T01 1/1 + T02 1/0.99 capped 1 + T03 1/2 + T04 0 + T05 0 + T06 1/2.98) = 25/6 x 2.836 = 11.82
+    # G: 25/3 x (G01 1/1 + G02 0/1 + G03 nothing due: 1) = 16.67
+    # P: 6.25 x (P01 2/4.96 + P02 2/2 + P03 500/991.8 + P04 nothing due: 1) = 6.25 x 2.907 = 18.17
+    # E: all four rates at 100 % = 25                                   -> 71.7
+    assert labels["红旗区"] == "71.7 分（第 1 名）"
+    # 延津县: G03 8.33 + P04 6.25 + E 6.25 x (3/5 + 3/3 + 4/5 + 5/8) = 18.91 -> 33.5
+    assert labels["延津县"] == "33.5 分（第 2 名）"
+    # 市国动办: G 6.25 x (G03 + G04 1/1) + P04 6.25 = 18.75; a unit with nothing: G03 + P04 = 14.58
+    assert labels["市国动办"] == "18.8 分（第 3 名）" and labels["卫滨区"] == "14.6 分（第 4 名）"
+    year = next(t for t in ranking["data"] if t.get("name") == "全年目标得分")  # the full-year score beside it
+    full = dict(zip(values(year["y"]), values(year["x"])))
+    # full year: T 25/6 x (0.5 + 0.5 + 0.25 + 1/6) = 5.90; G 25/3 x 0.5 = 4.17; P 6.25 x (0.2 + 0.5 + 0.25) = 5.94; E 25
+    assert full["红旗区"] == pytest.approx(41.0) and full["延津县"] == pytest.approx(18.9)
+    assert "按时序进度得分（满分 100 分）" == ranking["layout"]["xaxis"]["title"]["text"]
     breakdown = figure(at, "指标得分明细")
     needs = dict(zip(values(breakdown["data"][-1]["y"]), breakdown["data"][-1]["text"]))
-    assert needs["T02 领导班子法治专题讲座"] == "还需 1 期"
-    assert needs["E01 行政执法人员持证率"] == "满分"
-    assert "得分 41.0 分" in texts(at)
+    assert needs["T02 领导班子法治专题讲座"] == "满分"  # on pace, though one lecture short of the year
+    assert needs["T03 主任办公会议学法"] == "还需 1 次"  # 2 due by 30 June, 1 held
+    assert needs["T04 行政执法人员法治专题培训"] == "还需 1 期"  # 0.99 due: one whole session
+    assert needs["P03 宣传活动参与人数"] == "还需 492 人次"  # 991.8 due, 500 reached
+    table = at.dataframe[0].value.set_index("指标")
+    assert table.loc["T02 领导班子法治专题讲座", "完成全年目标还需"] == "还需 1 期"
+    assert table.loc["T03 主任办公会议学法", "达到时序进度还需"] == "还需 1 次"
+    words = texts(at)
+    assert "按时序进度得分 71.7 分" in words and "全年目标得分 41.0 分" in words and "排名 第 1 名 / 16" in words
+    assert "（排名依据）" in words
+
+
+def test_scorecard_ranks_by_the_full_year_score_at_year_end(db):
+    at = app("ui/pages/scorecard.py", unit="红旗区", period="全年")
+    ranking = figure(at, "督导平台得分排名")
+    assert all(t.get("name") != "全年目标得分" for t in ranking["data"])  # one score: the two agree at year end
+    assert ranking["layout"]["xaxis"]["title"]["text"] == "全年目标得分（满分 100 分）"
+    assert "按时序进度得分" not in texts(at) and "全年目标得分" in texts(at)
 
 
 def test_unit_without_data_says_what_to_do(db):

@@ -185,3 +185,37 @@ def test_pace_ratio(value, expected, ratio):
 ])
 def test_ranking_basis(as_of, basis):
     assert progress.ranking_basis(progress.period(2025, as_of=as_of)) == basis
+
+
+@pytest.fixture
+def training_only(tmp_path, conn):
+    """红旗区 alone has data: 主任办公会学法 on 25 March and 20 June, one 领导班子法治讲座 on 10 May."""
+    write_xlsx(tmp_path / "t.xlsx", {"培训": [TRAINING_HEADER,
+                                              [D(2025, 3, 25), "红旗区", "主任办公会学法", "一季度", None, 9, 1, None],
+                                              [D(2025, 6, 20), "红旗区", "主任办公会学法", "二季度", None, 9, 1, None],
+                                              [D(2025, 5, 10), "红旗区", "领导班子法治讲座", "讲座", None, 12, 2, None]]})
+    assert load(conn, tmp_path / "t.xlsx").ok
+    return conn
+
+
+# A county's 100 points: T01-T06 25/6 each, G01-G03 25/3 each, P01-P04 and E01-E04 6.25 each. The pace
+# score counts an indicator with nothing due yet as on pace (G03 until 31 Dec, P04 until 30 Sep, ...).
+@pytest.mark.parametrize("as_of,unit,score,pace_score,rank", [
+    # nothing held yet. T: T01 (half-year) and T03 (no quarter ended) not due; G: all three not due;
+    # P: P02 (no key date passed) and P04 not due; E: rates are due from 1 January, none reported
+    (D(2025, 2, 28), "红旗区", 0.0, round(25 / 6 * 2 + 25 + 6.25 * 2, 1), 1),
+    # one study by the first quarter's end: T03 1/1 on pace, 1/4 of the year; 3·1 has passed unmarked
+    (D(2025, 3, 31), "红旗区", round(25 / 6 * 0.25, 1), round(25 / 6 * 2 + 25 + 6.25, 1), 1),
+    # 30 June: T02 1 of 2 x 181/365 due (on pace), T03 2/2; T01, G01, G02 due and not done; G03, P04 not due
+    (D(2025, 6, 30), "红旗区", round(25 / 6 * (0.5 + 0.5), 1), round(25 / 6 * 2 + 25 / 3 + 6.25, 1), 1),
+    (D(2025, 6, 30), "卫滨区", 0.0, round(25 / 3 + 6.25, 1), 2),  # nothing at all: only what is not yet due
+    # at year end everything is due: the two scores agree, and the full-year score ranks
+    (D(2025, 12, 31), "红旗区", round(25 / 6 * (0.5 + 0.5), 1), round(25 / 6 * (0.5 + 0.5), 1), 1),
+    (D(2025, 12, 31), "卫滨区", 0.0, 0.0, 2),
+])
+def test_both_scores_at_a_date(training_only, as_of, unit, score, pace_score, rank):
+    per = progress.period(2025, as_of=as_of)
+    ranked = progress.scores(progress.compute(training_only, per), per).set_index("unit")
+    assert (ranked.loc[unit, "score"], ranked.loc[unit, "pace_score"], ranked.loc[unit, "rank"]) == \
+           (pytest.approx(score), pytest.approx(pace_score), rank)
+    assert set(ranked.basis) == {progress.ranking_basis(per)}

@@ -235,6 +235,15 @@ def columns(sel: Selection, spec, keep: bool = False) -> list:
     return st.columns(spec, gap="medium")
 
 
+def metrics(sel: Selection, n: int) -> list:
+    """Where a row of `n` key figures goes: columns on a desktop; on a phone one row that wraps (two
+    figures a line) instead of one figure a line, so that the first screen holds them all."""
+    if sel.narrow:
+        row = st.container(horizontal=True, gap="small")
+        return [row.container(width=165) for _ in range(n)]
+    return st.columns(n)
+
+
 REPORT_HEIGHT = 700  # a chart that fills a 1600 x 900 window under the heading
 
 

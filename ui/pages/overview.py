@@ -25,17 +25,25 @@ def render(sel: shell.Selection) -> None:
     by_unit = views.lagging_by_unit(lag)
 
     if not sel.report:
-        m = st.columns(4)
+        basis = progress.ranking_basis(sel.period)
+        shown = ("pace_score", "score") if basis == "pace_score" else ("score",)  # at year end the two agree
+        score = views.score_summary(progress.scores(frame, sel.period), sel.unit)
+        m = shell.metrics(sel, 4 + len(shown))
         m[0].metric("时间进度", f"{tp:.1%}", help="截至日期已过天数 ÷ 全年天数")
         m[1].metric("总体完成率", f"{views.overall_completion(rows):.1%}",
                     delta=f"{(views.overall_completion(rows) - tp) * 100:+.1f} 个百分点（对比时间进度）",
                     help="各计分指标完成率（超过 100% 按 100% 计）的平均值")
-        m[2].metric("进度滞后 / 未开展", f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
-                    help="全市为各单位各指标合计；单个单位为其各指标")
+        for box, key in zip(m[2:], shown):
+            rank = f"第 {score['rank']} 名" if score["rank"] and key == basis else None
+            box.metric(progress.SCORE_LABELS[key], f"{score[key]:.1f} 分", delta=rank, delta_color="off",
+                       delta_arrow="off",
+                       help=("" if sel.unit else "全市为各单位平均。") + progress.SCORE_HELP[key] + "（见督导评分）")
+        m[-2].metric("进度滞后 / 未开展", f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
+                     help="全市为各单位各指标合计；单个单位为其各指标")
         if sel.unit:
-            m[3].metric("已完成全年目标", f"{counts[progress.DONE]} 项")
+            m[-1].metric("已完成全年目标", f"{counts[progress.DONE]} 项")
         else:
-            m[3].metric("存在滞后的单位", f"{len(by_unit)} 个")
+            m[-1].metric("存在滞后的单位", f"{len(by_unit)} 个")
 
     bar_rows = scored.assign(label=[views.label(c, n) for c, n in zip(scored.indicator, scored.name)],
                              value_text=[f"{views.amount(v, m)} / {views.amount(t, m)}"

@@ -1,10 +1,12 @@
-"""督导评分: each unit's weighted score on 100 points, the ranking, and for one unit the indicator
-breakdown with what is missing to reach full marks."""
+"""督导评分: each unit's weighted score on 100 points (按时序进度得分 before year end beside 全年目标得分),
+the ranking, and for one unit the indicator breakdown with what is missing to reach full points."""
 import streamlit as st
 
 from indicators import charts, progress, views
 from indicators.config import default_catalog
 from ui import data, shell
+
+LABELS, HELP = progress.SCORE_LABELS, progress.SCORE_HELP
 
 
 def render(sel: shell.Selection) -> None:
@@ -17,34 +19,49 @@ def render(sel: shell.Selection) -> None:
         return
 
     catalog = default_catalog()
-    ranking = progress.scores(frame)
+    basis = progress.ranking_basis(sel.period)
+    ranking = progress.scores(frame, sel.period)
     points = views.group_points(frame, catalog)
-    shell.chart(charts.score_ranking(points, ranking, sel.context("全市各单位"), catalog.groups, highlight=sel.unit), sel)
+    shell.chart(charts.score_ranking(points, ranking, sel.context("全市各单位"), catalog.groups, highlight=sel.unit,
+                                     basis=basis), sel)
     if not sel.report:
-        st.caption("得分 = 各适用指标的权重 × min(完成率, 1) 之和；默认学法培训、制度落实、宣传活动、执法队伍各 25 分，组内平均分配。"
-                   "期中得分按截至日期的完成量计，全年任务完成后方可得满分。")
+        if basis == "pace_score":
+            st.caption(f"**{LABELS['pace_score']}**（排名依据）：{HELP['pace_score']}。**{LABELS['score']}**（图中◆）："
+                       f"{HELP['score']}。年底两者一致，届时按{LABELS['score']}排名。")
+        else:
+            st.caption(f"**{LABELS['score']}**（排名依据）：{HELP['score']}。")
+        st.caption("权重：默认学法培训、制度落实、宣传活动、执法队伍各 25 分，组内平均分配。")
 
     st.subheader("单位得分明细")
     names = list(ranking.unit)
-    default = sel.unit or names[-1]
     unit = sel.unit
     if not unit:
-        unit = st.columns([1, 3])[0].selectbox("查看单位", names, index=names.index(default), key="score_unit",
-                                               help="默认显示得分最低的单位；在侧栏选择单位可直接查看该单位")
+        unit = shell.columns(sel, [1, 3], keep=True)[0].selectbox(
+            "查看单位", names, index=len(names) - 1, key="score_unit",
+            help=f"默认显示{LABELS[basis]}最低的单位；选择单位后可直接查看该单位")
     row = ranking[ranking.unit == unit].iloc[0]
     if not sel.report:
-        m = st.columns(3)
-        m[0].metric("得分", f"{row.score:.1f} 分")
-        m[1].metric("排名", f"第 {row['rank']} 名 / {len(ranking)}")
-        m[2].metric("滞后或未开展指标", f"{row.lagging} 项")
-    breakdown = views.score_breakdown(frame, unit, snaps, catalog)
-    shell.chart(charts.score_breakdown(breakdown, sel.context(unit)), sel)
-    missing = breakdown[breakdown.need != ""]
-    if not missing.empty:
-        shell.table(sel, missing[["label", "points", "weight", "lost", "need"]].rename(
-            columns={"label": "指标", "points": "得分", "weight": "分值", "lost": "失分", "need": "达到满分还需"}),
-            height=38 + 35 * len(missing),
-            column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("得分", "分值", "失分")})
+        m = shell.metrics(sel, 4 if basis == "pace_score" else 3)
+        if basis == "pace_score":
+            m[0].metric(LABELS["pace_score"], f"{row.pace_score:.1f} 分", help=HELP["pace_score"])
+            m[1].metric(LABELS["score"], f"{row.score:.1f} 分", help=HELP["score"])
+        else:
+            m[0].metric(LABELS["score"], f"{row.score:.1f} 分", help=HELP["score"])
+        m[-2].metric("排名", f"第 {row['rank']} 名 / {len(ranking)}", help=f"按{LABELS[basis]}")
+        m[-1].metric("滞后或未开展指标", f"{row.lagging} 项")
+    breakdown = views.score_breakdown(frame, unit, snaps, catalog, basis)
+    shell.chart(charts.score_breakdown(breakdown, sel.context(unit), basis), sel)
+    missing = breakdown[(breakdown.need != "") | (breakdown.need_year != "")]
+    if missing.empty:
+        return
+    columns = {"label": "指标", "points": LABELS[basis], "weight": "分值", "lost": "失分"}
+    if basis == "pace_score":
+        columns |= {"need": "达到时序进度还需", "year_points": LABELS["score"], "need_year": "完成全年目标还需"}
+    else:
+        columns |= {"need": "达到满分还需"}
+    shell.table(sel, missing[list(columns)].rename(columns=columns), height=38 + 35 * len(missing),
+                column_config={c: st.column_config.NumberColumn(format="%.2f")
+                               for c in (LABELS["score"], LABELS["pace_score"], "分值", "失分")})
 
 
 shell.page(render, "督导评分")
