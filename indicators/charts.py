@@ -8,6 +8,7 @@ Chinese dates, titles naming the chart, the unit and the period, and a caption i
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -65,7 +66,40 @@ def caption_text(ctx: Context, source: str) -> str:
 
 def chart_title(name: str, ctx: Context) -> str:
     """Title text: the chart's name, then the unit and the period on a second, smaller line."""
+    if ctx.narrow:
+        return f"<b>{wrap(name, 17)}</b><br><span style='font-size:11px;color:{MUTED}'>{ctx.unit} · {ctx.period}</span>"
     return f"<b>{name}</b><br><span style='font-size:13px;color:{MUTED}'>{ctx.unit} · {ctx.period}</span>"
+
+
+_BREAKS = "　 ，、；（·｜"  # a line may end before these (an opening bracket) or after them
+
+
+def _width(text: str) -> float:
+    """Width in em: a CJK character is one, Latin letters and digits about half."""
+    return sum(0.55 if ord(c) < 0x2E80 else 1.0 for c in text)
+
+
+def wrap(text: str, width: float) -> str:
+    """Break a label into lines of at most `width` em (CJK characters), at a space, a Chinese comma or
+    before a bracket where possible, with <br> (plotly's line break); bold stays bold on every line."""
+    bold = text.startswith("<b>") and text.endswith("</b>")
+    plain = text[3:-4] if bold else text
+    lines = []
+    for part in plain.split("<br>"):
+        line = ""
+        for ch in part:
+            if _width(line + ch) > width and line.strip():
+                cut = max((line.rfind(b) + (b != "（") for b in _BREAKS if line.rfind(b) > 0), default=0)
+                cut = cut if cut > len(line) * 0.4 else len(line)
+                lines.append(line[:cut].rstrip())
+                line = line[cut:].lstrip()
+            line += ch
+        lines.append(line)
+    return "<br>".join(f"<b>{l}</b>" if bold else l for l in lines)
+
+
+def _lines(text: str) -> int:
+    return text.count("<br>") + 1
 
 
 def file_name(name: str, ctx: Context) -> str:
@@ -102,9 +136,10 @@ def download_config(fig: go.Figure) -> dict:
     """plotly config for the chart toolbar: a PNG at twice the screen resolution, named in Chinese,
     no plotly logo, the toolbar's words in Chinese."""
     meta = fig.layout.meta or {}
+    phone = ["zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"] if meta.get("narrow") else []  # no drag
     return {"displaylogo": False,
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": meta.get("filename", "图表")},
-            "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+            "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", *phone],
             "locale": "zh-CN", "locales": {"zh-CN": PLOTLY_LOCALE}}
 
 
@@ -140,7 +175,86 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
         "separators": ".,", "shapes": shapes or [], "annotations": [*(annotations or []), caption],
         **axes, **layout,
     }
+    if ctx.narrow:
+        _compact(spec, traces, legend)
     return go.Figure(data=traces, layout=spec)
+
+
+PHONE_WIDTH = 358  # a 390 px phone less the page's padding: what a chart has
+LABEL_EM = 8  # category labels wrap at this many CJK characters on a phone (about 100 px)
+TEXT_EM = 11  # value texts beside bars wrap at this many
+
+
+def _legend_rows(traces: list, width: float = PHONE_WIDTH, size: int = 12) -> int:
+    """Lines a horizontal legend takes across `width` px: each item a 40 px swatch and its name."""
+    rows, used = 1, 0.0
+    for t in traces:
+        if t.showlegend is False or not t.name:
+            continue
+        item = 40 + _width(t.name) * size
+        if used and used + item > width:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
+
+
+def _plain(label) -> str:
+    return str(label).replace("<b>", "").replace("</b>", "")
+
+
+def _compact(spec: dict, traces: list, legend: bool) -> None:
+    """The same figure laid out for a phone: smaller fonts; long category labels (indicator names)
+    above their bars instead of beside them, so that the bars keep the width; value texts wrapped;
+    the legend in rows across the width; the caption right-aligned in short lines; at most five
+    value ticks and a month label every two months; no drag-to-zoom (a finger on a chart scrolls
+    the page)."""
+    spec["font"] = {**spec["font"], "size": 12}
+    spec["title"] = {**spec["title"], "font": {**spec["title"]["font"], "size": 15}, "pad": {"t": 10}}
+    spec["dragmode"] = False
+    spec["meta"] = {**spec["meta"], "narrow": True}
+    title_lines = _lines(spec["title"]["text"]) - 1  # the name's lines; the unit line is counted in the base
+    rows = _legend_rows(traces) if legend else 0
+    top = 52 + 20 * title_lines + 22 * rows
+    spec["legend"] = {**spec["legend"], "font": {"family": FONT_FAMILY, "size": 11}}
+    caption = spec["annotations"][-1]
+    caption_text = "<br>".join(wrap(line, 21) for line in caption["text"].replace(" ｜ ", "<br>").split("<br>"))
+    spec["annotations"][-1] = {**caption, "text": caption_text, "x": 1, "xanchor": "right", "align": "right",
+                               "font": {**caption["font"], "size": 10}}
+    bottom = -int(caption.get("yshift", -34)) + 14 * _lines(caption_text) + 8
+    spec["margin"] = {**spec["margin"], "l": 4, "r": 8, "t": top, "b": bottom}
+    for key in ("xaxis", "yaxis"):
+        axis = spec.get(key) or {}
+        if axis.get("type") == "date":
+            axis = {**axis, "tickformat": "%-m月", "dtick": "M2" if axis.get("dtick") == "M1" else axis.get("dtick")}
+        elif isinstance(axis.get("dtick"), (int, float)) and axis.get("range"):
+            ticks = (axis["range"][1] - axis["range"][0]) / axis["dtick"]
+            axis = {**axis, "dtick": axis["dtick"] * max(1, math.ceil(ticks / 5))}
+        if isinstance((axis.get("title") or {}).get("text"), str):
+            axis = {**axis, "title": {**axis["title"], "text": wrap(axis["title"]["text"], 24)}}
+        spec[key] = axis
+    horizontal = any(getattr(t, "orientation", None) == "h" for t in traces)
+    y = spec.get("yaxis") or {}
+    cats = list(y.get("categoryarray") or y.get("tickvals") or []) if horizontal else []
+    names = dict(zip(y.get("tickvals") or cats, y.get("ticktext") or cats))
+    above = bool(cats) and max(_width(_plain(c)) for c in cats) > 6
+    if above:
+        # per row: the label line, then the bar; the label sits just above its bar
+        row, gap = 56, 0.5
+        spec["yaxis"] = {**y, "showticklabels": False}
+        spec["bargap"] = gap
+        spec["height"] = top + bottom + row * len(cats) + 10
+        lift = row * (1 - gap) / 2 + 1
+        spec["annotations"] = [*spec["annotations"], *[
+            {"text": wrap(str(names.get(c, c)), 30), "x": 0, "xref": "paper", "xanchor": "left", "y": c, "yref": "y",
+             "yanchor": "bottom", "yshift": lift, "showarrow": False, "align": "left",
+             "font": {"family": FONT_FAMILY, "size": 12, "color": TEXT}} for c in cats]]
+    elif cats:
+        spec["yaxis"] = {**y, "tickfont": {"size": 11}}
+    for t in traces:
+        if getattr(t, "mode", None) == "text" and t.text is not None:
+            # beside a bar with its label above there is room for two lines of 17, not three of 11
+            t.text = [wrap(str(v), 17 if above else TEXT_EM) for v in t.text]
+            t.textfont.update(size=11)
 
 
 def _no_data(name: str, ctx: Context, source: str, text: str = "暂无数据", height: int = 320) -> go.Figure:
@@ -247,7 +361,7 @@ def completion_gauge(completion: float, time_progress: float, ctx: Context) -> g
         gauge={"axis": {"range": [0, 100], "ticksuffix": "%"}, "bar": {"color": ACTUAL, "thickness": 0.55},
                "steps": [{"range": [0, tp], "color": "#EDEDED"}],
                "threshold": {"line": {"color": ALERT, "width": 4}, "thickness": 0.9, "value": tp}},
-        domain={"x": [0.06, 0.94], "y": [0, 0.9]})
+        domain={"x": [0.12, 0.88] if ctx.narrow else [0.06, 0.94], "y": [0, 0.9]})
     return _figure([gauge], name, ctx, SOURCE_ALL, 340, legend=False, bottom=4)
 
 
@@ -317,6 +431,12 @@ def status_grid(cells: pd.DataFrame, ctx: Context, name: str, source: str, colum
     # x labels sit on top under the title, so the legend goes to the bottom, below the caption
     fig.layout.margin.update(t=140, b=84)
     fig.layout.legend.update(y=0, yref="container", yanchor="bottom")
+    if ctx.narrow:  # cells too small for words: colours, upright column labels, the words on a tap
+        ticks = [labels.get(c, c) for c in columns]
+        tall = max(max(_width(part) for part in str(t).split("<br>")) for t in ticks)
+        fig.update_traces(texttemplate="", selector={"type": "heatmap"})
+        fig.layout.xaxis.update(tickangle=-90, tickfont={"size": 10})
+        fig.layout.margin.update(t=int(70 + 11 * tall), b=fig.layout.margin.b + 22 * _legend_rows(traces))
     return fig
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -318,3 +319,92 @@ def test_exports_download_from_the_page(browser, server, tmp_path):
     assert "指标完成情况" in openpyxl.load_workbook(opened["xlsx"]).sheetnames
     assert any("工作完成情况" in p.text for p in docx.Document(opened["docx"]).paragraphs)
     page.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/126.0.0.0 Mobile Safari/537.36"}
+# elements wider than the screen (a horizontal scroll, or text cut at the edge), as tag#testid:width
+# (scrollWidth means nothing on SVG elements: for them, and for everything, the box's right edge counts)
+TOO_WIDE = """() => [...document.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > 0
+      && ((e instanceof HTMLElement && e.scrollWidth > innerWidth) || r.right > innerWidth + 1);
+  }).map(e => `${e.tagName}#${e.dataset.testid || e.className.baseVal || e.className}:${Math.round(e.getBoundingClientRect().right)}:`
+              + (e.textContent || '').slice(0, 30))"""
+
+
+def phone_screenshot(page, path: Path) -> None:
+    """The whole page at the phone's width (the window grown to the content, as full_screenshot does)."""
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=stMain], [data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 0)")
+    page.set_viewport_size({"width": 390, "height": min(max(844, height + 80), 12000)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+
+@pytest.mark.parametrize("path,title", [("/", "总览"), ("/scorecard", "督导评分"), ("/training", "学法培训")])
+def test_on_a_phone_the_page_fits_the_screen(browser, server, shots, path, title):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(server + path)
+    wait_ready(page, title, 120000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    charts_state(page, 2)
+    page.screenshot(path=str(shots / f"手机_{title}_第一屏.png"))
+    sidebar = page.locator("[data-testid='stSidebar']")
+    box = sidebar.bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0, box  # collapsed, off the screen: the page is seen first
+    assert page.evaluate(TOO_WIDE) == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    phone_screenshot(page, shots / f"手机_{title}.png")
+    assert page.evaluate(TOO_WIDE) == []
+    context.close()
+
+
+ENGLISH_DATES = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+                           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|"
+                           r"Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Mo|Tu|We|Th|Fr|Sa|Su)\b")
+
+
+def test_the_as_of_date_is_chosen_in_chinese_in_two_taps(browser, server, shots):
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.goto(server)
+    wait_ready(page, "总览", 120000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("截至日期", exact=True).click()
+    wait_ready(page, "总览")
+    pill = lambda text: sidebar.locator("[data-testid='stButtonGroup'] button", has_text=re.compile(f"^{text}$"))  # noqa: E731
+    pill("3月").click()  # tap one: the month
+    wait_ready(page, "总览")
+    pill("31日").click()  # tap two: the day
+    wait_ready(page, "总览")
+    page.get_by_text("全市 · 2025年1月1日至3月31日 · 数据截至 2025年3月31日").wait_for(timeout=30000)
+    assert "截至日期：2025年3月31日（星期一）" in sidebar.inner_text()
+    pill("上半年末").click()  # or one tap on a quick choice
+    wait_ready(page, "总览")
+    page.get_by_text("全市 · 2025年1月1日至6月30日").first.wait_for(timeout=30000)
+    assert page.locator("[data-testid='stDateInput']").count() == 0
+    text = page.locator("body").inner_text()
+    assert ENGLISH_DATES.findall(text) == []
+    page.screenshot(path=str(shots / "截至日期_中文.png"))
+    page.close()
+
+
+def test_on_a_phone_the_scope_is_one_tap_away(browser, server, shots):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(server)
+    wait_ready(page, "总览", 120000)
+    page.get_by_role("button", name="全市 · 2025年全年").click()  # the one tap: year, period and unit show
+    popover = page.locator("[data-testid='stPopoverBody']")
+    for label in ("年度", "期间", "单位"):
+        popover.get_by_text(label, exact=True).wait_for(timeout=10000)
+    popover.get_by_text("上半年", exact=True).click()
+    wait_ready(page, "总览")
+    page.get_by_text("全市 · 2025年上半年 · 数据截至 2025年6月30日").wait_for(timeout=30000)
+    page.screenshot(path=str(shots / "手机_查看范围.png"))
+    assert ENGLISH_DATES.findall(page.locator("body").inner_text()) == []
+    assert page.evaluate(TOO_WIDE) == []
+    context.close()

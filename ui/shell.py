@@ -192,8 +192,10 @@ def edge(where: str):
 
 
 def demo_notice(sel: Selection) -> None:
-    """Every page says when demo data is shown (in 汇报模式 the heading says it)."""
-    if sel.demo and not sel.report:
+    """Every page says when demo data is shown (in 汇报模式 the heading says it; on a phone in one line)."""
+    if sel.demo and not sel.report and sel.narrow:
+        st.info("当前为**示例数据**（虚构，仅供演示）", icon=":material/info:")
+    elif sel.demo and not sel.report:
         st.info("当前显示的是**示例数据**（虚构，仅供演示）。各单位上传真实台账后，请在导入记录中撤销示例数据批次。",
                 icon=":material/info:")
 
@@ -222,7 +224,7 @@ def page_header(title: str, sel: Selection) -> None:
         note = f"数据截至 {charts.chinese_date(sel.as_of)}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
-        st.title(title)
+        (st.header if sel.narrow else st.title)(title)  # a phone's first screen is for the key figures
         st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)}")
 
 
@@ -256,9 +258,28 @@ def chart(fig: go.Figure, sel: Selection, where=None, height: int | None = None)
 
 
 def table(sel: Selection, frame, where=None, **kwargs) -> None:
-    """A supporting table, left out in 汇报模式 (which shows charts only)."""
-    if not sel.report:
-        (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    """A supporting table, left out in 汇报模式 (which shows charts only). On a phone a table wider
+    than the screen would scroll sideways: there each row is one line of a list, folded away."""
+    if sel.report:
+        return
+    if sel.narrow:
+        with (where or st).expander(f"明细（{len(frame)} 项）"):
+            st.markdown("\n".join(_list_item(row) for row in frame.itertuples(index=False)))
+        return
+    (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def _list_item(row) -> str:
+    """One table row as a list line: the first column in bold, then 'column：value' for the others."""
+    first, *rest = row._fields
+    values = [f"{name}：{_cell(getattr(row, name))}" for name in rest if _cell(getattr(row, name))]
+    return f"- **{_cell(getattr(row, first))}**　" + "；".join(values)
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return "" if v != v else f"{v:.2f}".rstrip("0").rstrip(".")
+    return str(v)
 
 
 def _load_demo() -> None:

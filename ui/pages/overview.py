@@ -31,8 +31,8 @@ def render(sel: shell.Selection) -> None:
         m = shell.metrics(sel, 4 + len(shown))
         m[0].metric("时间进度", f"{tp:.1%}", help="截至日期已过天数 ÷ 全年天数")
         m[1].metric("总体完成率", f"{views.overall_completion(rows):.1%}",
-                    delta=f"{(views.overall_completion(rows) - tp) * 100:+.1f} 个百分点（对比时间进度）",
-                    help="各计分指标完成率（超过 100% 按 100% 计）的平均值")
+                    delta=f"{(views.overall_completion(rows) - tp) * 100:+.1f} 个百分点",
+                    help="各计分指标完成率（超过 100% 按 100% 计）的平均值；下方为与时间进度相差的百分点")
         for box, key in zip(m[2:], shown):
             rank = f"第 {score['rank']} 名" if score["rank"] and key == basis else None
             box.metric(progress.SCORE_LABELS[key], f"{score[key]:.1f} 分", delta=rank, delta_color="off",
