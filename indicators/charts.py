@@ -71,7 +71,7 @@ def chart_title(name: str, ctx: Context) -> str:
     return f"<b>{name}</b><br><span style='font-size:13px;color:{MUTED}'>{ctx.unit} · {ctx.period}</span>"
 
 
-_BREAKS = "　 ，、；（·｜"  # a line may end before these (an opening bracket) or after them
+_BREAKS = "　，；（、｜· "  # where a line may break, best first: after these, or before an opening bracket
 
 
 def _width(text: str) -> float:
@@ -89,8 +89,8 @@ def wrap(text: str, width: float) -> str:
         line = ""
         for ch in part:
             if _width(line + ch) > width and line.strip():
-                cut = max((line.rfind(b) + (b != "（") for b in _BREAKS if line.rfind(b) > 0), default=0)
-                cut = cut if cut > len(line) * 0.4 else len(line)
+                cuts = [line.rfind(b) + (b != "（") for b in _BREAKS if line.rfind(b) > 0]
+                cut = next((c for c in cuts if c > len(line) * 0.4), len(line))
                 lines.append(line[:cut].rstrip())
                 line = line[cut:].lstrip()
             line += ch
@@ -244,10 +244,10 @@ def _compact(spec: dict, traces: list, legend: bool) -> None:
         spec["bargap"] = gap
         spec["height"] = top + bottom + row * len(cats) + 10
         lift = row * (1 - gap) / 2 + 1
-        spec["annotations"] = [*spec["annotations"], *[
+        spec["annotations"] = [*spec["annotations"][:-1], *[
             {"text": wrap(str(names.get(c, c)), 30), "x": 0, "xref": "paper", "xanchor": "left", "y": c, "yref": "y",
              "yanchor": "bottom", "yshift": lift, "showarrow": False, "align": "left",
-             "font": {"family": FONT_FAMILY, "size": 12, "color": TEXT}} for c in cats]]
+             "font": {"family": FONT_FAMILY, "size": 12, "color": TEXT}} for c in cats], spec["annotations"][-1]]
     elif cats:
         spec["yaxis"] = {**y, "tickfont": {"size": 11}}
     for t in traces:

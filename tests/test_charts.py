@@ -212,3 +212,69 @@ def test_reporting_grid_marks_missing_ledgers():
     assert [list(r) for r in heat.text] == [["3 行", "未报送"], ["1 行", "未报送"]]
     assert "从未上传" in heat.customdata[0][1] and "2025-01-09" in heat.customdata[1][1]
     assert [t.name for t in fig.data[1:]] == ["已报送", "未报送"]
+
+
+PHONE = charts.Context("红旗区", "2025年上半年", dt.date(2025, 6, 30), demo=True, narrow=True)
+
+
+def _texts_drawn(fig) -> list[str]:
+    """Every piece of text the figure draws: title, tick labels, annotations, value texts."""
+    out = [fig.layout.title.text or ""] + [a.text or "" for a in fig.layout.annotations]
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        if axis.showticklabels is not False:
+            out += [str(t) for t in (axis.ticktext or [])]
+        out.append((axis.title.text if axis.title else "") or "")
+    for t in fig.data:
+        if getattr(t, "mode", None) == "text" and t.text is not None:
+            out += [str(v) for v in t.text]
+    return out
+
+
+def _line_em(text: str) -> float:
+    import re
+    return max(charts._width(re.sub(r"<[^>]+>", "", line)) for line in text.split("<br>"))
+
+
+@pytest.mark.parametrize("name,build,title", BUILDERS, ids=[b[0] for b in BUILDERS])
+def test_on_a_phone_every_chart_fits_the_width(name, build, title):
+    fig = build(PHONE)
+    assert charts.chart_name(fig) == title and "红旗区 · 2025年上半年" in fig.layout.title.text
+    assert fig.layout.dragmode is False  # a finger on the chart scrolls the page
+    assert fig.layout.legend.orientation == "h"
+    # no line of text wider than the phone (358 px at 12 px a character: 30 em)
+    assert max(_line_em(t) for t in _texts_drawn(fig) if t) <= 30
+    caption = fig.layout.annotations[-1]
+    assert caption.xanchor == "right" and max(_line_em(caption.text), 0) <= 21 and "示例数据" in caption.text
+    config = charts.download_config(fig)
+    assert {"zoom2d", "pan2d"} <= set(config["modeBarButtonsToRemove"])
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        if axis.type == "date":
+            assert axis.tickformat == "%-m月" and axis.dtick in ("M2", None)
+        elif axis.dtick and axis.range:
+            assert (axis.range[1] - axis.range[0]) / axis.dtick <= 5.01  # few value ticks: no crowding
+    desktop = build(CTX)
+    assert desktop.layout.dragmode is None and "zoom2d" not in charts.download_config(desktop)["modeBarButtonsToRemove"]
+
+
+def test_on_a_phone_indicator_names_sit_above_their_bars():
+    fig = charts.pace_bars(pace_rows(), PHONE, 0.496)
+    assert fig.layout.yaxis.showticklabels is False
+    above = {a.y: a.text for a in fig.layout.annotations if a.yref == "y"}
+    assert above == {label: label for label in pace_rows().label}  # the full name, on one line
+    assert all(a.xanchor == "left" and a.yanchor == "bottom" for a in fig.layout.annotations if a.yref == "y")
+    units = charts.unit_stacked(pd.DataFrame({"unit": ["红旗区", "卫滨区"], "category": ["党组中心组学法"] * 2,
+                                              "count": [2.0, 0.0]}), PHONE, "各单位场次", "台账", ["党组中心组学法"],
+                                ["红旗区", "卫滨区"], highlight="红旗区")
+    assert list(units.layout.yaxis.ticktext) == ["<b>红旗区</b>", "卫滨区"]  # short unit names stay beside the bars
+
+
+@pytest.mark.parametrize("text,width,expected", [
+    ("T01 党组理论学习中心组法治专题学习", 30, "T01 党组理论学习中心组法治专题学习"),
+    ("各单位制度落实情况（已完成或到期未完成）", 17, "各单位制度落实情况<br>（已完成或到期未完成）"),  # before the bracket
+    ("还差 33.3 个百分点（还需 2 人取得执法证）", 17, "还差 33.3 个百分点<br>（还需 2 人取得执法证）"),
+    ("编制 8 · 在岗 5 · 持证 3　缺编 3 人，未持证 2 人", 17, "编制 8 · 在岗 5 · 持证 3<br>缺编 3 人，未持证 2 人"),
+    ("<b>红旗区人民防空办公室法规科</b>", 6, "<b>红旗区人民防</b><br><b>空办公室法规</b><br><b>科</b>"),  # bold on each line
+    ("数据截至 2025年6月30日", 21, "数据截至 2025年6月30日"),
+])
+def test_wrap(text, width, expected):
+    assert charts.wrap(text, width) == expected
