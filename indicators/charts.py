@@ -27,7 +27,8 @@ PACE = "#404040"
 ALERT = STATUS_COLORS[NOT_STARTED]  # the 时间进度 line: a deadline, drawn in the overdue colour
 SERIES = ("#4E79A7", "#F28E2B", "#76B7B2", "#B07AA1", "#9C755F", "#EDC948", "#59A14F")
 GROUP_COLORS = {"T": "#4E79A7", "G": "#76B7B2", "P": "#F28E2B", "E": "#B07AA1"}
-MONTH_FORMAT = "%Y年%-m月"
+MONTH_FORMAT = "%Y年%-m月"  # hover texts
+MONTH_TICK = "%-m月"  # axis labels: the year is in the title; "2025年10月" twelve times did not fit half a screen
 DAY_FORMAT = "%Y年%-m月%-d日"
 SOURCE_ALL = "各单位报送的台账和执法人员统计表"
 # A light template of our own: plotly's named templates are deep-copied and validated on every
@@ -216,23 +217,32 @@ def _compact(spec: dict, traces: list, legend: bool) -> None:
     rows = _legend_rows(traces) if legend else 0
     top = 52 + 20 * title_lines + 22 * rows
     spec["legend"] = {**spec["legend"], "font": {"family": FONT_FAMILY, "size": 11}}
+    horizontal = any(getattr(t, "orientation", None) == "h" for t in traces)
+    x = spec.get("xaxis") or {}
+    under = 0  # px more under the plot for category labels of vertical bars wrapped onto two lines
+    if not horizontal and x.get("categoryarray"):
+        ticks = [wrap(str(c), 4) for c in x["categoryarray"]]
+        spec["xaxis"] = {**x, "tickvals": list(x["categoryarray"]), "ticktext": ticks}
+        under = 15 * (max(_lines(t) for t in ticks) - 1)
     caption = spec["annotations"][-1]
     caption_text = "<br>".join(wrap(line, 21) for line in caption["text"].replace(" ｜ ", "<br>").split("<br>"))
+    shift = int(caption.get("yshift", -34)) - under
     spec["annotations"][-1] = {**caption, "text": caption_text, "x": 1, "xanchor": "right", "align": "right",
-                               "font": {**caption["font"], "size": 10}}
-    bottom = -int(caption.get("yshift", -34)) + 14 * _lines(caption_text) + 8
+                               "yshift": shift, "font": {**caption["font"], "size": 10}}
+    bottom = -shift + 14 * _lines(caption_text) + 8
     spec["margin"] = {**spec["margin"], "l": 4, "r": 8, "t": top, "b": bottom}
+    spec["height"] += under
     for key in ("xaxis", "yaxis"):
         axis = spec.get(key) or {}
-        if axis.get("type") == "date":
-            axis = {**axis, "tickformat": "%-m月", "dtick": "M2" if axis.get("dtick") == "M1" else axis.get("dtick")}
+        if axis.get("type") == "date":  # every other month from February: January's label would meet the 0
+            axis = {**axis, "tickformat": MONTH_TICK, "dtick": "M2" if axis.get("dtick") == "M1" else axis.get("dtick"),
+                    "tick0": f"{str(axis['range'][0])[:4]}-02-01" if axis.get("range") else None}
         elif isinstance(axis.get("dtick"), (int, float)) and axis.get("range"):
             ticks = (axis["range"][1] - axis["range"][0]) / axis["dtick"]
             axis = {**axis, "dtick": axis["dtick"] * max(1, math.ceil(ticks / 5))}
         if isinstance((axis.get("title") or {}).get("text"), str):
             axis = {**axis, "title": {**axis["title"], "text": wrap(axis["title"]["text"], 24)}}
         spec[key] = axis
-    horizontal = any(getattr(t, "orientation", None) == "h" for t in traces)
     y = spec.get("yaxis") or {}
     cats = list(y.get("categoryarray") or y.get("tickvals") or []) if horizontal else []
     names = dict(zip(y.get("tickvals") or cats, y.get("ticktext") or cats))
@@ -349,20 +359,23 @@ def pace_bars(rows: pd.DataFrame, ctx: Context, time_progress: float) -> go.Figu
 
 
 def completion_gauge(completion: float, time_progress: float, ctx: Context) -> go.Figure:
-    """Overall completion on a gauge, with the year's 时间进度 as the threshold to beat."""
+    """Overall completion on a gauge, with the year's 时间进度 as the threshold to beat; the difference
+    is written under the gauge (plotly's own delta sits so close to the number that their boxes meet)."""
     name = "时间进度与总体完成率"
     value, tp = round(completion * 100, 1), round(time_progress * 100, 1)
+    gap = round(value - tp, 1)
     gauge = go.Indicator(
-        mode="gauge+number+delta", value=value, number={"suffix": "%", "valueformat": ".1f", "font": {"size": 40}},
-        delta={"reference": tp, "prefix": "较时间进度 ", "suffix": " 个百分点", "valueformat": ".1f",
-               "increasing": {"color": STATUS_COLORS[DONE]}, "decreasing": {"color": STATUS_COLORS[LAGGING]},
-               "position": "bottom", "font": {"size": 16}},
+        mode="gauge+number", value=value,
+        number={"suffix": "%", "valueformat": ".1f", "font": {"size": 30 if ctx.narrow else 40}},
         title={"text": f"总体完成率（时间进度 {tp:.1f}%）", "font": {"size": 14}},
         gauge={"axis": {"range": [0, 100], "ticksuffix": "%"}, "bar": {"color": ACTUAL, "thickness": 0.55},
                "steps": [{"range": [0, tp], "color": "#EDEDED"}],
                "threshold": {"line": {"color": ALERT, "width": 4}, "thickness": 0.9, "value": tp}},
-        domain={"x": [0.12, 0.88] if ctx.narrow else [0.06, 0.94], "y": [0, 0.9]})
-    return _figure([gauge], name, ctx, SOURCE_ALL, 340, legend=False, bottom=4)
+        domain={"x": [0.12, 0.88] if ctx.narrow else [0.06, 0.94], "y": [0.14, 0.92]})
+    delta = {"text": f"{'▲' if gap >= 0 else '▼'} 较时间进度 {gap:+.1f} 个百分点", "x": 0.5, "y": 0.0,
+             "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+             "font": {"size": 13 if ctx.narrow else 16, "color": STATUS_COLORS[DONE] if gap >= 0 else STATUS_COLORS[LAGGING]}}
+    return _figure([gauge], name, ctx, SOURCE_ALL, 340, legend=False, bottom=4, annotations=[delta])
 
 
 def status_counts_bar(counts: dict, ctx: Context, what: str = "项") -> go.Figure:
@@ -498,12 +511,14 @@ def rhythm_bullets(rows: pd.DataFrame, ctx: Context, name: str, source: str) -> 
 
 
 def _month_axis(year: int, bars: bool = True) -> dict:
-    """A date axis over the year, labelled per month in Chinese: under each month for monthly bars,
-    at each month's first day for lines."""
+    """A date axis over the year, each month's label under the middle of the month (the year is in the
+    title); hovers name the month (bars) or the day (lines) with the year."""
     if bars:
-        return {"type": "date", "tickformat": MONTH_FORMAT, "dtick": "M1", "ticklabelmode": "period",
+        return {"type": "date", "tickformat": MONTH_TICK, "dtick": "M1", "ticklabelmode": "period",
                 "range": [f"{year}-01-01", f"{year + 1}-01-01"], "hoverformat": MONTH_FORMAT}
-    return {"type": "date", "tickformat": MONTH_FORMAT, "dtick": "M1", "range": [f"{year}-01-01", f"{year}-12-31"],
+    # labels mid-month for lines too: at 1 January "1月" would sit on the value axis's 0
+    return {"type": "date", "tickformat": MONTH_TICK, "dtick": "M1", "ticklabelmode": "period",
+            "range": [f"{year}-01-01", f"{year}-12-31"],
             "hoverformat": DAY_FORMAT}
 
 
@@ -690,7 +705,8 @@ def staffing_bars(staff: pd.DataFrame, ctx: Context, highlight: str | None = Non
     texts, colors = [], []
     for q, n, c, v, u in zip(part.quota, part.staff, part.certified, part.vacancy, part.uncertified):
         gaps = ([f"缺编 {v:.0f} 人"] if v > 0 else []) + ([f"未持证 {u:.0f} 人"] if u > 0 else [])
-        texts.append(f"编制 {q:.0f} · 在岗 {n:.0f} · 持证 {c:.0f}　" + ("，".join(gaps) if gaps else "满编、全员持证"))
+        counts = "" if ctx.narrow else f"编制 {q:.0f} · 在岗 {n:.0f} · 持证 {c:.0f}　"  # a phone: the bars show them
+        texts.append(counts + ("，".join(gaps) if gaps else "满编、全员持证"))
         colors.append(ALERT if gaps else MUTED)
     right = float(part[["quota", "staff", "certified"]].max(axis=1).max())
     traces.append(go.Scatter(y=part.unit, x=[right * 1.04] * len(part), mode="text", text=texts,

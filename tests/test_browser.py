@@ -182,6 +182,7 @@ def test_every_page_draws_its_charts(browser, server, shots, number, path, title
     least = MIN_CHARTS.get(Path(path).stem, 2)
     charts, drawn = charts_state(page, least, timeout=20 if least else 2)
     assert charts >= least and drawn == charts
+    assert page.evaluate(OVERLAPS) == []  # no chart text drawn over another
     if charts:
         title_font = page.locator("[data-testid='stPlotlyChart'] .gtitle").first.evaluate(
             "e => getComputedStyle(e).fontFamily || e.style.fontFamily")
@@ -334,6 +335,20 @@ TOO_WIDE = """() => [...document.querySelectorAll('*')].filter(e => {
               + (e.textContent || '').slice(0, 30))"""
 
 
+# pairs of chart texts (titles, ticks, legend, value texts, annotations) drawn over each other
+OVERLAPS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].flatMap(chart => {
+    const boxes = [...chart.querySelectorAll('svg text')].filter(t => t.textContent.trim())
+      .map(t => [t.textContent.trim(), t.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+    const out = [];
+    boxes.forEach(([a, r], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+      const w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+      const h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+      if (w > 2 && h > 2) out.push(`${a} / ${b} ${Math.round(w)}x${Math.round(h)}`);
+    }));
+    return out;
+  })"""
+
+
 def phone_screenshot(page, path: Path) -> None:
     """The whole page at the phone's width (the window grown to the content, as full_screenshot does)."""
     height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
@@ -344,7 +359,8 @@ def phone_screenshot(page, path: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
 
 
-@pytest.mark.parametrize("path,title", [("/", "总览"), ("/scorecard", "督导评分"), ("/training", "学法培训")])
+@pytest.mark.parametrize("path,title", [("/", "总览"), ("/scorecard", "督导评分"), ("/training", "学法培训"),
+                                        ("/publicity", "宣传活动"), ("/governance", "制度落实"), ("/staff", "执法队伍")])
 def test_on_a_phone_the_page_fits_the_screen(browser, server, shots, path, title):
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -358,6 +374,7 @@ def test_on_a_phone_the_page_fits_the_screen(browser, server, shots, path, title
     assert box is None or box["x"] + box["width"] <= 0, box  # collapsed, off the screen: the page is seen first
     assert page.evaluate(TOO_WIDE) == []
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(OVERLAPS) == []
     phone_screenshot(page, shots / f"手机_{title}.png")
     assert page.evaluate(TOO_WIDE) == []
     context.close()

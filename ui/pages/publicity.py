@@ -27,7 +27,7 @@ def render(sel: shell.Selection) -> None:
     none = per_unit[per_unit.value == 0].unit.tolist()
 
     if not sel.report:
-        m = st.columns(4)
+        m = shell.metrics(sel, 4)
         m[0].metric("宣传活动", f"{activities.value.sum():,.0f} 次", help="宣传活动台账行数")
         m[1].metric("参与人数", f"{people.value.sum():,.0f} 人次")
         m[2].metric("发放资料", f"{views.measure_series(monthly, 'publicity:sum:materials', months).value.sum():,.0f} 份")

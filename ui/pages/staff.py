@@ -22,7 +22,7 @@ def render(sel: shell.Selection) -> None:
     short = views.shortages(staff if not sel.unit else staff[staff.unit == sel.unit])
 
     if not sel.report:
-        m = st.columns(5)
+        m = shell.metrics(sel, 5)
         m[0].metric("编制人数", f"{mine.quota:.0f} 人")
         vacancy = f"缺编 {mine.vacancy:.0f} 人" if mine.vacancy else None
         uncertified = f"未持证 {mine.uncertified:.0f} 人" if mine.uncertified else None

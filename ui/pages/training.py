@@ -28,7 +28,7 @@ def render(sel: shell.Selection) -> None:
 
     if not sel.report:
         done = int(sessions["count"].sum())
-        m = st.columns(4)
+        m = shell.metrics(sel, 4)
         m[0].metric("学法培训场次", f"{done} 次", help="党组中心组学法、领导班子法治讲座、主任办公会学法、执法人员培训、全员法治培训合计")
         m[1].metric("全年目标", f"{views.target_total(rows, codes):.0f} 次")
         m[2].metric("参学人次", f"{views.measure_series(monthly, 'training:sum:participants', months).value.sum():,.0f}")
