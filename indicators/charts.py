@@ -207,7 +207,7 @@ def _compact(spec: dict, traces: list, legend: bool) -> None:
     """The same figure laid out for a phone: smaller fonts; long category labels (indicator names)
     above their bars instead of beside them, so that the bars keep the width; value texts wrapped;
     the legend in rows across the width; the caption right-aligned in short lines; at most five
-    value ticks and a month label every two months; no drag-to-zoom (a finger on a chart scrolls
+    value ticks; months as their numbers under an axis titled 月份; no drag-to-zoom (a finger on a chart scrolls
     the page)."""
     spec["font"] = {**spec["font"], "size": 12}
     spec["title"] = {**spec["title"], "font": {**spec["title"]["font"], "size": 15}, "pad": {"t": 10}}
@@ -234,9 +234,8 @@ def _compact(spec: dict, traces: list, legend: bool) -> None:
     spec["height"] += under
     for key in ("xaxis", "yaxis"):
         axis = spec.get(key) or {}
-        if axis.get("type") == "date":  # every other month from February: January's label would meet the 0
-            axis = {**axis, "tickformat": MONTH_TICK, "dtick": "M2" if axis.get("dtick") == "M1" else axis.get("dtick"),
-                    "tick0": f"{str(axis['range'][0])[:4]}-02-01" if axis.get("range") else None}
+        if axis.get("type") == "date":  # twelve "1月" do not fit: the month's number under it, 月份 once
+            axis = {**axis, "tickformat": "%-m", "tickfont": {"size": 11}, "title": {"text": "月份", "standoff": 4}}
         elif isinstance(axis.get("dtick"), (int, float)) and axis.get("range"):
             ticks = (axis["range"][1] - axis["range"][0]) / axis["dtick"]
             axis = {**axis, "dtick": axis["dtick"] * max(1, math.ceil(ticks / 5))}
