@@ -324,6 +324,32 @@ def test_unusable_database_is_a_chinese_message(tmp_path, monkeypatch):
     assert "unable" not in at.error[0].value  # sqlite's English goes to the log, not to the user
 
 
+@pytest.mark.parametrize("agent,phone", [
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+     "Mobile/15E148 Safari/604.1", True),
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile "
+     "Safari/537.36", True),
+    ("Mozilla/5.0 (Linux; U; Android 13; zh-cn; V2219A Build/TP1A) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Version/4.0 Chrome/87.0 Mobile Safari/537.36 MicroMessenger/8.0.47", True),  # a link opened inside WeChat
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
+     "Safari/537.36", False),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+     "Safari/605.1.15", False),  # also what an iPad sends: a screen wide enough for the desktop layout
+    ("", False),
+])
+def test_a_phone_is_known_by_its_user_agent(agent, phone):
+    from ui import shell
+    assert shell.is_phone(agent) is phone
+
+
+def test_no_pages_folder_beside_app_py():
+    # A pages/ folder next to app.py makes Streamlit run a process's first session through its MPA-v1
+    # discovery instead of app.py (PagesManager.uses_pages_directory): a page's own URL opened first
+    # after a restart then lost its first click or upload. The pages live in ui/pages/.
+    assert not (ds.ROOT / "pages").exists()
+    assert all(path.startswith("ui/pages/") and (ds.ROOT / path).is_file() for path in PAGE_FILES)
+
+
 def test_production_settings_hide_deploy_and_error_details():
     import tomllib
 

@@ -71,10 +71,14 @@ def _default_as_of(year: int) -> dt.date:
 _PHONE_MARKS = ("Mobi", "iPhone", "Android")
 
 
+def is_phone(agent: str) -> bool:
+    """Whether a User-Agent is a phone's browser (tablets such as the iPad say they are desktops)."""
+    return any(mark in agent for mark in _PHONE_MARKS)
+
+
 def narrow() -> bool:
     """Whether this session is a phone (a narrow screen): controls on the page, charts drawn compact."""
-    agent = st.context.headers.get("User-Agent", "")  # empty under AppTest: a desktop
-    return any(mark in agent for mark in _PHONE_MARKS)
+    return is_phone(st.context.headers.get("User-Agent", ""))  # empty under AppTest: a desktop
 
 
 def scope_label(per: progress.Period, unit: str | None) -> str:
