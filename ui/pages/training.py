@@ -1,6 +1,5 @@
 """学法培训: sessions by kind and month against the rhythm, the running total against the pace line,
 participants and hours, and (for 全市) sessions per unit."""
-import streamlit as st
 
 from indicators import charts, views
 from indicators.config import default_catalog
