@@ -263,6 +263,11 @@ def review_text(conn: sqlite3.Connection, per: Period, catalog: Catalog | None =
     return f"已审核 {a}/{n} 个单位"
 
 
+def states_by_unit(conn: sqlite3.Connection, per: Period, today: dt.date | None = None) -> dict[str, str]:
+    """{unit: state word} in the reporting period a dashboard period falls in (the exports' 审核状态)."""
+    return {s.unit: s.state for s in status(conn, per.year, half_of(per), today)}
+
+
 def leaders_approved_only(conn: sqlite3.Connection) -> bool:
     return db.setting(conn, LEADERS_APPROVED_ONLY) == "1"
 
