@@ -148,13 +148,22 @@ def status(conn: sqlite3.Connection, year: int, half: int | None = None, today: 
     stored, dls, excepted = db.states(conn, year), db.deadlines(conn, year), db.open_exceptions(conn)
     out = []
     for h in halves:
-        rows = db.rows_in_period(conn, *half_range(year, h))
+        rows = _rows_in_period(conn, *half_range(year, h))
         for u in catalog.unit_names:
             s = stored.get((u, year, h)) or {}
             n = rows.get(u, 0)
             out.append(UnitState(u, year, h, _display(s.get("state"), n, dls.get((year, h)), (u, year, h) in excepted, today),
                                  dls.get((year, h)), s.get("name"), s.get("at"), s.get("reason"), n,
                                  (u, year, h) in excepted))
+    return out
+
+
+def _rows_in_period(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Ledger rows per unit dated in [start, end], every kind together, from the aggregates (not the ledgers)."""
+    out = dict(store.staff_rows_by_unit(conn, start, end))
+    for (unit, measure), v in store.measure_totals(conn, start, end).items():
+        if measure.count(":") == 1 and measure.endswith(":n"):
+            out[unit] = out.get(unit, 0) + int(v)
     return out
 
 
@@ -225,8 +234,10 @@ def missing_units(states: list[UnitState]) -> list[str]:
     return [s.unit for s in states if s.state not in (SUBMITTED, APPROVED)]
 
 
-def reminder_text(states: list[UnitState], today: dt.date | None = None, sender: str = "市国动办法规科") -> str:
-    """The notice naming the units that have not submitted and the period's deadline."""
+def reminder_text(states: list[UnitState], today: dt.date | None = None, sender: str = "市国动办法规科",
+                  ledgers_missing: dict[str, list[str]] | None = None) -> str:
+    """The notice naming the units that have not submitted (with the ledgers they lack, from
+    reporting.missing_by_unit) and the period's deadline."""
     today = today or dt.date.today()
     if not states:
         return ""
@@ -239,7 +250,9 @@ def reminder_text(states: list[UnitState], today: dt.date | None = None, sender:
     when = f"填报截止日期为{cn_date(dl)}" if dl else "填报截止日期另行通知"
     lines = [head, "", "各县（市、区）、功能区国动办（人防办）：", "",
              f"{label}法治建设工作数据{when}。截至{cn_date(today)}，以下 {len(missing)} 个单位尚未提交：", ""]
-    lines += [f"{i}. {s.unit}（{s.state}）" + (f"：退回原因：{s.reason}" if s.state == RETURNED and s.reason else "")
+    lacks = ledgers_missing or {}
+    lines += [f"{i}. {s.unit}（{s.state}）" + (f"：尚缺{'、'.join(lacks[s.unit])}" if lacks.get(s.unit) else "")
+              + (f"；退回原因：{s.reason}" if s.state == RETURNED and s.reason else "")
               for i, s in enumerate(missing, 1)]
     tail = (f"请上述单位于{cn_date(dl)}前" if dl and today <= dl else "请上述单位尽快") + \
         "在“法治建设指标看板”上传台账、补充佐证材料并提交。逾期未提交的，将在法治建设督导平台中如实反映。"

@@ -28,6 +28,7 @@ EXPECTED = {
     "pages/scorecard.py": (["督导平台得分排名", "指标得分明细"], None),
     # the data pages draw tables and forms; tests/test_pages_data.py drives them
     "pages/upload.py": ([], None),
+    "pages/evidence.py": ([], None),
     "pages/history.py": ([], None),
     "pages/reporting.py": (["各单位台账报送情况"], None),
     "pages/targets.py": ([], None),

@@ -13,9 +13,10 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, progress, store
+from indicators import charts, cycle, progress, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
+from indicators.roles import OPERATOR, Actor
 from ui import data, navigation
 
 log = logging.getLogger("indicators.app")
@@ -37,6 +38,8 @@ class Selection:
     report: bool  # 汇报模式
     demo: bool  # demo data is shown
     has_data: bool
+    review: str = ""  # 已审核 12/16 个单位, in the period's reporting cycle
+    hidden: tuple[str, ...] = ()  # units a leader does not see while only approved data is shown
 
     @property
     def year(self) -> int:
@@ -53,11 +56,14 @@ class Selection:
 
     @property
     def ctx(self) -> charts.Context:
-        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo)
+        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, self.review)
 
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
-        return charts.Context(unit, self.period.label, self.as_of, self.demo)
+        return charts.Context(unit, self.period.label, self.as_of, self.demo, self.review)
+
+
+def current_actor() -> Actor: return st.session_state.get("actor", OPERATOR)
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -91,8 +97,11 @@ def sidebar(src: data.Source) -> Selection:
         unit = st.selectbox("单位", units, key="unit", help="全市：各单位合计；也可只看一个单位")
         st.divider()
         st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
+    # the cycle's state moves without a new data version, so these two are read every run (two small queries)
+    hidden = tuple(cycle.hidden_units(src.conn, current_actor(), per))
+    st.session_state[data.HIDDEN_KEY] = hidden
     sel = Selection(src, per, None if unit == CITY_WIDE else unit, bool(st.session_state.get(REPORT_KEY)), demo,
-                    has_data)
+                    has_data, cycle.review_text(src.conn, per), hidden)
     st.session_state[_SELECTION] = sel
     return sel
 
@@ -132,7 +141,13 @@ def page(render: Callable[[Selection], None], title: str) -> None:
     if not st.session_state.get(_STARTED):
         start()
     with edge(title):
-        render(current())
+        sel = current()
+        if sel.hidden and not sel.report:
+            st.info(cycle.hidden_note(list(sel.hidden)), icon=":material/visibility_off:")
+        if sel.unit in sel.hidden:
+            st.warning(f"{sel.unit}{sel.period.label}的数据尚未审核，暂不显示。", icon=":material/lock_clock:")
+            return
+        render(sel)
 
 
 def current() -> Selection:
@@ -184,11 +199,11 @@ def page_header(title: str, sel: Selection) -> None:
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
         right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode)
-        note = f"数据截至 {charts.chinese_date(sel.as_of)}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
+        note = f"数据截至 {charts.chinese_date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
         st.title(title)
-        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)}")
+        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)} · {sel.review}")
 
 
 def columns(sel: Selection, spec, keep: bool = False) -> list:

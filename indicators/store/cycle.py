@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from ..ledgers import LEDGERS
 from ..roles import Actor
 
 DDL = """
@@ -103,13 +102,3 @@ def setting(conn: sqlite3.Connection, key: str) -> str | None:
 def set_setting(conn: sqlite3.Connection, actor: Actor, key: str, value: str, now: dt.datetime | None = None) -> None:
     conn.execute("INSERT INTO setting VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
                  "login = excluded.login, at = excluded.at", (key, value, actor.login, _now(now)))
-
-
-def rows_in_period(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[str, int]:
-    """Ledger rows dated in [start, end] per unit, every ledger kind together."""
-    out: dict[str, int] = {}
-    for kind in LEDGERS:
-        for unit, n in conn.execute(f"SELECT unit, COUNT(*) FROM {kind} WHERE date BETWEEN ? AND ? GROUP BY unit",
-                                    (start.isoformat(), end.isoformat())):
-            out[unit] = out.get(unit, 0) + n
-    return out
