@@ -416,10 +416,11 @@ def refuse_locked(conn: sqlite3.Connection, actor: Actor, records: dict[str, pl.
         if not hits:
             continue
         others = [c.field for c in ledger.columns if c.field not in ledger.key]
-        for row in frame.iter_rows(named=True):
-            lock = hits.get((row["unit"], row["date"].isoformat()))
-            if lock is None:
-                continue
+        locked = pl.DataFrame({"unit": [u for u, _ in hits], "day": [d for _, d in hits]})
+        rows = (frame.with_columns(pl.col("date").dt.to_string("%Y-%m-%d").alias("day"))
+                .join(locked, on=["unit", "day"], how="semi"))  # only the rows in locked periods are compared
+        for row in rows.iter_rows(named=True):
+            lock = hits[(row["unit"], row["day"])]
             old = store.ledger_row(conn, kind, tuple(_norm(row[f]) for f in ledger.key))
             if old is not None and all(_norm(row[f]) == _norm(old[f]) for f in others):
                 continue

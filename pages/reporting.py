@@ -12,14 +12,16 @@ from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
 from ui import data, shell
 
-STATE_ICONS = {cycle.APPROVED: "🟢", cycle.SUBMITTED: "🔵", cycle.RETURNED: "🟠", cycle.OVERDUE: "🔴",
-               cycle.DRAFTING: "⚪", cycle.NOT_REPORTED: "⚫"}
+# the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
+STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E79", "#FFFFFF"),
+                cycle.RETURNED: ("#F5A623", "#212121"), cycle.OVERDUE: ("#D0021B", "#FFFFFF"),
+                cycle.DRAFTING: ("#E6E6E6", "#212121"), cycle.NOT_REPORTED: ("#FFFFFF", "#6B6B6B")}
 
 
-def _state_table(states: list[cycle.UnitState]) -> pd.DataFrame:
-    return pd.DataFrame([{"单位": s.unit, "状态": f"{STATE_ICONS[s.state]} {s.state}", "期间内台账行数": s.rows,
-                          "最近操作": s.by or "", "时间": (s.at or "").replace("T", " ")[:16], "原因": s.reason or ""}
-                         for s in states])
+def _state_table(states: list[cycle.UnitState]):
+    frame = pd.DataFrame([{"单位": s.unit, "状态": s.state, "期间内台账行数": s.rows, "最近操作": s.by or "",
+                           "时间": (s.at or "").replace("T", " ")[:16], "原因": s.reason or ""} for s in states])
+    return frame.style.map(lambda v: "background-color: {}; color: {}".format(*STATE_COLORS[v]), subset=["状态"])
 
 
 def _move(sel, action: str, unit: str, reason: str | None = None) -> None:
@@ -37,7 +39,7 @@ def _clerk_actions(sel, states: dict[str, cycle.UnitState]) -> None:
     mine = states.get(actor.unit)
     if mine is None:
         return
-    st.markdown(f"**本单位（{mine.unit}）{mine.period}：{STATE_ICONS[mine.state]} {mine.state}**")
+    st.markdown(f"**本单位（{mine.unit}）{mine.period}：{mine.state}**")
     if mine.state == cycle.RETURNED and mine.reason:
         st.warning(f"退回原因：{mine.reason}（{mine.by}，{(mine.at or '').replace('T', ' ')[:16]}）。修改后请重新提交。",
                    icon=":material/assignment_return:")
@@ -143,7 +145,7 @@ def render(sel: shell.Selection) -> None:
     st.subheader("催报通知", divider="gray")
     missing = cycle.missing_units(shown)
     if not missing:
-        st.success(f"{cycle.period_label(sel.year, half)}各单位数据均已提交。", icon=":material/check_circle:")
+        st.success(f"{sel.unit or '各单位'}{cycle.period_label(sel.year, half)}数据均已提交。", icon=":material/check_circle:")
         return
     st.caption(f"尚未提交：{'、'.join(missing)}（共 {len(missing)} 个单位）")
     if st.button("生成催报通知", icon=":material/campaign:", type="primary"):
