@@ -196,3 +196,12 @@ def test_clerk_upload_into_an_approved_period_is_refused_at_the_check(db):
     healthy(at)
     assert "红旗区2025年上半年的数据已于" in words(at) and "审核通过并锁定" in words(at)
     assert "确认导入" not in labels(at)
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/training.py", "pages/scorecard.py", "pages/exports.py",
+                                  "pages/reporting.py"])
+def test_leader_with_no_unit_approved_gets_words_not_a_broken_page(db, page):
+    cycle.set_leaders_approved_only(db, ADMIN_A, True)
+    at = app(page, LEADER_A)
+    assert "未审核、已隐藏 16 个单位" in words(at)
+    assert [e.value for e in at.error] in ([], ["本期还没有通过审核的单位：只看已审核数据时，暂无可生成的汇报材料"])

@@ -15,6 +15,7 @@ import streamlit as st
 
 from indicators import annotate, cycle, demo, exports, progress, reporting, store, templates, views
 from indicators.config import default_catalog
+from indicators.problems import IndicatorsError
 
 _CONNECTIONS = "_db_connections"
 HIDDEN_KEY = "_hidden_units"  # set by the shell each run: units a leader does not see (cycle.hidden_units)
@@ -26,6 +27,14 @@ def _hidden() -> tuple[str, ...]:
 
 def _catalog(hidden: tuple[str, ...]):
     return cycle.restrict(default_catalog(), list(hidden))
+
+
+def _export_catalog(hidden: tuple[str, ...]):
+    """The catalog an export covers; an export of no unit at all is refused with the reason."""
+    catalog = _catalog(hidden)
+    if not catalog.units:
+        raise IndicatorsError("本期还没有通过审核的单位：只看已审核数据时，暂无可生成的汇报材料")
+    return catalog
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,7 @@ def export_key(sel) -> tuple:
 
 def _figures(sel):
     """The export's figures without the units hidden from a leader (None: exports compute them as usual)."""
-    return exports.gather(sel.src.conn, sel.period, sel.unit, catalog=_catalog(sel.hidden)) if sel.hidden else None
+    return exports.gather(sel.src.conn, sel.period, sel.unit, catalog=_export_catalog(sel.hidden)) if sel.hidden else None
 
 
 def export(sel, fmt: str) -> bytes:
@@ -173,7 +182,7 @@ def export(sel, fmt: str) -> bytes:
 def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None,
            review: str = "", hidden: tuple[str, ...] = ()) -> str:
     per = progress.Period(year, as_of, label)
-    figures = exports.gather(_conn, per, unit, catalog=_catalog(hidden)) if hidden else None
+    figures = exports.gather(_conn, per, unit, catalog=_export_catalog(hidden)) if hidden else None
     return exports.draft_text(_conn, per, unit, figures=figures)
 
 
