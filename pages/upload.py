@@ -35,6 +35,7 @@ def render(sel: shell.Selection) -> None:
     if done:
         for text in done:
             st.success(text, icon=":material/task_alt:")
+        st.page_link("pages/evidence.py", label="为刚导入的台账上传佐证材料（签到表、照片、通知等）", icon=":material/attach_file:")
 
     checked_cache = st.session_state.setdefault("checked", {})
     accepted = []
