@@ -52,6 +52,7 @@ class Context:
     as_of: dt.date  # 数据截至
     demo: bool = False
     narrow: bool = False  # drawn for a phone (about 360 px wide): wrapped labels, legend below, fewer ticks
+    review: str = ""  # how much of it is approved: 已审核 12/16 个单位
 
 
 def chinese_date(d: dt.date) -> str:
@@ -60,8 +61,10 @@ def chinese_date(d: dt.date) -> str:
 
 
 def caption_text(ctx: Context, source: str) -> str:
-    """The two lines under every chart: 数据截至 (and 示例数据 when demo data is shown), then the source."""
-    first = f"数据截至 {chinese_date(ctx.as_of)}" + (" ｜ 示例数据（虚构，仅供演示）" if ctx.demo else "")
+    """The two lines under every chart: 数据截至 (how much is approved, and 示例数据 when demo data is
+    shown), then the source."""
+    first = f"数据截至 {chinese_date(ctx.as_of)}" + (f" ｜ {ctx.review}" if ctx.review else "") + \
+        (" ｜ 示例数据（虚构，仅供演示）" if ctx.demo else "")
     return f"{first}<br>数据来源：{source}"
 
 

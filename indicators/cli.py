@@ -1,4 +1,5 @@
-"""`python -m indicators`: import, check, progress, templates, batches, undo, demo and export from a terminal.
+"""`python -m indicators`: import, check, progress, templates, batches, undo, demo, export, the reporting
+cycle and evidence from a terminal.
 
 Every user-facing failure ends as a Chinese message on stderr and a non-zero exit code, never a
 traceback. Exit codes: 0 done; 1 a file was refused or an undo was not possible; 2 bad arguments.
@@ -16,6 +17,7 @@ from . import imports, progress, store
 from .config import ConfigError, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError, describe
+from .roles import OPERATOR, Actor
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +32,9 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"「{text}」不是 YYYY-MM-DD 格式的日期") from None
+
+
+HALF_HELP = "1 = 上半年，2 = 全年"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,13 +64,52 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("batch", type=int)
     sp = with_db(sub.add_parser("demo", help="载入示例数据"))
     sp.add_argument("--force", action="store_true", help="数据库已有数据时也载入")
-    sp = with_db(sub.add_parser("export", help="生成汇报材料（pptx）、督导平台数据表（xlsx）或工作情况文稿（docx）"))
-    sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx"),
-                    help="pptx 汇报材料 / xlsx 督导平台数据 / docx 工作情况文稿")
+    sp = with_db(sub.add_parser("export", help="生成汇报材料（pptx）、督导平台数据表（xlsx）、工作情况文稿（docx）或佐证材料包（evidence）"))
+    sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx", "evidence"),
+                    help="pptx 汇报材料 / xlsx 督导平台数据 / docx 工作情况文稿 / evidence 佐证材料压缩包（.zip）")
     sp.add_argument("--year", type=int, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
     sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")
     sp.add_argument("-o", "--output", required=True, metavar="FILE")
+
+    def with_user(sp):
+        sp.add_argument("--user", metavar="LOGIN", help="以该账号的身份操作（不写则为本机操作员，即管理员）")
+        return with_db(sp)
+
+    cycle_p = sub.add_parser("cycle", help="报送周期：截止日期、提交、审核、退回、重新开放、报送情况")
+    csub = cycle_p.add_subparsers(dest="cycle_command", required=True, parser_class=_Parser)
+    sp = with_user(csub.add_parser("deadline", help="设置填报截止日期（管理员）"))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
+    sp.add_argument("--date", type=_date, required=True, help="截止日期 YYYY-MM-DD")
+    for name, what in (("submit", "提交本单位数据"), ("approve", "审核通过（管理员）"), ("return", "退回并说明原因（管理员）"),
+                       ("reopen", "重新开放已审核或已逾期的单位（管理员，须说明原因）")):
+        sp = with_user(csub.add_parser(name, help=what))
+        sp.add_argument("--unit", required=True, help="单位（可写别名）")
+        sp.add_argument("--year", type=int, required=True)
+        sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
+        sp.add_argument("--reason", help="原因（退回和重新开放必填）")
+    sp = with_db(csub.add_parser("status", help="各单位报送情况"))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--half", type=int, choices=(1, 2), help=HALF_HELP + "；不写则两期都列出")
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+
+    ev = sub.add_parser("evidence", help="佐证材料：挂到台账行或导入批次上、列出")
+    esub = ev.add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
+    sp = with_user(esub.add_parser("add", help="上传佐证材料（PDF、JPG、PNG、DOCX、XLSX）"))
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    target = sp.add_mutually_exclusive_group(required=True)
+    target.add_argument("--batch", type=int, metavar="N", help="挂到导入批次 N 上（整批材料）")
+    target.add_argument("--row", metavar="REF", help="挂到一行台账上，REF 见 evidence rows 的输出，"
+                                                    "如 training:红旗区:2025-03-01:党组中心组学法:法治思想")
+    sp = with_db(esub.add_parser("list", help="列出佐证材料"))
+    sp.add_argument("--unit", help="只看一个单位")
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    sp = with_db(esub.add_parser("rows", help="列出台账行及其佐证材料数（取得 --row 所需的 REF）"))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--half", type=int, choices=(1, 2), help=HALF_HELP)
+    sp.add_argument("--unit", help="只看一个单位")
+    sp.add_argument("--missing", action="store_true", help="只列还没有佐证材料的行")
     return p
 
 
@@ -206,16 +250,104 @@ def cmd_export(args) -> int:
     conn = store.connect(args.db)
     if not store.has_data(conn):  # a scheduled run pointed at the wrong database should not ship empty figures
         raise IndicatorsError(f"数据库 {store.db_path(args.db)} 中还没有导入任何台账，未生成文件")
+    if args.format == "evidence":
+        data = exports.build_evidence_zip(conn, per, unit)
+        _write(Path(args.output), data)
+        print(f"已生成佐证材料包：{args.output}（{per.label}，{unit or progress.CITY_WIDE}）")
+        return 0
     data = exports.build(args.format, conn, per, unit)
     out = Path(args.output)
+    _write(out, data)
+    print(f"已生成{exports.KIND_NAMES[args.format]}：{out}（{per.label}，{unit or progress.CITY_WIDE}）")
+    return 0
+
+
+def _write(out: Path, data: bytes) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as e:
         raise IndicatorsError(f"无法写入文件 {out}：请检查目录是否存在、是否有写入权限") from e
-    print(f"已生成{exports.KIND_NAMES[args.format]}：{out}（{per.label}，{unit or progress.CITY_WIDE}）")
+
+
+def _actor(conn, args) -> Actor:
+    """Who the command acts as: the machine's operator without --user. The one place accounts resolve a login."""
+    if getattr(args, "user", None) is None:
+        return OPERATOR
+    raise IndicatorsError("账号功能尚未启用，请不带 --user 运行")
+
+
+def _unit(raw: str) -> str:
+    catalog = default_catalog()
+    unit = catalog.resolve_unit(raw)
+    if unit is None:
+        raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{'、'.join(catalog.unit_names)}")
+    return unit
+
+
+def cmd_cycle(args) -> int:
+    from . import cycle
+    conn = store.connect(args.db)
+    if args.cycle_command == "status":
+        states = cycle.status(conn, args.year, args.half)
+        if args.json:
+            print(json.dumps([s.as_dict() for s in states], ensure_ascii=False, indent=1))
+            return 0
+        for s in states:
+            extra = f"  {s.by} {s.at.replace('T', ' ')[:16]}" if s.by else ""
+            reason = f"  原因：{s.reason}" if s.reason else ""
+            dl = f"截止 {s.deadline}" if s.deadline else "截止日期未设置"
+            print(f"{s.period}  {s.unit:<8}{s.state:<5}{dl}  台账 {s.rows} 行{extra}{reason}")
+        return 0
+    actor = _actor(conn, args)
+    if args.cycle_command == "deadline":
+        cycle.set_deadline(conn, actor, args.year, args.half, args.date)
+        print(f"已设置{cycle.period_label(args.year, args.half)}填报截止日期：{args.date}")
+        return 0
+    s = cycle.transition(conn, actor, args.cycle_command, _unit(args.unit), args.year, args.half, args.reason)
+    print(f"{s.unit}{s.period}：{cycle.MOVES[args.cycle_command].name}完成，当前为「{s.state}」")
+    return 0
+
+
+def cmd_evidence(args) -> int:
+    from . import evidence
+    conn = store.connect(args.db)
+    if args.evidence_command == "list":
+        rows = evidence.listing(conn, _unit(args.unit) if args.unit else None)
+        if args.json:
+            keys = ["id", "unit", "target", "file_name", "type", "size", "checksum", "name", "added", "batch_id"]
+            print(json.dumps([{k: r[k] for k in keys} | {"row": None if r["batch_id"] is not None else
+                               evidence.RowRef(r["kind"], tuple(x for x in (r["k1"], r["k2"], r["k3"], r["k4"]) if x is not None)).text()}
+                              for r in rows], ensure_ascii=False, indent=1))
+            return 0
+        if not rows:
+            print("还没有佐证材料")
+        for r in rows:
+            print(f"{r['id']:>4}  {r['unit']:<8}{r['target']}  {r['file_name']}（{r['type_name']}，{r['size'] / 1024:.0f} KB）"
+                  f"  {r['name']} {r['added'].replace('T', ' ')[:16]}")
+        return 0
+    if args.evidence_command == "rows":
+        table = evidence.row_table(conn, progress.period(args.year, args.half), _unit(args.unit) if args.unit else None,
+                                   missing_only=args.missing)
+        for r in table.itertuples():
+            print(f"{r.ref}  佐证材料 {r.佐证材料} 个")
+        if table.empty:
+            print("没有符合条件的台账行")
+        return 0
+    actor = _actor(conn, args)
+    files = []
+    for f in args.files:
+        try:
+            files.append((Path(f).name, Path(f).read_bytes()))
+        except OSError as e:
+            raise IndicatorsError(f"无法读取文件 {f}：{e.strerror or e}") from e
+    row = evidence.RowRef.parse(args.row) if args.row else None
+    ids = evidence.attach(conn, actor, files, row=row, batch=args.batch)
+    where = row.label() if row else f"批次 {args.batch}"
+    print(f"已上传 {len(files)} 个佐证材料到「{where}」（编号 {'、'.join(map(str, ids))}）")
     return 0
 
 
 COMMANDS = {"import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
-            "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export}
+            "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
+            "evidence": cmd_evidence}

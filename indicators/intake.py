@@ -11,6 +11,8 @@ import pandas as pd
 from . import imports, progress, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
+from .problems import IndicatorsError
+from .roles import OPERATOR, Actor
 
 
 @dataclass
@@ -20,24 +22,29 @@ class Checked:
     parsed: imports.Parsed
     plan: store.ImportResult | None  # the dry run; None when refused
     moved: list[dict]
+    locked: str | None = None  # why the rows may not change now (a reviewed or closed period), nothing stored
 
     @property
     def ok(self) -> bool:
-        return self.parsed.ok
+        return self.parsed.ok and not self.locked
 
     @property
     def already(self) -> dict | None:
         return self.plan.already if self.plan else None
 
 
-def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None, catalog: Catalog | None = None) -> Checked:
+def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None, catalog: Catalog | None = None,
+                 actor: Actor = OPERATOR) -> Checked:
     """Read, judge and dry-run one upload. `on_stage(fraction, text)` is told how far it got."""
     parsed = imports.parse_file(data, name, catalog, on_stage=on_stage)
     if not parsed.ok:
         return Checked(parsed, None, [])
     if on_stage:
         on_stage(0.9, "正在比对已有数据……")
-    plan = store.import_parsed(conn, parsed, dry_run=True)
+    try:
+        plan = store.import_parsed(conn, parsed, dry_run=True, actor=actor)
+    except IndicatorsError as e:  # the rows fall in a locked period: said before the clerk confirms
+        return Checked(parsed, None, [], locked=str(e))
     return Checked(parsed, plan, imports.indicators_moved(parsed, catalog))
 
 
@@ -80,7 +87,8 @@ def history_frame(conn: sqlite3.Connection) -> pd.DataFrame:
                                        "涉及单位", "期间", "状态", "撤销时间"])
 
 
-def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None) -> pd.DataFrame:
+def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None,
+                actor: Actor = OPERATOR) -> pd.DataFrame:
     """The figures an undo would change, for every year the batch covers (as of year end, or today
     in the current year): 年度, 单位, 指标, 撤销前, 撤销后, 状态变化. Raises IndicatorsError when the
     batch cannot be undone."""
@@ -88,7 +96,7 @@ def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None =
     years = range(int((b["period_start"] or "0")[:4] or 0), int((b["period_end"] or "0")[:4] or 0) + 1)
     periods = [progress.period(y, today=today) for y in years if y > 0]
     before = [progress.compute(conn, p) for p in periods]
-    with store.as_if_undone(conn, batch_id):
+    with store.as_if_undone(conn, batch_id, actor=actor):
         after = [progress.compute(conn, p) for p in periods]
     parts = []
     for p, x, y in zip(periods, before, after):

@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "review": ("审核、退回或重新开放单位数据", frozenset({ADMIN}), False),
     "set_deadline": ("设置填报截止日期", frozenset({ADMIN}), False),
     "evidence": ("上传或删除佐证材料", frozenset({ADMIN, CLERK}), True),
+    "cycle_settings": ("设置领导查看范围", frozenset({ADMIN}), False),
 }
 
 

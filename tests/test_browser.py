@@ -27,7 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 WIDTH, HEIGHT = 1600, 900
 # pages of forms and tables (数据管理, 汇报输出) draw fewer charts than the dashboard's two or more
-MIN_CHARTS = {"upload": 0, "history": 0, "reporting": 1, "targets": 0, "exports": 0}
+MIN_CHARTS = {"upload": 0, "evidence": 0, "history": 0, "reporting": 1, "targets": 0, "exports": 0}
 
 
 def chromium_path() -> str:
@@ -425,3 +425,96 @@ def test_on_a_phone_the_scope_is_one_tap_away(browser, server, shots):
     assert ENGLISH_DATES.findall(page.locator("body").inner_text()) == []
     assert page.evaluate(TOO_WIDE) == []
     context.close()
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose an option of a Streamlit selectbox by its label: open it, type, take the first match."""
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option).first.click()
+
+
+def _go(page, title: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).click()
+    wait_ready(page, title)
+
+
+def _say(page, text: str, where: str) -> None:
+    try:
+        page.get_by_text(text).first.wait_for(timeout=60000)
+    except Exception:
+        page.screenshot(path=f"/tmp/cycle_fail_{where}.png", full_page=True)
+        raise
+    wait_ready(page)
+
+
+def test_the_reporting_cycle_through_the_real_pages(browser, tmp_path, shots):
+    """Upload, attach evidence, submit, return with a reason, fix, resubmit, approve; the next upload
+    into the approved period is refused. Without accounts (issue 9) the browser acts as the machine's
+    operator, an administrator, so the clerk's own buttons are left to the AppTest cases of
+    tests/test_pages_cycle.py; with login this test can switch users between the steps."""
+    import datetime as dt
+    import io
+
+    from PIL import Image
+
+    first = _ledger(tmp_path / "获嘉县台账.xlsx", [[dt.date(2025, 3, 1), "获嘉县", "全员法治培训", "民法典专题", "张三", 40, 2, None]])
+    fixed = _ledger(tmp_path / "获嘉县台账（改）.xlsx", [[dt.date(2025, 3, 1), "获嘉县", "全员法治培训", "民法典专题", "张三", 42, 2, None]])
+    late = _ledger(tmp_path / "获嘉县台账（再改）.xlsx", [[dt.date(2025, 3, 1), "获嘉县", "全员法治培训", "民法典专题", "张三", 45, 2, None]])
+    photo = tmp_path / "签到表.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), "orange").save(buf, "JPEG")
+    photo.write_bytes(buf.getvalue())
+    with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(url)
+        wait_ready(page, "总览", 120000)
+        page.locator("[data-testid='stSidebar'] label", has_text="上半年").click()
+        wait_ready(page)
+        _pick(page, "单位", "获嘉县")
+        wait_ready(page)
+
+        _go(page, "数据填报")
+        _upload(page, first, "校验通过，共 1 行")
+        page.get_by_role("button", name="确认导入").click()
+        _say(page, "已导入 培训学法台账 1 行", "import")
+
+        _go(page, "佐证材料")
+        page.locator("label", has_text="整个导入批次").click()
+        wait_ready(page)
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
+        page.get_by_role("button", name="上传并挂接").wait_for(timeout=60000)
+        page.get_by_role("button", name="上传并挂接").click()
+        _say(page, "已上传 1 个文件到「批次", "evidence")
+        assert page.locator("[data-testid='stImage'] img").count() == 1  # the thumbnail
+        full_screenshot(page, shots / "报送_1_佐证材料.png")
+
+        _go(page, "报送情况")
+        page.get_by_role("button", name="代为提交").click()
+        _say(page, "获嘉县2025年上半年：提交完成，当前为「已提交」", "submit")
+        page.get_by_label("原因（退回、重新开放时必填，将告知填报单位）").fill("签到表照片不清晰，参加人数有误")
+        page.keyboard.press("Tab")
+        wait_ready(page)
+        page.get_by_role("button", name="退回").click()
+        _say(page, "获嘉县2025年上半年：退回完成，当前为「已退回」", "return")
+
+        _go(page, "数据填报")
+        _upload(page, fixed, "校验通过，共 1 行")
+        page.get_by_role("button", name="确认导入").click()
+        _say(page, "更新 1", "fix")
+
+        _go(page, "报送情况")
+        page.get_by_role("button", name="代为提交").click()
+        _say(page, "提交完成，当前为「已提交」", "resubmit")
+        page.get_by_role("button", name="审核通过").click()
+        _say(page, "获嘉县2025年上半年：审核通过完成，当前为「已审核」", "approve")
+        assert "已审核 1/16 个单位" in page.locator("[data-testid='stCaptionContainer']").first.inner_text()
+        full_screenshot(page, shots / "报送_2_已审核.png")
+
+        _go(page, "数据填报")
+        _upload(page, late, "审核通过并锁定")
+        assert page.get_by_role("button", name="确认导入").count() == 0
+        assert page.locator("[data-testid='stException']").count() == 0
+        full_screenshot(page, shots / "报送_3_锁定.png")
+        page.close()

@@ -141,3 +141,79 @@ def test_demo_loads_once(tmp_path):
     r = run("demo", db=db)
     assert r.returncode == 0 and r.stdout.count("已导入") == 2
     assert "已有数据" in run("demo", db=db).stdout
+
+
+# ---------------------------------------------------------------- the reporting cycle and evidence (issue 11)
+
+def test_cycle_commands_exactly_as_documented(files, tmp_path):
+    good, _, db = files
+    assert run("import", good, db=db).returncode == 0
+    r = run("cycle", "deadline", "--year", 2025, "--half", 1, "--date", "2025-07-10", db=db)
+    assert r.returncode == 0 and "已设置2025年上半年填报截止日期：2025-07-10" in r.stdout
+    r = run("cycle", "submit", "--unit", "红旗区人防办", "--year", 2025, "--half", 1, db=db)
+    assert r.returncode == 0 and "红旗区2025年上半年：提交完成，当前为「已提交」" in r.stdout
+    for args, message in ((["return"], "退回必须填写原因"), (["reopen", "--reason", "x"], "当前为「已提交」，不能重新开放"),
+                          (["submit", "--user", "hq"], "账号功能尚未启用，请不带 --user 运行")):
+        r = run("cycle", *args, "--unit", "红旗区", "--year", 2025, "--half", 1, db=db)
+        assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
+    assert run("cycle", "return", "--unit", "红旗区", "--year", 2025, "--half", 1, "--reason", "签到表缺失", db=db).returncode == 0
+    assert run("cycle", "submit", "--unit", "红旗区", "--year", 2025, "--half", 1, db=db).returncode == 0
+    assert run("cycle", "approve", "--unit", "红旗区", "--year", 2025, "--half", 1, db=db).returncode == 0
+    rows = json.loads(run("cycle", "status", "--year", 2025, "--half", 1, "--json", db=db).stdout)
+    assert len(rows) == 16 and {"unit", "half", "state", "deadline", "by", "at"} <= set(rows[0])
+    mine = {r["unit"]: r for r in rows}
+    assert (mine["红旗区"]["state"], mine["红旗区"]["half"], mine["红旗区"]["deadline"], mine["红旗区"]["by"]) == \
+        ("已审核", 1, "2025-07-10", "本机操作员")
+    assert mine["卫滨区"]["state"] in ("填报中", "逾期") and mine["市国动办"]["state"] in ("未报送", "逾期")
+    both = json.loads(run("cycle", "status", "--year", 2025, "--json", db=db).stdout)
+    assert len(both) == 32 and {r["half"] for r in both} == {1, 2}
+    assert "红旗区" in run("cycle", "status", "--year", 2025, db=db).stdout
+    # approved: a changed row of 红旗区's 上半年 is refused whole, naming the row, period and approver
+    changed = write_xlsx(tmp_path / "changed.xlsx", {"台账": [TRAINING_HEADER,
+                                                               [D(2025, 3, 25), "红旗区", "主任办公会学法", "一季度", None, 10, 1, None]]})
+    r = run("import", changed, db=db)
+    assert r.returncode == 1 and "红旗区2025年上半年的数据已于" in r.stderr and "由本机操作员（管理员）审核通过并锁定" in r.stderr
+    assert "工作表「台账」第 2 行（2025-03-25 一季度）" in r.stderr
+    assert run("undo", 1, db=db).returncode == 1
+    r = run("cycle", "reopen", "--unit", "红旗区", "--year", 2025, "--half", 1, "--reason", "更正人数", db=db)
+    assert r.returncode == 0 and "当前为「填报中」" in r.stdout
+    assert run("import", changed, db=db).returncode == 0
+
+
+@pytest.mark.parametrize("args", [["cycle", "submit", "--unit", "红旗区", "--year", 2025, "--half", 3],
+                                  ["cycle", "deadline", "--year", 2025, "--half", 1, "--date", "7月10日"],
+                                  ["evidence", "add", "x.pdf"]])
+def test_cycle_and_evidence_bad_arguments_exit_2(files, args):
+    r = run(*args, db=files[2])
+    assert r.returncode == 2 and "参数有误" in r.stderr
+
+
+def test_evidence_add_list_rows_and_export(files, tmp_path):
+    good, _, db = files
+    assert run("import", good, db=db).returncode == 0
+    pdf = tmp_path / "签到表.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%%EOF")
+    exe = tmp_path / "通知.pdf"
+    exe.write_bytes(b"MZ" + b"\x00" * 200)
+    html = tmp_path / "照片.pdf"
+    html.write_bytes(b"<html><body>x</body></html>")
+    for bad, message in ((exe, "Windows 可执行程序"), (html, "网页或 XML 文件")):
+        r = run("evidence", "add", pdf, bad, "--batch", 1, db=db)
+        assert r.returncode == 1 and message in r.stderr
+    assert "[]" == run("evidence", "list", "--json", db=db).stdout.strip()
+    r = run("evidence", "add", pdf, "--batch", 1, db=db)
+    assert r.returncode == 0 and "已上传 1 个佐证材料到「批次 1」" in r.stdout
+    refs = run("evidence", "rows", "--year", 2025, "--unit", "红旗区", "--missing", db=db).stdout
+    assert refs == "没有符合条件的台账行\n"  # the batch's file backs its rows
+    row = "training:卫滨区:2025-05-10:领导班子法治讲座:行政处罚法"
+    assert row in run("evidence", "rows", "--year", 2025, db=db).stdout
+    assert run("evidence", "add", pdf, "--row", row, db=db).returncode == 0
+    listed = json.loads(run("evidence", "list", "--unit", "卫滨区", "--json", db=db).stdout)
+    assert [(x["file_name"], x["row"]) for x in listed] == [("签到表.pdf", None), ("签到表.pdf", row)]
+    out = tmp_path / "佐证.zip"
+    r = run("export", "--format", "evidence", "--year", 2025, "--half", 1, "--unit", "卫滨区", "-o", out, db=db)
+    assert r.returncode == 0 and out.exists()
+    import zipfile
+    names = zipfile.ZipFile(out).namelist()
+    assert "卫滨区/T02 领导班子法治专题讲座/2025-05-10 领导班子法治讲座 行政处罚法/签到表.pdf" in names
+    assert "卫滨区/整批材料/批次1_签到表.pdf" in names and "佐证材料索引.xlsx" in names

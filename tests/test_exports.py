@@ -31,7 +31,8 @@ D = dt.date
 CAT = default_catalog()
 YEAR = progress.period(2025)
 H1 = progress.period(2025, half=1)
-STAMP_2025 = "数据截至 2025年12月31日 · 数据版本 v2.0 · 示例数据"
+# issue 11: every stamp also says how much of what it shows is approved
+STAMP_2025 = "数据截至 2025年12月31日 · 数据版本 v2.0 · 已审核 0/16 个单位 · 示例数据"
 REPORT = ROOT.parent / "shared" / "report-2025.md"
 
 
@@ -247,7 +248,7 @@ def _rows(ws) -> list[tuple]:
 
 
 def test_workbook_sheets_headers_frozen_and_set_for_printing(city_book):
-    assert city_book.sheetnames == ["指标完成情况", "督导评分", "学法培训", "制度落实", "宣传活动", "执法队伍"]
+    assert city_book.sheetnames == ["指标完成情况", "督导评分", "学法培训", "制度落实", "宣传活动", "执法队伍", "佐证材料清单"]
     for ws in city_book:
         assert ws.freeze_panes == "A3"
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1

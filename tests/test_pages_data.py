@@ -175,10 +175,11 @@ def test_history_lists_batches_and_undo_says_what_changes(db, tmp_path):
 def test_reporting_board_and_reminder(db):
     at = app("ui/pages/reporting.py")
     assert at.get("plotly_chart")
-    assert at.metric[2].value == "16 个"  # every unit lacks some ledger in the seeded database
+    # the page now leads with the reporting cycle: nobody has submitted in the seeded database
+    assert [m.value for m in at.metric] == ["16 个", "0 个", "0 个", "0 个"]
     click(at, "生成催报通知")
     text = at.code[0].value
-    assert text.startswith("【提醒】关于报送") and "市国动办：培训学法台账、宣传活动台账、执法人员统计表" in text
+    assert text.startswith("【提醒】关于报送") and "1. 市国动办（填报中）：尚缺培训学法台账、宣传活动台账、执法人员统计表" in text
 
 
 def test_target_editor_validates_saves_and_copies(db):

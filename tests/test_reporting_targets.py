@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import STAFF_HEADER, TRAINING_HEADER, load, write_xlsx
-from indicators import progress, reporting, targets
+from indicators import cycle, progress, reporting, targets
 from indicators.config import default_catalog
+from indicators.roles import OPERATOR
 
 D = dt.date
 CAT = default_catalog()
@@ -36,14 +37,18 @@ def test_board_shows_last_upload_rows_in_period_and_missing(reported):
 
 
 def test_reminder_names_units_ledgers_and_deadline(reported):
+    # issue 11: the reminder is the reporting cycle's (it replaced reporting.reminder_text): the units that
+    # have not submitted, each with its state and the ledgers it lacks, and the deadline the administrator set
     per = progress.period(2025, half=1)
-    text = reporting.reminder_text(reporting.board(reported, per), per, D(2025, 7, 10), today=D(2025, 7, 3))
-    assert text.startswith("【提醒】关于报送2025年上半年法治建设工作台账的通知")
+    cycle.set_deadline(reported, OPERATOR, 2025, 1, D(2025, 7, 10))
+    text = cycle.reminder_text(cycle.status(reported, 2025, 1, D(2025, 7, 3)), today=D(2025, 7, 3),
+                               ledgers_missing=reporting.missing_by_unit(reporting.board(reported, per)))
+    assert text.startswith("【提醒】关于报送2025年上半年法治建设工作数据的通知")
     assert "截至2025年7月3日" in text and "2025年7月10日前" in text
-    assert "红旗区：宣传活动台账、制度落实台账" in text
-    assert "卫滨区：培训学法台账、宣传活动台账、制度落实台账、执法人员统计表" in text
-    # every unit misses at least one ledger: numbered 1..16 in configuration order
-    assert "\n1. 市国动办：" in text and "\n16. 经开区：" in text and "17. " not in text
+    assert "红旗区（填报中）：尚缺宣传活动台账、制度落实台账" in text
+    assert "卫滨区（未报送）：尚缺培训学法台账、宣传活动台账、制度落实台账、执法人员统计表" in text
+    # nobody has submitted: numbered 1..16 in configuration order
+    assert "\n1. 市国动办（" in text and "\n16. 经开区（" in text and "17. " not in text
 
 
 def test_targets_table_has_report_sentence_and_defaults(conn):

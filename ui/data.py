@@ -13,9 +13,28 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from indicators import annotate, demo, exports, progress, reporting, store, templates, views
+from indicators import annotate, cycle, demo, exports, progress, reporting, store, templates, views
+from indicators.config import default_catalog
+from indicators.problems import IndicatorsError
 
 _CONNECTIONS = "_db_connections"
+HIDDEN_KEY = "_hidden_units"  # set by the shell each run: units a leader does not see (cycle.hidden_units)
+
+
+def _hidden() -> tuple[str, ...]:
+    return st.session_state.get(HIDDEN_KEY, ())
+
+
+def _catalog(hidden: tuple[str, ...]):
+    return cycle.restrict(default_catalog(), list(hidden))
+
+
+def _export_catalog(hidden: tuple[str, ...]):
+    """The catalog an export covers; an export of no unit at all is refused with the reason."""
+    catalog = _catalog(hidden)
+    if not catalog.units:
+        raise IndicatorsError("本期还没有通过审核的单位：只看已审核数据时，暂无可生成的汇报材料")
+    return catalog
 
 
 @dataclass(frozen=True)
@@ -56,43 +75,47 @@ def _targets_key(conn: sqlite3.Connection, year: int) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _progress(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str) -> pd.DataFrame:
-    return progress.compute(_conn, progress.Period(year, as_of, label))
+def _progress(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str,
+              hidden: tuple[str, ...] = ()) -> pd.DataFrame:
+    return progress.compute(_conn, progress.Period(year, as_of, label), catalog=_catalog(hidden))
 
 
 def progress_frame(src: Source, per: progress.Period) -> pd.DataFrame:
-    """progress.compute for every unit (with the 全市 roll-up) in the period."""
-    return _progress(src.conn, src.path, src.version, _targets_key(src.conn, per.year), per.year, per.as_of, per.label)
+    """progress.compute for every unit (with the 全市 roll-up) in the period, without the units hidden from a leader."""
+    return _progress(src.conn, src.path, src.version, _targets_key(src.conn, per.year), per.year, per.as_of, per.label,
+                     _hidden())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _monthly(_conn, path: str, version: str, year: int, as_of: dt.date, label: str) -> pd.DataFrame:
-    return views.monthly_measures(_conn, progress.Period(year, as_of, label))
+def _monthly(_conn, path: str, version: str, year: int, as_of: dt.date, label: str,
+             hidden: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = views.monthly_measures(_conn, progress.Period(year, as_of, label))
+    return frame[~frame.unit.isin(hidden)].reset_index(drop=True) if hidden else frame
 
 
 def monthly(src: Source, per: progress.Period) -> pd.DataFrame:
     """Every unit's measures per month of the period (views.monthly_measures)."""
-    return _monthly(src.conn, src.path, src.version, per.year, per.as_of, per.label)
+    return _monthly(src.conn, src.path, src.version, per.year, per.as_of, per.label, _hidden())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _totals(_conn, path: str, version: str, start: dt.date, end: dt.date) -> dict:
-    return store.measure_totals(_conn, start, end)
+def _totals(_conn, path: str, version: str, start: dt.date, end: dt.date, hidden: tuple[str, ...] = ()) -> dict:
+    return {k: v for k, v in store.measure_totals(_conn, start, end).items() if k[0] not in hidden}
 
 
 def totals(src: Source, start: dt.date, end: dt.date) -> dict:
     """{(unit, measure): total} over [start, end]."""
-    return _totals(src.conn, src.path, src.version, start, end)
+    return _totals(src.conn, src.path, src.version, start, end, _hidden())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _snapshots(_conn, path: str, version: str, start: dt.date, end: dt.date) -> dict:
-    return store.latest_snapshots(_conn, start, end)
+def _snapshots(_conn, path: str, version: str, start: dt.date, end: dt.date, hidden: tuple[str, ...] = ()) -> dict:
+    return {u: r for u, r in store.latest_snapshots(_conn, start, end).items() if u not in hidden}
 
 
 def snapshots(src: Source, start: dt.date, end: dt.date) -> dict:
     """Each unit's latest 执法人员统计表 row in [start, end]."""
-    return _snapshots(src.conn, src.path, src.version, start, end)
+    return _snapshots(src.conn, src.path, src.version, start, end, _hidden())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -139,25 +162,35 @@ def reporting_board(src: Source, per: progress.Period):
 
 
 def export_key(sel) -> tuple:
-    """What an export depends on: database, data version, period and unit."""
-    return (sel.src.path, sel.src.version, sel.period.year, sel.period.as_of, sel.unit)
+    """What an export depends on: database, data version, review state, period and unit."""
+    return (sel.src.path, sel.src.version, sel.review, sel.hidden, sel.period.year, sel.period.as_of, sel.unit)
+
+
+def _figures(sel):
+    """The export's figures without the units hidden from a leader (None: exports compute them as usual)."""
+    return exports.gather(sel.src.conn, sel.period, sel.unit, catalog=_export_catalog(sel.hidden)) if sel.hidden else None
 
 
 def export(sel, fmt: str) -> bytes:
     """One export (exports.build) for the sidebar's period and unit."""
-    return exports.build(fmt, sel.src.conn, sel.period, sel.unit)
+    if fmt == "evidence":
+        return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit)
+    return exports.build(fmt, sel.src.conn, sel.period, sel.unit, figures=_figures(sel))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None) -> str:
-    return exports.draft_text(_conn, progress.Period(year, as_of, label), unit)
+def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None,
+           review: str = "", hidden: tuple[str, ...] = ()) -> str:
+    per = progress.Period(year, as_of, label)
+    figures = exports.gather(_conn, per, unit, catalog=_export_catalog(hidden)) if hidden else None
+    return exports.draft_text(_conn, per, unit, figures=figures)
 
 
 def draft(sel) -> str:
     """The drafted text shown for copying (the same as the .docx)."""
     per = sel.period
     return _draft(sel.src.conn, sel.src.path, sel.src.version, _targets_key(sel.src.conn, per.year), per.year,
-                  per.as_of, per.label, sel.unit)
+                  per.as_of, per.label, sel.unit, sel.review, sel.hidden)
 
 
 def stamp_date(sel) -> str:

@@ -17,6 +17,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "数据管理": [
         ("ui/pages/upload.py", "数据填报", ":material/upload_file:"),
+        ("ui/pages/evidence.py", "佐证材料", ":material/attach_file:"),
         ("ui/pages/history.py", "导入记录", ":material/history:"),
         ("ui/pages/reporting.py", "报送情况", ":material/fact_check:"),
         ("ui/pages/targets.py", "指标与目标", ":material/tune:"),

@@ -13,9 +13,10 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, progress, store
+from indicators import charts, cycle, progress, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
+from indicators.roles import OPERATOR, Actor
 from ui import data, dates, navigation
 
 log = logging.getLogger("indicators.app")
@@ -37,6 +38,8 @@ class Selection:
     demo: bool  # demo data is shown
     has_data: bool
     narrow: bool = False  # a phone: controls in a popover, charts drawn compact
+    review: str = ""  # 已审核 12/16 个单位, in the period's reporting cycle
+    hidden: tuple[str, ...] = ()  # units a leader does not see while only approved data is shown
 
     @property
     def year(self) -> int:
@@ -53,11 +56,16 @@ class Selection:
 
     @property
     def ctx(self) -> charts.Context:
-        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, self.narrow)
+        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
 
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
-        return charts.Context(unit, self.period.label, self.as_of, self.demo, self.narrow)
+        return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
+
+
+def current_actor() -> Actor:
+    """The logged-in user (the machine's operator while no account exists)."""
+    return st.session_state.get("actor", OPERATOR)
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -141,8 +149,11 @@ def sidebar(src: data.Source) -> Selection:
     with st.sidebar:
         st.divider()
         st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
+    # the cycle's state moves without a new data version, so these two are read every run (two small queries)
+    hidden = tuple(cycle.hidden_units(src.conn, current_actor(), per))
+    st.session_state[data.HIDDEN_KEY] = hidden
     sel = Selection(src, per, None if unit == CITY_WIDE else unit, bool(st.session_state.get(REPORT_KEY)), demo,
-                    has_data, phone)
+                    has_data, phone, cycle.review_text(src.conn, per), hidden)
     st.session_state[_SELECTION] = sel
     return sel
 
@@ -171,7 +182,13 @@ def run_app() -> None:
 def page(render: Callable[[Selection], None], title: str) -> None:
     """Run one page's `render(selection)` inside the error edge (app.py has started the run)."""
     with edge(title):
-        render(current())
+        sel = current()
+        if sel.hidden and not sel.report:
+            st.info(cycle.hidden_note(list(sel.hidden)), icon=":material/visibility_off:")
+        if sel.unit in sel.hidden:
+            st.warning(f"{sel.unit}{sel.period.label}的数据尚未审核，暂不显示。", icon=":material/lock_clock:")
+            return
+        render(sel)
 
 
 def current() -> Selection:
@@ -225,11 +242,11 @@ def page_header(title: str, sel: Selection) -> None:
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
         right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode)
-        note = f"数据截至 {charts.chinese_date(sel.as_of)}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
+        note = f"数据截至 {charts.chinese_date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
         (st.header if sel.narrow else st.title)(title)  # a phone's first screen is for the key figures
-        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)}")
+        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)} · {sel.review}")
 
 
 def columns(sel: Selection, spec, keep: bool = False) -> list:

@@ -7,6 +7,7 @@ import sqlite3
 
 from ..progress import Period
 from .common import KIND_NAMES, Figures, file_name, gather, resolve_unit
+from .evidence import build_evidence_zip
 from .slides import build_deck
 from .text import build_document, draft_text
 from .workbook import build_workbook
@@ -16,6 +17,7 @@ MIME_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+EVIDENCE_MIME = "application/zip"
 BUILDERS = {"pptx": build_deck, "xlsx": build_workbook, "docx": build_document}
 
 
@@ -26,5 +28,5 @@ def build(fmt: str, conn: sqlite3.Connection, period: Period, unit: str | None =
     return BUILDERS[fmt](conn, period, unit, figures=figures)
 
 
-__all__ = ["BUILDERS", "KIND_NAMES", "MIME_TYPES", "Figures", "build", "build_deck", "build_document",
+__all__ = ["BUILDERS", "build_evidence_zip", "KIND_NAMES", "MIME_TYPES", "Figures", "build", "build_deck", "build_document",
            "build_workbook", "draft_text", "file_name", "gather", "resolve_unit"]

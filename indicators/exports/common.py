@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import progress, store
+from .. import cycle, progress, store
 from ..config import Catalog, default_catalog
 from ..palette import STATUS_COLORS  # the dashboard's colours: one per status, everywhere
 from ..problems import IndicatorsError
@@ -135,9 +135,10 @@ class Stamp:
     as_of: dt.date
     version: str
     demo: bool
+    review: str = ""  # 已审核 12/16 个单位
 
     def text(self) -> str:
-        out = f"数据截至 {cn_date(self.as_of)} · 数据版本 {self.version}"
+        out = f"数据截至 {cn_date(self.as_of)} · 数据版本 {self.version}" + (f" · {self.review}" if self.review else "")
         return out + (" · 示例数据" if self.demo else "")
 
 
@@ -145,7 +146,7 @@ def stamp(conn: sqlite3.Connection, per: Period, today: dt.date | None = None) -
     """The stamp for a period: its cut-off date, never later than today (a year-end period asked
     for in July holds data to July, not to 31 December), and the database's data version."""
     today = today or dt.date.today()
-    return Stamp(min(per.as_of, today), store.data_version(conn), store.showing_demo(conn))
+    return Stamp(min(per.as_of, today), store.data_version(conn), store.showing_demo(conn), cycle.review_text(conn, per))
 
 
 def scope_name(unit: str | None) -> str:

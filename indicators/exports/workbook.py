@@ -1,7 +1,7 @@
 """The supervision-platform workbook (.xlsx): indicator results, scores, and the ledger rows behind them.
 
-Sheets: 指标完成情况 (unit x indicator with status fills), 督导评分 (score and rank per unit), and
-one sheet per line of work with that period's ledger rows. Every sheet has a title row, a frozen
+Sheets: 指标完成情况 (unit x indicator with status fills and each unit's 审核状态), 督导评分 (score
+and rank per unit), one sheet per line of work with that period's ledger rows, and 佐证材料清单. Every sheet has a title row, a frozen
 header, widths and print setup for A4 landscape, and the stamp in its footer.
 
 No cell is ever a formula: every text value is written as a string cell, and one that Excel would
@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import store
+from .. import cycle, store
 from ..ledgers import DATE, INT, LEDGERS, NUMBER
 from ..progress import CITY_WIDE, NOT_APPLICABLE, Period
 from .common import STATUS_COLORS, STATUS_TEXT_COLORS, UNSCORED, Figures, gather, group_ledger, is_missing, period_title
@@ -108,14 +108,15 @@ def _status_label(r) -> str:
     return UNSCORED if r.status == NOT_APPLICABLE and r.value is not None and not is_missing(r.value) else r.status
 
 
-def _indicator_sheet(wb: Workbook, fig: Figures) -> None:
+def _indicator_sheet(wb: Workbook, fig: Figures, review: dict[str, str]) -> None:
     frame = fig.frame if fig.city_wide else fig.frame[fig.frame.unit == fig.unit]
     groups = {g: spec["name"] for g, spec in fig.catalog.groups.items()}
     header = ["单位", "层级", "指标编码", "指标名称", "工作类别", "计量单位", "完成值", "目标值", "应完成", "完成率", "状态",
-              "分值", "得分"]
+              "分值", "得分", "审核状态"]
     rows = [[r.unit, r.level, r.indicator, r.name, groups.get(r.group, r.group), r.measure, _round(r.value),
              _round(r.target), _round(r.expected), _round(r.completion, 4), _status_label(r),
-             _round(r.weight, 2) if r.unit != CITY_WIDE else None, _round(r.points, 2) if r.unit != CITY_WIDE else None]
+             _round(r.weight, 2) if r.unit != CITY_WIDE else None, _round(r.points, 2) if r.unit != CITY_WIDE else None,
+             review.get(r.unit, fig.stamp.review)]
             for r in frame.itertuples()]
     title = f"{fig.scope} · {period_title(fig.period)} · 法治建设指标完成情况（{fig.stamp.text()}）"
     ws = _sheet(wb, "指标完成情况", title, header, rows, fig.stamp.text(), {10: "0.0%", 12: "0.00", 13: "0.00"})
@@ -176,10 +177,12 @@ def build_workbook(conn: sqlite3.Connection, period: Period, unit: str | None = 
     fig = figures or gather(conn, period, unit)
     wb = Workbook()
     wb.remove(wb.active)
-    _indicator_sheet(wb, fig)
+    _indicator_sheet(wb, fig, cycle.states_by_unit(conn, fig.period))
     _score_sheet(wb, fig)
     for group in fig.catalog.groups:
         _ledger_sheet(wb, conn, fig, group)
+    from .evidence import evidence_sheet  # that module lays its index out with this one's _sheet
+    evidence_sheet(wb, conn, fig)
     wb.properties.title = f"{fig.scope} {period_title(fig.period)} 法治建设指标数据"
     wb.properties.creator = "法治建设指标看板"
     buf = io.BytesIO()

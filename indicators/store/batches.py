@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
+from ..roles import OPERATOR, Actor
 from .aggregates import refresh_aggregates, reset_touched
 from .connection import transaction, uploads_dir
 
@@ -73,14 +74,16 @@ def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
         refresh_aggregates(conn, ledger)
 
 
-def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None) -> dict:
+def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None, actor: Actor = OPERATOR) -> dict:
     """Undo one import: remove the rows it added and restore the rows it updated, in one transaction.
 
     Returns the batch record. Raises IndicatorsError when the batch does not exist, is already
-    undone, or later imports changed the same rows (those must be undone first).
+    undone, or later imports changed the same rows (those must be undone first), or a row it would
+    change is in a period locked for `actor` (indicators.cycle).
     """
     _check_undoable(conn, batch_id)
     with transaction(conn):
+        _refuse_locked(conn, actor, batch_id, now)
         _undo_rows(conn, batch_id)
         conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
         conn.execute("UPDATE batch SET undone = ? WHERE id = ?",
@@ -89,7 +92,7 @@ def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None
 
 
 @contextmanager
-def as_if_undone(conn: sqlite3.Connection, batch_id: int):
+def as_if_undone(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATOR):
     """Inside the block the database reads as if `batch_id` were undone; nothing is kept afterwards.
 
     For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`.
@@ -97,11 +100,17 @@ def as_if_undone(conn: sqlite3.Connection, batch_id: int):
     _check_undoable(conn, batch_id)
     conn.execute("BEGIN IMMEDIATE")
     try:
+        _refuse_locked(conn, actor, batch_id, None)
         _undo_rows(conn, batch_id)
         conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
         yield conn
     finally:
         conn.execute("ROLLBACK")
+
+
+def _refuse_locked(conn: sqlite3.Connection, actor: Actor, batch_id: int, now: dt.datetime | None) -> None:
+    from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
+    cycle_locks.refuse_locked_undo(conn, actor, batch_id, today=(now or dt.datetime.now()).date())
 
 
 def data_version(conn: sqlite3.Connection) -> str:
@@ -119,3 +128,17 @@ def showing_demo(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM batch WHERE demo = 1 AND undone IS NULL LIMIT 1").fetchone() is not None
 
 
+
+
+def batch_rows(conn: sqlite3.Connection, batch_id: int) -> list[dict]:
+    """The ledger rows an undo of `batch_id` would change: those it added (deleted by the undo) and
+    those it updated (restored), each as {kind, unit, date, key}."""
+    out = []
+    for ledger in LEDGERS.values():
+        k, cols = ledger.kind, ", ".join(ledger.key)
+        out += [{"kind": k, "unit": r[0], "date": r[1], "key": tuple(r)}
+                for r in conn.execute(f"SELECT {cols} FROM {k} WHERE created_batch = ?", (batch_id,))]
+        ks = ", ".join(f"k{i + 1}" for i in range(len(ledger.key)))
+        out += [{"kind": k, "unit": r[0], "date": r[1], "key": tuple(r)}
+                for r in conn.execute(f"SELECT {ks} FROM change WHERE batch_id = ? AND kind = ?", (batch_id, k))]
+    return out

@@ -12,6 +12,7 @@ import polars as pl
 from ..imports import Parsed
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
+from ..roles import OPERATOR, Actor
 from .aggregates import refresh_aggregates, reset_touched
 from .connection import uploads_dir
 
@@ -114,12 +115,13 @@ def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None
 
 
 def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
-                  now: dt.datetime | None = None) -> ImportResult:
+                  now: dt.datetime | None = None, actor: Actor = OPERATOR) -> ImportResult:
     """Store a parsed file as one batch, in one transaction.
 
     Takes a `Parsed` from imports.parse_file. Returns an ImportResult: nothing is stored when the
     file has problems, when the same file (same checksum) is already imported, or for a dry run
-    (which still reports what would be added and updated).
+    (which still reports what would be added and updated). Raises IndicatorsError, nothing stored,
+    when a row would change a period locked for `actor` (indicators.cycle).
     """
     result = ImportResult(parsed, dry_run=dry_run)
     if not parsed.ok:
@@ -130,6 +132,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     now = now or dt.datetime.now()
     conn.execute("BEGIN IMMEDIATE")
     try:
+        _refuse_locked(conn, actor, parsed, now)
         cur = conn.execute(
             "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo) "
             "VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?)",
@@ -157,6 +160,11 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
         raise
     result.batch_id = batch_id
     return result
+
+
+def _refuse_locked(conn: sqlite3.Connection, actor: Actor, parsed: Parsed, now: dt.datetime) -> None:
+    from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
+    cycle_locks.refuse_locked(conn, actor, parsed.records, today=now.date())
 
 
 def _keep_original(conn: sqlite3.Connection, parsed: Parsed) -> str:

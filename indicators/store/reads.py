@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from ..ledgers import LEDGERS
+
 
 def measure_totals(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[tuple[str, str], float]:
     """{(unit, measure): total} over [start, end], from whole months plus the days at either edge."""
@@ -51,3 +53,9 @@ def ledger_frame(conn: sqlite3.Connection, kind: str, start: dt.date, end: dt.da
     return [dict(r) for r in conn.execute(sql, args)]
 
 
+def ledger_row(conn: sqlite3.Connection, kind: str, key: tuple) -> dict | None:
+    """One ledger row by its key (unit, date, ...), or None."""
+    ledger = LEDGERS[kind]
+    where = " AND ".join(f"{f} = ?" for f in ledger.key)
+    row = conn.execute(f"SELECT * FROM {kind} WHERE {where}", tuple(key)).fetchone()
+    return dict(row) if row else None

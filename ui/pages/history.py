@@ -17,7 +17,7 @@ def render(sel: shell.Selection) -> None:
     frame = intake.history_frame(sel.src.conn)
     if frame.empty:
         st.info("还没有导入任何文件。", icon=":material/inbox:")
-        st.page_link("pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
+        st.page_link("ui/pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
         return
 
     st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460),
@@ -46,7 +46,7 @@ def render(sel: shell.Selection) -> None:
     if st.session_state.get("undo_ask") == batch_id:
         with st.container(border=True):
             try:
-                effect = intake.undo_effect(sel.src.conn, batch_id)
+                effect = intake.undo_effect(sel.src.conn, batch_id, actor=shell.current_actor())
             except IndicatorsError as e:
                 st.error(str(e), icon=":material/block:")
                 return
@@ -60,7 +60,7 @@ def render(sel: shell.Selection) -> None:
             c1, c2 = st.columns([1, 5])
             if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
                 try:
-                    store.undo(sel.src.conn, batch_id)
+                    store.undo(sel.src.conn, batch_id, actor=shell.current_actor())
                     st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{b['file_name']}）。"
                 except IndicatorsError as e:
                     st.session_state["undo_done"] = None

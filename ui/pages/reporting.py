@@ -1,52 +1,160 @@
-"""报送情况: who has reported which ledger in the period, and the reminder for those who have not."""
+"""报送情况: each unit's state in the period's reporting cycle (submit, review, lock), the moves the
+user may make, who has reported which ledger, and the reminder for the units still missing."""
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from indicators import charts, reporting
+from indicators import charts, cycle, reporting
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
+from indicators.problems import IndicatorsError
+from indicators.roles import ADMIN, CLERK, may
 from ui import data, shell
+
+# the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
+STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E79", "#FFFFFF"),
+                cycle.RETURNED: ("#F5A623", "#212121"), cycle.OVERDUE: ("#D0021B", "#FFFFFF"),
+                cycle.DRAFTING: ("#E6E6E6", "#212121"), cycle.NOT_REPORTED: ("#FFFFFF", "#6B6B6B")}
+
+
+def _state_table(states: list[cycle.UnitState]):
+    frame = pd.DataFrame([{"单位": s.unit, "状态": s.state, "期间内台账行数": s.rows, "最近操作": s.by or "",
+                           "时间": (s.at or "").replace("T", " ")[:16], "原因": s.reason or ""} for s in states])
+    return frame.style.map(lambda v: "background-color: {}; color: {}".format(*STATE_COLORS[v]), subset=["状态"])
+
+
+def _move(sel, action: str, unit: str, reason: str | None = None) -> None:
+    try:
+        s = cycle.transition(sel.src.conn, shell.current_actor(), action, unit, sel.year, cycle.half_of(sel.period), reason)
+    except IndicatorsError as e:  # refused: said here, the rest of the page still drawn
+        st.error(str(e), icon=":material/block:")
+        return
+    st.session_state["cycle_done"] = f"{s.unit}{s.period}：{cycle.MOVES[action].name}完成，当前为「{s.state}」。"
+    st.rerun()
+
+
+def _clerk_actions(sel, states: dict[str, cycle.UnitState]) -> None:
+    actor = shell.current_actor()
+    mine = states.get(actor.unit)
+    if mine is None:
+        return
+    st.markdown(f"**本单位（{mine.unit}）{mine.period}：{mine.state}**")
+    if mine.state == cycle.RETURNED and mine.reason:
+        st.warning(f"退回原因：{mine.reason}（{mine.by}，{(mine.at or '').replace('T', ' ')[:16]}）。修改后请重新提交。",
+                   icon=":material/assignment_return:")
+    if (("submit", mine.state) in cycle.TRANSITIONS and actor.role in cycle.TRANSITIONS[("submit", mine.state)][1]):
+        if st.button(f"提交本单位{mine.period}数据", type="primary", icon=":material/send:"):
+            _move(sel, "submit", mine.unit)
+    elif mine.state == cycle.OVERDUE:
+        st.error(f"已过填报截止日期（{cycle.cn_date(mine.deadline)}），本单位不能再修改或提交{mine.period}数据；"
+                 "如需补报，请联系市国动办法规科重新开放。", icon=":material/lock_clock:")
+    elif mine.state in (cycle.SUBMITTED, cycle.APPROVED):
+        st.caption("已提交的数据在审核期间和审核通过后不能再修改；如需修改，请联系市国动办法规科。")
+
+
+def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
+    conn, half = sel.src.conn, cycle.half_of(sel.period)
+    label = cycle.period_label(sel.year, half)
+    with st.container(border=True):
+        st.markdown(f"**审核（{label}）**")
+        units = list(states)
+        default = units.index(sel.unit) if sel.unit in units else 0
+        left, right = st.columns([1, 2])
+        unit = left.selectbox("单位", units, index=default, key="review_unit",
+                              format_func=lambda u: f"{u}（{states[u].state}）")
+        reason = right.text_input("原因（退回、重新开放时必填，将告知填报单位）", key="review_reason")
+        cur = states[unit].state
+        cols = st.columns(4)
+        for col, action, icon in zip(cols, ("approve", "return", "reopen", "submit"),
+                                     (":material/verified:", ":material/assignment_return:", ":material/lock_open:",
+                                      ":material/send:")):
+            name = cycle.MOVES[action].name if action != "submit" else "代为提交"
+            if col.button(name, icon=icon, key=f"move_{action}", disabled=(action, cur) not in cycle.TRANSITIONS,
+                          type="primary" if action == "approve" else "secondary"):
+                _move(sel, action, unit, reason)
+    with st.container(border=True):
+        st.markdown("**填报截止日期与查看范围**")
+        left, mid, right = st.columns([1, 1, 2], vertical_alignment="bottom")
+        start, end = cycle.half_range(sel.year, half)
+        current = cycle.deadline(conn, sel.year, half)
+        proposal = current or (dt.date(sel.year, 7, 10) if half == 1 else dt.date(sel.year + 1, 1, 10))
+        when = left.date_input(f"{label}填报截止日期", value=proposal, min_value=end, format="YYYY-MM-DD",
+                               key=f"deadline_{sel.year}_{half}")
+        if mid.button("保存截止日期", icon=":material/event:"):
+            cycle.set_deadline(conn, shell.current_actor(), sel.year, half, when)
+            st.session_state["cycle_done"] = f"已设置{label}填报截止日期：{cycle.cn_date(when)}。"
+            st.rerun()
+        on = cycle.leaders_approved_only(conn)
+        wanted = right.toggle("领导只看已审核数据", value=on, help=cycle.SETTING_HELP[cycle.LEADERS_APPROVED_ONLY],
+                              key="approved_only")
+        if wanted != on:
+            cycle.set_leaders_approved_only(conn, shell.current_actor(), wanted)
+            st.rerun()
 
 
 def render(sel: shell.Selection) -> None:
     shell.page_header("报送情况", sel)
-    board = data.reporting_board(sel.src, sel.period)
+    actor = shell.current_actor()
     catalog = default_catalog()
+    half = cycle.half_of(sel.period)
+    states = cycle.status(sel.src.conn, sel.year, half, catalog=catalog)
     units = [sel.unit] if sel.unit else catalog.unit_names
-    ledgers = [l.name for l in LEDGERS.values()]
-    shown = board[board.unit.isin(units)]
-    missing = reporting.missing_by_unit(shown)
+    shown = [s for s in states if s.unit in units]
+    deadline = shown[0].deadline if shown else None
+
+    done = st.session_state.pop("cycle_done", None)
+    if done:
+        st.success(done, icon=":material/task_alt:")
+
+    st.subheader(f"{cycle.period_label(sel.year, half)}报送与审核", divider="gray")
+    if deadline:
+        passed = dt.date.today() > deadline
+        st.caption(f"填报截止：{cycle.cn_date(deadline)}" + ("（已截止：未提交的单位为逾期，填报员不能再修改本期数据）" if passed else ""))
+    else:
+        st.caption("尚未设置本期填报截止日期" + ("（管理员可在下方设置）" if actor.role == ADMIN else ""))
+    if not sel.report:
+        counts = {s: sum(1 for x in shown if x.state == s) for s in cycle.STATES}
+        m = st.columns(4)
+        m[0].metric("应报单位", f"{len(shown)} 个")
+        m[1].metric("已提交（含已审核）", f"{counts[cycle.SUBMITTED] + counts[cycle.APPROVED]} 个")
+        m[2].metric("已审核", f"{counts[cycle.APPROVED]} 个", help="审核通过的数据已锁定，通报和年度报告使用这些数字")
+        m[3].metric("逾期", f"{counts[cycle.OVERDUE]} 个", help="过了填报截止日期仍未提交")
+    shell.table(sel, _state_table(shown), height=min(38 + 35 * len(shown), 420))
 
     if not sel.report:
-        m = st.columns(3)
-        m[0].metric("应报单位", f"{len(units)} 个")
-        m[1].metric("全部台账已报送", f"{len(units) - len(missing)} 个")
-        m[2].metric("有台账未报送", f"{len(missing)} 个", help="期间内某种台账一行都没有，记为未报送")
+        by_unit = {s.unit: s for s in states}
+        if actor.role == CLERK:
+            _clerk_actions(sel, by_unit)
+        elif may(actor, "review"):
+            _admin_actions(sel, by_unit)
 
-    shell.chart(charts.reporting_grid(shown, sel.context(sel.unit_label if sel.unit else "全市各单位"), units, ledgers), sel)
-    shell.table(sel, shown.assign(last_upload=shown.last_upload.fillna("从未上传"),
-                                  missing=shown.missing.map({True: "未报送", False: "已报送"}))
+    st.subheader("台账报送情况", divider="gray")
+    board = data.reporting_board(sel.src, sel.period)
+    ledgers = [l.name for l in LEDGERS.values()]
+    board_shown = board[board.unit.isin(units)]
+    shell.chart(charts.reporting_grid(board_shown, sel.context(sel.unit_label if sel.unit else "全市各单位"), units, ledgers), sel)
+    shell.table(sel, board_shown.assign(last_upload=board_shown.last_upload.fillna("从未上传"),
+                                        missing=board_shown.missing.map({True: "未报送", False: "已报送"}))
                 .drop(columns=["kind", "level"])
                 .rename(columns={"unit": "单位", "ledger": "台账", "last_upload": "最近上传", "rows": "期间内行数",
-                                 "missing": "报送情况"}), height=min(38 + 35 * len(shown), 420))
+                                 "missing": "报送情况"}), height=min(38 + 35 * len(board_shown), 420))
 
     if sel.report:
         return
     st.subheader("催报通知", divider="gray")
+    missing = cycle.missing_units(shown)
     if not missing:
-        st.success(f"{sel.period.label}各单位台账均已报送。", icon=":material/check_circle:")
+        st.success(f"{sel.unit or '各单位'}{cycle.period_label(sel.year, half)}数据均已提交。", icon=":material/check_circle:")
         return
-    default = max(dt.date.today(), sel.period.end) + dt.timedelta(days=7)
-    left, right = st.columns([1, 3], vertical_alignment="bottom")
-    deadline = left.date_input("报送截止日期", value=default, format="YYYY-MM-DD")
-    if right.button("生成催报通知", icon=":material/campaign:", type="primary"):
-        st.session_state["reminder"] = reporting.reminder_text(shown, sel.period, deadline)
+    st.caption(f"尚未提交：{'、'.join(missing)}（共 {len(missing)} 个单位）")
+    if st.button("生成催报通知", icon=":material/campaign:", type="primary"):
+        st.session_state["reminder"] = cycle.reminder_text(shown, ledgers_missing=reporting.missing_by_unit(board_shown))
     if st.session_state.get("reminder"):
         st.caption("可直接复制（右上角按钮）粘贴到工作群：")
         st.code(st.session_state["reminder"], language=None, wrap_lines=True)
         st.download_button("下载通知文本", st.session_state["reminder"].encode("utf-8"),
-                           file_name=f"催报通知_{sel.period.label}.txt", icon=":material/download:")
+                           file_name=f"催报通知_{cycle.period_label(sel.year, half)}.txt", icon=":material/download:")
 
 
 shell.page(render, "报送情况")

@@ -35,6 +35,7 @@ def render(sel: shell.Selection) -> None:
     if done:
         for text in done:
             st.success(text, icon=":material/task_alt:")
+        st.page_link("ui/pages/evidence.py", label="为刚导入的台账上传佐证材料（签到表、照片、通知等）", icon=":material/attach_file:")
 
     checked_cache = st.session_state.setdefault("checked", {})
     accepted = []
@@ -43,11 +44,14 @@ def render(sel: shell.Selection) -> None:
         key = (f.name, imports.checksum(content), sel.src.version)
         if key not in checked_cache:
             bar = st.progress(0.0, text=f"正在读取 {f.name}……")
-            checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, on_stage=lambda x, t: bar.progress(x, text=t))
+            checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, on_stage=lambda x, t: bar.progress(x, text=t),
+                                                     actor=shell.current_actor())
             bar.empty()
         c = checked_cache[key]
         with st.container(border=True):
-            if not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
+            if c.locked:
+                st.error(f"**{f.name}**：{c.locked}", icon=":material/lock:")
+            elif not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
                 p = c.parsed.problems[0]
                 st.error(f"**{f.name}**：{p.message}。{p.fix}。未导入任何数据。", icon=":material/error:")
             elif not c.ok:
@@ -83,7 +87,7 @@ def render(sel: shell.Selection) -> None:
             messages = []
             try:
                 for name, c in accepted:
-                    result = store.import_parsed(sel.src.conn, c.parsed)
+                    result = store.import_parsed(sel.src.conn, c.parsed, actor=shell.current_actor())
                     messages.append(result.summary())
             except IndicatorsError as e:
                 messages.append(str(e))

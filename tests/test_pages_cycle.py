@@ -1,0 +1,207 @@
+"""报送情况 and 佐证材料 under AppTest, as a clerk, an administrator and a leader (the acting user set
+in st.session_state["actor"] as the accounts' login will); real workbooks, a real database on disk."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, TRAINING_HEADER, load, write_xlsx
+from indicators import cycle, evidence, store
+from indicators.roles import ADMIN, CLERK, LEADER, Actor
+
+D = dt.date
+ADMIN_A = Actor("fgk", "孙法规", ADMIN)
+CLERK_A = Actor("hq", "王填报", CLERK, "红旗区")
+LEADER_A = Actor("ld", "李主任", LEADER)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "app.db"
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    conn = store.connect(path)
+    seed = write_xlsx(tmp_path / "seed.xlsx", {"台账": [TRAINING_HEADER,
+                                                         [D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None],
+                                                         [D(2025, 4, 2), "卫滨区", "领导班子法治讲座", "行政处罚法", None, 30, 2, None]]})
+    assert load(conn, seed).ok
+    yield conn
+    conn.close()
+
+
+def app(page: str, actor: Actor, unit: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["actor"] = actor
+    at.session_state["year"] = 2025
+    at.session_state["period_mode"] = "上半年"
+    if unit:
+        at.session_state["unit"] = unit
+    at.run()
+    at.switch_page(page).run()
+    healthy(at)
+    return at
+
+
+def healthy(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "页面出错了" in e.value]
+
+
+def words(at) -> str:
+    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader")
+             for e in getattr(at, kind)]
+    return "\n".join(parts + [f"{m.label} {m.value}" for m in at.metric])
+
+
+def click(at, label: str):
+    at.run()  # settle after a rerun, as tests/test_pages_data.py does
+    healthy(at)
+    next(b for b in at.button if b.label == label).click().run()
+    healthy(at)
+
+
+def labels(at) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def state_column(at) -> dict[str, str]:
+    table = at.dataframe[0].value
+    return dict(zip(table["单位"], table["状态"]))
+
+
+def test_clerk_submits_own_unit_and_sees_no_review_buttons(db):
+    at = app("ui/pages/reporting.py", CLERK_A)
+    assert "本单位（红旗区）2025年上半年：填报中" in words(at)
+    assert "提交本单位2025年上半年数据" in labels(at)
+    assert not {"审核通过", "退回", "重新开放", "保存截止日期"} & set(labels(at))
+    assert state_column(at)["红旗区"] == "填报中" and state_column(at)["市国动办"] == "未报送"
+    click(at, "提交本单位2025年上半年数据")
+    assert "红旗区2025年上半年：提交完成，当前为「已提交」。" in [s.value for s in at.success]
+    assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.SUBMITTED
+    assert "提交本单位2025年上半年数据" not in labels(at) and "正在审核" not in words(at)
+    assert store.audit.entries(db, action="cycle_submit")[0]["login"] == "hq"
+
+
+def test_admin_returns_with_a_reason_then_approves(db):
+    cycle.transition(db, CLERK_A, "submit", "红旗区", 2025, 1)
+    at = app("ui/pages/reporting.py", ADMIN_A, unit="红旗区")
+    assert at.selectbox(key="review_unit").value == "红旗区"
+    click(at, "退回")
+    assert "退回必须填写原因" in words(at) and cycle.state_of(db, "红旗区", 2025, 1).state == cycle.SUBMITTED
+    at.text_input(key="review_reason").set_value("缺少培训签到表")
+    click(at, "退回")
+    assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.RETURNED
+
+    clerk = app("ui/pages/reporting.py", CLERK_A)
+    assert "退回原因：缺少培训签到表（孙法规" in words(clerk)
+    click(clerk, "提交本单位2025年上半年数据")
+
+    at = app("ui/pages/reporting.py", ADMIN_A, unit="红旗区")
+    assert at.button(key="move_approve").disabled is False and at.button(key="move_reopen").disabled is True
+    click(at, "审核通过")
+    assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.APPROVED
+    at = app("ui/pages/reporting.py", ADMIN_A)
+    assert "已审核 1 个" in words(at) and "已审核 1/16 个单位" in words(at)
+    assert "尚未提交：市国动办" in words(at) and "红旗区、" not in words(at).split("尚未提交：")[1]
+
+
+def test_admin_sets_the_deadline_and_units_are_overdue_after_it(db):
+    at = app("ui/pages/reporting.py", ADMIN_A)
+    assert "尚未设置本期填报截止日期（管理员可在下方设置）" in words(at)
+    at.date_input(key="deadline_2025_1").set_value(D(2025, 7, 10))
+    click(at, "保存截止日期")
+    assert cycle.deadline(db, 2025, 1) == D(2025, 7, 10)
+    assert "填报截止：2025年7月10日（已截止" in words(at)
+    assert state_column(at)["红旗区"] == "逾期" and "逾期 16 个" in words(at)
+    click(at, "生成催报通知")
+    text = at.code[0].value
+    assert "填报截止日期为2025年7月10日" in text and "1. 市国动办（逾期）" in text
+    clerk = app("ui/pages/reporting.py", CLERK_A)
+    assert "已过填报截止日期（2025年7月10日），本单位不能再修改或提交" in words(clerk)
+    assert "提交本单位2025年上半年数据" not in labels(clerk)
+
+
+def test_leader_reads_only_and_sees_approved_units_when_the_admin_says_so(db):
+    for action in ("submit", "approve"):
+        cycle.transition(db, ADMIN_A, action, "红旗区", 2025, 1)
+    at = app("ui/pages/reporting.py", LEADER_A)
+    assert not {"审核通过", "提交本单位2025年上半年数据", "保存截止日期"} & set(labels(at))
+    admin = app("ui/pages/reporting.py", ADMIN_A)
+    admin.toggle(key="approved_only").set_value(True).run()
+    healthy(admin)
+    assert cycle.leaders_approved_only(db)
+    overview = app("ui/pages/overview.py", LEADER_A)
+    shown = words(overview)
+    assert "仅显示已审核单位的数据；未审核、已隐藏 15 个单位：市国动办、卫滨区" in shown
+    assert "已审核 1/16 个单位" in shown
+    captions = [f["layout"]["annotations"][-1]["text"] for f in figures(overview)]
+    assert captions and all("已审核 1/16 个单位" in c for c in captions)
+    hidden_unit = app("ui/pages/overview.py", LEADER_A, unit="卫滨区")
+    assert "卫滨区2025年上半年的数据尚未审核，暂不显示。" in words(hidden_unit) and not hidden_unit.get("plotly_chart")
+    assert "已隐藏" not in words(app("ui/pages/overview.py", ADMIN_A))  # the administrator sees every unit
+
+
+def figures(at) -> list[dict]:
+    import json
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), "orange").save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_clerk_attaches_evidence_to_a_row_and_finds_rows_without(db):
+    at = app("ui/pages/evidence.py", CLERK_A)
+    cov = at.dataframe[0].value.set_index("指标")
+    assert cov.loc["T01", "情况"] == "有佐证 0 / 1" and "T02" not in cov.index  # 卫滨区's lecture is not the clerk's
+    assert at.selectbox(key="evidence_row").options == ["红旗区 · 2025-03-01 · 培训学法台账 · 党组中心组学法 法治思想"]
+    at.file_uploader[0].set_value([("签到表.jpg", jpeg(), "image/jpeg")]).run()
+    healthy(at)
+    click(at, "上传并挂接")
+    assert any("已上传 1 个文件到「培训学法台账 · 红旗区 · 2025-03-01" in s.value for s in at.success)
+    assert [e["file_name"] for e in evidence.listing(db)] == ["签到表.jpg"]
+    at.run()
+    assert at.dataframe[0].value.set_index("指标").loc["T01", "情况"] == "有佐证 1 / 1"
+    assert "没有符合条件的台账行。" in words(at)  # the only row now has evidence
+    assert len(at.get("image")) == 1  # the thumbnail is drawn
+    downloads = [d for d in at.get("download_button") if d.proto.label == "下载"]
+    assert downloads
+
+
+def test_refused_evidence_is_said_and_nothing_stored(db):
+    at = app("ui/pages/evidence.py", CLERK_A)
+    at.file_uploader[0].set_value([("通知.pdf", b"<html><script>x</script></html>", "application/pdf")]).run()
+    click(at, "上传并挂接")
+    assert "「通知.pdf」的内容是网页或 XML 文件（HTML/SVG）" in words(at)
+    assert evidence.listing(db) == []
+
+
+def test_clerk_upload_into_an_approved_period_is_refused_at_the_check(db):
+    for action in ("submit", "approve"):
+        cycle.transition(db, ADMIN_A, action, "红旗区", 2025, 1)
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(TRAINING_HEADER)
+    wb.active.append([D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 20, 2, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = app("ui/pages/upload.py", CLERK_A)
+    at.file_uploader[0].set_value([("更正.xlsx", buf.getvalue(), XLSX)]).run()
+    healthy(at)
+    assert "红旗区2025年上半年的数据已于" in words(at) and "审核通过并锁定" in words(at)
+    assert "确认导入" not in labels(at)
+
+
+@pytest.mark.parametrize("page", ["ui/pages/overview.py", "ui/pages/training.py", "ui/pages/scorecard.py", "ui/pages/exports.py",
+                                  "ui/pages/reporting.py"])
+def test_leader_with_no_unit_approved_gets_words_not_a_broken_page(db, page):
+    cycle.set_leaders_approved_only(db, ADMIN_A, True)
+    at = app(page, LEADER_A)
+    assert "未审核、已隐藏 16 个单位" in words(at)
+    assert [e.value for e in at.error] in ([], ["本期还没有通过审核的单位：只看已审核数据时，暂无可生成的汇报材料"])
