@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--year", type=int, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
     sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")
+    sp.add_argument("--draft", choices=("全市", "本级"), default="全市",
+                    help="docx 且不指定单位时：全市 = 全市汇总（默认），本级 = 市国动办本级报告（含对县区的督导）")
     sp.add_argument("-o", "--output", required=True, metavar="FILE")
     return p
 
@@ -206,7 +208,7 @@ def cmd_export(args) -> int:
     conn = store.connect(args.db)
     if not store.has_data(conn):  # a scheduled run pointed at the wrong database should not ship empty figures
         raise IndicatorsError(f"数据库 {store.db_path(args.db)} 中还没有导入任何台账，未生成文件")
-    data = exports.build(args.format, conn, per, unit)
+    data = exports.build(args.format, conn, per, unit, version=args.draft)
     out = Path(args.output)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -143,21 +143,23 @@ def export_key(sel) -> tuple:
     return (sel.src.path, sel.src.version, sel.period.year, sel.period.as_of, sel.unit)
 
 
-def export(sel, fmt: str) -> bytes:
-    """One export (exports.build) for the sidebar's period and unit."""
-    return exports.build(fmt, sel.src.conn, sel.period, sel.unit)
+def export(sel, fmt: str, draft: str = "全市") -> bytes:
+    """One export (exports.build) for the sidebar's period and unit; `draft` = the report's version
+    for the city (全市 汇总 / 本级 报告)."""
+    return exports.build(fmt, sel.src.conn, sel.period, sel.unit, version=draft)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None) -> str:
-    return exports.draft_text(_conn, progress.Period(year, as_of, label), unit)
+def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None,
+           draft: str = "全市") -> str:
+    return exports.draft_text(_conn, progress.Period(year, as_of, label), unit, version=draft)
 
 
-def draft(sel) -> str:
+def draft(sel, version: str = "全市") -> str:
     """The drafted text shown for copying (the same as the .docx)."""
     per = sel.period
     return _draft(sel.src.conn, sel.src.path, sel.src.version, _targets_key(sel.src.conn, per.year), per.year,
-                  per.as_of, per.label, sel.unit)
+                  per.as_of, per.label, sel.unit, version)
 
 
 def stamp_date(sel) -> str:
