@@ -273,9 +273,8 @@ def warnings(fig: Figures, limit: int | None = None) -> list[str]:
     """滞后预警 lines: for a unit, its indicators behind pace; for 全市, the units most behind."""
     if fig.city_wide:
         behind = fig.scores[fig.scores.lagging > 0].sort_values(["lagging", fig.basis], ascending=[False, True])
-        basis = progress.SCORE_LABELS[fig.basis]
         behind_word = "未完成或未开展" if is_full_year(fig.period) else "滞后或未开展"
-        lines = [f"{r.unit}：{r.lagging}项指标{behind_word}，{basis}{num(getattr(r, fig.basis))}分"
+        lines = [f"{r.unit}：{r.lagging}项{behind_word}，{progress.SCORE_LABELS[fig.basis]}{num(getattr(r, fig.basis))}"
                  for r in behind.itertuples()]
     else:
         rows = fig.rows()
