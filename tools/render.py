@@ -37,6 +37,29 @@ def to_pdf(src: Path, outdir: Path, timeout: int = 240) -> Path:
     return pdf
 
 
+def to_pdfs(sources: list[Path], outdir: Path, timeout: int = 600) -> list[Path]:
+    """Convert several Office files in one LibreOffice run (one start-up, one private profile);
+    returns <stem>_<ext>.pdf for each, in order. Stems must differ."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError("soffice not found: install libreoffice-impress, -writer and -calc (tools/setup.sh --dev)")
+    outdir.mkdir(parents=True, exist_ok=True)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="render-") as tmp:
+        profile, made = Path(tmp) / "profile", Path(tmp) / "out"
+        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               "--convert-to", "pdf", "--outdir", str(made), *map(str, sources)]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
+        for src in sources:
+            written = made / (src.stem + ".pdf")
+            if not written.exists():
+                raise RuntimeError(f"LibreOffice wrote no PDF for {src}")
+            pdf = outdir / f"{src.stem}_{src.suffix.lstrip('.')}.pdf"
+            shutil.move(str(written), pdf)
+            out.append(pdf)
+    return out
+
+
 def to_png(pdf: Path, outdir: Path, dpi: int = 60) -> list[Path]:
     """Every page of a PDF as <stem>-<n>.png (pdftoppm); returns the files in page order."""
     for old in outdir.glob(f"{pdf.stem}-*.png"):

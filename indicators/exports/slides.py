@@ -276,7 +276,7 @@ def _table(slide, x, y, w, header, rows, widths, status_col: int | None = None, 
         for j, v in enumerate(values):
             cell = table.cell(i, j)
             cell.margin_top = cell.margin_bottom = Inches(0.02)
-            cell.margin_left = cell.margin_right = Inches(0.06)
+            cell.margin_left = cell.margin_right = Inches(0.05)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
             color, bold = ("#FFFFFF", True) if i == 0 else ("#212121", False)
             status = statuses[i - 1] if i and j == status_col and i - 1 < len(statuses) else None
@@ -400,7 +400,7 @@ def _status_boxes(slide, fig: Figures, x, y) -> int:
     return y + Inches(1.42)
 
 
-LEFT_W = Inches(7.55)
+LEFT_W = Inches(7.8)
 
 
 def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None, by_unit: pd.DataFrame) -> None:
@@ -432,7 +432,8 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None, 
                            status_label(r.status, per) if scored_row else UNSCORED])
         statuses.append(r.status if scored_row else progress.NOT_APPLICABLE)
     header = ["指标", "完成", "目标", "应完成", *(["上年同期"] if fig.has_last_year else []), "状态"]
-    widths = [2.75, 1.0, 1.0, 1.0, *([1.0] if fig.has_last_year else []), 0.8]
+    # widths in inches, for 12 pt: the longest name (15 characters) and '20087人次' on one line
+    widths = [2.62, 1.07, 1.07, 1.07, *([1.07] if fig.has_last_year else []), 0.87]
     table_h = ROW_H * (len(table_rows) + 1)
     table_y = BOTTOM - table_h
     key_h = _key(slide, MARGIN, CONTENT_TOP, status_key(scored.status, per, lead))

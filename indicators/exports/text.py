@@ -702,9 +702,16 @@ def _fonts(run, name: str, size: float, bold: bool = False) -> None:
     run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
-    rfonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.get_or_add_rFonts()
     rfonts.set(qn("w:eastAsia"), name)
     rfonts.set(qn("w:cs"), name)
+    if size == SIZE_3:  # condensed on the run itself too: LibreOffice does not take it from the style
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(-CONDENSE_TWIPS))
+        rpr.insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u",
+                                  "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em",
+                                  "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
 
 
 def _layout(paragraph, indent: bool = True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LINE_PITCH) -> None:
@@ -713,6 +720,17 @@ def _layout(paragraph, indent: bool = True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, li
     pf.line_spacing = line
     pf.space_before = pf.space_after = Pt(0)
     pf.alignment = align
+    # no punctuation hanging past the right margin: LibreOffice reads this from the paragraph,
+    # not from the style
+    ppr = paragraph._p.get_or_add_pPr()
+    if ppr.find(qn("w:overflowPunct")) is None:
+        el = OxmlElement("w:overflowPunct")
+        el.set(qn("w:val"), "0")
+        ppr.insert_element_before(el, "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                                  "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                                  "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+                                  "w:sectPr", "w:pPrChange")
     if indent:
         pf.first_line_indent = Pt(2 * SIZE_3)
         # two characters whatever the font size, as Word's 首行缩进 2 字符 writes it
@@ -752,7 +770,8 @@ def _normal_style(doc) -> None:
     style = doc.styles["Normal"]
     # no extra space between Chinese and digits: the figures sit in the text as typed ("18项")
     ppr = style.element.get_or_add_pPr()
-    for attr in ("autoSpaceDE", "autoSpaceDN"):
+    # and no punctuation hanging past the right margin (Word's and LibreOffice's default for CJK)
+    for attr in ("overflowPunct", "autoSpaceDE", "autoSpaceDN"):  # in CT_PPrBase's order
         el = OxmlElement(f"w:{attr}")
         el.set(qn("w:val"), "0")
         ppr.append(el)
