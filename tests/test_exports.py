@@ -594,3 +594,22 @@ def test_cli_export_errors_are_chinese(demo_path, tmp_path, args, code, message)
 def test_cli_export_refuses_an_empty_database(tmp_path):
     r = run("export", "--format", "docx", "--year", 2025, "-o", tmp_path / "x.docx", db=tmp_path / "empty.db")
     assert r.returncode == 1 and "还没有导入任何台账" in r.stderr and not (tmp_path / "x.docx").exists()
+
+
+@pytest.mark.parametrize("fmt", ["pptx", "xlsx", "docx"])
+def test_file_properties_name_the_office_not_the_library(demo_db, fmt):
+    data = exports.build(fmt, demo_db, H1, "红旗区")
+    made = common.gather(demo_db, H1, "红旗区").made
+    if fmt == "pptx":
+        props = Presentation(io.BytesIO(data)).core_properties
+        author, title, created, comments = props.author, props.title, props.created, props.comments
+    elif fmt == "xlsx":
+        props = openpyxl.load_workbook(io.BytesIO(data)).properties
+        author, title, created, comments = props.creator, props.title, props.created, props.description
+    else:
+        props = docx.Document(io.BytesIO(data)).core_properties
+        author, title, created, comments = props.author, props.title, props.created, props.comments
+    assert author == "新乡市国防动员办公室" and "python" not in (author + title + (comments or "")).lower()
+    assert "红旗区" in title and "2025年上半年" in title
+    assert created.date() == made and created.year != 2013
+    assert comments == "数据截至 2025年6月30日 · 数据版本 v2.0 · 示例数据"

@@ -453,7 +453,24 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None, 
                point_colors=_status_colors(by_unit.status), labelled=(0,), max_scale=100, legend=False)
     else:
         y = _needs_list(slide, fig, rows, right_x, right_w)
-        _ledger_list(slide, ledger_rows or [], right_x, y + Inches(0.15), right_w)
+        bottom = _standing(slide, fig, by_unit, right_x, right_w)
+        _ledger_list(slide, ledger_rows or [], right_x, y + Inches(0.15), right_w, bottom - Inches(0.1))
+
+
+def _standing(slide, fig: Figures, by_unit: pd.DataFrame, x, w) -> int:
+    """The unit's place in this line of work among all units, at the foot of the right column.
+    Returns its top."""
+    mine = by_unit[by_unit.unit == fig.unit]
+    if not len(mine):
+        return BOTTOM
+    rate = float(mine.rate.iloc[0])
+    rank = int((by_unit.rate > rate + 1e-9).sum()) + 1
+    lines = [("本项工作得分率", {"size": 14, "bold": True, "color": TITLE_COLOR}),
+             (f"{num(rate)}%（全市各单位平均{num(by_unit.rate.mean())}%）", {"size": 16, "bold": True}),
+             (f"在{len(by_unit)}个单位中列第{rank}位；得分率为本项各指标得分之和占其分值的比例", {"size": MIN_PT, "color": MUTED})]
+    h = line_height(14, 2) + line_height(16, 2) + line_height(MIN_PT, 2) * lines_needed(lines[2][0], MIN_PT, w) + Inches(0.1)
+    _textbox(slide, x, BOTTOM - h, w, h, lines, MIN_PT, space_after=2)
+    return BOTTOM - h
 
 
 def _needs_list(slide, fig: Figures, rows: pd.DataFrame, x, w) -> int:
@@ -465,7 +482,8 @@ def _needs_list(slide, fig: Figures, rows: pd.DataFrame, x, w) -> int:
         if r.measure == "%":
             detail = f"现为{num(r.value)}%，目标{num(r.target)}%" if not is_missing(r.value) else "本期未报送统计表"
         else:
-            detail = f"全年还差{num(max(0.0, float(r.target) - float(r.value or 0)))}{r.measure}"
+            gap = num(max(0.0, float(r.target) - float(r.value or 0)))
+            detail = f"距年度目标差{gap}{r.measure}" if is_full_year(per) else f"全年还差{gap}{r.measure}"
             if r.status == progress.ON_PACE:
                 detail += "，进度正常"
             elif not is_full_year(per):
@@ -484,11 +502,11 @@ def _unit_average(fig: Figures) -> dict[str, float]:
     return (100 * f.groupby("indicator").completion.mean()).round(1).to_dict()
 
 
-def _ledger_list(slide, rows: list[dict], x, y, w) -> None:
+def _ledger_list(slide, rows: list[dict], x, y, w, bottom=BOTTOM) -> None:
     """A unit's own ledger rows for the line of work, one line each, as many of the latest as fit
-    between `y` and the footer."""
+    between `y` and `bottom`."""
     row_h, head_h = line_height(MIN_PT, 2), line_height(14, 2)
-    room = max(1, int((BOTTOM - y - head_h - Inches(0.1)) // row_h))
+    room = max(1, int((bottom - y - head_h - Inches(0.1)) // row_h))
     shown = rows[-room:]
     head = f"台账记录（共{len(rows)}条{'，列最近' + str(len(shown)) + '条' if len(rows) > len(shown) else ''}）"
     lines = []
@@ -508,20 +526,24 @@ def _ranking(prs, fig: Figures) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     sc, basis = fig.scores, fig.basis  # already ranked by the period's basis
     keys = [basis] + ([k for k in ("pace_score", "score") if k != basis] if not is_full_year(fig.period) else [])
-    subtitle = f"{len(sc)}个单位 · 按{SCORE_LABELS[basis]}排名 · 满分100分"
+    subtitle = f"{len(sc)}个单位 · 排名依据：{SCORE_LABELS[basis]} · 满分100分"
     if not fig.city_wide:
         mine = sc[sc.unit == fig.unit].iloc[0]
         subtitle = (f"{fig.unit}{SCORE_LABELS[basis]}{num(mine[basis])}分，排名第{mine['rank']}/{len(sc)} · 满分100分")
     _title(slide, "督导平台评分排名", subtitle)
     _chart(slide, MARGIN, CONTENT_TOP, Inches(8.4), BOTTOM - CONTENT_TOP, sc.unit,
-           [(SCORE_LABELS[k], sc[k], SCORE_COLORS[k]) for k in keys], labelled=tuple(range(len(keys))),
+           [(SCORE_LABELS[k], sc[k], SCORE_COLORS[k] if len(keys) > 1 else TITLE_COLOR) for k in keys],
+           labelled=tuple(range(len(keys))),
            max_scale=100, legend=True)
     groups = "、".join(f"{g['name']}{num(g['points'])}分" for g in fig.catalog.groups.values())
     x, w = Inches(9.2), SLIDE_W - MARGIN - Inches(9.2)
-    rule = [("两项得分", {"bold": True, "size": 15, "color": TITLE_COLOR})]
+    rule = [("两项得分" if len(keys) > 1 else "评分说明", {"bold": True, "size": 15, "color": TITLE_COLOR})]
     for k in keys:
         note = SCORE_HELP[k] if len(keys) > 1 else SCORE_HELP[k].split("；")[0]
         rule += [(SCORE_LABELS[k], {"bold": True, "size": 13}), (note + "。", {"size": MIN_PT, "color": MUTED})]
+    if len(keys) == 1:  # at year end what was due is the full target: the two scores are one
+        rule.append((f"年末应完成即全年目标，{SCORE_LABELS['pace_score']}与{SCORE_LABELS['score']}相同。",
+                     {"size": MIN_PT, "color": MUTED}))
     rule += [("评分规则", {"bold": True, "size": 15, "color": TITLE_COLOR}),
              f"{groups}；类内按指标权重分配，不适用的指标不计分。"]
     low = sc.tail(3).iloc[::-1]
@@ -556,9 +578,9 @@ def build_deck(conn: sqlite3.Connection, period: Period, unit: str | None = None
     _properties(prs, fig)
     _cover(prs, fig)
     _overview(prs, fig)
-    by_group = group_results(fig) if fig.city_wide else None
+    by_group = group_results(fig)
     for group in fig.catalog.groups:
-        by_unit = by_group[by_group.group == group] if by_group is not None else None
+        by_unit = by_group[by_group.group == group]
         rows = None if fig.city_wide else store.ledger_frame(conn, group_ledger(fig.catalog, group), period.start,
                                                               period.end, fig.unit)
         _group_slide(prs, fig, group, rows, by_unit)

@@ -247,7 +247,7 @@ def _score_sheet(wb: Workbook, fig: Figures) -> None:
              *(_round(by_group.at[r.unit, g], 2) if g in by_group.columns else None for g in groups), int(r.lagging)]
             for r in fig.scores.itertuples()]
     points = "、".join(f"{spec['name']}{spec['points']:g}分" for spec in fig.catalog.groups.values())
-    title = f"{period_title(fig.period)} · 督导平台评分（按{SCORE_LABELS[fig.basis]}排名）"
+    title = f"{period_title(fig.period)} · 督导平台评分（排名依据：{SCORE_LABELS[fig.basis]}）"
     notes = [f"{SCORE_LABELS[k]}：{SCORE_HELP[k]}。" for k in keys] + [
         f"满分100分：{points}；各类得分为全年目标得分的分项。"]
     ws = _sheet(wb, "督导评分", title, columns, rows, fig.stamp.text(), notes)
