@@ -581,6 +581,13 @@ def test_cli_export_writes_each_format(demo_path, tmp_path, fmt, opener, check):
     assert check(opener(out))
 
 
+def test_cli_export_offers_the_city_offices_own_report(demo_path, tmp_path):
+    out = tmp_path / "own.docx"
+    r = run("export", "--format", "docx", "--year", 2025, "--draft", "本级", "-o", out, db=demo_path)
+    assert r.returncode == 0, r.stderr
+    assert paragraphs_title(docx.Document(out)) == "新乡市国防动员办公室2025年度法治政府建设工作情况报告"
+
+
 @pytest.mark.parametrize("args,code,message", [
     (["--format", "pptx", "--year", 2025, "--unit", "火星区"], 1, "错误：单位「火星区」不在单位名单中"),
     (["--format", "pdf", "--year", 2025], 2, "参数有误"),
