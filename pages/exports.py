@@ -9,19 +9,12 @@ from ui import data, shell
 def render(sel: shell.Selection) -> None:
     st.title("汇报材料")
     st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {data.stamp_date(sel)} · 数据版本 {sel.src.version}"
-               "（每份材料的页脚都印有数据截至日期和数据版本，会上展示的数字可追溯到具体的导入批次）")
+               "（每份材料都印有数据截至日期和数据版本，会上展示的数字可追溯到具体的导入批次）")
     if not sel.has_data:
         shell.empty_state(sel, "任何台账数据")
         return
 
-    # the city's report comes in two versions: the system's totals, or the office's own work and
-    # its supervision of the counties (as the annual report is written)
     version = "全市"
-    if sel.unit is None:
-        picked = st.radio("文稿版本", [exports.VERSION_NAMES[v] for v in exports.VERSIONS], horizontal=True,
-                          help="全市汇总：全市国防动员系统各单位合计；本级报告：市国动办本级工作及对县（市、区）的督导情况",
-                          key="draft_version")
-        version = next(v for v in exports.VERSIONS if exports.VERSION_NAMES[v] == picked)
     FORMATS = [("pptx", "汇报幻灯片", ":material/slideshow:",
                 "16:9 幻灯片：封面、总体情况、学法培训、制度落实、宣传活动、执法队伍、督导评分排名；图表为可编辑的 PowerPoint 原生图表"),
                ("xlsx", "督导平台工作簿", ":material/table_view:",
@@ -34,6 +27,14 @@ def render(sel: shell.Selection) -> None:
         with col.container(border=True):
             st.markdown(f"**{title}**")
             st.caption(help_text)
+            if fmt == "docx" and sel.unit is None:
+                # the city's report in two versions: the system's totals, or the office's own work
+                # and its supervision of the counties (as the annual report is written)
+                picked = st.radio("文稿版本", [exports.VERSION_NAMES[v] for v in exports.VERSIONS], horizontal=True,
+                                  help="全市汇总：全市国防动员系统各单位合计；"
+                                       "本级报告：市国动办本级工作及对县（市、区）的督导情况",
+                                  key="draft_version")
+                version = next(v for v in exports.VERSIONS if exports.VERSION_NAMES[v] == picked)
             name = exports.file_name(sel.period, sel.unit, fmt, version)
             key = (data.export_key(sel), version if fmt == "docx" else None)
             if st.button(f"生成{title}", icon=icon, key=f"make_{fmt}"):

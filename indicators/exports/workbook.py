@@ -25,8 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import store
 from ..ledgers import DATE, INT, LEDGERS, NUMBER
 from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, SCORE_HELP, SCORE_LABELS, Period
-from .common import (ORG_NAME, UNSCORED, Figures, expected_value, gather, group_ledger, is_missing, period_title,
-                     status_label)
+from .common import (ORG_NAME, UNSCORED, Figures, expected_value, gather, group_ledger, is_full_year, is_missing,
+                     period_title, status_label)
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 FONT = "宋体"
@@ -215,7 +215,7 @@ def _indicator_sheet(wb: Workbook, fig: Figures) -> None:
     groups = {g: spec["name"] for g, spec in fig.catalog.groups.items()}
     rows = [_indicator_row(r, fig, groups) for r in frame.itertuples()]
     marks = "　".join(f"{STATUS_MARKS[s]} {status_label(s, fig.period)}" for s in (DONE, ON_PACE, LAGGING, NOT_STARTED)
-                     if not (s == ON_PACE and fig.period.as_of.month == 12 and fig.period.as_of.day == 31))
+                     if not (s == ON_PACE and is_full_year(fig.period)))
     title = f"{fig.scope} · {period_title(fig.period)} · 法治建设指标完成情况（{marks}）"
     notes = ["说明：应完成为按时间进度截至数据截至日应完成的数量，计数指标向上取整（达到该数即为进度正常）；"
              "完成率为完成值与全年目标之比；不计分指标只列数值。"]
