@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--year", type=int, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
     sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")
+    sp.add_argument("--draft", choices=("全市", "本级"), default="全市",
+                    help="docx 且不指定单位时：全市 = 全市汇总（默认），本级 = 市国动办本级报告（含对县区的督导）")
     sp.add_argument("-o", "--output", required=True, metavar="FILE")
 
     def with_user(sp):
@@ -255,7 +257,7 @@ def cmd_export(args) -> int:
         _write(Path(args.output), data)
         print(f"已生成佐证材料包：{args.output}（{per.label}，{unit or progress.CITY_WIDE}）")
         return 0
-    data = exports.build(args.format, conn, per, unit)
+    data = exports.build(args.format, conn, per, unit, version=args.draft)
     out = Path(args.output)
     _write(out, data)
     print(f"已生成{exports.KIND_NAMES[args.format]}：{out}（{per.label}，{unit or progress.CITY_WIDE}）")

@@ -302,7 +302,7 @@ def test_exports_download_from_the_page(browser, server, tmp_path):
     page.locator("[data-testid='stSidebarNav'] a", has_text="汇报材料").click()
     wait_ready(page, "汇报材料")
     opened = {}
-    for label, fmt in [("生成汇报幻灯片", "pptx"), ("生成督导平台工作簿", "xlsx"), ("生成年度工作完成情况（文稿）", "docx")]:
+    for label, fmt in [("生成汇报幻灯片", "pptx"), ("生成督导平台工作簿", "xlsx"), ("生成工作情况报告（文稿）", "docx")]:
         page.get_by_role("button", name=label).click()
         button = page.get_by_role("button", name="下载 2025年全年_全市_").filter(has_text=f".{fmt}")
         try:

@@ -205,10 +205,15 @@ def test_exports_page_builds_each_file_and_shows_the_drafted_text(db):
     assert "汇报材料" in [t.value for t in at.title]
     assert "数据版本 v1.0" in " ".join(c.value for c in at.caption)
     assert "一、" in at.code[0].value and "工作完成情况" in at.code[0].value
-    for label, name in [("生成汇报幻灯片", "汇报材料.pptx"), ("生成督导平台工作簿", ".xlsx"), ("生成年度工作完成情况（文稿）", ".docx")]:
+    for label, name in [("生成汇报幻灯片", "汇报材料.pptx"), ("生成督导平台工作簿", ".xlsx"), ("生成工作情况报告（文稿）", ".docx")]:
         next(b for b in at.button if b.label == label).click().run()
         healthy(at)
         assert any(d.label.startswith("下载 ") and d.label.endswith(name) for d in at.get("download_button")), label
     made = at.session_state["export_docx"][2]
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(made)).paragraphs)
-    assert at.code[0].value.splitlines()[0] in text
+    assert at.code[0].value.splitlines()[2] in text and at.code[0].value.startswith("全市国防动员系统")
+    at.radio(key="draft_version").set_value("本级报告").run()  # the city office's own report
+    healthy(at)
+    assert at.code[0].value.startswith("新乡市国防动员办公室") and "2025年，市国动办" in at.code[0].value
+    next(b for b in at.button if b.label == "生成工作情况报告（文稿）").click().run()
+    assert any(d.label.endswith("_市本级_工作情况文稿.docx") for d in at.get("download_button"))

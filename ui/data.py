@@ -171,26 +171,27 @@ def _figures(sel):
     return exports.gather(sel.src.conn, sel.period, sel.unit, catalog=_export_catalog(sel.hidden)) if sel.hidden else None
 
 
-def export(sel, fmt: str) -> bytes:
-    """One export (exports.build) for the sidebar's period and unit."""
+def export(sel, fmt: str, draft: str = "全市") -> bytes:
+    """One export (exports.build) for the sidebar's period and unit; `draft` = the report's version
+    for the city (全市 汇总 / 本级 报告)."""
     if fmt == "evidence":
         return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit)
-    return exports.build(fmt, sel.src.conn, sel.period, sel.unit, figures=_figures(sel))
+    return exports.build(fmt, sel.src.conn, sel.period, sel.unit, figures=_figures(sel), version=draft)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None,
-           review: str = "", hidden: tuple[str, ...] = ()) -> str:
+           review: str = "", hidden: tuple[str, ...] = (), draft: str = "全市") -> str:
     per = progress.Period(year, as_of, label)
     figures = exports.gather(_conn, per, unit, catalog=_export_catalog(hidden)) if hidden else None
-    return exports.draft_text(_conn, per, unit, figures=figures)
+    return exports.draft_text(_conn, per, unit, figures=figures, version=draft)
 
 
-def draft(sel) -> str:
+def draft(sel, version: str = "全市") -> str:
     """The drafted text shown for copying (the same as the .docx)."""
     per = sel.period
     return _draft(sel.src.conn, sel.src.path, sel.src.version, _targets_key(sel.src.conn, per.year), per.year,
-                  per.as_of, per.label, sel.unit, sel.review, sel.hidden)
+                  per.as_of, per.label, sel.unit, sel.review, sel.hidden, version)
 
 
 def stamp_date(sel) -> str:

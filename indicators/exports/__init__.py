@@ -9,7 +9,7 @@ from ..progress import Period
 from .common import KIND_NAMES, Figures, file_name, gather, resolve_unit
 from .evidence import build_evidence_zip
 from .slides import build_deck
-from .text import build_document, draft_text
+from .text import VERSION_NAMES, VERSIONS, build_document, draft_text
 from .workbook import build_workbook
 
 MIME_TYPES = {
@@ -22,11 +22,14 @@ BUILDERS = {"pptx": build_deck, "xlsx": build_workbook, "docx": build_document}
 
 
 def build(fmt: str, conn: sqlite3.Connection, period: Period, unit: str | None = None, *,
-          figures: Figures | None = None) -> bytes:
+          figures: Figures | None = None, version: str = "全市") -> bytes:
     """The export of one format ('pptx', 'xlsx' or 'docx') as bytes; `figures` from `gather` may be
-    passed to build several formats from one computation."""
+    passed to build several formats from one computation. `version` (全市 or 本级) picks the drafted
+    report's version for the city; the deck and the workbook have one version."""
+    if fmt == "docx":
+        return build_document(conn, period, unit, figures=figures, version=version)
     return BUILDERS[fmt](conn, period, unit, figures=figures)
 
 
-__all__ = ["BUILDERS", "build_evidence_zip", "KIND_NAMES", "MIME_TYPES", "Figures", "build", "build_deck", "build_document",
+__all__ = ["BUILDERS", "build_evidence_zip", "KIND_NAMES", "MIME_TYPES", "VERSIONS", "VERSION_NAMES", "Figures", "build", "build_deck", "build_document",
            "build_workbook", "draft_text", "file_name", "gather", "resolve_unit"]

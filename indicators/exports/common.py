@@ -72,10 +72,31 @@ def num(v, digits: int = 1) -> str:
 
 
 def value_text(v, measure: str) -> str:
-    """A value with its measure: '12 次', '96.0%'; rates are stored in percent."""
+    """A value with its measure: '12次', '96%'; rates are stored in percent. No space between a
+    number and a Chinese measure, as Chinese text is set."""
     if is_missing(v):
         return "—"
-    return f"{num(v)}%" if measure == "%" else f"{num(v)} {measure}"
+    return f"{num(v)}%" if measure == "%" else f"{num(v)}{measure}"
+
+
+def is_whole(measure: str) -> bool:
+    """Counts (次, 期, 人次, 件 ...) are whole numbers; only rates have fractions."""
+    return measure != "%"
+
+
+def expected_text(expected, measure: str) -> str:
+    """The expected value as a reader needs it: a count rounded up to the whole number that must be
+    reached ('15.9' -> '16期'; nobody holds a fraction of a lecture), a rate as it is."""
+    if is_missing(expected):
+        return "—"
+    return f"{needed(expected)}{measure}" if is_whole(measure) else value_text(expected, measure)
+
+
+def expected_value(expected, measure: str):
+    """The expected value as a number for a cell: counts rounded up (see expected_text)."""
+    if is_missing(expected):
+        return None
+    return int(needed(expected)) if is_whole(measure) else round(float(expected), 1)
 
 
 def needed(expected) -> str:
@@ -95,10 +116,10 @@ def node_text(node: str) -> str:
 
 
 def join_names(names, limit: int | None = None) -> str:
-    """红旗区、卫滨区、凤泉区 (or the first `limit` and 等 N 个单位)."""
+    """红旗区、卫滨区、凤泉区 (or the first `limit` and 等N个单位)."""
     names = list(names)
     if limit and len(names) > limit:
-        return "、".join(names[:limit]) + f"等 {len(names)} 个单位"
+        return "、".join(names[:limit]) + f"等{len(names)}个单位"
     return "、".join(names)
 
 
@@ -119,6 +140,12 @@ def period_word(per: Period) -> str:
     if is_first_half(per):
         return "上半年"
     return f"截至{cn_month_day(per.as_of)}"
+
+
+def status_label(status: str, per: Period) -> str:
+    """The status as the period's reader says it: at year end nothing is 'behind pace' any more,
+    it is 未完成 (the status itself, and its colour, are unchanged)."""
+    return "未完成" if status == LAGGING and is_full_year(per) else status
 
 
 def period_title(per: Period) -> str:
@@ -153,9 +180,10 @@ def scope_name(unit: str | None) -> str:
     return unit or CITY_WIDE
 
 
-def file_name(per: Period, unit: str | None, fmt: str) -> str:
-    """2025年上半年_全市_汇报材料.pptx"""
-    return f"{period_title(per)}_{scope_name(unit)}_{KIND_NAMES[fmt]}.{fmt}"
+def file_name(per: Period, unit: str | None, fmt: str, version: str = "全市") -> str:
+    """2025年上半年_全市_汇报材料.pptx; the city's 本级 report: 2025年全年_市本级_工作情况文稿.docx."""
+    scope = "市本级" if unit is None and fmt == "docx" and version == "本级" else scope_name(unit)
+    return f"{period_title(per)}_{scope}_{KIND_NAMES[fmt]}.{fmt}"
 
 
 def resolve_unit(raw: str | None, catalog: Catalog | None = None) -> str | None:
@@ -183,6 +211,12 @@ class Figures:
     stamp: Stamp
     catalog: Catalog
     has_last_year: bool  # any ledger row in last year's period (else comparisons are left out)
+    made: dt.date  # the day the export is made: the drafted text's date, the files' properties
+
+    @property
+    def basis(self) -> str:
+        """Which score ranks the units (progress.ranking_basis): the pace score before year end."""
+        return progress.ranking_basis(self.period)
 
     @property
     def scope(self) -> str:
@@ -221,7 +255,9 @@ def gather(conn: sqlite3.Connection, per: Period, unit: str | None = None, catal
     last = progress.compute(conn, prev, catalog=catalog)
     has_last = bool(store.measure_totals(conn, prev.start, prev.end)) or \
         bool(store.latest_snapshots(conn, prev.start, prev.end))
-    return Figures(per, unit, frame, last, progress.scores(frame), stamp(conn, per, today), catalog, has_last)
+    today = today or dt.date.today()
+    return Figures(per, unit, frame, last, progress.scores(frame, per), stamp(conn, per, today), catalog, has_last,
+                   today)
 
 
 def overview(frame: pd.DataFrame, per: Period, unit: str | None = None) -> pd.DataFrame:
@@ -237,13 +273,16 @@ def overview(frame: pd.DataFrame, per: Period, unit: str | None = None) -> pd.Da
 def warnings(fig: Figures, limit: int | None = None) -> list[str]:
     """滞后预警 lines: for a unit, its indicators behind pace; for 全市, the units most behind."""
     if fig.city_wide:
-        behind = fig.scores[fig.scores.lagging > 0].sort_values(["lagging", "score"], ascending=[False, True])
-        lines = [f"{r.unit}：{r.lagging} 项指标滞后或未开展，评分 {num(r.score)}" for r in behind.itertuples()]
+        behind = fig.scores[fig.scores.lagging > 0].sort_values(["lagging", fig.basis], ascending=[False, True])
+        behind_word = "未完成或未开展" if is_full_year(fig.period) else "滞后或未开展"
+        lines = [f"{r.unit}：{r.lagging}项{behind_word}，{progress.SCORE_LABELS[fig.basis]}{num(getattr(r, fig.basis))}"
+                 for r in behind.itertuples()]
     else:
         rows = fig.rows()
         rows = rows[rows.status.isin(BEHIND)]
-        lines = [f"{r.name}：{value_text(r.value, r.measure)}，应完成 "
-                 f"{value_text(r.expected, r.measure) if r.measure == '%' else needed(r.expected) + ' ' + r.measure}"
+        due = "目标" if is_full_year(fig.period) else "应完成"
+        lines = [f"{r.name}：{value_text(r.value, r.measure)}，{due}"
+                 f"{expected_text(r.target if due == '目标' else r.expected, r.measure)}"
                  if r.status == LAGGING else f"{r.name}：未开展" for r in rows.itertuples()]
     return lines[:limit] if limit else lines
 

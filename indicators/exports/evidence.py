@@ -15,7 +15,7 @@ from ..config import default_catalog
 from ..ledgers import LEDGERS
 from ..progress import Period
 from .common import Figures, period_title, scope_name, stamp
-from .workbook import _sheet
+from .workbook import Column, _sheet
 
 INDEX_NAME = "佐证材料索引.xlsx"
 BATCH_FOLDER = "整批材料"
@@ -80,9 +80,12 @@ def build_evidence_zip(conn: sqlite3.Connection, period: Period, unit: str | Non
     wb = Workbook()
     wb.remove(wb.active)
     scope = f"{scope_name(unit)} · {period_title(period)}"
-    _sheet(wb, "佐证材料清单", f"{scope} · 佐证材料清单（共 {len(entries)} 个文件位置）", INDEX_HEADER, index_rows(entries), st)
+    _sheet(wb, "佐证材料清单", f"{scope} · 佐证材料清单（共 {len(entries)} 个文件位置）",
+           [Column(h) for h in INDEX_HEADER], index_rows(entries), st)
     cov = evidence.coverage(conn, period, unit, by_unit=True)
-    _sheet(wb, "有佐证情况", f"{scope} · 各单位各指标有佐证的台账行数", ["指标", "名称", "单位", "台账行数", "有佐证行数", "情况"],
+    _sheet(wb, "有佐证情况", f"{scope} · 各单位各指标有佐证的台账行数",
+           [Column("指标", 10), Column("名称", 34), Column("单位", 14), Column("台账行数", 10, align="right"),
+            Column("有佐证行数", 12, align="right"), Column("情况", 14)],
            [[r.indicator, r.name, r.unit, int(r.rows), int(r.with_evidence), r.text] for r in cov.itertuples()], st)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -100,4 +103,4 @@ def evidence_sheet(wb: Workbook, conn: sqlite3.Connection, fig: Figures) -> None
     entries = bundle_entries(conn, fig.period, fig.unit)
     rows = [r[:-1] for r in index_rows(entries)]
     _sheet(wb, "佐证材料清单", f"{fig.scope} · {period_title(fig.period)} · 佐证材料清单（共 {len(rows)} 项）",
-           INDEX_HEADER[:-1], rows, fig.stamp.text())
+           [Column(h) for h in INDEX_HEADER[:-1]], rows, fig.stamp.text())
