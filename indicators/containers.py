@@ -31,6 +31,7 @@ MAX_SHEET_CELLS = 6_000_000  # rows x columns of one sheet's real extent: what t
 MAX_CELLS = 12_000_000  # the same over the whole workbook
 MAX_TEXT = 200 << 20  # characters the cells would hold, shared strings counted at every use
 MAX_MERGES = 50_000  # merged ranges of one sheet
+MAX_COLUMNS = 1024  # columns holding anything: a ledger has a dozen; a sheet wider than this is not read
 EXCEL_ROWS, EXCEL_COLS = 1_048_576, 16_384
 CHUNK = 1 << 20
 
@@ -59,6 +60,7 @@ class SheetInfo:
     text: int = 0  # characters its cells copy from the shared strings
     marks: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (row0, col0) -> (code, text)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1), 0-based
+    used: set[int] | None = field(default_factory=set)  # 0-based columns holding a cell; None when unknown
 
     @property
     def cells(self) -> int:
@@ -289,6 +291,7 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
     merges: set = set()
     longest = max(sst, default=0)
     chunks = 0
+    used: set[bytes] = set()
     for buf, skip in _stream(z, info):
         chunks += 1
         fresh = buf[skip:]
@@ -296,7 +299,8 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
         cols = _REF_COL.findall(fresh)
         n_refs += len(cols)
         cols = set(cols) | set(_REF_COL.findall(seam))
-        if cols:
+        if cols - used:
+            used |= cols
             max_col = max(max_col, max(col_number(c.decode()) + 1 for c in cols))
         rows = _REF_ROW.findall(fresh) + _REF_ROW.findall(seam)
         if rows:
@@ -326,9 +330,11 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
             if len(merges) > MAX_MERGES:
                 raise Unreadable("too_many_merges", sheet.name, value=str(MAX_MERGES))
     widest = max(widest, current)
+    sheet.used = {col_number(c.decode()) for c in used}
     if n_cells > n_refs + 2 * chunks:
         max_col = max(max_col, widest)
         max_row += rowless
+        sheet.used = None
     if shared_uses:
         sheet.text += sum(sst[i] if i < len(sst) else 0 for i in map(int, shared_uses))
     sheet.rows, sheet.cols = max_row, max_col
@@ -422,48 +428,56 @@ def inspect_ole(data: bytes) -> tuple[str, list[SheetInfo]]:
 
 
 def scan_biff(stream: bytes) -> list[SheetInfo]:
-    """Sheets of a BIFF5/8 workbook stream: visibility, real extent, shared text, error cells, merges."""
-    sheets: list[SheetInfo] = []
-    at_offset: dict[int, SheetInfo] = {}
+    """Sheets of a BIFF5/8 workbook stream: visibility, real extent, shared text, error cells, merges.
+
+    Like the reader, the globals are read from the start, and each sheet from the offset its
+    BOUNDSHEET record gives (so that a crafted offset cannot show this scan other records than the reader).
+    """
+    sheets: list[tuple[int, SheetInfo]] = []
     sst: list[int] = []
-    stack: list[SheetInfo | None] = []
-    current: SheetInfo | None = None
-    pos, n = 0, len(stream)
     sst_parts: list[bytes] = []
-    in_sst = False
-    cells = text = 0
-    while pos + 4 <= n:
-        rtype, size = struct.unpack_from("<HH", stream, pos)
-        body = stream[pos + 4:pos + 4 + size]
-        if in_sst and rtype != 0x003C:
-            sst, in_sst = _sst_lengths(sst_parts), False
-        if rtype == 0x0809:  # BOF: a substream starts here
-            stack.append(at_offset.get(pos))
-            current = stack[-1]
-        elif rtype == 0x000A:  # EOF
-            done = stack.pop() if stack else None
-            if done is not None and done not in stack:
-                cells, text = cells + done.cells, text + done.text
-                _check_totals(done, cells, text)
-            current = next((s for s in reversed(stack) if s is not None), None)
-        elif rtype == 0x002F and current is None:
+    for rtype, body in _records(stream, 0):
+        if rtype == 0x002F:
             raise Unreadable("encrypted")
-        elif rtype == 0x0085 and len(body) >= 8:  # BOUNDSHEET
+        if rtype == 0x0085 and len(body) >= 8:  # BOUNDSHEET
             offset, state, kind = struct.unpack_from("<IBB", body, 0)
-            sheet = SheetInfo(_biff_name(body[6:]), visible=(state & 0x03) == 0)
             if kind == 0:
-                sheets.append(sheet)
-                at_offset[offset] = sheet
+                sheets.append((offset, SheetInfo(_biff_name(body[6:]), visible=(state & 0x03) == 0)))
             if len(sheets) > MAX_SHEETS:
                 raise Unreadable("too_many_sheets", f"超过 {MAX_SHEETS} 个", value=str(MAX_SHEETS))
         elif rtype == 0x00FC:  # SST, continued in CONTINUE records
-            sst_parts, in_sst = [body], True
-        elif rtype == 0x003C and in_sst:
+            sst_parts = [body]
+        elif rtype == 0x003C and sst_parts and not sst:
             sst_parts.append(body)
-        elif current is not None and len(body) >= 4:
-            _biff_cell(current, rtype, body, sst)
+        elif sst_parts and not sst:
+            sst = _sst_lengths(sst_parts)
+    if sst_parts and not sst:
+        sst = _sst_lengths(sst_parts)
+    cells = text = 0
+    for offset, sheet in sheets:
+        for rtype, body in _records(stream, offset):
+            if len(body) >= 4:
+                _biff_cell(sheet, rtype, body, sst)
+        cells, text = cells + sheet.cells, text + sheet.text
+        _check_totals(sheet, cells, text)
+    return [sheet for _, sheet in sheets]
+
+
+def _records(stream: bytes, pos: int):
+    """(type, body) of the records of the substream starting at `pos` (its BOF) up to its EOF, nested
+    substreams (an embedded chart) included."""
+    depth, n = 0, len(stream)
+    while pos + 4 <= n:
+        rtype, size = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + size]
         pos += 4 + size
-    return sheets
+        if rtype == 0x0809:
+            depth += 1
+        elif rtype == 0x000A:
+            depth -= 1
+            if depth <= 0:
+                return
+        yield rtype, body
 
 
 _CELL_RECORDS = {0x0203, 0x0204, 0x0205, 0x0006, 0x027E, 0x00FD, 0x00D6, 0x0204}
@@ -494,6 +508,8 @@ def _biff_cell(sheet: SheetInfo, rtype: int, body: bytes, sst: list[int]) -> Non
     else:
         return
     sheet.rows, sheet.cols = max(sheet.rows, row + 1), max(sheet.cols, last + 1)
+    if sheet.used is not None and len(sheet.used) <= MAX_COLUMNS:
+        sheet.used.update(range(col, last + 1))
 
 
 def _biff_name(b: bytes) -> str:

@@ -113,6 +113,9 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
         if not raw.visible:
             hidden.append(raw.name)
             continue
+        if raw.skipped:
+            parsed.notes.append(f"工作表「{raw.name}」{raw.skipped}，未读取")
+            continue
         table = recognise(raw, parsed.file)
         if table is None:
             if raw.frame.height:

@@ -37,6 +37,7 @@ class RawSheet:
     col_index: list[int]
     visible: bool = True
     marks: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (row0, col) -> (code, text)
+    skipped: str = ""  # why the sheet was not read, when it was not (said to the user)
 
 
 @dataclass
@@ -142,8 +143,14 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
         if info is None or not info.visible or info.cells == 0:
             sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], info is not None and info.visible, {}))
             continue
+        if info.used is not None and len(info.used) > containers.MAX_COLUMNS:
+            sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], True, {},
+                                   f"有 {len(info.used):,} 列有内容，超过 {containers.MAX_COLUMNS:,} 列，不是台账"))
+            continue
+        # only the columns holding something: a stray cell far to the right costs one column, not thousands
+        use = sorted(info.used) if info.used else None
         try:
-            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0, use_columns=use)
             frame = sheet.to_polars()
         except BaseException as e:  # noqa: BLE001 - as above
             raise _reader_failure(e) from e

@@ -242,6 +242,29 @@ def wide_sheet(folder: Path) -> Path:
     return raw_xlsx(folder / "wide.xlsx", [("台账", rows())])
 
 
+def wide_dense(folder: Path) -> Path:
+    """300 rows, every one of the 16,384 columns filled: within the cell limit, but no ledger."""
+    def rows():
+        yield sheet_xml("").split(b"</sheetData>")[0]
+        for r in range(1, 301):
+            yield (f'<row r="{r}">' + "".join(f'<c r="{_letter(c)}{r}"><v>{c}</v></c>' for c in range(16384)) + "</row>").encode()
+        yield b"</sheetData></worksheet>"
+    return raw_xlsx(folder / "wide_dense.xlsx", [("台账", rows())])
+
+
+def stray_far_column(folder: Path) -> Path:
+    """A valid ledger with a stray note at XFD3 (the last column): must import, reading one extra column."""
+    rows = ledger_rows_xml(_ledger()).replace('</row><row r="3">', '<c r="XFD2" t="inlineStr"><is><t>备忘</t></is></c></row><row r="3">', 1)
+    return raw_xlsx(folder / "stray_column.xlsx", [("台账", sheet_xml(rows))])
+
+
+def csv_one_field(folder: Path) -> Path:
+    """40 MB in one field: no ledger, judged in seconds."""
+    p = folder / "one_field.csv"
+    p.write_bytes(b"x" * (40 << 20))
+    return p
+
+
 def csv_one_line(folder: Path) -> Path:
     """10 MB on one line: five million commas."""
     p = folder / "one_line.csv"
@@ -476,7 +499,10 @@ CLASSES = [
     ("many_merges", many_merges, "too_many_merges"),
     ("too_many_sheets", too_many_sheets, "too_many_sheets"),
     ("wide_sheet", wide_sheet, "sheet_too_large"),
+    ("wide_dense", wide_dense, "no_ledger"),
+    ("stray_far_column", stray_far_column, "ok"),
     ("csv_one_line", csv_one_line, "too_many_columns"),
+    ("csv_one_field", csv_one_field, "no_ledger"),
     ("csv_long_field", csv_long_field, "ok"),
     ("csv_long_quoted_field", csv_long_quoted_field, "ok"),
     ("csv_cr", csv_cr_endings, "ok"),
