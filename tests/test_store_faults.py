@@ -312,3 +312,22 @@ def test_full_disk_at_any_step_leaves_the_database_as_it_was(tmp_path, leave_kb)
         s = state(db)
         assert s["rows"] == before["rows"] + 3000 and s["originals"] == s["stored"] and s["integrity"] == "ok"
         conn.close()
+
+
+def test_four_imports_at_once_on_a_database_that_does_not_exist_yet(tmp_path):
+    db = tmp_path / "new" / "t.db"
+    procs = [cli("import", ledger_csv(tmp_path / f"n{i}.csv", 200, f"n{i}"), db=db) for i in range(4)]
+    results = [(p.wait(timeout=180), p.stderr.read().decode()) for p in procs]
+    assert [rc for rc, _ in results] == [0, 0, 0, 0], results
+    s = state(db)
+    assert (s["integrity"], s["batches"], s["rows"]) == ("ok", 4, 800)
+
+
+@pytest.mark.parametrize("content", [b"this is not a database at all, just text" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_a_file_that_is_no_database_is_refused_in_chinese(tmp_path, content):
+    db = tmp_path / "t.db"
+    db.write_bytes(content)
+    rc, out, err = run("batches", db=db)
+    assert rc == 1 and "数据库" in err and "Traceback" not in err, err
+    with pytest.raises(IndicatorsError):
+        store.connect(db)

@@ -186,9 +186,10 @@ def store_error(e: sqlite3.Error, path: Path | None = None) -> IndicatorsError:
     elif "READONLY" in name or "readonly" in text or "read-only" in text:
         msg = f"数据库是只读的{where}（文件、目录或磁盘不可写），只能查看，不能导入、撤销或修改。请联系管理员开放写入权限"
     elif "CORRUPT" in name or "NOTADB" in name or "malformed" in text or "not a database" in text:
-        msg = f"数据库文件已损坏或不是本系统的数据库{where}。请联系管理员用备份恢复，或用 --db 指定正确的数据库"
+        msg = f"无法读取数据库{where}：文件已损坏或不是本系统的数据库。请联系管理员用备份恢复，或指定正确的数据库路径"
     elif "CANTOPEN" in name or "unable to open" in text:
-        msg = f"无法打开数据库文件{where}。请确认其所在目录存在且有读写权限"
+        msg = (f"无法读取数据库{where}：文件打不开。请确认该路径是数据库文件（不是文件夹）、所在目录存在且可读写"
+               f"（或检查环境变量 {DB_ENV} 所指的路径）")
     elif "IOERR" in name or "disk i/o" in text:
         msg = "读写数据库时磁盘出错，本次没有作任何改动。请检查磁盘（空间、连接）后重试，或联系管理员"
     elif "PERM" in name or "AUTH" in name:
