@@ -191,3 +191,27 @@ def test_cli_refuses_in_one_chinese_message(tmp_path, build):
 
 def test_limits_are_what_the_messages_say():
     assert containers.MAX_SHEET_CELLS <= containers.MAX_CELLS and containers.MAX_SHEETS >= 1000
+
+
+def test_sheets_checked_together_keep_their_own_sheet_row_and_cell(tmp_path):
+    """Sheets laid out alike are checked as one frame; each problem and record still names its own sheet,
+    row and column letter (here the second sheet has its columns one to the right)."""
+    def good(i):
+        return [TRAINING_HEADER, hf.ROW[:3] + [f"主题{i}"] + hf.ROW[4:]]
+    shifted = [[None] + TRAINING_HEADER, [None, None], [None] + hf.ROW[:1] + ["火星区"] + hf.ROW[2:]]
+    sheets = {f"S{i}": good(i) for i in range(5)}
+    sheets["S5"] = shifted
+    sheets["S6"] = [TRAINING_HEADER, hf.ROW[:5] + ["abc"] + hf.ROW[6:]]
+    parsed = imports.parse_path(write_xlsx(tmp_path / "m.xlsx", sheets))
+    assert [(p.sheet, p.row, p.cell, p.code) for p in parsed.problems] == [
+        ("S5", 3, "C3", "unknown_unit"), ("S6", 2, "F2", "not_a_number")]
+    sheets.pop("S6")
+    sheets["S5"] = [[None] + TRAINING_HEADER, [None, None], [None] + hf.ROW[:3] + ["另一主题"] + hf.ROW[4:]]
+    parsed = imports.parse_path(write_xlsx(tmp_path / "m2.xlsx", sheets))
+    assert parsed.ok, parsed.problems
+    records = parsed.records["training"]
+    assert sorted(zip(records["_sheet"].to_list(), records["_row"].to_list())) == [(f"S{i}", 2) for i in range(5)] + [("S5", 3)]
+    # the same row in two sheets is one row twice: refused naming the first sheet
+    sheets["S5"] = good(0)
+    parsed = imports.parse_path(write_xlsx(tmp_path / "m3.xlsx", sheets))
+    assert {p.code for p in parsed.problems} == {"duplicate_row"} and "「S0」2" in parsed.problems[0].extra
