@@ -75,7 +75,12 @@ def read_csv(data: bytes, name: str) -> list[RawSheet]:
     records = csvtext.rows(csvtext.decode(data))
     width = max((len(r) for r in records), default=0)
     columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in records] for j in range(width)}
-    return [RawSheet(name.rsplit(".", 1)[0], pl.DataFrame(columns, schema={k: pl.String for k in columns}), list(range(width)))]
+    # a CSV saved by Excel writes an error cell as its text (#N/A): named as the error it was
+    errors = set(containers.ERROR_CODES.values())
+    marks = {(i, j): ("error_value", v) for j, col in enumerate(columns.values()) if errors.intersection(col)
+             for i, v in enumerate(col) if v in errors}
+    frame = pl.DataFrame(columns, schema={k: pl.String for k in columns})
+    return [RawSheet(name.rsplit(".", 1)[0], frame, list(range(width)), marks=marks)]
 
 
 def _fill_merged(frame: pl.DataFrame, col_index: list[int], ranges) -> pl.DataFrame:

@@ -215,3 +215,10 @@ def test_sheets_checked_together_keep_their_own_sheet_row_and_cell(tmp_path):
     sheets["S5"] = good(0)
     parsed = imports.parse_path(write_xlsx(tmp_path / "m3.xlsx", sheets))
     assert {p.code for p in parsed.problems} == {"duplicate_row"} and "「S0」2" in parsed.problems[0].extra
+
+
+def test_error_text_in_a_csv_saved_by_excel_is_named(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text(",".join(TRAINING_HEADER) + "\n2025-03-01,红旗区,党组中心组学法,法治思想,张三,#N/A,2,\n", encoding="utf-8")
+    _, found = _problems(p)
+    assert found == [("e", 2, "F2", "error_value", "#N/A")]
