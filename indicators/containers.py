@@ -16,6 +16,7 @@ Every refusal is an `Unreadable` with a problem code of problems.MESSAGES.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import struct
@@ -199,7 +200,6 @@ def _read_small(z: zipfile.ZipFile, name: str, limit: int = 16 << 20) -> bytes |
 
 def inspect_xlsx(data: bytes) -> list[SheetInfo]:
     """The sheets of an .xlsx as their parts say, checked against every limit; raises Unreadable."""
-    import io
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
@@ -480,7 +480,7 @@ def _records(stream: bytes, pos: int):
         yield rtype, body
 
 
-_CELL_RECORDS = {0x0203, 0x0204, 0x0205, 0x0006, 0x027E, 0x00FD, 0x00D6, 0x0204}
+_CELL_RECORDS = {0x0203, 0x0204, 0x0205, 0x0006, 0x027E, 0x00FD, 0x00D6}  # NUMBER LABEL BOOLERR FORMULA RK LABELSST RSTRING
 
 
 def _biff_cell(sheet: SheetInfo, rtype: int, body: bytes, sst: list[int]) -> None:

@@ -11,7 +11,6 @@ import polars as pl
 
 from ..imports import Parsed
 from ..ledgers import LEDGERS, Ledger
-from ..problems import IndicatorsError
 from .aggregates import refresh_aggregates, reset_touched
 from . import originals
 from .connection import checkpoint, transaction
