@@ -24,7 +24,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-MAX_SHEETS = 2000  # sheets per workbook
+MAX_SHEETS = 1000  # sheets per workbook (checking one sheet of its own layout costs ~20 ms)
+MAX_ENTRIES = 20_000  # members of an .xlsx zip (each costs the zip readers memory before anything is read)
 MAX_INFLATED = 256 << 20  # every part of an .xlsx, inflated
 MAX_RATIO = 200  # inflated / compressed size of a part over RATIO_FLOOR
 RATIO_FLOOR = 16 << 20
@@ -198,8 +199,25 @@ def _read_small(z: zipfile.ZipFile, name: str, limit: int = 16 << 20) -> bytes |
     return b"".join(chunk[skip:] for chunk, skip in _stream(z, info))
 
 
+def _declared_entries(data: bytes) -> int:
+    """Members the zip's end record declares (zip64 too), read before the central directory is parsed."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0:
+        return 0
+    count = struct.unpack_from("<H", data, end + 10)[0] if end + 12 <= len(data) else 0
+    loc = data.rfind(b"PK\x06\x07", max(0, end - 20), end)
+    if count == 0xFFFF and loc >= 0:
+        offset = struct.unpack_from("<Q", data, loc + 8)[0]
+        if data[offset:offset + 4] == b"PK\x06\x06" and offset + 40 <= len(data):
+            count = struct.unpack_from("<Q", data, offset + 32)[0]
+    return count
+
+
 def inspect_xlsx(data: bytes) -> list[SheetInfo]:
     """The sheets of an .xlsx as their parts say, checked against every limit; raises Unreadable."""
+    entries = _declared_entries(data)
+    if entries > MAX_ENTRIES:
+        raise Unreadable("too_big_inflated", f"压缩包内有 {entries:,} 个部件，上限 {MAX_ENTRIES:,} 个")
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
@@ -453,6 +471,8 @@ def scan_biff(stream: bytes) -> list[SheetInfo]:
             sst = _sst_lengths(sst_parts)
     if sst_parts and not sst:
         sst = _sst_lengths(sst_parts)
+    if sst:
+        sst.append(max(sst))  # the stand-in for strings past the walk (read as sst[-1])
     cells = text = 0
     for offset, sheet in sheets:
         for rtype, body in _records(stream, offset):
@@ -480,6 +500,7 @@ def _records(stream: bytes, pos: int):
         yield rtype, body
 
 
+SST_WALK = 2_000_000  # strings of a BIFF SST measured one by one; those past it count as the longest seen
 _CELL_RECORDS = {0x0203, 0x0204, 0x0205, 0x0006, 0x027E, 0x00FD, 0x00D6}  # NUMBER LABEL BOOLERR FORMULA RK LABELSST RSTRING
 
 
@@ -489,7 +510,7 @@ def _biff_cell(sheet: SheetInfo, rtype: int, body: bytes, sst: list[int]) -> Non
         last = col
         if rtype == 0x00FD and len(body) >= 10:
             idx = struct.unpack_from("<I", body, 6)[0]
-            sheet.text += sst[idx] if idx < len(sst) else 0
+            sheet.text += sst[idx] if idx < len(sst) else (sst[-1] if sst else 0)
         elif rtype == 0x0205 and len(body) >= 8 and body[7] == 1:
             sheet.marks[(row, col)] = ("error_value", ERROR_CODES.get(body[6], "#错误"))
         elif rtype == 0x0006 and len(body) >= 14 and body[12:14] == b"\xff\xff" and body[6] == 2:
@@ -542,7 +563,7 @@ def _sst_lengths(parts: list[bytes]) -> list[int]:
                     buf, pos = parts[part], 0
         return k == 0
 
-    for _ in range(min(unique, 10_000_000)):
+    for _ in range(min(unique, SST_WALK)):
         if pos >= len(buf):
             part += 1
             if part >= len(parts):

@@ -241,6 +241,16 @@ def wide_sheet(folder: Path) -> Path:
     return raw_xlsx(folder / "wide.xlsx", [("台账", rows())])
 
 
+def many_entries(folder: Path) -> Path:
+    """60,000 empty members: a 5 MB zip whose directory alone costs a zip reader hundreds of MB."""
+    p = folder / "entries.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        for i in range(60000):
+            z.writestr(f"x/{i}", b"")
+    return p
+
+
 def wide_dense(folder: Path) -> Path:
     """300 rows, every one of the 16,384 columns filled: within the cell limit, but no ledger."""
     def rows():
@@ -495,6 +505,7 @@ CLASSES = [
     ("merged_overlapping", merged_overlapping, "merged_overlap"),
     ("many_merges", many_merges, "too_many_merges"),
     ("too_many_sheets", too_many_sheets, "too_many_sheets"),
+    ("many_zip_entries", many_entries, "too_big_inflated"),
     ("wide_sheet", wide_sheet, "sheet_too_large"),
     ("wide_dense", wide_dense, "no_ledger"),
     ("stray_far_column", stray_far_column, "ok"),
