@@ -226,8 +226,8 @@ def many_ledger_sheets(folder: Path, n: int = 1000) -> Path:
 
 
 def too_many_sheets(folder: Path) -> Path:
-    """20,000 empty sheets."""
-    return raw_xlsx(folder / "too_many_sheets.xlsx", [(f"S{s}", sheet_xml("")) for s in range(20000)])
+    """5,000 empty sheets."""
+    return raw_xlsx(folder / "too_many_sheets.xlsx", [(f"S{s}", sheet_xml("")) for s in range(5000)])
 
 
 def wide_sheet(folder: Path) -> Path:
