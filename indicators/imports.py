@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def _check_tables(tables: list[tuple[RawSheet, Table]], catalog: Catalog, file: 
     """
     groups: dict[tuple, list[int]] = {}
     for i, (_, t) in enumerate(tables):
-        key = (t.ledger.kind, tuple(sorted((f, m.header) for f, m in t.columns.items()))) if not t.problems else ("alone", i)
+        key = (t.ledger.kind, tuple(sorted((f, _header_key(m.header)) for f, m in t.columns.items()))) if not t.problems else ("alone", i)
         groups.setdefault(key, []).append(i)
     results: dict[int, tuple] = {}
     for members in groups.values():
@@ -187,6 +188,12 @@ def _check_tables(tables: list[tuple[RawSheet, Table]], catalog: Catalog, file: 
         for i, records, problems in _check_together([tables[i] for i in members], members, catalog, file):
             results[i] = (*tables[i], records, problems)
     return [results[i] for i in range(len(tables))]
+
+
+def _header_key(header: str) -> str:
+    """Headers that differ only in spaces or character width are one layout; any other difference (a unit
+    in brackets) keeps sheets apart, so that whatever reads a header reads each sheet's own."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", header))
 
 
 def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catalog: Catalog, file: str):
@@ -204,7 +211,8 @@ def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catal
         t = members[k][1]
         f = by_header.get(p.column)
         cell = f"{t.columns[f].letter}{row}" if (p.cell and f in t.columns) else p.cell
-        split[k].append(dataclasses.replace(p, sheet=t.sheet, row=row, cell=cell))
+        column = t.columns[f].header if f in t.columns else p.column
+        split[k].append(dataclasses.replace(p, sheet=t.sheet, row=row, cell=cell, column=column))
     idx = (pl.col("_row") // ROW_STRIDE).cast(pl.Int64)
     records = records.with_columns(_k=idx, _row=pl.col("_row") % ROW_STRIDE)
     parts = records.partition_by("_k", as_dict=True, include_key=False) if records.height else {}
