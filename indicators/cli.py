@@ -10,6 +10,8 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -46,9 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = with_db(sub.add_parser("import", help="导入台账文件（整份导入或整份拒绝）"))
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="*", metavar="FILE")
     sp = sub.add_parser("check", help="只校验，不导入")
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="*", metavar="FILE")
     sp = with_db(sub.add_parser("progress", help="计算各单位各指标的进度"))
     sp.add_argument("--year", type=int, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 截至6月30日，2 = 截至12月31日")
@@ -115,20 +117,59 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+FILE_COMMANDS = ("import", "check")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments; for import and check, anything argparse took for an unknown option (a file named
+    `-rf.xlsx`) is a file, as the clerk meant it."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command not in FILE_COMMANDS:
+            parser.error(f"无法识别的参数：{' '.join(extra)}")
+        args.files = list(args.files or []) + extra
+    if args.command in FILE_COMMANDS and not args.files:
+        parser.error("请写出要处理的文件，如 python -m indicators import 台账.xlsx")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a terminal that is not UTF-8 gets "?" rather than a codec traceback
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+    args = parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except (IndicatorsError, ConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
+    except sqlite3.Error as e:  # a store path that did not translate its failure
+        print(f"错误：{store.store_error(e).message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `... | head` stopped reading: nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as e:
+        print(f"错误：读写文件失败（{e.strerror or e}：{e.filename or ''}）。请检查路径、权限和磁盘空间后重试", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("错误：内存不足，操作未完成，没有保存任何内容。请关闭其他程序或拆分文件后重试", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断：正在进行的导入不会留下一半的数据", file=sys.stderr)
+        return 130
     except ValueError as e:  # e.g. an as-of date outside the year
         print(f"错误：{e}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `... | head` stopped reading: nothing more to say
-        import os
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except Exception as e:  # noqa: BLE001 - the edge: a bug is still said in one Chinese line, never a traceback
+        print(f"错误：程序内部错误（{type(e).__name__}），操作未完成，没有保存任何内容。请把这条信息和所用文件交给管理员",
+              file=sys.stderr)
+        if os.environ.get("INDICATORS_DEBUG"):
+            raise
+        return 1
 
 
 def _report(parsed: imports.Parsed) -> None:
@@ -149,7 +190,12 @@ def cmd_import(args) -> int:
         if not parsed.ok:
             refused += 1
             continue
-        result = store.import_parsed(conn, parsed)
+        try:
+            result = store.import_parsed(conn, parsed)
+        except IndicatorsError as e:  # busy, full disk, read-only: this file is not stored; the next may be
+            print(f"{parsed.file}：{e.message}", file=sys.stderr)
+            refused += 1
+            continue
         print(result.summary())
     return 1 if refused else 0
 

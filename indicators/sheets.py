@@ -1,21 +1,22 @@
 """Read ledger files as they really are: find each sheet's header row and kind, whatever the layout.
 
 Reading is done by fastexcel (Rust calamine into Arrow, every cell as text), which measured 0.24 s
-for a 100k-row sheet where pandas+openpyxl took 4.8 s (PERF-NOTES.md). Merged ranges, which it
-does not report, come from the workbook XML (.xlsx) or python-calamine (.xls).
+for a 100k-row sheet where pandas+openpyxl took 4.8 s (PERF-NOTES.md). Before it sees the file,
+containers.py judges what the file is and what reading it would cost; merged ranges, formulas
+without a saved result and error cells, which the reader does not report, come from that same pass
+over the workbook XML (.xlsx) or BIFF records (.xls). CSV is read by csvtext.py.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 import fastexcel
 import polars as pl
 import python_calamine
 
+from . import containers, csvtext
+from .containers import Unreadable
 from .ledgers import LEDGERS, Ledger, normalise_header
 from .problems import Problem
 
@@ -35,6 +36,8 @@ class RawSheet:
     frame: pl.DataFrame
     col_index: list[int]
     visible: bool = True
+    marks: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (row0, col) -> (code, text)
+    skipped: str = ""  # why the sheet was not read, when it was not (said to the user)
 
 
 @dataclass
@@ -67,93 +70,44 @@ def col_letter(index: int) -> str:
     return s
 
 
-def _decode_csv(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("既不是 UTF-8 也不是 GBK 编码")
-
-
 def read_csv(data: bytes, name: str) -> list[RawSheet]:
-    text = _decode_csv(data)
-    if "\x00" in text:
-        raise ValueError("含有二进制内容")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    width = max((len(r) for r in rows), default=0)
-    columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in rows] for j in range(width)}
-    return [RawSheet(name.rsplit(".", 1)[0], pl.DataFrame(columns, schema={k: pl.String for k in columns}), list(range(width)))]
-
-
-def _xlsx_merged(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
-    """Merged ranges per sheet name, read from the workbook XML: {sheet: [(r0, c0, r1, c1)]}, 0-based."""
-    out: dict[str, list] = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-        targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-        for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", wb):
-            name = re.search(r'\bname="([^"]*)"', tag)
-            rid = re.search(r'\br:id="([^"]*)"', tag) or re.search(r'\b\w+:id="([^"]*)"', tag)
-            if not name or not rid or rid.group(1) not in targets:
-                continue
-            target = targets[rid.group(1)].lstrip("/")
-            path = target if target.startswith("xl/") else "xl/" + target
-            try:
-                xml = z.read(path)
-            except KeyError:
-                continue
-            # <mergeCell ref="A1:H1"/> elements follow the sheet data; `sqref` of data validations must not match
-            refs = _MERGE_REF.findall(xml, xml.rfind(b"</sheetData>") + 1)
-            sheet = _unescape(name.group(1))
-            out[sheet] = [(int(r0) - 1, _col_number(c0.decode()), int(r1) - 1, _col_number(c1.decode())) for c0, r0, c1, r1 in refs]
-    return out
-
-
-_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"')
-
-
-def _unescape(s: str) -> str:
-    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _xls_merged(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
-    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    out = {}
-    for name in wb.sheet_names:
-        ranges = wb.get_sheet_by_name(name).merged_cell_ranges or []
-        out[name] = [(a[0], a[1], b[0], b[1]) for a, b in ranges]
-    return out
+    """A CSV file as one sheet of text. Raises containers.Unreadable (a ValueError) when it cannot be read."""
+    records = csvtext.rows(csvtext.decode(data))
+    width = max((len(r) for r in records), default=0)
+    columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in records] for j in range(width)}
+    # a CSV saved by Excel writes an error cell as its text (#N/A): named as the error it was
+    errors = set(containers.ERROR_CODES.values())
+    marks = {(i, j): ("error_value", v) for j, col in enumerate(columns.values()) if errors.intersection(col)
+             for i, v in enumerate(col) if v in errors}
+    frame = pl.DataFrame(columns, schema={k: pl.String for k in columns})
+    return [RawSheet(name.rsplit(".", 1)[0], frame, list(range(width)), marks=marks)]
 
 
 def _fill_merged(frame: pl.DataFrame, col_index: list[int], ranges) -> pl.DataFrame:
-    """Give every cell of a merged range the value of its top-left cell, as a reader of the sheet sees it."""
+    """Give every cell of a merged range the value of its top-left cell, as a reader of the sheet sees it.
+
+    Ranges are clipped to the frame first; when their clipped areas add up to more cells than the
+    sheet has, some overlap (Excel itself refuses such a file), and the sheet is refused rather than
+    filled cell by cell for ever.
+    """
     if not ranges or frame.width == 0:
         return frame
     pos = {c: j for j, c in enumerate(col_index)}
+    last_row = frame.height - 1
+    clipped = [(r0, c0, min(r1, last_row), c1) for r0, c0, r1, c1 in ranges if r0 <= last_row and r1 >= r0 and c1 >= c0]
+    area = sum((r1 - r0 + 1) * sum(1 for c in range(c0, min(c1, col_index[-1]) + 1) if c in pos)
+               for r0, c0, r1, c1 in clipped if c0 <= col_index[-1])
+    if area > frame.height * frame.width:
+        raise Unreadable("merged_overlap", f"{len(ranges)} 个合并区域")
     fills: dict[int, tuple[list[int], list]] = {}
-    for r0, c0, r1, c1 in ranges:
-        if r0 >= frame.height or c0 not in pos:
+    for r0, c0, r1, c1 in clipped:
+        if c0 not in pos:
             continue
         value = frame[r0, pos[c0]]
-        rows = range(r0 + 1, min(r1, frame.height - 1) + 1)
-        for c in range(c0, c1 + 1):
+        for c in range(c0, min(c1, col_index[-1]) + 1):
             if c in pos:
                 idx, vals = fills.setdefault(pos[c], ([], []))
-                cells = rows if c == c0 else range(r0, min(r1, frame.height - 1) + 1)
+                cells = range(r0 + 1, r1 + 1) if c == c0 else range(r0, r1 + 1)
                 idx.extend(cells)
                 vals.extend([value] * len(cells))
     columns = []
@@ -167,30 +121,73 @@ def _fill_merged(frame: pl.DataFrame, col_index: list[int], ranges) -> pl.DataFr
 
 
 def read_workbook(data: bytes, name: str) -> list[RawSheet]:
-    """Every sheet of an .xlsx/.xls/.csv file as text. Raises ValueError when it is no spreadsheet."""
+    """Every sheet of an .xlsx/.xls/.csv file as text, judged by its content rather than its name.
+
+    Hidden sheets come back empty with `visible=False` (they are not read). Raises
+    containers.Unreadable (a ValueError with a problem code) when the file is no spreadsheet, is
+    damaged or encrypted, or would exceed a limit of containers (sizes, extent, sheets, merges).
+    """
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix == "csv":
+    kind = containers.kind_of(data, suffix)
+    if kind == "text":
         return read_csv(data, name)
+    infos = containers.inspect_xlsx(data) if kind == "zip" else containers.inspect_ole(data)[1]
     try:
         reader = fastexcel.read_excel(data)
-        merged = _xlsx_merged(data) if data[:2] == b"PK" else _xls_merged(data)
-    except (fastexcel.FastExcelError, python_calamine.CalamineError, zipfile.BadZipFile, KeyError) as e:
-        raise ValueError(str(e).splitlines()[0][:120]) from e
+        names = reader.sheet_names
+    except BaseException as e:  # noqa: BLE001 - sorted by _reader_failure, which re-raises what is not the reader's
+        raise _reader_failure(e) from e
+    # the reader lists the same sheets in the same order; by name when some were left out (chart sheets)
+    if len(names) == len(infos):
+        pairs = list(zip(names, infos))
+    else:
+        by_name = {i.name: i for i in infos}
+        pairs = [(n, by_name.get(n)) for n in names]
     sheets = []
-    for sheet_name in reader.sheet_names:
+    for sheet_name, info in pairs:
+        if info is None or not info.visible or info.cells == 0:
+            sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], info is not None and info.visible, {}))
+            continue
+        if info.used is not None and len(info.used) > containers.MAX_COLUMNS:
+            sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], True, {},
+                                   f"有 {len(info.used):,} 列有内容，超过 {containers.MAX_COLUMNS:,} 列，不是台账"))
+            continue
+        # only the columns holding something: a stray cell far to the right costs one column, not thousands
+        use = sorted(info.used) if info.used else None
         try:
-            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0, use_columns=use)
             frame = sheet.to_polars()
-        except fastexcel.FastExcelError:
-            frame, sheet = pl.DataFrame(), None
-        if sheet is None or frame.width == 0 or frame.height == 0:
-            sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], True))
+        except BaseException as e:  # noqa: BLE001 - as above
+            raise _reader_failure(e) from e
+        if frame.width == 0 or frame.height == 0:
+            sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], True, info.marks))
             continue
         col_index = [c.absolute_index for c in sheet.selected_columns]
         frame = frame.cast({c: pl.String for c in frame.columns})
-        frame = _fill_merged(frame, col_index, merged.get(sheet_name))
-        sheets.append(RawSheet(sheet_name, frame, col_index, sheet.visible == "visible"))
+        frame = _fill_merged(frame, col_index, info.merges)
+        sheets.append(RawSheet(sheet_name, frame, col_index, True, info.marks))
     return sheets
+
+
+_READER_ERRORS = (fastexcel.FastExcelError, python_calamine.CalamineError, OSError, ValueError)
+
+
+def _reader_failure(e: BaseException) -> Unreadable:
+    """The reader's own errors, and a Rust panic inside it (pyo3's PanicException, a BaseException of its
+    own per extension), become what happened to the file; anything else is a bug and goes on."""
+    if isinstance(e, _READER_ERRORS) or type(e).__name__ == "PanicException":
+        return _translate(e)
+    raise e
+
+
+def _translate(e: BaseException) -> Unreadable:
+    """A reader's English error as what happened to the file."""
+    text = str(e).lower()
+    if "password" in text or "encrypt" in text:
+        return Unreadable("encrypted")
+    if "cannot detect file format" in text or "unrecognized" in text:
+        return Unreadable("not_spreadsheet", "无法识别的文件格式")
+    return Unreadable("corrupt", "读取工作表时出错，文件内容不完整或已损坏")
 
 
 # Normalised header spellings per ledger and field, computed once (header search tries ~60 candidate

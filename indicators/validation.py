@@ -16,7 +16,7 @@ from .sheets import EXAMPLE_MARK, SKIP_ROW, Table
 
 _DATE_YMD = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:[ T]*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
-_NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+_NUMBER = r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"  # 1E+308 as Excel shows it is a number, refused as too large
 _NUMBER_SUFFIX = r"(人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时|h|H)$"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # (ledger, field, field it may not exceed, problem code): figures that contradict each other
@@ -25,6 +25,9 @@ CONSISTENCY = [("staff", "certified", "staff", "certified_exceeds_staff"),
                ("staff", "trained", "staff", "trained_exceeds_staff")]
 _DTYPES = {DATE: pl.Date, INT: pl.Int64, NUMBER: pl.Float64, TEXT: pl.String, UNIT: pl.String, CHOICE: pl.String}
 MIN_YEAR = 2000
+# No count or hours of a ledger row comes near this; past it a figure is a slip (an ID number, extra
+# digits, 1E+308) that would overflow or be stored as empty, so it is refused by name.
+MAX_NUMBER = 10 ** 9
 
 
 def _clean(name: str) -> pl.Expr:
@@ -61,6 +64,7 @@ def _parse_number(s: pl.Expr, integer: bool) -> tuple[pl.Expr, pl.Expr]:
     number = pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False))
     code = (pl.when(s.is_null()).then(None)
             .when(number.is_null()).then(pl.lit("not_a_number"))
+            .when(number.abs() > MAX_NUMBER).then(pl.lit("number_too_large"))
             .when(number < 0).then(pl.lit("negative")))
     if integer:
         code = code.when(number != number.floor()).then(pl.lit("not_integer"))
@@ -175,6 +179,8 @@ def _collect(data: pl.DataFrame, t: Table, file: str) -> list[Problem]:
                 extra = _choices_text(col)
             elif code == "date_out_of_range":
                 extra = f"应在 {MIN_YEAR} 年之后"
+            elif code == "number_too_large":
+                extra = f"{MAX_NUMBER:,}"
             value = row[f"_raw_{f}"]
             out.append(Problem(code, file, t.sheet, row["_row"], m.header, f"{m.letter}{row['_row']}",
                                "" if value is None else str(value), extra))

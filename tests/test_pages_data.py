@@ -133,7 +133,7 @@ def test_refused_file_shows_every_problem_and_the_annotated_workbook(db):
 @pytest.mark.parametrize("name,data,message", [
     ("说明.docx", b"PK\x03\x04 not a workbook", "不支持的文件类型「.docx」"),
     ("空.xlsx", b"", "文件是空的"),
-    ("伪装.xlsx", b"just some text, not a workbook", "文件无法作为表格读取"),
+    ("伪装.xlsx", b"just some text, not a workbook", "这是文本文件"),  # named by its content (issue 10)
     ("通讯录.xlsx", workbook(["张三", "123"], header=["姓名", "电话"]), "文件中没有找到任何台账"),
     ("大文件.csv", b"x" * (1024 * 1024 + 10), "超过上限 1.0 MB"),
 ])

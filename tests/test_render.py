@@ -13,17 +13,15 @@ import importlib.util
 import re
 import shutil
 import unicodedata
-from pathlib import Path
 
 import pdfplumber
 import pytest
 from lxml import etree
 from pptx import Presentation
-from pptx.util import Emu
 
 from conftest import ROOT
 from indicators import demo, exports, progress, store
-from indicators.exports import slides, workbook
+from indicators.exports import workbook
 
 pytestmark = [pytest.mark.render,
               pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,

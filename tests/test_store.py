@@ -113,7 +113,7 @@ def test_failure_inside_the_transaction_leaves_nothing(tmp_path, conn):
     """A failure after the rows were written (the originals folder cannot be created) rolls back everything."""
     (tmp_path / "uploads").write_text("a file where the folder should be")
     parsed = imports.parse_path(ledger(tmp_path, "a.xlsx", ROW_A, ROW_B))
-    with pytest.raises(IndicatorsError, match="保存失败.*未导入任何数据"):
+    with pytest.raises(IndicatorsError, match="保存失败.*uploads.*没有保存任何内容"):
         store.import_parsed(conn, parsed)
     assert sum(count(conn, t) for t in ("training", "batch", "change", "agg_day", "agg_month")) == 0
 

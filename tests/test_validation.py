@@ -81,10 +81,10 @@ def test_refused_with_every_problem_and_nothing_stored(tmp_path, conn, sheets, e
     ("notes.txt", b"hello", "unsupported_type"),
     ("noext", b"hello", "unsupported_type"),
     ("empty.xlsx", b"", "empty_file"),
-    ("fake.xlsx", b"this is not a workbook at all", "not_spreadsheet"),
+    ("fake.xlsx", b"this is not a workbook at all", "text_file"),  # named by its content since issue 10
     ("fake.xls", b"\xd0\xcf\x11\xe0 broken", "not_spreadsheet"),
-    ("broken.xlsx", b"PK\x03\x04 truncated zip", "not_spreadsheet"),
-    ("binary.csv", bytes(range(256)) * 4, "not_spreadsheet"),
+    ("broken.xlsx", b"PK\x03\x04 truncated zip", "corrupt"),
+    ("binary.csv", bytes(range(256)) * 4, "binary_content"),
 ])
 def test_files_that_are_not_spreadsheets(name, data, code):
     parsed = imports.parse_file(data, name)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from lxml import etree
 from .. import progress, store
 from ..progress import DONE, LAGGING, NOT_STARTED, ON_PACE, SCORE_LABELS, Period
 from .common import (BEHIND, CITY_SCOPE_NAME, ORG_NAME, Figures, cn_date, cn_numeral, gather, is_first_half,
-                     is_full_year, is_missing, needed, node_text, num, period_word)
+                     is_full_year, is_missing, needed, num, period_word)
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, PAGE_NUMBER_FONT = (
     "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体")

@@ -2,7 +2,8 @@
 
 All SQL of the project lives in this package, one module per group of tables:
 
-- connection: where the database is, opening it, transactions
+- connection: where the database is, opening it (never writing), transactions, what failures mean
+- originals: the kept original of every import, all or nothing with its batch
 - schema: every table's DDL
 - ledger_rows: one parsed file stored as one batch (rows added, updated, unchanged; originals kept)
 - aggregates: measures per unit x measure x day and month, refreshed for the rows touched
@@ -20,14 +21,15 @@ from . import audit, cycle, evidence
 from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batch_rows, batches, data_version, has_data, original_file, showing_demo, undo,
                       undo_blockers)
-from .connection import DB_ENV, DEFAULT_DB, connect, db_path, transaction, uploads_dir
+from .connection import DB_ENV, DEFAULT_DB, checkpoint, connect, db_path, is_readonly, store_error, transaction, uploads_dir
 from .ledger_rows import ImportResult, KindResult, find_batch_by_checksum, import_parsed
 from .reads import latest_snapshots, ledger_frame, ledger_row, measure_totals, staff_rows_by_unit
-from .schema import SCHEMA_VERSION
+from .schema import FINGERPRINT
 from .targets import save_targets, target_overrides
 
 __all__ = [
-    "audit", "cycle", "evidence", "batch_rows", "ledger_row", "DB_ENV", "DEFAULT_DB", "SCHEMA_VERSION", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
+    "audit", "cycle", "evidence", "batch_rows", "ledger_row", "DB_ENV", "DEFAULT_DB", "FINGERPRINT", "checkpoint",
+    "is_readonly", "store_error", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "import_parsed", "latest_snapshots",
     "ledger_frame", "measure_totals", "measures_sql", "original_file", "save_targets", "showing_demo",
     "staff_rows_by_unit", "target_overrides", "transaction", "undo", "undo_blockers", "uploads_dir",

@@ -10,7 +10,8 @@ from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
 from .aggregates import refresh_aggregates, reset_touched
-from .connection import transaction, uploads_dir
+from . import originals
+from .connection import checkpoint, rollback, store_error, transaction
 
 
 def batches(conn: sqlite3.Connection, include_undone: bool = True) -> list[dict]:
@@ -28,8 +29,8 @@ def batch(conn: sqlite3.Connection, batch_id: int) -> dict:
 
 def original_file(conn: sqlite3.Connection, batch_id: int) -> Path:
     b = batch(conn, batch_id)
-    path = uploads_dir(conn) / (b["stored_path"] or "")
-    if not b["stored_path"] or not path.exists():
+    path = originals.recover(conn, b["stored_path"]) if b["stored_path"] else None
+    if path is None or not path.exists():
         raise IndicatorsError(f"批次 {batch_id} 的原始文件已不在存储目录中")
     return path
 
@@ -81,13 +82,14 @@ def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None
     undone, or later imports changed the same rows (those must be undone first), or a row it would
     change is in a period locked for `actor` (indicators.cycle).
     """
-    _check_undoable(conn, batch_id)
-    with transaction(conn):
+    with transaction(conn):  # checked inside: an import over the same rows cannot slip in between
+        _check_undoable(conn, batch_id)
         _refuse_locked(conn, actor, batch_id, now)
         _undo_rows(conn, batch_id)
         conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
         conn.execute("UPDATE batch SET undone = ? WHERE id = ?",
                      ((now or dt.datetime.now()).isoformat(timespec="seconds"), batch_id))
+    checkpoint(conn)
     return batch(conn, batch_id)
 
 
@@ -97,15 +99,21 @@ def as_if_undone(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATO
 
     For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`.
     """
-    _check_undoable(conn, batch_id)
-    conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as e:
+        raise store_error(e) from e
+    try:
+        _check_undoable(conn, batch_id)
         _refuse_locked(conn, actor, batch_id, None)
-        _undo_rows(conn, batch_id)
-        conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
+        try:
+            _undo_rows(conn, batch_id)
+            conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
+        except sqlite3.Error as e:
+            raise store_error(e) from e
         yield conn
     finally:
-        conn.execute("ROLLBACK")
+        rollback(conn)
 
 
 def _refuse_locked(conn: sqlite3.Connection, actor: Actor, batch_id: int, now: dt.datetime | None) -> None:

@@ -11,10 +11,10 @@ import polars as pl
 
 from ..imports import Parsed
 from ..ledgers import LEDGERS, Ledger
-from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
 from .aggregates import refresh_aggregates, reset_touched
-from .connection import uploads_dir
+from . import originals
+from .connection import checkpoint, transaction
 
 
 @dataclass
@@ -114,50 +114,62 @@ def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None
     return dict(row) if row else None
 
 
+class _DryRun(Exception):
+    """Raised inside the transaction of a dry run so that it rolls back everything it did."""
+
+
 def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
                   now: dt.datetime | None = None, actor: Actor = OPERATOR) -> ImportResult:
     """Store a parsed file as one batch, in one transaction.
 
     Takes a `Parsed` from imports.parse_file. Returns an ImportResult: nothing is stored when the
     file has problems, when the same file (same checksum) is already imported, or for a dry run
-    (which still reports what would be added and updated). Raises IndicatorsError, nothing stored,
-    when a row would change a period locked for `actor` (indicators.cycle).
+    (which still reports what would be added and updated). Raises IndicatorsError (Chinese) when the
+    database is busy past the wait, read-only, or the disk is full at any step, COMMIT included;
+    the database is then as it was and no original or part file is left behind.
+
+    The "already imported?" lookup runs inside the write transaction, so two imports of one file at
+    once make exactly one batch; the original is written before COMMIT and named after it
+    (store/originals.py says why). Raises IndicatorsError, nothing stored, when a row would change a
+    period locked for `actor` (indicators.cycle).
     """
     result = ImportResult(parsed, dry_run=dry_run)
     if not parsed.ok:
         return result
-    result.already = find_batch_by_checksum(conn, parsed.checksum)
-    if result.already:
-        return result
     now = now or dt.datetime.now()
-    conn.execute("BEGIN IMMEDIATE")
+    part = None
     try:
-        _refuse_locked(conn, actor, parsed, now)
-        cur = conn.execute(
-            "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo) "
-            "VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?)",
-            (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo)))
-        batch_id = cur.lastrowid
-        for kind, records in parsed.records.items():
-            result.kinds[kind] = _apply(conn, LEDGERS[kind], records, batch_id)
-        if dry_run:
-            conn.execute("ROLLBACK")
-            return result
-        stored = _keep_original(conn, parsed)
-        units = sorted({u for r in result.kinds.values() for u in r.units})
-        periods = [r.period for r in result.kinds.values() if r.period]
-        conn.execute(
-            "UPDATE batch SET kinds = ?, units = ?, rows = ?, added = ?, updated = ?, unchanged = ?, "
-            "period_start = ?, period_end = ?, stored_path = ? WHERE id = ?",
-            (",".join(result.kinds), ",".join(units), parsed.rows, result.added, result.updated, result.unchanged,
-             min(p[0] for p in periods), max(p[1] for p in periods), stored, batch_id))
-        conn.execute("COMMIT")
-    except (OSError, sqlite3.OperationalError) as e:  # disk full, folder not writable, database locked
-        conn.execute("ROLLBACK")
-        raise IndicatorsError(f"保存失败（{getattr(e, 'strerror', None) or e}），本文件未导入任何数据，请稍后重试或联系管理员") from e
+        with transaction(conn):
+            result.already = find_batch_by_checksum(conn, parsed.checksum)
+            if result.already:
+                return result
+            _refuse_locked(conn, actor, parsed, now)
+            cur = conn.execute(
+                "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo) "
+                "VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?)",
+                (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo)))
+            batch_id = cur.lastrowid
+            for kind, records in parsed.records.items():
+                result.kinds[kind] = _apply(conn, LEDGERS[kind], records, batch_id)
+            if dry_run:
+                raise _DryRun
+            originals.sweep(conn)
+            part = originals.write_part(conn, parsed.checksum, parsed.suffix, parsed.data)
+            units = sorted({u for r in result.kinds.values() for u in r.units})
+            periods = [r.period for r in result.kinds.values() if r.period]
+            conn.execute(
+                "UPDATE batch SET kinds = ?, units = ?, rows = ?, added = ?, updated = ?, unchanged = ?, "
+                "period_start = ?, period_end = ?, stored_path = ? WHERE id = ?",
+                (",".join(result.kinds), ",".join(units), parsed.rows, result.added, result.updated, result.unchanged,
+                 min(p[0] for p in periods), max(p[1] for p in periods),
+                 originals.final_name(parsed.checksum, parsed.suffix), batch_id))
+    except _DryRun:
+        return result
     except BaseException:
-        conn.execute("ROLLBACK")
+        originals.discard(part)  # COMMIT (or anything before it) failed: no original without its batch
         raise
+    originals.publish(part)
+    checkpoint(conn)
     result.batch_id = batch_id
     return result
 
@@ -165,16 +177,5 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
 def _refuse_locked(conn: sqlite3.Connection, actor: Actor, parsed: Parsed, now: dt.datetime) -> None:
     from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
     cycle_locks.refuse_locked(conn, actor, parsed.records, today=now.date())
-
-
-def _keep_original(conn: sqlite3.Connection, parsed: Parsed) -> str:
-    folder = uploads_dir(conn)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{parsed.checksum}.{parsed.suffix}"
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(parsed.data)
-        tmp.replace(path)
-    return path.name
 
 

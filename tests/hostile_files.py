@@ -1,0 +1,601 @@
+"""Hostile and malformed files, one builder per class, written by the tests (and bench/bench_hostile.py).
+
+Each builder takes a folder and returns the path it wrote. The workbooks are built from raw parts
+where openpyxl cannot say what an attacker can (lying sizes, overlapping merges, far cells).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+TRAINING_HEADER = ["日期", "单位", "类别", "主题", "主讲人", "参加人数", "学时", "备注"]
+ROW = [dt.date(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None]
+
+CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                 b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                 b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                 b'<Default Extension="xml" ContentType="application/xml"/>'
+                 b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                 b'%s</Types>')
+ROOT_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+             b'</Relationships>')
+NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+
+
+def _cell(ref: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def _letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def ledger_rows_xml(rows: list[list]) -> str:
+    """<row> elements of a sheet (dates as text, the way a clerk often types them)."""
+    out = []
+    for r, row in enumerate(rows, 1):
+        cells = "".join(_cell(f"{_letter(c)}{r}", v.isoformat() if isinstance(v, dt.date) else v) for c, v in enumerate(row))
+        out.append(f'<row r="{r}">{cells}</row>')
+    return "".join(out)
+
+
+def raw_xlsx(path: Path, sheets: list[tuple[str, object]], *, shared: object = None, states: dict | None = None,
+             lie_sizes: bool = False) -> Path:
+    """An .xlsx from raw parts. A sheet body is bytes, or an iterable of bytes chunks streamed into the zip
+    (so a bomb never exists in memory). `lie_sizes` rewrites every declared uncompressed size to 1 KB."""
+    states = states or {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        overrides = b"".join(b'<Override PartName="/xl/worksheets/sheet%d.xml" ContentType="application/vnd.openxmlformats-'
+                             b'officedocument.spreadsheetml.worksheet+xml"/>' % (i + 1) for i in range(len(sheets)))
+        if shared is not None:
+            overrides += (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                          b'officedocument.spreadsheetml.sharedStrings+xml"/>')
+        z.writestr("[Content_Types].xml", CONTENT_TYPES % overrides)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        tags = "".join(f'<sheet name="{n}" sheetId="{i + 1}" r:id="rId{i + 1}"'
+                       + (f' state="{states[n]}"' if n in states else "") + "/>" for i, (n, _) in enumerate(sheets))
+        z.writestr("xl/workbook.xml", b'<?xml version="1.0" encoding="UTF-8"?><workbook %s><sheets>%s</sheets></workbook>'
+                   % (NS, tags.encode()))
+        rels = "".join(f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                       f'worksheet" Target="worksheets/sheet{i + 1}.xml"/>' for i in range(len(sheets)))
+        if shared is not None:
+            rels += ('<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                     'sharedStrings" Target="sharedStrings.xml"/>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                   f'openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
+        for i, (_, body) in enumerate(sheets):
+            _write_part(z, f"xl/worksheets/sheet{i + 1}.xml", body)
+        if shared is not None:
+            _write_part(z, "xl/sharedStrings.xml", shared)
+    if lie_sizes:
+        _lie_about_sizes(path)
+    return path
+
+
+def _write_part(z: zipfile.ZipFile, name: str, body) -> None:
+    if isinstance(body, str):
+        body = body.encode()
+    if isinstance(body, bytes):
+        z.writestr(name, body)
+        return
+    with z.open(name, "w") as f:  # < 2 GiB: plain 32-bit sizes, which _lie_about_sizes rewrites
+        for chunk in body:
+            f.write(chunk)
+
+
+def _lie_about_sizes(path: Path) -> None:
+    """Rewrite the declared uncompressed size of every large entry (local header and central directory)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        infos = z.infolist()
+    eocd = bytes(data).rfind(b"PK\x05\x06")
+    cd = struct.unpack("<I", data[eocd + 16:eocd + 20])[0]
+    for info in infos:
+        if info.file_size < 1 << 20:
+            continue
+        off = info.header_offset
+        if info.file_size < 0xFFFFFFFF and data[off + 22:off + 26] != b"\xff\xff\xff\xff":
+            data[off + 22:off + 26] = struct.pack("<I", 1024)
+    pos = cd
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        usize = struct.unpack("<I", data[pos + 24:pos + 28])[0]
+        n, m, k = struct.unpack("<HHH", data[pos + 28:pos + 34])
+        if 1 << 20 <= usize < 0xFFFFFFFF:
+            data[pos + 24:pos + 28] = struct.pack("<I", 1024)
+        pos += 46 + n + m + k
+    path.write_bytes(bytes(data))
+
+
+def sheet_xml(rows_xml: str, *, dimension: str | None = None, merges: list[str] | None = None, tail: str = "") -> bytes:
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    merge = (f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>"
+             if merges else "")
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet {NS.decode()}>{dim}<sheetData>{rows_xml}</sheetData>{merge}{tail}</worksheet>'.encode()
+
+
+def _ledger(n: int = 3) -> list[list]:
+    return [TRAINING_HEADER] + [[dt.date(2025, 3, 1 + i % 28), "红旗区", "党组中心组学法", f"主题{i}", "张三", 15, 2, None]
+                                for i in range(n)]
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]], states: dict | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, 1):
+            for c, v in enumerate(row, 1):
+                if v is not None:
+                    ws.cell(r, c, v)
+        if states and name in states:
+            ws.sheet_state = states[name]
+    wb.save(path)
+    return path
+
+
+# ----------------------------------------------------------------------------------------------- builders
+
+
+def zip_bomb_sheet(folder: Path) -> Path:
+    """One sheet that inflates to 1.5 GB (blank rows after a valid ledger): a 1.5 MB file."""
+    head = sheet_xml(ledger_rows_xml(_ledger()))
+    start, end = head.split(b"</sheetData>")
+    pad = b" " * (1 << 20)
+    return raw_xlsx(folder / "bomb.xlsx", [("台账", [start] + [pad] * 1500 + [b"</sheetData>" + end])])
+
+
+def zip_bomb_lying(folder: Path) -> Path:
+    """The same bomb with every declared size rewritten to 1 KB: the sizes cannot be trusted."""
+    head = sheet_xml(ledger_rows_xml(_ledger()))
+    start, end = head.split(b"</sheetData>")
+    return raw_xlsx(folder / "bomb_lying.xlsx", [("台账", [start] + [b" " * (1 << 20)] * 600 + [b"</sheetData>" + end])],
+                    lie_sizes=True)
+
+
+def shared_string_bomb(folder: Path) -> Path:
+    """One shared string of 1 GB."""
+    sst = [b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="1" uniqueCount="1"><si><t>'] + [b"A" * (1 << 20)] * 1024 + [b"</t></si></sst>"]
+    body = sheet_xml(ledger_rows_xml(_ledger()) + '<row r="10"><c r="A10" t="s"><v>0</v></c></row>')
+    return raw_xlsx(folder / "sst_bomb.xlsx", [("台账", body)], shared=sst)
+
+
+def far_cell(folder: Path) -> Path:
+    """A valid ledger with one stray cell at XFD1048576."""
+    rows = ledger_rows_xml(_ledger()) + '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return raw_xlsx(folder / "far_cell.xlsx", [("台账", sheet_xml(rows, dimension="A1:XFD1048576"))])
+
+
+def declared_dimension_only(folder: Path) -> Path:
+    """A valid ledger whose <dimension> claims the whole sheet: must import (the real extent is small)."""
+    return raw_xlsx(folder / "dimension.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger()), dimension="A1:XFD1048576"))])
+
+
+def xls_far_cells(folder: Path) -> Path:
+    """An .xls with three sheets, each with a stray cell at IV65536 (the format's last cell)."""
+    import xlwt
+    wb = xlwt.Workbook(encoding="utf-8")
+    for s in range(3):
+        ws = wb.add_sheet(f"台账{s}")
+        for r, row in enumerate(_ledger()):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v.isoformat() if isinstance(v, dt.date) else v)
+        ws.write(65535, 255, "x")
+    wb.save(str(folder / "far.xls"))
+    return folder / "far.xls"
+
+
+def merged_overlapping(folder: Path) -> Path:
+    """20,000 overlapping merged ranges over a valid ledger."""
+    merges = [f"A{i + 2}:Z{i + 5000}" for i in range(20000)]
+    rows = ledger_rows_xml(_ledger()) + '<row r="25000"><c r="Z25000"><v>1</v></c></row>'
+    return raw_xlsx(folder / "merges.xlsx", [("台账", sheet_xml(rows, merges=merges))])
+
+
+def many_merges(folder: Path) -> Path:
+    """A ledger of 3 rows with 200,000 tiny merged ranges far below it."""
+    merges = [f"A{i * 2 + 10}:B{i * 2 + 10}" for i in range(200000)]
+    return raw_xlsx(folder / "many_merges.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger()), merges=merges))])
+
+
+def many_ledger_sheets(folder: Path, n: int = 1000) -> Path:
+    """A workbook of n ledger sheets, a few rows each (one per clerk, or per month): must import."""
+    sheets = []
+    for s in range(n):
+        rows = [TRAINING_HEADER] + [[dt.date(2025, 1 + s % 6, 1 + i), "红旗区", "全员法治培训", f"主题{s}-{i}", "张三", 10 + i, 2, None]
+                                    for i in range(3)]
+        sheets.append((f"S{s}", sheet_xml(ledger_rows_xml(rows))))
+    return raw_xlsx(folder / "many_sheets.xlsx", sheets)
+
+
+def too_many_sheets(folder: Path) -> Path:
+    """5,000 empty sheets."""
+    return raw_xlsx(folder / "too_many_sheets.xlsx", [(f"S{s}", sheet_xml("")) for s in range(5000)])
+
+
+def wide_sheet(folder: Path) -> Path:
+    """A header row and one row 16,384 cells wide, 3,000 rows: 49M cells declared by real cells."""
+    def rows():
+        yield sheet_xml("").split(b"</sheetData>")[0]
+        for r in range(1, 3001):
+            yield (f'<row r="{r}">' + "".join(f'<c r="{_letter(c)}{r}"><v>1</v></c>' for c in range(0, 16384, 64))
+                   + f'<c r="XFD{r}"><v>1</v></c></row>').encode()
+        yield b"</sheetData></worksheet>"
+    return raw_xlsx(folder / "wide.xlsx", [("台账", rows())])
+
+
+def many_entries(folder: Path) -> Path:
+    """60,000 empty members: a 5 MB zip whose directory alone costs a zip reader hundreds of MB."""
+    p = folder / "entries.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        for i in range(60000):
+            z.writestr(f"x/{i}", b"")
+    return p
+
+
+def wide_dense(folder: Path) -> Path:
+    """300 rows, every one of the 16,384 columns filled: within the cell limit, but no ledger."""
+    def rows():
+        yield sheet_xml("").split(b"</sheetData>")[0]
+        for r in range(1, 301):
+            yield (f'<row r="{r}">' + "".join(f'<c r="{_letter(c)}{r}"><v>{c}</v></c>' for c in range(16384)) + "</row>").encode()
+        yield b"</sheetData></worksheet>"
+    return raw_xlsx(folder / "wide_dense.xlsx", [("台账", rows())])
+
+
+def stray_far_column(folder: Path) -> Path:
+    """A valid ledger with a stray note at XFD3 (the last column): must import, reading one extra column."""
+    rows = ledger_rows_xml(_ledger()).replace('</row><row r="3">', '<c r="XFD2" t="inlineStr"><is><t>备忘</t></is></c></row><row r="3">', 1)
+    return raw_xlsx(folder / "stray_column.xlsx", [("台账", sheet_xml(rows))])
+
+
+def csv_one_field(folder: Path) -> Path:
+    """40 MB in one field: no ledger, judged in seconds."""
+    p = folder / "one_field.csv"
+    p.write_bytes(b"x" * (40 << 20))
+    return p
+
+
+def csv_one_line(folder: Path) -> Path:
+    """10 MB on one line: five million commas."""
+    p = folder / "one_line.csv"
+    p.write_bytes(b"a," * (5 * 1024 * 1024))
+    return p
+
+
+def csv_long_field(folder: Path) -> Path:
+    """A valid ledger whose 备注 holds 300,000 characters: must import."""
+    lines = [",".join(TRAINING_HEADER), "2025-03-01,红旗区,党组中心组学法,法治思想,张三,15,2," + "长" * 300000]
+    p = folder / "long_field.csv"
+    p.write_bytes("\r\n".join(lines).encode("utf-8"))
+    return p
+
+
+def csv_long_quoted_field(folder: Path) -> Path:
+    """A quoted field of 200,000 characters with a comma and a line break inside: must import."""
+    note = '"' + ("备注，含逗号\n" * 25000) + '"'
+    lines = [",".join(TRAINING_HEADER), "2025-03-01,红旗区,党组中心组学法,法治思想,张三,15,2," + note]
+    p = folder / "long_quoted.csv"
+    p.write_bytes("\n".join(lines).encode("utf-8"))
+    return p
+
+
+def csv_cr_endings(folder: Path) -> Path:
+    """Old-Mac lone-CR line endings: must import."""
+    lines = [",".join(TRAINING_HEADER), "2025-03-01,红旗区,党组中心组学法,法治思想,张三,15,2,", "2025-03-02,卫滨区,全员法治培训,民法典,李四,40,2,"]
+    p = folder / "cr.csv"
+    p.write_bytes("\r".join(lines).encode("gbk"))
+    return p
+
+
+def csv_mixed_endings(folder: Path) -> Path:
+    """CRLF, LF and CR in one file (pasted together): must import."""
+    p = folder / "mixed.csv"
+    p.write_bytes((",".join(TRAINING_HEADER) + "\r\n2025-03-01,红旗区,党组中心组学法,法治思想,张三,15,2,\n"
+                   "2025-03-02,卫滨区,全员法治培训,民法典,李四,40,2,\r2025-03-03,卫滨区,全员法治培训,宪法,李四,40,2,").encode())
+    return p
+
+
+def csv_unclosed_quote(folder: Path) -> Path:
+    """A quote opened in row 3 and never closed."""
+    p = folder / "unclosed.csv"
+    p.write_bytes((",".join(TRAINING_HEADER) + "\n2025-03-01,红旗区,党组中心组学法,法治思想,张三,15,2,\n"
+                   '2025-03-02,卫滨区,全员法治培训,"民法典,李四,40,2,\n2025-03-03,卫滨区,全员法治培训,宪法,李四,40,2,\n').encode())
+    return p
+
+
+def csv_utf16(folder: Path) -> Path:
+    """Excel's "Unicode 文本": UTF-16 with a BOM, tab separated: must import."""
+    p = folder / "utf16.csv"
+    text = "\t".join(TRAINING_HEADER) + "\r\n2025-03-01\t红旗区\t党组中心组学法\t法治思想\t张三\t15\t2\t\r\n"
+    p.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    return p
+
+
+def huge_counts(folder: Path) -> Path:
+    """Counts of 1E+308 (a number cell), 10^20 (a whole number) and '1e400' as text."""
+    rows = [TRAINING_HEADER,
+            [dt.date(2025, 3, 1), "红旗区", "党组中心组学法", "a", "张三", 1e308, 2, None],
+            [dt.date(2025, 3, 2), "红旗区", "党组中心组学法", "b", "张三", 10 ** 20, 2, None],
+            [dt.date(2025, 3, 3), "红旗区", "党组中心组学法", "c", "张三", "100000000000000000000", 2, None],
+            [dt.date(2025, 3, 4), "红旗区", "党组中心组学法", "d", "张三", 15, 1e308, None]]
+    return write_xlsx(folder / "huge.xlsx", {"台账": rows})
+
+
+def huge_counts_csv(folder: Path) -> Path:
+    p = folder / "huge.csv"
+    p.write_bytes((",".join(TRAINING_HEADER) + "\n2025-03-01,红旗区,党组中心组学法,法治思想,张三,1E+308,2,\n"
+                   "2025-03-02,红旗区,党组中心组学法,宪法,张三," + "9" * 400 + ",2,\n").encode())
+    return p
+
+
+def encrypted_xlsx(folder: Path) -> Path:
+    """A ledger with an opening password (Excel's agile encryption, written by msoffcrypto-tool)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    out = folder / "encrypted.xlsx"
+    with open(plain, "rb") as src, open(out, "wb") as dst:
+        OOXMLFile(src).encrypt("secret", dst)
+    plain.unlink()
+    return out
+
+
+def html_as_xls(folder: Path) -> Path:
+    """What many government web systems export: an HTML table named .xls (GBK, with a BOM-less meta charset)."""
+    rows = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>"
+                   for r in [TRAINING_HEADER, ["2025-03-01", "红旗区", "党组中心组学法", "法治思想", "张三", "15", "2", ""]])
+    p = folder / "web_export.xls"
+    p.write_bytes(("\r\n  <html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><head><meta charset=\"gbk\"></head>"
+                   f"<body><table>{rows}</table></body></html>").encode("gbk"))
+    return p
+
+
+def xml_spreadsheet_as_xls(folder: Path) -> Path:
+    """Excel 2003 XML Spreadsheet named .xls."""
+    p = folder / "xml2003.xls"
+    p.write_bytes(b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:'
+                  b'office:spreadsheet"><Worksheet ss:Name="a"><Table><Row><Cell><Data ss:Type="String">x</Data></Cell></Row>'
+                  b'</Table></Worksheet></Workbook>')
+    return p
+
+
+def text_as_xls(folder: Path) -> Path:
+    """Tab-separated text named .xls (another common web-system export)."""
+    p = folder / "tsv.xls"
+    p.write_bytes(("\t".join(TRAINING_HEADER) + "\n2025-03-01\t红旗区\t党组中心组学法\t法治思想\t张三\t15\t2\t\n").encode("gbk"))
+    return p
+
+
+def corrupt_stream(folder: Path) -> Path:
+    """A valid workbook with bytes in the middle of its sheet's deflate stream overwritten."""
+    p = write_xlsx(folder / "corrupt.xlsx", {"台账": _ledger(400)})
+    data = bytearray(p.read_bytes())
+    with zipfile.ZipFile(p) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    mid = start + info.compress_size // 2
+    data[mid:mid + 64] = bytes((b ^ 0x5A) for b in data[mid:mid + 64])
+    p.write_bytes(bytes(data))
+    return p
+
+
+def truncated_xlsx(folder: Path) -> Path:
+    p = write_xlsx(folder / "truncated.xlsx", {"台账": _ledger(400)})
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    return p
+
+
+def docx_as_xlsx(folder: Path) -> Path:
+    """A Word document renamed .xlsx: a zip without xl/workbook.xml."""
+    p = folder / "report.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return p
+
+
+def random_bytes_xlsx(folder: Path) -> Path:
+    p = folder / "noise.xlsx"
+    p.write_bytes(os.urandom(4096))
+    return p
+
+
+def pdf_as_xlsx(folder: Path) -> Path:
+    p = folder / "scan.xlsx"
+    p.write_bytes(b"%PDF-1.7\n" + os.urandom(2048))
+    return p
+
+
+def hidden_sheet(folder: Path) -> Path:
+    """A visible ledger and a hidden one: the hidden one is skipped and said."""
+    hidden_rows = [TRAINING_HEADER, [dt.date(2025, 4, 1), "卫滨区", "全员法治培训", "隐藏", "李四", 99, 1, None]]
+    return write_xlsx(folder / "hidden.xlsx", {"台账": _ledger(), "旧数据": hidden_rows}, states={"旧数据": "hidden"})
+
+
+def formula_without_result(folder: Path) -> Path:
+    """A count written as a formula that was never calculated (saved by a program, not Excel)."""
+    rows = _ledger(2)
+    rows[2][5] = "=F2*2"
+    return write_xlsx(folder / "formula.xlsx", {"台账": rows})
+
+
+def error_cells(folder: Path) -> Path:
+    """Cells holding #N/A and #REF! (a lookup that failed, a deleted sheet)."""
+    rows = _ledger(3)
+    rows[1][5] = "#N/A"
+    rows[2][1] = "#REF!"
+    return write_xlsx(folder / "errors.xlsx", {"台账": rows})
+
+
+def xls_error_cells(folder: Path) -> Path:
+    """An .xls whose count holds #N/A (a BOOLERR record)."""
+    import xlwt
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("台账")
+    rows = _ledger(2)
+    rows[2][5] = None
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v.isoformat() if isinstance(v, dt.date) else v)
+    ws.row(2).set_cell_error(5, 0x2A)  # #N/A
+    wb.save(str(folder / "errors.xls"))
+    return folder / "errors.xls"
+
+
+def non_utf8_name(folder: Path) -> Path:
+    """A valid ledger whose file name is GBK bytes (a zip unpacked on Linux from a Chinese Windows PC)."""
+    name = os.fsdecode(folder) .encode("utf-8", "surrogateescape") + b"/" + "红旗区台账".encode("gbk") + b".xlsx"
+    path = Path(os.fsdecode(name))
+    write_xlsx(path, {"台账": _ledger()})
+    return path
+
+
+def dev_zero_link(folder: Path) -> Path:
+    p = folder / "zero.xlsx"
+    p.symlink_to("/dev/zero")
+    return p
+
+
+def fifo(folder: Path) -> Path:
+    """A named pipe nobody writes to: opening it for reading would block for ever."""
+    p = folder / "pipe.csv"
+    os.mkfifo(p)
+    return p
+
+
+def directory(folder: Path) -> Path:
+    p = folder / "dir.xlsx"
+    p.mkdir()
+    return p
+
+
+def dash_name(folder: Path) -> Path:
+    p = folder / "-rf.xlsx"
+    write_xlsx(p, {"台账": _ledger()})
+    return p
+
+
+# (id, builder, outcome): "ok" must import; otherwise the problem code the refusal names
+CLASSES = [
+    ("zip_bomb", zip_bomb_sheet, "too_big_inflated"),
+    ("zip_bomb_lying_sizes", zip_bomb_lying, "corrupt"),
+    ("shared_string_bomb", shared_string_bomb, "too_big_inflated"),
+    ("far_cell", far_cell, "sheet_too_large"),
+    ("declared_dimension", declared_dimension_only, "ok"),
+    ("xls_far_cells", xls_far_cells, "sheet_too_large"),
+    ("merged_overlapping", merged_overlapping, "merged_overlap"),
+    ("many_merges", many_merges, "too_many_merges"),
+    ("too_many_sheets", too_many_sheets, "too_many_sheets"),
+    ("many_zip_entries", many_entries, "too_big_inflated"),
+    ("wide_sheet", wide_sheet, "sheet_too_large"),
+    ("wide_dense", wide_dense, "no_ledger"),
+    ("stray_far_column", stray_far_column, "ok"),
+    ("csv_one_line", csv_one_line, "too_many_columns"),
+    ("csv_one_field", csv_one_field, "no_ledger"),
+    ("csv_long_field", csv_long_field, "ok"),
+    ("csv_long_quoted_field", csv_long_quoted_field, "ok"),
+    ("csv_cr", csv_cr_endings, "ok"),
+    ("csv_mixed", csv_mixed_endings, "ok"),
+    ("csv_unclosed_quote", csv_unclosed_quote, "csv_unclosed_quote"),
+    ("csv_utf16", csv_utf16, "ok"),
+    ("huge_counts", huge_counts, "number_too_large"),
+    ("huge_counts_csv", huge_counts_csv, "number_too_large"),
+    ("encrypted", encrypted_xlsx, "encrypted"),
+    ("html_as_xls", html_as_xls, "html_file"),
+    ("xml2003_as_xls", xml_spreadsheet_as_xls, "xml_spreadsheet"),
+    ("text_as_xls", text_as_xls, "text_file"),
+    ("corrupt_stream", corrupt_stream, "corrupt"),
+    ("truncated", truncated_xlsx, "corrupt"),
+    ("docx_as_xlsx", docx_as_xlsx, "other_office"),
+    ("random_bytes", random_bytes_xlsx, "not_spreadsheet"),
+    ("pdf_as_xlsx", pdf_as_xlsx, "other_format"),
+    ("hidden_sheet", hidden_sheet, "ok"),
+    ("formula_without_result", formula_without_result, "formula_no_value"),
+    ("error_cells", error_cells, "error_value"),
+    ("xls_error_cells", xls_error_cells, "error_value"),
+    ("non_utf8_name", non_utf8_name, "ok"),
+    ("dev_zero_link", dev_zero_link, "not_regular_file"),
+    ("fifo", fifo, "not_regular_file"),
+    ("directory", directory, "not_regular_file"),
+    ("many_ledger_sheets", many_ledger_sheets, "ok"),
+]
+
+
+# ----------------------------------------------------------------------------------------------- measuring
+
+_CHILD = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+from indicators import imports
+import polars, fastexcel, python_calamine
+base = rss()
+t = time.perf_counter()
+path = os.fsdecode(bytes.fromhex(sys.argv[2]))
+parsed = imports.parse_path(path)
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"ok": parsed.ok, "codes": sorted({p.code for p in parsed.problems}), "rows": parsed.rows,
+                  "messages": [p.message + "。" + p.fix for p in parsed.problems[:3]], "notes": parsed.notes[:3],
+                  "seconds": seconds, "extra_mb": (peak - base) / 2**20}, ensure_ascii=False))
+"""
+
+
+def measure(path: Path, root: Path, timeout: float = 60, kill_rss: int = 4 << 30) -> dict:
+    """parse_path(path) in a fresh process with the code at `root`: its result, seconds and peak extra RSS.
+
+    A watchdog kills the child past `timeout` seconds or `kill_rss` bytes of RSS (so that a bomb cannot take
+    the shared machine down) and says so in the result.
+    """
+    import json
+    import subprocess
+    import sys
+    import time
+    arg = os.fsencode(str(path)).hex()
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(root), arg], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    start, peak, killed = time.monotonic(), 0, ""
+    while proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                rss = next((int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:")), 0)
+        except OSError:
+            rss = 0
+        peak = max(peak, rss)
+        if rss > kill_rss:
+            killed = f"killed at {rss / 2**30:.1f} GiB RSS"
+        elif time.monotonic() - start > timeout:
+            killed = f"killed after {timeout:.0f} s"
+        if killed:
+            proc.kill()
+            break
+        time.sleep(0.02)
+    out, err = proc.communicate()
+    wall = time.monotonic() - start
+    if killed or proc.returncode != 0:
+        return {"ok": False, "codes": [], "crash": killed or err.decode("utf-8", "replace").strip().splitlines()[-1:],
+                "seconds": wall, "extra_mb": peak / 2**20, "stderr": err.decode("utf-8", "replace")[-2000:]}
+    result = json.loads(out)
+    result["wall"] = wall
+    return result
