@@ -10,22 +10,23 @@ All SQL of the project lives in this package, one module per group of tables:
 - reads: what progress, pages and exports read
 - targets: yearly target and weight edits
 - audit: the append-only log of who did what
+- accounts: accounts, failed logins, login sessions, settings
 
 Functions take the connection first. One import is one transaction: a file is stored whole or not
 at all. Callers use the names re-exported here (`store.connect`, `store.import_parsed`, ...).
 """
-from . import audit
+from . import accounts, audit
 from .aggregates import measures_sql
-from .batches import (as_if_undone, batch, batches, data_version, has_data, original_file, showing_demo, undo,
-                      undo_blockers)
+from .batches import (as_if_undone, batch, batch_units, batches, check_undo_allowed, data_version, has_data, original_file,
+                      showing_demo, undo, undo_blockers, visible_to)
 from .connection import DB_ENV, DEFAULT_DB, connect, db_path, transaction, uploads_dir
-from .ledger_rows import ImportResult, KindResult, find_batch_by_checksum, import_parsed
+from .ledger_rows import ImportResult, KindResult, check_allowed, find_batch_by_checksum, import_parsed
 from .reads import latest_snapshots, ledger_frame, measure_totals, staff_rows_by_unit
 from .schema import SCHEMA_VERSION
 from .targets import save_targets, target_overrides
 
 __all__ = [
-    "audit", "DB_ENV", "DEFAULT_DB", "SCHEMA_VERSION", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
+    "accounts", "audit", "batch_units", "check_allowed", "check_undo_allowed", "visible_to", "DB_ENV", "DEFAULT_DB", "SCHEMA_VERSION", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "import_parsed", "latest_snapshots",
     "ledger_frame", "measure_totals", "measures_sql", "original_file", "save_targets", "showing_demo",
     "staff_rows_by_unit", "target_overrides", "transaction", "undo", "undo_blockers", "uploads_dir",

@@ -8,9 +8,17 @@ from __future__ import annotations
 import sqlite3
 
 from ..ledgers import LEDGERS, Ledger
-from . import audit
+from . import accounts, audit
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Columns added after a table was first released: (table, column, declaration). A database made
+# before gets them on its next start; the ALTER is skipped where the column is already there.
+ADDED_COLUMNS = [
+    ("batch", "login", "TEXT"),  # who imported the batch (account login; '' for the machine's operator)
+    ("batch", "user_name", "TEXT"),  # their display name at the time
+    ("batch", "undone_by", "TEXT"),  # login of whoever undid it
+]
 
 _SQL_TYPES = {"date": "TEXT", "int": "INTEGER", "number": "REAL"}
 
@@ -44,8 +52,20 @@ def create(conn: sqlite3.Connection) -> None:
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
         """)
     conn.executescript(audit.DDL)
+    conn.executescript(accounts.DDL)
     for ledger in LEDGERS.values():
         conn.execute(_ledger_ddl(ledger))
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    for table, column, decl in ADDED_COLUMNS:
+        add_column(conn, table, column, decl)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (str(SCHEMA_VERSION),))
+
+
+def add_column(conn: sqlite3.Connection, table: str, column: str, decl: str) -> bool:
+    """ALTER TABLE ... ADD COLUMN unless the column exists; True when it was added. Safe to run again."""
+    if column in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+        return False
+    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+    return True
 
 
