@@ -98,8 +98,11 @@ def has_accounts(conn: sqlite3.Connection) -> bool:
 
 
 def list_accounts(conn: sqlite3.Connection) -> list[dict]:
-    """Every account (login, name, role, unit, active, created, last_login, password_changed), never a hash."""
-    return db.accounts(conn)
+    """Every account (login, name, role, unit, active, created, last_login, password_changed), never a hash:
+    administrators, leaders, then clerks in the units' configured order."""
+    order = {u: i for i, u in enumerate(default_catalog().unit_names)}
+    return sorted(db.accounts(conn), key=lambda a: (ROLES.index(a["role"]) if a["role"] in ROLES else 9,
+                                                    order.get(a["unit"], -1), a["login"]))
 
 
 def actor_of(row: dict) -> Actor:

@@ -80,6 +80,16 @@ def detail_text(detail: str) -> str:
     return "；".join(f"{_DETAIL_NAMES.get(k, k)}：{_value(v)}" for k, v in data.items())
 
 
+def _units_of(e: dict) -> set[str]:
+    """The user's unit, the unit acted on, and the units a batch held (an import of several units)."""
+    units = {e["unit"], e["target_unit"]}
+    try:
+        units |= set(json.loads(e["detail"]).get("units") or [])
+    except (ValueError, AttributeError, TypeError):
+        pass
+    return units - {None}
+
+
 def _user(e: dict) -> str:
     return e["login"] or OPERATOR.name
 
@@ -90,9 +100,9 @@ def frame(conn: sqlite3.Connection, actor: Actor = OPERATOR, *, login: str | Non
     may read the log (administrators)."""
     roles.require(actor, "view_audit")
     rows = []
-    for e in audit.entries(conn, login=login, unit=unit, since=since, until=until):
+    for e in audit.entries(conn, login=login, since=since, until=until):
         kind = action_kind(e["action"])
-        if kinds and kind not in kinds:
+        if (kinds and kind not in kinds) or (unit and unit not in _units_of(e)):
             continue
         rows.append({"时间": e["time"].replace("T", " "), "登录名": _user(e), "姓名": e["name"], "角色": e["role"],
                      "所属单位": e["unit"] or "", "操作": action_name(e["action"]), "类别": kind,
