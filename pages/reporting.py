@@ -13,8 +13,10 @@ def render(sel: shell.Selection) -> None:
     shell.page_header("报送情况", sel)
     board = data.reporting_board(sel.src, sel.period)
     catalog = default_catalog()
-    units = [sel.unit] if sel.unit else catalog.unit_names
+    own = shell.current_actor().unit  # a clerk sees their own unit's reporting only
+    units = [own] if own else [sel.unit] if sel.unit else catalog.unit_names
     ledgers = [l.name for l in LEDGERS.values()]
+    scope = own or sel.unit or "全市各单位"
     shown = board[board.unit.isin(units)]
     missing = reporting.missing_by_unit(shown)
 
@@ -24,14 +26,14 @@ def render(sel: shell.Selection) -> None:
         m[1].metric("全部台账已报送", f"{len(units) - len(missing)} 个")
         m[2].metric("有台账未报送", f"{len(missing)} 个", help="期间内某种台账一行都没有，记为未报送")
 
-    shell.chart(charts.reporting_grid(shown, sel.context(sel.unit_label if sel.unit else "全市各单位"), units, ledgers), sel)
+    shell.chart(charts.reporting_grid(shown, sel.context(scope), units, ledgers), sel)
     shell.table(sel, shown.assign(last_upload=shown.last_upload.fillna("从未上传"),
                                   missing=shown.missing.map({True: "未报送", False: "已报送"}))
                 .drop(columns=["kind", "level"])
                 .rename(columns={"unit": "单位", "ledger": "台账", "last_upload": "最近上传", "rows": "期间内行数",
                                  "missing": "报送情况"}), height=min(38 + 35 * len(shown), 420))
 
-    if sel.report:
+    if sel.report or own:
         return
     st.subheader("催报通知", divider="gray")
     if not missing:

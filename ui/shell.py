@@ -1,6 +1,6 @@
-"""What every page shares: starting the app (database, demo data, navigation, sidebar), the one
-place where failures become a Chinese message, the demo notice, the page heading, 汇报模式, empty
-states and the way a chart is drawn (download settings, size)."""
+"""What every page shares: starting the app (database, demo data, who is logged in, navigation,
+sidebar), the one place where failures become a Chinese message, the demo notice, the page heading,
+汇报模式, empty states and the way a chart is drawn (download settings, size)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +13,11 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, progress, store
+from indicators import accounts, charts, progress, roles, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
-from ui import data, navigation
+from indicators.roles import Actor
+from ui import auth, data, navigation
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -24,6 +25,7 @@ HALF, FULL, AS_OF = "上半年", "全年", "截至日期"
 PERIOD_MODES = (HALF, FULL, AS_OF)
 _SELECTION = "_selection"
 _STARTED = "_shell_started"  # set while app.py runs a page it has started
+_LOGIN_ENABLED = "_login_enabled"
 REPORT_KEY = "report_mode"
 
 
@@ -74,7 +76,10 @@ def sidebar(src: data.Source) -> Selection:
     if st.session_state.get("year") not in years:
         st.session_state["year"] = latest
     st.session_state.setdefault("period_mode", AS_OF if st.session_state["year"] == today.year else FULL)
-    units = [CITY_WIDE, *default_catalog().unit_names]
+    scope = data.unit_scope()
+    units = [scope] if scope else [CITY_WIDE, *default_catalog().unit_names]
+    if st.session_state.get("unit") not in units:
+        st.session_state["unit"] = units[0]
     with st.sidebar:
         st.markdown("**查看范围**")
         year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
@@ -88,7 +93,8 @@ def sidebar(src: data.Source) -> Selection:
             as_of = st.date_input("截至日期", value=_default_as_of(year), min_value=dt.date(year, 1, 1),
                                   max_value=dt.date(year, 12, 31), key=f"as_of_{year}", format="YYYY-MM-DD")
             per = progress.period(year, as_of=as_of)
-        unit = st.selectbox("单位", units, key="unit", help="全市：各单位合计；也可只看一个单位")
+        unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
+                            help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
         st.divider()
         st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
     sel = Selection(src, per, None if unit == CITY_WIDE else unit, bool(st.session_state.get(REPORT_KEY)), demo,
@@ -99,15 +105,27 @@ def sidebar(src: data.Source) -> Selection:
 
 def start():
     """Everything a run needs before a page draws: page settings, the database (a brand-new one gets
-    the demo data), the navigation, the sidebar and the demo notice. Returns the page to run."""
+    the demo data), who is logged in (else the login page, and the run stops there), the navigation
+    of the pages that user may open, the sidebar and the notices. Returns the page to run."""
     st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
                        initial_sidebar_state="expanded")
     with edge("启动"):
         src = data.source()
         if data.load_demo_if_new(src):
             src = data.source()
-        page = navigation.build()
-        demo_notice(sidebar(src))
+        actor, login_enabled = auth.resolve(src.conn)
+        st.session_state[_LOGIN_ENABLED] = login_enabled
+        if actor is None:
+            navigation.login_only(lambda: None)
+            auth.login_form(src.conn)
+            st.stop()
+        data.set_unit_scope(actor, accounts.clerks_see_all_units(src.conn))
+        page = navigation.build(actor, login_enabled)
+        sel = sidebar(src)
+        auth.account_box(src.conn, actor, login_enabled)
+        demo_notice(sel)
+        if not login_enabled and not sel.report:
+            auth.no_login_notice()
         return page
     st.stop()  # the database could not be opened: edge() has said why
 
@@ -131,8 +149,34 @@ def page(render: Callable[[Selection], None], title: str) -> None:
     """
     if not st.session_state.get(_STARTED):
         start()
+    path = navigation.path_of(title)
+    if path and not navigation.allowed(path, current_actor(), login_enabled()):
+        # reached by its URL (or a stale link): the navigation did not offer it, the page refuses too
+        st.error(f"{current_actor().label}无权使用「{title}」页面。如需办理，请联系市国动办法规科（管理员）。",
+                 icon=":material/block:")
+        return
     with edge(title):
         render(current())
+
+
+def current_actor() -> Actor:
+    """The logged-in user (st.session_state["actor"]); the machine's operator while no account exists."""
+    return auth.current_actor()
+
+
+def login_enabled() -> bool:
+    """True once any account exists: everyone logs in."""
+    return bool(st.session_state.get(_LOGIN_ENABLED))
+
+
+def client() -> str | None:
+    """The browser's address, for the audit log."""
+    return auth.client()
+
+
+def may(action: str, unit: str | None = None) -> bool:
+    """roles.may for the logged-in user (pages show or hide their controls with it; the core checks again)."""
+    return roles.may(current_actor(), action, unit)
 
 
 def current() -> Selection:

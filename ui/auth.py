@@ -1,0 +1,115 @@
+"""Who is using the app: the login form, the session kept in the database, the account box in the
+sidebar and the notice while login is not enabled. The logged-in Actor lives in
+st.session_state["actor"] (ui.shell.current_actor() returns it)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators import accounts
+from indicators.problems import IndicatorsError
+from indicators.roles import OPERATOR, Actor
+
+ACTOR = "actor"
+_TOKEN = "_login_token"
+_NOTICE = "_login_notice"
+_ENDED = {
+    "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
+    "disabled": "您的账号已被管理员停用。",
+    "password_reset": "您的密码已被管理员重置，请用新密码登录。",
+    "password_changed": "您的密码已在其他地方修改，请用新密码登录。",
+    "role_changed": "您的角色或单位已被管理员修改，请重新登录。",
+    "logout": "您已退出登录。",
+}
+
+
+def client() -> str | None:
+    """The browser's address as Streamlit sees it (None where it does not say, e.g. under AppTest)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - not every Streamlit runtime offers it; the log then has no address
+        return None
+    return ip if isinstance(ip, str) else None
+
+
+def current_actor() -> Actor:
+    return st.session_state.get(ACTOR, OPERATOR)
+
+
+def token() -> str | None:
+    return st.session_state.get(_TOKEN)
+
+
+def resolve(conn) -> tuple[Actor | None, bool]:
+    """(the acting user, whether login is enabled). While no account exists everyone acts as the
+    machine's operator; once one does, None until this browser session has logged in."""
+    if not accounts.has_accounts(conn):
+        st.session_state[ACTOR] = OPERATOR
+        return OPERATOR, False
+    t = token()
+    actor = accounts.resume(conn, t, client=client()) if t else None
+    if actor is None:
+        if t:
+            reason = accounts.session_ended_reason(conn, t)
+            st.session_state[_NOTICE] = _ENDED.get(reason or "", "请重新登录。").format(
+                hours=accounts.idle_limit().total_seconds() / 3600)
+        st.session_state.pop(_TOKEN, None)
+        st.session_state.pop(ACTOR, None)
+        return None, True
+    st.session_state[ACTOR] = actor
+    return actor, True
+
+
+def start_session(session: accounts.Session) -> None:
+    st.session_state[_TOKEN] = session.token
+    st.session_state[ACTOR] = session.actor
+    st.session_state.pop(_NOTICE, None)
+    for key in ("unit", "checked", "undo_ask"):  # nothing chosen under another account carries over
+        st.session_state.pop(key, None)
+
+
+def login_form(conn) -> None:
+    """The login page (its own page: nothing else of the app is reachable before logging in)."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("法治建设指标看板")
+        st.caption("新乡市国防动员办公室 · 请用本人账号登录")
+        notice = st.session_state.get(_NOTICE)
+        if notice:
+            st.info(notice, icon=":material/info:")
+        with st.form("login", clear_on_submit=True):
+            name = st.text_input("登录名", key="login_name")
+            password = st.text_input("密码", type="password", key="login_password")
+            submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
+        if submitted:
+            try:
+                start_session(accounts.login(conn, name, password, client=client()))
+            except IndicatorsError as e:
+                st.error(str(e), icon=":material/lock:")
+                return
+            st.rerun()
+        st.caption(f"连续 {accounts.LOCK_AFTER_FAILURES} 次输错密码，该登录名将暂停登录 {accounts.LOCK_MINUTES} 分钟。"
+                   "忘记密码请联系市国动办法规科（管理员）重置。")
+
+
+def _logout(conn) -> None:
+    accounts.logout(conn, token(), client=client())
+    st.session_state.pop(_TOKEN, None)
+    st.session_state.pop(ACTOR, None)
+    st.session_state[_NOTICE] = _ENDED["logout"]
+
+
+def account_box(conn, actor: Actor, login_enabled: bool) -> None:
+    """Who is logged in, and the logout button, at the foot of the sidebar."""
+    with st.sidebar:
+        st.divider()
+        if login_enabled:
+            st.caption(f"当前用户：**{actor.label}**")
+            st.button("退出登录", icon=":material/logout:", on_click=_logout, args=(conn,), key="logout")
+        else:
+            st.caption("未启用登录：当前以“本机操作员”身份使用")
+
+
+def no_login_notice() -> None:
+    """On every page while no account exists."""
+    st.warning("**尚未启用登录**：任何能打开本页面的人都可以导入、撤销和修改数据。请在「创建管理员」页面创建第一个"
+               "管理员账号；创建后，所有人都须用本人账号登录。", icon=":material/lock_open:")
