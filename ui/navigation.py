@@ -2,6 +2,7 @@
 may open it, one line in ACCESS)."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -82,18 +83,30 @@ def find(title: str) -> str | None:
     return path if path in st.session_state.get(_VISIBLE, ()) else None
 
 
-def build(actor: Actor, login_enabled: bool):
-    """st.navigation over the pages `actor` may open, grouped by section, the first as default; returns
-    the chosen page."""
+def _stand_in(render, path: str, title: str):
+    """A hidden page at `path`'s URL that runs `render(title)` instead of the page: a page the user may not
+    open (or any page before logging in) answers its URL in Chinese, not with Streamlit's English
+    "Page not found", and its own code never runs."""
+    return st.Page(partial(render, title), title=title, url_path=Path(path).stem, visibility="hidden")
+
+
+def build(actor: Actor, login_enabled: bool, refuse):
+    """st.navigation over the pages `actor` may open, grouped by section, the first as default; the other
+    pages' URLs run `refuse(title)`. Returns the chosen page."""
     pages = visible(actor, login_enabled)
     first = next(iter(pages.values()))[0]
-    st.session_state[_VISIBLE] = {p[0] for ps in pages.values() for p in ps}
-    return st.navigation({section: [st.Page(ROOT / path, title=title, icon=icon, default=(path, title, icon) == first)
-                                    for path, title, icon in ps] for section, ps in pages.items()})
+    shown = {p[0] for ps in pages.values() for p in ps}
+    st.session_state[_VISIBLE] = shown
+    nav = {section: [st.Page(ROOT / path, title=title, icon=icon, default=(path, title, icon) == first)
+                     for path, title, icon in ps] for section, ps in pages.items()}
+    next(iter(nav.values())).extend(_stand_in(refuse, path, title) for path, title, _ in all_pages() if path not in shown)
+    return st.navigation(nav, expanded=True)  # the collapsed menu says "View N more" in English
 
 
 def login_only(render):
-    """st.navigation holding just the login page (no page of the app is reachable before logging in)."""
+    """st.navigation holding just the login page, at the app's root and at every page's URL (nothing of
+    the app is reachable before logging in). `render(title)` draws the login form."""
     st.session_state[_VISIBLE] = set()
-    return st.navigation([st.Page(render, title="登录", icon=":material/login:", url_path="login", default=True)],
-                         position="hidden")
+    return st.navigation([st.Page(partial(render, ""), title="登录", icon=":material/login:", url_path="login",
+                                  default=True),
+                          *[_stand_in(render, path, title) for path, title, _ in all_pages()]], position="hidden")

@@ -116,11 +116,11 @@ def start():
         actor, login_enabled = auth.resolve(src.conn)
         st.session_state[_LOGIN_ENABLED] = login_enabled
         if actor is None:
-            navigation.login_only(lambda: None)
+            navigation.login_only(lambda title: None)
             auth.login_form(src.conn)
             st.stop()
         data.set_unit_scope(actor, accounts.clerks_see_all_units(src.conn))
-        page = navigation.build(actor, login_enabled)
+        page = navigation.build(actor, login_enabled, refuse)
         sel = sidebar(src)
         auth.account_box(src.conn, actor, login_enabled)
         demo_notice(sel)
@@ -151,12 +151,19 @@ def page(render: Callable[[Selection], None], title: str) -> None:
         start()
     path = navigation.path_of(title)
     if path and not navigation.allowed(path, current_actor(), login_enabled()):
-        # reached by its URL (or a stale link): the navigation did not offer it, the page refuses too
-        st.error(f"{current_actor().label}无权使用「{title}」页面。如需办理，请联系市国动办法规科（管理员）。",
-                 icon=":material/block:")
+        # the navigation does not offer it; Streamlit may still run the file itself for its URL (pages/)
+        refuse(title)
         return
     with edge(title):
         render(current())
+
+
+def refuse(title: str) -> None:
+    """What a page the user may not use shows instead of itself."""
+    if not title:
+        return
+    st.error(f"{current_actor().label}无权使用「{title}」页面。如需办理，请联系市国动办法规科（管理员）。",
+             icon=":material/block:")
 
 
 def current_actor() -> Actor:
