@@ -59,7 +59,20 @@ IDLE_HOURS = Setting(
 CLERKS_SEE_ALL_UNITS = Setting(
     "clerks_see_all_units", True,
     "填报员能否在看板中看到其他单位的数字（默认可以，与全市通报一致）；关闭后填报员只能看到本单位和全市合计")
-SETTINGS = (IDLE_HOURS, CLERKS_SEE_ALL_UNITS)
+SSO_LOGIN_CLAIM = Setting(
+    "sso_login_claim", "preferred_username", "单点登录时作为登录名的声明（claim），没有时依次用 email、sub",
+    env="INDICATORS_SSO_LOGIN_CLAIM")
+SSO_ROLE_CLAIM = Setting(
+    "sso_role_claim", "indicators_role", "单点登录时给出角色（管理员、领导或填报员）的声明；本系统已有同名账号时以账号为准",
+    env="INDICATORS_SSO_ROLE_CLAIM")
+SSO_UNIT_CLAIM = Setting(
+    "sso_unit_claim", "indicators_unit", "单点登录时给出填报员本单位的声明", env="INDICATORS_SSO_UNIT_CLAIM")
+SETTINGS = (IDLE_HOURS, CLERKS_SEE_ALL_UNITS, SSO_LOGIN_CLAIM, SSO_ROLE_CLAIM, SSO_UNIT_CLAIM)
+
+
+def setting_value(setting: Setting) -> str:
+    """A server setting: its environment variable when set, else its default."""
+    return os.environ.get(setting.env or "") or str(setting.default)
 
 # shown for a wrong name and a wrong password alike: the page never tells whether a name exists
 WRONG = "登录名或密码不正确"
@@ -358,6 +371,53 @@ def resume(conn: sqlite3.Connection, token: str, *, client: str | None = None, n
     if now - dt.datetime.fromisoformat(s["last_seen"]) >= dt.timedelta(minutes=1):
         db.touch_session(conn, token, _stamp(now))
     return actor_of(row)
+
+
+def sso_login(conn: sqlite3.Connection, claims: dict, *, client: str | None = None,
+              now: dt.datetime | None = None) -> Session:
+    """Open a session for someone the identity provider vouched for (st.login, OIDC).
+
+    The login name is the SSO_LOGIN_CLAIM claim (else email, else sub). When an account of that name
+    exists, its role and unit apply (the administrator's word wins); otherwise the role and unit
+    claims create the account (with no usable password). Raises IndicatorsError for a disabled
+    account or when neither says a valid role and unit. Audited like a password login.
+    """
+    now = now or dt.datetime.now()
+    login_name = str(claims.get(setting_value(SSO_LOGIN_CLAIM)) or claims.get("email") or claims.get("sub") or "").strip()
+    if not login_name:
+        raise IndicatorsError("单点登录没有给出登录名，请联系管理员")
+    row = db.account(conn, login_name)
+    if row is None:
+        role = str(claims.get(setting_value(SSO_ROLE_CLAIM)) or "")
+        unit = claims.get(setting_value(SSO_UNIT_CLAIM)) or None
+        try:
+            unit = _resolve(role, unit)
+        except IndicatorsError as e:
+            with transaction(conn):
+                audit.record(conn, Actor(login_name, str(claims.get("name") or login_name), role), "login_failed",
+                             detail={"reason": "sso_no_account", "via": "sso"}, client=client, now=now)
+            raise IndicatorsError(f"「{login_name}」在本系统还没有账号，单点登录也未给出有效的角色和单位（{e}）；"
+                                  "请联系市国动办法规科（管理员）开通") from None
+        name = str(claims.get("name") or "").strip() or (f"{unit}填报员" if unit else login_name)
+        made = Actor(login_name, name, role, unit)
+        with transaction(conn):
+            db.insert_account(conn, login_name, name, role, unit, _HASHER.hash(secrets.token_urlsafe(32)), _stamp(now))
+            audit.record(conn, made, "account_create", unit=unit, client=client, now=now,
+                         detail={"login": login_name, "name": name, "role": role, "unit": unit, "via": "sso"})
+        row = db.account(conn, login_name)
+    if not row["active"]:
+        with transaction(conn):
+            audit.record(conn, actor_of(row), "login_failed", detail={"reason": "disabled", "via": "sso"}, client=client,
+                         now=now)
+        raise IndicatorsError("该账号已停用，请联系市国动办法规科（管理员）")
+    token = secrets.token_urlsafe(32)
+    actor = actor_of(row)
+    stamp = _stamp(now)
+    with transaction(conn):
+        db.update_account(conn, row["login"], last_login=stamp)
+        db.insert_session(conn, token, row["login"], stamp, client)
+        audit.record(conn, actor, "login", unit=actor.unit, detail={"via": "sso"}, client=client, now=now)
+    return Session(token, actor)
 
 
 def session_ended_reason(conn: sqlite3.Connection, token: str) -> str | None:

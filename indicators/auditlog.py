@@ -44,9 +44,10 @@ _DETAIL_NAMES = {
     "codes": "问题类型", "removed": "删除行数", "restored": "恢复行数", "imported_by": "导入人", "year": "年度",
     "changes": "改动", "login": "账号", "name": "显示名", "role": "角色", "unit": "单位", "before": "原为",
     "after": "改为", "sessions_ended": "结束的会话", "other_sessions_ended": "结束的其他会话", "failures": "连续失败次数",
-    "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)",
+    "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
 }
-_REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用"}
+_REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用",
+            "sso": "单点登录", "sso_no_account": "单点登录但本系统无账号"}
 
 
 def action_name(action: str) -> str:

@@ -458,3 +458,33 @@ def test_audit_log_page_table_filters_and_exports(conn, people, two_batches):
     assert set(auditlog.frame(conn, people["admin"], login="fgk")["操作"]) == {"导入台账", "创建账号"}
     book = openpyxl.load_workbook(io.BytesIO(auditlog.to_xlsx(table)))
     assert [c.value for c in book.active[1]] == auditlog.COLUMNS and book.active.max_row == 4
+
+
+# ------------------------------------------------------------------ single sign-on (the claims st.user gives)
+
+def test_sso_uses_the_account_of_the_same_login_before_the_claims(conn, people):
+    s = accounts.sso_login(conn, {"sub": "x1", "preferred_username": "hq", "indicators_role": "管理员"}, now=T0)
+    assert s.actor == people["hq"]  # the administrator's account wins over a claim
+    assert accounts.resume(conn, s.token, now=T0) == people["hq"]
+    assert auditlog.records(conn)[0]["detail"] == {"via": "sso"}
+
+
+def test_sso_creates_the_account_from_the_claims(conn, people):
+    claims = {"sub": "x2", "email": "hj@example.org", "name": "获嘉县小王", "indicators_role": "填报员",
+              "indicators_unit": "获嘉县人防办"}
+    s = accounts.sso_login(conn, claims, now=T0)
+    assert s.actor == roles.Actor("hj@example.org", "获嘉县小王", roles.CLERK, "获嘉县")
+    with pytest.raises(IndicatorsError):  # no usable password
+        accounts.login(conn, "hj@example.org", "")
+    accounts.disable(conn, people["admin"], "hj@example.org")
+    with pytest.raises(IndicatorsError, match="已停用"):
+        accounts.sso_login(conn, claims)
+
+
+@pytest.mark.parametrize("claims", [{"sub": "x3"}, {"sub": "x3", "indicators_role": "填报员"},
+                                    {"sub": "x3", "indicators_role": "科长"}])
+def test_sso_without_account_or_valid_claims_is_refused(conn, people, claims):
+    with pytest.raises(IndicatorsError, match="还没有账号"):
+        accounts.sso_login(conn, claims)
+    assert count(conn, "account") == 4
+    assert store.audit.entries(conn)[0]["action"] == "login_failed"
