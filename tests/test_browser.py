@@ -38,18 +38,22 @@ def chromium_path() -> str:
     return path
 
 
-@contextlib.contextmanager
-def streamlit_server(db: Path, log: Path):
-    """`streamlit run app.py` on a free 127.0.0.1 port with INDICATORS_DB=db; yields its URL."""
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, log: Path, args=(), port: int | None = None):
+    """`streamlit run app.py [args]` on a free (or the given) 127.0.0.1 port with INDICATORS_DB=db; yields its URL."""
+    port = port or free_port()
     env = dict(os.environ, INDICATORS_DB=str(db))
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
              "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
+             "--browser.gatherUsageStats", "false", *args],
             cwd=ds.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:

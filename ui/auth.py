@@ -3,6 +3,8 @@ sidebar and the notice while login is not enabled. The logged-in Actor lives in
 st.session_state["actor"] (ui.shell.current_actor() returns it)."""
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from indicators import accounts
@@ -12,6 +14,8 @@ from indicators.roles import OPERATOR, Actor
 ACTOR = "actor"
 _TOKEN = "_login_token"
 _NOTICE = "_login_notice"
+_SSO_REFUSED = "_sso_refused"
+SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
 _ENDED = {
     "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
     "disabled": "您的账号已被管理员停用。",
@@ -39,24 +43,61 @@ def token() -> str | None:
     return st.session_state.get(_TOKEN)
 
 
+def sso_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section: st.login (OIDC) is offered."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all (Streamlit raises its own kinds)
+        return False
+
+
+def _sso_user() -> dict | None:
+    """The identity provider's claims for this browser, when it has logged in with st.login."""
+    try:
+        return st.user.to_dict() if st.user.is_logged_in else None
+    except Exception:  # noqa: BLE001 - st.user needs [auth] and Authlib; without them there is no SSO user
+        return None
+
+
 def resolve(conn) -> tuple[Actor | None, bool]:
-    """(the acting user, whether login is enabled). While no account exists everyone acts as the
-    machine's operator; once one does, None until this browser session has logged in."""
-    if not accounts.has_accounts(conn):
+    """(the acting user, whether login is enabled). While no account exists (and no single sign-on
+    is configured) everyone acts as the machine's operator; once one does, None until this browser
+    session has logged in, with a password or through the identity provider."""
+    sso = sso_configured()
+    if not sso and not accounts.has_accounts(conn):
         st.session_state[ACTOR] = OPERATOR
         return OPERATOR, False
     t = token()
     actor = accounts.resume(conn, t, client=client()) if t else None
-    if actor is None:
-        if t:
-            reason = accounts.session_ended_reason(conn, t)
-            st.session_state[_NOTICE] = _ENDED.get(reason or "", "请重新登录。").format(
-                hours=accounts.idle_limit().total_seconds() / 3600)
+    if actor is None and t:
+        reason = accounts.session_ended_reason(conn, t)
+        st.session_state[_NOTICE] = _ENDED.get(reason or "", "请重新登录。").format(
+            hours=accounts.idle_limit().total_seconds() / 3600)
         st.session_state.pop(_TOKEN, None)
+        st.session_state.pop(ACTOR, None)
+        if sso and _sso_user():  # the provider's cookie would log straight back in: the idle limit would mean nothing
+            st.logout()
+        return None, True
+    if actor is None and sso:
+        actor = _sso_session(conn)
+    if actor is None:
         st.session_state.pop(ACTOR, None)
         return None, True
     st.session_state[ACTOR] = actor
     return actor, True
+
+
+def _sso_session(conn) -> Actor | None:
+    claims = _sso_user()
+    if not claims or st.session_state.get(_SSO_REFUSED):
+        return None
+    try:
+        session = accounts.sso_login(conn, claims, client=client())
+    except IndicatorsError as e:
+        st.session_state[_SSO_REFUSED] = str(e)  # said once, not retried (and logged) on every rerun
+        return None
+    start_session(session)
+    return session.actor
 
 
 def start_session(session: accounts.Session) -> None:
@@ -76,6 +117,17 @@ def login_form(conn) -> None:
         notice = st.session_state.get(_NOTICE)
         if notice:
             st.info(notice, icon=":material/info:")
+        if sso_configured():
+            refused = st.session_state.get(_SSO_REFUSED)
+            if refused:
+                st.error(refused, icon=":material/block:")
+                if st.button("退出统一身份认证", icon=":material/logout:"):
+                    st.session_state.pop(_SSO_REFUSED, None)
+                    st.logout()
+            elif st.button("使用统一身份认证登录", type="primary", icon=":material/key:"):
+                provider = os.environ.get(SSO_PROVIDER_ENV)
+                st.login(provider) if provider else st.login()
+            st.caption("或用本系统的账号和密码登录：")
         with st.form("login", clear_on_submit=True):
             name = st.text_input("登录名", key="login_name")
             password = st.text_input("密码", type="password", key="login_password")
@@ -96,6 +148,8 @@ def _logout(conn) -> None:
     st.session_state.pop(_TOKEN, None)
     st.session_state.pop(ACTOR, None)
     st.session_state[_NOTICE] = _ENDED["logout"]
+    if _sso_user():
+        st.logout()
 
 
 def account_box(conn, actor: Actor, login_enabled: bool) -> None:
@@ -104,7 +158,9 @@ def account_box(conn, actor: Actor, login_enabled: bool) -> None:
         st.divider()
         if login_enabled:
             st.caption(f"当前用户：**{actor.label}**")
-            st.button("退出登录", icon=":material/logout:", on_click=_logout, args=(conn,), key="logout")
+            if st.button("退出登录", icon=":material/logout:", key="logout"):
+                _logout(conn)
+                st.rerun()
         else:
             st.caption("未启用登录：当前以“本机操作员”身份使用")
 
