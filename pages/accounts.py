@@ -33,7 +33,7 @@ def _create(conn, actor, client) -> None:
         login = c[0].text_input("登录名")
         name = c[1].text_input("显示名", help="不填时：填报员为“单位填报员”，其他为登录名")
         role = c[2].selectbox("角色", roles.ROLES, index=2, help="\n\n".join(f"{r}：{h}" for r, h in roles.ROLE_HELP.items()))
-        unit = c[3].selectbox("单位（填报员必填）", ["", *units])
+        unit = c[3].selectbox("单位（填报员必填）", ["", *units], format_func=lambda u: u or "（领导、管理员不填）")
         c = st.columns(2)
         password = c[0].text_input("初始密码", type="password", help=f"至少 {accounts.MIN_PASSWORD_LENGTH} 位，不能与登录名相同")
         again = c[1].text_input("再次输入初始密码", type="password")
@@ -74,7 +74,7 @@ def _change(conn, actor, client, rows: list[dict]) -> None:
         st.markdown("**角色与单位**")
         units = default_catalog().unit_names
         role = st.selectbox("角色", roles.ROLES, index=roles.ROLES.index(row["role"]), key=f"role_{login}")
-        unit = st.selectbox("单位（填报员）", ["", *units], key=f"unit_{login}",
+        unit = st.selectbox("单位（填报员）", ["", *units], key=f"unit_{login}", format_func=lambda u: u or "（不属于单位）",
                             index=(units.index(row["unit"]) + 1) if row["unit"] in units else 0)
         if st.button("保存角色", key=f"save_role_{login}", icon=":material/save:"):
             _run(lambda: accounts.set_role(conn, actor, login, role, unit or None, client=client),

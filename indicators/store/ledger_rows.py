@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from .. import roles
+from ..config import default_catalog
 from ..imports import Parsed, other_unit_problems
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
@@ -146,7 +147,8 @@ def check_allowed(conn: sqlite3.Connection, parsed: Parsed, actor: Actor, *, cli
         if actor.role == roles.CLERK:
             foreign = other_unit_problems(parsed, actor.unit)
             if foreign:
-                units = sorted({p.value for p in foreign})
+                order = {u: i for i, u in enumerate(default_catalog().unit_names)}
+                units = sorted({p.value for p in foreign}, key=lambda u: order.get(u, len(order)))
                 raise IndicatorsError(
                     f"{actor.label}只能导入本单位（{actor.unit}）的台账；文件「{parsed.file}」中有 {len(foreign)} 行属于"
                     f"其他单位（{'、'.join(units)}）：{_rows_text(foreign)}。整份文件未导入，请删除这些行后重新上传")
