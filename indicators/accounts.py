@@ -9,6 +9,7 @@ Raises IndicatorsError (a Chinese sentence for the user) for every refusal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import secrets
@@ -34,8 +35,13 @@ HASH_MEMORY_KIB = 19 * 1024
 HASH_TIME_COST = 2
 HASH_PARALLELISM = 1
 _HASHER = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB, parallelism=HASH_PARALLELISM)
-# verified against for a login name that has no account, so that both take the same time
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against for a login name that has no account, so that both answers take the same time."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
@@ -311,7 +317,7 @@ def login(conn: sqlite3.Connection, login_name: str, password: str, *, client: s
         with transaction(conn):
             audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
         raise IndicatorsError(_lock_message(state["locked_until"]))
-    ok = _verify(row["password_hash"] if row else _DUMMY_HASH, password or "") and row is not None
+    ok = _verify(row["password_hash"] if row else _dummy_hash(), password or "") and row is not None
     if not ok:
         failures = (0 if state["locked_until"] else state["failures"]) + 1  # a lock that ended starts a new count
         locked = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \

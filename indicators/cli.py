@@ -133,6 +133,9 @@ def _report(parsed: imports.Parsed) -> None:
             print(f"  - {describe(pr)}", file=sys.stderr)
 
 
+CLIENT = "命令行"  # the audit log's client address for what the command line does
+
+
 def _actor(conn, args) -> roles.Actor:
     """The account named by --user, or the machine's operator."""
     return accounts.actor_for(conn, args.user) if getattr(args, "user", None) else roles.OPERATOR
@@ -147,7 +150,7 @@ def cmd_import(args) -> int:
         parsed = imports.parse_path(f)
         _report(parsed)
         try:
-            result = store.import_parsed(conn, parsed, actor=actor)  # a refused file is logged there
+            result = store.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
         except IndicatorsError as e:
             print(f"错误：{e}", file=sys.stderr)
             refused += 1
@@ -235,7 +238,7 @@ def cmd_batches(args) -> int:
 
 def cmd_undo(args) -> int:
     conn = store.connect(args.db)
-    b = store.undo(conn, args.batch, actor=_actor(conn, args))
+    b = store.undo(conn, args.batch, actor=_actor(conn, args), client=CLIENT)
     print(f"已撤销批次 {b['id']}（{b['file_name']}）：删除新增的 {b['added']} 行，恢复更新的 {b['updated']} 行")
     return 0
 
@@ -299,26 +302,26 @@ def cmd_user(args) -> int:
         return 0
     actor = _actor(conn, args)
     if sub == "add":
-        made = accounts.create(conn, actor, args.login, _password(), args.role, args.unit, args.name)
+        made = accounts.create(conn, actor, args.login, _password(), args.role, args.unit, args.name, client=CLIENT)
         print(f"已创建账号 {made.login}：{made.label}")
     elif sub == "disable":
-        accounts.disable(conn, actor, args.login)
+        accounts.disable(conn, actor, args.login, client=CLIENT)
         print(f"已停用账号 {args.login}，其登录已结束")
     elif sub == "enable":
-        accounts.enable(conn, actor, args.login)
+        accounts.enable(conn, actor, args.login, client=CLIENT)
         print(f"已启用账号 {args.login}")
     elif sub == "reset":
-        accounts.reset_password(conn, actor, args.login, _password())
+        accounts.reset_password(conn, actor, args.login, _password(), client=CLIENT)
         print(f"已重置账号 {args.login} 的密码，其登录已结束、锁定已解除")
     elif sub == "role":
-        accounts.set_role(conn, actor, args.login, args.role, args.unit)
+        accounts.set_role(conn, actor, args.login, args.role, args.unit, client=CLIENT)
         print(f"已将账号 {args.login} 改为{args.role}{'（' + args.unit + '）' if args.unit else ''}")
     elif sub == "import":
         try:
             data = Path(args.file).read_bytes()
         except OSError as e:
             raise IndicatorsError(f"无法打开 {args.file}：{e.strerror or e}") from None
-        made = accounts.create_many(conn, actor, accounts.read_accounts_xlsx(data))
+        made = accounts.create_many(conn, actor, accounts.read_accounts_xlsx(data), client=CLIENT)
         for a in made:
             print(f"已创建账号 {a.login}：{a.label}")
         print(f"共创建 {len(made)} 个账号。清单中含有初始密码，请妥善保管或删除该文件，并提醒各人登录后修改密码。")

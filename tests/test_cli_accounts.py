@@ -133,7 +133,7 @@ def test_audit_json_newest_first_filtered(db, ledgers):
     rows = json.loads(run("audit", "--json", db=db).stdout)
     assert {"time", "user", "action", "unit", "detail"} <= set(rows[0])
     assert [(r["user"], r["action"]) for r in rows[:3]] == [("本机操作员", "import"), ("hq", "import_refused"), ("hq", "import")]
-    assert rows[2]["unit"] == "红旗区" and rows[2]["detail"]["file"] == "own.xlsx"
+    assert rows[2]["unit"] == "红旗区" and rows[2]["detail"]["file"] == "own.xlsx" and rows[2]["client"] == "命令行"
     assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), reverse=True)
     mine = json.loads(run("audit", "--json", "--user", "hq", db=db).stdout)
     assert {r["user"] for r in mine} == {"hq"} and len(mine) == 2
