@@ -149,7 +149,9 @@ def _logout(conn) -> None:
     st.session_state.pop(ACTOR, None)
     st.session_state[_NOTICE] = _ENDED["logout"]
     if _sso_user():
-        st.logout()
+        st.logout()  # the browser is sent to the provider's logout; a rerun now could drop that redirect
+        st.stop()
+    st.rerun()
 
 
 def account_box(conn, actor: Actor, login_enabled: bool) -> None:
@@ -160,7 +162,6 @@ def account_box(conn, actor: Actor, login_enabled: bool) -> None:
             st.caption(f"当前用户：**{actor.label}**")
             if st.button("退出登录", icon=":material/logout:", key="logout"):
                 _logout(conn)
-                st.rerun()
         else:
             st.caption("未启用登录：当前以“本机操作员”身份使用")
 
