@@ -264,6 +264,8 @@ def test_whether_clerks_see_other_units_is_a_setting(db, see_all):
         shown = " ".join(str(f["data"]) for f in figures(at))
         # 报送情况 is the clerk's own unit whatever the setting
         assert ("卫滨区" in shown) is (see_all and page != "pages/reporting.py"), page
+    at.switch_page("pages/exports.py").run()
+    assert bool([b for b in at.button if b.label == "生成汇报幻灯片"]) is see_all  # the deck ranks every unit
 
 
 # ------------------------------------------------------------------ the administrator's pages
