@@ -1,5 +1,10 @@
 """`python -m indicators`: import, check, progress, templates, batches, undo, demo, export, the reporting
-cycle and evidence from a terminal.
+cycle and evidence, accounts (`user ...`) and the audit log from a terminal.
+
+Commands that change data take `--user LOGIN` and then act with exactly that account's rights;
+without it they act as the machine's operator (roles.OPERATOR, logged as 本机操作员): whoever has a
+shell on the server can read and write the database anyway. Passwords are read from standard input
+(`--password-stdin`), never from an argument, and never printed.
 
 Every user-facing failure ends as a Chinese message on stderr and a non-zero exit code, never a
 traceback. Exit codes: 0 done; 1 a file was refused or an undo was not possible; 2 bad arguments.
@@ -15,11 +20,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import imports, progress, store
+from . import accounts, auditlog, imports, progress, roles, store
 from .config import ConfigError, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError, describe
-from .roles import OPERATOR, Actor
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--db", help=f"数据库路径（默认 ${store.DB_ENV} 或 data/indicators.db）")
         return sp
 
-    sp = with_db(sub.add_parser("import", help="导入台账文件（整份导入或整份拒绝）"))
+    def as_user(sp):
+        sp.add_argument("--user", metavar="LOGIN", help="以该账号的权限操作（不写则为本机操作员，记入操作日志）")
+        return sp
+
+    sp = as_user(with_db(sub.add_parser("import", help="导入台账文件（整份导入或整份拒绝）")))
     sp.add_argument("files", nargs="*", metavar="FILE")
     sp = sub.add_parser("check", help="只校验，不导入")
     sp.add_argument("files", nargs="*", metavar="FILE")
@@ -62,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True, metavar="FILE")
     sp.add_argument("--unit", help="预填并锁定单位名称")
     with_db(sub.add_parser("batches", help="列出导入批次"))
-    sp = with_db(sub.add_parser("undo", help="撤销一个导入批次"))
+    sp = as_user(with_db(sub.add_parser("undo", help="撤销一个导入批次")))
     sp.add_argument("batch", type=int)
-    sp = with_db(sub.add_parser("demo", help="载入示例数据"))
+    sp = as_user(with_db(sub.add_parser("demo", help="载入示例数据")))
     sp.add_argument("--force", action="store_true", help="数据库已有数据时也载入")
     sp = with_db(sub.add_parser("export", help="生成汇报材料（pptx）、督导平台数据表（xlsx）、工作情况文稿（docx）或佐证材料包（evidence）"))
     sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx", "evidence"),
@@ -114,6 +122,35 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--half", type=int, choices=(1, 2), help=HALF_HELP)
     sp.add_argument("--unit", help="只看一个单位")
     sp.add_argument("--missing", action="store_true", help="只列还没有佐证材料的行")
+
+    user = sub.add_parser("user", help="账号管理：add 创建 / list 列出 / disable 停用 / enable 启用 / reset 重置密码 / "
+                                       "role 修改角色 / import 从 .xlsx 批量创建")
+    usub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    sp = as_user(with_db(usub.add_parser("add", help="创建账号（密码从标准输入读取）")))
+    sp.add_argument("login", metavar="LOGIN")
+    sp.add_argument("--role", required=True, choices=roles.ROLES)
+    sp.add_argument("--unit", help="填报员的本单位（可写别名）")
+    sp.add_argument("--name", help="显示名（默认：填报员为“单位填报员”，其他为登录名）")
+    sp.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（必填）")
+    sp = with_db(usub.add_parser("list", help="列出账号"))
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    for name, text in (("disable", "停用账号（并结束其登录）"), ("enable", "启用账号")):
+        sp = as_user(with_db(usub.add_parser(name, help=text)))
+        sp.add_argument("login", metavar="LOGIN")
+    sp = as_user(with_db(usub.add_parser("reset", help="重置密码（新密码从标准输入读取）")))
+    sp.add_argument("login", metavar="LOGIN")
+    sp.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取新密码（必填）")
+    sp = as_user(with_db(usub.add_parser("role", help="修改角色和单位")))
+    sp.add_argument("login", metavar="LOGIN")
+    sp.add_argument("--role", required=True, choices=roles.ROLES)
+    sp.add_argument("--unit", help="填报员的本单位")
+    sp = as_user(with_db(usub.add_parser("import", help="从 .xlsx 账号清单批量创建（登录名、显示名、角色、单位、初始密码）")))
+    sp.add_argument("file", metavar="FILE")
+
+    sp = with_db(sub.add_parser("audit", help="操作日志（最新的在前）"))
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    sp.add_argument("--user", metavar="LOGIN", help="只看该账号（本机操作员写 本机操作员）")
+    sp.add_argument("--since", type=_date, help="只看该日期（YYYY-MM-DD）及以后")
     return p
 
 
@@ -181,19 +218,29 @@ def _report(parsed: imports.Parsed) -> None:
             print(f"  - {describe(pr)}", file=sys.stderr)
 
 
+CLIENT = "命令行"  # the audit log's client address for what the command line does
+
+
+def _actor(conn, args) -> roles.Actor:
+    """The account named by --user, or the machine's operator."""
+    return accounts.actor_for(conn, args.user) if getattr(args, "user", None) else roles.OPERATOR
+
+
 def cmd_import(args) -> int:
     conn = store.connect(args.db)
+    actor = _actor(conn, args)
+    roles.require(actor, "import")
     refused = 0
     for f in args.files:
         parsed = imports.parse_path(f)
         _report(parsed)
-        if not parsed.ok:
+        try:
+            result = store.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
+        except IndicatorsError as e:  # not allowed, locked, busy, full disk, read-only: this file is not stored; the next may be
+            print(f"{parsed.file}：{e.message}", file=sys.stderr)
             refused += 1
             continue
-        try:
-            result = store.import_parsed(conn, parsed)
-        except IndicatorsError as e:  # busy, full disk, read-only: this file is not stored; the next may be
-            print(f"{parsed.file}：{e.message}", file=sys.stderr)
+        if not parsed.ok:
             refused += 1
             continue
         print(result.summary())
@@ -268,14 +315,15 @@ def cmd_batches(args) -> int:
     for b in rows:
         state = f"已撤销（{b['undone'][:16]}）" if b["undone"] else "有效"
         kinds = "、".join(LEDGERS[k].name for k in b["kinds"].split(",") if k)
+        who = b.get("user_name") or roles.OPERATOR.name
         print(f"批次 {b['id']:>3}  {b['created'][:16]}  {b['file_name']}  {kinds}  "
-              f"新增 {b['added']} 更新 {b['updated']} 未变 {b['unchanged']}  {state}  sha256:{b['checksum'][:12]}")
+              f"新增 {b['added']} 更新 {b['updated']} 未变 {b['unchanged']}  {state}  {who}  sha256:{b['checksum'][:12]}")
     return 0
 
 
 def cmd_undo(args) -> int:
     conn = store.connect(args.db)
-    b = store.undo(conn, args.batch)
+    b = store.undo(conn, args.batch, actor=_actor(conn, args), client=CLIENT)
     print(f"已撤销批次 {b['id']}（{b['file_name']}）：删除新增的 {b['added']} 行，恢复更新的 {b['updated']} 行")
     return 0
 
@@ -283,10 +331,12 @@ def cmd_undo(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import load_demo
     conn = store.connect(args.db)
+    actor = _actor(conn, args)
+    roles.require(actor, "import")
     if store.has_data(conn) and not args.force:
         print("数据库中已有数据，未载入示例数据（如确需载入，加 --force）")
         return 0
-    for r in load_demo(conn):
+    for r in load_demo(conn, actor=actor):
         print(r.summary())
     return 0
 
@@ -316,13 +366,6 @@ def _write(out: Path, data: bytes) -> None:
         out.write_bytes(data)
     except OSError as e:
         raise IndicatorsError(f"无法写入文件 {out}：请检查目录是否存在、是否有写入权限") from e
-
-
-def _actor(conn, args) -> Actor:
-    """Who the command acts as: the machine's operator without --user. The one place accounts resolve a login."""
-    if getattr(args, "user", None) is None:
-        return OPERATOR
-    raise IndicatorsError("账号功能尚未启用，请不带 --user 运行")
 
 
 def _unit(raw: str) -> str:
@@ -396,6 +439,75 @@ def cmd_evidence(args) -> int:
     return 0
 
 
+def _password() -> str:
+    """The password from standard input: its first line (a terminal is asked without echo)."""
+    if sys.stdin.isatty():
+        import getpass
+        return getpass.getpass("密码：")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _account_line(a: dict) -> str:
+    state = "启用" if a["active"] else "停用"
+    last = (a["last_login"] or "从未登录").replace("T", " ")[:16]
+    return f"{a['login']:<16}{a['name']:<14}{a['role']:<5}{a['unit'] or '—':<8}{state}  最近登录 {last}"
+
+
+def cmd_user(args) -> int:
+    conn = store.connect(args.db)
+    sub = args.user_command
+    if sub == "list":
+        rows = accounts.list_accounts(conn)
+        if args.json:
+            print(json.dumps([{**a, "active": bool(a["active"])} for a in rows], ensure_ascii=False, indent=1))
+        elif not rows:
+            print("还没有任何账号（未启用登录）。创建第一个管理员：python -m indicators user add LOGIN --role 管理员 --password-stdin")
+        for a in rows if not args.json else ():
+            print(_account_line(a))
+        return 0
+    actor = _actor(conn, args)
+    if sub == "add":
+        made = accounts.create(conn, actor, args.login, _password(), args.role, args.unit, args.name, client=CLIENT)
+        print(f"已创建账号 {made.login}：{made.label}")
+    elif sub == "disable":
+        accounts.disable(conn, actor, args.login, client=CLIENT)
+        print(f"已停用账号 {args.login}，其登录已结束")
+    elif sub == "enable":
+        accounts.enable(conn, actor, args.login, client=CLIENT)
+        print(f"已启用账号 {args.login}")
+    elif sub == "reset":
+        accounts.reset_password(conn, actor, args.login, _password(), client=CLIENT)
+        print(f"已重置账号 {args.login} 的密码，其登录已结束、锁定已解除")
+    elif sub == "role":
+        accounts.set_role(conn, actor, args.login, args.role, args.unit, client=CLIENT)
+        print(f"已将账号 {args.login} 改为{args.role}{'（' + args.unit + '）' if args.unit else ''}")
+    elif sub == "import":
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as e:
+            raise IndicatorsError(f"无法打开 {args.file}：{e.strerror or e}") from None
+        made = accounts.create_many(conn, actor, accounts.read_accounts_xlsx(data), client=CLIENT)
+        for a in made:
+            print(f"已创建账号 {a.login}：{a.label}")
+        print(f"共创建 {len(made)} 个账号。清单中含有初始密码，请妥善保管或删除该文件，并提醒各人登录后修改密码。")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    conn = store.connect(args.db)
+    login = "" if args.user == roles.OPERATOR.name else args.user
+    rows = auditlog.records(conn, login=login, since=args.since)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    if not rows:
+        print("操作日志中没有符合条件的记录")
+    for r in rows:
+        detail = auditlog.detail_text(json.dumps(r["detail"], ensure_ascii=False)) if isinstance(r["detail"], dict) else r["detail"]
+        print(f"{r['time'].replace('T', ' ')}  {r['user']:<12}{r['role']:<5}{r['action_name']:<10}{r['unit'] or '':<8}{detail}")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
-            "evidence": cmd_evidence}
+            "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit}

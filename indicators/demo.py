@@ -150,8 +150,10 @@ def write_demo_files(folder: Path = DEMO_DIR, catalog: Catalog | None = None) ->
     return paths
 
 
-def load_demo(conn, folder: Path = DEMO_DIR) -> list:
-    """Import the demo workbooks (writing them first if absent) as demo batches; returns ImportResults."""
+def load_demo(conn, folder: Path = DEMO_DIR, actor=None) -> list:
+    """Import the demo workbooks (writing them first if absent) as demo batches, done by `actor` (the
+    machine's operator by default); returns ImportResults."""
+    from .roles import OPERATOR
     from .store import import_parsed
 
     paths = [folder / demo_file_name(y) for y in YEARS]
@@ -163,7 +165,7 @@ def load_demo(conn, folder: Path = DEMO_DIR) -> list:
         if not parsed.ok:  # shipped files are checked by the tests; say plainly if one was damaged
             from .problems import IndicatorsError, describe
             raise IndicatorsError("示例数据文件有误：" + describe(parsed.problems[0]))
-        results.append(import_parsed(conn, parsed, demo=True))
+        results.append(import_parsed(conn, parsed, demo=True, actor=actor or OPERATOR))
     return results
 
 

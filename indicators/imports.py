@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -44,6 +44,7 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # sheets skipped, columns ignored: said, not refused
     sheets: dict[str, str] = field(default_factory=dict)  # sheet -> ledger name
+    unit_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # sheet -> (单位 header, column letter)
 
     @property
     def ok(self) -> bool:
@@ -123,6 +124,8 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
                 skipped.append(raw.name)
             continue
         parsed.sheets[raw.name] = table.ledger.name
+        if "unit" in table.columns:
+            parsed.unit_columns[raw.name] = (table.columns["unit"].header, table.columns["unit"].letter)
         tables.append((raw, table))
     stage(0.75, f"正在校验 {len(tables)} 个台账工作表……")
     by_kind: dict[str, list[pl.DataFrame]] = {}
@@ -327,3 +330,22 @@ def indicators_moved(parsed: Parsed, catalog: Catalog | None = None) -> list[dic
         if rows:
             out.append({"code": ind.code, "name": ind.name, "rows": rows})
     return out
+
+
+def other_unit_problems(parsed: Parsed, unit: str) -> list[Problem]:
+    """One problem per row of an accepted file that belongs to a unit other than `unit` (a clerk's own):
+    such a file is refused whole. Sheet, row and 单位 cell named, in file order."""
+    out = []
+    for records in parsed.records.values():
+        for r in records.filter(pl.col("unit") != unit).select("_sheet", "_row", "unit").iter_rows(named=True):
+            header, letter = parsed.unit_columns.get(r["_sheet"], ("单位", ""))
+            out.append(Problem("other_unit", parsed.file, r["_sheet"], r["_row"], header,
+                               f"{letter}{r['_row']}" if letter else "", r["unit"], unit))
+    return sorted(out, key=lambda p: (p.sheet, p.row or 0))
+
+
+def refuse_other_units(parsed: Parsed, unit: str) -> Parsed:
+    """The file as a clerk of `unit` may import it: refused (records dropped, every foreign row a problem)
+    when any row is another unit's; unchanged otherwise."""
+    problems = other_unit_problems(parsed, unit) if parsed.ok else []
+    return replace(parsed, problems=problems, records={}) if problems else parsed

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import imports, progress, store
+from . import imports, progress, roles, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -33,11 +33,22 @@ class Checked:
         return self.plan.already if self.plan else None
 
 
-def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None, catalog: Catalog | None = None,
-                 actor: Actor = OPERATOR) -> Checked:
-    """Read, judge and dry-run one upload. `on_stage(fraction, text)` is told how far it got."""
+def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None, catalog: Catalog | None = None, *,
+                 actor: Actor = OPERATOR, client: str | None = None) -> Checked:
+    """Read, judge and dry-run one upload as `actor`. `on_stage(fraction, text)` is told how far it got.
+
+    A clerk's file holding another unit's rows comes back refused, each such row a problem (so that
+    the table and the annotated workbook name them). A refused file is written to the audit log.
+    Raises IndicatorsError when the actor may not import at all (a 领导).
+    """
+    roles.require(actor, "import")
     parsed = imports.parse_file(data, name, catalog, on_stage=on_stage)
+    if actor.role == roles.CLERK:
+        parsed = imports.refuse_other_units(parsed, actor.unit)
     if not parsed.ok:
+        store.audit.record(conn, actor, "import_refused", unit=actor.unit, client=client,
+                           detail={"file": parsed.file, "checksum": parsed.checksum, "problems": len(parsed.problems),
+                                   "codes": sorted({p.code for p in parsed.problems})})
         return Checked(parsed, None, [])
     if on_stage:
         on_stage(0.9, "正在比对已有数据……")
@@ -72,27 +83,34 @@ def units_frame(plan: store.ImportResult) -> pd.DataFrame:
     return frame.reset_index()
 
 
-def history_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Every import, newest first, with Chinese column names."""
+def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataFrame:
+    """Every import `actor` may see (a clerk: their own unit's batches only), newest first, Chinese column names."""
     rows = []
     for b in store.batches(conn):
+        if not store.visible_to(b, actor):
+            continue
         state = "已撤销" if b["undone"] else ("有效（示例数据）" if b["demo"] else "有效")
         rows.append({"批次": b["id"], "导入时间": b["created"].replace("T", " ")[:16], "文件名": b["file_name"],
                      "校验值": b["checksum"][:12], "台账": "、".join(LEDGERS[k].name for k in b["kinds"].split(",") if k),
                      "行数": b["rows"], "新增": b["added"], "更新": b["updated"], "未变": b["unchanged"],
                      "涉及单位": "、".join(filter(None, b["units"].split(","))),
                      "期间": f"{b['period_start'] or ''} 至 {b['period_end'] or ''}", "状态": state,
-                     "撤销时间": (b["undone"] or "").replace("T", " ")[:16]})
-    return pd.DataFrame(rows, columns=["批次", "导入时间", "文件名", "校验值", "台账", "行数", "新增", "更新", "未变",
-                                       "涉及单位", "期间", "状态", "撤销时间"])
+                     "撤销时间": (b["undone"] or "").replace("T", " ")[:16],
+                     "导入人": b.get("user_name") or ("本机操作员" if not b.get("login") else b["login"])})
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None,
+HISTORY_COLUMNS = ["批次", "导入时间", "文件名", "校验值", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间", "状态",
+                   "撤销时间", "导入人"]
+
+
+def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None, *,
                 actor: Actor = OPERATOR) -> pd.DataFrame:
     """The figures an undo would change, for every year the batch covers (as of year end, or today
     in the current year): 年度, 单位, 指标, 撤销前, 撤销后, 状态变化. Raises IndicatorsError when the
     batch cannot be undone."""
     b = store.batch(conn, batch_id)
+    store.check_undo_allowed(b, actor)
     years = range(int((b["period_start"] or "0")[:4] or 0), int((b["period_end"] or "0")[:4] or 0) + 1)
     periods = [progress.period(y, today=today) for y in years if y > 0]
     before = [progress.compute(conn, p) for p in periods]

@@ -9,9 +9,10 @@ import sqlite3
 
 import pandas as pd
 
-from . import store
+from . import roles, store
 from .config import Catalog, default_catalog
 from .progress import targets_for
+from .roles import OPERATOR, Actor
 
 TABLE_COLUMNS = ["code", "name", "group", "measure", "target", "weight", "default_target", "source"]
 
@@ -63,20 +64,25 @@ def check(rows: list[dict], catalog: Catalog | None = None) -> list[str]:
     return problems
 
 
-def save(conn: sqlite3.Connection, year: int, rows: list[dict], catalog: Catalog | None = None) -> list[str]:
-    """Store edited targets and weights for `year` when `check` finds nothing; returns the problems otherwise."""
+def save(conn: sqlite3.Connection, year: int, rows: list[dict], catalog: Catalog | None = None, *,
+         actor: Actor = OPERATOR, client: str | None = None) -> list[str]:
+    """Store edited targets and weights for `year` when `check` finds nothing; returns the problems otherwise.
+    Raises IndicatorsError unless `actor` may edit targets."""
+    roles.require(actor, "edit_targets")
     problems = check(rows, catalog)
     if not problems:
         store.save_targets(conn, year, [{"code": r["code"], "target": _num(r.get("target")), "weight": _num(r.get("weight"))}
-                                        for r in rows])
+                                        for r in rows], actor=actor, client=client)
     return problems
 
 
-def copy_year(conn: sqlite3.Connection, from_year: int, to_year: int, catalog: Catalog | None = None) -> None:
-    """Start `to_year`'s targets and weights from `from_year`'s."""
+def copy_year(conn: sqlite3.Connection, from_year: int, to_year: int, catalog: Catalog | None = None, *,
+              actor: Actor = OPERATOR, client: str | None = None) -> None:
+    """Start `to_year`'s targets and weights from `from_year`'s. Raises IndicatorsError unless `actor` may edit targets."""
+    roles.require(actor, "edit_targets")
     frame = target_table(conn, from_year, catalog)
     store.save_targets(conn, to_year, [{"code": r["code"], "target": _num(r["target"]), "weight": _num(r["weight"])}
-                                       for r in frame.to_dict("records")])
+                                       for r in frame.to_dict("records")], actor=actor, client=client)
 
 
 def _num(v):

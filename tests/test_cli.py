@@ -153,7 +153,7 @@ def test_cycle_commands_exactly_as_documented(files, tmp_path):
     r = run("cycle", "submit", "--unit", "红旗区人防办", "--year", 2025, "--half", 1, db=db)
     assert r.returncode == 0 and "红旗区2025年上半年：提交完成，当前为「已提交」" in r.stdout
     for args, message in ((["return"], "退回必须填写原因"), (["reopen", "--reason", "x"], "当前为「已提交」，不能重新开放"),
-                          (["submit", "--user", "hq"], "账号功能尚未启用，请不带 --user 运行")):
+                          (["submit", "--user", "hq"], "没有登录名为「hq」的账号")):
         r = run("cycle", *args, "--unit", "红旗区", "--year", 2025, "--half", 1, db=db)
         assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
     assert run("cycle", "return", "--unit", "红旗区", "--year", 2025, "--half", 1, "--reason", "签到表缺失", db=db).returncode == 0

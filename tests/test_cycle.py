@@ -109,7 +109,8 @@ def test_submitting_nothing_is_refused(conn, tmp_path):
 
 def test_every_move_is_audited_with_user_time_and_reason(conn, tmp_path):
     bring_to(conn, tmp_path, cycle.RETURNED)
-    log = [(e["action"], e["login"], e["time"], e["target_unit"]) for e in store.audit.entries(conn, unit="红旗区")]
+    log = [(e["action"], e["login"], e["time"], e["target_unit"]) for e in store.audit.entries(conn, unit="红旗区")
+           if e["action"].startswith("cycle_")]  # the imports that brought the data there are audited too
     assert log == [("cycle_return", "fgk", "2025-07-01T09:00:00", "红旗区"), ("cycle_submit", "hq", "2025-07-01T09:00:00", "红旗区")]
     assert "培训签到表缺失" in store.audit.entries(conn, action="cycle_return")[0]["detail"]
     s = cycle.state_of(conn, "红旗区", 2025, 1, BEFORE.date())

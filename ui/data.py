@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from indicators import annotate, cycle, demo, exports, progress, reporting, store, templates, views
+from indicators import annotate, cycle, demo, exports, progress, reporting, roles, store, templates, views
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 
 _CONNECTIONS = "_db_connections"
+_SCOPE = "_unit_scope"
 HIDDEN_KEY = "_hidden_units"  # set by the shell each run: units a leader does not see (cycle.hidden_units)
 
 
@@ -74,6 +75,28 @@ def _targets_key(conn: sqlite3.Connection, year: int) -> str:
     return repr(sorted((k, tuple(sorted(v.items()))) for k, v in store.target_overrides(conn, year).items()))
 
 
+def set_unit_scope(actor: roles.Actor, clerks_see_all: bool) -> None:
+    """A clerk sees only their own unit's figures when the setting says so (accounts.CLERKS_SEE_ALL_UNITS)."""
+    st.session_state[_SCOPE] = actor.unit if actor.role == roles.CLERK and not clerks_see_all else None
+
+
+def unit_scope() -> str | None:
+    """The one unit whose figures this session may see, or None for every unit."""
+    return st.session_state.get(_SCOPE)
+
+
+def _in_scope(frame: pd.DataFrame) -> pd.DataFrame:
+    scope = unit_scope()
+    return frame if scope is None else frame[frame.unit.isin([scope, progress.CITY_WIDE])].reset_index(drop=True)
+
+
+def _keys_in_scope(mapping: dict) -> dict:
+    scope = unit_scope()
+    if scope is None:
+        return mapping
+    return {k: v for k, v in mapping.items() if (k[0] if isinstance(k, tuple) else k) == scope}
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _progress(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str,
               hidden: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -81,9 +104,10 @@ def _progress(_conn, path: str, version: str, targets: str, year: int, as_of: dt
 
 
 def progress_frame(src: Source, per: progress.Period) -> pd.DataFrame:
-    """progress.compute for every unit (with the 全市 roll-up) in the period, without the units hidden from a leader."""
-    return _progress(src.conn, src.path, src.version, _targets_key(src.conn, per.year), per.year, per.as_of, per.label,
-                     _hidden())
+    """progress.compute for every unit (with the 全市 roll-up) in the period, without the units hidden from a
+    leader, and only the units a clerk may see where the setting says so."""
+    return _in_scope(_progress(src.conn, src.path, src.version, _targets_key(src.conn, per.year), per.year, per.as_of,
+                               per.label, _hidden()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -95,7 +119,7 @@ def _monthly(_conn, path: str, version: str, year: int, as_of: dt.date, label: s
 
 def monthly(src: Source, per: progress.Period) -> pd.DataFrame:
     """Every unit's measures per month of the period (views.monthly_measures)."""
-    return _monthly(src.conn, src.path, src.version, per.year, per.as_of, per.label, _hidden())
+    return _in_scope(_monthly(src.conn, src.path, src.version, per.year, per.as_of, per.label, _hidden()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -105,7 +129,7 @@ def _totals(_conn, path: str, version: str, start: dt.date, end: dt.date, hidden
 
 def totals(src: Source, start: dt.date, end: dt.date) -> dict:
     """{(unit, measure): total} over [start, end]."""
-    return _totals(src.conn, src.path, src.version, start, end, _hidden())
+    return _keys_in_scope(_totals(src.conn, src.path, src.version, start, end, _hidden()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -115,7 +139,7 @@ def _snapshots(_conn, path: str, version: str, start: dt.date, end: dt.date, hid
 
 def snapshots(src: Source, start: dt.date, end: dt.date) -> dict:
     """Each unit's latest 执法人员统计表 row in [start, end]."""
-    return _snapshots(src.conn, src.path, src.version, start, end, _hidden())
+    return _keys_in_scope(_snapshots(src.conn, src.path, src.version, start, end, _hidden()))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -158,7 +182,7 @@ def _board(_conn, path: str, version: str, year: int, as_of: dt.date, label: str
 
 def reporting_board(src: Source, per: progress.Period):
     """Who has reported what in the period (reporting.board)."""
-    return _board(src.conn, src.path, src.version, per.year, per.as_of, per.label)
+    return _in_scope(_board(src.conn, src.path, src.version, per.year, per.as_of, per.label))
 
 
 def export_key(sel) -> tuple:

@@ -1,7 +1,14 @@
-"""Every page of the app, declared once: a new page is one line in PAGES."""
+"""Every page of the app, declared once: a new page is one line in PAGES (and, when not every role
+may open it, one line in ACCESS)."""
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 import streamlit as st
+
+from indicators import roles
+from indicators.roles import Actor
 
 # section -> [(file under the app root, Chinese title, material icon)]; the first page is the default.
 # Each page file renders through ui.shell.page(), which also starts the app when Streamlit runs the
@@ -25,20 +32,82 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
     "汇报输出": [
         ("ui/pages/exports.py", "汇报材料", ":material/present_to_all:"),
     ],
+    "系统管理": [
+        ("ui/pages/accounts.py", "账号管理", ":material/manage_accounts:"),
+        ("ui/pages/audit.py", "操作日志", ":material/receipt_long:"),
+        ("ui/pages/password.py", "修改密码", ":material/password:"),
+        ("ui/pages/first_admin.py", "创建管理员", ":material/person_add:"),
+    ],
 }
+
+# page -> the action of roles.PERMISSIONS it needs; pages not listed need "view" (every role).
+# 指标与目标 is shown to everyone, editable only by administrators (the page asks roles.may).
+ACCESS = {
+    "ui/pages/upload.py": "import",
+    "ui/pages/history.py": "history",
+    "ui/pages/reporting.py": "reporting",
+    "ui/pages/exports.py": "export",
+    "ui/pages/accounts.py": "manage_accounts",
+    "ui/pages/audit.py": "view_audit",
+}
+LOGIN_ONLY = {"ui/pages/accounts.py", "ui/pages/password.py"}  # once accounts exist
+BEFORE_LOGIN_ONLY = {"ui/pages/first_admin.py"}  # while no account exists
+_VISIBLE = "_visible_pages"
+# pages by absolute path: the navigation is the same whichever file Streamlit runs first
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def all_pages() -> list[tuple[str, str, str]]:
     return [page for pages in PAGES.values() for page in pages]
 
 
-def find(title: str) -> str | None:
-    """The file of the page with this title, when the app has one (empty states link to it)."""
+def allowed(path: str, actor: Actor, login_enabled: bool) -> bool:
+    """Whether `actor` may open the page (navigation lists it; the page itself checks it again)."""
+    if path in (BEFORE_LOGIN_ONLY if login_enabled else LOGIN_ONLY):
+        return False
+    return roles.may(actor, ACCESS.get(path, "view"))
+
+
+def visible(actor: Actor, login_enabled: bool) -> dict[str, list[tuple[str, str, str]]]:
+    """PAGES with only the pages `actor` may open, empty sections left out."""
+    out = {section: [p for p in pages if allowed(p[0], actor, login_enabled)] for section, pages in PAGES.items()}
+    return {section: pages for section, pages in out.items() if pages}
+
+
+def path_of(title: str) -> str | None:
     return next((path for path, t, _ in all_pages() if t == title), None)
 
 
-def build():
-    """st.navigation over PAGES, grouped by section, the first page as default; returns the chosen page."""
-    first = all_pages()[0]
-    return st.navigation({section: [st.Page(path, title=title, icon=icon, default=(path, title, icon) == first)
-                                    for path, title, icon in pages] for section, pages in PAGES.items()})
+def find(title: str) -> str | None:
+    """The file of the page with this title when this run's navigation has it (empty states link to it)."""
+    path = path_of(title)
+    return path if path in st.session_state.get(_VISIBLE, ()) else None
+
+
+def _stand_in(render, path: str, title: str):
+    """A hidden page at `path`'s URL that runs `render(title)` instead of the page: a page the user may not
+    open (or any page before logging in) answers its URL in Chinese, not with Streamlit's English
+    "Page not found", and its own code never runs."""
+    return st.Page(partial(render, title), title=title, url_path=Path(path).stem, visibility="hidden")
+
+
+def build(actor: Actor, login_enabled: bool, refuse):
+    """st.navigation over the pages `actor` may open, grouped by section, the first as default; the other
+    pages' URLs run `refuse(title)`. Returns the chosen page."""
+    pages = visible(actor, login_enabled)
+    first = next(iter(pages.values()))[0]
+    shown = {p[0] for ps in pages.values() for p in ps}
+    st.session_state[_VISIBLE] = shown
+    nav = {section: [st.Page(ROOT / path, title=title, icon=icon, default=(path, title, icon) == first)
+                     for path, title, icon in ps] for section, ps in pages.items()}
+    next(iter(nav.values())).extend(_stand_in(refuse, path, title) for path, title, _ in all_pages() if path not in shown)
+    return st.navigation(nav, expanded=True)  # the collapsed menu says "View N more" in English
+
+
+def login_only(render):
+    """st.navigation holding just the login page, at the app's root and at every page's URL (nothing of
+    the app is reachable before logging in). `render(title)` draws the login form."""
+    st.session_state[_VISIBLE] = set()
+    return st.navigation([st.Page(partial(render, ""), title="登录", icon=":material/login:", url_path="login",
+                                  default=True),
+                          *[_stand_in(render, path, title) for path, title, _ in all_pages()]], position="hidden")

@@ -1,6 +1,6 @@
-"""What every page shares: starting the app (database, demo data, navigation, sidebar), the one
-place where failures become a Chinese message, the demo notice, the page heading, 汇报模式, empty
-states and the way a chart is drawn (download settings, size)."""
+"""What every page shares: starting the app (database, demo data, who is logged in, navigation,
+sidebar), the one place where failures become a Chinese message, the demo notice, the page heading,
+汇报模式, empty states and the way a chart is drawn (download settings, size)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,17 +13,18 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, cycle, progress, store
+from indicators import accounts, charts, cycle, progress, roles, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
-from indicators.roles import OPERATOR, Actor
-from ui import data, dates, navigation
+from indicators.roles import Actor
+from ui import auth, data, dates, navigation
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
 HALF, FULL, AS_OF = "上半年", "全年", "截至日期"
 PERIOD_MODES = (HALF, FULL, AS_OF)
 _SELECTION = "_selection"
+_LOGIN_ENABLED = "_login_enabled"
 REPORT_KEY = "report_mode"
 
 
@@ -61,11 +62,6 @@ class Selection:
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
         return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
-
-
-def current_actor() -> Actor:
-    """The logged-in user (the machine's operator while no account exists)."""
-    return st.session_state.get("actor", OPERATOR)
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -119,7 +115,7 @@ def _chosen_scope() -> str:
 def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]:
     """Year, period (and 截至日期) and unit, drawn where the caller is (the sidebar, or a popover)."""
     today = dt.date.today()
-    units = [CITY_WIDE, *default_catalog().unit_names]
+    units = _units()
     year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
     mode = st.radio("期间", PERIOD_MODES, key="period_mode", horizontal=True,
                     help="上半年：截至6月30日；全年：截至12月31日；截至日期：自选日期，默认今天")
@@ -129,8 +125,19 @@ def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]
         per = progress.period(year, half=2)
     else:
         per = progress.period(year, as_of=dates.picker(year, _default_as_of(year), today))
-    unit = st.selectbox("单位", units, key="unit", help="全市：各单位合计；也可只看一个单位")
+    unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
+                        help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
     return per, unit
+
+
+def _units() -> list[str]:
+    """The units the unit choice offers: 全市 and all, or only a clerk's own where the setting says so
+    (the session's choice is put back inside them)."""
+    scope = data.unit_scope()
+    units = [scope] if scope else [CITY_WIDE, *default_catalog().unit_names]
+    if st.session_state.get("unit") not in units:
+        st.session_state["unit"] = units[0]
+    return units
 
 
 def sidebar(src: data.Source) -> Selection:
@@ -139,6 +146,7 @@ def sidebar(src: data.Source) -> Selection:
     has_data, demo = data.data_state(src)
     phone = narrow()
     years = _years(src)
+    _units()  # before the popover's label reads the session's unit
     if phone:
         with st.popover(f"{_chosen_scope()}　更改", icon=":material/tune:", width="stretch"):
             per, unit = _controls(src, years)
@@ -160,7 +168,8 @@ def sidebar(src: data.Source) -> Selection:
 
 def start():
     """Everything a run needs before a page draws: page settings, the database (a brand-new one gets
-    the demo data), the navigation, the sidebar and the demo notice. Returns the page to run."""
+    the demo data), who is logged in (else the login page, and the run stops there), the navigation
+    of the pages that user may open, the sidebar and the notices. Returns the page to run."""
     # "auto": expanded on a desktop, collapsed on a narrow screen (where it would cover the page)
     st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
                        initial_sidebar_state="auto")
@@ -168,8 +177,19 @@ def start():
         src = data.source()
         if data.load_demo_if_new(src):
             src = data.source()
-        page = navigation.build()
-        demo_notice(sidebar(src))
+        actor, login_enabled = auth.resolve(src.conn)
+        st.session_state[_LOGIN_ENABLED] = login_enabled
+        if actor is None:
+            navigation.login_only(lambda title: None)
+            auth.login_form(src.conn)
+            st.stop()
+        data.set_unit_scope(actor, accounts.clerks_see_all_units(src.conn))
+        page = navigation.build(actor, login_enabled, refuse)
+        sel = sidebar(src)
+        auth.account_box(src.conn, actor, login_enabled)
+        demo_notice(sel)
+        if not login_enabled and not sel.report:
+            auth.no_login_notice()
         return page
     st.stop()  # the database could not be opened: edge() has said why
 
@@ -180,7 +200,19 @@ def run_app() -> None:
 
 
 def page(render: Callable[[Selection], None], title: str) -> None:
-    """Run one page's `render(selection)` inside the error edge (app.py has started the run)."""
+    """Run one page's `render(selection)` inside the error edge (app.py has started the run).
+
+    A page the user may not use is not offered by the navigation (it is a hidden stand-in that
+    refuses); the page checks again here, so that its own code never runs for that user.
+    """
+    if _SELECTION not in st.session_state:
+        # app.py did not start this run: only a page file run on its own does that (AppTest; there is no
+        # pages/ folder for Streamlit to serve). Start it here, so that it still logs in and refuses.
+        start()
+    path = navigation.path_of(title)
+    if path and not navigation.allowed(path, current_actor(), login_enabled()):
+        refuse(title)
+        return
     with edge(title):
         sel = current()
         if sel.hidden and not sel.report:
@@ -189,6 +221,34 @@ def page(render: Callable[[Selection], None], title: str) -> None:
             st.warning(f"{sel.unit}{sel.period.label}的数据尚未审核，暂不显示。", icon=":material/lock_clock:")
             return
         render(sel)
+
+
+def refuse(title: str) -> None:
+    """What a page the user may not use shows instead of itself."""
+    if not title:
+        return
+    st.error(f"{current_actor().label}无权使用「{title}」页面。如需办理，请联系市国动办法规科（管理员）。",
+             icon=":material/block:")
+
+
+def current_actor() -> Actor:
+    """The logged-in user (st.session_state["actor"]); the machine's operator while no account exists."""
+    return auth.current_actor()
+
+
+def login_enabled() -> bool:
+    """True once any account exists: everyone logs in."""
+    return bool(st.session_state.get(_LOGIN_ENABLED))
+
+
+def client() -> str | None:
+    """The browser's address, for the audit log."""
+    return auth.client()
+
+
+def may(action: str, unit: str | None = None) -> bool:
+    """roles.may for the logged-in user (pages show or hide their controls with it; the core checks again)."""
+    return roles.may(current_actor(), action, unit)
 
 
 def current() -> Selection:

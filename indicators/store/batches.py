@@ -6,9 +6,11 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import roles
 from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
+from . import audit
 from .aggregates import refresh_aggregates, reset_touched
 from . import originals
 from .connection import checkpoint, rollback, store_error, transaction
@@ -49,8 +51,36 @@ def undo_blockers(conn: sqlite3.Connection, batch_id: int) -> list[int]:
     return sorted(later)
 
 
-def _check_undoable(conn: sqlite3.Connection, batch_id: int) -> dict:
+def batch_units(b: dict) -> list[str]:
+    return [u for u in (b["units"] or "").split(",") if u]
+
+
+def visible_to(b: dict, actor: Actor) -> bool:
+    """Whether `actor` may see this batch in the history: a clerk only batches wholly of their own unit
+    (a batch holding other units' rows would show them in its original file)."""
+    if not roles.may(actor, "history"):
+        return False
+    if actor.role != roles.CLERK:
+        return True
+    units = batch_units(b)
+    return bool(units) and all(u == actor.unit for u in units)
+
+
+def check_undo_allowed(b: dict, actor: Actor) -> None:
+    """Raise IndicatorsError unless `actor` may undo batch `b`: never a 领导, a clerk only a batch of
+    their own unit alone."""
+    roles.require(actor, "undo")
+    for u in batch_units(b) or [None]:
+        if actor.role == roles.CLERK and u != actor.unit:
+            if u is None:
+                raise IndicatorsError(f"{actor.label}只能撤销本单位（{actor.unit}）的导入批次")
+            raise IndicatorsError(f"{actor.label}只能撤销本单位（{actor.unit}）的导入批次；批次 {b['id']}"
+                                  f"（{b['file_name']}）含有「{u}」的数据，不能撤销，请联系管理员")
+
+
+def _check_undoable(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATOR) -> dict:
     b = batch(conn, batch_id)
+    check_undo_allowed(b, actor)
     if b["undone"]:
         raise IndicatorsError(f"批次 {batch_id}（{b['file_name']}）已于 {b['undone'][:16]} 撤销过")
     blockers = undo_blockers(conn, batch_id)
@@ -75,36 +105,54 @@ def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
         refresh_aggregates(conn, ledger)
 
 
-def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None, actor: Actor = OPERATOR) -> dict:
-    """Undo one import: remove the rows it added and restore the rows it updated, in one transaction.
+def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None, *, actor: Actor = OPERATOR,
+         client: str | None = None) -> dict:
+    """Undo one import as `actor`: remove the rows it added and restore the rows it updated, in one transaction.
 
-    Returns the batch record. Raises IndicatorsError when the batch does not exist, is already
-    undone, or later imports changed the same rows (those must be undone first), or a row it would
-    change is in a period locked for `actor` (indicators.cycle).
+    Returns the batch record. Raises IndicatorsError when the actor may not undo it (a 领导; a clerk
+    and another unit's batch), the batch does not exist, is already undone, later imports changed
+    the same rows (those must be undone first), or a row it would change is in a period locked for
+    `actor` (indicators.cycle). The undo, or its refusal, is written to the audit log.
     """
-    with transaction(conn):  # checked inside: an import over the same rows cannot slip in between
-        _check_undoable(conn, batch_id)
-        _refuse_locked(conn, actor, batch_id, now)
-        _undo_rows(conn, batch_id)
-        conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
-        conn.execute("UPDATE batch SET undone = ? WHERE id = ?",
-                     ((now or dt.datetime.now()).isoformat(timespec="seconds"), batch_id))
+    refused = None
+    try:
+        with transaction(conn):  # checked inside: an import over the same rows cannot slip in between
+            try:
+                b = _check_undoable(conn, batch_id, actor)
+                _refuse_locked(conn, actor, batch_id, now)
+            except IndicatorsError as e:
+                refused = e
+                raise
+            units = batch_units(b)
+            _undo_rows(conn, batch_id)
+            conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
+            conn.execute("UPDATE batch SET undone = ?, undone_by = ? WHERE id = ?",
+                         ((now or dt.datetime.now()).isoformat(timespec="seconds"), actor.login, batch_id))
+            audit.record(conn, actor, "undo", unit=units[0] if len(units) == 1 else None, client=client, now=now,
+                         detail={"batch": batch_id, "file": b["file_name"], "removed": b["added"], "restored": b["updated"],
+                                 "units": units, "imported_by": b.get("user_name") or b.get("login") or ""})
+    except IndicatorsError:
+        if refused is not None:  # recorded after the rollback, so that the refusal itself is kept
+            audit.record(conn, actor, "undo_refused", unit=actor.unit, detail={"batch": batch_id, "reason": str(refused)},
+                         client=client, now=now)
+        raise
     checkpoint(conn)
     return batch(conn, batch_id)
 
 
 @contextmanager
-def as_if_undone(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATOR):
+def as_if_undone(conn: sqlite3.Connection, batch_id: int, *, actor: Actor = OPERATOR):
     """Inside the block the database reads as if `batch_id` were undone; nothing is kept afterwards.
 
-    For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`.
+    For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`
+    (including when `actor` may not undo it).
     """
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as e:
         raise store_error(e) from e
     try:
-        _check_undoable(conn, batch_id)
+        _check_undoable(conn, batch_id, actor)
         _refuse_locked(conn, actor, batch_id, None)
         try:
             _undo_rows(conn, batch_id)

@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from ..imports import Parsed
+from .. import roles
+from ..config import default_catalog
+from ..imports import Parsed, other_unit_problems
 from ..ledgers import LEDGERS, Ledger
+from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
+from . import audit
 from .aggregates import refresh_aggregates, reset_touched
 from . import originals
 from .connection import checkpoint, transaction
@@ -118,24 +122,73 @@ class _DryRun(Exception):
     """Raised inside the transaction of a dry run so that it rolls back everything it did."""
 
 
+def _ranges(rows: list[int]) -> str:
+    """[4, 5, 6, 9] -> '4-6、9'."""
+    rows, out, start = sorted(rows), [], None
+    for i, r in enumerate(rows):
+        start = r if start is None else start
+        if i + 1 == len(rows) or rows[i + 1] != r + 1:
+            out.append(str(start) if start == r else f"{start}-{r}")
+            start = None
+    return "、".join(out)
+
+
+def _rows_text(problems, most: int = 6) -> str:
+    """'工作表「台账」第 4-5 行（卫滨区）' for the refusal message; the first `most` groups, then how many more."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for p in problems:
+        groups.setdefault((p.sheet, p.value), []).append(p.row)
+    parts = [f"工作表「{sheet}」第 {_ranges(rows)} 行（{unit}）" for (sheet, unit), rows in groups.items()]
+    return "；".join(parts[:most]) + (f"；另有 {len(parts) - most} 处" if len(parts) > most else "")
+
+
+def check_allowed(conn: sqlite3.Connection, parsed: Parsed, actor: Actor, *, client: str | None = None,
+                  audit_refusal: bool = True) -> None:
+    """Raise IndicatorsError unless `actor` may import every row of the file: a 领导 imports nothing, a
+    填报员 only their own unit's rows (one row of another unit refuses the whole file, naming the rows).
+    A refusal is written to the audit log."""
+    try:
+        roles.require(actor, "import")
+        if actor.role == roles.CLERK:
+            foreign = other_unit_problems(parsed, actor.unit)
+            if foreign:
+                order = {u: i for i, u in enumerate(default_catalog().unit_names)}
+                units = sorted({p.value for p in foreign}, key=lambda u: order.get(u, len(order)))
+                raise IndicatorsError(
+                    f"{actor.label}只能导入本单位（{actor.unit}）的台账；文件「{parsed.file}」中有 {len(foreign)} 行属于"
+                    f"其他单位（{'、'.join(units)}）：{_rows_text(foreign)}。整份文件未导入，请删除这些行后重新上传")
+    except IndicatorsError as e:
+        if audit_refusal:
+            audit.record(conn, actor, "import_refused", unit=actor.unit,
+                         detail={"file": parsed.file, "checksum": parsed.checksum, "reason": str(e)}, client=client)
+        raise
+
+
 def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
-                  now: dt.datetime | None = None, actor: Actor = OPERATOR) -> ImportResult:
-    """Store a parsed file as one batch, in one transaction.
+                  now: dt.datetime | None = None, actor: Actor = OPERATOR, client: str | None = None) -> ImportResult:
+    """Store a parsed file as one batch, in one transaction, as done by `actor`.
 
     Takes a `Parsed` from imports.parse_file. Returns an ImportResult: nothing is stored when the
     file has problems, when the same file (same checksum) is already imported, or for a dry run
-    (which still reports what would be added and updated). Raises IndicatorsError (Chinese) when the
-    database is busy past the wait, read-only, or the disk is full at any step, COMMIT included;
-    the database is then as it was and no original or part file is left behind.
+    (which still reports what would be added and updated). Raises IndicatorsError (Chinese), storing
+    nothing, when the actor may not import it (roles.require; a clerk's file holding another unit's
+    rows), when a row would change a period locked for `actor` (indicators.cycle), or when the
+    database is busy past the wait, read-only, or the disk is full at any step, COMMIT included; the
+    database is then as it was and no original or part file is left behind. Every import and every
+    refusal (other than a dry run) is written to the audit log with the actor.
 
     The "already imported?" lookup runs inside the write transaction, so two imports of one file at
     once make exactly one batch; the original is written before COMMIT and named after it
-    (store/originals.py says why). Raises IndicatorsError, nothing stored, when a row would change a
-    period locked for `actor` (indicators.cycle).
+    (store/originals.py says why).
     """
     result = ImportResult(parsed, dry_run=dry_run)
     if not parsed.ok:
+        if not dry_run:
+            audit.record(conn, actor, "import_refused", unit=actor.unit, client=client,
+                         detail={"file": parsed.file, "checksum": parsed.checksum, "problems": len(parsed.problems),
+                                 "codes": sorted({p.code for p in parsed.problems})})
         return result
+    check_allowed(conn, parsed, actor, client=client, audit_refusal=not dry_run)
     now = now or dt.datetime.now()
     part = None
     try:
@@ -145,9 +198,10 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
                 return result
             _refuse_locked(conn, actor, parsed, now)
             cur = conn.execute(
-                "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo) "
-                "VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?)",
-                (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo)))
+                "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo, "
+                "login, user_name) VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?, ?, ?)",
+                (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo),
+                 actor.login, actor.name))
             batch_id = cur.lastrowid
             for kind, records in parsed.records.items():
                 result.kinds[kind] = _apply(conn, LEDGERS[kind], records, batch_id)
@@ -163,6 +217,10 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
                 (",".join(result.kinds), ",".join(units), parsed.rows, result.added, result.updated, result.unchanged,
                  min(p[0] for p in periods), max(p[1] for p in periods),
                  originals.final_name(parsed.checksum, parsed.suffix), batch_id))
+            audit.record(conn, actor, "import", unit=units[0] if len(units) == 1 else None, client=client, now=now,
+                         detail={"batch": batch_id, "file": parsed.file, "checksum": parsed.checksum, "rows": parsed.rows,
+                                 "added": result.added, "updated": result.updated, "unchanged": result.unchanged,
+                                 "units": units, "kinds": list(result.kinds), "demo": demo})
     except _DryRun:
         return result
     except BaseException:

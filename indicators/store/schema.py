@@ -13,7 +13,15 @@ import hashlib
 import sqlite3
 
 from ..ledgers import LEDGERS, Ledger
-from . import audit, cycle, evidence
+from . import accounts, audit, cycle, evidence
+
+# Columns added after a table was first released: (table, column, declaration). A database made
+# before gets them on its next start; the ALTER is skipped where the column is already there.
+ADDED_COLUMNS = [
+    ("batch", "login", "TEXT"),  # who imported the batch (account login; '' for the machine's operator)
+    ("batch", "user_name", "TEXT"),  # their display name at the time
+    ("batch", "undone_by", "TEXT"),  # login of whoever undid it
+]
 
 _SQL_TYPES = {"date": "TEXT", "int": "INTEGER", "number": "REAL"}
 
@@ -63,8 +71,10 @@ def statements(script: str) -> list[str]:
 
 
 STATEMENTS = (statements(BASE_DDL) + statements(audit.DDL) + statements(cycle.DDL) + statements(evidence.DDL) +
+              statements(accounts.DDL) +
               [_ledger_ddl(l) for l in LEDGERS.values()])
-FINGERPRINT = hashlib.sha256("\n".join(STATEMENTS + [f"{n}:{sql}" for n, sql in MIGRATIONS]).encode()).hexdigest()
+FINGERPRINT = hashlib.sha256("\n".join(STATEMENTS + [f"{n}:{sql}" for n, sql in MIGRATIONS]
+                                        + [" ".join(c) for c in ADDED_COLUMNS]).encode()).hexdigest()
 FINGERPRINT_KEY = "schema_sha256"
 
 
@@ -88,4 +98,14 @@ def create(conn: sqlite3.Connection) -> None:
             for stmt in statements(sql):
                 conn.execute(stmt)
             conn.execute("INSERT INTO meta VALUES (?, datetime('now'))", (f"migration:{name}",))
+    for table, column, decl in ADDED_COLUMNS:
+        add_column(conn, table, column, decl)
     conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, FINGERPRINT))
+
+
+def add_column(conn: sqlite3.Connection, table: str, column: str, decl: str) -> bool:
+    """ALTER TABLE ... ADD COLUMN unless the column exists; True when it was added. Safe to run again."""
+    if column in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+        return False
+    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+    return True

@@ -13,6 +13,10 @@ def render(sel: shell.Selection) -> None:
     if not sel.has_data:
         shell.empty_state(sel, "任何台账数据")
         return
+    if data.unit_scope():  # the deck and the workbook rank every unit: not for a clerk who sees only their own
+        st.info("本账号只能查看本单位的数字，而汇报材料含有各单位的排名和明细；如需材料，请向市国动办法规科索取。",
+                icon=":material/visibility_off:")
+        return
 
     version = "全市"
     FORMATS = [("pptx", "汇报幻灯片", ":material/slideshow:",

@@ -3,7 +3,7 @@ import streamlit as st
 
 from indicators import intake, store
 from indicators.problems import IndicatorsError
-from ui import shell
+from ui import navigation, shell
 
 
 def render(sel: shell.Selection) -> None:
@@ -14,10 +14,14 @@ def render(sel: shell.Selection) -> None:
     if done:
         st.success(done, icon=":material/undo:")
 
-    frame = intake.history_frame(sel.src.conn)
+    actor = shell.current_actor()
+    if actor.unit:
+        st.caption(f"这里只列出{actor.unit}的导入批次。")
+    frame = intake.history_frame(sel.src.conn, actor)
     if frame.empty:
         st.info("还没有导入任何文件。", icon=":material/inbox:")
-        st.page_link("ui/pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
+        if navigation.find("数据填报"):
+            st.page_link("ui/pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
         return
 
     st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460),
@@ -40,13 +44,18 @@ def render(sel: shell.Selection) -> None:
     if b["undone"]:
         right.info(f"该批次已于 {b['undone'].replace('T', ' ')[:16]} 撤销。", icon=":material/info:")
         return
+    try:
+        store.check_undo_allowed(b, actor)
+    except IndicatorsError as e:
+        right.caption(str(e))
+        return
 
     if right.button("撤销此批次……", icon=":material/undo:", key=f"ask_{batch_id}"):
         st.session_state["undo_ask"] = batch_id
     if st.session_state.get("undo_ask") == batch_id:
         with st.container(border=True):
             try:
-                effect = intake.undo_effect(sel.src.conn, batch_id, actor=shell.current_actor())
+                effect = intake.undo_effect(sel.src.conn, batch_id, actor=actor)
             except IndicatorsError as e:
                 st.error(str(e), icon=":material/block:")
                 return
@@ -60,7 +69,7 @@ def render(sel: shell.Selection) -> None:
             c1, c2 = st.columns([1, 5])
             if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
                 try:
-                    store.undo(sel.src.conn, batch_id, actor=shell.current_actor())
+                    store.undo(sel.src.conn, batch_id, actor=actor, client=shell.client())
                     st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{b['file_name']}）。"
                 except IndicatorsError as e:
                     st.session_state["undo_done"] = None

@@ -99,7 +99,9 @@ def render(sel: shell.Selection) -> None:
     catalog = default_catalog()
     half = cycle.half_of(sel.period)
     states = cycle.status(sel.src.conn, sel.year, half, catalog=catalog)
-    units = [sel.unit] if sel.unit else catalog.unit_names
+    own = actor.unit if actor.role == CLERK else None  # a clerk sees their own unit's reporting only
+    units = [own] if own else [sel.unit] if sel.unit else catalog.unit_names
+    scope = own or (sel.unit_label if sel.unit else "全市各单位")
     shown = [s for s in states if s.unit in units]
     deadline = shown[0].deadline if shown else None
 
@@ -133,14 +135,14 @@ def render(sel: shell.Selection) -> None:
     board = data.reporting_board(sel.src, sel.period)
     ledgers = [l.name for l in LEDGERS.values()]
     board_shown = board[board.unit.isin(units)]
-    shell.chart(charts.reporting_grid(board_shown, sel.context(sel.unit_label if sel.unit else "全市各单位"), units, ledgers), sel)
+    shell.chart(charts.reporting_grid(board_shown, sel.context(scope), units, ledgers), sel)
     shell.table(sel, board_shown.assign(last_upload=board_shown.last_upload.fillna("从未上传"),
                                         missing=board_shown.missing.map({True: "未报送", False: "已报送"}))
                 .drop(columns=["kind", "level"])
                 .rename(columns={"unit": "单位", "ledger": "台账", "last_upload": "最近上传", "rows": "期间内行数",
                                  "missing": "报送情况"}), height=min(38 + 35 * len(board_shown), 420))
 
-    if sel.report:
+    if sel.report or own:  # the reminder is the city office's, sent to the work group
         return
     st.subheader("催报通知", divider="gray")
     missing = cycle.missing_units(shown)

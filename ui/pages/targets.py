@@ -16,9 +16,12 @@ def render(sel: shell.Selection) -> None:
         st.success(done, icon=":material/task_alt:")
 
     table = targets.target_table(sel.src.conn, year)
+    editable = shell.may("edit_targets")
+    if not editable:
+        st.info("只有管理员（市国动办法规科）可以修改目标和分值；这里供查看。", icon=":material/visibility:")
     edited = st.data_editor(
         table, hide_index=True, width="stretch", height=38 + 35 * len(table), key=f"targets_{year}_{sel.src.version}",
-        disabled=["code", "name", "group", "measure", "default_target", "source"],
+        disabled=True if not editable else ["code", "name", "group", "measure", "default_target", "source"],
         column_config={
             "code": st.column_config.TextColumn("编码", width="small"),
             "name": st.column_config.TextColumn("指标", width="medium"),
@@ -34,16 +37,19 @@ def render(sel: shell.Selection) -> None:
     groups = edited.groupby("group", sort=False).weight.sum()
     st.caption("各组分值合计：" + "；".join(f"{g} {v:g}" for g, v in groups.items()))
 
+    if not editable:
+        return
+    actor, client = shell.current_actor(), shell.client()
     left, right = st.columns([1, 3])
     if left.button("保存", type="primary", icon=":material/save:"):
-        problems = targets.save(sel.src.conn, year, edited.to_dict("records"))
+        problems = targets.save(sel.src.conn, year, edited.to_dict("records"), actor=actor, client=client)
         if problems:
             st.error("未保存，请修改：\n\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
         else:
             st.session_state["targets_done"] = f"已保存{year}年度目标和分值，看板已按新目标计算。"
             st.rerun()
     if right.button(f"以{year}年目标创建{year + 1}年目标", icon=":material/content_copy:"):
-        targets.copy_year(sel.src.conn, year, year + 1)
+        targets.copy_year(sel.src.conn, year, year + 1, actor=actor, client=client)
         st.session_state["targets_done"] = f"已按{year}年的目标和分值创建{year + 1}年度目标，可在年度中选择{year + 1}年继续修改。"
         st.rerun()
 

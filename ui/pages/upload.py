@@ -1,7 +1,7 @@
 """数据填报: templates to download, files to upload, the check before anything is stored, then confirm."""
 import streamlit as st
 
-from indicators import annotate, imports, intake, store, templates
+from indicators import annotate, imports, intake, roles, store, templates
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import data, shell
@@ -10,15 +10,21 @@ from ui import data, shell
 def render(sel: shell.Selection) -> None:
     st.title("数据填报")
     st.caption("下载模板 → 按模板填写台账 → 上传 → 查看校验结果 → 确认导入。整份文件要么全部导入，要么一行也不导入。")
+    if shell.current_actor().role == roles.CLERK:
+        st.caption(f"本账号只能导入{shell.current_actor().unit}的台账：文件中只要有一行属于其他单位，整份文件都不会导入。")
 
     # ------------------------------------------------------------------ templates
     st.subheader("1. 下载模板", divider="gray")
     kinds = {**{l.name: k for k, l in LEDGERS.items()}, "全部台账（一个工作簿）": "all"}
     left, mid, right = st.columns([2, 2, 3], vertical_alignment="bottom")
     choice = left.selectbox("台账种类", list(kinds), index=len(kinds) - 1)
-    unit = mid.selectbox("预填单位（可选）", ["不预填", *intake.unit_names()],
-                         help="选择本单位后，模板每一行的“单位”已填好并锁定，避免误报为其他单位")
-    unit = None if unit == "不预填" else unit
+    actor = shell.current_actor()
+    if actor.role == roles.CLERK:  # a clerk's templates always carry their own unit
+        unit = mid.selectbox("预填单位", [actor.unit], disabled=True, help="模板每一行的“单位”已填好本单位并锁定")
+    else:
+        unit = mid.selectbox("预填单位（可选）", ["不预填", *intake.unit_names()],
+                             help="选择本单位后，模板每一行的“单位”已填好并锁定，避免误报为其他单位")
+        unit = None if unit == "不预填" else unit
     kind = kinds[choice]
     right.download_button(f"下载{templates.template_name(kind, unit).removesuffix('.xlsx')}", data.template(kind, unit),
                           file_name=templates.template_name(kind, unit), icon=":material/download:",
@@ -41,11 +47,11 @@ def render(sel: shell.Selection) -> None:
     accepted = []
     for f in files or []:
         content = f.getvalue()
-        key = (f.name, imports.checksum(content), sel.src.version)
+        key = (f.name, imports.checksum(content), sel.src.version, actor)
         if key not in checked_cache:
             bar = st.progress(0.0, text=f"正在读取 {f.name}……")
             checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, on_stage=lambda x, t: bar.progress(x, text=t),
-                                                     actor=shell.current_actor())
+                                                     actor=actor, client=shell.client())
             bar.empty()
         c = checked_cache[key]
         with st.container(border=True):
@@ -87,7 +93,7 @@ def render(sel: shell.Selection) -> None:
             messages = []
             try:
                 for name, c in accepted:
-                    result = store.import_parsed(sel.src.conn, c.parsed, actor=shell.current_actor())
+                    result = store.import_parsed(sel.src.conn, c.parsed, actor=actor, client=shell.client())
                     messages.append(result.summary())
             except IndicatorsError as e:
                 messages.append(str(e))

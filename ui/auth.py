@@ -1,0 +1,182 @@
+"""Who is using the app: the login form, the session kept in the database, the account box in the
+sidebar and the notice while login is not enabled. The logged-in Actor lives in
+st.session_state["actor"] (ui.shell.current_actor() returns it)."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from indicators import accounts
+from indicators.problems import IndicatorsError
+from indicators.roles import OPERATOR, Actor
+
+ACTOR = "actor"
+_TOKEN = "_login_token"
+_NOTICE = "_login_notice"
+_SSO_REFUSED = "_sso_refused"
+SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
+_ENDED = {
+    "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
+    "disabled": "您的账号已被管理员停用。",
+    "password_reset": "您的密码已被管理员重置，请用新密码登录。",
+    "password_changed": "您的密码已在其他地方修改，请用新密码登录。",
+    "role_changed": "您的角色或单位已被管理员修改，请重新登录。",
+    "logout": "您已退出登录。",
+}
+
+
+def client() -> str | None:
+    """The browser's address as Streamlit sees it (None where it does not say, e.g. under AppTest)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - not every Streamlit runtime offers it; the log then has no address
+        return None
+    return ip if isinstance(ip, str) else None
+
+
+def current_actor() -> Actor:
+    return st.session_state.get(ACTOR, OPERATOR)
+
+
+def token() -> str | None:
+    return st.session_state.get(_TOKEN)
+
+
+def sso_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section: st.login (OIDC) is offered."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all (Streamlit raises its own kinds)
+        return False
+
+
+def _sso_user() -> dict | None:
+    """The identity provider's claims for this browser, when it has logged in with st.login."""
+    try:
+        return st.user.to_dict() if st.user.is_logged_in else None
+    except Exception:  # noqa: BLE001 - st.user needs [auth] and Authlib; without them there is no SSO user
+        return None
+
+
+def resolve(conn) -> tuple[Actor | None, bool]:
+    """(the acting user, whether login is enabled). While no account exists (and no single sign-on
+    is configured) everyone acts as the machine's operator; once one does, None until this browser
+    session has logged in, with a password or through the identity provider."""
+    sso = sso_configured()
+    if not sso and not accounts.has_accounts(conn):
+        st.session_state[ACTOR] = OPERATOR
+        return OPERATOR, False
+    t = token()
+    actor = accounts.resume(conn, t, client=client()) if t else None
+    if actor is None and t:
+        reason = accounts.session_ended_reason(conn, t)
+        st.session_state[_NOTICE] = _ENDED.get(reason or "", "请重新登录。").format(
+            hours=accounts.idle_limit().total_seconds() / 3600)
+        st.session_state.pop(_TOKEN, None)
+        st.session_state.pop(ACTOR, None)
+        if sso and _sso_user():  # the provider's cookie would log straight back in: the idle limit would mean nothing
+            st.logout()
+        return None, True
+    if actor is None and sso:
+        actor = _sso_session(conn)
+    if actor is None:
+        st.session_state.pop(ACTOR, None)
+        return None, True
+    st.session_state[ACTOR] = actor
+    return actor, True
+
+
+def _sso_session(conn) -> Actor | None:
+    claims = _sso_user()
+    if not claims or st.session_state.get(_SSO_REFUSED):
+        return None
+    try:
+        session = accounts.sso_login(conn, claims, client=client())
+    except IndicatorsError as e:
+        st.session_state[_SSO_REFUSED] = str(e)  # said once, not retried (and logged) on every rerun
+        return None
+    start_session(session)
+    return session.actor
+
+
+def start_session(session: accounts.Session) -> None:
+    st.session_state[_TOKEN] = session.token
+    st.session_state[ACTOR] = session.actor
+    st.session_state.pop(_NOTICE, None)
+    for key in ("unit", "checked", "undo_ask"):  # nothing chosen under another account carries over
+        st.session_state.pop(key, None)
+
+
+def login_form(conn) -> None:
+    """The login page (its own page: nothing else of the app is reachable before logging in)."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("法治建设指标看板")
+        st.caption("新乡市国防动员办公室 · 请用本人账号登录")
+        notice = st.session_state.get(_NOTICE)
+        if notice:
+            st.info(notice, icon=":material/info:")
+        if sso_configured():
+            refused = st.session_state.get(_SSO_REFUSED)
+            if refused:
+                st.error(refused, icon=":material/block:")
+                if st.button("退出统一身份认证", icon=":material/logout:"):
+                    st.session_state.pop(_SSO_REFUSED, None)
+                    st.logout()
+            elif st.button("使用统一身份认证登录", type="primary", icon=":material/key:"):
+                provider = os.environ.get(SSO_PROVIDER_ENV)
+                st.login(provider) if provider else st.login()
+            st.caption("或用本系统的账号和密码登录：")
+        with st.form("login", clear_on_submit=True):
+            name = st.text_input("登录名", key="login_name")
+            password = st.text_input("密码", type="password", key="login_password")
+            submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
+        if submitted:
+            try:
+                start_session(accounts.login(conn, name, password, client=client()))
+            except IndicatorsError as e:
+                st.error(str(e), icon=":material/lock:")
+                return
+            st.rerun()
+        st.caption(f"连续 {accounts.LOCK_AFTER_FAILURES} 次输错密码，该登录名将暂停登录 {accounts.LOCK_MINUTES} 分钟。"
+                   "忘记密码请联系市国动办法规科（管理员）重置。")
+
+
+def _logout(conn) -> None:
+    accounts.logout(conn, token(), client=client())
+    st.session_state.pop(_TOKEN, None)
+    st.session_state.pop(ACTOR, None)
+    st.session_state[_NOTICE] = _ENDED["logout"]
+    if _sso_user():
+        st.logout()  # the browser is sent to the provider's logout; a rerun now could drop that redirect
+        st.stop()
+    st.rerun()
+
+
+def account_box(conn, actor: Actor, login_enabled: bool) -> None:
+    """Who is logged in, and the logout button, at the foot of the sidebar."""
+    with st.sidebar:
+        st.divider()
+        if login_enabled:
+            st.caption(f"当前用户：**{actor.label}**")
+            if st.button("退出登录", icon=":material/logout:", key="logout"):
+                _logout(conn)
+        else:
+            st.caption("未启用登录：当前以“本机操作员”身份使用")
+
+
+def no_login_notice() -> None:
+    """On every page while no account exists."""
+    st.warning("**尚未启用登录**：任何能打开本页面的人都可以导入、撤销和修改数据。请在「创建管理员」页面创建第一个"
+               "管理员账号；创建后，所有人都须用本人账号登录。", icon=":material/lock_open:")
+
+
+SECRET_PREFIX = "secret_"  # the key of every password field starts with this
+
+
+def forget_secrets() -> None:
+    """Drop every password field's value from the session (before a rerun after it was used), so that no
+    password stays in the session's widget state however the form is cleared."""
+    for key in [k for k in st.session_state if str(k).startswith(SECRET_PREFIX)]:
+        del st.session_state[key]
