@@ -12,10 +12,11 @@ from pathlib import Path
 import polars as pl
 
 from .config import Catalog, default_catalog
+from .interpret import Answers, Question, Reading, Used
 from .ledgers import LEDGERS
 from .problems import Problem
 from .sheets import read_workbook, recognise
-from .validation import check_table, duplicate_problems
+from .validation import check_sheet, duplicate_problems
 
 SUFFIXES = ("xlsx", "xls", "csv")
 MAX_UPLOAD_ENV = "INDICATORS_MAX_UPLOAD_MB"
@@ -38,6 +39,9 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # sheets skipped, columns ignored: said, not refused
     sheets: dict[str, str] = field(default_factory=dict)  # sheet -> ledger name
+    interpretations: list[Reading] = field(default_factory=list)  # every reading made, with its row count
+    questions: list[Question] = field(default_factory=list)  # what only the clerk can decide
+    used: list[Used] = field(default_factory=list)  # answers given now that this file used (kept on import)
 
     @property
     def ok(self) -> bool:
@@ -57,13 +61,15 @@ def checksum(data: bytes) -> str:
 
 
 def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes: int | None = None,
-               on_stage=None) -> Parsed:
+               on_stage=None, answers: Answers | None = None) -> Parsed:
     """Read and judge one uploaded file.
 
-    Takes the file's bytes and its name as the user knows it; `on_stage(fraction, text)`, when
-    given, is told how far reading and checking got (for a progress bar). Returns a Parsed whose
-    `problems` list every problem found (empty when the file can be imported). Never raises for
-    bad input.
+    Takes the file's bytes and its name as the user knows it, and the clerk's answers (column
+    mappings and value aliases, given now or kept: store.answers.kept); `on_stage(fraction, text)`,
+    when given, is told how far reading and checking got (for a progress bar). Returns a Parsed whose
+    `problems` list every problem found (empty when the file can be imported), `interpretations`
+    every reading made by meaning with its row count, and `questions` what the clerk could answer
+    instead of changing the file. Never raises for bad input.
     """
     catalog = catalog or default_catalog()
     stage = on_stage or (lambda fraction, text: None)
@@ -85,20 +91,25 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     skipped, empty = [], []
     for i, raw in enumerate(raws):
         stage(0.4 + 0.45 * i / max(len(raws), 1), f"正在校验工作表「{raw.name}」……")
-        table = recognise(raw, parsed.file)
+        table = recognise(raw, parsed.file, answers, catalog)
         if table is None:
             if raw.frame.height and raw.visible:
                 skipped.append(raw.name)
             continue
         parsed.sheets[raw.name] = table.ledger.name
-        records, problems = check_table(table, catalog, parsed.file)
+        checked = check_sheet(table, catalog, parsed.file, answers)
+        records, problems = checked.records, checked.problems
         parsed.problems += problems
+        parsed.interpretations += checked.readings
+        parsed.questions += checked.questions
+        parsed.used += checked.used
+        parsed.notes += table.notes
         if not problems:
             if records.height == 0:
                 empty.append((raw.name, table.header_row))
             else:
                 by_kind.setdefault(table.ledger.kind, []).append(records)
-        ignored = sorted(set(raw.frame.columns) - {m.source for m in table.columns.values()})
+        ignored = sorted(set(raw.frame.columns) - table.noted)
         headers = [str(raw.frame[table.header_row - 1, c] or "").strip() for c in ignored]
         if any(headers):
             parsed.notes.append(f"工作表「{raw.name}」中的列 {'、'.join(h for h in headers if h)} 不属于{table.ledger.name}，已忽略")
@@ -122,7 +133,7 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     return parsed
 
 
-def parse_path(path: str | Path, catalog: Catalog | None = None) -> Parsed:
+def parse_path(path: str | Path, catalog: Catalog | None = None, answers: Answers | None = None) -> Parsed:
     """parse_file for a file on disk; a missing or unreadable path is a problem, not an exception."""
     p = Path(path)
     try:
@@ -130,7 +141,7 @@ def parse_path(path: str | Path, catalog: Catalog | None = None) -> Parsed:
     except OSError as e:
         parsed = Parsed(p.name, "", b"")
         return _refuse(parsed, "not_spreadsheet", extra=f"无法打开：{e.strerror or e}")
-    return parse_file(data, p.name, catalog)
+    return parse_file(data, p.name, catalog, answers=answers)
 
 
 def _refuse(parsed: Parsed, code: str, value: str = "", extra: str = "") -> Parsed:
