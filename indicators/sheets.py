@@ -344,10 +344,9 @@ def _unit_from_context(rows, first: int, file: str, catalog: Catalog) -> tuple[s
             if value:
                 unit, _, _ = unit_meaning(catalog, value)
                 named = [unit] if unit else units_named(catalog, value)
-                if len(named) == 1:
-                    return named[0], f"表头上方的“{m.group(0).strip()[:40]}”", named
+                line = m.group(0)[: len(m.group(0)) - len(m.group(1))] + value
                 if named:
-                    return None, f"表头上方的“{m.group(0).strip()[:40]}”", named
+                    return (named[0] if len(named) == 1 else None), f"表头上方的“{line}”", named
             continue
         titles.append(text)
     named, where = [], []
@@ -426,9 +425,8 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
             if word == "本次回答":
                 used.append(Used("column", ledger.kind, layout, col.name, head(j), col.name))
         elif level < EXACT:
-            how = "以" if level == ENDS else "含"
-            readings.append(Reading(raw.name, "column",
-                                    f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}“{word}”）", -1))
+            how = f"以“{word}”结尾" if level == ENDS else f"含“{word}”"
+            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}）", -1))
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")

@@ -26,7 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 WIDTH, HEIGHT = 1600, 900
 # pages of forms and tables (数据管理, 汇报输出) draw fewer charts than the dashboard's two or more
-MIN_CHARTS = {"upload": 0, "history": 0, "reporting": 1, "targets": 0, "exports": 0}
+MIN_CHARTS = {"upload": 0, "history": 0, "reporting": 1, "targets": 0, "answers": 0, "exports": 0}
 
 
 def chromium_path() -> str:

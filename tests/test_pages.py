@@ -31,6 +31,7 @@ EXPECTED = {
     "pages/history.py": ([], None),
     "pages/reporting.py": (["各单位台账报送情况"], None),
     "pages/targets.py": ([], None),
+    "pages/answers.py": ([], None),
     "pages/exports.py": ([], None),
 }
 PAGE_FILES = [path for path, _, _ in navigation.all_pages()]

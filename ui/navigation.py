@@ -20,6 +20,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
         ("pages/history.py", "导入记录", ":material/history:"),
         ("pages/reporting.py", "报送情况", ":material/fact_check:"),
         ("pages/targets.py", "指标与目标", ":material/tune:"),
+        ("pages/answers.py", "已保存的回答", ":material/bookmark_added:"),
     ],
     "汇报输出": [
         ("pages/exports.py", "汇报材料", ":material/present_to_all:"),

@@ -16,6 +16,7 @@ import streamlit as st
 from indicators import charts, progress, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
+from indicators.roles import OPERATOR, Actor
 from ui import data, navigation
 
 log = logging.getLogger("indicators.app")
@@ -138,6 +139,9 @@ def page(render: Callable[[Selection], None], title: str) -> None:
 def current() -> Selection:
     """The selection the sidebar made in this run."""
     return st.session_state[_SELECTION]
+
+
+def current_actor() -> Actor: return st.session_state.get("actor", OPERATOR)
 
 
 @contextmanager

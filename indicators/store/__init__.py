@@ -10,11 +10,12 @@ All SQL of the project lives in this package, one module per group of tables:
 - reads: what progress, pages and exports read
 - targets: yearly target and weight edits
 - audit: the append-only log of who did what
+- answers: the clerk's kept answers (column mappings per header layout, value aliases)
 
 Functions take the connection first. One import is one transaction: a file is stored whole or not
 at all. Callers use the names re-exported here (`store.connect`, `store.import_parsed`, ...).
 """
-from . import audit
+from . import answers, audit
 from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batches, data_version, has_data, original_file, showing_demo, undo,
                       undo_blockers)
@@ -25,7 +26,7 @@ from .schema import SCHEMA_VERSION
 from .targets import save_targets, target_overrides
 
 __all__ = [
-    "audit", "DB_ENV", "DEFAULT_DB", "SCHEMA_VERSION", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
+    "answers", "audit", "DB_ENV", "DEFAULT_DB", "SCHEMA_VERSION", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "import_parsed", "latest_snapshots",
     "ledger_frame", "measure_totals", "measures_sql", "original_file", "save_targets", "showing_demo",
     "staff_rows_by_unit", "target_overrides", "transaction", "undo", "undo_blockers", "uploads_dir",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..ledgers import LEDGERS, Ledger
-from . import audit
+from . import answers, audit
 
 SCHEMA_VERSION = 1
 
@@ -44,6 +44,7 @@ def create(conn: sqlite3.Connection) -> None:
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
         """)
     conn.executescript(audit.DDL)
+    conn.executescript(answers.DDL)
     for ledger in LEDGERS.values():
         conn.execute(_ledger_ddl(ledger))
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
