@@ -103,7 +103,7 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
         parsed.interpretations += checked.readings
         parsed.questions += checked.questions
         parsed.used += checked.used
-        parsed.notes += table.notes
+        parsed.notes += table.notes + checked.notes
         if not problems:
             if records.height == 0:
                 empty.append((raw.name, table.header_row))

@@ -28,6 +28,7 @@ class Reading:
     kind: str  # column | value | unit | skipped
     text: str  # Chinese, as the preview shows it
     rows: int
+    field: str = ""  # column readings: the field read
 
     def as_dict(self) -> dict:
         return {"工作表": self.sheet, "解读": self.text, "涉及行数": self.rows}

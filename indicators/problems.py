@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # sheet level (schema): the sheet is not what it claims
     "missing_column": ("缺少必填列「{column}」", "请在表头中加上“{column}”列（可从模板复制表头）"),
     "duplicate_column": ("表头中「{column}」出现了不止一次", "请删除或改名重复的列，每列只保留一个"),
-    "ambiguous_column": ("表头中 {extra} 都可能是「{column}」，无法确定是哪一列", "请在上传页面选择哪一列是“{column}”，或把那一列的表头改为“{column}”"),
+    "ambiguous_column": ("表头中 {extra} 都可能是「{column}」，无法确定是哪一列", "请选择哪一列是“{column}”（在上传页面选择，或在命令行加 --column 表头={column}），或把那一列的表头改为“{column}”"),
     # cell level (data)
     "required": ("「{column}」为空", "请填写{column}"),
     "bad_date": ("日期「{value}」无法识别", "请写成 2025-03-01、2025年3月1日、2025.3.1 或 2025/3/1 这样的日期"),

@@ -27,7 +27,8 @@ HEADER_SCAN_ROWS = 30  # a header further down than this is not a header
 MIN_HEADER_MATCHES = 3
 
 # Rows that are not records: totals, signatures and notes under the table, template examples.
-SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：])")
+SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：]"
+                      r"|续表|第\d+页|共\d+页)")
 EXAMPLE_MARK = "【填写示例】"
 
 
@@ -66,6 +67,7 @@ class Table:
     layout: str = ""
     header_texts: set[str] = field(default_factory=set)  # cell texts of the title and header rows (pasted pages)
     noted: set[str] = field(default_factory=set)  # frame columns mapped or already explained
+    partial: set[str] = field(default_factory=set)  # fields whose header was matched by a key word only
 
 
 def col_letter(index: int) -> str:
@@ -393,7 +395,7 @@ def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog:
 
 def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int, fit: _Fit, norm: list[str],
            written: list[str], catalog: Catalog) -> Table:
-    problems, columns, readings, notes, questions, used = [], {}, [], [], [], []
+    problems, columns, readings, notes, questions, used, partial = [], {}, [], [], [], [], set()
     names = raw.frame.columns
     layout = layout_of(norm)
     data = raw.frame.slice(last + 1).with_columns(_row=pl.int_range(last + 2, raw.frame.height + 1, dtype=pl.Int64))
@@ -421,12 +423,15 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
         columns[col.field] = Mapped(col.field, names[j], written[j] or col.name, letter(j))
         level, word = fit.how[col.field]
         if level == ANSWERED:
-            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（{word}）", -1))
+            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（{word}）", -1,
+                                    col.field))
             if word == "本次回答":
                 used.append(Used("column", ledger.kind, layout, col.name, head(j), col.name))
         elif level < EXACT:
+            partial.add(col.field)
             how = f"以“{word}”结尾" if level == ENDS else f"含“{word}”"
-            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}）", -1))
+            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}）", -1,
+                                    col.field))
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
@@ -453,7 +458,7 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     taken = {m.source for m in columns.values()}
     texts = {str(v) for row in rows[: last + 1] for v in row if v is not None and str(v).strip()}
     return Table(ledger, raw.name, last + 1, columns, data, problems, readings=readings, notes=notes,
-                 questions=questions, used=used, layout=layout, header_texts=texts,
+                 questions=questions, used=used, layout=layout, header_texts=texts, partial=partial,
                  noted={names[j] for j in fit.losers} | {names[j] for js in fit.ambiguous.values() for j in js}
                  | {names[j] for j in fit.ignored} | taken)
 

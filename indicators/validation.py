@@ -215,6 +215,20 @@ def _repeat_mask(t: Table) -> pl.Expr:
             & pl.any_horizontal([c.is_not_null() for c in cells]))
 
 
+def _misread_optional(t: Table, data: pl.DataFrame, catalog: Catalog, answers: Answers | None) -> list[str]:
+    """Optional columns matched by a key word only whose cells do not read as that column: left out, not
+    refused, since the same file was taken before the key words existed (报道 over a column of links)."""
+    out = []
+    for f in sorted(t.partial):
+        col = t.ledger.column(f)
+        if col.required or col.type == TEXT:
+            continue
+        _, codes = _parse_distinct(data, t.columns[f].source, col, catalog, answers)
+        if codes.is_not_null().any():
+            out.append(f)
+    return out
+
+
 def _choices_text(col: Column) -> str:
     return "、".join(col.choices)
 
@@ -229,6 +243,7 @@ class SheetCheck:
     readings: list[Reading] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     used: list[Used] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def check_table(t: Table, catalog: Catalog, file: str, answers: Answers | None = None) -> tuple[pl.DataFrame, list[Problem]]:
@@ -251,6 +266,12 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     repeated = data.filter(pl.col("_repeat") & ~pl.col("_skip"))["_row"].to_list()
     data = data.filter(~pl.col("_skip") & ~pl.col("_repeat"))
     raw_cols = {f: m.source for f, m in t.columns.items()}
+    dropped = _misread_optional(t, data, catalog, answers)
+    for f in dropped:
+        m = t.columns[f]
+        out.notes.append(f"工作表「{t.sheet}」中的列「{m.header}」（{m.letter}列）像是「{t.ledger.column(f).name}」，"
+                         "但其中有不能按此列读取的内容，此列未导入（选填列）")
+        del raw_cols[f]
     columns, codes, meanings = [], [], {}
     for col in t.ledger.columns:
         src = raw_cols.get(col.field)
@@ -282,7 +303,8 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     out.problems += _collect(data, t, file, nears)
     out.records = (data.select("_row", *[c.field for c in t.ledger.columns])
                    .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
-    out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows) for r in t.readings]
+    out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows, r.field)
+                    for r in t.readings if r.field not in dropped]
     if repeated:
         shown = "、".join(map(str, repeated[:8])) + ("等" if len(repeated) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行只是重复的标题或表头（分页粘贴），已跳过", len(repeated)))
