@@ -472,7 +472,7 @@ def _column_questions(sheet, ledger, fit, norm, written, letter, layout, columns
         if not h or j in fit.found.values() and j not in suggest:
             continue
         why = (f"可能是「{suggest[j]}」，但不止一列像它" if j in suggest else
-               "缺少必填列 " + "、".join(f"「{c.name}」" for c in undecided if c.field not in fit.ambiguous))
+               "缺少必填列" + "、".join(f"「{c.name}」" for c in undecided if c.field not in fit.ambiguous))
         out.append(Question("column", sheet, ledger.kind, written[j] or h, options=(*open_names, IGNORE),
                             suggestions=(suggest[j],) if j in suggest else (), layout=layout,
                             why=f"{letter(j)}列；{why}"))
