@@ -117,6 +117,7 @@ class Used:
 
 _PREFIXES = ("河南省", "新乡市", "新乡")  # what offices put in front of a county unit's own name
 _BRACKETED = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]")
+_SECTION_ENDS = ("科", "股", "处", "室")
 
 
 def _squash(text: object) -> str:
@@ -156,6 +157,11 @@ def unit_meaning(catalog: Catalog, raw: object) -> tuple[str | None, str, tuple[
     bare = _BRACKETED.sub("", rest)
     if bare != rest and (unit := catalog.resolve_unit(bare)):
         return unit, "去掉括号中的文字", ()
+    for text in dict.fromkeys((_BRACKETED.sub("", s), bare)):
+        if text[-1:] in _SECTION_ENDS:  # a section of the office (市国动办法规科): the office is the unit
+            for k in range(2, min(7, len(text) - 1)):
+                if unit := unit_meaning(catalog, text[:-k])[0] if len(text) - k >= 2 else None:
+                    return unit, f"去掉后面的“{text[-k:]}”", ()
     key = config_unit_key(bare)
     if len(key) >= 2:
         starts = {u for sp, u in _spellings(catalog.units).items() if sp.startswith(key) and sp != key}

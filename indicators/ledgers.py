@@ -74,8 +74,9 @@ def _date(name="日期", variants=("时间", "开展日期", "举办日期", "�
                   help="填写实际开展的日期，如 2025-03-01、2025年3月1日、2025.3.1 或 2025/3/1", width=13)
 
 
-_UNIT = Column("unit", "单位", UNIT, variants=("单位名称", "填报单位", "责任单位", "所属单位", "县区", "县(市、区)", "组织单位"),
-               keywords=("单位",), help="从下拉列表选择本单位名称（如 红旗区、市国动办）", width=14)
+_UNIT = Column("unit", "单位", UNIT, variants=("单位名称", "填报单位", "责任单位", "所属单位", "县区", "县(市、区)", "组织单位",
+                                            "区县", "县市区", "县区名称", "地区"),
+               keywords=("单位", "县区", "区县"), help="从下拉列表选择本单位名称（如 红旗区、市国动办）", width=14)
 _NOTE = Column("note", "备注", TEXT, required=False, variants=("说明", "其他"), keywords=("备注",), help="选填", width=18)
 
 TRAINING = Ledger(
@@ -84,7 +85,7 @@ TRAINING = Ledger(
         _date(),
         _UNIT,
         Column("category", "类别", CHOICE, variants=("类型", "学习类别", "培训类别", "学习形式", "形式"),
-               keywords=("类别", "类型", "形式", "方式"),
+               keywords=("类别", "类型", "形式", "方式", "分类"),
                choices=("党组中心组学法", "领导班子法治讲座", "主任办公会学法", "执法人员培训", "全员法治培训"),
                aliases={"中心组学法": "党组中心组学法", "党组理论学习中心组学法": "党组中心组学法",
                         "党组理论学习中心组学习": "党组中心组学法", "领导班子法治专题讲座": "领导班子法治讲座",
@@ -98,7 +99,7 @@ TRAINING = Ledger(
         Column("speaker", "主讲人", TEXT, required=False, variants=("授课人", "主讲", "讲师", "授课老师"),
                keywords=("主讲", "授课", "讲师", "讲课", "宣讲"), help="选填", width=12),
         Column("participants", "参加人数", INT, variants=("参训人数", "人数", "参会人数", "参加人员数", "参学人数"),
-               keywords=("人数", "人次"),
+               keywords=("人数", "人次", "人员数", "人员"),
                help="填写整数，如 30", width=10),
         Column("hours", "学时", NUMBER, required=False, variants=("时长", "课时", "学时数", "培训学时"),
                keywords=("学时", "课时", "时长", "小时"),
@@ -118,7 +119,7 @@ PUBLICITY = Ledger(
                keywords=("名称", "主题", "题目", "内容"),
                help="活动名称，如 3·1民防日进社区宣传", width=30),
         Column("node", "宣传节点", CHOICE, variants=("节点", "重要节点", "宣传时间节点", "活动节点"),
-               keywords=("节点",),
+               keywords=("节点", "主题日", "纪念日", "宣传日"),
                choices=("3·1民防日", "5·12防灾减灾日", "9·18警报鸣放", "全民国防教育月", "其他"),
                aliases={"民防日": "3·1民防日", "31民防日": "3·1民防日", "防灾减灾日": "5·12防灾减灾日",
                         "512防灾减灾日": "5·12防灾减灾日", "512": "5·12防灾减灾日", "918警报鸣放": "9·18警报鸣放",
@@ -138,7 +139,7 @@ PUBLICITY = Ledger(
                keywords=("人数", "人次"),
                help="填写整数，如 300", width=10),
         Column("materials", "发放资料(份)", INT, required=False, variants=("发放资料", "发放资料份数", "资料份数", "发放宣传资料"),
-               keywords=("资料", "宣传品", "份数"),
+               keywords=("资料", "材料", "宣传品", "份数"),
                help="选填，整数", width=12),
         Column("media", "媒体报道(篇)", INT, required=False, variants=("媒体报道", "报道篇数", "宣传报道", "报道"),
                keywords=("报道", "篇数"),
@@ -155,7 +156,7 @@ GOVERNANCE = Ledger(
         _date(),
         _UNIT,
         Column("category", "类别", CHOICE, variants=("类型", "事项类别", "工作类别"),
-               keywords=("类别", "类型", "形式"),
+               keywords=("类别", "类型", "形式", "分类"),
                choices=("党组听取汇报", "办公会研究法治", "领导干部述法", "督导检查"),
                aliases={"党组听取法治建设工作汇报": "党组听取汇报", "听取汇报": "党组听取汇报",
                         "办公会研究法治建设": "办公会研究法治", "办公会研究法治建设重大问题": "办公会研究法治",
@@ -180,7 +181,7 @@ STAFF = Ledger(
         Column("staff", "实有执法人员", INT, variants=("实有人数", "实有执法人数", "执法人员数", "在岗执法人员"),
                keywords=("实有", "在岗"), help="填写整数", width=12),
         Column("certified", "持证人数", INT, variants=("持证数", "持证执法人员", "持有执法证人数"),
-               keywords=("持证",),
+               keywords=("持证", "持执法证"),
                help="填写整数，不能大于实有执法人员", width=10),
         Column("new_certs", "新申领", INT, variants=("新申领数", "新申领证件", "申领"),
                keywords=("申领",), help="截至统计日期本年累计，整数", width=9),

@@ -28,7 +28,9 @@ MIN_HEADER_MATCHES = 3
 
 # Rows that are not records: totals, signatures and notes under the table, template examples.
 SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：]"
-                      r"|续表|第\d+页|共\d+页)")
+                      r"|续表|第\d+页|共\d+页|[-—–]\d+[-—–]$|[(（]?以下空白)")
+# a row holding only a title (a pasted page's title that differs from the first page's: 培训学法台账（续）)
+TITLE_ROW = re.compile(r"(台账|统计表|登记表|一览表|汇总表|情况表)")
 EXAMPLE_MARK = "【填写示例】"
 
 
@@ -395,7 +397,7 @@ def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog:
 
 def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int, fit: _Fit, norm: list[str],
            written: list[str], catalog: Catalog) -> Table:
-    problems, columns, readings, notes, questions, used, partial = [], {}, [], [], [], [], set()
+    problems, columns, readings, notes, questions, used, partial, used_up = [], {}, [], [], [], [], set(), set()
     names = raw.frame.columns
     layout = layout_of(norm)
     data = raw.frame.slice(last + 1).with_columns(_row=pl.int_range(last + 2, raw.frame.height + 1, dtype=pl.Int64))
@@ -435,6 +437,14 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
+    if "unit" in columns and data.height and data.get_column(columns["unit"].source).null_count() == data.height:
+        # a 单位 column left empty on every row, the unit written above the header once
+        unit, where, named = _unit_from_context(rows, first, file, catalog)
+        if unit:
+            data = data.with_columns(pl.lit(unit, pl.String).alias(CONTEXT_UNIT))
+            readings.append(Reading(raw.name, "unit", f"「{columns['unit'].header}」列没有填写，各行单位取自{where}：{unit}", -1))
+            used_up.add(columns["unit"].source)
+            columns["unit"] = Mapped("unit", CONTEXT_UNIT, f"单位（取自{where}）", "")
     if any(c.field == "unit" for c in missing):
         unit, where, named = _unit_from_context(rows, first, file, catalog)
         if unit:
@@ -460,7 +470,7 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     return Table(ledger, raw.name, last + 1, columns, data, problems, readings=readings, notes=notes,
                  questions=questions, used=used, layout=layout, header_texts=texts, partial=partial,
                  noted={names[j] for j in fit.losers} | {names[j] for js in fit.ambiguous.values() for j in js}
-                 | {names[j] for j in fit.ignored} | taken)
+                 | {names[j] for j in fit.ignored} | taken | used_up)
 
 
 def _column_questions(sheet, ledger, fit, norm, written, letter, layout, columns, undecided) -> list[Question]:

@@ -15,7 +15,7 @@ from .config import Catalog
 from .interpret import Answers, Question, Reading, Used, nearest, unit_meaning
 from .ledgers import CHOICE, DATE, INT, NUMBER, TEXT, UNIT, Column, Ledger, choice_lookup, normalise_choice
 from .problems import Problem
-from .sheets import CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, Table
+from .sheets import CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
 
 # a time of day after the date (9:30, 09:30:00, 上午9时30分) and a weekday in brackets are read past
 _TIME = r"(?:\s*(?:[T]|上午|下午|晚上|早上|中午)?\s*\d{1,2}(?:[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?|[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?|[时点]半))?"
@@ -211,8 +211,11 @@ def _repeat_mask(t: Table) -> pl.Expr:
     """Rows that only repeat the title or the header (printed pages pasted back together)."""
     texts = sorted(t.header_texts)
     cells = [pl.col(c) for c in _sources(t)]
-    return (pl.all_horizontal([c.is_null() | c.is_in(texts) for c in cells])
-            & pl.any_horizontal([c.is_not_null() for c in cells]))
+    filled = pl.sum_horizontal([c.is_not_null().cast(pl.Int8) for c in cells])
+    # a title that is not the first page's (培训学法台账（续）) stands alone in its row
+    title = pl.coalesce(cells).str.contains(TITLE_ROW.pattern).fill_null(False)
+    return ((pl.all_horizontal([c.is_null() | c.is_in(texts) for c in cells]) & (filled > 0))
+            | ((filled == 1) & title))
 
 
 def _misread_optional(t: Table, data: pl.DataFrame, catalog: Catalog, answers: Answers | None) -> list[str]:

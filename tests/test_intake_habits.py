@@ -64,6 +64,20 @@ HEADER_CASES = [
      ["日期", "单位", "活动名称", "宣传节点", "参与人数", "新闻报道"],
      [D(2025, 3, 1), "红旗区", "进社区", "3·1民防日", 100, "新乡日报"],
      {"people": 100, "media": None}, [], ["列「新闻报道」（F列）像是「媒体报道(篇)」，但其中有不能按此列读取的内容，此列未导入"]),
+    ("more_clerks_headers",
+     ["学习时间", "所在县区", "学习分类", "学习内容", "参学人员数"],
+     [D(2025, 3, 1), "红旗区", "全员法治培训", "民法典", 40],
+     {"unit": "红旗区", "category": "全员法治培训", "participants": 40},
+     [("列「所在县区」（B列）按「单位」读取（表头以“县区”结尾）", 1), ("列「学习分类」（C列）按「类别」读取（表头以“分类”结尾）", 1)], []),
+    ("publicity_day_and_materials",
+     ["日期", "单位", "宣传主题", "宣传日", "受众人数", "发放材料（份）"],
+     [D(2025, 3, 1), "红旗区", "进社区", "3·1", 100, "200份"],
+     {"title": "进社区", "node": "3·1民防日", "materials": 200},
+     [("列「宣传日」（D列）按「宣传节点」读取（表头以“宣传日”结尾）", 1), ("列「发放材料（份）」（F列）按「发放资料(份)」读取", 1)], []),
+    ("staff_headers",
+     ["统计时间", "单位", "核定编制数", "在岗执法人员数", "持执法证人数", "新申领", "换证", "年审通过", "参训人数"],
+     [D(2025, 6, 30), "红旗区", 6, 5, 5, 1, 0, 5, 5],
+     {"quota": 6, "staff": 5, "certified": 5}, [("列「持执法证人数」（E列）按「持证人数」读取", 1)], []),
     ("a_link_column_is_no_count",
      ["日期", "单位", "活动名称", "宣传节点", "参与人数", "报道链接"],
      [D(2025, 3, 1), "红旗区", "进社区", "3·1民防日", 100, "http://x.cn/1"],
@@ -156,6 +170,10 @@ VALUE_CASES = [
     ("city_office_itself", "unit", "新乡市人防办", "市国动办", None),
     ("unit_short_name", "unit", "辉县", "辉县市", "简称"),
     ("unit_bracketed_office", "unit", "红旗区（国动办）", "红旗区", "去掉括号中的文字"),
+    ("unit_a_section_of_the_office", "unit", "市国动办法规科", "市国动办", "去掉后面的“法规科”"),
+    ("unit_section_with_city_in_front", "unit", "新乡市辉县市人防办综合科", "辉县市", "去掉后面的“综合科”"),
+    ("unit_former_name_listed", "unit", "长垣县人防办", "长垣市", None),
+    ("category_numbered", "category", "1.党组中心组学法", "党组中心组学法", "含“党组中心组学法”"),
 ]
 
 
@@ -264,6 +282,17 @@ def test_unit_from_the_sheets_context(tmp_path, above, name, unit, where):
         assert where in parsed.problems[0].fix and "填报单位：某某县国动办" in parsed.problems[0].fix
 
 
+def test_an_empty_unit_column_takes_the_unit_written_above(tmp_path):
+    rows = [["填报单位（盖章）：获嘉县人防办"], ["日期", "单位", "类别", "主题", "参加人数"],
+            [D(2025, 3, 1), None, "党组中心组学法", "法治思想", 15], [D(2025, 3, 2), None, "全员法治培训", "民法典", 30]]
+    parsed = parse(tmp_path, rows)
+    assert parsed.ok and parsed.records["training"]["unit"].to_list() == ["获嘉县", "获嘉县"]
+    assert ("「单位」列没有填写，各行单位取自表头上方的“填报单位（盖章）：获嘉县人防办”：获嘉县", 2) in readings(parsed)
+    assert not any("单位" in n for n in parsed.notes)
+    half = parse(tmp_path, [*rows[:3], [D(2025, 3, 2), "获嘉县", "全员法治培训", "民法典", 30]], name="half.xlsx")
+    assert [p.flat() for p in half.problems] == [("台账", 3, "单位", "required")]  # partly filled: each row says
+
+
 def test_a_unit_taken_from_context_is_still_checked_row_by_row(tmp_path):
     # the 填报单位 unit fills the rows; a bad cell elsewhere still refuses the file with its precise record
     rows = [["填报单位：红旗区国动办"], NO_UNIT_HEADER, NO_UNIT_ROWS[0], ["2025-02-30", "全员法治培训", "民法典", 40]]
@@ -281,12 +310,15 @@ def test_pages_pasted_together_are_read_and_the_repeats_noted(tmp_path):
             [D(2025, 4, 1), "红旗区", "主任办公会学法", "一季度", "李四", 9, 1, None],
             TRAINING_HEADER,  # a row that only repeats the header
             ["续表"],
-            [D(2025, 5, 1), "红旗区", "全员法治培训", "民法典", "王五", 40, 2, None]]
+            [D(2025, 5, 1), "红旗区", "全员法治培训", "民法典", "王五", 40, 2, None],
+            ["培训学法台账（续）"],  # a later page's own title
+            [D(2025, 6, 1), "红旗区", "执法人员培训", "行政处罚法", "赵六", 20, 3, None],
+            ["- 3 -"], ["以下空白"]]
     path = write_xlsx(tmp_path / "粘贴.xlsx", {"台账": rows}, {"台账": ["A1:H1", "A4:H4"]})
     parsed = imports.parse_path(path)
     assert parsed.ok, [p.message for p in parsed.problems]
-    assert parsed.records["training"]["_row"].to_list() == [3, 6, 9]
-    assert ("第 4、5、7 行只是重复的标题或表头（分页粘贴），已跳过", 3) in readings(parsed)
+    assert parsed.records["training"]["_row"].to_list() == [3, 6, 9, 11]
+    assert ("第 4、5、7、10 行只是重复的标题或表头（分页粘贴），已跳过", 4) in readings(parsed)
 
 
 def test_a_pasted_page_with_a_bad_row_is_still_refused_precisely(tmp_path):
