@@ -364,6 +364,16 @@ def _unit_from_context(rows, first: int, file: str, catalog: Catalog) -> tuple[s
     return None, "、".join(where), named
 
 
+def _is_ledger(ledger: Ledger, fit: _Fit, named: set[str], required: int) -> bool:
+    """Enough headers name this ledger's columns. Headers matched by a key word only count when the
+    date column is among them, so that a summary table beside the ledger (单位 | 开展次数 | 参加人次)
+    is not taken for a ledger and refused."""
+    exact = {f for f, (level, _) in fit.how.items() if level >= EXACT}
+    if len(exact) >= MIN_HEADER_MATCHES and sum(1 for c in ledger.columns if c.required and c.field in exact) >= 2:
+        return True
+    return "date" in fit.found and len(named) >= MIN_HEADER_MATCHES and required >= 2
+
+
 CONTEXT_UNIT = "_unit_context"  # the frame column holding the unit taken from the sheet's context
 
 
@@ -387,7 +397,7 @@ def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog:
             named = set(fit.found) | set(fit.ambiguous)
             required = sum(1 for c in ledger.columns if c.required and c.field in named)
             score = (fit.score(), required, -(last - first))
-            if len(named) >= MIN_HEADER_MATCHES and required >= 2 and (best is None or score > best[0]):
+            if _is_ledger(ledger, fit, named, required) and (best is None or score > best[0]):
                 best = (score, ledger, first, last, fit, norm, written)
     if best is None:
         return None

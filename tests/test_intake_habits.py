@@ -358,3 +358,12 @@ def test_date_forms(tmp_path, cell, date):
 def test_impossible_and_unreadable_dates_still_refused(tmp_path, cell, code):
     parsed = parse(tmp_path, [TRAINING_HEADER, [cell, "红旗区", "全员法治培训", "a", None, 10, None, None]])
     assert [p.code for p in parsed.problems] == [code]
+
+
+def test_a_summary_table_beside_the_ledger_is_no_ledger(tmp_path):
+    path = write_xlsx(tmp_path / "台账.xlsx", {
+        "台账": [TRAINING_HEADER, [D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None]],
+        "汇总": [["单位", "开展次数", "参加人次", "报道篇数"], ["红旗区", 1, 15, 0]]})
+    parsed = imports.parse_path(path)
+    assert parsed.ok and parsed.sheets == {"台账": "培训学法台账"}
+    assert "工作表「汇总」不是台账（如填表说明），已跳过" in parsed.notes
