@@ -211,6 +211,7 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
 # Normalised header spellings per ledger and field, computed once (header search tries ~60 candidate
 # rows against every ledger).
 _FORMS = {l.kind: {c.field: c.header_forms() for c in l.columns} for l in LEDGERS.values()}
+_NAMES = {l.kind: {normalise_header(c.name): c.field for c in l.columns} for l in LEDGERS.values()}
 # levels of a header's claim on a field: the clerk's answer, an exact or listed spelling, a header
 # ending in the column's key word, a header containing it
 ANSWERED, EXACT, ENDS, CONTAINS = 4, 3, 2, 1
@@ -260,8 +261,10 @@ def _match(ledger: Ledger, headers: list[str], answered: dict[str, tuple[str, bo
     fields; a tie that nothing decides is left undecided (ambiguous), never guessed."""
     claims: dict[int, dict[str, tuple[int, str]]] = {}
     fit = _Fit()
-    names = {normalise_header(c.name): c.field for c in ledger.columns}
+    names = _NAMES[ledger.kind]
     for j, h in enumerate(headers):
+        if not h:
+            continue
         if answered and h in answered:
             target = answered[h][0]
             if target == IGNORE:
@@ -273,11 +276,18 @@ def _match(ledger: Ledger, headers: list[str], answered: dict[str, tuple[str, bo
                 continue
         for f, level, word in _claims(ledger.kind, h):
             claims.setdefault(j, {})[f] = (level, word)
+    if not claims:
+        return fit
     open_fields = [c.field for c in ledger.columns]
     taken: set[int] = set(fit.ignored)
-    for level in (ANSWERED, EXACT, ENDS, CONTAINS):
-        cands = {f: [j for j, c in claims.items() if j not in taken and c.get(f, (0,))[0] == level]
-                 for f in open_fields}
+    levels = sorted({lv for c in claims.values() for lv, _ in c.values()}, reverse=True)
+    for level in levels:
+        cands: dict[str, list[int]] = {}
+        for j, c in claims.items():
+            if j not in taken:
+                for f, (lv, _) in c.items():
+                    if lv == level and f in open_fields:
+                        cands.setdefault(f, []).append(j)
         by_pos: dict[int, list[str]] = {}
         for f, js in cands.items():
             for j in js:
@@ -319,12 +329,13 @@ def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], lis
     return out
 
 
-def _fit_candidate(ledger: Ledger, rows, first: int, last: int, norm: list[str], answers: Answers | None) -> _Fit:
+def _fit_candidate(ledger: Ledger, top_norm: list[str], first: int, last: int, norm: list[str],
+                   answers: Answers | None) -> _Fit:
     answered = answers.for_layout(ledger.kind, layout_of(norm)) if answers else None
     fit = _match(ledger, norm, answered)
     # for two-row headers, a field counts when either row names it
     if last > first:
-        top = _match(ledger, [normalise_header(v) for v in rows[first]], answered)
+        top = _match(ledger, top_norm, answered)
         for f, j in top.found.items():
             if f not in fit.found and f not in fit.ambiguous and j not in fit.found.values():
                 fit.found[f], fit.how[f] = j, top.how[f]
@@ -389,11 +400,13 @@ def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog:
         return None
     rows = raw.frame.head(HEADER_SCAN_ROWS).rows()
     best = None
-    for first, last, norm, written in _header_candidates(rows):
+    candidates = _header_candidates(rows)
+    single = {first: norm for first, last, norm, _ in candidates if first == last}
+    for first, last, norm, written in candidates:
         if sum(1 for h in norm if h) < MIN_HEADER_MATCHES:
             continue
         for ledger in LEDGERS.values():
-            fit = _fit_candidate(ledger, rows, first, last, norm, answers)
+            fit = _fit_candidate(ledger, single[first], first, last, norm, answers)
             named = set(fit.found) | set(fit.ambiguous)
             required = sum(1 for c in ledger.columns if c.required and c.field in named)
             score = (fit.score(), required, -(last - first))

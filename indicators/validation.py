@@ -207,6 +207,16 @@ def _skip_mask(t: Table) -> pl.Expr:
     return skip
 
 
+def _repeated_rows(t: Table) -> list[int]:
+    """Excel rows that only repeat the title or the header. A repeated header or title holds header or
+    title text (or nothing) where the date goes, so only those rows are looked at in full."""
+    date = pl.col(t.columns["date"].source)
+    maybe = t.data.filter(date.is_null() | date.is_in(sorted(t.header_texts)) | date.str.contains(TITLE_ROW.pattern))
+    if maybe.height == 0:
+        return []
+    return maybe.filter(_repeat_mask(t) & ~_skip_mask(t))["_row"].to_list()
+
+
 def _repeat_mask(t: Table) -> pl.Expr:
     """Rows that only repeat the title or the header (printed pages pasted back together)."""
     texts = sorted(t.header_texts)
@@ -265,9 +275,9 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     if out.problems:  # a schema problem stops the sheet: its cells cannot be judged column by column
         out.readings = [r for r in t.readings if r.rows >= 0]
         return out
-    data = t.data.with_columns(_skip=_skip_mask(t), _repeat=_repeat_mask(t))
-    repeated = data.filter(pl.col("_repeat") & ~pl.col("_skip"))["_row"].to_list()
-    data = data.filter(~pl.col("_skip") & ~pl.col("_repeat"))
+    repeated = _repeated_rows(t)
+    skip = _skip_mask(t)
+    data = t.data.filter(~(skip | pl.col("_row").is_in(repeated)) if repeated else ~skip)
     raw_cols = {f: m.source for f, m in t.columns.items()}
     dropped = _misread_optional(t, data, catalog, answers)
     for f in dropped:
