@@ -186,7 +186,7 @@ def units_named(catalog: Catalog, text: str) -> list[str]:
     s = _squash(text)
     hits = []
     for sp, unit in _spellings(catalog.units).items():
-        if len(sp) < 2:
+        if len(sp) < 2 or sp in _PREFIXES:  # 新乡市 alone in a title is the place, not the city office
             continue
         start = s.find(sp)
         while start >= 0:
@@ -194,9 +194,6 @@ def units_named(catalog: Catalog, text: str) -> list[str]:
             start = s.find(sp, start + 1)
     # a spelling inside a longer one (新乡市 in 新乡市国防动员办公室) is part of it
     hits = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)]
-    # 新乡市 right before another unit's name (新乡市红旗区人防办) is where that unit is
-    hits = [h for h in hits if not any(o[0] == h[1] and o[2] != h[2] for o in hits)
-            or not any(s.startswith(p, h[0]) and h[1] - h[0] == len(p) for p in _PREFIXES)]
     out: list[str] = []
     for _, _, unit in sorted(hits):
         if unit not in out:

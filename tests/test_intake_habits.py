@@ -263,6 +263,8 @@ CONTEXT_CASES = [
     ("file_name_csv", [], "封丘县学法台账.csv", "封丘县", "文件名“封丘县学法台账”"),
     ("title_and_file_name_agree", [["长垣市培训学法台账"]], "长垣市.xlsx", "长垣市", "标题“长垣市培训学法台账”、文件名“长垣市”"),
     ("none", [["2025年培训学法台账"]], "台账.xlsx", None, "表中没有「单位」列，表头上方、标题和文件名中也没有写明单位"),
+    ("the_city_in_a_title_is_a_place_not_the_city_office", [["新乡市2025年度培训学法台账"]], "牧野区.xlsx", "牧野区",
+     "文件名“牧野区”"),
     ("several_in_the_title", [["红旗区、卫滨区培训学法台账"]], "台账.xlsx", None, "写了不止一个单位（红旗区、卫滨区）"),
     ("title_and_file_name_disagree", [["红旗区培训学法台账"]], "卫滨区.xlsx", None, "写了不止一个单位（红旗区、卫滨区）"),
 ]
