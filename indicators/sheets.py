@@ -212,9 +212,9 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
 # rows against every ledger).
 _FORMS = {l.kind: {c.field: c.header_forms() for c in l.columns} for l in LEDGERS.values()}
 _NAMES = {l.kind: {normalise_header(c.name): c.field for c in l.columns} for l in LEDGERS.values()}
-# levels of a header's claim on a field: the clerk's answer, an exact or listed spelling, a header
-# ending in the column's key word, a header containing it
-ANSWERED, EXACT, ENDS, CONTAINS = 4, 3, 2, 1
+# levels of a header's claim on a field: the clerk's answer, the column's own name, a listed spelling,
+# a header ending in the column's key word, a header containing it
+ANSWERED, NAMED, EXACT, ENDS, CONTAINS = 5, 4, 3, 2, 1
 _PARTIAL_MAX = 12  # a longer cell, or one with digits, is data, not a header built from a key word
 _DIGIT = re.compile(r"\d")
 
@@ -228,7 +228,7 @@ def _claims(kind: str, header: str) -> tuple[tuple[str, int, str], ...]:
     ledger = LEDGERS[kind]
     for col in ledger.columns:
         if header in _FORMS[kind][col.field]:
-            out.append((col.field, EXACT, ""))
+            out.append((col.field, NAMED if _NAMES[kind].get(header) == col.field else EXACT, ""))
         elif len(header) <= _PARTIAL_MAX and not _DIGIT.search(header):
             level, word = col.keyword_score(header)
             if level:
@@ -295,7 +295,7 @@ def _match(ledger: Ledger, headers: list[str], answered: dict[str, tuple[str, bo
         for f, js in cands.items():
             if not js:
                 continue
-            if level == EXACT and len(js) > 1:  # the same header twice: refused as before
+            if level in (NAMED, EXACT) and len(js) > 1:  # the same header twice: refused as before
                 fit.duplicate[f] = js
             elif len(js) > 1 or len(by_pos[js[0]]) > 1:
                 fit.ambiguous[f] = js

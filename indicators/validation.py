@@ -18,7 +18,9 @@ from .problems import Problem
 from .sheets import CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
 
 # a time of day after the date (9:30, 09:30:00, 上午9时30分) and a weekday in brackets are read past
-_TIME = r"(?:\s*(?:[T]|上午|下午|晚上|早上|中午)?\s*\d{1,2}(?:[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?|[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?|[时点]半))?"
+_CLOCK = r"\d{1,2}(?:[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?|[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?|[时点]半)"
+_TIME = (r"(?:\s*(?:T|上午|下午|晚上|早上|中午)?\s*" + _CLOCK + r"(?:\s*[-~～—至到]\s*" + _CLOCK + r")?"
+         r"|\s*(?:上午|下午|晚上|早上|中午|全天))?")
 _WEEK = r"(?:\s*[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?)?"
 _DATE_YMD = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?" + _WEEK + _TIME + r"\s*$"
 _DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?" + _TIME + r"\s*$"

@@ -51,6 +51,10 @@ HEADER_CASES = [
      {"participants": 18}, [],
      ["列「应到人数」（E列）也像是「参加人数」，已按「参加人数」（G列）读取，此列未导入",
       "列「实到人数」（F列）也像是「参加人数」，已按「参加人数」（G列）读取，此列未导入"]),
+    ("the_columns_own_name_beats_a_listed_spelling",
+     ["日期", "时间", "单位", "类别", "主题", "参加人数"],
+     [D(2025, 3, 1), "9:00-11:00", "红旗区", "党组中心组学法", "法治思想", 15],
+     {"date": D(2025, 3, 1)}, [], ["列「时间」（B列）也像是「日期」，已按「日期」（A列）读取，此列未导入"]),
     ("a_listed_spelling_beats_a_partial_one",
      ["日期", "单位", "类别", "主题", "到会人数", "参训人数"],
      [D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", 20, 17],
@@ -97,6 +101,12 @@ def test_headers_by_key_word(tmp_path, header, row, values, expected_readings, n
         assert any(text in t and n == rows for t, n in readings(parsed)), readings(parsed)
     for note in notes:
         assert any(note in n for n in parsed.notes), parsed.notes
+
+
+def test_the_same_header_twice_is_still_refused(tmp_path):
+    parsed = parse(tmp_path, [["日期", "日期", "单位", "类别", "主题", "参加人数"],
+                              [D(2025, 3, 1), D(2025, 3, 2), "红旗区", "党组中心组学法", "法治思想", 15]])
+    assert [(p.flat(), p.extra) for p in parsed.problems] == [(("台账", 1, "日期", "duplicate_column"), "A、B")]
 
 
 def test_template_headers_read_as_before_with_no_interpretation(tmp_path):
@@ -345,6 +355,9 @@ DATE_CASES = [
     ("weekday_in_brackets", "2025年3月10日（星期一）", D(2025, 3, 10)),
     ("slashes_with_time", "2025/3/11 9:00", D(2025, 3, 11)),
     ("serial_with_time_of_day", "45728.5", D(2025, 3, 12)),
+    ("half_day", "2025.3.13 上午", D(2025, 3, 13)),
+    ("time_span", "2025-03-14 9:00-11:30", D(2025, 3, 14)),
+    ("chinese_time_span", "2025年3月15日下午2:30—4:30", D(2025, 3, 15)),
 ]
 
 
@@ -356,6 +369,7 @@ def test_date_forms(tmp_path, cell, date):
 
 
 @pytest.mark.parametrize("cell,code", [("20251301", "impossible_date"), ("2025-02-30 10:00", "impossible_date"),
+                                       ("2025.3.1-3.2", "bad_date"),
                                        ("2025年3月", "bad_date"), ("三月初", "bad_date")])
 def test_impossible_and_unreadable_dates_still_refused(tmp_path, cell, code):
     parsed = parse(tmp_path, [TRAINING_HEADER, [cell, "红旗区", "全员法治培训", "a", None, 10, None, None]])
