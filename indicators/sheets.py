@@ -424,8 +424,8 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     names = raw.frame.columns
     layout = layout_of(norm)
     data = raw.frame.slice(last + 1).with_columns(_row=pl.int_range(last + 2, raw.frame.height + 1, dtype=pl.Int64))
-    letter = lambda j: col_letter(raw.col_index[j])  # noqa: E731
-    head = lambda j: written[j] or norm[j]  # noqa: E731
+    letter = lambda j: col_letter(raw.col_index[j])
+    head = lambda j: written[j] or norm[j]
     missing = []
     for col in ledger.columns:
         j = fit.found.get(col.field)

@@ -110,7 +110,7 @@ def remove(conn: sqlite3.Connection, actor: roles.Actor, kind: str, answer_id: i
         if actor.role != roles.ADMIN and row["login"] != actor.login:
             raise IndicatorsError(f"{actor.label}只能删除自己保存的回答；这条由「{row['name']}」保存，如需删除请联系管理员")
         conn.execute(f"DELETE FROM {table} WHERE id = ?", (answer_id,))
-        detail = {k: row[k] for k in row.keys() if k not in ("id",)}
+        detail = {k: row[k] for k in row.keys() if k != "id"}  # noqa: SIM118 (sqlite3.Row)
         audit.record(conn, actor, "remove_answer", unit=row["unit"], detail={"种类": _KIND_NAMES[kind], **detail},
                      client=client, now=now)
 
