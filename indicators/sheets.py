@@ -70,6 +70,7 @@ class Table:
     header_texts: set[str] = field(default_factory=set)  # cell texts of the title and header rows (pasted pages)
     noted: set[str] = field(default_factory=set)  # frame columns mapped or already explained
     partial: set[str] = field(default_factory=set)  # fields whose header was matched by a key word only
+    year: tuple[int, str] | None = None  # the one year the title or file name names, and where
 
 
 def col_letter(index: int) -> str:
@@ -385,6 +386,22 @@ def _is_ledger(ledger: Ledger, fit: _Fit, named: set[str], required: int) -> boo
     return "date" in fit.found and len(named) >= MIN_HEADER_MATCHES and required >= 2
 
 
+_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
+_YEARS = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def _year_from_context(rows, first: int, file: str) -> tuple[int, str] | None:
+    """The year a ledger's title (or else its file name) names, when it names exactly one (2025年培训学法台账)."""
+    for text, label in [(" ".join(dict.fromkeys(str(v).strip() for row in rows[:first] for v in row if v is not None)), "标题"),
+                        (PurePath(file).stem, "文件名")]:
+        years = set(_YEARS.findall(text)) if _YEAR.search(text) else set()  # 2024—2025年: two years
+        if len(years) == 1:
+            return int(years.pop()), f"{label}“{text[:40]}”"
+        if years:
+            return None
+    return None
+
+
 CONTEXT_UNIT = "_unit_context"  # the frame column holding the unit taken from the sheet's context
 
 
@@ -492,6 +509,7 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     texts = {str(v) for row in rows[: last + 1] for v in row if v is not None and str(v).strip()}
     return Table(ledger, raw.name, last + 1, columns, data, problems, readings=readings, notes=notes,
                  questions=questions, used=used, layout=layout, header_texts=texts, partial=partial,
+                 year=_year_from_context(rows, first, file),
                  noted={names[j] for j in fit.losers} | {names[j] for js in fit.ambiguous.values() for j in js}
                  | {names[j] for j in fit.ignored} | taken | used_up)
 

@@ -24,6 +24,8 @@ _TIME = (r"(?:\s*(?:T|上午|下午|晚上|早上|中午)?\s*" + _CLOCK + r"(?:\
 _WEEK = r"(?:\s*[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?)?"
 _DATE_YMD = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?" + _WEEK + _TIME + r"\s*$"
 _DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?" + _TIME + r"\s*$"
+# month and day only, written out with 月 (3.1 might be a number Excel shortened from 3.10: never read)
+_DATE_MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]" + _WEEK + _TIME + r"\s*$"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
 _NUMBER_SUFFIX = r"(人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时|h|H)$"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -41,14 +43,22 @@ def _clean(name: str) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def _parse_date(s: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(date or null, problem code or null) for a cleaned text column."""
+def _parse_date(s: pl.Expr, year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(date or null, problem code or null) for a cleaned text column; `year` (from the sheet's title)
+    completes a date written as month and day only (3月1日)."""
     ymd = s.str.extract_groups(_DATE_YMD)
     compact = s.str.extract_groups(_DATE_COMPACT)
     serial = s.str.extract(r"^(\d{5})(?:\.\d+)?$", 1).cast(pl.Int64, strict=False)
-    y = pl.coalesce(ymd.struct.field("1"), compact.struct.field("1")).cast(pl.Int32, strict=False)
-    m = pl.coalesce(ymd.struct.field("2"), compact.struct.field("2")).cast(pl.Int32, strict=False)
-    d = pl.coalesce(ymd.struct.field("3"), compact.struct.field("3")).cast(pl.Int32, strict=False)
+    ys, ms, ds = [ymd.struct.field("1"), compact.struct.field("1")], [ymd.struct.field("2"), compact.struct.field("2")], \
+        [ymd.struct.field("3"), compact.struct.field("3")]
+    if year:
+        md = s.str.extract_groups(_DATE_MD)
+        ys.append(pl.when(md.struct.field("1").is_not_null()).then(pl.lit(str(year))))
+        ms.append(md.struct.field("1"))
+        ds.append(md.struct.field("2"))
+    y = pl.coalesce(ys).cast(pl.Int32, strict=False)
+    m = pl.coalesce(ms).cast(pl.Int32, strict=False)
+    d = pl.coalesce(ds).cast(pl.Int32, strict=False)
     month_ok = m.is_between(1, 12)
     last_day = pl.date(y, pl.when(month_ok).then(m).otherwise(1), 1).dt.month_end().dt.day()
     valid = month_ok & d.is_between(1, 31) & (d <= last_day)
@@ -152,7 +162,7 @@ def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
 
 
 def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog, answers: Answers | None = None,
-                    meanings: _Meanings | None = None) -> tuple[pl.Series, pl.Series]:
+                    meanings: _Meanings | None = None, year: int | None = None) -> tuple[pl.Series, pl.Series]:
     """(value, problem code) of a column, parsed once per distinct raw value and mapped back.
 
     Ledgers repeat a few hundred dates, units and counts over thousands of rows; parsing the
@@ -162,7 +172,10 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog,
     u = data.select(pl.col(src).alias("raw")).unique().drop_nulls()
     s = _clean("raw")
     if col.type == DATE:
-        value, code = _parse_date(s)
+        value, code = _parse_date(s, year)
+        if year and meanings is not None:
+            short = u.filter(_clean("raw").str.contains(_DATE_MD))["raw"].to_list()
+            meanings.read.update({r: ("", "year") for r in short})
     elif col.type in (INT, NUMBER):
         value, code = _parse_number(s, col.type == INT)
     else:
@@ -300,7 +313,8 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
             code = None
         else:
             meanings[col.field] = _Meanings()
-            v, c = _parse_distinct(data, src, col, catalog, answers, meanings[col.field])
+            v, c = _parse_distinct(data, src, col, catalog, answers, meanings[col.field],
+                                   t.year[0] if t.year and col.type == DATE else None)
             data = data.with_columns(v.alias(f"_v_{col.field}"), c.alias(f"_c_{col.field}"))
             value, code = pl.col(f"_v_{col.field}"), pl.col(f"_c_{col.field}")
         if col.required:
@@ -334,6 +348,12 @@ def _value_readings(out: SheetCheck, t: Table, data: pl.DataFrame, meanings: dic
             continue
         col, src = t.ledger.column(f), t.columns[f].source
         counts = dict(data.filter(pl.col(src).is_in(list(m.read) + list(m.unknown))).group_by(src).len().iter_rows())
+        if col.type == DATE:
+            rows = sum(counts.get(raw, 0) for raw in m.read)
+            if rows:
+                out.readings.append(Reading(t.sheet, "value", f"「{col.name}」只写了月、日（如「{next(iter(m.read)).strip()}」），"
+                                                              f"年份取自{t.year[1]}：{t.year[0]}年", rows))
+            continue
         for raw, (value, how) in m.read.items():
             out.readings.append(Reading(t.sheet, "value", f"{col.name}「{raw.strip()}」按「{value}」读取（{how}）", counts.get(raw, 0)))
         for raw, value in m.used.items():

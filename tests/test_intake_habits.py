@@ -383,3 +383,27 @@ def test_a_summary_table_beside_the_ledger_is_no_ledger(tmp_path):
     parsed = imports.parse_path(path)
     assert parsed.ok and parsed.sheets == {"台账": "培训学法台账"}
     assert "工作表「汇总」不是台账（如填表说明），已跳过" in parsed.notes
+
+
+@pytest.mark.parametrize("title,name,ok", [
+    ("2025年培训学法台账", "台账.xlsx", True),
+    ("培训学法台账", "红旗区2025年学法台账.xlsx", True),
+    ("培训学法台账", "台账.xlsx", False),  # no year anywhere: refused as before
+    ("2024—2025年培训学法台账", "台账.xlsx", False),  # two years: never guessed
+], ids=["year_in_title", "year_in_file_name", "no_year", "two_years"])
+def test_month_and_day_only_take_the_year_of_the_title(tmp_path, title, name, ok):
+    rows = [[title], TRAINING_HEADER, ["3月1日", "红旗区", "全员法治培训", "a", None, 10, None, None],
+            ["3月2日下午", "红旗区", "全员法治培训", "b", None, 10, None, None]]
+    parsed = parse(tmp_path, rows, name=name)
+    if ok:
+        assert parsed.ok and parsed.records["training"]["date"].to_list() == [D(2025, 3, 1), D(2025, 3, 2)]
+        (text, rows_), = [(t, n) for t, n in readings(parsed) if "只写了月、日" in t]
+        assert text.endswith("：2025年") and rows_ == 2
+    else:
+        assert [p.code for p in parsed.problems] == ["bad_date", "bad_date"]
+
+
+def test_a_dotted_month_day_is_never_completed(tmp_path):
+    # 3.1 may be the number Excel made of 3.10: refused even with the year in the title
+    parsed = parse(tmp_path, [["2025年培训学法台账"], TRAINING_HEADER, ["3.1", "红旗区", "全员法治培训", "a", None, 10, None, None]])
+    assert [p.code for p in parsed.problems] == ["bad_date"]
