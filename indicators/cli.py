@@ -22,7 +22,8 @@ from pathlib import Path
 
 from . import accounts, auditlog, imports, progress, roles, store
 from .config import ConfigError, default_catalog
-from .ledgers import LEDGERS
+from .interpret import IGNORE, Answers
+from .ledgers import LEDGERS, normalise_header
 from .problems import IndicatorsError, describe
 
 
@@ -42,6 +43,38 @@ def _date(text: str) -> dt.date:
 
 HALF_HELP = "1 = 上半年，2 = 全年"
 
+_COLUMN_NAMES = {normalise_header(c.name): c.name for l in LEDGERS.values() for c in l.columns}
+
+
+def _column_answer(text: str) -> tuple[str, str]:
+    header, sep, column = text.partition("=")
+    column = column.strip()
+    if not sep or not header.strip() or not column:
+        raise argparse.ArgumentTypeError(f"「{text}」应写成 表头=列名，如 组织形式=类别")
+    if column != IGNORE and normalise_header(column) not in _COLUMN_NAMES:
+        raise argparse.ArgumentTypeError(f"「{column}」不是台账的列名；可写：{'、'.join(dict.fromkeys(_COLUMN_NAMES.values()))}"
+                                         f"，或“{IGNORE}”")
+    return header.strip(), _COLUMN_NAMES.get(normalise_header(column), column)
+
+
+def _value_answer(text: str) -> tuple[str, str, str]:
+    column, sep, rest = text.partition(":")
+    if not sep:
+        column, sep, rest = text.partition("：")
+    raw, eq, value = rest.partition("=")
+    if not sep or not eq or not column.strip() or not raw.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"「{text}」应写成 列名:写法=规定值，如 类别:中心组=党组中心组学法")
+    return column.strip(), raw.strip(), value.strip()
+
+
+def _answers(args) -> Answers:
+    given = Answers()
+    for header, column in args.column:
+        given.add_column(header, column)
+    for column, raw, value in args.value:
+        given.add_value(column, raw, value)
+    return given
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m indicators", description="法治建设指标看板：台账导入、校验、进度计算")
@@ -55,9 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--user", metavar="LOGIN", help="以该账号的权限操作（不写则为本机操作员，记入操作日志）")
         return sp
 
-    sp = as_user(with_db(sub.add_parser("import", help="导入台账文件（整份导入或整份拒绝）")))
+    def with_answers(sp):
+        sp.add_argument("--column", action="append", type=_column_answer, default=[], metavar="表头=列名",
+                        help="说明某个表头是哪一列，如 --column 组织形式=类别（可写多次；导入成功后保存，下次自动使用）")
+        sp.add_argument("--value", action="append", type=_value_answer, default=[], metavar="列名:写法=规定值",
+                        help="说明某个取值的含义，如 --value 类别:中心组=党组中心组学法（可写多次；导入成功后保存）")
+        return sp
+
+    sp = as_user(with_answers(with_db(sub.add_parser("import", help="导入台账文件（整份导入或整份拒绝）"))))
     sp.add_argument("files", nargs="*", metavar="FILE")
-    sp = sub.add_parser("check", help="只校验，不导入")
+    sp = with_answers(with_db(sub.add_parser("check", help="只校验，不导入（使用已保存的回答，不保存新的回答）")))
     sp.add_argument("files", nargs="*", metavar="FILE")
     sp = with_db(sub.add_parser("progress", help="计算各单位各指标的进度"))
     sp.add_argument("--year", type=int, required=True)
@@ -212,10 +252,29 @@ def main(argv: list[str] | None = None) -> int:
 def _report(parsed: imports.Parsed) -> None:
     for note in parsed.notes:
         print(f"  提示：{note}")
+    for r in parsed.interpretations:
+        print(f"  理解：工作表「{r.sheet}」{r.text}（{r.rows} 行）")
     if not parsed.ok:
         print(f"{parsed.file}：发现 {len(parsed.problems)} 个问题，未导入任何数据：", file=sys.stderr)
         for pr in parsed.problems:
             print(f"  - {describe(pr)}", file=sys.stderr)
+        _questions(parsed)
+
+
+def _questions(parsed: imports.Parsed) -> None:
+    """What the clerk could answer instead of changing the file, as the flags that say it."""
+    asked = list({q.key: q for q in parsed.questions}.values())
+    if not asked:
+        return
+    print("  若表格内容无误，可以用下面的参数说明后重新运行：", file=sys.stderr)
+    for q in asked:
+        if q.kind == "column":
+            print(f"  - 工作表「{q.sheet}」的列「{q.subject}」（{q.why}）：--column {q.subject}=<列名>，"
+                  f"列名可写 {'、'.join(q.options)}", file=sys.stderr)
+        else:
+            near = q.suggestions[0] if q.suggestions else "<规定值>"
+            print(f"  - {q.column}「{q.subject}」（{q.rows} 行）：若确是「{near}」，加 --value {q.column}:{q.subject}={near}；"
+                  f"规定值为 {'、'.join(q.options)}", file=sys.stderr)
 
 
 CLIENT = "命令行"  # the audit log's client address for what the command line does
@@ -230,9 +289,10 @@ def cmd_import(args) -> int:
     conn = store.connect(args.db)
     actor = _actor(conn, args)
     roles.require(actor, "import")
+    given = _answers(args)
     refused = 0
     for f in args.files:
-        parsed = imports.parse_path(f)
+        parsed = imports.parse_path(f, answers=store.answers.kept(conn, Answers(dict(given.columns), dict(given.values))))
         _report(parsed)
         try:
             result = store.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
@@ -244,13 +304,19 @@ def cmd_import(args) -> int:
             refused += 1
             continue
         print(result.summary())
+        if kept := store.answers.keep(conn, actor, parsed.used):
+            print(f"{parsed.file}：已保存 {kept} 条回答，以后导入相同表头的台账自动使用")
     return 1 if refused else 0
 
 
 def cmd_check(args) -> int:
     refused = 0
+    given = _answers(args)
+    # kept answers are read where a database exists; `check` never creates one
+    conn = store.connect(args.db) if store.db_path(args.db).exists() else None
     for f in args.files:
-        parsed = imports.parse_path(f)
+        answers = Answers(dict(given.columns), dict(given.values))
+        parsed = imports.parse_path(f, answers=store.answers.kept(conn, answers) if conn else answers)
         _report(parsed)
         if parsed.ok:
             kinds = "、".join(f"{LEDGERS[k].name} {df.height} 行" for k, df in parsed.records.items())

@@ -17,11 +17,12 @@ from pathlib import Path
 import polars as pl
 
 from .config import Catalog, default_catalog
+from .interpret import Answers, Question, Reading, Used
 from .ledgers import LEDGERS
 from .containers import Unreadable
 from .problems import Problem
 from .sheets import Mapped, RawSheet, Table, read_workbook, recognise
-from .validation import check_table, duplicate_problems
+from .validation import SheetCheck, check_sheet, duplicate_problems
 
 SUFFIXES = ("xlsx", "xls", "csv")
 MAX_UPLOAD_ENV = "INDICATORS_MAX_UPLOAD_MB"
@@ -45,6 +46,9 @@ class Parsed:
     notes: list[str] = field(default_factory=list)  # sheets skipped, columns ignored: said, not refused
     sheets: dict[str, str] = field(default_factory=dict)  # sheet -> ledger name
     unit_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # sheet -> (单位 header, column letter)
+    interpretations: list[Reading] = field(default_factory=list)  # every reading made, with its row count
+    questions: list[Question] = field(default_factory=list)  # what only the clerk can decide
+    used: list[Used] = field(default_factory=list)  # answers given now that this file used (kept on import)
 
     @property
     def ok(self) -> bool:
@@ -82,13 +86,16 @@ def display_name(name: str) -> str:
 
 
 def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes: int | None = None,
-               on_stage=None) -> Parsed:
+               on_stage=None, answers: Answers | None = None) -> Parsed:
     """Read and judge one uploaded file.
 
-    Takes the file's bytes and its name as the user knows it; `on_stage(fraction, text)`, when
-    given, is told how far reading and checking got (for a progress bar). Returns a Parsed whose
-    `problems` list every problem found (empty when the file can be imported). Never raises for
-    bad input: a damaged, encrypted, disguised or oversized file is one problem naming what it is.
+    Takes the file's bytes and its name as the user knows it, and the clerk's answers (column
+    mappings and value aliases, given now or kept: store.answers.kept); `on_stage(fraction, text)`,
+    when given, is told how far reading and checking got (for a progress bar). Returns a Parsed whose
+    `problems` list every problem found (empty when the file can be imported), `interpretations`
+    every reading made by meaning with its row count, and `questions` what the clerk could answer
+    instead of changing the file. Never raises for bad input: a damaged, encrypted,
+    disguised or oversized file is one problem naming what it is.
     """
     catalog = catalog or default_catalog()
     stage = on_stage or (lambda fraction, text: None)
@@ -118,7 +125,7 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
         if raw.skipped:
             parsed.notes.append(f"工作表「{raw.name}」{raw.skipped}，未读取")
             continue
-        table = recognise(raw, parsed.file)
+        table = recognise(raw, parsed.file, answers, catalog)
         if table is None:
             if raw.frame.height:
                 skipped.append(raw.name)
@@ -130,15 +137,20 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     stage(0.75, f"正在校验 {len(tables)} 个台账工作表……")
     by_kind: dict[str, list[pl.DataFrame]] = {}
     empty = []
-    for raw, table, records, problems in _check_tables(tables, catalog, parsed.file):
-        problems = _with_marks(raw, table, records, problems, parsed.file)
+    for raw, table, checked in _check_tables(tables, catalog, parsed.file, answers):
+        records = checked.records
+        problems = _with_marks(raw, table, records, checked.problems, parsed.file)
         parsed.problems += problems
+        parsed.interpretations += checked.readings
+        parsed.questions += checked.questions
+        parsed.used += checked.used
+        parsed.notes += table.notes + checked.notes
         if not problems:
             if records.height == 0:
                 empty.append((raw.name, table.header_row))
             else:
                 by_kind.setdefault(table.ledger.kind, []).append(records)
-        ignored = sorted(set(raw.frame.columns) - {m.source for m in table.columns.values()})
+        ignored = sorted(set(raw.frame.columns) - table.noted)
         headers = [str(raw.frame[table.header_row - 1, c] or "").strip() for c in ignored]
         if any(headers):
             parsed.notes.append(f"工作表「{raw.name}」中的列 {'、'.join(h for h in headers if h)} 不属于{table.ledger.name}，已忽略")
@@ -171,25 +183,30 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
 ROW_STRIDE = 1 << 21
 
 
-def _check_tables(tables: list[tuple[RawSheet, Table]], catalog: Catalog, file: str):
-    """(raw, table, records, problems) for every recognised sheet, in order.
+def _check_tables(tables: list[tuple[RawSheet, Table]], catalog: Catalog, file: str, answers: Answers | None):
+    """(raw, table, SheetCheck) for every recognised sheet, in order.
 
     Sheets of one ledger laid out alike (the same headers for the same fields: one sheet per month,
-    per clerk) are checked as one frame, because checking costs a near-constant ~20 ms a call in
-    polars query set-up whatever the rows: 1,000 such sheets took 38 s one by one.
+    per clerk) and read without any interpretation are checked as one frame, because checking costs a
+    near-constant ~20 ms a call in polars query set-up whatever the rows: 1,000 such sheets took 38 s
+    one by one. Where the check of such a group reads anything by meaning, each sheet is checked on its
+    own again, so that every reading names its own sheet and row count.
     """
     groups: dict[tuple, list[int]] = {}
     for i, (_, t) in enumerate(tables):
-        key = (t.ledger.kind, tuple(sorted((f, _header_key(m.header)) for f, m in t.columns.items()))) if not t.problems else ("alone", i)
+        plain = not (t.problems or t.readings or t.questions or t.used or t.partial or t.year)
+        key = (t.ledger.kind, tuple(sorted((f, _header_key(m.header)) for f, m in t.columns.items()))) if plain else ("alone", i)
         groups.setdefault(key, []).append(i)
     results: dict[int, tuple] = {}
     for members in groups.values():
-        if len(members) == 1:
-            raw, t = tables[members[0]]
-            results[members[0]] = (raw, t, *check_table(t, catalog, file))
+        together = _check_together([tables[i] for i in members], members, catalog, file, answers) if len(members) > 1 else None
+        if together is not None:
+            for i, checked in together:
+                results[i] = (*tables[i], checked)
             continue
-        for i, records, problems in _check_together([tables[i] for i in members], members, catalog, file):
-            results[i] = (*tables[i], records, problems)
+        for i in members:
+            raw, t = tables[i]
+            results[i] = (raw, t, check_sheet(t, catalog, file, answers))
     return [results[i] for i in range(len(tables))]
 
 
@@ -199,29 +216,38 @@ def _header_key(header: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", header))
 
 
-def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catalog: Catalog, file: str):
+def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catalog: Catalog, file: str,
+                    answers: Answers | None) -> list[tuple[int, SheetCheck]] | None:
+    """The sheets checked as one frame, the problems and records given back to their own sheet, row and
+    cell; None when that check read anything by meaning (then each sheet is checked alone)."""
     first = members[0][1]
     fields = sorted(first.columns)
     frames = [t.data.select([pl.col(t.columns[f].source).alias(f"_f_{f}") for f in fields] +
                             [(pl.col("_row") + k * ROW_STRIDE).alias("_row")]) for k, (_, t) in enumerate(members)]
     columns = {f: Mapped(f, f"_f_{f}", first.columns[f].header, first.columns[f].letter) for f in fields}
-    merged = Table(first.ledger, first.sheet, first.header_row, columns, pl.concat(frames, how="vertical"), [])
-    records, problems = check_table(merged, catalog, file)
+    merged = dataclasses.replace(first, columns=columns, data=pl.concat(frames, how="vertical"), problems=[],
+                                 noted=set(), notes=[])
+    checked = check_sheet(merged, catalog, file, answers)
+    if checked.readings or checked.questions or checked.used or checked.notes:
+        return None
     by_header = {m.header: f for f, m in first.columns.items()}
     split: dict[int, list[Problem]] = {k: [] for k in range(len(members))}
-    for p in problems:
+    for p in checked.problems:
         k, row = divmod(p.row or 0, ROW_STRIDE) if p.row else (0, None)
         t = members[k][1]
         f = by_header.get(p.column)
         cell = f"{t.columns[f].letter}{row}" if (p.cell and f in t.columns) else p.cell
         column = t.columns[f].header if f in t.columns else p.column
         split[k].append(dataclasses.replace(p, sheet=t.sheet, row=row, cell=cell, column=column))
-    idx = (pl.col("_row") // ROW_STRIDE).cast(pl.Int64)
-    records = records.with_columns(_k=idx, _row=pl.col("_row") % ROW_STRIDE)
+    records = checked.records
+    if "_row" in records.columns:
+        records = records.with_columns(_k=(pl.col("_row") // ROW_STRIDE).cast(pl.Int64), _row=pl.col("_row") % ROW_STRIDE)
     parts = records.partition_by("_k", as_dict=True, include_key=False) if records.height else {}
+    out = []
     for k, (_, t) in enumerate(members):
-        part = parts.get((k,), records.clear().drop("_k"))
-        yield ids[k], part.with_columns(_sheet=pl.lit(t.sheet)), split[k]
+        part = parts.get((k,), records.clear().drop("_k", strict=False))
+        out.append((ids[k], SheetCheck(part.with_columns(_sheet=pl.lit(t.sheet)), split[k])))
+    return out
 
 
 def _with_marks(raw: RawSheet, t: Table, records: pl.DataFrame, problems: list[Problem], file: str) -> list[Problem]:
@@ -243,10 +269,11 @@ def _with_marks(raw: RawSheet, t: Table, records: pl.DataFrame, problems: list[P
     return [p for p in problems if p.cell not in named] + list(named.values())
 
 
-def parse_path(path: str | Path, catalog: Catalog | None = None, max_bytes: int | None = None) -> Parsed:
-    """parse_file for a file on disk. Reads at most the upload limit + 1 bytes, and only from a regular
-    file (a link to /dev/zero, a pipe or a folder is refused without reading); a missing or
-    unreadable path is a problem, not an exception."""
+def parse_path(path: str | Path, catalog: Catalog | None = None, max_bytes: int | None = None,
+               answers: Answers | None = None) -> Parsed:
+    """parse_file for a file on disk (with the clerk's answers). Reads at most the upload limit + 1 bytes,
+    and only from a regular file (a link to /dev/zero, a pipe or a folder is refused without reading); a
+    missing or unreadable path is a problem, not an exception."""
     p = Path(path)
     parsed = Parsed(display_name(p.name), "", b"")
     max_bytes = max_bytes or max_upload_bytes()
@@ -279,7 +306,7 @@ def parse_path(path: str | Path, catalog: Catalog | None = None, max_bytes: int 
     data = b"".join(chunks)
     if len(data) > max_bytes:  # the file grew while being read
         return _refuse(parsed, "too_large", value=f"超过 {_size(max_bytes)}", extra=_size(max_bytes))
-    return parse_file(data, p.name, catalog, max_bytes)
+    return parse_file(data, p.name, catalog, max_bytes, answers=answers)
 
 
 def _file_kind(mode: int) -> str:

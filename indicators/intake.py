@@ -13,6 +13,10 @@ from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
 from .roles import OPERATOR, Actor
+from .interpret import Answers, Question
+from .ledgers import normalise_choice, normalise_header
+
+DECLINE = "确实有误，我去改表"  # the answer to a value question that leaves the refusal standing
 
 
 @dataclass
@@ -34,15 +38,17 @@ class Checked:
 
 
 def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None, catalog: Catalog | None = None, *,
-                 actor: Actor = OPERATOR, client: str | None = None) -> Checked:
-    """Read, judge and dry-run one upload as `actor`. `on_stage(fraction, text)` is told how far it got.
+                 answers: Answers | None = None, actor: Actor = OPERATOR, client: str | None = None) -> Checked:
+    """Read, judge and dry-run one upload as `actor`, with the clerk's answers given now (`answers`) and
+    the kept ones. `on_stage(fraction, text)` is told how far it got.
 
     A clerk's file holding another unit's rows comes back refused, each such row a problem (so that
     the table and the annotated workbook name them). A refused file is written to the audit log.
     Raises IndicatorsError when the actor may not import at all (a 领导).
     """
     roles.require(actor, "import")
-    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage)
+    given = Answers(dict(answers.columns), dict(answers.values)) if answers else None
+    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=store.answers.kept(conn, given))
     if actor.role == roles.CLERK:
         parsed = imports.refuse_other_units(parsed, actor.unit)
     if not parsed.ok:
@@ -57,6 +63,47 @@ def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None
     except IndicatorsError as e:  # the rows fall in a locked period: said before the clerk confirms
         return Checked(parsed, None, [], locked=str(e))
     return Checked(parsed, plan, imports.indicators_moved(parsed, catalog))
+
+
+def confirm_upload(conn: sqlite3.Connection, parsed: imports.Parsed, actor: roles.Actor, *,
+                   client: str | None = None) -> store.ImportResult:
+    """Import an accepted file and keep the answers it used (by `actor`), so the same layout passes next time."""
+    if parsed.used:
+        roles.require(actor, "keep_answer")
+    result = store.import_parsed(conn, parsed, actor=actor, client=client)
+    if result.ok:
+        store.answers.keep(conn, actor, parsed.used)
+    return result
+
+
+def questions(parsed: imports.Parsed) -> list[Question]:
+    """The questions of a refused file, each once (the same header or value in several sheets is one question)."""
+    return list({q.key: q for q in parsed.questions}.values())
+
+
+def answer(answers: Answers, q: Question, choice: str | None) -> None:
+    """Record the clerk's choice for a question into `answers` (DECLINE or no choice removes it)."""
+    if q.kind == "column":
+        key = normalise_header(q.subject)
+        if choice:
+            answers.columns[key] = choice
+        else:
+            answers.columns.pop(key, None)
+    elif choice and choice != DECLINE:
+        answers.add_value(q.column, q.subject, choice)
+    else:
+        answers.values.pop((normalise_header(q.column), normalise_choice(q.subject)), None)
+
+
+def interpretations_frame(parsed: imports.Parsed) -> pd.DataFrame:
+    """Every reading made by meaning, with the rows it touched: what the preview lists."""
+    return pd.DataFrame([r.as_dict() for r in parsed.interpretations], columns=["工作表", "解读", "涉及行数"])
+
+
+def answers_frame(conn: sqlite3.Connection) -> pd.DataFrame:
+    """The kept answers as the page lists them."""
+    return pd.DataFrame(store.answers.listing(conn), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
+                                                             "login", "保存时间"])
 
 
 def problems_frame(parsed: imports.Parsed) -> pd.DataFrame:

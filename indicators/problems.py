@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # sheet level (schema): the sheet is not what it claims
     "missing_column": ("缺少必填列「{column}」", "请在表头中加上“{column}”列（可从模板复制表头）"),
     "duplicate_column": ("表头中「{column}」出现了不止一次", "请删除或改名重复的列，每列只保留一个"),
+    "ambiguous_column": ("表头中 {extra} 都可能是「{column}」，无法确定是哪一列", "请选择哪一列是“{column}”（在上传页面选择，或在命令行加 --column 表头={column}），或把那一列的表头改为“{column}”"),
     # cell level (data)
     "required": ("「{column}」为空", "请填写{column}"),
     "bad_date": ("日期「{value}」无法识别", "请写成 2025-03-01、2025年3月1日、2025.3.1 或 2025/3/1 这样的日期"),
@@ -73,6 +74,8 @@ class Problem:
     cell: str = ""  # Excel reference such as "C5", when a cell is named
     value: str = ""
     extra: str = ""  # context for the message template
+    near: tuple[str, ...] = ()  # the nearest allowed values, when the value is probably a typo
+    hint: str = ""  # what the reader found around the problem, said before the fix
 
     @property
     def message(self) -> str:
@@ -80,7 +83,9 @@ class Problem:
 
     @property
     def fix(self) -> str:
-        return MESSAGES[self.code][1].format(value=self.value, column=self.column, extra=self.extra)
+        fix = MESSAGES[self.code][1].format(value=self.value, column=self.column, extra=self.extra)
+        ask = f"是否为{'或'.join(f'「{n}」' for n in self.near)}？" if self.near else ""
+        return ask + (self.hint + "；" if self.hint else "") + fix
 
     def as_dict(self) -> dict:
         """The record as the pages and the CLI show it, Chinese keys in display order."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePath
 
 import fastexcel
 import polars as pl
@@ -17,6 +19,8 @@ import python_calamine
 
 from . import containers, csvtext
 from .containers import Unreadable
+from .config import Catalog, default_catalog
+from .interpret import IGNORE, Answers, Question, Reading, Used, layout_of, unit_meaning, units_named
 from .ledgers import LEDGERS, Ledger, normalise_header
 from .problems import Problem
 
@@ -24,7 +28,10 @@ HEADER_SCAN_ROWS = 30  # a header further down than this is not a header
 MIN_HEADER_MATCHES = 3
 
 # Rows that are not records: totals, signatures and notes under the table, template examples.
-SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：])")
+SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：]"
+                      r"|续表|第\d+页|共\d+页|[-—–]\d+[-—–]$|[(（]?以下空白)")
+# a row holding only a title (a pasted page's title that differs from the first page's: 培训学法台账（续）)
+TITLE_ROW = re.compile(r"(台账|统计表|登记表|一览表|汇总表|情况表)")
 EXAMPLE_MARK = "【填写示例】"
 
 
@@ -58,6 +65,15 @@ class Table:
     columns: dict[str, Mapped]
     data: pl.DataFrame  # data rows with `_row` (Excel row number)
     problems: list[Problem] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)  # rows -1: every data row of the sheet
+    notes: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    used: list[Used] = field(default_factory=list)  # answers given now that this sheet used
+    layout: str = ""
+    header_texts: set[str] = field(default_factory=set)  # cell texts of the title and header rows (pasted pages)
+    noted: set[str] = field(default_factory=set)  # frame columns mapped or already explained
+    partial: set[str] = field(default_factory=set)  # fields whose header was matched by a key word only
+    year: tuple[int, str] | None = None  # the one year the title or file name names, and where
 
 
 def col_letter(index: int) -> str:
@@ -193,69 +209,319 @@ def _translate(e: BaseException) -> Unreadable:
 # Normalised header spellings per ledger and field, computed once (header search tries ~60 candidate
 # rows against every ledger).
 _FORMS = {l.kind: {c.field: c.header_forms() for c in l.columns} for l in LEDGERS.values()}
+_NAMES = {l.kind: {normalise_header(c.name): c.field for c in l.columns} for l in LEDGERS.values()}
+# levels of a header's claim on a field: the clerk's answer, the column's own name, a listed spelling,
+# a header ending in the column's key word, a header containing it
+ANSWERED, NAMED, EXACT, ENDS, CONTAINS = 5, 4, 3, 2, 1
+_PARTIAL_MAX = 12  # a longer cell, or one with digits, is data, not a header built from a key word
+_DIGIT = re.compile(r"\d")
 
 
-def _match(ledger: Ledger, headers: list[str]) -> dict[str, list[int]]:
-    """field -> positions whose header names that field."""
-    found: dict[str, list[int]] = {}
+@lru_cache(maxsize=20000)
+def _claims(kind: str, header: str) -> tuple[tuple[str, int, str], ...]:
+    """(field, level, key word) for every field of ledger `kind` this normalised header may name."""
+    if not header:
+        return ()
+    out = []
+    ledger = LEDGERS[kind]
     for col in ledger.columns:
-        forms = _FORMS[ledger.kind][col.field]
-        hits = [j for j, h in enumerate(headers) if h and h in forms]
-        if hits:
-            found[col.field] = hits
-    return found
+        if header in _FORMS[kind][col.field]:
+            out.append((col.field, NAMED if _NAMES[kind].get(header) == col.field else EXACT, ""))
+        elif len(header) <= _PARTIAL_MAX and not _DIGIT.search(header):
+            level, word = col.keyword_score(header)
+            if level:
+                out.append((col.field, level, word))
+    return tuple(out)
+
+
+@dataclass
+class _Fit:
+    """How one candidate header row fits one ledger: which position is which field, and what is undecided."""
+
+    found: dict[str, int] = field(default_factory=dict)  # field -> position
+    how: dict[str, tuple[int, str]] = field(default_factory=dict)  # field -> (level, key word or answer)
+    duplicate: dict[str, list[int]] = field(default_factory=dict)  # exact header written twice
+    ambiguous: dict[str, list[int]] = field(default_factory=dict)  # field -> tied positions, nothing decides
+    losers: dict[int, str] = field(default_factory=dict)  # position -> field a better header took
+    ignored: set[int] = field(default_factory=set)  # answered 不导入此列
+
+    @property
+    def exact(self) -> int:
+        return sum(1 for level, _ in self.how.values() if level >= EXACT)
+
+    def score(self) -> int:
+        return 2 * self.exact + len(self.found) - self.exact
+
+
+def _match(ledger: Ledger, headers: list[str], answered: dict[str, tuple[str, bool]] | None = None) -> _Fit:
+    """Give each field the one position whose header names it best: answers, then exact and listed
+    spellings, then a header ending in the key word, then one containing it. No position takes two
+    fields; a tie that nothing decides is left undecided (ambiguous), never guessed."""
+    claims: dict[int, dict[str, tuple[int, str]]] = {}
+    fit = _Fit()
+    names = _NAMES[ledger.kind]
+    for j, h in enumerate(headers):
+        if not h:
+            continue
+        if answered and h in answered:
+            target = answered[h][0]
+            if target == IGNORE:
+                fit.ignored.add(j)
+                continue
+            f = names.get(normalise_header(target))
+            if f:
+                claims[j] = {f: (ANSWERED, "已保存的回答" if not answered[h][1] else "本次回答")}
+                continue
+        for f, level, word in _claims(ledger.kind, h):
+            claims.setdefault(j, {})[f] = (level, word)
+    if not claims:
+        return fit
+    open_fields = [c.field for c in ledger.columns]
+    taken: set[int] = set(fit.ignored)
+    levels = sorted({lv for c in claims.values() for lv, _ in c.values()}, reverse=True)
+    for level in levels:
+        cands: dict[str, list[int]] = {}
+        for j, c in claims.items():
+            if j not in taken:
+                for f, (lv, _) in c.items():
+                    if lv == level and f in open_fields:
+                        cands.setdefault(f, []).append(j)
+        by_pos: dict[int, list[str]] = {}
+        for f, js in cands.items():
+            for j in js:
+                by_pos.setdefault(j, []).append(f)
+        for f, js in cands.items():
+            if not js:
+                continue
+            if level in (NAMED, EXACT) and len(js) > 1:  # the same header twice: refused as before
+                fit.duplicate[f] = js
+            elif len(js) > 1 or len(by_pos[js[0]]) > 1:
+                fit.ambiguous[f] = js
+                continue
+            fit.found[f] = js[0]
+            fit.how[f] = (level, claims[js[0]][f][1])
+        for f in list(fit.found) + list(fit.ambiguous):
+            if f in open_fields:
+                open_fields.remove(f)
+        taken |= {fit.found[f] for f in fit.found} | {j for f in fit.duplicate for j in fit.duplicate[f]}
+    for j, c in claims.items():
+        if j not in taken and not any(j in js for js in fit.ambiguous.values()):
+            lost = [f for f in c if f in fit.found]
+            if lost:
+                fit.losers[j] = lost[0]
+    return fit
 
 
 def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], list[str]]]:
     """(first row, last row, normalised headers, headers as written) for single and two-row headers."""
+    norms = [[normalise_header(v) for v in row] for row in rows]
     out = []
     for r, row in enumerate(rows):
-        norm = [normalise_header(v) for v in row]
+        norm = norms[r]
         out.append((r, r, norm, [str(v or "").strip() for v in row]))
         if r + 1 < len(rows):
             below = rows[r + 1]
-            nb = [normalise_header(v) for v in below]
-            combined = [b or a for a, b in zip(norm, nb)]
+            combined = [b or a for a, b in zip(norm, norms[r + 1])]
             written = [str(b or a or "").strip() for a, b in zip(row, below)]
             out.append((r, r + 1, combined, written))
     return out
 
 
-def recognise(raw: RawSheet, file: str) -> Table | None:
-    """The ledger this sheet holds, with its header mapped; None when it holds no ledger."""
+def _fit_candidate(ledger: Ledger, top_norm: list[str], first: int, last: int, norm: list[str],
+                   answers: Answers | None) -> _Fit:
+    answered = answers.for_layout(ledger.kind, layout_of(norm)) if answers else None
+    fit = _match(ledger, norm, answered)
+    # for two-row headers, a field counts when either row names it
+    if last > first:
+        top = _match(ledger, top_norm, answered)
+        for f, j in top.found.items():
+            if f not in fit.found and f not in fit.ambiguous and j not in fit.found.values():
+                fit.found[f], fit.how[f] = j, top.how[f]
+    return fit
+
+
+# 填报单位（盖章）：某某县国动办 above the header: the unit of a ledger that has no 单位 column
+_UNIT_LINE = re.compile(r"(?:填报|报送|填表|上报|制表)?单位(?:名称)?\s*(?:[(（][^)）]*[)）])?\s*[:：]\s*(.*)")
+_LABEL = re.compile(r"\s+|[^\s:：]{2,6}[:：]")
+
+
+def _unit_from_context(rows, first: int, file: str, catalog: Catalog) -> tuple[str | None, str, list[str]]:
+    """(unit, where it was found, units named) from the lines above the header, the title, the file name."""
+    lines = [[str(v).strip() for v in row if v is not None and str(v).strip()] for row in rows[:first]]
+    titles = []
+    for cells in lines:
+        text = " ".join(dict.fromkeys(cells))  # a merged title repeats its text in every cell
+        m = _UNIT_LINE.search(text)
+        if m:
+            value = _LABEL.split(m.group(1).strip(), maxsplit=1)[0] if m.group(1).strip() else ""
+            if value:
+                unit, _, _ = unit_meaning(catalog, value)
+                named = [unit] if unit else units_named(catalog, value)
+                line = m.group(0)[: len(m.group(0)) - len(m.group(1))] + value
+                if named:
+                    return (named[0] if len(named) == 1 else None), f"表头上方的“{line}”", named
+            continue
+        titles.append(text)
+    named, where = [], []
+    for text, label in [(" ".join(titles), "标题"), (PurePath(file).stem, "文件名")]:
+        found = units_named(catalog, text)
+        if found:
+            where.append(f"{label}“{text[:40]}”")
+            named += [u for u in found if u not in named]
+    if len(named) == 1:
+        return named[0], "、".join(where), named
+    return None, "、".join(where), named
+
+
+def _is_ledger(ledger: Ledger, fit: _Fit, named: set[str], required: int) -> bool:
+    """Enough headers name this ledger's columns. Headers matched by a key word only count when the
+    date column is among them, so that a summary table beside the ledger (单位 | 开展次数 | 参加人次)
+    is not taken for a ledger and refused."""
+    exact = {f for f, (level, _) in fit.how.items() if level >= EXACT}
+    if len(exact) >= MIN_HEADER_MATCHES and sum(1 for c in ledger.columns if c.required and c.field in exact) >= 2:
+        return True
+    return "date" in fit.found and len(named) >= MIN_HEADER_MATCHES and required >= 2
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
+_YEARS = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def _year_from_context(rows, first: int, file: str) -> tuple[int, str] | None:
+    """The year a ledger's title (or else its file name) names, when it names exactly one (2025年培训学法台账)."""
+    for text, label in [(" ".join(dict.fromkeys(str(v).strip() for row in rows[:first] for v in row if v is not None)), "标题"),
+                        (PurePath(file).stem, "文件名")]:
+        years = set(_YEARS.findall(text)) if _YEAR.search(text) else set()  # 2024—2025年: two years
+        if len(years) == 1:
+            return int(years.pop()), f"{label}“{text[:40]}”"
+        if years:
+            return None
+    return None
+
+
+CONTEXT_UNIT = "_unit_context"  # the frame column holding the unit taken from the sheet's context
+
+
+def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog: Catalog | None = None) -> Table | None:
+    """The ledger this sheet holds, with its header mapped; None when it holds no ledger.
+
+    Takes the sheet as read, the file's name (the unit may be in it) and the clerk's answers (column
+    mappings given now or kept for this header layout). Headers are matched by meaning; what was read
+    by a partial name, taken from context or left undecided is in the Table's readings, notes and
+    questions, and a required column still missing is a problem.
+    """
     if raw.frame.height == 0:
         return None
     rows = raw.frame.head(HEADER_SCAN_ROWS).rows()
     best = None
-    for first, last, norm, written in _header_candidates(rows):
+    candidates = _header_candidates(rows)
+    single = {first: norm for first, last, norm, _ in candidates if first == last}
+    for first, last, norm, written in candidates:
         if sum(1 for h in norm if h) < MIN_HEADER_MATCHES:
             continue
         for ledger in LEDGERS.values():
-            found = _match(ledger, norm)
-            # for two-row headers, a field counts when either row names it
-            if last > first:
-                top = _match(ledger, [normalise_header(v) for v in rows[first]])
-                for f, hits in top.items():
-                    found.setdefault(f, hits)
-            required = sum(1 for c in ledger.columns if c.required and c.field in found)
-            score = (len(found), required, -(last - first))
-            if len(found) >= MIN_HEADER_MATCHES and required >= 2 and (best is None or score > best[0]):
-                best = (score, ledger, first, last, found, written)
+            fit = _fit_candidate(ledger, single[first], first, last, norm, answers)
+            named = set(fit.found) | set(fit.ambiguous)
+            required = sum(1 for c in ledger.columns if c.required and c.field in named)
+            score = (fit.score(), required, -(last - first))
+            if _is_ledger(ledger, fit, named, required) and (best is None or score > best[0]):
+                best = (score, ledger, first, last, fit, norm, written)
     if best is None:
         return None
-    _, ledger, first, last, found, written = best
-    problems, columns = [], {}
+    _, ledger, first, last, fit, norm, written = best
+    return _table(raw, file, rows, ledger, first, last, fit, norm, written, catalog or default_catalog())
+
+
+def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int, fit: _Fit, norm: list[str],
+           written: list[str], catalog: Catalog) -> Table:
+    problems, columns, readings, notes, questions, used, partial, used_up = [], {}, [], [], [], [], set(), set()
     names = raw.frame.columns
-    for col in ledger.columns:
-        hits = found.get(col.field)
-        if not hits:
-            if col.required:
-                problems.append(Problem("missing_column", file, raw.name, last + 1, col.name))
-            continue
-        if len(hits) > 1:
-            problems.append(Problem("duplicate_column", file, raw.name, last + 1, col.name,
-                                    extra="、".join(col_letter(raw.col_index[j]) for j in hits)))
-        j = hits[0]
-        columns[col.field] = Mapped(col.field, names[j], written[j] or col.name, col_letter(raw.col_index[j]))
+    layout = layout_of(norm)
     data = raw.frame.slice(last + 1).with_columns(_row=pl.int_range(last + 2, raw.frame.height + 1, dtype=pl.Int64))
-    return Table(ledger, raw.name, last + 1, columns, data, problems)
+    letter = lambda j: col_letter(raw.col_index[j])
+    head = lambda j: written[j] or norm[j]
+    missing = []
+    for col in ledger.columns:
+        j = fit.found.get(col.field)
+        if col.field in fit.ambiguous:
+            js = fit.ambiguous[col.field]
+            tied = "、".join(f"「{head(k)}」（{letter(k)}列）" for k in js)
+            if col.required:
+                problems.append(Problem("ambiguous_column", file, raw.name, last + 1, col.name, extra=tied))
+            else:
+                notes.append(f"工作表「{raw.name}」中的列 {tied} 都可能是「{col.name}」，无法确定，均未导入；"
+                             f"如需导入，请把其中一列的表头改为“{col.name}”")
+            continue
+        if j is None:
+            if col.required:
+                missing.append(col)
+            continue
+        if col.field in fit.duplicate:
+            problems.append(Problem("duplicate_column", file, raw.name, last + 1, col.name,
+                                    extra="、".join(letter(k) for k in fit.duplicate[col.field])))
+        columns[col.field] = Mapped(col.field, names[j], written[j] or col.name, letter(j))
+        level, word = fit.how[col.field]
+        if level == ANSWERED:
+            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（{word}）", -1,
+                                    col.field))
+            if word == "本次回答":
+                used.append(Used("column", ledger.kind, layout, col.name, head(j), col.name))
+        elif level < EXACT:
+            partial.add(col.field)
+            how = f"以“{word}”结尾" if level == ENDS else f"含“{word}”"
+            readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}）", -1,
+                                    col.field))
+    for j, f in fit.losers.items():
+        notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
+                     f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
+    if "unit" in columns and data.height and data.get_column(columns["unit"].source).null_count() == data.height:
+        # a 单位 column left empty on every row, the unit written above the header once
+        unit, where, named = _unit_from_context(rows, first, file, catalog)
+        if unit:
+            data = data.with_columns(pl.lit(unit, pl.String).alias(CONTEXT_UNIT))
+            readings.append(Reading(raw.name, "unit", f"「{columns['unit'].header}」列没有填写，各行单位取自{where}：{unit}", -1))
+            used_up.add(columns["unit"].source)
+            columns["unit"] = Mapped("unit", CONTEXT_UNIT, f"单位（取自{where}）", "")
+    if any(c.field == "unit" for c in missing):
+        unit, where, named = _unit_from_context(rows, first, file, catalog)
+        if unit:
+            missing = [c for c in missing if c.field != "unit"]
+            data = data.with_columns(pl.lit(unit, pl.String).alias(CONTEXT_UNIT))
+            columns["unit"] = Mapped("unit", CONTEXT_UNIT, f"单位（取自{where}）", "")
+            readings.append(Reading(raw.name, "unit", f"表中没有「单位」列，各行单位取自{where}：{unit}", -1))
+        else:
+            hint = (f"表中没有「单位」列，{where}中写了不止一个单位（{'、'.join(named)}），无法确定各行属于哪个单位"
+                    if len(named) > 1 else "表中没有「单位」列，表头上方、标题和文件名中也没有写明单位")
+            unit_col = ledger.column("unit")
+            problems.append(Problem("missing_column", file, raw.name, last + 1, unit_col.name,
+                                    hint=hint + "；只有一个单位的台账，也可在表头上方写一行“填报单位：某某县国动办”"))
+            missing = [c for c in missing if c.field != "unit"]
+    for col in missing:
+        problems.append(Problem("missing_column", file, raw.name, last + 1, col.name))
+    undecided = [c for c in ledger.columns if c.required and (c.field in fit.ambiguous or
+                                                              (c.field not in columns))]
+    if undecided:
+        questions += _column_questions(raw.name, ledger, fit, norm, written, letter, layout, columns, undecided)
+    taken = {m.source for m in columns.values()}
+    texts = {str(v) for row in rows[: last + 1] for v in row if v is not None and str(v).strip()}
+    return Table(ledger, raw.name, last + 1, columns, data, problems, readings=readings, notes=notes,
+                 questions=questions, used=used, layout=layout, header_texts=texts, partial=partial,
+                 year=_year_from_context(rows, first, file),
+                 noted={names[j] for j in fit.losers} | {names[j] for js in fit.ambiguous.values() for j in js}
+                 | {names[j] for j in fit.ignored} | taken | used_up)
+
+
+def _column_questions(sheet, ledger, fit, norm, written, letter, layout, columns, undecided) -> list[Question]:
+    """"此列是…" for every header that took no field (and every tied one), offering the fields still open."""
+    open_names = tuple(c.name for c in ledger.columns if c.field not in columns)
+    suggest = {j: ledger.column(f).name for f, js in fit.ambiguous.items() for j in js}
+    out = []
+    for j, h in enumerate(norm):
+        if not h or j in fit.found.values() and j not in suggest:
+            continue
+        why = (f"可能是「{suggest[j]}」，但不止一列像它" if j in suggest else
+               "缺少必填列" + "、".join(f"「{c.name}」" for c in undecided if c.field not in fit.ambiguous))
+        out.append(Question("column", sheet, ledger.kind, written[j] or h, options=(*open_names, IGNORE),
+                            suggestions=(suggest[j],) if j in suggest else (), layout=layout,
+                            why=f"{letter(j)}列；{why}"))
+    return out

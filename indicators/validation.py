@@ -6,16 +6,26 @@ All parsing is vectorised in polars (one expression per column, not Python per c
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from .config import Catalog
+from .interpret import Answers, Question, Reading, Used, nearest, unit_meaning
 from .ledgers import CHOICE, DATE, INT, NUMBER, TEXT, UNIT, Column, Ledger, choice_lookup, normalise_choice
 from .problems import Problem
-from .sheets import EXAMPLE_MARK, SKIP_ROW, Table
+from .sheets import CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
 
-_DATE_YMD = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:[ T]*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-_DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
+# a time of day after the date (9:30, 09:30:00, 上午9时30分) and a weekday in brackets are read past
+_CLOCK = r"\d{1,2}(?:[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?|[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?|[时点]半)"
+_TIME = (r"(?:\s*(?:T|上午|下午|晚上|早上|中午)?\s*" + _CLOCK + r"(?:\s*[-~～—至到]\s*" + _CLOCK + r")?"
+         r"|\s*(?:上午|下午|晚上|早上|中午|全天))?")
+_WEEK = r"(?:\s*[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?)?"
+_DATE_YMD = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?" + _WEEK + _TIME + r"\s*$"
+_DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?" + _TIME + r"\s*$"
+# month and day only, written out with 月 (3.1 might be a number Excel shortened from 3.10: never read)
+_DATE_MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]" + _WEEK + _TIME + r"\s*$"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"  # 1E+308 as Excel shows it is a number, refused as too large
 _NUMBER_SUFFIX = r"(人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时|h|H)$"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -36,14 +46,22 @@ def _clean(name: str) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def _parse_date(s: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(date or null, problem code or null) for a cleaned text column."""
+def _parse_date(s: pl.Expr, year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(date or null, problem code or null) for a cleaned text column; `year` (from the sheet's title)
+    completes a date written as month and day only (3月1日)."""
     ymd = s.str.extract_groups(_DATE_YMD)
     compact = s.str.extract_groups(_DATE_COMPACT)
-    serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
-    y = pl.coalesce(ymd.struct.field("1"), compact.struct.field("1")).cast(pl.Int32, strict=False)
-    m = pl.coalesce(ymd.struct.field("2"), compact.struct.field("2")).cast(pl.Int32, strict=False)
-    d = pl.coalesce(ymd.struct.field("3"), compact.struct.field("3")).cast(pl.Int32, strict=False)
+    serial = s.str.extract(r"^(\d{5})(?:\.\d+)?$", 1).cast(pl.Int64, strict=False)
+    ys, ms, ds = [ymd.struct.field("1"), compact.struct.field("1")], [ymd.struct.field("2"), compact.struct.field("2")], \
+        [ymd.struct.field("3"), compact.struct.field("3")]
+    if year:
+        md = s.str.extract_groups(_DATE_MD)
+        ys.append(pl.when(md.struct.field("1").is_not_null()).then(pl.lit(str(year))))
+        ms.append(md.struct.field("1"))
+        ds.append(md.struct.field("2"))
+    y = pl.coalesce(ys).cast(pl.Int32, strict=False)
+    m = pl.coalesce(ms).cast(pl.Int32, strict=False)
+    d = pl.coalesce(ds).cast(pl.Int32, strict=False)
     month_ok = m.is_between(1, 12)
     last_day = pl.date(y, pl.when(month_ok).then(m).otherwise(1), 1).dt.month_end().dt.day()
     valid = month_ok & d.is_between(1, 31) & (d <= last_day)
@@ -71,23 +89,117 @@ def _parse_number(s: pl.Expr, integer: bool) -> tuple[pl.Expr, pl.Expr]:
     return (number.cast(pl.Int64, strict=False) if integer else number), code
 
 
-def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog) -> tuple[pl.Series, pl.Series]:
+@dataclass
+class _Meanings:
+    """What one column's values were read as, beyond their listed spellings (per raw cell text)."""
+
+    read: dict[str, tuple[str, str]] = field(default_factory=dict)  # raw -> (value, how)
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)  # raw -> nearest allowed values
+    used: dict[str, str] = field(default_factory=dict)  # raw -> value, from an answer given now
+
+
+_BRACKETED = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]")
+# a key-date node that Excel turned into a date (9-18 -> 2025-09-18) or that is written as one
+_AS_DATE = re.compile(r"^(?:\d{4}\s*[-/.年]\s*)?0?(\d{1,2})\s*[-/.月]\s*0?(\d{1,2})\s*[日号]?(?:\s*0{1,2}:00(?::00)?)?$")
+
+
+def _choice_meaning(table: dict[str, str], text: str) -> tuple[str | None, str, tuple[str, ...]]:
+    """(choice, how it was read, nearest choices) for a value no listed spelling names.
+
+    Taken only when it can mean one choice: the choice's name inside it (the office's prefix or
+    suffix: 3·1民防日宣传, 开展党组中心组学法), it inside exactly one choice's name (its short name:
+    中心组), its date alone (9·18, or 2025-09-18 when Excel made a date of it). Otherwise no choice,
+    and the nearest ones for the refusal.
+    """
+    bare = normalise_choice(_BRACKETED.sub("", text))
+    if bare in table:
+        return table[bare], "去掉括号中的文字", ()
+    n = normalise_choice(text)
+    if m := _AS_DATE.match(text.strip()):
+        key = f"{int(m[1])}{int(m[2])}"
+        if key in table:
+            return table[key], f"按日期“{int(m[1])}·{int(m[2])}”", ()
+    hits = []
+    for key, value in table.items():
+        if len(key) < 2 or key == n:
+            continue
+        found = re.search(rf"(?<!\d){key}(?!\d)", n) if key.isdigit() else (n.find(key), 0)
+        if key.isdigit() and found:
+            hits.append((found.start(), found.end(), value, key))
+        elif not key.isdigit() and found[0] >= 0:
+            hits.append((found[0], found[0] + len(key), value, key))
+    hits = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
+    values = list(dict.fromkeys(h[2] for h in hits))
+    if len(values) == 1:
+        return values[0], f"含“{max(hits, key=lambda h: h[1] - h[0])[3]}”", ()
+    if len(values) > 1:
+        return None, "", tuple(values)
+    if len(n) >= 2:
+        values = list(dict.fromkeys(v for key, v in table.items() if n in key))
+        if len(values) == 1:
+            return values[0], "简称", ()
+        if values:
+            return None, "", tuple(values)
+    return None, "", nearest(n, table)
+
+
+def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
+    """cleaned text -> (value, how it was read or "", nearest values, answer given now)."""
+    allowed = set(catalog.unit_names) if col.type == UNIT else set(col.choices)
+    table = None if col.type == UNIT else choice_lookup(col)
+
+    def resolve(text: str):
+        if col.type == UNIT:
+            if unit := catalog.resolve_unit(text):
+                return unit, "", (), False
+        else:
+            n = normalise_choice(text)
+            if n in table:
+                value = table[n]
+                return value, ("" if n == normalise_choice(value) else "常用写法"), (), False
+        said = answers.value(col.name, text) if answers else None
+        if said and said[0] in allowed:
+            return said[0], "本次回答" if said[1] else "已保存的回答", (), said[1]
+        value, how, near = unit_meaning(catalog, text) if col.type == UNIT else _choice_meaning(table, text)
+        return value, how, near, False
+    return resolve
+
+
+def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog, answers: Answers | None = None,
+                    meanings: _Meanings | None = None, year: int | None = None) -> tuple[pl.Series, pl.Series]:
     """(value, problem code) of a column, parsed once per distinct raw value and mapped back.
 
     Ledgers repeat a few hundred dates, units and counts over thousands of rows; parsing the
     distinct values (not every cell) is what keeps a 100k-row check well under the read time.
+    Units and choices not named by a listed spelling are read by meaning (`meanings` records how).
     """
     u = data.select(pl.col(src).alias("raw")).unique().drop_nulls()
     s = _clean("raw")
     if col.type == DATE:
-        value, code = _parse_date(s)
+        value, code = _parse_date(s, year)
+        if year and meanings is not None:
+            short = u.filter(_clean("raw").str.contains(_DATE_MD))["raw"].to_list()
+            meanings.read.update({r: ("", "year") for r in short})
     elif col.type in (INT, NUMBER):
         value, code = _parse_number(s, col.type == INT)
     else:
         u = u.with_columns(s.alias("clean"))
-        resolve = catalog.resolve_unit if col.type == UNIT else \
-            (lambda v, tb=choice_lookup(col): tb.get(normalise_choice(v)))
-        mapped = {c: resolve(c) for c in u["clean"].drop_nulls().to_list()}
+        resolve = _resolver(col, catalog, answers)
+        meanings = meanings if meanings is not None else _Meanings()
+        mapped = {}
+        for raw, clean in u.select("raw", "clean").iter_rows():
+            if clean is None:
+                continue
+            if clean not in mapped:
+                mapped[clean] = resolve(clean)
+            v, how, near, given = mapped[clean]
+            if v is None:
+                meanings.unknown[raw] = near
+            elif how:
+                meanings.read[raw] = (v, how)
+                if given:
+                    meanings.used[raw] = v
+        mapped = {c: r[0] for c, r in mapped.items()}
         value = pl.col("clean").replace_strict(mapped, default=None, return_dtype=pl.String) if mapped else pl.lit(None, pl.String)
         code = pl.when(pl.col("clean").is_not_null() & value.is_null()).then(
             pl.lit("unknown_unit" if col.type == UNIT else "unknown_choice"))
@@ -97,9 +209,13 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog)
             raw.replace_strict(u["raw"], u["c"], default=None, return_dtype=pl.String))
 
 
+def _sources(t: Table) -> list[str]:
+    return [m.source for m in t.columns.values() if m.source != CONTEXT_UNIT]
+
+
 def _skip_mask(t: Table) -> pl.Expr:
     """Blank rows, totals, signatures and template example rows: read past, never counted."""
-    fields = [m.source for m in t.columns.values()]
+    fields = _sources(t)
     # a row holding nothing but a unit name is a pre-filled empty row (unit-locked templates)
     content = [m.source for f, m in t.columns.items() if f != "unit"]
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in content])
@@ -110,22 +226,85 @@ def _skip_mask(t: Table) -> pl.Expr:
     return skip
 
 
+def _repeated_rows(t: Table) -> list[int]:
+    """Excel rows that only repeat the title or the header. A repeated header or title holds header or
+    title text (or nothing) where the date goes, so only those rows are looked at in full."""
+    date = pl.col(t.columns["date"].source)
+    maybe = t.data.filter(date.is_null() | date.is_in(sorted(t.header_texts)) | date.str.contains(TITLE_ROW.pattern))
+    if maybe.height == 0:
+        return []
+    return maybe.filter(_repeat_mask(t) & ~_skip_mask(t))["_row"].to_list()
+
+
+def _repeat_mask(t: Table) -> pl.Expr:
+    """Rows that only repeat the title or the header (printed pages pasted back together)."""
+    texts = sorted(t.header_texts)
+    cells = [pl.col(c) for c in _sources(t)]
+    filled = pl.sum_horizontal([c.is_not_null().cast(pl.Int8) for c in cells])
+    # a title that is not the first page's (培训学法台账（续）) stands alone in its row
+    title = pl.coalesce(cells).str.contains(TITLE_ROW.pattern).fill_null(False)
+    return ((pl.all_horizontal([c.is_null() | c.is_in(texts) for c in cells]) & (filled > 0))
+            | ((filled == 1) & title))
+
+
+def _misread_optional(t: Table, data: pl.DataFrame, catalog: Catalog, answers: Answers | None) -> list[str]:
+    """Optional columns matched by a key word only whose cells do not read as that column: left out, not
+    refused, since the same file was taken before the key words existed (报道 over a column of links)."""
+    out = []
+    for f in sorted(t.partial):
+        col = t.ledger.column(f)
+        if col.required or col.type == TEXT:
+            continue
+        _, codes = _parse_distinct(data, t.columns[f].source, col, catalog, answers)
+        if codes.is_not_null().any():
+            out.append(f)
+    return out
+
+
 def _choices_text(col: Column) -> str:
     return "、".join(col.choices)
 
 
-def check_table(t: Table, catalog: Catalog, file: str) -> tuple[pl.DataFrame, list[Problem]]:
+@dataclass
+class SheetCheck:
+    """One recognised sheet judged: records (meaningful only without problems), every problem, every
+    reading made with its row count, the questions to ask, and the answers given now that it used."""
+
+    records: pl.DataFrame
+    problems: list[Problem]
+    readings: list[Reading] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    used: list[Used] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_table(t: Table, catalog: Catalog, file: str, answers: Answers | None = None) -> tuple[pl.DataFrame, list[Problem]]:
     """Parse a recognised sheet.
 
     Returns (records with one column per ledger field plus `_sheet` and `_row`, problems). The
-    records are only meaningful when there are no problems.
+    records are only meaningful when there are no problems. `check_sheet` also says what was read.
     """
-    problems = list(t.problems)
-    if problems:  # a schema problem stops the sheet: its cells cannot be judged column by column
-        return pl.DataFrame(), problems
-    data = t.data.filter(~_skip_mask(t))
+    c = check_sheet(t, catalog, file, answers)
+    return c.records, c.problems
+
+
+def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None = None) -> SheetCheck:
+    """Parse a recognised sheet with the clerk's answers (value aliases); see SheetCheck."""
+    out = SheetCheck(pl.DataFrame(), list(t.problems), questions=list(t.questions), used=list(t.used))
+    if out.problems:  # a schema problem stops the sheet: its cells cannot be judged column by column
+        out.readings = [r for r in t.readings if r.rows >= 0]
+        return out
+    repeated = _repeated_rows(t)
+    skip = _skip_mask(t)
+    data = t.data.filter(~(skip | pl.col("_row").is_in(repeated)) if repeated else ~skip)
     raw_cols = {f: m.source for f, m in t.columns.items()}
-    columns, codes = [], []
+    dropped = _misread_optional(t, data, catalog, answers)
+    for f in dropped:
+        m = t.columns[f]
+        out.notes.append(f"工作表「{t.sheet}」中的列「{m.header}」（{m.letter}列）像是「{t.ledger.column(f).name}」，"
+                         "但其中有不能按此列读取的内容，此列未导入（选填列）")
+        del raw_cols[f]
+    columns, codes, meanings = [], [], {}
     for col in t.ledger.columns:
         src = raw_cols.get(col.field)
         if src is None:
@@ -137,7 +316,9 @@ def check_table(t: Table, catalog: Catalog, file: str) -> tuple[pl.DataFrame, li
             value = pl.when(~blank).then(raw.str.strip_chars())
             code = None
         else:
-            v, c = _parse_distinct(data, src, col, catalog)
+            meanings[col.field] = _Meanings()
+            v, c = _parse_distinct(data, src, col, catalog, answers, meanings[col.field],
+                                   t.year[0] if t.year and col.type == DATE else None)
             data = data.with_columns(v.alias(f"_v_{col.field}"), c.alias(f"_c_{col.field}"))
             value, code = pl.col(f"_v_{col.field}"), pl.col(f"_c_{col.field}")
         if col.required:
@@ -147,16 +328,47 @@ def check_table(t: Table, catalog: Catalog, file: str) -> tuple[pl.DataFrame, li
         if code is not None:
             codes.append(code.alias(f"_p_{col.field}"))
         columns.append(raw.alias(f"_raw_{col.field}"))
+    counted = data
     data = data.select(pl.col("_row"), *columns, *codes)
     data = data.with_columns(*[pl.when(pl.col(a) > pl.col(b)).then(pl.lit(code)).alias(f"_x_{a}")
                                for kind, a, b, code in CONSISTENCY if kind == t.ledger.kind])
-    problems += _collect(data, t, file)
-    records = (data.select("_row", *[c.field for c in t.ledger.columns])
-               .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
-    return records, problems
+    nears = {f: m.unknown for f, m in meanings.items()}
+    out.problems += _collect(data, t, file, nears)
+    out.records = (data.select("_row", *[c.field for c in t.ledger.columns])
+                   .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
+    out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows, r.field)
+                    for r in t.readings if r.field not in dropped]
+    if repeated:
+        shown = "、".join(map(str, repeated[:8])) + ("等" if len(repeated) > 8 else "")
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行只是重复的标题或表头（分页粘贴），已跳过", len(repeated)))
+    _value_readings(out, t, counted, meanings, catalog)
+    return out
 
 
-def _collect(data: pl.DataFrame, t: Table, file: str) -> list[Problem]:
+def _value_readings(out: SheetCheck, t: Table, data: pl.DataFrame, meanings: dict[str, _Meanings], catalog: Catalog) -> None:
+    """Readings for values read by meaning, questions for unknown ones, each with its row count."""
+    for f, m in meanings.items():
+        if not (m.read or m.unknown):
+            continue
+        col, src = t.ledger.column(f), t.columns[f].source
+        counts = dict(data.filter(pl.col(src).is_in(list(m.read) + list(m.unknown))).group_by(src).len().iter_rows())
+        if col.type == DATE:
+            rows = sum(counts.get(raw, 0) for raw in m.read)
+            if rows:
+                out.readings.append(Reading(t.sheet, "value", f"「{col.name}」只写了月、日（如「{next(iter(m.read)).strip()}」），"
+                                                              f"年份取自{t.year[1]}：{t.year[0]}年", rows))
+            continue
+        for raw, (value, how) in m.read.items():
+            out.readings.append(Reading(t.sheet, "value", f"{col.name}「{raw.strip()}」按「{value}」读取（{how}）", counts.get(raw, 0)))
+        for raw, value in m.used.items():
+            out.used.append(Used("value", t.ledger.kind, "", col.name, raw.strip(), value))
+        options = tuple(catalog.unit_names) if col.type == UNIT else col.choices
+        for raw, near in m.unknown.items():
+            out.questions.append(Question("value", t.sheet, t.ledger.kind, raw.strip(), col.name, options, near,
+                                          rows=counts.get(raw, 0), why=f"{col.name}「{raw.strip()}」不是规定的选项"))
+
+
+def _collect(data: pl.DataFrame, t: Table, file: str, nears: dict | None = None) -> list[Problem]:
     """One Problem per bad cell, in sheet order (row, then column)."""
     pcols = [c for c in data.columns if c.startswith(("_p_", "_x_"))]
     if not pcols:
@@ -182,8 +394,9 @@ def _collect(data: pl.DataFrame, t: Table, file: str) -> list[Problem]:
             elif code == "number_too_large":
                 extra = f"{MAX_NUMBER:,}"
             value = row[f"_raw_{f}"]
-            out.append(Problem(code, file, t.sheet, row["_row"], m.header, f"{m.letter}{row['_row']}",
-                               "" if value is None else str(value), extra))
+            near = (nears or {}).get(f, {}).get(value, ()) if code in ("unknown_unit", "unknown_choice") else ()
+            out.append(Problem(code, file, t.sheet, row["_row"], m.header, f"{m.letter}{row['_row']}" if m.letter else "",
+                               "" if value is None else str(value), extra, near=near))
     return out
 
 

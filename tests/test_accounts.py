@@ -10,7 +10,7 @@ import sqlite3
 import openpyxl
 import pytest
 
-from conftest import GOVERNANCE_HEADER, TRAINING_HEADER, count, write_xlsx
+from conftest import TRAINING_HEADER, count, write_xlsx
 from indicators import accounts, annotate, auditlog, imports, intake, roles, store, targets
 from indicators.problems import IndicatorsError
 

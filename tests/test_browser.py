@@ -526,3 +526,60 @@ def test_the_reporting_cycle_through_the_real_pages(browser, tmp_path, shots):
         assert page.locator("[data-testid='stException']").count() == 0
         full_screenshot(page, shots / "报送_3_锁定.png")
         page.close()
+
+
+def test_a_header_answered_in_the_page_is_kept_and_not_asked_again(browser, tmp_path, shots):
+    """A ledger refused for its header: the clerk says in the page what the column is, sees the check pass
+    and the interpretations, confirms; the next ledger of the same layout passes with no question."""
+    import datetime as dt
+
+    import openpyxl
+
+    def ledger(path: Path, rows) -> Path:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "学法"
+        ws.append(["2025年学法台账"])
+        ws.append(["开展时间", "单位", "学习项目", "讲座题目", "到会人数"])  # 学习项目 names no column
+        for r in rows:
+            ws.append(r)
+        wb.save(path)
+        return path
+
+    first = ledger(tmp_path / "辉县市学法台账.xlsx", [
+        [dt.date(2025, 3, 1), "新乡市辉县市人防办", "党组中心组学法", "法治思想", 15],
+        [dt.date(2025, 4, 2), "辉县市", "领导班子法治讲座", "行政处罚法", 30]])
+    second = ledger(tmp_path / "辉县市学法台账（二季度）.xlsx", [
+        [dt.date(2025, 5, 8), "辉县市", "主任办公会学法", "二季度学法", 9]])
+    with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(url)
+        wait_ready(page, "总览", 120000)
+        page.locator("[data-testid='stSidebarNav'] a", has_text="数据填报").click()
+        wait_ready(page, "数据填报")
+        _upload(page, first, "有 1 处需要您确认")
+        assert page.get_by_text("缺少必填列「类别」").count() >= 1
+        full_screenshot(page, shots / "回答_1_询问.png")
+        box = page.locator("[data-testid='stSelectbox']", has_text="的列「学习项目」")
+        box.click()
+        page.get_by_role("option", name="类别", exact=True).click()
+        page.get_by_text("校验通过，共 2 行").wait_for(timeout=60000)
+        wait_ready(page, "数据填报")
+        full_screenshot(page, shots / "回答_2_预览.png")
+        assert page.get_by_text("系统的理解").count() == 1
+        assert page.get_by_text("您本次的 1 条回答将被保存").count() == 1
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已保存 1 条回答").wait_for(timeout=60000)
+        wait_ready(page, "数据填报")
+        _upload(page, second, "校验通过，共 1 行")
+        assert page.get_by_text("需要您确认").count() == 0
+        assert page.locator("[data-testid='stSelectbox']", has_text="此列是").count() == 0
+        full_screenshot(page, shots / "回答_3_再次上传.png")
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入 培训学法台账 1 行").wait_for(timeout=60000)
+        wait_ready(page, "数据填报")
+        page.locator("[data-testid='stSidebarNav'] a", has_text="已保存的回答").click()
+        wait_ready(page, "已保存的回答")
+        assert page.get_by_text("列「学习项目」是「类别」").count() >= 1
+        full_screenshot(page, shots / "回答_4_已保存.png")
+        page.close()

@@ -32,6 +32,7 @@ EXPECTED = {
     "ui/pages/history.py": ([], None),
     "ui/pages/reporting.py": (["各单位台账报送情况"], None),
     "ui/pages/targets.py": ([], None),
+    "ui/pages/answers.py": ([], None),
     "ui/pages/exports.py": ([], None),
     "ui/pages/audit.py": ([], None),
     "ui/pages/first_admin.py": ([], None),

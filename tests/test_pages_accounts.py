@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import GOVERNANCE_HEADER, ROOT, TRAINING_HEADER, count, load, write_xlsx
+from conftest import ROOT, TRAINING_HEADER, count, load, write_xlsx
 from dashboard_support import figures, texts
 from indicators import accounts, roles, store
 from indicators.problems import IndicatorsError
@@ -150,11 +150,11 @@ def test_logout(db):
 
 @pytest.mark.parametrize("role,pages", [
     (roles.ADMIN, ["总览", "学法培训", "宣传活动", "制度落实", "执法队伍", "督导评分", "数据填报", "佐证材料", "导入记录", "报送情况",
-                   "指标与目标", "汇报材料", "账号管理", "操作日志", "修改密码"]),
+                   "指标与目标", "已保存的回答", "汇报材料", "账号管理", "操作日志", "修改密码"]),
     (roles.LEADER, ["总览", "学法培训", "宣传活动", "制度落实", "执法队伍", "督导评分", "佐证材料", "导入记录", "报送情况", "指标与目标",
                     "汇报材料", "修改密码"]),
     (roles.CLERK, ["总览", "学法培训", "宣传活动", "制度落实", "执法队伍", "督导评分", "数据填报", "佐证材料", "导入记录", "报送情况",
-                   "指标与目标", "汇报材料", "修改密码"]),
+                   "指标与目标", "已保存的回答", "汇报材料", "修改密码"]),
 ])
 def test_navigation_holds_only_the_permitted_pages(role, pages):
     actor = roles.Actor("x", "x", role, "红旗区" if role == roles.CLERK else None)

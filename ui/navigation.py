@@ -28,6 +28,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
         ("ui/pages/history.py", "导入记录", ":material/history:"),
         ("ui/pages/reporting.py", "报送情况", ":material/fact_check:"),
         ("ui/pages/targets.py", "指标与目标", ":material/tune:"),
+        ("ui/pages/answers.py", "已保存的回答", ":material/bookmark_added:"),
     ],
     "汇报输出": [
         ("ui/pages/exports.py", "汇报材料", ":material/present_to_all:"),
@@ -49,6 +50,7 @@ ACCESS = {
     "ui/pages/exports.py": "export",
     "ui/pages/accounts.py": "manage_accounts",
     "ui/pages/audit.py": "view_audit",
+    "ui/pages/answers.py": "keep_answer",
 }
 LOGIN_ONLY = {"ui/pages/accounts.py", "ui/pages/password.py"}  # once accounts exist
 BEFORE_LOGIN_ONLY = {"ui/pages/first_admin.py"}  # while no account exists

@@ -256,6 +256,7 @@ def current() -> Selection:
     return st.session_state[_SELECTION]
 
 
+
 @contextmanager
 def edge(where: str):
     """The one place failures end: a Chinese message for the user, the traceback in the server log."""

@@ -14,11 +14,12 @@ All SQL of the project lives in this package, one module per group of tables:
 - cycle: reporting deadlines, each unit's state per period and its history, exceptions, settings
 - evidence: evidence files kept once by checksum and their links to ledger rows or batches
 - accounts: accounts, failed logins, login sessions, settings
+- answers: the clerk's kept answers (column mappings per header layout, value aliases)
 
 Functions take the connection first. One import is one transaction: a file is stored whole or not
 at all. Callers use the names re-exported here (`store.connect`, `store.import_parsed`, ...).
 """
-from . import accounts, audit, cycle, evidence
+from . import accounts, answers, audit, cycle, evidence
 from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, data_version, has_data,
                       original_file, showing_demo, undo, undo_blockers, visible_to)
@@ -29,7 +30,7 @@ from .schema import FINGERPRINT
 from .targets import save_targets, target_overrides
 
 __all__ = [
-    "accounts", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
+    "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
     "visible_to", "ledger_row", "DB_ENV", "DEFAULT_DB", "FINGERPRINT", "checkpoint",
     "is_readonly", "store_error", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "import_parsed", "latest_snapshots",

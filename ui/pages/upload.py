@@ -2,9 +2,12 @@
 import streamlit as st
 
 from indicators import annotate, imports, intake, roles, store, templates
+from indicators.interpret import Answers
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import data, shell
+
+ANSWERS = "intake_answers"  # the clerk's answers in this session (kept in the database on confirm)
 
 
 def render(sel: shell.Selection) -> None:
@@ -44,17 +47,23 @@ def render(sel: shell.Selection) -> None:
         st.page_link("ui/pages/evidence.py", label="为刚导入的台账上传佐证材料（签到表、照片、通知等）", icon=":material/attach_file:")
 
     checked_cache = st.session_state.setdefault("checked", {})
+    answers = st.session_state.setdefault(ANSWERS, Answers())
+    signature = (repr(sorted(answers.columns.items())), repr(sorted(answers.values.items())),
+                 store.answers.version(sel.src.conn))
     accepted = []
     for f in files or []:
         content = f.getvalue()
-        key = (f.name, imports.checksum(content), sel.src.version, actor)
+        key = (f.name, imports.checksum(content), sel.src.version, signature, actor)
         if key not in checked_cache:
             bar = st.progress(0.0, text=f"正在读取 {f.name}……")
-            checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, on_stage=lambda x, t: bar.progress(x, text=t),
+            checked_cache[key] = intake.check_upload(sel.src.conn, content, f.name, answers=answers,
+                                                     on_stage=lambda x, t: bar.progress(x, text=t),
                                                      actor=actor, client=shell.client())
             bar.empty()
         c = checked_cache[key]
         with st.container(border=True):
+            if not c.ok and intake.questions(c.parsed):
+                _ask(f.name, key[1], intake.questions(c.parsed), answers)
             if c.locked:
                 st.error(f"**{f.name}**：{c.locked}", icon=":material/lock:")
             elif not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
@@ -78,6 +87,7 @@ def render(sel: shell.Selection) -> None:
                             f"更新 **{plan.updated}** 行，{plan.unchanged} 行与已有数据相同。")
                 for note in c.parsed.notes:
                     st.caption(f"提示：{note}")
+                _interpretations(c.parsed)
                 st.dataframe(intake.plan_frame(plan), hide_index=True, width="stretch")
                 cols = st.columns([3, 2])
                 cols[0].dataframe(intake.units_frame(plan), hide_index=True, width="stretch",
@@ -93,8 +103,11 @@ def render(sel: shell.Selection) -> None:
             messages = []
             try:
                 for name, c in accepted:
-                    result = store.import_parsed(sel.src.conn, c.parsed, actor=actor, client=shell.client())
+                    result = intake.confirm_upload(sel.src.conn, c.parsed, actor, client=shell.client())
                     messages.append(result.summary())
+                    if c.parsed.used:
+                        messages.append(f"{name}：已保存 {len(set(c.parsed.used))} 条回答，以后上传相同表头的台账不再询问"
+                                        "（可在「已保存的回答」页查看或删除）")
             except IndicatorsError as e:
                 messages.append(str(e))
             st.session_state["import_done"] = messages
@@ -103,6 +116,38 @@ def render(sel: shell.Selection) -> None:
             st.rerun()
     elif not files:
         st.caption("上传后，这里会先显示校验结果和将要导入的内容，确认后才会保存。")
+
+
+def _interpretations(parsed) -> None:
+    """Everything read by meaning, each with the rows it touched: nothing is interpreted silently."""
+    if not parsed.interpretations:
+        return
+    st.markdown(f"**系统的理解**（共 {len(parsed.interpretations)} 处，请核对后再确认）")
+    st.dataframe(intake.interpretations_frame(parsed), hide_index=True, width="stretch",
+                 height=min(38 + 35 * len(parsed.interpretations), 320))
+    if parsed.used:
+        st.caption(f"确认导入后，您本次的 {len(set(parsed.used))} 条回答将被保存，下次上传相同表头的台账不再询问。")
+
+
+def _ask(name: str, digest: str, questions, answers: Answers) -> None:
+    """Ask instead of refusing: "此列是…" per unrecognised header, a choice per unknown value."""
+    st.warning(f"**{name}**：有 {len(questions)} 处需要您确认。选择后立即重新校验，确认导入前不会保存任何数据；"
+               "也可以改好表格后重新上传。", icon=":material/help:")
+    for q in questions:
+        key = f"ask_{digest}_{'_'.join(q.key)}"
+        if q.kind == "column":
+            label = f"工作表「{q.sheet}」的列「{q.subject}」（{q.why}）：此列是…"
+            options = [*q.suggestions, *(o for o in q.options if o not in q.suggestions)]
+            placeholder = "此列是…"
+        else:
+            label = f"工作表「{q.sheet}」{q.column}「{q.subject}」（{q.rows} 行）不是规定的选项，它是…"
+            options = [*q.suggestions, *(o for o in q.options if o not in q.suggestions), intake.DECLINE]
+            placeholder = ("是否为" + "或".join(f"「{n}」" for n in q.suggestions) + "？") if q.suggestions else "请选择…"
+        st.selectbox(label, options, index=None, placeholder=placeholder, key=key, on_change=_answered, args=(q, key))
+
+
+def _answered(q, key: str) -> None:
+    intake.answer(st.session_state.setdefault(ANSWERS, Answers()), q, st.session_state.get(key))
 
 
 shell.page(render, "数据填报")
