@@ -73,14 +73,15 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog)
     Ledgers repeat a few hundred dates, units and counts over thousands of rows; parsing the
     distinct values (not every cell) is what keeps a 100k-row check well under the read time.
     """
-    u = data.select(pl.col(src).alias("raw")).unique().drop_nulls()
-    s = _clean("raw")
+    # cleaned once into a column: as an expression it would be re-evaluated in every branch of the
+    # date parse (0.04 s instead of 0.01 s for 731 distinct dates)
+    u = data.select(pl.col(src).alias("raw")).unique().drop_nulls().with_columns(_clean("raw").alias("clean"))
+    s = pl.col("clean")
     if col.type == DATE:
         value, code = _parse_date(s)
     elif col.type in (INT, NUMBER):
         value, code = _parse_number(s, col.type == INT)
     else:
-        u = u.with_columns(s.alias("clean"))
         resolve = catalog.resolve_unit if col.type == UNIT else \
             (lambda v, tb=choice_lookup(col): tb.get(normalise_choice(v)))
         mapped = {c: resolve(c) for c in u["clean"].drop_nulls().to_list()}

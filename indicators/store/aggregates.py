@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 
+import polars as pl
+
 from ..ledgers import CHOICE, INT, NUMBER, Ledger
+
+_EPS = 1e-9  # an aggregate closer to zero than this is zero (float sums that cancel out)
 
 
 def _choice_fields(ledger: Ledger) -> list[str]:
@@ -71,3 +75,63 @@ def reset_touched(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM touched")
 
 
+def _grouped_frame(ledger: Ledger, frame: pl.DataFrame) -> pl.DataFrame:
+    """Incoming ledger rows in the shape of `grouped`: unit, date, choice fields, n = 1, s_<field>."""
+    return frame.select("unit", "date", *_choice_fields(ledger), pl.lit(1, pl.Int64).alias("n"),
+                        *[pl.col(f).fill_null(0).cast(pl.Float64).alias(f"s_{f}") for f in _sum_fields(ledger)])
+
+
+def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> pl.DataFrame:
+    """The stored rows an import overwrites, grouped like `grouped` with negative counts and sums."""
+    choices, sums = _choice_fields(ledger), _sum_fields(ledger)
+    cols = ["unit", "date", *choices]
+    sql = (f"SELECT {', '.join(f'm.{c}' for c in cols)}, -COUNT(*){''.join(f', -TOTAL(m.{f})' for f in sums)} "
+           f"{matched_sql} GROUP BY {', '.join(f'm.{c}' for c in cols)}")
+    schema = {c: pl.String for c in cols} | {"n": pl.Int64} | {f"s_{f}": pl.Float64 for f in sums}
+    return pl.DataFrame(conn.execute(sql).fetchall(), schema=schema, orient="row")
+
+
+def _measures(ledger: Ledger, grouped: pl.DataFrame) -> pl.DataFrame:
+    """date, unit, measure, value from a `grouped` frame: the measures measures_sql names, per day."""
+    k = ledger.kind
+    day = ["date", "unit"]
+    parts = [grouped.group_by(day).agg(pl.lit(f"{k}:n").alias("measure"), pl.col("n").sum().cast(pl.Float64).alias("value"))]
+    for f in _choice_fields(ledger):
+        parts.append(grouped.filter(pl.col(f).is_not_null()).group_by(*day, f).agg(pl.col("n").sum().cast(pl.Float64).alias("value"))
+                     .select(*day, pl.concat_str(pl.lit(f"{k}:n:{f}="), pl.col(f)).alias("measure"), "value"))
+    for f in _sum_fields(ledger):
+        parts.append(grouped.group_by(day).agg(pl.lit(f"{k}:sum:{f}").alias("measure"), pl.col(f"s_{f}").sum().alias("value")))
+    return pl.concat([p.select(*day, "measure", "value") for p in parts])
+
+
+def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, incoming: pl.DataFrame,
+                      matched_sql: str | None = None) -> None:
+    """Add an import's rows to the day and month aggregates, less the stored rows they overwrite.
+
+    `incoming` holds the ledger fields with dates as text; `matched_sql` is the FROM/JOIN clause
+    (alias `m` for the stored rows) that finds the stored rows with the same identities, or None
+    when there are none. Counts and sums are additive, so the cost follows the rows imported, not
+    the rows already stored for the same days (an import into a full database costs what one into
+    an empty database does). Undo recomputes instead (`refresh_aggregates`); both give the same values.
+    """
+    if ledger.kind == "staff":
+        return
+    grouped = _grouped_frame(ledger, incoming)
+    if matched_sql:
+        grouped = pl.concat([grouped, _old_grouped(conn, ledger, matched_sql)])
+    day = (_measures(ledger, grouped).group_by("date", "unit", "measure").agg(pl.col("value").sum())
+           .filter(pl.col("value").abs() > _EPS))
+    if day.height == 0:
+        return
+    month = (day.group_by(pl.col("date").str.slice(0, 7).alias("month"), "unit", "measure").agg(pl.col("value").sum())
+             .filter(pl.col("value").abs() > _EPS))
+    # in primary-key order, so the B-tree is appended to rather than split at random
+    for table, first, frame in (("agg_day", "date", day), ("agg_month", "month", month)):
+        frame = frame.sort(first, "unit", "measure")
+        conn.executemany(f"INSERT INTO {table} ({first}, unit, measure, value) VALUES (?, ?, ?, ?) "
+                         f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value",
+                         frame.iter_rows())
+        gone = frame.filter(pl.col("value") < 0).select(first, "unit", "measure")
+        if gone.height:  # a count that fell to nothing is no row, as a recomputation leaves it
+            conn.executemany(f"DELETE FROM {table} WHERE {first} = ? AND unit = ? AND measure = ? AND abs(value) < {_EPS}",
+                             gone.iter_rows())

@@ -12,7 +12,7 @@ import polars as pl
 from ..imports import Parsed
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
-from .aggregates import refresh_aggregates, reset_touched
+from .aggregates import add_to_aggregates
 from .connection import uploads_dir
 
 
@@ -75,36 +75,52 @@ def _apply(conn: sqlite3.Connection, ledger: Ledger, records: pl.DataFrame, batc
     k = ledger.kind
     fields = [c.field for c in ledger.columns]
     key = list(ledger.key)
+    cols = ", ".join(fields)
     # rows in primary-key order: the B-tree inserts become appends (0.15 s instead of 0.53 s per 100k)
     frame = records.select(fields).with_columns(pl.col("date").dt.to_string("%Y-%m-%d")).sort(key)
-    conn.execute(f"DROP TABLE IF EXISTS temp.incoming_{k}")
-    conn.execute(f"CREATE TEMP TABLE incoming_{k} AS SELECT {', '.join(fields)} FROM main.{k} WHERE 0")
-    conn.executemany(f"INSERT INTO incoming_{k} VALUES ({', '.join('?' * len(fields))})", frame.iter_rows())
-    on = " AND ".join(f"m.{f} = i.{f}" for f in key)
-    differ = _values_differ(ledger, "m", "i")
-    existing = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) FROM incoming_{k} i JOIN main.{k} m ON {on}").fetchone()
-    result = KindResult(k, rows=frame.height, updated=int(existing[1]))
-    result.added = frame.height - existing[0]
-    result.unchanged = existing[0] - result.updated
-    others = [f for f in fields if f not in key]
-    old = "json_object(" + ", ".join(f"'{f}', m.{f}" for f in others + ["batch_id", "created_batch"]) + ")"
-    kcols = ", ".join(f"m.{f}" for f in key) + ", NULL" * (4 - len(key))
-    conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} FROM incoming_{k} i JOIN main.{k} m ON {on} "
-                 f"WHERE {differ}", (batch_id,))
-    reset_touched(conn)
-    conn.execute(f"INSERT OR IGNORE INTO touched SELECT i.unit, i.date FROM incoming_{k} i "
-                 f"LEFT JOIN main.{k} m ON {on} WHERE m.unit IS NULL OR {differ}")
-    sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
-    conn.execute(f"INSERT INTO main.{k} ({', '.join(fields)}, batch_id, created_batch) "
-                 f"SELECT {', '.join(fields)}, ?, ? FROM incoming_{k} WHERE 1 "
-                 f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}",
-                 (batch_id, batch_id))
-    refresh_aggregates(conn, ledger)
+    result = KindResult(k, rows=frame.height, added=frame.height)
+    if conn.execute(f"SELECT 1 FROM main.{k} LIMIT 1").fetchone() is None:
+        # an empty ledger: every row is new, so no staging table, no comparison, no change rows
+        conn.executemany(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+                         f"VALUES ({', '.join('?' * len(fields))}, {int(batch_id)}, {int(batch_id)})", frame.iter_rows())
+        add_to_aggregates(conn, ledger, frame)
+    else:
+        _merge(conn, ledger, frame, batch_id, result)
     units = frame.group_by("unit").len().sort("unit")
     result.units = dict(zip(units["unit"].to_list(), units["len"].to_list()))
     result.period = (frame["date"].min(), frame["date"].max())
-    conn.execute(f"DROP TABLE temp.incoming_{k}")
     return result
+
+
+def _merge(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int, result: KindResult) -> None:
+    """Rows into a ledger that holds some already: staged, compared by identity, old values kept for undo."""
+    k = ledger.kind
+    fields = [c.field for c in ledger.columns]
+    key = list(ledger.key)
+    cols = ", ".join(fields)
+    conn.execute(f"DROP TABLE IF EXISTS temp.incoming_{k}")
+    conn.execute(f"CREATE TEMP TABLE incoming_{k} AS SELECT {cols} FROM main.{k} WHERE 0")
+    conn.executemany(f"INSERT INTO incoming_{k} VALUES ({', '.join('?' * len(fields))})", frame.iter_rows())
+    on = " AND ".join(f"m.{f} = i.{f}" for f in key)
+    matched = f"FROM incoming_{k} i JOIN main.{k} m ON {on}"
+    differ = _values_differ(ledger, "m", "i")
+    existing, updated = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) {matched}").fetchone()
+    result.updated, result.added = int(updated), frame.height - existing
+    result.unchanged = existing - result.updated
+    others = [f for f in fields if f not in key]
+    if result.updated:
+        old = "json_object(" + ", ".join(f"'{f}', m.{f}" for f in others + ["batch_id", "created_batch"]) + ")"
+        kcols = ", ".join(f"m.{f}" for f in key) + ", NULL" * (4 - len(key))
+        conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} {matched} WHERE {differ}", (batch_id,))
+    # the aggregates before the stored rows are overwritten: they subtract the old values
+    add_to_aggregates(conn, ledger, frame, matched if existing else None)
+    upsert = ""
+    if existing:
+        sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
+        upsert = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}"
+    conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+                 f"SELECT {cols}, ?, ? FROM incoming_{k} WHERE 1 {upsert}", (batch_id, batch_id))
+    conn.execute(f"DROP TABLE temp.incoming_{k}")
 
 
 def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None:
