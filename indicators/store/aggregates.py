@@ -5,10 +5,12 @@ Progress reads these, never the ledgers, so its cost does not grow with the data
 from __future__ import annotations
 
 import sqlite3
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ..ledgers import CHOICE, INT, NUMBER, Ledger
+
+if TYPE_CHECKING:  # polars is imported by the functions that use it: undo and reads do not need it
+    import polars as pl
 
 _EPS = 1e-9  # an aggregate closer to zero than this is zero (float sums that cancel out)
 
@@ -77,12 +79,16 @@ def reset_touched(conn: sqlite3.Connection) -> None:
 
 def _grouped_frame(ledger: Ledger, frame: pl.DataFrame) -> pl.DataFrame:
     """Incoming ledger rows in the shape of `grouped`: unit, date, choice fields, n = 1, s_<field>."""
+    import polars as pl
+
     return frame.select("unit", "date", *_choice_fields(ledger), pl.lit(1, pl.Int64).alias("n"),
                         *[pl.col(f).fill_null(0).cast(pl.Float64).alias(f"s_{f}") for f in _sum_fields(ledger)])
 
 
 def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> pl.DataFrame:
     """The stored rows an import overwrites, grouped like `grouped` with negative counts and sums."""
+    import polars as pl
+
     choices, sums = _choice_fields(ledger), _sum_fields(ledger)
     cols = ["unit", "date", *choices]
     sql = (f"SELECT {', '.join(f'm.{c}' for c in cols)}, -COUNT(*){''.join(f', -TOTAL(m.{f})' for f in sums)} "
@@ -93,6 +99,8 @@ def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> 
 
 def _measures(ledger: Ledger, grouped: pl.DataFrame) -> pl.DataFrame:
     """date, unit, measure, value from a `grouped` frame: the measures measures_sql names, per day."""
+    import polars as pl
+
     k = ledger.kind
     day = ["date", "unit"]
     parts = [grouped.group_by(day).agg(pl.lit(f"{k}:n").alias("measure"), pl.col("n").sum().cast(pl.Float64).alias("value"))]
@@ -114,13 +122,17 @@ def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, incoming: pl.Dat
     the rows already stored for the same days (an import into a full database costs what one into
     an empty database does). Undo recomputes instead (`refresh_aggregates`); both give the same values.
     """
+    import polars as pl
+
     if ledger.kind == "staff":
         return
     grouped = _grouped_frame(ledger, incoming)
     if matched_sql:
         grouped = pl.concat([grouped, _old_grouped(conn, ledger, matched_sql)])
-    day = (_measures(ledger, grouped).group_by("date", "unit", "measure").agg(pl.col("value").sum())
-           .filter(pl.col("value").abs() > _EPS))
+    day = _measures(ledger, grouped)
+    if matched_sql:  # the same measure from the incoming and the overwritten rows: one net change
+        day = day.group_by("date", "unit", "measure").agg(pl.col("value").sum())
+    day = day.filter(pl.col("value").abs() > _EPS)
     if day.height == 0:
         return
     month = (day.group_by(pl.col("date").str.slice(0, 7).alias("month"), "unit", "measure").agg(pl.col("value").sum())
