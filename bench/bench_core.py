@@ -25,9 +25,11 @@ import resource
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,7 +43,7 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import polars as pl  # noqa: E402
 
-from indicators import imports, progress, sheets, store, validation  # noqa: E402
+from indicators import imports, intake, progress, sheets, store, validation  # noqa: E402
 from indicators.config import default_catalog  # noqa: E402
 from indicators.ledgers import GOVERNANCE, LEDGERS, PUBLICITY, STAFF, TRAINING, Ledger  # noqa: E402
 
@@ -244,15 +246,15 @@ class TimedConnection:
     def label(sql: str, many: bool) -> str:
         s = re.sub(r"\s+", " ", sql).strip()
         if s.startswith("INSERT INTO main."):
-            s = s.split(" (")[0] + " … ON CONFLICT DO UPDATE (upsert)"
+            s = s.split(" (")[0] + (" VALUES (ledger rows, empty ledger)" if many else " SELECT FROM incoming (upsert)")
         elif s.startswith("INSERT INTO agg_day"):
-            s = "INSERT INTO agg_day SELECT measures (GROUP BY over touched days)"
+            s = "INSERT INTO agg_day VALUES (day measures computed in polars)"
         elif s.startswith("INSERT INTO agg_month"):
-            s = "INSERT INTO agg_month SELECT SUM FROM agg_day"
+            s = "INSERT INTO agg_month VALUES (month measures computed in polars)"
         elif s.startswith("INSERT INTO change"):
             s = "INSERT INTO change (old values of updated rows)"
-        elif s.startswith("INSERT OR IGNORE INTO touched SELECT i.unit"):
-            s = "INSERT INTO touched (new or changed unit-days)"
+        elif s.startswith("INSERT INTO incoming_"):
+            s = "INSERT INTO incoming_* (staging, non-empty ledger)"
         else:
             s = s[:60]
         return ("executemany " if many else "") + s
@@ -508,6 +510,172 @@ def breakdown_store(path: Path, out: Path, args, result: dict, summary: list) ->
     summary.append(f"  store step  {iter_s:7.3f} s  frame.iter_rows() alone (feeds the executemany)")
 
 
+# ---------------------------------------------------------------- step 2b: the issue-15 figures, one run
+
+def _run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB, stderr) of one child process, its RSS from wait4 (this child only)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"ERROR: {' '.join(cmd)} exited {proc.returncode}: {err.decode()[-500:]}")
+    return wall, usage.ru_maxrss / 1024, err.decode()
+
+
+def _import_seconds(stderr: str) -> tuple[float, set[str]]:
+    """Total import time (top-level modules' cumulative µs) and module names from -X importtime output."""
+    total, mods = 0, set()
+    for line in stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)", line)
+        if m:
+            mods.add(m.group(4))
+            if len(m.group(3)) == 1:
+                total += int(m.group(2))
+    return total / 1e6, mods
+
+
+def _sheet_xml_bytes(path: Path) -> int:
+    with zipfile.ZipFile(path) as z:
+        return sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/sheet"))
+
+
+def bench_targets(args, out: Path, units: list[str], summary: list, result: dict) -> None:
+    """Every figure issue 15 asks for, as ratios against baselines measured here and now."""
+    path = Path(result["file"]["path"])
+    base = result["read_import"]["pandas_openpyxl"]["seconds"]
+    name, n_rows = path.name, args.rows
+    py = sys.executable
+    figures = result.setdefault("targets", {})
+    lines = []
+
+    def add(key, text, value, target=None, ok=None):
+        figures[key] = {"text": text, "value": value, "target": target, "met": ok}
+        mark = "" if ok is None else ("  [met]" if ok else "  [NOT met]")
+        lines.append(f"{text}{f'   (target {target})' if target else ''}{mark}")
+
+    # (1) the whole import into a database that already holds --db-rows rows
+    print(f"\n[2b] issue-15 figures (baseline pandas+openpyxl {base:.2f} s, measured above in this run)")
+    big = out / f"db_{args.db_rows}" / "bench.db"
+    info = build_db(big, args.db_rows, units, np.random.default_rng(SEED + 1))
+    result["_big_db_info"] = info
+    print(f"  built a {info['rows']:,}-row database in {info['import_seconds']:.1f} s ({info['bytes'] / 1e6:.0f} MB)")
+    run_dir = out / "import_big"
+    state = {}
+
+    def setup():
+        if "conn" in state:
+            state["conn"].close()
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+        shutil.copyfile(big, run_dir / "bench.db")
+        state["conn"] = store.connect(run_dir / "bench.db")
+
+    def into_big():
+        parsed = imports.parse_file(path.read_bytes(), name)
+        res = store.import_parsed(state["conn"], parsed)
+        if not res.ok or res.added + res.updated + res.unchanged != n_rows or res.batch_id is None:
+            raise SystemExit(f"ERROR: import into the big database: {res.summary()}")
+        return res
+
+    s_big, runs_big, res = median_time(into_big, args.repeat, setup)
+    state["conn"].close()
+    s_fresh = result["read_import"]["import"]["seconds"]
+    runs_fresh = result["read_import"]["import"]["runs"]
+    print(f"  whole import into {info['rows']:,} rows  {s_big:6.2f} s  runs {', '.join(f'{r:.2f}' for r in runs_big)}"
+          f"  ({res.added:,} added, {res.updated:,} updated, {res.unchanged:,} unchanged)")
+    add("import_fresh_x", f"whole import in-process, empty db       {s_fresh:6.2f} s (runs {', '.join(f'{r:.2f}' for r in runs_fresh)})"
+        f"  x{base / s_fresh:4.1f} vs pandas+openpyxl", base / s_fresh, ">= x8", base / s_fresh >= 8)
+    add("import_big_x", f"whole import in-process, {info['rows'] / 1e6:.0f}M-row db       {s_big:6.2f} s (runs "
+        f"{', '.join(f'{r:.2f}' for r in runs_big)})  x{base / s_big:4.1f} vs pandas+openpyxl", base / s_big, ">= x8", base / s_big >= 8)
+
+    # (2) the upload check of a typical 300-row ledger, bytes to preview, in an empty and in the big db
+    small = out / "培训学法台账_300.xlsx"
+    write_training_xlsx(small, training_frame(300, units, np.random.default_rng(SEED + 3)))
+    small_data = small.read_bytes()
+    for label, db in (("empty db", None), (f"{info['rows'] / 1e6:.0f}M-row db", run_dir / "bench.db")):
+        folder = out / "check_empty"
+        if db is None:
+            conn = fresh_db(folder)
+        else:
+            conn = store.connect(db)
+
+        def check():
+            c = intake.check_upload(conn, small_data, small.name)
+            if not c.ok or c.plan is None:
+                raise SystemExit("ERROR: the 300-row ledger did not pass the check")
+            intake.plan_frame(c.plan)
+            intake.units_frame(c.plan)
+            return c
+
+        check()  # warm-up: the catalog, the page cache
+        s, runs, _ = median_time(check, max(5, 3 * args.repeat))
+        conn.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        add(f"upload_check_300_{'empty' if db is None else 'big'}",
+            f"upload check, 300-row ledger, {label:<11} {s * 1000:6.1f} ms (spread {min(runs) * 1000:.0f}-{max(runs) * 1000:.0f})"
+            f"  bytes -> preview (check_upload + plan + units)", s, "< 200 ms", s < 0.2)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+    # (3) whole processes: the command against a process that only does the pandas read
+    cli_runs, rss_runs = [], []
+    for i in range(args.repeat):
+        folder = out / "cli_db"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        wall, rss, _ = _run_measured([py, "-m", "indicators", "import", str(path), "--db", str(folder / "cli.db")])
+        cli_runs.append(wall)
+        rss_runs.append(rss)
+    shutil.rmtree(out / "cli_db", ignore_errors=True)
+    pandas_code = (f"import pandas as pd; f = pd.read_excel({str(path)!r}, sheet_name=0, header=1, engine='openpyxl'); "
+                   f"assert len(f) == {n_rows}")
+    pandas_runs, pandas_rss = [], []
+    for _ in range(args.repeat):
+        wall, rss, _ = _run_measured([py, "-c", pandas_code])
+        pandas_runs.append(wall)
+        pandas_rss.append(rss)
+    cli_s, pandas_s = statistics.median(cli_runs), statistics.median(pandas_runs)
+    add("process_x", f"`python -m indicators import` process  {cli_s:6.2f} s (runs {', '.join(f'{r:.2f}' for r in cli_runs)})"
+        f"  x{pandas_s / cli_s:4.1f} vs a pandas-read process {pandas_s:.2f} s (runs {', '.join(f'{r:.2f}' for r in pandas_runs)})",
+        pandas_s / cli_s, ">= x5", pandas_s / cli_s >= 5)
+
+    # (4) memory: the import process's peak RSS beside the file and its sheet XML
+    xml = _sheet_xml_bytes(path)
+    rss = max(rss_runs)
+    add("peak_rss", f"peak RSS of the import process           {rss:6.0f} MB  for a {path.stat().st_size / 1e6:.1f} MB file, "
+        f"{xml / 1e6:.1f} MB sheet XML uncompressed: x{rss * 1024 * 1024 / xml:.1f} the XML"
+        f" (pandas-read process {max(pandas_rss):.0f} MB)", rss * 1024 * 1024 / xml, "< x10 the XML", rss * 1024 * 1024 / xml < 10)
+
+    # (5) start-up: import time of `batches` and `progress`, against the libraries the CLI used to load
+    empty = out / "startup_db"
+    shutil.rmtree(empty, ignore_errors=True)
+    empty.mkdir(parents=True)
+    env = {store.DB_ENV: str(empty / "empty.db")}
+    ref = [_import_seconds(_run_measured([py, "-X", "importtime", "-c", "import pandas, polars, fastexcel, python_calamine"])[2])[0]
+           for _ in range(5)]
+    ref_s = statistics.median(ref)
+    add("startup_reference", f"reference: importing pandas, polars, fastexcel, python_calamine  {ref_s * 1000:5.0f} ms "
+        f"(what `import indicators.cli` loaded before issue 15; it took 0.44 s in all)", ref_s)
+    for cmd in (["batches"], ["progress", "--year", "2025", "--half", "1"]):
+        walls, imps, mods = [], [], set()
+        for _ in range(5):
+            wall, _, err = _run_measured([py, "-X", "importtime", "-m", "indicators", *cmd], env)
+            t, mods = _import_seconds(err)
+            walls.append(wall)
+            imps.append(t)
+        imp, wall = statistics.median(imps), statistics.median(walls)
+        heavy = [m for m in ("pandas", "polars", "fastexcel", "openpyxl") if m in mods] or ["none of pandas/polars"]
+        add(f"startup_{cmd[0]}", f"start-up of `{cmd[0]}`: imports {imp * 1000:5.0f} ms (x{imp / ref_s:.2f} the reference; "
+            f"process {wall * 1000:.0f} ms in all); loads {', '.join(heavy)}", imp, "< 0.22 s (half of 0.44 s)", imp < 0.22)
+    shutil.rmtree(empty, ignore_errors=True)
+    print("\n".join("  " + line for line in lines))
+    summary.append("issue-15 figures (ratios against baselines measured in this run):")
+    summary.extend("  " + line for line in lines)
+
+
 # ---------------------------------------------------------------- step 3: progress at 10k / 100k / 1M rows
 
 def mixed_frames(n: int, units: list[str], rng: np.random.Generator) -> dict[str, pl.DataFrame]:
@@ -571,7 +739,8 @@ def bench_progress(args, out: Path, units: list[str], summary: list, result: dic
     rng = np.random.default_rng(SEED + 1)
     for n in sizes:
         path = out / f"db_{n}" / "bench.db"
-        info = build_db(path, n, units, rng)
+        reuse = result.pop("_big_db_info", None) if n == args.db_rows and path.exists() else None
+        info = reuse or build_db(path, n, units, rng)
         c = info["counts"]
         first, last = info["chunks"][0], info["chunks"][-1]
         print(f"  {n:>9,} rows: built in {info['generate_seconds']:.1f} s generate + {info['import_seconds']:.1f} s "
@@ -643,6 +812,7 @@ def main(argv=None) -> int:
     summary: list[str] = []
     t0 = time.perf_counter()
     bench_file(args, out, units, summary, result)
+    bench_targets(args, out, units, summary, result)
     bench_progress(args, out, units, summary, result)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["wall_seconds"] = time.perf_counter() - t0

@@ -78,11 +78,11 @@ def reset_touched(conn: sqlite3.Connection) -> None:
 
 
 def _grouped_frame(ledger: Ledger, frame: pl.DataFrame) -> pl.DataFrame:
-    """Incoming ledger rows in the shape of `grouped`: unit, date, choice fields, n = 1, s_<field>."""
+    """Incoming ledger rows grouped like `grouped`: unit, date, choice fields, n, s_<field>."""
     import polars as pl
 
-    return frame.select("unit", "date", *_choice_fields(ledger), pl.lit(1, pl.Int64).alias("n"),
-                        *[pl.col(f).fill_null(0).cast(pl.Float64).alias(f"s_{f}") for f in _sum_fields(ledger)])
+    return frame.group_by("unit", "date", *_choice_fields(ledger)).agg(
+        pl.len().cast(pl.Int64).alias("n"), *[pl.col(f).cast(pl.Float64).sum().alias(f"s_{f}") for f in _sum_fields(ledger)])
 
 
 def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> pl.DataFrame:
@@ -97,53 +97,61 @@ def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> 
     return pl.DataFrame(conn.execute(sql).fetchall(), schema=schema, orient="row")
 
 
-def _measures(ledger: Ledger, grouped: pl.DataFrame) -> pl.DataFrame:
-    """date, unit, measure, value from a `grouped` frame: the measures measures_sql names, per day."""
+def _measures(ledger: Ledger, grouped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(day, month) frames of date|month, unit, measure, value from a `grouped` frame: the measures
+    measures_sql names, summed, zeros left out, in primary-key order (B-tree appends)."""
     import polars as pl
 
     k = ledger.kind
-    day = ["date", "unit"]
-    parts = [grouped.group_by(day).agg(pl.lit(f"{k}:n").alias("measure"), pl.col("n").sum().cast(pl.Float64).alias("value"))]
+    key = ["date", "unit"]
+    parts = [grouped.group_by(key).agg(pl.lit(f"{k}:n").alias("measure"), pl.col("n").sum().cast(pl.Float64).alias("value"))]
     for f in _choice_fields(ledger):
-        parts.append(grouped.filter(pl.col(f).is_not_null()).group_by(*day, f).agg(pl.col("n").sum().cast(pl.Float64).alias("value"))
-                     .select(*day, pl.concat_str(pl.lit(f"{k}:n:{f}="), pl.col(f)).alias("measure"), "value"))
+        parts.append(grouped.filter(pl.col(f).is_not_null()).group_by(*key, f).agg(pl.col("n").sum().cast(pl.Float64).alias("value"))
+                     .select(*key, pl.concat_str(pl.lit(f"{k}:n:{f}="), pl.col(f)).alias("measure"), "value"))
     for f in _sum_fields(ledger):
-        parts.append(grouped.group_by(day).agg(pl.lit(f"{k}:sum:{f}").alias("measure"), pl.col(f"s_{f}").sum().alias("value")))
-    return pl.concat([p.select(*day, "measure", "value") for p in parts])
-
-
-def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, incoming: pl.DataFrame,
-                      matched_sql: str | None = None) -> None:
-    """Add an import's rows to the day and month aggregates, less the stored rows they overwrite.
-
-    `incoming` holds the ledger fields with dates as text; `matched_sql` is the FROM/JOIN clause
-    (alias `m` for the stored rows) that finds the stored rows with the same identities, or None
-    when there are none. Counts and sums are additive, so the cost follows the rows imported, not
-    the rows already stored for the same days (an import into a full database costs what one into
-    an empty database does). Undo recomputes instead (`refresh_aggregates`); both give the same values.
-    """
-    import polars as pl
-
-    if ledger.kind == "staff":
-        return
-    grouped = _grouped_frame(ledger, incoming)
-    if matched_sql:
-        grouped = pl.concat([grouped, _old_grouped(conn, ledger, matched_sql)])
-    day = _measures(ledger, grouped)
-    if matched_sql:  # the same measure from the incoming and the overwritten rows: one net change
-        day = day.group_by("date", "unit", "measure").agg(pl.col("value").sum())
-    day = day.filter(pl.col("value").abs() > _EPS)
-    if day.height == 0:
-        return
+        parts.append(grouped.group_by(key).agg(pl.lit(f"{k}:sum:{f}").alias("measure"), pl.col(f"s_{f}").sum().alias("value")))
+    # each part holds other measures, so (date, unit, measure) is unique without another group_by
+    day = pl.concat([p.select(*key, "measure", "value") for p in parts]).filter(pl.col("value").abs() > _EPS)
     month = (day.group_by(pl.col("date").str.slice(0, 7).alias("month"), "unit", "measure").agg(pl.col("value").sum())
              .filter(pl.col("value").abs() > _EPS))
-    # in primary-key order, so the B-tree is appended to rather than split at random
-    for table, first, frame in (("agg_day", "date", day), ("agg_month", "month", month)):
-        frame = frame.sort(first, "unit", "measure")
+    return day.sort(key[0], "unit", "measure"), month.sort("month", "unit", "measure")
+
+
+def aggregate_frames(ledger: Ledger, incoming: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """{"day": ..., "month": ...}: what an import's rows add to the aggregates (nothing for staff).
+
+    `incoming` holds the ledger fields with dates as text. Computed in polars before the
+    transaction; `add_to_aggregates` adds them inside it."""
+    if ledger.kind == "staff":
+        return {}
+    day, month = _measures(ledger, _grouped_frame(ledger, incoming))
+    return {"day": day, "month": month}
+
+
+def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str, str], matched_sql: str | None = None) -> None:
+    """Add an import's rows to the day and month aggregates, less the stored rows they overwrite.
+
+    `staged` names the tables holding `aggregate_frames` ({"day": "stage.day_training", ...});
+    `matched_sql` is the FROM/JOIN clause (alias `m` for the stored rows) that finds the stored rows
+    with the same identities, or None when there are none. Counts and sums are additive, so the
+    cost follows the rows imported, not the rows already stored for the same days: an import into a
+    full database costs what one into an empty database does. Undo recomputes instead
+    (`refresh_aggregates`); both give the same values (tests/test_aggregates_exact.py).
+    """
+    if ledger.kind == "staff":
+        return
+    for table, first in (("agg_day", "date"), ("agg_month", "month")):
+        # staged in primary-key order, so the B-tree is appended to rather than split at random
+        conn.execute(f"INSERT INTO {table} ({first}, unit, measure, value) SELECT {first}, unit, measure, value "
+                     f"FROM {staged['day' if first == 'date' else 'month']} ORDER BY rowid "
+                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value")
+    if not matched_sql:
+        return
+    for (table, first), frame in zip((("agg_day", "date"), ("agg_month", "month")),
+                                     _measures(ledger, _old_grouped(conn, ledger, matched_sql))):
         conn.executemany(f"INSERT INTO {table} ({first}, unit, measure, value) VALUES (?, ?, ?, ?) "
                          f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value",
                          frame.iter_rows())
-        gone = frame.filter(pl.col("value") < 0).select(first, "unit", "measure")
-        if gone.height:  # a count that fell to nothing is no row, as a recomputation leaves it
-            conn.executemany(f"DELETE FROM {table} WHERE {first} = ? AND unit = ? AND measure = ? AND abs(value) < {_EPS}",
-                             gone.iter_rows())
+        # a count that fell to nothing is no row, as a recomputation leaves it
+        conn.executemany(f"DELETE FROM {table} WHERE {first} = ? AND unit = ? AND measure = ? AND abs(value) < {_EPS}",
+                         frame.select(first, "unit", "measure").iter_rows())

@@ -4,15 +4,18 @@ the original file kept by checksum.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from ..imports import Parsed
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
-from .aggregates import add_to_aggregates
+from .aggregates import add_to_aggregates, aggregate_frames
 from .connection import uploads_dir
 
 
@@ -71,41 +74,36 @@ def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "0"
 
 
-def _apply(conn: sqlite3.Connection, ledger: Ledger, records: pl.DataFrame, batch_id: int) -> KindResult:
+def _apply(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int) -> KindResult:
     k = ledger.kind
-    fields = [c.field for c in ledger.columns]
-    key = list(ledger.key)
-    cols = ", ".join(fields)
-    # rows in primary-key order: the B-tree inserts become appends (0.15 s instead of 0.53 s per 100k)
-    frame = records.select(fields).with_columns(pl.col("date").dt.to_string("%Y-%m-%d")).sort(key)
+    cols = ", ".join(c.field for c in ledger.columns)
     result = KindResult(k, rows=frame.height, added=frame.height)
+    staged = {"day": f"stage.day_{k}", "month": f"stage.month_{k}"}
     if conn.execute(f"SELECT 1 FROM main.{k} LIMIT 1").fetchone() is None:
-        # an empty ledger: every row is new, so no staging table, no comparison, no change rows
-        conn.executemany(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                         f"VALUES ({', '.join('?' * len(fields))}, {int(batch_id)}, {int(batch_id)})", frame.iter_rows())
-        add_to_aggregates(conn, ledger, frame)
+        # an empty ledger: every row is new, so no comparison and no change rows
+        conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+                     f"SELECT {cols}, ?, ? FROM stage.rows_{k} ORDER BY rowid", (batch_id, batch_id))
+        add_to_aggregates(conn, ledger, staged)
     else:
-        _merge(conn, ledger, frame, batch_id, result)
+        _merge(conn, ledger, frame.height, batch_id, result, staged)
     units = frame.group_by("unit").len().sort("unit")
     result.units = dict(zip(units["unit"].to_list(), units["len"].to_list()))
     result.period = (frame["date"].min(), frame["date"].max())
     return result
 
 
-def _merge(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int, result: KindResult) -> None:
-    """Rows into a ledger that holds some already: staged, compared by identity, old values kept for undo."""
+def _merge(conn: sqlite3.Connection, ledger: Ledger, rows: int, batch_id: int, result: KindResult,
+           staged: dict[str, str]) -> None:
+    """Rows into a ledger that holds some already: compared by identity, old values kept for undo."""
     k = ledger.kind
     fields = [c.field for c in ledger.columns]
     key = list(ledger.key)
     cols = ", ".join(fields)
-    conn.execute(f"DROP TABLE IF EXISTS temp.incoming_{k}")
-    conn.execute(f"CREATE TEMP TABLE incoming_{k} AS SELECT {cols} FROM main.{k} WHERE 0")
-    conn.executemany(f"INSERT INTO incoming_{k} VALUES ({', '.join('?' * len(fields))})", frame.iter_rows())
     on = " AND ".join(f"m.{f} = i.{f}" for f in key)
-    matched = f"FROM incoming_{k} i JOIN main.{k} m ON {on}"
+    matched = f"FROM stage.rows_{k} i JOIN main.{k} m ON {on}"
     differ = _values_differ(ledger, "m", "i")
     existing, updated = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) {matched}").fetchone()
-    result.updated, result.added = int(updated), frame.height - existing
+    result.updated, result.added = int(updated), rows - existing
     result.unchanged = existing - result.updated
     others = [f for f in fields if f not in key]
     if result.updated:
@@ -113,14 +111,74 @@ def _merge(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_
         kcols = ", ".join(f"m.{f}" for f in key) + ", NULL" * (4 - len(key))
         conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} {matched} WHERE {differ}", (batch_id,))
     # the aggregates before the stored rows are overwritten: they subtract the old values
-    add_to_aggregates(conn, ledger, frame, matched if existing else None)
+    add_to_aggregates(conn, ledger, staged, matched if existing else None)
     upsert = ""
     if existing:
         sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
         upsert = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}"
     conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                 f"SELECT {cols}, ?, ? FROM incoming_{k} WHERE 1 {upsert}", (batch_id, batch_id))
-    conn.execute(f"DROP TABLE temp.incoming_{k}")
+                 f"SELECT {cols}, ?, ? FROM stage.rows_{k} ORDER BY rowid {upsert}", (batch_id, batch_id))
+
+
+def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:
+    """The ledger fields, dates as text, in primary-key order: the B-tree inserts become appends
+    (0.15 s instead of 0.53 s per 100k)."""
+    # sorted while the date is still a date (ISO text sorts the same): cheaper than sorting text
+    return records.select(c.field for c in ledger.columns).sort(list(ledger.key)).with_columns(
+        pl.col("date").dt.to_string("%Y-%m-%d"))
+
+
+def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataFrame], str]:
+    """Write a file's rows, and what they add to the aggregates, to a scratch database attached as
+    `stage` (before the transaction: SQLite attaches outside one). Returns (frames per kind, its path).
+
+    The scratch tables are written from Arrow by the ADBC SQLite driver when it is installed (0.07 s
+    for 100k rows, against 0.24 s for `executemany` from Python tuples), else by `executemany`. The
+    scratch database is no part of the import: the transaction copies from it, and it is deleted after.
+    """
+    frames, tables = {}, {}
+    for kind, records in parsed.records.items():
+        ledger = LEDGERS[kind]
+        frames[kind] = _incoming(ledger, records)
+        tables[f"rows_{kind}"] = frames[kind]
+        tables.update({f"{t}_{kind}": f for t, f in aggregate_frames(ledger, frames[kind]).items()})
+    fd, path = tempfile.mkstemp(prefix="indicators-stage-", suffix=".db")
+    os.close(fd)
+    try:
+        _write_tables(path, tables)
+        conn.execute("ATTACH DATABASE ? AS stage", (path,))
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
+    return frames, path
+
+
+def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        adbc = None
+    if adbc is not None:
+        with adbc.connect(path) as scratch:
+            cur = scratch.cursor()
+            for name, frame in tables.items():
+                cur.adbc_ingest(name, frame.to_arrow(), mode="create")
+            cur.close()
+            scratch.commit()
+        return
+    scratch = sqlite3.connect(path)
+    try:
+        for name, frame in tables.items():
+            scratch.execute(f"CREATE TABLE {name} ({', '.join(frame.columns)})")
+            scratch.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * frame.width)})", frame.iter_rows())
+        scratch.commit()
+    finally:
+        scratch.close()
+
+
+def _unstage(conn: sqlite3.Connection, path: str) -> None:
+    conn.execute("DETACH DATABASE stage")
+    Path(path).unlink(missing_ok=True)
 
 
 def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None:
@@ -144,6 +202,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     if result.already:
         return result
     now = now or dt.datetime.now()
+    frames, staged = _stage(conn, parsed)
     conn.execute("BEGIN IMMEDIATE")
     try:
         cur = conn.execute(
@@ -151,8 +210,8 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
             "VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?)",
             (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo)))
         batch_id = cur.lastrowid
-        for kind, records in parsed.records.items():
-            result.kinds[kind] = _apply(conn, LEDGERS[kind], records, batch_id)
+        for kind, frame in frames.items():
+            result.kinds[kind] = _apply(conn, LEDGERS[kind], frame, batch_id)
         if dry_run:
             conn.execute("ROLLBACK")
             return result
@@ -171,6 +230,8 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        _unstage(conn, staged)
     result.batch_id = batch_id
     return result
 
