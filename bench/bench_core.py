@@ -512,18 +512,40 @@ def breakdown_store(path: Path, out: Path, args, result: dict, summary: list) ->
 
 # ---------------------------------------------------------------- step 2b: the issue-15 figures, one run
 
-def _run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stderr) of one child process, its RSS from wait4 (this child only)."""
+def _run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
+    """(wall seconds, stderr) of one child process."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"ERROR: {' '.join(cmd)} exited {proc.returncode}: {err.decode()[-500:]}")
-    return wall, usage.ru_maxrss / 1024, err.decode()
+        raise SystemExit(f"ERROR: {' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    return wall, proc.stderr.decode()
+
+
+# Runs `-m module args` or `-c code` and reports the process's own peak RSS (VmHWM) at exit. A
+# child's rusage is no good here: the kernel folds the parent's RSS at fork/vfork into its maxrss.
+_HWM = """
+import atexit, runpy, sys
+def _hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            sys.stderr.write('VMHWM_KB ' + line.split()[1] + chr(10))
+atexit.register(_hwm)
+args = sys.argv[1:]
+if args[0] == '-m':
+    sys.argv = [args[1], *args[2:]]
+    runpy.run_module(args[1], run_name='__main__', alter_sys=True)
+else:
+    sys.argv = ['-c']
+    exec(compile(args[1], '<bench>', 'exec'), {'__name__': '__main__'})
+"""
+
+
+def _peak_rss_mb(args: list[str], env: dict | None = None) -> float:
+    """Peak RSS (MB) of `python <args>` in a child process, as the child itself reports it."""
+    _, err = _run_measured([sys.executable, "-c", _HWM, *args], env)
+    return int(re.findall(r"VMHWM_KB (\d+)", err)[-1]) / 1024
 
 
 def _import_seconds(stderr: str) -> tuple[float, set[str]]:
@@ -626,17 +648,19 @@ def bench_targets(args, out: Path, units: list[str], summary: list, result: dict
         folder = out / "cli_db"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        wall, rss, _ = _run_measured([py, "-m", "indicators", "import", str(path), "--db", str(folder / "cli.db")])
-        cli_runs.append(wall)
-        rss_runs.append(rss)
+        argv = ["-m", "indicators", "import", str(path), "--db", str(folder / "cli.db")]
+        if i == 0:  # one run for the memory figure (through the reporting wrapper), not timed
+            rss_runs.append(_peak_rss_mb(argv))
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        cli_runs.append(_run_measured([py, *argv])[0])
     shutil.rmtree(out / "cli_db", ignore_errors=True)
     pandas_code = (f"import pandas as pd; f = pd.read_excel({str(path)!r}, sheet_name=0, header=1, engine='openpyxl'); "
                    f"assert len(f) == {n_rows}")
     pandas_runs, pandas_rss = [], []
+    pandas_rss.append(_peak_rss_mb(["-c", pandas_code]))
     for _ in range(args.repeat):
-        wall, rss, _ = _run_measured([py, "-c", pandas_code])
-        pandas_runs.append(wall)
-        pandas_rss.append(rss)
+        pandas_runs.append(_run_measured([py, "-c", pandas_code])[0])
     cli_s, pandas_s = statistics.median(cli_runs), statistics.median(pandas_runs)
     add("process_x", f"`python -m indicators import` process  {cli_s:6.2f} s (runs {', '.join(f'{r:.2f}' for r in cli_runs)})"
         f"  x{pandas_s / cli_s:4.1f} vs a pandas-read process {pandas_s:.2f} s (runs {', '.join(f'{r:.2f}' for r in pandas_runs)})",
@@ -654,7 +678,7 @@ def bench_targets(args, out: Path, units: list[str], summary: list, result: dict
     shutil.rmtree(empty, ignore_errors=True)
     empty.mkdir(parents=True)
     env = {store.DB_ENV: str(empty / "empty.db")}
-    ref = [_import_seconds(_run_measured([py, "-X", "importtime", "-c", "import pandas, polars, fastexcel, python_calamine"])[2])[0]
+    ref = [_import_seconds(_run_measured([py, "-X", "importtime", "-c", "import pandas, polars, fastexcel, python_calamine"])[1])[0]
            for _ in range(5)]
     ref_s = statistics.median(ref)
     add("startup_reference", f"reference: importing pandas, polars, fastexcel, python_calamine  {ref_s * 1000:5.0f} ms "
@@ -662,7 +686,7 @@ def bench_targets(args, out: Path, units: list[str], summary: list, result: dict
     for cmd in (["batches"], ["progress", "--year", "2025", "--half", "1"]):
         walls, imps, mods = [], [], set()
         for _ in range(5):
-            wall, _, err = _run_measured([py, "-X", "importtime", "-m", "indicators", *cmd], env)
+            wall, err = _run_measured([py, "-X", "importtime", "-m", "indicators", *cmd], env)
             t, mods = _import_seconds(err)
             walls.append(wall)
             imps.append(t)

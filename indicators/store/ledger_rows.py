@@ -154,17 +154,18 @@ def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataF
 
 
 def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
+    try:  # the driver's low-level API: its DB-API module imports pandas and pyarrow.dataset (0.5 s)
+        import adbc_driver_manager as adbc
+        import adbc_driver_sqlite
     except ImportError:
         adbc = None
     if adbc is not None:
-        with adbc.connect(path) as scratch:
-            cur = scratch.cursor()
+        with adbc_driver_sqlite.connect(path) as db, adbc.AdbcConnection(db) as scratch:
             for name, frame in tables.items():
-                cur.adbc_ingest(name, frame.to_arrow(), mode="create")
-            cur.close()
-            scratch.commit()
+                with adbc.AdbcStatement(scratch) as st:
+                    st.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: name, adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
+                    st.bind_stream(frame.__arrow_c_stream__())  # Arrow C stream: no pyarrow, no copy through Python
+                    st.execute_update()
         return
     scratch = sqlite3.connect(path)
     try:
