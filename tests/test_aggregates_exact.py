@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+import sys
+import tempfile
 from collections import defaultdict
 
 import pytest
@@ -16,7 +18,8 @@ import pytest
 from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, TRAINING_HEADER, load, write_xlsx
 from indicators import progress, store
 from indicators.config import default_catalog
-from indicators.ledgers import CHOICE, INT, LEDGERS, NUMBER, PUBLICITY, TRAINING, GOVERNANCE
+from indicators.ledgers import CHOICE, GOVERNANCE, INT, LEDGERS, NUMBER, PUBLICITY, TRAINING
+from indicators.problems import IndicatorsError
 from indicators.store.aggregates import refresh_aggregates, reset_touched
 
 UNITS = default_catalog().unit_names[:4]
@@ -198,3 +201,30 @@ def test_an_import_into_a_full_ledger_adds_to_the_days_it_shares(tmp_path, conn)
     result = load(conn, write_file(tmp_path, "b.xlsx", {"training": second}))
     assert (result.added, result.updated) == (len(second), 0)
     check(conn, tmp_path, 0)
+
+
+def test_without_the_adbc_driver_the_import_stages_rows_through_sqlite_and_stays_exact(tmp_path, conn, monkeypatch):
+    """adbc-driver-sqlite is an accelerator, not a requirement: without it the same import happens."""
+    monkeypatch.setitem(sys.modules, "adbc_driver_sqlite", None)  # `import adbc_driver_sqlite` now fails
+    rng = random.Random(11)
+    rows = {k: [KINDS[k][2](rng, ident) for ident in identities(rng, k, 15)] for k in KINDS}
+    first = load(conn, write_file(tmp_path, "a.xlsx", rows))
+    assert first.added == sum(map(len, rows.values()))
+    rows["training"] = [r[:5] + [r[5] + 1] + r[6:] for r in rows["training"]]  # every participant count corrected
+    second = load(conn, write_file(tmp_path, "b.xlsx", rows))
+    assert second.updated == len(rows["training"])
+    check(conn, tmp_path, 0)
+    store.undo(conn, second.batch_id)
+    check(conn, tmp_path, 1)
+
+
+def test_no_room_for_the_scratch_tables_is_a_plain_message_and_stores_nothing(tmp_path, conn, monkeypatch):
+    rng = random.Random(5)
+    path = write_file(tmp_path, "a.xlsx", {"training": [training_row(rng, i) for i in identities(rng, "training", 5)]})
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    with pytest.raises(IndicatorsError, match="保存失败"):
+        load(conn, path)
+    assert conn.execute("SELECT COUNT(*) FROM batch").fetchone()[0] == 0
+    assert "stage" not in [r[1] for r in conn.execute("PRAGMA database_list")]
+    monkeypatch.undo()
+    assert load(conn, path).added == 5  # and the next attempt goes through

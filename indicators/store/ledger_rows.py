@@ -142,11 +142,17 @@ def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataF
         frames[kind] = _incoming(ledger, records)
         tables[f"rows_{kind}"] = frames[kind]
         tables.update({f"{t}_{kind}": f for t, f in aggregate_frames(ledger, frames[kind]).items()})
-    fd, path = tempfile.mkstemp(prefix="indicators-stage-", suffix=".db")
-    os.close(fd)
+    try:
+        fd, path = tempfile.mkstemp(prefix="indicators-stage-", suffix=".db")
+        os.close(fd)
+    except OSError as e:  # no room or no right to write in the temp folder
+        raise _not_saved(e) from e
     try:
         _write_tables(path, tables)
         conn.execute("ATTACH DATABASE ? AS stage", (path,))
+    except (OSError, sqlite3.Error) as e:
+        Path(path).unlink(missing_ok=True)
+        raise _not_saved(e) from e
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise
@@ -160,12 +166,16 @@ def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
     except ImportError:
         adbc = None
     if adbc is not None:
-        with adbc_driver_sqlite.connect(path) as db, adbc.AdbcConnection(db) as scratch:
-            for name, frame in tables.items():
-                with adbc.AdbcStatement(scratch) as st:
-                    st.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: name, adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
-                    st.bind_stream(frame.__arrow_c_stream__())  # Arrow C stream: no pyarrow, no copy through Python
-                    st.execute_update()
+        try:
+            with adbc_driver_sqlite.connect(path) as db, adbc.AdbcConnection(db) as scratch:
+                for name, frame in tables.items():
+                    with adbc.AdbcStatement(scratch) as st:
+                        st.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: name,
+                                          adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
+                        st.bind_stream(frame.__arrow_c_stream__())  # Arrow C stream: no pyarrow, no Python per row
+                        st.execute_update()
+        except adbc.Error as e:  # the scratch file could not be written (disk full): said like any save failure
+            raise OSError(str(e).splitlines()[0]) from e
         return
     scratch = sqlite3.connect(path)
     try:
@@ -204,7 +214,11 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
         return result
     now = now or dt.datetime.now()
     frames, staged = _stage(conn, parsed)
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:  # database locked by another writer
+        _unstage(conn, staged)
+        raise _not_saved(e) from e
     try:
         cur = conn.execute(
             "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo) "
@@ -227,7 +241,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
         conn.execute("COMMIT")
     except (OSError, sqlite3.OperationalError) as e:  # disk full, folder not writable, database locked
         conn.execute("ROLLBACK")
-        raise IndicatorsError(f"保存失败（{getattr(e, 'strerror', None) or e}），本文件未导入任何数据，请稍后重试或联系管理员") from e
+        raise _not_saved(e) from e
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -235,6 +249,10 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
         _unstage(conn, staged)
     result.batch_id = batch_id
     return result
+
+
+def _not_saved(e: Exception) -> IndicatorsError:
+    return IndicatorsError(f"保存失败（{getattr(e, 'strerror', None) or e}），本文件未导入任何数据，请稍后重试或联系管理员")
 
 
 def _keep_original(conn: sqlite3.Connection, parsed: Parsed) -> str:
