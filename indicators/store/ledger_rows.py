@@ -159,6 +159,11 @@ def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataF
     return frames, path
 
 
+# The scratch database is thrown away after the import: it needs no journal and no fsync (which, on a
+# busy disk, cost more than writing it).
+_SCRATCH_PRAGMAS = ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF")
+
+
 def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
     try:  # the driver's low-level API: its DB-API module imports pandas and pyarrow.dataset (0.5 s)
         import adbc_driver_manager as adbc
@@ -168,6 +173,10 @@ def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
     if adbc is not None:
         try:
             with adbc_driver_sqlite.connect(path) as db, adbc.AdbcConnection(db) as scratch:
+                for pragma in _SCRATCH_PRAGMAS:
+                    with adbc.AdbcStatement(scratch) as st:
+                        st.set_sql_query(pragma)
+                        st.execute_update()
                 for name, frame in tables.items():
                     with adbc.AdbcStatement(scratch) as st:
                         st.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: name,
@@ -179,6 +188,8 @@ def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
         return
     scratch = sqlite3.connect(path)
     try:
+        for pragma in _SCRATCH_PRAGMAS:
+            scratch.execute(pragma)
         for name, frame in tables.items():
             scratch.execute(f"CREATE TABLE {name} ({', '.join(frame.columns)})")
             scratch.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * frame.width)})", frame.iter_rows())
