@@ -20,11 +20,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import accounts, auditlog, imports, progress, roles, store
+from . import roles, store
 from .config import ConfigError, default_catalog
 from .interpret import IGNORE, Answers
 from .ledgers import LEDGERS, normalise_header
 from .problems import IndicatorsError, describe
+
+# Each command imports what it needs when it runs (polars and the readers for import/check, the
+# exporters for export): `batches` or `progress` start in a fraction of the time, pandas and polars
+# never loaded. `python -X importtime -m indicators batches` shows it.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -249,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _report(parsed: imports.Parsed) -> None:
+def _report(parsed) -> None:
     for note in parsed.notes:
         print(f"  提示：{note}")
     for r in parsed.interpretations:
@@ -261,7 +265,7 @@ def _report(parsed: imports.Parsed) -> None:
         _questions(parsed)
 
 
-def _questions(parsed: imports.Parsed) -> None:
+def _questions(parsed: "imports.Parsed") -> None:  # noqa: F821 (imported where a file is read)
     """What the clerk could answer instead of changing the file, as the flags that say it."""
     asked = list({q.key: q for q in parsed.questions}.values())
     if not asked:
@@ -282,10 +286,12 @@ CLIENT = "命令行"  # the audit log's client address for what the command line
 
 def _actor(conn, args) -> roles.Actor:
     """The account named by --user, or the machine's operator."""
+    from . import accounts
     return accounts.actor_for(conn, args.user) if getattr(args, "user", None) else roles.OPERATOR
 
 
 def cmd_import(args) -> int:
+    from . import imports
     conn = store.connect(args.db)
     actor = _actor(conn, args)
     roles.require(actor, "import")
@@ -310,6 +316,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from . import imports
     refused = 0
     given = _answers(args)
     # kept answers are read where a database exists; `check` never creates one
@@ -326,13 +333,19 @@ def cmd_check(args) -> int:
     return 1 if refused else 0
 
 
-def _clean(v):
+_NUMBERS = ("value", "target", "expected", "completion", "points")
+
+
+def _clean(key: str, v):
+    if key in _NUMBERS and v is not None and not isinstance(v, bool):
+        v = float(v)  # a whole-number target prints as 4.0, like every other figure
     if isinstance(v, float):
         return None if math.isnan(v) else round(v, 4)
     return v
 
 
 def cmd_progress(args) -> int:
+    from . import progress
     catalog = default_catalog()
     unit = None
     if args.unit:
@@ -341,23 +354,24 @@ def cmd_progress(args) -> int:
             raise IndicatorsError(f"单位「{args.unit}」不在单位名单中；可选：{'、'.join(catalog.unit_names)}")
     per = progress.period(args.year, args.half, args.as_of)
     conn = store.connect(args.db)
-    frame = progress.compute(conn, per, unit)
+    rows = progress.compute_rows(conn, per, unit)
     if args.unit == progress.CITY_WIDE:
-        frame = frame[frame.unit == progress.CITY_WIDE]
+        rows = [r for r in rows if r["unit"] == progress.CITY_WIDE]
     if args.json:
         cols = ["unit", "indicator", "name", "value", "target", "expected", "completion", "status", "measure", "points"]
-        records = [{k: _clean(v) for k, v in r.items()} for r in frame[cols].to_dict("records")]
+        records = [{k: _clean(k, r[k]) for k in cols} for r in rows]
         print(json.dumps(records, ensure_ascii=False, indent=1))
         return 0
     print(f"{per.label}（截至 {per.as_of:%Y-%m-%d}，时间进度 {progress.time_progress(per.as_of, per.year):.1%}）")
     print(f"{'单位':<8}{'指标':<6}{'名称':<18}{'完成':>10}{'目标':>8}{'应完成':>8}  状态")
-    for r in frame.itertuples():
-        fmt = (lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}".rstrip("0").rstrip("."))
-        print(f"{r.unit:<8}{r.indicator:<6}{r.name[:16]:<18}{fmt(r.value):>10}{fmt(r.target):>8}{fmt(r.expected):>8}  {r.status}")
+    fmt = (lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}".rstrip("0").rstrip("."))
+    for r in rows:
+        print(f"{r['unit']:<8}{r['indicator']:<6}{r['name'][:16]:<18}{fmt(r['value']):>10}{fmt(r['target']):>8}"
+              f"{fmt(r['expected']):>8}  {r['status']}")
     if not unit:
         print("\n督导平台得分（满分100）：")
-        for r in progress.scores(frame).itertuples():
-            print(f"  {r.rank:>2}. {r.unit:<8}{r.score:>6.1f}")
+        for r in progress.score_rows(rows):
+            print(f"  {r['rank']:>2}. {r['unit']:<8}{r['score']:>6.1f}")
     return 0
 
 
@@ -408,7 +422,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from . import exports
+    from . import exports, progress
     unit = exports.resolve_unit(args.unit)
     per = progress.period(args.year, args.half)
     conn = store.connect(args.db)
@@ -467,6 +481,7 @@ def cmd_cycle(args) -> int:
 
 
 def cmd_evidence(args) -> int:
+    from . import progress
     from . import evidence
     conn = store.connect(args.db)
     if args.evidence_command == "list":
@@ -520,6 +535,7 @@ def _account_line(a: dict) -> str:
 
 
 def cmd_user(args) -> int:
+    from . import accounts
     conn = store.connect(args.db)
     sub = args.user_command
     if sub == "list":
@@ -560,6 +576,7 @@ def cmd_user(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    from . import auditlog
     conn = store.connect(args.db)
     login = "" if args.user == roles.OPERATOR.name else args.user
     rows = auditlog.records(conn, login=login, since=args.since)

@@ -7,13 +7,16 @@ the cost does not grow with the number of ledger rows.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import store
 from .config import Catalog, Indicator, Unit, default_catalog
+
+if TYPE_CHECKING:  # pandas (0.3 s to import) is loaded by the functions that build frames, not by the CLI
+    import pandas as pd
 
 DONE, ON_PACE, LAGGING, NOT_STARTED, NOT_APPLICABLE = "已完成", "进度正常", "进度滞后", "未开展", "不适用"
 STATUSES = (DONE, ON_PACE, LAGGING, NOT_STARTED, NOT_APPLICABLE)
@@ -204,6 +207,14 @@ def compute(conn: sqlite3.Connection, per: Period, unit: str | None = None, cata
     DataFrame with one row per unit and indicator (COLUMNS), plus the city-wide roll-up rows (unit
     "全市") when `roll_up` and no single unit is asked for. Rates are in percent (0-100).
     """
+    import pandas as pd
+
+    return pd.DataFrame(compute_rows(conn, per, unit, catalog, roll_up), columns=COLUMNS)
+
+
+def compute_rows(conn: sqlite3.Connection, per: Period, unit: str | None = None, catalog: Catalog | None = None,
+                 roll_up: bool = True) -> list[dict]:
+    """`compute` as a list of dicts (one per row, keys COLUMNS), without pandas: for the command line."""
     catalog = catalog or default_catalog()
     totals = store.measure_totals(conn, per.start, per.end)
     snaps = store.latest_snapshots(conn, per.start, per.end)
@@ -214,10 +225,9 @@ def compute(conn: sqlite3.Connection, per: Period, unit: str | None = None, cata
         weights = weights_for(catalog, u, targets)
         for ind in catalog.indicators:
             rows.append(_row(ind, u.name, u.level, ind.applies(u), totals, snaps, targets, weights, per, catalog))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
     if roll_up and not unit:
-        frame = pd.concat([frame, _roll_up(frame, catalog, totals, snaps, per, targets)], ignore_index=True)
-    return frame
+        rows += _roll_up(rows, catalog, totals, snaps, per, targets)
+    return rows
 
 
 def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalog) -> dict:
@@ -238,12 +248,12 @@ def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalo
     }
 
 
-def _roll_up(frame: pd.DataFrame, catalog: Catalog, totals: dict, snaps: dict, per: Period, targets: dict) -> pd.DataFrame:
+def _roll_up(unit_rows: list[dict], catalog: Catalog, totals: dict, snaps: dict, per: Period, targets: dict) -> list[dict]:
     """全市: counts and sums added up over the units each indicator applies to; rates from the summed
     snapshot figures; distinct key dates covered by any unit."""
     rows = []
     for ind in catalog.indicators:
-        part = frame[(frame.indicator == ind.code) & frame.value.notna()]
+        part = [r for r in unit_rows if r["indicator"] == ind.code and not _missing(r["value"])]
         applicable = [u for u in catalog.units if ind.applies(u)]
         kind = ind.rule["kind"]
         unit_target = targets[ind.code][0]
@@ -256,7 +266,7 @@ def _roll_up(frame: pd.DataFrame, catalog: Catalog, totals: dict, snaps: dict, p
             value = float(sum(any(totals.get((u, measure_name(ind, v)), 0) > 0 for u in names) for v in ind.rule["values"]))
             target = unit_target
         else:
-            value = float(part.value.fillna(0).sum())
+            value = float(sum(r["value"] for r in part))
             target = unit_target * len(applicable) if unit_target is not None else None
         expected = expected_value(ind, target, per.as_of, per.year, catalog)
         completion = value / target if target else None
@@ -265,8 +275,12 @@ def _roll_up(frame: pd.DataFrame, catalog: Catalog, totals: dict, snaps: dict, p
             "measure": ind.measure, "value": value, "target": target, "expected": expected, "completion": completion,
             "expected_completion": (expected / target if expected is not None and target else None),
             "status": status_of(value, target, expected), "weight": 0.0, "points": 0.0, "pace_points": 0.0,
-            "reported": bool(part.reported.any()), "scored": ind.scored, "source": ind.source})
-    return pd.DataFrame(rows, columns=COLUMNS)
+            "reported": any(r["reported"] for r in part), "scored": ind.scored, "source": ind.source})
+    return rows
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def ranking_basis(per: Period | None) -> str:
@@ -283,17 +297,28 @@ def scores(frame: pd.DataFrame, per: Period | None = None) -> pd.DataFrame:
     at the date), possible, lagging, basis (which of the two ranks: see `ranking_basis`) and rank.
     Without `per` the full-year score ranks, as at year end.
     """
-    units = frame[frame.unit != CITY_WIDE]
-    out = units.groupby(["unit", "level"], sort=False).agg(
-        score=("points", "sum"), pace_score=("pace_points", "sum"), possible=("weight", "sum"),
-        lagging=("status", lambda s: int(s.isin([LAGGING, NOT_STARTED]).sum()))).reset_index()
-    out["score"] = out["score"].round(1)
-    out["pace_score"] = out["pace_score"].round(1)
+    import pandas as pd
+
+    rows = score_rows(frame[["unit", "level", "points", "pace_points", "weight", "status"]].to_dict("records"), per)
+    return pd.DataFrame(rows, columns=["unit", "level", "score", "pace_score", "possible", "lagging", "basis", "rank"])
+
+
+def score_rows(rows: list[dict], per: Period | None = None) -> list[dict]:
+    """`scores` from the rows of `compute_rows`, without pandas: a dict per unit, best first."""
+    units: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        if r["unit"] != CITY_WIDE:
+            units.setdefault((r["unit"], r["level"]), []).append(r)
     basis = ranking_basis(per)
-    out["basis"] = basis
+    out = [{"unit": u, "level": level, "score": round(math.fsum(r["points"] for r in part), 1),
+            "pace_score": round(math.fsum(r["pace_points"] for r in part), 1),
+            "possible": math.fsum(r["weight"] for r in part),
+            "lagging": sum(r["status"] in (LAGGING, NOT_STARTED) for r in part), "basis": basis}
+           for (u, level), part in units.items()]
     # ties keep the configured order of units (市本级 first), as official lists do
-    out = out.sort_values(basis, ascending=False, kind="stable").reset_index(drop=True)
-    out["rank"] = out[basis].rank(method="min", ascending=False).astype(int)
+    out.sort(key=lambda r: -r[basis])
+    for r in out:
+        r["rank"] = 1 + sum(o[basis] > r[basis] for o in out)
     return out
 
 

@@ -131,7 +131,11 @@ def _fill_merged(frame: pl.DataFrame, col_index: list[int], ranges) -> pl.DataFr
         series = frame.get_column(name)
         if fills.get(j, ([],))[0]:
             idx, vals = fills[j]
-            series = series.clone().scatter(idx, pl.Series(vals, dtype=pl.String))
+            # patch only the rows the ranges span (a title row, a header): slices share the rest,
+            # where a clone of the whole column doubled a 100k-row sheet in memory
+            lo, hi = min(idx), max(idx) + 1
+            mid = series.slice(lo, hi - lo).clone().scatter([i - lo for i in idx], pl.Series(vals, dtype=pl.String))
+            series = pl.concat([series.slice(0, lo), mid, series.slice(hi)], rechunk=False)
         columns.append(series)
     return pl.DataFrame(columns)
 

@@ -173,8 +173,10 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog,
     distinct values (not every cell) is what keeps a 100k-row check well under the read time.
     Units and choices not named by a listed spelling are read by meaning (`meanings` records how).
     """
-    u = data.select(pl.col(src).alias("raw")).unique().drop_nulls()
-    s = _clean("raw")
+    # cleaned once into a column: as an expression it would be re-evaluated in every branch of the
+    # date parse (0.04 s instead of 0.01 s for 731 distinct dates)
+    u = data.select(pl.col(src).alias("raw")).unique().drop_nulls().with_columns(_clean("raw").alias("clean"))
+    s = pl.col("clean")
     if col.type == DATE:
         value, code = _parse_date(s, year)
         if year and meanings is not None:
@@ -218,8 +220,9 @@ def _skip_mask(t: Table) -> pl.Expr:
     fields = _sources(t)
     # a row holding nothing but a unit name is a pre-filled empty row (unit-locked templates)
     content = [m.source for f, m in t.columns.items() if f != "unit"]
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in content])
-    first = pl.coalesce([pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in fields])
+    # whitespace tested by pattern, not by stripping: no stripped copy of every column (25 MB per 100k rows)
+    blank = pl.all_horizontal([pl.col(c).is_null() | pl.col(c).str.contains(r"^\s*$") for c in content])
+    first = pl.coalesce([pl.when(pl.col(c).str.contains(r"\S")).then(pl.col(c)) for c in fields])
     skip = blank | first.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(False)
     if "note" in t.columns:
         skip = skip | pl.col(t.columns["note"].source).str.starts_with(EXAMPLE_MARK).fill_null(False)
@@ -403,6 +406,8 @@ def _collect(data: pl.DataFrame, t: Table, file: str, nears: dict | None = None)
 def duplicate_problems(records: pl.DataFrame, ledger: Ledger, file: str) -> list[Problem]:
     """Rows of one file that share a row identity: the later ones are refused, naming the first."""
     key = list(ledger.key)
+    if not records.select(pl.struct(key).is_duplicated().any()).item():
+        return []  # the usual case, found in one hash pass instead of three window functions
     dup = records.with_columns(_first=pl.col("_row").first().over(key), _firstsheet=pl.col("_sheet").first().over(key),
                                _n=pl.len().over(key)).filter((pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")) |
                                                              (pl.col("_n") > 1) & (pl.col("_sheet") != pl.col("_firstsheet")))

@@ -24,10 +24,20 @@ from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, data_version, has_data,
                       original_file, showing_demo, undo, undo_blockers, visible_to)
 from .connection import DB_ENV, DEFAULT_DB, checkpoint, connect, db_path, is_readonly, store_error, transaction, uploads_dir
-from .ledger_rows import ImportResult, KindResult, check_allowed, find_batch_by_checksum, import_parsed
 from .reads import latest_snapshots, ledger_frame, ledger_row, measure_totals, staff_rows_by_unit
 from .schema import FINGERPRINT
 from .targets import save_targets, target_overrides
+
+_LAZY = {"ImportResult", "KindResult", "check_allowed", "find_batch_by_checksum", "import_parsed"}
+
+
+def __getattr__(name: str):
+    """Storing a file needs polars and the readers; reading the database does not. ledger_rows (and
+    with it polars, 0.1 s) is imported on first use of its names, so `batches` and `progress` start fast."""
+    if name in _LAZY:
+        from . import ledger_rows
+        return getattr(ledger_rows, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",

@@ -5,8 +5,14 @@ Progress reads these, never the ledgers, so its cost does not grow with the data
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from ..ledgers import CHOICE, INT, NUMBER, Ledger
+
+if TYPE_CHECKING:  # polars is imported by the functions that use it: undo and reads do not need it
+    import polars as pl
+
+_EPS = 1e-9  # an aggregate closer to zero than this is zero (float sums that cancel out)
 
 
 def _choice_fields(ledger: Ledger) -> list[str]:
@@ -71,3 +77,81 @@ def reset_touched(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM touched")
 
 
+def _grouped_frame(ledger: Ledger, frame: pl.DataFrame) -> pl.DataFrame:
+    """Incoming ledger rows grouped like `grouped`: unit, date, choice fields, n, s_<field>."""
+    import polars as pl
+
+    return frame.group_by("unit", "date", *_choice_fields(ledger)).agg(
+        pl.len().cast(pl.Int64).alias("n"), *[pl.col(f).cast(pl.Float64).sum().alias(f"s_{f}") for f in _sum_fields(ledger)])
+
+
+def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> pl.DataFrame:
+    """The stored rows an import overwrites, grouped like `grouped` with negative counts and sums."""
+    import polars as pl
+
+    choices, sums = _choice_fields(ledger), _sum_fields(ledger)
+    cols = ["unit", "date", *choices]
+    sql = (f"SELECT {', '.join(f'm.{c}' for c in cols)}, -COUNT(*){''.join(f', -TOTAL(m.{f})' for f in sums)} "
+           f"{matched_sql} GROUP BY {', '.join(f'm.{c}' for c in cols)}")
+    schema = {c: pl.String for c in cols} | {"n": pl.Int64} | {f"s_{f}": pl.Float64 for f in sums}
+    return pl.DataFrame(conn.execute(sql).fetchall(), schema=schema, orient="row")
+
+
+def _measures(ledger: Ledger, grouped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(day, month) frames of date|month, unit, measure, value from a `grouped` frame: the measures
+    measures_sql names, summed, zeros left out, in primary-key order (B-tree appends)."""
+    import polars as pl
+
+    k = ledger.kind
+    key = ["date", "unit"]
+    parts = [grouped.group_by(key).agg(pl.lit(f"{k}:n").alias("measure"), pl.col("n").sum().cast(pl.Float64).alias("value"))]
+    for f in _choice_fields(ledger):
+        parts.append(grouped.filter(pl.col(f).is_not_null()).group_by(*key, f).agg(pl.col("n").sum().cast(pl.Float64).alias("value"))
+                     .select(*key, pl.concat_str(pl.lit(f"{k}:n:{f}="), pl.col(f)).alias("measure"), "value"))
+    for f in _sum_fields(ledger):
+        parts.append(grouped.group_by(key).agg(pl.lit(f"{k}:sum:{f}").alias("measure"), pl.col(f"s_{f}").sum().alias("value")))
+    # each part holds other measures, so (date, unit, measure) is unique without another group_by
+    day = pl.concat([p.select(*key, "measure", "value") for p in parts]).filter(pl.col("value").abs() > _EPS)
+    month = (day.group_by(pl.col("date").str.slice(0, 7).alias("month"), "unit", "measure").agg(pl.col("value").sum())
+             .filter(pl.col("value").abs() > _EPS))
+    return day.sort(key[0], "unit", "measure"), month.sort("month", "unit", "measure")
+
+
+def aggregate_frames(ledger: Ledger, incoming: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """{"day": ..., "month": ...}: what an import's rows add to the aggregates (nothing for staff).
+
+    `incoming` holds the ledger fields with dates as text. Computed in polars before the
+    transaction; `add_to_aggregates` adds them inside it."""
+    if ledger.kind == "staff":
+        return {}
+    day, month = _measures(ledger, _grouped_frame(ledger, incoming))
+    return {"day": day, "month": month}
+
+
+def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str, str], matched_sql: str | None = None) -> None:
+    """Add an import's rows to the day and month aggregates, less the stored rows they overwrite.
+
+    `staged` names the tables holding `aggregate_frames` ({"day": "stage.day_training", ...});
+    `matched_sql` is the FROM/JOIN clause (alias `m` for the stored rows) that finds the stored rows
+    with the same identities, or None when there are none. Counts and sums are additive, so the
+    cost follows the rows imported, not the rows already stored for the same days: an import into a
+    full database costs what one into an empty database does. Undo recomputes instead
+    (`refresh_aggregates`); both give the same values (tests/test_aggregates_exact.py).
+    """
+    if ledger.kind == "staff":
+        return
+    for table, first in (("agg_day", "date"), ("agg_month", "month")):
+        # staged in primary-key order, so the B-tree is appended to rather than split at random
+        conn.execute(f"INSERT INTO {table} ({first}, unit, measure, value) SELECT {first}, unit, measure, value "
+                     f"FROM {staged['day' if first == 'date' else 'month']} ORDER BY rowid "
+                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value")
+    if not matched_sql:
+        return
+    for (table, first), frame in zip((("agg_day", "date"), ("agg_month", "month")),
+                                     _measures(ledger, _old_grouped(conn, ledger, matched_sql))):
+        conn.executemany(f"INSERT INTO {table} ({first}, unit, measure, value) VALUES (?, ?, ?, ?) "
+                         f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value",
+                         frame.iter_rows())
+        # a count that fell to nothing is no row, as a recomputation leaves it
+        conn.executemany(f"DELETE FROM {table} WHERE {first} = ? AND unit = ? AND measure = ? AND abs(value) < {_EPS}",
+                         frame.select(first, "unit", "measure").iter_rows())

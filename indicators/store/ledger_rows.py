@@ -4,8 +4,11 @@ the original file kept by checksum.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -15,9 +18,8 @@ from ..imports import Parsed, other_unit_problems
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
-from . import audit
-from .aggregates import refresh_aggregates, reset_touched
-from . import originals
+from . import audit, originals
+from .aggregates import add_to_aggregates, aggregate_frames
 from .connection import checkpoint, transaction
 
 
@@ -76,40 +78,133 @@ def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "0"
 
 
-def _apply(conn: sqlite3.Connection, ledger: Ledger, records: pl.DataFrame, batch_id: int) -> KindResult:
+def _apply(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int) -> KindResult:
     k = ledger.kind
-    fields = [c.field for c in ledger.columns]
-    key = list(ledger.key)
-    # rows in primary-key order: the B-tree inserts become appends (0.15 s instead of 0.53 s per 100k)
-    frame = records.select(fields).with_columns(pl.col("date").dt.to_string("%Y-%m-%d")).sort(key)
-    conn.execute(f"DROP TABLE IF EXISTS temp.incoming_{k}")
-    conn.execute(f"CREATE TEMP TABLE incoming_{k} AS SELECT {', '.join(fields)} FROM main.{k} WHERE 0")
-    conn.executemany(f"INSERT INTO incoming_{k} VALUES ({', '.join('?' * len(fields))})", frame.iter_rows())
-    on = " AND ".join(f"m.{f} = i.{f}" for f in key)
-    differ = _values_differ(ledger, "m", "i")
-    existing = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) FROM incoming_{k} i JOIN main.{k} m ON {on}").fetchone()
-    result = KindResult(k, rows=frame.height, updated=int(existing[1]))
-    result.added = frame.height - existing[0]
-    result.unchanged = existing[0] - result.updated
-    others = [f for f in fields if f not in key]
-    old = "json_object(" + ", ".join(f"'{f}', m.{f}" for f in others + ["batch_id", "created_batch"]) + ")"
-    kcols = ", ".join(f"m.{f}" for f in key) + ", NULL" * (4 - len(key))
-    conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} FROM incoming_{k} i JOIN main.{k} m ON {on} "
-                 f"WHERE {differ}", (batch_id,))
-    reset_touched(conn)
-    conn.execute(f"INSERT OR IGNORE INTO touched SELECT i.unit, i.date FROM incoming_{k} i "
-                 f"LEFT JOIN main.{k} m ON {on} WHERE m.unit IS NULL OR {differ}")
-    sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
-    conn.execute(f"INSERT INTO main.{k} ({', '.join(fields)}, batch_id, created_batch) "
-                 f"SELECT {', '.join(fields)}, ?, ? FROM incoming_{k} WHERE 1 "
-                 f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}",
-                 (batch_id, batch_id))
-    refresh_aggregates(conn, ledger)
+    cols = ", ".join(c.field for c in ledger.columns)
+    result = KindResult(k, rows=frame.height, added=frame.height)
+    staged = {"day": f"stage.day_{k}", "month": f"stage.month_{k}"}
+    if conn.execute(f"SELECT 1 FROM main.{k} LIMIT 1").fetchone() is None:
+        # an empty ledger: every row is new, so no comparison and no change rows
+        conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+                     f"SELECT {cols}, ?, ? FROM stage.rows_{k} ORDER BY rowid", (batch_id, batch_id))
+        add_to_aggregates(conn, ledger, staged)
+    else:
+        _merge(conn, ledger, frame.height, batch_id, result, staged)
     units = frame.group_by("unit").len().sort("unit")
     result.units = dict(zip(units["unit"].to_list(), units["len"].to_list()))
     result.period = (frame["date"].min(), frame["date"].max())
-    conn.execute(f"DROP TABLE temp.incoming_{k}")
     return result
+
+
+def _merge(conn: sqlite3.Connection, ledger: Ledger, rows: int, batch_id: int, result: KindResult,
+           staged: dict[str, str]) -> None:
+    """Rows into a ledger that holds some already: compared by identity, old values kept for undo."""
+    k = ledger.kind
+    fields = [c.field for c in ledger.columns]
+    key = list(ledger.key)
+    cols = ", ".join(fields)
+    on = " AND ".join(f"m.{f} = i.{f}" for f in key)
+    matched = f"FROM stage.rows_{k} i JOIN main.{k} m ON {on}"
+    differ = _values_differ(ledger, "m", "i")
+    existing, updated = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) {matched}").fetchone()
+    result.updated, result.added = int(updated), rows - existing
+    result.unchanged = existing - result.updated
+    others = [f for f in fields if f not in key]
+    if result.updated:
+        old = "json_object(" + ", ".join(f"'{f}', m.{f}" for f in others + ["batch_id", "created_batch"]) + ")"
+        kcols = ", ".join(f"m.{f}" for f in key) + ", NULL" * (4 - len(key))
+        conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} {matched} WHERE {differ}", (batch_id,))
+    # the aggregates before the stored rows are overwritten: they subtract the old values
+    add_to_aggregates(conn, ledger, staged, matched if existing else None)
+    upsert = ""
+    if existing:
+        sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
+        upsert = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}"
+    conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+                 f"SELECT {cols}, ?, ? FROM stage.rows_{k} ORDER BY rowid {upsert}", (batch_id, batch_id))
+
+
+def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:
+    """The ledger fields, dates as text, in primary-key order: the B-tree inserts become appends
+    (0.15 s instead of 0.53 s per 100k)."""
+    # sorted while the date is still a date (ISO text sorts the same): cheaper than sorting text
+    return records.select(c.field for c in ledger.columns).sort(list(ledger.key)).with_columns(
+        pl.col("date").dt.to_string("%Y-%m-%d"))
+
+
+def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataFrame], str]:
+    """Write a file's rows, and what they add to the aggregates, to a scratch database attached as
+    `stage` (before the transaction: SQLite attaches outside one). Returns (frames per kind, its path).
+
+    The scratch tables are written from Arrow by the ADBC SQLite driver when it is installed (0.07 s
+    for 100k rows, against 0.24 s for `executemany` from Python tuples), else by `executemany`. The
+    scratch database is no part of the import: the transaction copies from it, and it is deleted after.
+    """
+    frames, tables = {}, {}
+    for kind, records in parsed.records.items():
+        ledger = LEDGERS[kind]
+        frames[kind] = _incoming(ledger, records)
+        tables[f"rows_{kind}"] = frames[kind]
+        tables.update({f"{t}_{kind}": f for t, f in aggregate_frames(ledger, frames[kind]).items()})
+    try:
+        fd, path = tempfile.mkstemp(prefix="indicators-stage-", suffix=".db")
+        os.close(fd)
+    except OSError as e:  # no room or no right to write in the temp folder
+        raise _not_saved(e) from e
+    try:
+        _write_tables(path, tables)
+        conn.execute("ATTACH DATABASE ? AS stage", (path,))
+    except (OSError, sqlite3.Error) as e:
+        Path(path).unlink(missing_ok=True)
+        raise _not_saved(e) from e
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
+    return frames, path
+
+
+# The scratch database is thrown away after the import: it needs no journal and no fsync (which, on a
+# busy disk, cost more than writing it).
+_SCRATCH_PRAGMAS = ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF")
+
+
+def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
+    try:  # the driver's low-level API: its DB-API module imports pandas and pyarrow.dataset (0.5 s)
+        import adbc_driver_manager as adbc
+        import adbc_driver_sqlite
+    except ImportError:
+        adbc = None
+    if adbc is not None:
+        try:
+            with adbc_driver_sqlite.connect(path) as db, adbc.AdbcConnection(db) as scratch:
+                for pragma in _SCRATCH_PRAGMAS:
+                    with adbc.AdbcStatement(scratch) as st:
+                        st.set_sql_query(pragma)
+                        st.execute_update()
+                for name, frame in tables.items():
+                    with adbc.AdbcStatement(scratch) as st:
+                        st.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: name,
+                                          adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
+                        st.bind_stream(frame.__arrow_c_stream__())  # Arrow C stream: no pyarrow, no Python per row
+                        st.execute_update()
+        except adbc.Error as e:  # the scratch file could not be written (disk full): said like any save failure
+            raise OSError(str(e).splitlines()[0]) from e
+        return
+    scratch = sqlite3.connect(path)
+    try:
+        for pragma in _SCRATCH_PRAGMAS:
+            scratch.execute(pragma)
+        for name, frame in tables.items():
+            scratch.execute(f"CREATE TABLE {name} ({', '.join(frame.columns)})")
+            scratch.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * frame.width)})", frame.iter_rows())
+        scratch.commit()
+    finally:
+        scratch.close()
+
+
+def _unstage(conn: sqlite3.Connection, path: str) -> None:
+    conn.execute("DETACH DATABASE stage")
+    Path(path).unlink(missing_ok=True)
 
 
 def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None:
@@ -190,6 +285,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
         return result
     check_allowed(conn, parsed, actor, client=client, audit_refusal=not dry_run)
     now = now or dt.datetime.now()
+    frames, staged = _stage(conn, parsed)  # outside the transaction: SQLite attaches only outside one
     part = None
     try:
         with transaction(conn):
@@ -203,8 +299,8 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
                 (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo),
                  actor.login, actor.name))
             batch_id = cur.lastrowid
-            for kind, records in parsed.records.items():
-                result.kinds[kind] = _apply(conn, LEDGERS[kind], records, batch_id)
+            for kind, frame in frames.items():
+                result.kinds[kind] = _apply(conn, LEDGERS[kind], frame, batch_id)
             if dry_run:
                 raise _DryRun
             originals.sweep(conn)
@@ -226,6 +322,8 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     except BaseException:
         originals.discard(part)  # COMMIT (or anything before it) failed: no original without its batch
         raise
+    finally:
+        _unstage(conn, staged)
     originals.publish(part)
     checkpoint(conn)
     result.batch_id = batch_id
@@ -235,5 +333,9 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
 def _refuse_locked(conn: sqlite3.Connection, actor: Actor, parsed: Parsed, now: dt.datetime) -> None:
     from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
     cycle_locks.refuse_locked(conn, actor, parsed.records, today=now.date())
+
+
+def _not_saved(e: Exception) -> IndicatorsError:
+    return IndicatorsError(f"保存失败（{getattr(e, 'strerror', None) or e}），本文件未导入任何数据，请稍后重试或联系管理员")
 
 
