@@ -43,7 +43,7 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import polars as pl  # noqa: E402
 
-from indicators import imports, intake, progress, sheets, store, validation  # noqa: E402
+from indicators import containers, imports, intake, progress, sheets, store, validation  # noqa: E402
 from indicators.config import default_catalog  # noqa: E402
 from indicators.ledgers import GOVERNANCE, LEDGERS, PUBLICITY, STAFF, TRAINING, Ledger  # noqa: E402
 
@@ -426,12 +426,12 @@ def breakdown_parse(path: Path, args, result: dict, summary: list) -> None:
         frame = sheet.to_polars()
         steps["fastexcel load_sheet + to_polars"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        merged = sheets._xlsx_merged(data)
-        steps["sheets._xlsx_merged (re-inflates sheet XML)"].append(time.perf_counter() - t)
+        infos = containers.inspect_xlsx(data)  # sizes, real extent, shared text, marks, merges (issue 10)
+        steps["containers.inspect_xlsx (streams the sheet XML)"].append(time.perf_counter() - t)
         frame = frame.cast({c: pl.String for c in frame.columns})
         col_index = [c.absolute_index for c in sheet.selected_columns]
         t = time.perf_counter()
-        sheets._fill_merged(frame, col_index, merged.get(reader.sheet_names[0]))
+        sheets._fill_merged(frame, col_index, infos[0].merges)
         steps["sheets._fill_merged (1 merged title row)"].append(time.perf_counter() - t)
         t = time.perf_counter()
         raws = sheets.read_workbook(data, name)
