@@ -436,8 +436,9 @@ def test_on_a_phone_the_scope_is_one_tap_away(browser, server, shots):
 
 
 def _pick(page, label: str, option: str) -> None:
-    """Choose an option of a Streamlit selectbox by its label: open it, type, take the first match."""
-    box = page.get_by_label(label, exact=True)
+    """Choose an option of a selectbox of the page (not the sidebar) by its label: open it, type, take the
+    first match."""
+    box = page.locator("[data-testid='stMain']").get_by_label(label, exact=True)
     box.click()
     page.keyboard.type(option)
     page.get_by_role("option", name=option).first.click()
@@ -457,15 +458,37 @@ def _say(page, text: str, where: str) -> None:
     wait_ready(page)
 
 
+CYCLE_PASSWORD = {"fgk": "Fagui-2025!x", "hjx": "Huojia-2025x"}
+
+
+def _log_in(page, login: str, heading: str) -> None:
+    """Through the real login form (which leads to the page of the address, `heading`), then 上半年
+    in the sidebar (the period of the cycle)."""
+    page.get_by_label("登录名").fill(login)
+    page.get_by_label("密码").fill(CYCLE_PASSWORD[login])
+    page.get_by_role("button", name="登录").click()
+    wait_ready(page, heading, 120000)
+    page.locator("[data-testid='stSidebar'] label", has_text="上半年").click()
+    wait_ready(page, heading)
+
+
+def _log_out(page) -> None:
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="退出登录").click()
+    _say(page, "您已退出登录", "logout")
+    assert page.locator("[data-testid='stSidebarNav'] a").count() == 0
+
+
 def test_the_reporting_cycle_through_the_real_pages(browser, tmp_path, shots):
-    """Upload, attach evidence, submit, return with a reason, fix, resubmit, approve; the next upload
-    into the approved period is refused. Without accounts (issue 9) the browser acts as the machine's
-    operator, an administrator, so the clerk's own buttons are left to the AppTest cases of
-    tests/test_pages_cycle.py; with login this test can switch users between the steps."""
+    """The cycle with real accounts switched through the login page: the 获嘉县 clerk uploads, attaches
+    evidence and submits; the administrator returns it with a reason; the clerk sees the reason, uploads
+    the fixed ledger and resubmits; the administrator approves; the clerk's next upload into that period
+    is refused naming who approved it, and nothing of it is stored."""
     import datetime as dt
     import io
 
     from PIL import Image
+
+    from indicators import accounts, store
 
     first = _ledger(tmp_path / "获嘉县台账.xlsx", [[dt.date(2025, 3, 1), "获嘉县", "全员法治培训", "民法典专题", "张三", 40, 2, None]])
     fixed = _ledger(tmp_path / "获嘉县台账（改）.xlsx", [[dt.date(2025, 3, 1), "获嘉县", "全员法治培训", "民法典专题", "张三", 42, 2, None]])
@@ -474,58 +497,83 @@ def test_the_reporting_cycle_through_the_real_pages(browser, tmp_path, shots):
     buf = io.BytesIO()
     Image.new("RGB", (640, 480), "orange").save(buf, "JPEG")
     photo.write_bytes(buf.getvalue())
-    with streamlit_server(tmp_path / "app.db", tmp_path / "server.log") as url:
+    db = tmp_path / "app.db"
+    conn = store.connect(db)
+    admin = accounts.create(conn, roles.OPERATOR, "fgk", CYCLE_PASSWORD["fgk"], roles.ADMIN, name="孙法规")
+    accounts.create(conn, admin, "hjx", CYCLE_PASSWORD["hjx"], roles.CLERK, "获嘉县", name="王填报")
+    conn.close()
+    reason = "签到表照片不清晰，参加人数有误"
+    with streamlit_server(db, tmp_path / "server.log") as url:
         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         page.goto(url)
-        wait_ready(page, "总览", 120000)
-        page.locator("[data-testid='stSidebar'] label", has_text="上半年").click()
-        wait_ready(page)
-        _pick(page, "单位", "获嘉县")
-        wait_ready(page)
+        wait_ready(page, "法治建设指标看板", 120000)
 
+        _log_in(page, "hjx", "总览")  # the clerk: upload, attach, submit
         _go(page, "数据填报")
         _upload(page, first, "校验通过，共 1 行")
         page.get_by_role("button", name="确认导入").click()
         _say(page, "已导入 培训学法台账 1 行", "import")
-
+        full_screenshot(page, shots / "报送_1_填报员导入.png")
         _go(page, "佐证材料")
         page.locator("label", has_text="整个导入批次").click()
         wait_ready(page)
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
-        page.get_by_role("button", name="上传并挂接").wait_for(timeout=60000)
         page.get_by_role("button", name="上传并挂接").click()
         _say(page, "已上传 1 个文件到「批次", "evidence")
         assert page.locator("[data-testid='stImage'] img").count() == 1  # the thumbnail
-        full_screenshot(page, shots / "报送_1_佐证材料.png")
-
+        full_screenshot(page, shots / "报送_2_佐证材料.png")
         _go(page, "报送情况")
-        page.get_by_role("button", name="代为提交").click()
+        page.get_by_role("button", name="提交本单位2025年上半年数据").click()
         _say(page, "获嘉县2025年上半年：提交完成，当前为「已提交」", "submit")
-        page.get_by_label("原因（退回、重新开放时必填，将告知填报单位）").fill("签到表照片不清晰，参加人数有误")
+        full_screenshot(page, shots / "报送_3_已提交.png")
+        _log_out(page)
+
+        _log_in(page, "fgk", "报送情况")  # the administrator returns it with a reason
+        _pick(page, "单位", "获嘉县（已提交）")  # the unit to review
+        wait_ready(page, "报送情况")
+        page.get_by_label("原因（退回、重新开放时必填，将告知填报单位）").fill(reason)
         page.keyboard.press("Tab")
         wait_ready(page)
         page.get_by_role("button", name="退回").click()
         _say(page, "获嘉县2025年上半年：退回完成，当前为「已退回」", "return")
+        full_screenshot(page, shots / "报送_4_已退回.png")
+        _log_out(page)
 
+        _log_in(page, "hjx", "报送情况")  # the clerk sees why, fixes and resubmits
+        _say(page, f"退回原因：{reason}（孙法规", "reason")
+        full_screenshot(page, shots / "报送_5_退回原因.png")
         _go(page, "数据填报")
         _upload(page, fixed, "校验通过，共 1 行")
         page.get_by_role("button", name="确认导入").click()
         _say(page, "更新 1", "fix")
-
         _go(page, "报送情况")
-        page.get_by_role("button", name="代为提交").click()
-        _say(page, "提交完成，当前为「已提交」", "resubmit")
+        page.get_by_role("button", name="提交本单位2025年上半年数据").click()
+        _say(page, "获嘉县2025年上半年：提交完成，当前为「已提交」", "resubmit")
+        _log_out(page)
+
+        _log_in(page, "fgk", "报送情况")  # the administrator approves
+        _pick(page, "单位", "获嘉县（已提交）")  # the unit to review
+        wait_ready(page, "报送情况")
         page.get_by_role("button", name="审核通过").click()
         _say(page, "获嘉县2025年上半年：审核通过完成，当前为「已审核」", "approve")
-        assert "已审核 1/16 个单位" in page.locator("[data-testid='stCaptionContainer']").first.inner_text()
-        full_screenshot(page, shots / "报送_2_已审核.png")
+        assert "已审核 1/16 个单位" in page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
+        full_screenshot(page, shots / "报送_6_已审核.png")
+        _log_out(page)
 
+        _log_in(page, "hjx", "报送情况")  # the clerk's next upload into the approved period is refused
         _go(page, "数据填报")
-        _upload(page, late, "审核通过并锁定")
+        _upload(page, late, "由孙法规（管理员）审核通过并锁定")
         assert page.get_by_role("button", name="确认导入").count() == 0
         assert page.locator("[data-testid='stException']").count() == 0
-        full_screenshot(page, shots / "报送_3_锁定.png")
+        full_screenshot(page, shots / "报送_7_锁定.png")
         page.close()
+
+    conn = store.connect(db)
+    stored = conn.execute("SELECT participants FROM training WHERE unit = '获嘉县' AND title = '民法典专题'").fetchall()
+    assert [tuple(r) for r in stored] == [(42,)]  # the fixed figure, not the refused one
+    assert [(b["file_name"], b["login"]) for b in store.batches(conn) if b["file_name"].startswith("获嘉县台账")] == [
+        ("获嘉县台账（改）.xlsx", "hjx"), ("获嘉县台账.xlsx", "hjx")]  # the clerk's two; the refused one left no batch
+    conn.close()
 
 
 def test_a_header_answered_in_the_page_is_kept_and_not_asked_again(browser, tmp_path, shots):

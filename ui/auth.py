@@ -104,7 +104,7 @@ def start_session(session: accounts.Session) -> None:
     st.session_state[_TOKEN] = session.token
     st.session_state[ACTOR] = session.actor
     st.session_state.pop(_NOTICE, None)
-    for key in ("unit", "checked", "undo_ask"):  # nothing chosen under another account carries over
+    for key in ("unit", "year", "period_mode", "checked", "undo_ask"):  # nothing chosen under another account carries over
         st.session_state.pop(key, None)
 
 
