@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pg_server  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import pg_server  # noqa: E402  (tests/pg_server.py)
 
 COLS = ["date", "unit", "category", "title", "speaker", "count", "hours", "note"]
 DDL = ("CREATE TABLE t (date TEXT NOT NULL, unit TEXT NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL, "

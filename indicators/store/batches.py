@@ -2,30 +2,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
 from .aggregates import refresh_aggregates, reset_touched
-from .connection import transaction, uploads_dir
+from .connection import Connection, transaction, uploads_dir
+from .dialect import json_field
+from .schema import column_types
 
 
-def batches(conn: sqlite3.Connection, include_undone: bool = True) -> list[dict]:
+def batches(conn: Connection, include_undone: bool = True) -> list[dict]:
     """Every import, newest first."""
     sql = "SELECT * FROM batch" + ("" if include_undone else " WHERE undone IS NULL") + " ORDER BY id DESC"
     return [dict(r) for r in conn.execute(sql)]
 
 
-def batch(conn: sqlite3.Connection, batch_id: int) -> dict:
+def batch(conn: Connection, batch_id: int) -> dict:
     row = conn.execute("SELECT * FROM batch WHERE id = ?", (batch_id,)).fetchone()
     if row is None:
         raise IndicatorsError(f"没有编号为 {batch_id} 的导入批次")
     return dict(row)
 
 
-def original_file(conn: sqlite3.Connection, batch_id: int) -> Path:
+def original_file(conn: Connection, batch_id: int) -> Path:
     b = batch(conn, batch_id)
     path = uploads_dir(conn) / (b["stored_path"] or "")
     if not b["stored_path"] or not path.exists():
@@ -33,7 +34,7 @@ def original_file(conn: sqlite3.Connection, batch_id: int) -> Path:
     return path
 
 
-def undo_blockers(conn: sqlite3.Connection, batch_id: int) -> list[int]:
+def undo_blockers(conn: Connection, batch_id: int) -> list[int]:
     """Later batches that changed rows this batch wrote: they must be undone first."""
     later: set[int] = set()
     for ledger in LEDGERS.values():
@@ -47,7 +48,7 @@ def undo_blockers(conn: sqlite3.Connection, batch_id: int) -> list[int]:
     return sorted(later)
 
 
-def _check_undoable(conn: sqlite3.Connection, batch_id: int) -> dict:
+def _check_undoable(conn: Connection, batch_id: int) -> dict:
     b = batch(conn, batch_id)
     if b["undone"]:
         raise IndicatorsError(f"批次 {batch_id}（{b['file_name']}）已于 {b['undone'][:16]} 撤销过")
@@ -57,7 +58,7 @@ def _check_undoable(conn: sqlite3.Connection, batch_id: int) -> dict:
     return b
 
 
-def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
+def _undo_rows(conn: Connection, batch_id: int) -> None:
     for ledger in LEDGERS.values():
         k = ledger.kind
         reset_touched(conn)
@@ -65,7 +66,8 @@ def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
         conn.execute(f"DELETE FROM {k} WHERE created_batch = ?", (batch_id,))
         others = [c.field for c in ledger.columns if c.field not in ledger.key] + ["batch_id", "created_batch"]
         on = " AND ".join(f"c.k{i + 1} = {k}.{f}" for i, f in enumerate(ledger.key))
-        sets = ", ".join(f"{f} = json_extract(c.old, '$.{f}')" for f in others)
+        types = column_types(ledger)
+        sets = ", ".join(f"{f} = {json_field(conn.dialect, 'c.old', f, types[f])}" for f in others)
         # every ledger key starts with (unit, date), so k1, k2 name the day to recompute
         conn.execute("INSERT OR IGNORE INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ?",
                      (batch_id, k))
@@ -73,7 +75,7 @@ def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
         refresh_aggregates(conn, ledger)
 
 
-def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None) -> dict:
+def undo(conn: Connection, batch_id: int, now: dt.datetime | None = None) -> dict:
     """Undo one import: remove the rows it added and restore the rows it updated, in one transaction.
 
     Returns the batch record. Raises IndicatorsError when the batch does not exist, is already
@@ -89,7 +91,7 @@ def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None
 
 
 @contextmanager
-def as_if_undone(conn: sqlite3.Connection, batch_id: int):
+def as_if_undone(conn: Connection, batch_id: int):
     """Inside the block the database reads as if `batch_id` were undone; nothing is kept afterwards.
 
     For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`.
@@ -104,17 +106,17 @@ def as_if_undone(conn: sqlite3.Connection, batch_id: int):
         conn.execute("ROLLBACK")
 
 
-def data_version(conn: sqlite3.Connection) -> str:
+def data_version(conn: Connection) -> str:
     """Changes whenever an import is added or undone: stamps exports and keys caches."""
     row = conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(undone) FROM batch").fetchone()
     return f"v{row[1]}.{row[2]}"
 
 
-def has_data(conn: sqlite3.Connection) -> bool:
+def has_data(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM batch WHERE undone IS NULL LIMIT 1").fetchone() is not None
 
 
-def showing_demo(conn: sqlite3.Connection) -> bool:
+def showing_demo(conn: Connection) -> bool:
     """True while any active batch is demo data: every page says so."""
     return conn.execute("SELECT 1 FROM batch WHERE demo = 1 AND undone IS NULL LIMIT 1").fetchone() is not None
 

@@ -4,7 +4,6 @@ the original file kept by checksum.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -13,7 +12,8 @@ from ..imports import Parsed
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
 from .aggregates import refresh_aggregates, reset_touched
-from .connection import uploads_dir
+from .connection import Connection, uploads_dir
+from .dialect import OperationalError
 
 
 @dataclass
@@ -71,7 +71,7 @@ def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "0"
 
 
-def _apply(conn: sqlite3.Connection, ledger: Ledger, records: pl.DataFrame, batch_id: int) -> KindResult:
+def _apply(conn: Connection, ledger: Ledger, records: pl.DataFrame, batch_id: int) -> KindResult:
     k = ledger.kind
     fields = [c.field for c in ledger.columns]
     key = list(ledger.key)
@@ -79,7 +79,7 @@ def _apply(conn: sqlite3.Connection, ledger: Ledger, records: pl.DataFrame, batc
     frame = records.select(fields).with_columns(pl.col("date").dt.to_string("%Y-%m-%d")).sort(key)
     conn.execute(f"DROP TABLE IF EXISTS temp.incoming_{k}")
     conn.execute(f"CREATE TEMP TABLE incoming_{k} AS SELECT {', '.join(fields)} FROM main.{k} WHERE 0")
-    conn.executemany(f"INSERT INTO incoming_{k} VALUES ({', '.join('?' * len(fields))})", frame.iter_rows())
+    conn.insert_rows(f"incoming_{k}", fields, frame.iter_rows())  # COPY on PostgreSQL
     on = " AND ".join(f"m.{f} = i.{f}" for f in key)
     differ = _values_differ(ledger, "m", "i")
     existing = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) FROM incoming_{k} i JOIN main.{k} m ON {on}").fetchone()
@@ -107,13 +107,13 @@ def _apply(conn: sqlite3.Connection, ledger: Ledger, records: pl.DataFrame, batc
     return result
 
 
-def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None:
+def find_batch_by_checksum(conn: Connection, digest: str) -> dict | None:
     row = conn.execute("SELECT * FROM batch WHERE checksum = ? AND undone IS NULL ORDER BY id DESC LIMIT 1",
                        (digest,)).fetchone()
     return dict(row) if row else None
 
 
-def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
+def import_parsed(conn: Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
                   now: dt.datetime | None = None) -> ImportResult:
     """Store a parsed file as one batch, in one transaction.
 
@@ -128,8 +128,13 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     if result.already:
         return result
     now = now or dt.datetime.now()
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE")  # the one writer: on PostgreSQL an advisory lock (dialect.py says why)
     try:
+        # again, now that no other import can run: the same file sent twice at once is one batch
+        result.already = find_batch_by_checksum(conn, parsed.checksum)
+        if result.already:
+            conn.execute("ROLLBACK")
+            return result
         cur = conn.execute(
             "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo) "
             "VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?)",
@@ -149,7 +154,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
             (",".join(result.kinds), ",".join(units), parsed.rows, result.added, result.updated, result.unchanged,
              min(p[0] for p in periods), max(p[1] for p in periods), stored, batch_id))
         conn.execute("COMMIT")
-    except (OSError, sqlite3.OperationalError) as e:  # disk full, folder not writable, database locked
+    except (OSError, OperationalError) as e:  # disk full, folder not writable, database locked
         conn.execute("ROLLBACK")
         raise IndicatorsError(f"保存失败（{getattr(e, 'strerror', None) or e}），本文件未导入任何数据，请稍后重试或联系管理员") from e
     except BaseException:
@@ -159,7 +164,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     return result
 
 
-def _keep_original(conn: sqlite3.Connection, parsed: Parsed) -> str:
+def _keep_original(conn: Connection, parsed: Parsed) -> str:
     folder = uploads_dir(conn)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{parsed.checksum}.{parsed.suffix}"

@@ -5,8 +5,6 @@ old one brought up to date, get the same schema.
 """
 from __future__ import annotations
 
-import sqlite3
-
 from ..ledgers import LEDGERS, Ledger
 from . import audit
 
@@ -15,13 +13,19 @@ SCHEMA_VERSION = 1
 _SQL_TYPES = {"date": "TEXT", "int": "INTEGER", "number": "REAL"}
 
 
+def column_types(ledger: Ledger) -> dict[str, str]:
+    """Every stored column of a ledger table with its SQL type."""
+    return {**{c.field: _SQL_TYPES.get(c.type, "TEXT") for c in ledger.columns}, "batch_id": "INTEGER",
+            "created_batch": "INTEGER"}
+
+
 def _ledger_ddl(ledger: Ledger) -> str:
     cols = ", ".join(f"{c.field} {_SQL_TYPES.get(c.type, 'TEXT')}" for c in ledger.columns)
     return (f"CREATE TABLE IF NOT EXISTS {ledger.kind} ({cols}, batch_id INTEGER NOT NULL, "
             f"created_batch INTEGER NOT NULL, PRIMARY KEY ({', '.join(ledger.key)})) WITHOUT ROWID")
 
 
-def create(conn: sqlite3.Connection) -> None:
+def create(conn) -> None:
     conn.executescript(
         """
         CREATE TABLE IF NOT EXISTS batch (
