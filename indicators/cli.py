@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def with_db(sp):
-        sp.add_argument("--db", help=f"数据库路径（默认 ${store.DB_ENV} 或 data/indicators.db）")
+        sp.add_argument("--db", help=f"数据库：SQLite 文件路径或 postgresql:// 地址（默认 ${store.DB_ENV} 或 data/indicators.db）")
         return sp
 
     sp = with_db(sub.add_parser("import", help="导入台账文件（整份导入或整份拒绝）"))
@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
     sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")
     sp.add_argument("-o", "--output", required=True, metavar="FILE")
+    sp = with_db(sub.add_parser("migrate", help="把数据库（含原件）整体迁移到 PostgreSQL，并核对行数与进度数字"))
+    sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
+    sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
+    p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in store.SETTINGS.items())
     return p
 
 
@@ -79,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:  # e.g. an as-of date outside the year
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    except store.Error as e:  # the database server is down, the file unreadable, ...
+        print(f"错误：无法读取或写入数据库 {store.db_label(getattr(args, 'db', None))}（{e}）", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `... | head` stopped reading: nothing more to say
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -205,7 +212,7 @@ def cmd_export(args) -> int:
     per = progress.period(args.year, args.half)
     conn = store.connect(args.db)
     if not store.has_data(conn):  # a scheduled run pointed at the wrong database should not ship empty figures
-        raise IndicatorsError(f"数据库 {store.db_path(args.db)} 中还没有导入任何台账，未生成文件")
+        raise IndicatorsError(f"数据库 {store.db_label(args.db)} 中还没有导入任何台账，未生成文件")
     data = exports.build(args.format, conn, per, unit)
     out = Path(args.output)
     try:
@@ -217,5 +224,16 @@ def cmd_export(args) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
+def cmd_migrate(args) -> int:
+    from .migration import migrate
+    if not store.is_postgres(args.to):
+        raise IndicatorsError(f"--to 须是 PostgreSQL 地址（postgresql://…），而不是「{store.dialect.safe_label(args.to)}」")
+    result = migrate(args.db, args.to, args.files_dir)
+    for t in result.tables:
+        print(f"  {t.table:<16} 源 {t.source:>8} 行  目标 {t.target:>8} 行  本次新增 {t.added}")
+    print(result.summary())
+    return 0
+
+
+COMMANDS = {"migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine; safe to run again (it skips what is done).
 #   tools/setup.sh          runtime: .venv with requirements.txt
-#   tools/setup.sh --dev    also the test tools and Debian's chromium + CJK fonts for browser tests
+#   tools/setup.sh --dev    also the test tools, Debian's chromium + CJK fonts for browser tests, and Debian's
+#                           postgresql (the tests start their own throwaway server from it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -22,6 +23,7 @@ if [ $dev = 1 ]; then
   need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
     echo "installing Debian packages: ${need[*]}"
