@@ -48,10 +48,9 @@ def bench_import(args, url: str, out: Path, summary: list, result: dict) -> None
     bc.write_training_xlsx(path, df)
     data = path.read_bytes()
     print(f"[1] import of {path.name} ({args.rows:,} rows), median of {args.repeat}")
-    fig = {}
-    for kind in ("sqlite", "postgresql"):
-        parse_runs, store_runs = [], []
-        for i in range(args.repeat):
+    runs = {k: ([], []) for k in ("sqlite", "postgresql")}
+    for i in range(args.repeat):  # the two databases in turn: the machine's load changes from minute to minute
+        for kind in ("sqlite", "postgresql"):
             target = fresh(kind, url, out, f"imp_{i}")
             conn = store.connect(target, files_dir=out / "uploads")
             t0 = time.perf_counter()
@@ -63,9 +62,11 @@ def bench_import(args, url: str, out: Path, summary: list, result: dict) -> None
                 raise SystemExit(f"ERROR: {kind} import added {res.added} of {args.rows}")
             conn.close()
             shutil.rmtree(out / "uploads", ignore_errors=True)
-            parse_runs.append(t1 - t0)
-            store_runs.append(t2 - t1)
-        med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+            runs[kind][0].append(t1 - t0)
+            runs[kind][1].append(t2 - t1)
+    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    fig = {}
+    for kind, (parse_runs, store_runs) in runs.items():
         fig[kind] = {"parse": med(parse_runs), "store": med(store_runs),
                      "whole": med([a + b for a, b in zip(parse_runs, store_runs)]), "store_runs": store_runs}
         print(f"  {kind:<10} parse {fig[kind]['parse']:.2f} s  store {fig[kind]['store']:.2f} s  "

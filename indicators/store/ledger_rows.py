@@ -13,7 +13,7 @@ from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
 from .aggregates import refresh_aggregates, reset_touched
 from .connection import Connection, uploads_dir
-from .dialect import OperationalError
+from .dialect import OperationalError, upsert, upsert_params
 
 
 @dataclass
@@ -79,7 +79,7 @@ def _apply(conn: Connection, ledger: Ledger, records: pl.DataFrame, batch_id: in
     frame = records.select(fields).with_columns(pl.col("date").dt.to_string("%Y-%m-%d")).sort(key)
     conn.execute(f"DROP TABLE IF EXISTS temp.incoming_{k}")
     conn.execute(f"CREATE TEMP TABLE incoming_{k} AS SELECT {', '.join(fields)} FROM main.{k} WHERE 0")
-    conn.insert_rows(f"incoming_{k}", fields, frame.iter_rows())  # COPY on PostgreSQL
+    conn.insert_rows(f"incoming_{k}", fields, frame)  # COPY on PostgreSQL
     on = " AND ".join(f"m.{f} = i.{f}" for f in key)
     differ = _values_differ(ledger, "m", "i")
     existing = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) FROM incoming_{k} i JOIN main.{k} m ON {on}").fetchone()
@@ -94,11 +94,10 @@ def _apply(conn: Connection, ledger: Ledger, records: pl.DataFrame, batch_id: in
     reset_touched(conn)
     conn.execute(f"INSERT OR IGNORE INTO touched SELECT i.unit, i.date FROM incoming_{k} i "
                  f"LEFT JOIN main.{k} m ON {on} WHERE m.unit IS NULL OR {differ}")
-    sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
-    conn.execute(f"INSERT INTO main.{k} ({', '.join(fields)}, batch_id, created_batch) "
-                 f"SELECT {', '.join(fields)}, ?, ? FROM incoming_{k} WHERE 1 "
-                 f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}",
-                 (batch_id, batch_id))
+    # new rows get this batch as batch_id and created_batch; changed rows this batch as batch_id
+    statements = upsert(conn.dialect, k, f"incoming_{k}", key, others, ["batch_id", "created_batch"], ["batch_id"])
+    for sql, params in zip(statements, upsert_params(conn.dialect, (batch_id, batch_id), (batch_id,))):
+        conn.execute(sql, params)
     refresh_aggregates(conn, ledger)
     units = frame.group_by("unit").len().sort("unit")
     result.units = dict(zip(units["unit"].to_list(), units["len"].to_list()))
