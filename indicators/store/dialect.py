@@ -120,7 +120,7 @@ def upsert(dialect: str, table: str, source: str, key: Sequence[str], others: Se
     differing rows, then an INSERT of the absent ones; safe because writers hold the write lock.
     """
     cols = [*key, *others]
-    differ = lambda a, b: " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "0"  # noqa: E731
+    differ = lambda a, b: " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "1 = 0"  # noqa: E731
     if dialect == SQLITE:
         sets = ", ".join([f"{f} = excluded.{f}" for f in others] + [f"{f} = ?" for f in stamp_changed])
         return [f"INSERT INTO main.{table} ({', '.join(cols + list(stamp_new))}) SELECT {', '.join(cols)}"
@@ -668,6 +668,8 @@ class PGConnection:
     def _translate(self, sql: str) -> Translation:
         tr = self._translated.get(sql)
         if tr is None:
+            if len(self._translated) > 4096:  # statements with values written into them: keep the cache bounded
+                self._translated.clear()
             tr = self._translated[sql] = translate(sql, self)
         return tr
 

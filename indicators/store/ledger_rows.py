@@ -68,7 +68,7 @@ class ImportResult:
 
 def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     others = [c.field for c in ledger.columns if c.field not in ledger.key]
-    return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "0"
+    return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "1 = 0"  # a boolean on PostgreSQL too
 
 
 def _apply(conn: Connection, ledger: Ledger, records: pl.DataFrame, batch_id: int) -> KindResult:
