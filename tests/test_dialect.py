@@ -147,3 +147,28 @@ def test_a_transaction_is_all_or_nothing(t):
 def test_catalog(t):
     assert {"kv", "pair", "batch", "audit"} <= set(t.tables())
     assert t.columns("kv") == ["id", "k", "n", "v", "note"] and t.primary_key("pair") == ["a", "b"]
+
+
+def test_sqlite_idioms_of_other_tables(t):
+    """What accounts, sessions and kept mappings are likely to write, answering alike on both databases."""
+    import datetime as dt
+    import re
+
+    t.executescript("""
+        CREATE TABLE account (login TEXT NOT NULL UNIQUE COLLATE NOCASE, since TEXT, locked INTEGER NOT NULL DEFAULT 0);
+        ALTER TABLE account ADD COLUMN note TEXT;
+        CREATE VIEW IF NOT EXISTS open_accounts AS SELECT login FROM account WHERE locked = 0;
+        CREATE VIEW IF NOT EXISTS open_accounts AS SELECT login FROM account WHERE locked = 0;
+    """)
+    t.execute("INSERT INTO account (login, since, locked) VALUES (?, ?, ?)", ("Clerk01", dt.date(2025, 3, 1), False))
+    with pytest.raises(store.IntegrityError):
+        t.execute("INSERT INTO account (login) VALUES (?)", ("clerk01",))  # NOCASE: the same login
+    row = t.execute("SELECT login, since, locked FROM account WHERE since >= ? AND login = ?",
+                    (dt.date(2025, 1, 1), "CLERK01")).fetchone()
+    assert tuple(row) == ("Clerk01", "2025-03-01", 0)
+    assert t.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", ("account",)).fetchone()[0] == "account"
+    now, before = t.execute("SELECT datetime('now'), datetime('now', '-15 minutes'), date('now')").fetchone()[:2]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", now) and before < now
+    assert abs(int(t.execute("SELECT strftime('%s', 'now')").fetchone()[0]) - dt.datetime.now(dt.timezone.utc).timestamp()) < 60
+    assert tuple(t.execute("SELECT MAX(2, 5), MIN(2, 5), MAX(locked) FROM account").fetchone()) == (5, 2, 0)
+    assert [r[0] for r in t.execute("SELECT login FROM open_accounts")] == ["Clerk01"]

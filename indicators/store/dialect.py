@@ -31,8 +31,23 @@ and days, so under SERIALIZABLE concurrent imports would routinely be aborted at
 (same checksum -> the earlier batch) needs the writer alone anyway. Imports are a few a day; waiting
 a second for another server's import is invisible, and readers never wait (MVCC).
 
-Known difference not papered over: on PostgreSQL a failed statement aborts the whole transaction,
-so a transaction must not carry on after catching a database error (roll back instead).
+What translates (tests/test_dialect.py runs each on both databases):
+- mechanically, on tokens: `?` -> %s; INSERT OR IGNORE -> ON CONFLICT DO NOTHING; INSERT OR REPLACE /
+  REPLACE INTO -> ON CONFLICT (primary key) DO UPDATE; `a IS NOT b` / `a IS b` -> IS [NOT] DISTINCT FROM;
+  temp./main. prefixes; WITHOUT ROWID, AUTOINCREMENT dropped; in CREATE TABLE / ADD COLUMN: INTEGER
+  PRIMARY KEY -> identity, INTEGER -> BIGINT, REAL -> DOUBLE PRECISION, BLOB -> BYTEA, TEXT -> TEXT
+  COLLATE "C" (SQLite's byte order); WHERE 0/1; json_object / json_extract('$.a'); IFNULL; scalar
+  MAX(a, b) / MIN(a, b); datetime('now'[, modifier]), date('now'), strftime('%s', 'now'), unixepoch();
+  CREATE VIEW IF NOT EXISTS; a subquery in FROM without an alias; tuning PRAGMAs (no-ops) and
+  PRAGMA table_info; refusing triggers (BEFORE ... SELECT RAISE(ABORT, 'msg')).
+- by definitions in PostgreSQL (PG_SETUP): TOTAL(), SUM() of comparisons, instr(), group_concat(),
+  COLLATE NOCASE, a sqlite_master view.
+- parameters as sqlite3 passes them: date / datetime as ISO text, bool as 0/1; SUM of integers as int.
+
+Not papered over (write it portably): a failed statement aborts a PostgreSQL transaction, so do not
+carry on after catching a database error inside one (roll back); an integer column used as a boolean
+(`WHERE locked`: write `locked = 1`); PRAGMA user_version (keep versions in the meta table);
+conn.create_function, changes(), lastrowid after executemany; LIKE is case-sensitive on PostgreSQL.
 """
 from __future__ import annotations
 
@@ -176,6 +191,15 @@ PG_SETUP = [
     "CREATE OR REPLACE FUNCTION group_concat_sfunc(text, text) RETURNS text LANGUAGE sql IMMUTABLE "
     "AS 'SELECT group_concat_sfunc($1, $2, '','')'",
     "CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = group_concat_sfunc, STYPE = text)",
+    # COLLATE NOCASE: equal and unique regardless of case (ICU, as Debian's PostgreSQL is built)
+    "DO $$ BEGIN CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', "
+    "deterministic = false); EXCEPTION WHEN OTHERS THEN NULL; END $$",
+    # `SELECT name FROM sqlite_master WHERE type = 'table'` answers the same
+    "CREATE OR REPLACE VIEW sqlite_master AS SELECT CASE c.relkind WHEN 'i' THEN 'index' WHEN 'v' THEN 'view' "
+    "ELSE 'table' END::text AS type, c.relname::text AS name, COALESCE(t.relname, c.relname)::text AS tbl_name, "
+    "NULL::text AS sql FROM pg_class c LEFT JOIN pg_index x ON x.indexrelid = c.oid LEFT JOIN pg_class t ON "
+    "t.oid = x.indrelid WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'i', 'v') "
+    "AND c.relname <> 'sqlite_master'",
 ]
 
 SESSION_SETTINGS = ["SET temp_buffers = '128MB'", "SET work_mem = '64MB'"]
@@ -298,7 +322,7 @@ def translate(sql: str, catalog=None) -> Translation:
         return Translation("COMMIT")
     if first == "CREATE" and "TRIGGER" in words[:4]:
         return Translation("", action="script", parts=[p.replace("%", "%%") for p in _trigger(toks, sig)])
-    create_table = first == "CREATE" and "TABLE" in words[:3]
+    create_table = first == "CREATE" and "TABLE" in words[:3] or first == "ALTER" and "ADD" in words
     ctas = create_table and any(toks[i].up == "AS" and toks[j].up in ("SELECT", "WITH") for i, j in zip(sig, sig[1:]))
     out: list[Tok] = list(toks)
     conflict_suffix = None
@@ -366,6 +390,14 @@ def translate(sql: str, catalog=None) -> Translation:
                 out[sig[k + 1]] = Tok("word", "TRUE" if nxt.text == "1" else "FALSE")
             elif u == "IFNULL" and nxt.text == "(":
                 out[sig[k]] = Tok("word", "COALESCE")
+            elif u in ("MAX", "MIN") and nxt.text == "(" and _top_level_commas(out, sig[k + 1]):
+                out[sig[k]] = Tok("word", "GREATEST" if u == "MAX" else "LEAST")  # SQLite's scalar max(a, b)
+            elif u in ("DATETIME", "DATE", "STRFTIME", "UNIXEPOCH") and nxt.text == "(" and _now_call(out, sig, k):
+                pass
+            elif u == "VIEW" and sig_at(k - 1).up == "CREATE" and nxt.up == "IF":
+                out[sig[k - 1]] = Tok("word", "CREATE OR REPLACE")
+                for j in (1, 2, 3):
+                    out[sig[k + j]] = Tok("ws", "")
             elif u == "JSON_OBJECT" and nxt.text == "(":
                 close = _match_paren(out, sig[k + 1])
                 out[sig[k]] = Tok("word", "CAST(json_build_object")
@@ -386,7 +418,7 @@ def translate(sql: str, catalog=None) -> Translation:
             elif create_table and not ctas and u in _PG_TYPES and sig_at(k - 1).kind in ("word", "qident"):
                 if u in ("INTEGER", "INT") and nxt.up == "PRIMARY" and sig_at(k + 2).up == "KEY":
                     out[sig[k]] = Tok("word", "BIGINT GENERATED BY DEFAULT AS IDENTITY")
-                elif u == "TEXT" and nxt.up != "COLLATE":
+                elif u == "TEXT" and not _collated(out, sig, k):
                     # byte order, as SQLite's BINARY: range scans on 'kind:' .. 'kind;' and sorting stay the same
                     out[sig[k]] = Tok("word", 'TEXT COLLATE "C"')
                 else:
@@ -408,6 +440,60 @@ def translate(sql: str, catalog=None) -> Translation:
     single_values = first in ("INSERT", "REPLACE") and any(out[i].up == "VALUES" for i in sig) and \
         not any(out[i].up in ("SELECT", "RETURNING") for i in sig)
     return Translation(text, insert_table if single_values else None)
+
+
+def _collated(toks: list[Tok], sig: list[int], k: int) -> bool:
+    """Whether the column definition the type at sig[k] starts names its own COLLATE."""
+    depth = 0
+    for i in sig[k + 1:]:
+        t = toks[i]
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            if depth == 0:
+                return False
+            depth -= 1
+        elif t.text == "," and depth == 0:
+            return False
+        elif t.up == "COLLATE":
+            return True
+    return False
+
+
+def _top_level_commas(toks: list[Tok], open_at: int) -> bool:
+    depth = 0
+    for j in range(open_at, _match_paren(toks, open_at)):
+        if toks[j].text == "(":
+            depth += 1
+        elif toks[j].text == ")":
+            depth -= 1
+        elif toks[j].text == "," and depth == 1:
+            return True
+    return False
+
+
+_NOW_FORMATS = {"DATETIME": "YYYY-MM-DD HH24:MI:SS", "DATE": "YYYY-MM-DD"}
+
+
+def _now_call(toks: list[Tok], sig: list[int], k: int) -> bool:
+    """datetime('now'[, '-15 minutes' ...]), date('now'), strftime('%s', 'now'), unixepoch(): the UTC clock
+    as SQLite gives it. Rewrites in place and says whether it did."""
+    close = _match_paren(toks, sig[k + 1])
+    args = [toks[i] for i in sig if sig[k + 1] < i < close and toks[i].text != ","]
+    name = toks[sig[k]].up
+    if name == "UNIXEPOCH" and not args:
+        text = "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
+    elif name == "STRFTIME" and [a.text for a in args] == ["'%s'", "'now'"]:
+        text = "CAST(CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) AS TEXT)"  # text, as SQLite's strftime
+    elif name in _NOW_FORMATS and args and args[0].text.lower() == "'now'" and all(a.kind == "str" for a in args):
+        shift = "".join(f" + interval {a.text}" for a in args[1:])
+        text = f"to_char((now() AT TIME ZONE 'UTC'){shift}, '{_NOW_FORMATS[name]}')"
+    else:
+        return False
+    for i in range(sig[k], close + 1):
+        toks[i] = Tok("ws", "")
+    toks[sig[k]] = Tok("word", text)
+    return True
 
 
 def _pragma(toks: list[Tok], sig: list[int]) -> Translation:
@@ -534,6 +620,8 @@ class PGConnection:
         self._pg.cursor_factory = Cursor
         self._pg.row_factory = _row_factory
         self._pg.adapters.register_loader("numeric", _numeric_loader())
+        for cls, dumper in _sqlite_dumpers().items():  # parameters as sqlite3 passes them
+            self._pg.adapters.register_dumper(cls, dumper)
         # what SQLite's temp_store=MEMORY and cache_size do for an import: the staging tables (temp_buffers,
         # 8 MB by default: a 100k-row file is ~20 MB) and the grouping of the aggregates (work_mem, 4 MB)
         # stay in memory instead of spilling to disk
@@ -686,6 +774,31 @@ class PGConnection:
                 "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
                 "AND is_identity = 'YES'", ())}
         return self._identity.get(table)
+
+
+def _sqlite_dumpers() -> dict:
+    """date and datetime as ISO text (sqlite3's adapters: the store keeps dates as TEXT), bool as 0/1."""
+    import datetime as dt
+
+    from psycopg.types.numeric import IntDumper
+    from psycopg.types.string import StrDumperUnknown
+
+    class DateText(StrDumperUnknown):
+        def dump(self, obj):
+            return super().dump(obj.isoformat())
+
+    class DateTimeText(StrDumperUnknown):
+        def dump(self, obj):
+            return super().dump(obj.isoformat(" "))
+
+    class BoolInt(IntDumper):
+        def dump(self, obj):
+            return super().dump(int(obj))
+
+        def quote(self, obj):
+            return super().quote(int(obj))
+
+    return {dt.date: DateText, dt.datetime: DateTimeText, bool: BoolInt}
 
 
 def _numeric_loader():
