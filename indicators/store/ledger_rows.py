@@ -95,8 +95,8 @@ def _apply(conn: Connection, ledger: Ledger, records: pl.DataFrame, batch_id: in
     conn.execute(f"INSERT OR IGNORE INTO touched SELECT i.unit, i.date FROM incoming_{k} i "
                  f"LEFT JOIN main.{k} m ON {on} WHERE m.unit IS NULL OR {differ}")
     # new rows get this batch as batch_id and created_batch; changed rows this batch as batch_id
-    statements = upsert(conn.dialect, k, f"incoming_{k}", key, others, ["batch_id", "created_batch"], ["batch_id"])
-    for sql, params in zip(statements, upsert_params(conn.dialect, (batch_id, batch_id), (batch_id,))):
+    statements = upsert(conn, k, f"incoming_{k}", key, others, ["batch_id", "created_batch"], ["batch_id"])
+    for sql, params in zip(statements, upsert_params(statements, (batch_id, batch_id), (batch_id,))):
         conn.execute(sql, params)
     refresh_aggregates(conn, ledger)
     units = frame.group_by("unit").len().sort("unit")
