@@ -60,3 +60,23 @@ def test_four_imports_at_once(tmp_path, db):
     assert conn.execute("SELECT SUM(value) FROM agg_month WHERE measure = 'training:sum:participants'").fetchone()[0] == participants
     totals = store.measure_totals(conn, D(2025, 1, 1), D(2025, 12, 31))
     assert totals[("红旗区", "training:n")] == 5000 and totals[("卫滨区", "training:n")] == 3000
+
+
+def test_a_server_starting_during_an_import_does_not_wait_for_it(tmp_path, db):
+    """Opening the database brings its schema up to date; that must not queue behind another's import."""
+    import threading
+
+    writer = store.connect(db, files_dir=tmp_path / "uploads")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO agg_day VALUES ('2025-01-01', '红旗区', 'training:n', 1)")
+    writer.execute("INSERT INTO audit (time, login, name, role, action, detail) VALUES ('t', 'x', 'x', 'x', 'import', '{}')")
+    opened = []
+    t = threading.Thread(target=lambda: opened.append(store.connect(db, files_dir=tmp_path / "uploads")), daemon=True)
+    started = time.time()
+    t.start()
+    t.join(15)
+    waited = time.time() - started
+    writer.execute("ROLLBACK")
+    t.join(30)
+    assert opened and waited < 10, f"store.connect waited {waited:.1f} s for the open write transaction"
+    assert store.data_version(opened[0]) == "v0.0"  # and reads without waiting

@@ -163,13 +163,20 @@ def refuse_changes(dialect: str, table: str, events: Sequence[str], message: str
            f"RAISE EXCEPTION '{msg}' USING ERRCODE = 'integrity_constraint_violation'; END $fn$"]
     row_events = [e for e in events if e != "TRUNCATE"]
     if row_events:
-        out.append(f"CREATE OR REPLACE TRIGGER {name} BEFORE {' OR '.join(row_events)} ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
+        out.append(_if_no_trigger(name, table, f"CREATE TRIGGER {name} BEFORE {' OR '.join(row_events)} ON {table} "
+                                                f"FOR EACH ROW EXECUTE FUNCTION {fn}()"))
     # TRUNCATE bypasses row triggers in PostgreSQL; SQLite has no TRUNCATE, so refuse it with the rest
     if "DELETE" in events or "TRUNCATE" in events:
-        out.append(f"CREATE OR REPLACE TRIGGER {name}_truncate BEFORE TRUNCATE ON {table} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()")
+        out.append(_if_no_trigger(f"{name}_truncate", table, f"CREATE TRIGGER {name}_truncate BEFORE TRUNCATE ON "
+                                                             f"{table} FOR EACH STATEMENT EXECUTE FUNCTION {fn}()"))
     return out
+
+
+def _if_no_trigger(name: str, table: str, create: str) -> str:
+    # only when missing: creating a trigger locks its table against writers, and every connection
+    # brings the schema up to date (a server starting during another's import must not wait for it)
+    return (f"DO $tg$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}' AND "
+            f"tgrelid = to_regclass('{table}')) THEN {create}; END IF; END $tg$")
 
 
 # SQLite functions the store's SQL may use, defined in PostgreSQL so that the SQL needs no rewriting.
@@ -320,6 +327,15 @@ def translate(sql: str, catalog=None) -> Translation:
         return Translation("COMMIT")
     if first == "CREATE" and "TRIGGER" in words[:4]:
         return Translation("", action="script", parts=[p.replace("%", "%%") for p in _trigger(toks, sig)])
+    if first == "CREATE" and "INDEX" in words[:3] and words[words.index("INDEX") + 1: words.index("INDEX") + 4] == [
+            "IF", "NOT", "EXISTS"]:
+        # CREATE INDEX IF NOT EXISTS takes a share lock on the table even when the index exists: it would
+        # wait for a running import. Ask the catalog first.
+        at = words.index("INDEX") + 4
+        name = toks[sig[at]].text
+        rest = translate("".join(t.text for t in toks[sig[at]:]), catalog).sql
+        create = " ".join(w for w in words[:words.index("INDEX") + 1])
+        return Translation(f"DO $ix$ BEGIN IF to_regclass('{name}') IS NULL THEN {create} {rest}; END IF; END $ix$")
     create_table = first == "CREATE" and "TABLE" in words[:3] or first == "ALTER" and "ADD" in words
     ctas = create_table and any(toks[i].up == "AS" and toks[j].up in ("SELECT", "WITH") for i, j in zip(sig, sig[1:]))
     out: list[Tok] = list(toks)

@@ -50,6 +50,8 @@ def create(conn) -> None:
     conn.executescript(audit.DDL)
     for ledger in LEDGERS.values():
         conn.execute(_ledger_ddl(ledger))
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    # written only when missing: a write here would queue every new connection behind a running import
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is None:
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
