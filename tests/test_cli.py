@@ -151,3 +151,9 @@ def test_demo_loads_once(tmp_path):
     r = run("demo", db=db)
     assert r.returncode == 0 and r.stdout.count("已导入") == 2
     assert "已有数据" in run("demo", db=db).stdout
+
+
+def test_an_unreachable_database_server_is_a_chinese_message_without_the_password():
+    r = run("batches", db="postgresql://app:s3cret@/indicators?host=/nonexistent-socket-dir")
+    assert r.returncode == 1 and "无法读取或写入数据库" in r.stderr
+    assert "Traceback" not in r.stderr and "s3cret" not in r.stderr + r.stdout
