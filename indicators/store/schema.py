@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 MIGRATIONS: list[tuple[str, str]] = []
 
 
+def column_types(ledger: Ledger) -> dict[str, str]:
+    """Every stored column of a ledger table with its SQL type."""
+    return {**{c.field: _SQL_TYPES.get(c.type, "TEXT") for c in ledger.columns}, "batch_id": "INTEGER",
+            "created_batch": "INTEGER"}
+
+
 def _ledger_ddl(ledger: Ledger) -> str:
     cols = ", ".join(f"{c.field} {_SQL_TYPES.get(c.type, 'TEXT')}" for c in ledger.columns)
     return (f"CREATE TABLE IF NOT EXISTS {ledger.kind} ({cols}, batch_id INTEGER NOT NULL, "
