@@ -145,13 +145,13 @@ def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str
         # staged in primary-key order, so the B-tree is appended to rather than split at random
         conn.execute(f"INSERT INTO {table} ({first}, unit, measure, value) SELECT {first}, unit, measure, value "
                      f"FROM {staged['day' if first == 'date' else 'month']} {stage_order(conn)} "
-                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value")
+                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value")
     if not matched_sql:
         return
     for (table, first), frame in zip((("agg_day", "date"), ("agg_month", "month")),
                                      _measures(ledger, _old_grouped(conn, ledger, matched_sql))):
         conn.executemany(f"INSERT INTO {table} ({first}, unit, measure, value) VALUES (?, ?, ?, ?) "
-                         f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value",
+                         f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value",
                          frame.iter_rows())
         # a count that fell to nothing is no row, as a recomputation leaves it
         conn.executemany(f"DELETE FROM {table} WHERE {first} = ? AND unit = ? AND measure = ? AND abs(value) < {_EPS}",

@@ -867,7 +867,9 @@ class PGConnection:
         if tr is None:
             if len(self._translated) > 4096:  # statements with values written into them: keep the cache bounded
                 self._translated.clear()
-            tr = self._translated[sql] = translate(sql, self)
+            # one statement may end in ';' (schema.statements keeps it): PostgreSQL's DO blocks do not take it
+            one = sql.rstrip().rstrip(";") if not sql.rstrip().upper().endswith("END;") else sql
+            tr = self._translated[sql] = translate(one, self)
         return tr
 
     def _run(self, sql: str, params):

@@ -106,8 +106,8 @@ def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: K
     key = list(ledger.key)
     cols = ", ".join(fields)
     on = " AND ".join(f"m.{f} = i.{f}" for f in key)
-    rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
-    matched = f"FROM {rows} i JOIN main.{k} m ON {on}"
+    staged_rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
+    matched = f"FROM {staged_rows} i JOIN main.{k} m ON {on}"
     differ = _values_differ(ledger, "m", "i")
     existing, updated = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) {matched}").fetchone()
     result.updated, result.added = int(updated), rows - existing
@@ -124,7 +124,7 @@ def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: K
         sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
         upsert = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}"
     conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                 f"SELECT {cols}, ?, ? FROM {rows} {order} {upsert}", (batch_id, batch_id))
+                 f"SELECT {cols}, ?, ? FROM {staged_rows} {order} {upsert}", (batch_id, batch_id))
 
 
 def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:

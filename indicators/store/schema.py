@@ -86,6 +86,8 @@ FINGERPRINT_KEY = "schema_sha256"
 
 def is_current(conn: sqlite3.Connection) -> bool:
     """True when the database already has this schema (a read: no lock taken beyond a read snapshot)."""
+    if getattr(conn, "dialect", "sqlite") != "sqlite" and "meta" not in conn.tables():
+        return False  # PostgreSQL: a failed statement would abort the transaction this may run in
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
     except sqlite3.OperationalError:  # no meta table: a new database
