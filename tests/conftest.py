@@ -94,9 +94,18 @@ def new_database(request, kind: str, folder: Path) -> str:
     return pg_server.fresh_schema(request.getfixturevalue("pg_url"))
 
 
+def sqlite_only(reason: str):
+    """Marks a test of the `db`/`conn` fixtures that is about SQLite's file itself: on PostgreSQL it is
+    skipped with `reason` (what PostgreSQL has instead)."""
+    return pytest.mark.sqlite_only(reason=reason)
+
+
 @pytest.fixture(params=DATABASES)
 def db(request, tmp_path) -> str:
     """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads."""
+    only = request.node.get_closest_marker("sqlite_only")
+    if only and request.param != "sqlite":
+        pytest.skip("SQLite only: " + only.kwargs["reason"])
     return new_database(request, request.param, tmp_path)
 
 
