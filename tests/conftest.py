@@ -101,7 +101,7 @@ def sqlite_only(reason: str):
 
 
 @pytest.fixture(params=DATABASES)
-def db(request, tmp_path) -> str:
+def database(request, tmp_path) -> str:
     """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads."""
     only = request.node.get_closest_marker("sqlite_only")
     if only and request.param != "sqlite":
@@ -110,8 +110,14 @@ def db(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def conn(db, tmp_path):
-    c = store.connect(db, files_dir=tmp_path / "uploads")
+def db(database) -> str:
+    """`database` by its short name (several page-test modules define their own `db`: `conn` does not use it)."""
+    return database
+
+
+@pytest.fixture
+def conn(database, tmp_path):
+    c = store.connect(database, files_dir=tmp_path / "uploads")
     yield c
     c.close()
 
