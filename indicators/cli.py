@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def with_db(sp):
-        sp.add_argument("--db", help=f"数据库路径（默认 ${store.DB_ENV} 或 data/indicators.db）")
+        sp.add_argument("--db", help=f"数据库：SQLite 文件路径或 postgresql:// 地址（默认 ${store.DB_ENV} 或 data/indicators.db）")
         return sp
 
     def as_user(sp):
@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
     sp.add_argument("--user", metavar="LOGIN", help="只看该账号（本机操作员写 本机操作员）")
     sp.add_argument("--since", type=_date, help="只看该日期（YYYY-MM-DD）及以后")
+    sp = with_db(sub.add_parser("migrate", help="把数据库（含原件）整体迁移到 PostgreSQL，并核对行数与进度数字"))
+    sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
+    sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
+    p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in store.SETTINGS.items())
     return p
 
 
@@ -591,6 +595,17 @@ def cmd_audit(args) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
+def cmd_migrate(args) -> int:
+    from .migration import migrate
+    if not store.is_postgres(args.to):
+        raise IndicatorsError(f"--to 须是 PostgreSQL 地址（postgresql://…），而不是「{store.dialect.safe_label(args.to)}」")
+    result = migrate(args.db, args.to, args.files_dir)
+    for t in result.tables:
+        print(f"  {t.table:<16} 源 {t.source:>8} 行  目标 {t.target:>8} 行  本次新增 {t.added}")
+    print(result.summary())
+    return 0
+
+
+COMMANDS = {"migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
             "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit}

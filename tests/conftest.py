@@ -1,4 +1,9 @@
-"""Shared fixtures: real workbooks written by the tests, a real SQLite database on disk."""
+"""Shared fixtures: real workbooks written by the tests; a real database, SQLite on disk and PostgreSQL.
+
+`conn` (and `db`, the database it opens) is parametrised: every test that takes it runs on SQLite
+and on a real PostgreSQL server the session starts itself (tests/pg_server.py), each test in a fresh
+schema. The postgresql runs are skipped, saying why, only where no PostgreSQL binaries exist.
+"""
 from __future__ import annotations
 
 import csv
@@ -14,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indicators import imports, store  # noqa: E402
+
+import pg_server  # noqa: E402
+
+DATABASES = ["sqlite", "postgresql"]
 
 TRAINING_HEADER = ["日期", "单位", "类别", "主题", "主讲人", "参加人数", "学时", "备注"]
 PUBLICITY_HEADER = ["日期", "单位", "活动名称", "宣传节点", "地点类型", "地点", "参与人数", "发放资料(份)", "媒体报道(篇)", "备注"]
@@ -69,11 +78,54 @@ def write_csv(path: Path, rows: list[list], encoding: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL server for the whole session (Debian's package, run as the postgres user)."""
+    if not pg_server.available():
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql; tools/setup.sh --dev does it)")
+    with pg_server.server(durable=False, database="tests") as url:
+        yield url
+
+
+def new_database(request, kind: str, folder: Path) -> str:
+    """An empty database of `kind`: a SQLite file in `folder`, or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        return str(folder / "test.db")
+    return pg_server.fresh_schema(request.getfixturevalue("pg_url"))
+
+
+def sqlite_only(reason: str):
+    """Marks a test of the `db`/`conn` fixtures that is about SQLite's file itself: on PostgreSQL it is
+    skipped with `reason` (what PostgreSQL has instead)."""
+    return pytest.mark.sqlite_only(reason=reason)
+
+
+@pytest.fixture(params=DATABASES)
+def database(request, tmp_path) -> str:
+    """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads."""
+    only = request.node.get_closest_marker("sqlite_only")
+    if only and request.param != "sqlite":
+        pytest.skip("SQLite only: " + only.kwargs["reason"])
+    return new_database(request, request.param, tmp_path)
+
+
 @pytest.fixture
-def conn(tmp_path):
-    c = store.connect(tmp_path / "test.db")
+def db(database) -> str:
+    """`database` by its short name (several page-test modules define their own `db`: `conn` does not use it)."""
+    return database
+
+
+@pytest.fixture
+def conn(database, tmp_path):
+    c = store.connect(database, files_dir=tmp_path / "uploads")
     yield c
     c.close()
+
+
+def db_env(db, files: Path) -> dict:
+    """The environment a subprocess (CLI, app server) needs for database `db`."""
+    import os
+    return dict(os.environ, **{store.DB_ENV: str(db), store.FILES_ENV: str(files)})
 
 
 def load(conn, path: Path):

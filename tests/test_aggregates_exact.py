@@ -15,7 +15,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, TRAINING_HEADER, load, write_xlsx
+from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, TRAINING_HEADER, load, sqlite_only, write_xlsx
 from indicators import progress, store
 from indicators.config import default_catalog
 from indicators.ledgers import CHOICE, GOVERNANCE, INT, LEDGERS, NUMBER, PUBLICITY, TRAINING
@@ -95,18 +95,30 @@ def assert_close(got: dict, want: dict) -> None:
 
 
 def recomputed_copy(conn: sqlite3.Connection, path) -> sqlite3.Connection:
-    """A copy of the database whose aggregates are rebuilt from scratch from its ledger rows."""
+    """A copy of the database whose aggregates are rebuilt from scratch from its ledger rows.
+
+    PostgreSQL has no file to back up: the rebuild runs in a second session's transaction that is never
+    committed (closing the copy rolls it back), read beside the first session's committed state."""
+    if conn.dialect == "postgresql":
+        copy = store.connect(conn.url, files_dir=conn.files_dir)
+        copy.execute("BEGIN")
+        _rebuild(copy)
+        return copy
     copy = store.connect(path)
     conn.backup(copy)
     copy.execute("BEGIN")
+    _rebuild(copy)
+    copy.execute("COMMIT")
+    return copy
+
+
+def _rebuild(copy) -> None:
     copy.execute("DELETE FROM agg_day")
     copy.execute("DELETE FROM agg_month")
     for ledger, *_ in KINDS.values():
         reset_touched(copy)
         copy.execute(f"INSERT OR IGNORE INTO touched SELECT unit, date FROM {ledger.kind}")
         refresh_aggregates(copy, ledger)
-    copy.execute("COMMIT")
-    return copy
 
 
 def check(conn: sqlite3.Connection, tmp_path, step: int) -> None:
@@ -203,6 +215,7 @@ def test_an_import_into_a_full_ledger_adds_to_the_days_it_shares(tmp_path, conn)
     check(conn, tmp_path, 0)
 
 
+@sqlite_only("the scratch SQLite file ADBC writes; PostgreSQL stages by COPY into temp tables")
 def test_without_the_adbc_driver_the_import_stages_rows_through_sqlite_and_stays_exact(tmp_path, conn, monkeypatch):
     """adbc-driver-sqlite is an accelerator, not a requirement: without it the same import happens."""
     monkeypatch.setitem(sys.modules, "adbc_driver_sqlite", None)  # `import adbc_driver_sqlite` now fails
@@ -218,6 +231,7 @@ def test_without_the_adbc_driver_the_import_stages_rows_through_sqlite_and_stays
     check(conn, tmp_path, 1)
 
 
+@sqlite_only("the scratch SQLite file in the temp folder; PostgreSQL stages into its own temp tables")
 def test_no_room_for_the_scratch_tables_is_a_plain_message_and_stores_nothing(tmp_path, conn, monkeypatch):
     rng = random.Random(5)
     path = write_file(tmp_path, "a.xlsx", {"training": [training_row(rng, i) for i in identities(rng, "training", 5)]})

@@ -47,10 +47,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log: Path, args=(), port: int | None = None):
-    """`streamlit run app.py [args]` on a free (or the given) 127.0.0.1 port with INDICATORS_DB=db; yields its URL."""
+def streamlit_server(db: Path | str, log: Path, args=(), port: int | None = None, files: Path | None = None):
+    """`streamlit run app.py [args]` on a free (or the given) 127.0.0.1 port with INDICATORS_DB=db (a path or
+    a URL) and INDICATORS_FILES_DIR=files when given; yields its URL."""
     port = port or free_port()
-    env = dict(os.environ, INDICATORS_DB=str(db))
+    env = dict(os.environ, INDICATORS_DB=str(db), **({"INDICATORS_FILES_DIR": str(files)} if files else {}))
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
@@ -579,6 +580,16 @@ def test_the_reporting_cycle_through_the_real_pages(browser, tmp_path, shots):
 def test_a_header_answered_in_the_page_is_kept_and_not_asked_again(browser, tmp_path, shots):
     """A ledger refused for its header: the clerk says in the page what the column is, sees the check pass
     and the interpretations, confirms; the next ledger of the same layout passes with no question."""
+def _metric(page, label: str) -> int:
+    import re
+
+    text = page.get_by_test_id("stMetric").filter(has_text=label).first.inner_text()
+    return int(re.search(r"([\d,]+)\s*次", text).group(1).replace(",", ""))
+
+
+def test_two_app_servers_on_one_postgresql(browser, tmp_path, request):
+    """Two app servers share one PostgreSQL and one originals folder: a file imported through server A
+    shows in server B's figures at B's next rerun, without a reload."""
     import datetime as dt
 
     import openpyxl
@@ -631,3 +642,41 @@ def test_a_header_answered_in_the_page_is_kept_and_not_asked_again(browser, tmp_
         assert page.get_by_text("列「学习项目」是「类别」").count() >= 1
         full_screenshot(page, shots / "回答_4_已保存.png")
         page.close()
+    import pg_server
+
+    url = pg_server.fresh_schema(request.getfixturevalue("pg_url"))
+    shared = tmp_path / "shared"
+    ledger = tmp_path / "红旗区宣传台账.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["日期", "单位", "活动名称", "宣传节点", "地点类型", "地点", "参与人数", "发放资料(份)", "媒体报道(篇)", "备注"])
+    for day, name in [(dt.date(2025, 3, 1), "进社区"), (dt.date(2025, 5, 12), "进校园"), (dt.date(2025, 9, 20), "进广场")]:
+        ws.append([day, "红旗区", name, "3·1民防日" if day.month == 3 else "5·12防灾减灾日" if day.month == 5 else "其他",
+                   "社区", "某地", 300, 100, 1, None])
+    wb.save(ledger)
+    with streamlit_server(url, tmp_path / "a.log", files=shared) as a, streamlit_server(url, tmp_path / "b.log", files=shared) as b:
+        on_b = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        on_b.goto(b + "/publicity")  # the first visit loads the demo data, into the shared database
+        wait_ready(on_b, "宣传活动", 120000)
+        before = _metric(on_b, "宣传活动")
+
+        on_a = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        on_a.goto(a)
+        wait_ready(on_a, "总览", 120000)
+        assert "示例数据" in on_a.locator("[data-testid='stAlert']").first.inner_text()  # B's demo data, seen on A
+        on_a.locator("[data-testid='stSidebarNav'] a", has_text="数据填报").click()
+        wait_ready(on_a, "数据填报")
+        _upload(on_a, ledger, "校验通过，共 3 行")
+        on_a.get_by_role("button", name="确认导入").click()
+        on_a.get_by_text("已导入 宣传活动台账 3 行（新增 3、更新 0、未变 0）").wait_for(timeout=60000)
+        assert len(list(shared.iterdir())) == 3  # the demo's two originals and this one, in the shared folder
+
+        # B's next rerun (its own session, no reload): the figure includes A's import
+        on_b.locator("[data-testid='stSidebarNav'] a", has_text="总览").click()
+        wait_ready(on_b, "总览")
+        on_b.locator("[data-testid='stSidebarNav'] a", has_text="宣传活动").click()
+        wait_ready(on_b, "宣传活动")
+        assert _metric(on_b, "宣传活动") == before + 3
+        assert on_b.locator("[data-testid='stException']").count() == 0
+        on_a.close()
+        on_b.close()

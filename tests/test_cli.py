@@ -5,11 +5,13 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 from conftest import ROOT, TRAINING_HEADER, write_xlsx
+from indicators import store
 from indicators.progress import STATUSES
 
 D = dt.date
@@ -21,7 +23,9 @@ def run(*args, db=None):
 
 
 @pytest.fixture
-def files(tmp_path):
+def files(tmp_path, db, monkeypatch):
+    """A good and a bad ledger, and an empty database (SQLite and PostgreSQL: the `db` fixture)."""
+    monkeypatch.setenv(store.FILES_ENV, str(tmp_path / "uploads"))
     good = write_xlsx(tmp_path / "good.xlsx", {"台账": [TRAINING_HEADER,
                                                         [D(2025, 5, 10), "卫滨区", "领导班子法治讲座", "行政处罚法", None, 12, 2, None],
                                                         [D(2025, 3, 25), "红旗区", "主任办公会学法", "一季度", None, 9, 1, None],
@@ -29,7 +33,7 @@ def files(tmp_path):
     bad = write_xlsx(tmp_path / "bad.xlsx", {"台账": [TRAINING_HEADER,
                                                       [D(2025, 5, 10), "火星区", "领导班子法治讲座", "x", None, 12, 2, None],
                                                       ["2025-02-30", "红旗区", "读书会", "y", None, -1, 2, None]]})
-    return good, bad, tmp_path / "cli.db"
+    return good, bad, db
 
 
 def test_import_good_file_exits_0_and_says_what_was_added(files):
@@ -58,7 +62,13 @@ def test_check_stores_nothing(files):
     good, bad, db = files
     assert run("check", good).returncode == 0
     assert run("check", bad).returncode == 1
-    assert not db.exists()
+    if store.is_postgres(db):
+        import psycopg
+        with psycopg.connect(db) as c:
+            assert c.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                             ).fetchone()[0] == 0
+    else:
+        assert not Path(db).exists()
 
 
 def test_progress_json_at_30_june(files):
@@ -217,3 +227,7 @@ def test_evidence_add_list_rows_and_export(files, tmp_path):
     names = zipfile.ZipFile(out).namelist()
     assert "卫滨区/T02 领导班子法治专题讲座/2025-05-10 领导班子法治讲座 行政处罚法/签到表.pdf" in names
     assert "卫滨区/整批材料/批次1_签到表.pdf" in names and "佐证材料索引.xlsx" in names
+def test_an_unreachable_database_server_is_a_chinese_message_without_the_password():
+    r = run("batches", db="postgresql://app:s3cret@/indicators?host=/nonexistent-socket-dir")
+    assert r.returncode == 1 and "无法读取或写入数据库" in r.stderr
+    assert "Traceback" not in r.stderr and "s3cret" not in r.stderr + r.stdout

@@ -23,7 +23,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn as aqn
 
-from conftest import ROOT, TRAINING_HEADER, load, write_csv, write_xlsx
+from conftest import DATABASES, ROOT, TRAINING_HEADER, load, new_database, write_csv, write_xlsx
 from indicators import demo, exports, progress, store
 from indicators.config import default_catalog
 from indicators.exports import common, workbook
@@ -38,10 +38,12 @@ STAMP_2025 = "数据截至 2025年12月31日 · 数据版本 v2.0 · 已审核 0
 REPORT = ROOT.parent / "shared" / "report-2025.md"
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("exports") / "demo.db"
-    conn = store.connect(path)
+@pytest.fixture(scope="module", params=DATABASES)
+def demo_path(request, tmp_path_factory):
+    """The demo data in a database: a SQLite path or a PostgreSQL URL (every export test runs on both)."""
+    folder = tmp_path_factory.mktemp("exports")
+    path = new_database(request, request.param, folder)
+    conn = store.connect(path, files_dir=folder / "uploads")
     demo.load_demo(conn)
     conn.close()
     return path

@@ -2,7 +2,8 @@
 # Set up everything the project needs on a fresh machine; safe to run again (it skips what is done).
 #   tools/setup.sh          runtime: .venv with requirements.txt
 #   tools/setup.sh --dev    also the test tools, Debian's chromium + CJK fonts for browser tests, and
-#                           LibreOffice + poppler-utils, which the export tests render with (tools/render.py)
+#                           LibreOffice + poppler-utils, which the export tests render with (tools/render.py), and
+#                           Debian's postgresql (the tests start their own throwaway server from it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -26,6 +27,7 @@ if [ $dev = 1 ]; then
   for pkg in libreoffice-impress libreoffice-writer libreoffice-calc poppler-utils; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
   done
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
     echo "installing Debian packages: ${need[*]}"

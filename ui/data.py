@@ -1,14 +1,16 @@
 """Database access for the pages: one connection per browser session, cached loaders.
 
-Every cached loader is keyed by the database path and the data version (plus the year's target
-edits), so any import, undo or target change shows at once; all results are small aggregates,
-kept with st.cache_data (PERF-NOTES: a cache hit on a small frame costs next to nothing).
+Every cached loader is keyed by the database (path or URL) and the data version (plus the year's
+target edits), so any import, undo or target change shows at once; all results are small aggregates,
+kept with st.cache_data (PERF-NOTES: a cache hit on a small frame costs next to nothing). The data
+version is read from the database at every run, so with several app servers on one PostgreSQL a page
+on server B shows an import made through server A at its next rerun.
 """
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -42,14 +44,15 @@ def _export_catalog(hidden: tuple[str, ...]):
 class Source:
     """The database this run reads: its connection, path and data version."""
 
-    conn: sqlite3.Connection
+    conn: store.Connection
     path: str
     version: str
 
 
 def source() -> Source:
     """This session's connection to the configured database (opened once per session and path)."""
-    path = str(store.db_path().resolve())
+    target = store.db_target()
+    path = target if store.is_postgres(target) else str(Path(target).resolve())
     conns = st.session_state.setdefault(_CONNECTIONS, {})
     if path not in conns:
         conns[path] = store.connect(path)
@@ -71,7 +74,7 @@ def load_demo() -> None:
     demo.load_demo(source().conn)
 
 
-def _targets_key(conn: sqlite3.Connection, year: int) -> str:
+def _targets_key(conn: store.Connection, year: int) -> str:
     return repr(sorted((k, tuple(sorted(v.items()))) for k, v in store.target_overrides(conn, year).items()))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
@@ -264,10 +263,10 @@ def edge(where: str):
         yield
     except (IndicatorsError, ConfigError) as e:
         st.error(str(e))
-    except (sqlite3.Error, OSError):
+    except (store.Error, OSError):
         log.exception("database unavailable (%s)", where)
-        st.error(f"无法读取数据库（{store.db_path()}）。请检查数据目录是否存在且可写（或环境变量 INDICATORS_DB "
-                 "所指的路径），然后刷新页面；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
+        st.error(f"无法读取数据库（{store.db_label()}）。请检查数据目录是否存在且可写（或环境变量 INDICATORS_DB "
+                 "所指的路径或数据库服务器），然后刷新页面；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
     except Exception:  # a bug: the user gets Chinese, the log gets the traceback
         log.exception("%s failed", where)
         st.error("页面出错了，请刷新重试；如仍出错，请联系系统管理员（详情已记入服务器日志）。")

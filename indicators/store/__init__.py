@@ -2,8 +2,12 @@
 
 All SQL of the project lives in this package, one module per group of tables:
 
-- connection: where the database is, opening it (never writing), transactions, what failures mean
+- dialect: every difference between SQLite and PostgreSQL (the connection wrappers, the translation
+  of SQLite's SQL, the neutral error classes, the write lock, the bulk staging, the SQLite-only settings)
+- connection: where the database is (a SQLite path or a postgresql:// URL), opening it (never writing),
+  transactions, what failures mean
 - originals: the kept original of every import, all or nothing with its batch
+- migrate: a whole database copied to another (SQLite to PostgreSQL), verified
 - schema: every table's DDL
 - ledger_rows: one parsed file stored as one batch (rows added, updated, unchanged; originals kept)
 - aggregates: measures per unit x measure x day and month, refreshed for the rows touched
@@ -19,11 +23,13 @@ All SQL of the project lives in this package, one module per group of tables:
 Functions take the connection first. One import is one transaction: a file is stored whole or not
 at all. Callers use the names re-exported here (`store.connect`, `store.import_parsed`, ...).
 """
-from . import accounts, answers, audit, cycle, evidence
+from . import accounts, answers, audit, cycle, evidence, dialect
 from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, data_version, has_data,
                       original_file, showing_demo, undo, undo_blockers, visible_to)
-from .connection import DB_ENV, DEFAULT_DB, checkpoint, connect, db_path, is_readonly, store_error, transaction, uploads_dir
+from .connection import (DB_ENV, DEFAULT_DB, FILES_ENV, SETTINGS, Connection, checkpoint, connect, db_label, db_path,
+                         db_target, is_postgres, is_readonly, store_error, transaction, uploads_dir)
+from .dialect import DatabaseError, Error, IntegrityError, OperationalError
 from .reads import latest_snapshots, ledger_frame, ledger_row, measure_totals, staff_rows_by_unit
 from .schema import FINGERPRINT
 from .targets import save_targets, target_overrides
@@ -43,6 +49,8 @@ __all__ = [
     "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
     "visible_to", "ledger_row", "DB_ENV", "DEFAULT_DB", "FINGERPRINT", "checkpoint",
     "is_readonly", "store_error", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
+    "dialect", "Connection", "DatabaseError", "Error", "IntegrityError", "OperationalError", "FILES_ENV",
+    "SETTINGS", "db_label", "db_target", "is_postgres",
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "import_parsed", "latest_snapshots",
     "ledger_frame", "measure_totals", "measures_sql", "original_file", "save_targets", "showing_demo",
     "staff_rows_by_unit", "target_overrides", "transaction", "undo", "undo_blockers", "uploads_dir",

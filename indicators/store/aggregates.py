@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
+from .dialect import stage_order
 from ..ledgers import CHOICE, INT, NUMBER, Ledger
 
 if TYPE_CHECKING:  # polars is imported by the functions that use it: undo and reads do not need it
@@ -143,14 +144,14 @@ def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str
     for table, first in (("agg_day", "date"), ("agg_month", "month")):
         # staged in primary-key order, so the B-tree is appended to rather than split at random
         conn.execute(f"INSERT INTO {table} ({first}, unit, measure, value) SELECT {first}, unit, measure, value "
-                     f"FROM {staged['day' if first == 'date' else 'month']} ORDER BY rowid "
-                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value")
+                     f"FROM {staged['day' if first == 'date' else 'month']} {stage_order(conn)} "
+                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value")
     if not matched_sql:
         return
     for (table, first), frame in zip((("agg_day", "date"), ("agg_month", "month")),
                                      _measures(ledger, _old_grouped(conn, ledger, matched_sql))):
         conn.executemany(f"INSERT INTO {table} ({first}, unit, measure, value) VALUES (?, ?, ?, ?) "
-                         f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = value + excluded.value",
+                         f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value",
                          frame.iter_rows())
         # a count that fell to nothing is no row, as a recomputation leaves it
         conn.executemany(f"DELETE FROM {table} WHERE {first} = ? AND unit = ? AND measure = ? AND abs(value) < {_EPS}",

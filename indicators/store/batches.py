@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,23 +12,25 @@ from ..roles import OPERATOR, Actor
 from . import audit
 from .aggregates import refresh_aggregates, reset_touched
 from . import originals
-from .connection import checkpoint, rollback, store_error, transaction
+from .connection import Connection, checkpoint, rollback, store_error, transaction
+from .dialect import Error, json_field
+from .schema import column_types
 
 
-def batches(conn: sqlite3.Connection, include_undone: bool = True) -> list[dict]:
+def batches(conn: Connection, include_undone: bool = True) -> list[dict]:
     """Every import, newest first."""
     sql = "SELECT * FROM batch" + ("" if include_undone else " WHERE undone IS NULL") + " ORDER BY id DESC"
     return [dict(r) for r in conn.execute(sql)]
 
 
-def batch(conn: sqlite3.Connection, batch_id: int) -> dict:
+def batch(conn: Connection, batch_id: int) -> dict:
     row = conn.execute("SELECT * FROM batch WHERE id = ?", (batch_id,)).fetchone()
     if row is None:
         raise IndicatorsError(f"没有编号为 {batch_id} 的导入批次")
     return dict(row)
 
 
-def original_file(conn: sqlite3.Connection, batch_id: int) -> Path:
+def original_file(conn: Connection, batch_id: int) -> Path:
     b = batch(conn, batch_id)
     path = originals.recover(conn, b["stored_path"]) if b["stored_path"] else None
     if path is None or not path.exists():
@@ -37,7 +38,7 @@ def original_file(conn: sqlite3.Connection, batch_id: int) -> Path:
     return path
 
 
-def undo_blockers(conn: sqlite3.Connection, batch_id: int) -> list[int]:
+def undo_blockers(conn: Connection, batch_id: int) -> list[int]:
     """Later batches that changed rows this batch wrote: they must be undone first."""
     later: set[int] = set()
     for ledger in LEDGERS.values():
@@ -78,7 +79,7 @@ def check_undo_allowed(b: dict, actor: Actor) -> None:
                                   f"（{b['file_name']}）含有「{u}」的数据，不能撤销，请联系管理员")
 
 
-def _check_undoable(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATOR) -> dict:
+def _check_undoable(conn: Connection, batch_id: int, actor: Actor = OPERATOR) -> dict:
     b = batch(conn, batch_id)
     check_undo_allowed(b, actor)
     if b["undone"]:
@@ -89,7 +90,7 @@ def _check_undoable(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPER
     return b
 
 
-def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
+def _undo_rows(conn: Connection, batch_id: int) -> None:
     for ledger in LEDGERS.values():
         k = ledger.kind
         reset_touched(conn)
@@ -97,7 +98,8 @@ def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
         conn.execute(f"DELETE FROM {k} WHERE created_batch = ?", (batch_id,))
         others = [c.field for c in ledger.columns if c.field not in ledger.key] + ["batch_id", "created_batch"]
         on = " AND ".join(f"c.k{i + 1} = {k}.{f}" for i, f in enumerate(ledger.key))
-        sets = ", ".join(f"{f} = json_extract(c.old, '$.{f}')" for f in others)
+        types = column_types(ledger)
+        sets = ", ".join(f"{f} = {json_field(conn.dialect, 'c.old', f, types[f])}" for f in others)
         # every ledger key starts with (unit, date), so k1, k2 name the day to recompute
         conn.execute("INSERT OR IGNORE INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ?",
                      (batch_id, k))
@@ -105,7 +107,7 @@ def _undo_rows(conn: sqlite3.Connection, batch_id: int) -> None:
         refresh_aggregates(conn, ledger)
 
 
-def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None, *, actor: Actor = OPERATOR,
+def undo(conn: Connection, batch_id: int, now: dt.datetime | None = None, *, actor: Actor = OPERATOR,
          client: str | None = None) -> dict:
     """Undo one import as `actor`: remove the rows it added and restore the rows it updated, in one transaction.
 
@@ -141,7 +143,7 @@ def undo(conn: sqlite3.Connection, batch_id: int, now: dt.datetime | None = None
 
 
 @contextmanager
-def as_if_undone(conn: sqlite3.Connection, batch_id: int, *, actor: Actor = OPERATOR):
+def as_if_undone(conn: Connection, batch_id: int, *, actor: Actor = OPERATOR):
     """Inside the block the database reads as if `batch_id` were undone; nothing is kept afterwards.
 
     For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`
@@ -149,7 +151,7 @@ def as_if_undone(conn: sqlite3.Connection, batch_id: int, *, actor: Actor = OPER
     """
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as e:
+    except Error as e:
         raise store_error(e) from e
     try:
         _check_undoable(conn, batch_id, actor)
@@ -157,36 +159,36 @@ def as_if_undone(conn: sqlite3.Connection, batch_id: int, *, actor: Actor = OPER
         try:
             _undo_rows(conn, batch_id)
             conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
-        except sqlite3.Error as e:
+        except Error as e:
             raise store_error(e) from e
         yield conn
     finally:
         rollback(conn)
 
 
-def _refuse_locked(conn: sqlite3.Connection, actor: Actor, batch_id: int, now: dt.datetime | None) -> None:
+def _refuse_locked(conn: Connection, actor: Actor, batch_id: int, now: dt.datetime | None) -> None:
     from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
     cycle_locks.refuse_locked_undo(conn, actor, batch_id, today=(now or dt.datetime.now()).date())
 
 
-def data_version(conn: sqlite3.Connection) -> str:
+def data_version(conn: Connection) -> str:
     """Changes whenever an import is added or undone: stamps exports and keys caches."""
     row = conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(undone) FROM batch").fetchone()
     return f"v{row[1]}.{row[2]}"
 
 
-def has_data(conn: sqlite3.Connection) -> bool:
+def has_data(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM batch WHERE undone IS NULL LIMIT 1").fetchone() is not None
 
 
-def showing_demo(conn: sqlite3.Connection) -> bool:
+def showing_demo(conn: Connection) -> bool:
     """True while any active batch is demo data: every page says so."""
     return conn.execute("SELECT 1 FROM batch WHERE demo = 1 AND undone IS NULL LIMIT 1").fetchone() is not None
 
 
 
 
-def batch_rows(conn: sqlite3.Connection, batch_id: int) -> list[dict]:
+def batch_rows(conn: Connection, batch_id: int) -> list[dict]:
     """The ledger rows an undo of `batch_id` would change: those it added (deleted by the undo) and
     those it updated (restored), each as {kind, unit, date, key}."""
     out = []

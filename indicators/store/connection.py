@@ -2,38 +2,55 @@
 
 Functions of the store take the connection first; an import or an undo is one transaction.
 
-- Connecting never writes. The schema is set up (and WAL mode switched on) only when the stored
-  fingerprint differs from schema.FINGERPRINT, once, in its own transaction.
-- In WAL mode reads never wait for a writer; a database that cannot be written (read-only file,
+The database is SQLite (a file, the default) or PostgreSQL (a `postgresql://` URL); dialect.py
+holds every difference between the two (here: which of the SQLite-only settings apply).
+
+- Connecting never writes. The schema is set up (and on SQLite WAL mode switched on) only when the
+  stored fingerprint differs from schema.FINGERPRINT, once, in its own transaction.
+- In WAL mode reads never wait for a writer; a SQLite database that cannot be written (read-only file,
   folder or disk) is opened read-only and can still be read.
 - A write waits for another writer at most $INDICATORS_BUSY_SECONDS (20 s), then is refused in Chinese.
-- Every SQLite or disk failure becomes one IndicatorsError saying what happened and what to do.
-- After each write the WAL is checkpointed, and `journal_size_limit` truncates it, so that it cannot
-  grow without bound.
+- Every database or disk failure becomes one IndicatorsError saying what happened and what to do.
+- After each write the SQLite WAL is checkpointed, and `journal_size_limit` truncates it, so that it
+  cannot grow without bound.
 """
 from __future__ import annotations
 
 import errno
 import os
-import sqlite3
-import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import DATA_DIR
 from ..problems import IndicatorsError
-from . import schema
+from . import dialect, schema
+from .dialect import Error
 
 DEFAULT_DB = DATA_DIR / "indicators.db"
 DB_ENV = "INDICATORS_DB"
+FILES_ENV = "INDICATORS_FILES_DIR"
 BUSY_ENV = "INDICATORS_BUSY_SECONDS"
 DEFAULT_BUSY_SECONDS = 20
-WAL_LIMIT = 64 << 20  # bytes a checkpointed WAL is truncated to
+
+# The settings of where data lives, declared once with their help (the CLI's --help shows them).
+SETTINGS = {
+    DB_ENV: "数据库：SQLite 文件路径（默认 data/indicators.db），或 PostgreSQL 地址 postgresql://用户@主机/库名",
+    FILES_ENV: "上传原件的存放目录（每台应用服务器挂载的同一共享目录）；SQLite 时默认为数据库旁的 uploads/，"
+               "PostgreSQL 时必须设置",
+}
+
+Connection = dialect.SQLiteConnection | dialect.PGConnection
+
+
+def db_target(explicit: str | os.PathLike | None = None) -> str:
+    """The database: the explicit one, else $INDICATORS_DB, else data/indicators.db; a URL or a path."""
+    raw = str(explicit or os.environ.get(DB_ENV) or DEFAULT_DB)
+    return raw if dialect.is_postgres_url(raw) else str(Path(raw))
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The database path: the explicit one, else $INDICATORS_DB, else data/indicators.db."""
-    return Path(explicit or os.environ.get(DB_ENV) or DEFAULT_DB)
+    """The SQLite database path: the explicit one, else $INDICATORS_DB, else data/indicators.db."""
+    return Path(db_target(explicit))
 
 
 def busy_seconds() -> float:
@@ -43,29 +60,58 @@ def busy_seconds() -> float:
         return DEFAULT_BUSY_SECONDS
 
 
-def uploads_dir(conn: sqlite3.Connection) -> Path:
-    """Originals are kept beside the database, named by checksum."""
-    main = conn.execute("PRAGMA database_list").fetchone()[2]
-    return Path(main).parent / "uploads" if main else Path(DATA_DIR) / "uploads"
+def db_label(explicit: str | os.PathLike | None = None) -> str:
+    """The database as it may be shown to a user (no password)."""
+    return dialect.safe_label(db_target(explicit))
 
 
-class Connection(sqlite3.Connection):
-    """sqlite3's connection, saying whether it was opened read-only."""
-
-    readonly = False
+def is_postgres(explicit: str | os.PathLike | None = None) -> bool:
+    return dialect.is_postgres_url(db_target(explicit))
 
 
-def is_readonly(conn: sqlite3.Connection) -> bool:
+def uploads_dir(conn: Connection) -> Path:
+    """The folder originals are kept in, named by checksum (shared by every app server): beside a SQLite
+    database unless $INDICATORS_FILES_DIR says otherwise. Raises IndicatorsError on PostgreSQL when
+    INDICATORS_FILES_DIR is not set."""
+    files = getattr(conn, "files_dir", None)
+    if files is not None:
+        return files
+    if conn.dialect == dialect.SQLITE:
+        main = conn.execute("PRAGMA database_list").fetchone()[2]
+        return Path(main).parent / "uploads" if main else Path(DATA_DIR) / "uploads"
+    raise IndicatorsError(f"使用 PostgreSQL 数据库时须设置环境变量 {FILES_ENV}（各应用服务器共同挂载的原件目录），"
+                          "本操作未执行；请联系系统管理员")
+
+
+def is_readonly(conn: Connection) -> bool:
     return bool(getattr(conn, "readonly", False))
 
 
-def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
+def connect(target: str | os.PathLike | None = None, *, files_dir: str | os.PathLike | None = None) -> Connection:
     """Open the database (creating it if needed) and bring its schema up to date when it is not.
 
-    Returns a connection in autocommit mode (transactions are explicit). Raises IndicatorsError, in
-    Chinese, when the database cannot be opened or set up.
+    `target`: a SQLite path or a postgresql:// URL (default: $INDICATORS_DB, else data/indicators.db).
+    `files_dir`: where originals are kept (default: $INDICATORS_FILES_DIR, else for SQLite `uploads/`
+    beside the database; for PostgreSQL there is no default). Returns a connection in autocommit mode
+    (transactions are explicit). Raises IndicatorsError, in Chinese, when the database cannot be opened
+    or set up.
     """
-    p = db_path(path)
+    spec = db_target(target)
+    files = files_dir or os.environ.get(FILES_ENV)
+    if dialect.is_postgres_url(spec):
+        try:
+            conn = dialect.connect_postgres(spec)
+        except Error as e:
+            raise store_error(e, dialect.safe_label(spec)) from e
+        conn.files_dir = Path(files) if files else None
+        try:
+            if not schema.is_current(conn):
+                _set_up(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    p = Path(spec)
     if not p.exists():
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -73,111 +119,77 @@ def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
             raise disk_error(e, f"无法创建数据库目录 {p.parent}") from e
     writable = os.access(p if p.exists() else p.parent, os.W_OK) and os.access(p.parent, os.W_OK)
     try:
-        conn = _open(p, writable)
+        conn = dialect.connect_sqlite(p, writable, busy_seconds())
+        if files:
+            conn.files_dir = Path(files)
         if writable and not schema.is_current(conn):
             _set_up(conn)
-    except sqlite3.Error as e:
+    except Error as e:
         raise store_error(e, p) from e
     return conn
 
 
-def _open(p: Path, writable: bool) -> sqlite3.Connection:
-    if writable:
-        conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False, timeout=busy_seconds(),
-                               factory=Connection)
-    else:
-        conn = _open_readonly(p)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA synchronous=NORMAL")
-    # staging tables of an import live in memory; a big import does not spill pages mid-transaction
-    conn.execute("PRAGMA temp_store=MEMORY")
-    conn.execute("PRAGMA cache_size=-65536")
-    conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
-    return conn
-
-
-def _open_readonly(p: Path) -> sqlite3.Connection:
-    """Read-only; where even the WAL's shared-memory file cannot be made (a read-only folder or disk),
-    immutable: nobody can be writing to a database nobody may write."""
-    uri = "file:" + urllib.parse.quote(str(p.resolve()))
-    last: sqlite3.Error | None = None
-    for mode in ("mode=ro", "immutable=1"):
-        try:
-            conn = sqlite3.connect(f"{uri}?{mode}", uri=True, isolation_level=None, check_same_thread=False,
-                                   timeout=busy_seconds(), factory=Connection)
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-            conn.readonly = True
-            return conn
-        except sqlite3.Error as e:
-            last = e
-    raise last
-
-
-def _set_up(conn: sqlite3.Connection) -> None:
+def _set_up(conn: Connection) -> None:
     """The schema, once, in its own write transaction (re-checked inside: another process may have just done it)."""
-    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        conn.execute("PRAGMA journal_mode=WAL")  # persistent: done once in the database's life
+    dialect.journal_mode(conn)
     with transaction(conn):
+        if conn.dialect == dialect.POSTGRESQL:
+            conn.schema_lock()  # several servers starting at once: one creates the tables, the others wait
+            conn.setup()
         if not schema.is_current(conn):
             schema.create(conn)
-
-
 @contextmanager
-def transaction(conn: sqlite3.Connection):
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: all or nothing.
+def transaction(conn: Connection):
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: all or nothing, one writer at a time.
 
-    BEGIN itself is inside the error handling; SQLite and disk failures (busy past the wait, disk
+    BEGIN itself is inside the error handling; database and disk failures (busy past the wait, disk
     full at any statement or at COMMIT, read-only) come out as one IndicatorsError in Chinese.
     """
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as e:
+    except Error as e:
         raise store_error(e) from e
     try:
         yield conn
         conn.execute("COMMIT")
     except BaseException as e:
         rollback(conn)
-        if isinstance(e, sqlite3.Error):
+        if isinstance(e, Error):
             raise store_error(e) from e
         if isinstance(e, OSError):
             raise disk_error(e) from e
         raise
 
 
-def rollback(conn: sqlite3.Connection) -> None:
+def rollback(conn: Connection) -> None:
     """Roll back what is still open. SQLite may already have rolled back itself (a full disk at COMMIT):
     a second ROLLBACK would only hide the real failure behind "no transaction is active"."""
     if conn.in_transaction:
         try:
             conn.execute("ROLLBACK")
-        except sqlite3.Error:
+        except Error:
             pass
 
 
-def checkpoint(conn: sqlite3.Connection) -> None:
-    """Fold the WAL back into the database after a write. Passive (never waits for readers); when every
-    frame is folded, the WAL is truncated too. What fails here is retried after the next write."""
-    try:
-        busy, log, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if not busy and log > 0 and done == log:
-            conn.execute("PRAGMA busy_timeout=100")
-            try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            finally:
-                conn.execute(f"PRAGMA busy_timeout={int(busy_seconds() * 1000)}")
-    except sqlite3.Error:
-        pass  # the data is committed in the WAL and readable; a full disk here only postpones the fold
+def checkpoint(conn: Connection) -> None:
+    """After a write: on SQLite the WAL folded back (dialect.checkpoint), on PostgreSQL nothing."""
+    dialect.checkpoint(conn, busy_seconds())
 
 
 _FULL = "磁盘空间已满，本次操作没有保存任何内容，数据库保持原样。请清理数据库所在磁盘的空间（或联系管理员）后重试"
 
 
-def store_error(e: sqlite3.Error, path: Path | None = None) -> IndicatorsError:
+def store_error(e: Error, path: Path | None = None) -> IndicatorsError:
     """What a SQLite failure means for the user, in Chinese with what to do."""
     name = (getattr(e, "sqlite_errorname", "") or "").upper()
     text = str(e).lower()
     where = f"（{path}）" if path else ""
+    state = getattr(e, "sqlstate", None) or ""
+    if state.startswith(("08", "28", "3D")) or (getattr(e, "sqlstate", None) is None and "connection" in text
+                                                 and getattr(e, "__cause__", None) is not None):
+        # PostgreSQL: the server cannot be reached, refuses the login, or has no such database
+        return IndicatorsError(f"无法读取或写入数据库{where}：数据库服务器连接失败（{dialect.safe_label(str(e))}）。"
+                               "请确认数据库服务器已启动、地址和账号正确，或联系管理员")
     if "BUSY" in name or "LOCKED" in name or "locked" in text or "busy" in text:
         msg = (f"数据库正忙：另一项导入或撤销正在进行，等待 {busy_seconds():.0f} 秒后仍未完成，本次没有作任何改动。"
                "请稍后重试")

@@ -20,7 +20,8 @@ from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
 from . import audit, originals
 from .aggregates import add_to_aggregates, aggregate_frames
-from .connection import checkpoint, transaction
+from .connection import Connection, checkpoint, transaction
+from .dialect import POSTGRESQL, Error, stage_name, stage_order, stage_pg, unstage_pg
 
 
 @dataclass
@@ -75,18 +76,19 @@ class ImportResult:
 
 def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     others = [c.field for c in ledger.columns if c.field not in ledger.key]
-    return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "0"
+    return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "1 = 0"  # a boolean on PostgreSQL too
 
 
-def _apply(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int) -> KindResult:
+def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int) -> KindResult:
     k = ledger.kind
     cols = ", ".join(c.field for c in ledger.columns)
     result = KindResult(k, rows=frame.height, added=frame.height)
-    staged = {"day": f"stage.day_{k}", "month": f"stage.month_{k}"}
+    staged = {"day": stage_name(conn, f"day_{k}"), "month": stage_name(conn, f"month_{k}")}
+    rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
     if conn.execute(f"SELECT 1 FROM main.{k} LIMIT 1").fetchone() is None:
         # an empty ledger: every row is new, so no comparison and no change rows
         conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                     f"SELECT {cols}, ?, ? FROM stage.rows_{k} ORDER BY rowid", (batch_id, batch_id))
+                     f"SELECT {cols}, ?, ? FROM {rows} {order}", (batch_id, batch_id))
         add_to_aggregates(conn, ledger, staged)
     else:
         _merge(conn, ledger, frame.height, batch_id, result, staged)
@@ -96,7 +98,7 @@ def _apply(conn: sqlite3.Connection, ledger: Ledger, frame: pl.DataFrame, batch_
     return result
 
 
-def _merge(conn: sqlite3.Connection, ledger: Ledger, rows: int, batch_id: int, result: KindResult,
+def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: KindResult,
            staged: dict[str, str]) -> None:
     """Rows into a ledger that holds some already: compared by identity, old values kept for undo."""
     k = ledger.kind
@@ -104,7 +106,8 @@ def _merge(conn: sqlite3.Connection, ledger: Ledger, rows: int, batch_id: int, r
     key = list(ledger.key)
     cols = ", ".join(fields)
     on = " AND ".join(f"m.{f} = i.{f}" for f in key)
-    matched = f"FROM stage.rows_{k} i JOIN main.{k} m ON {on}"
+    staged_rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
+    matched = f"FROM {staged_rows} i JOIN main.{k} m ON {on}"
     differ = _values_differ(ledger, "m", "i")
     existing, updated = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) {matched}").fetchone()
     result.updated, result.added = int(updated), rows - existing
@@ -121,7 +124,7 @@ def _merge(conn: sqlite3.Connection, ledger: Ledger, rows: int, batch_id: int, r
         sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
         upsert = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}"
     conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                 f"SELECT {cols}, ?, ? FROM stage.rows_{k} ORDER BY rowid {upsert}", (batch_id, batch_id))
+                 f"SELECT {cols}, ?, ? FROM {staged_rows} {order} {upsert}", (batch_id, batch_id))
 
 
 def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:
@@ -132,7 +135,7 @@ def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:
         pl.col("date").dt.to_string("%Y-%m-%d"))
 
 
-def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataFrame], str]:
+def _stage(conn: Connection, parsed: Parsed) -> tuple[dict[str, pl.DataFrame], str]:
     """Write a file's rows, and what they add to the aggregates, to a scratch database attached as
     `stage` (before the transaction: SQLite attaches outside one). Returns (frames per kind, its path).
 
@@ -146,6 +149,13 @@ def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataF
         frames[kind] = _incoming(ledger, records)
         tables[f"rows_{kind}"] = frames[kind]
         tables.update({f"{t}_{kind}": f for t, f in aggregate_frames(ledger, frames[kind]).items()})
+    if conn.dialect == POSTGRESQL:  # no file to attach: temp tables by COPY (dialect.stage_pg)
+        try:
+            stage_pg(conn, tables)
+        except BaseException:
+            unstage_pg(conn, tables)
+            raise
+        return frames, list(tables)
     try:
         fd, path = tempfile.mkstemp(prefix="indicators-stage-", suffix=".db")
         os.close(fd)
@@ -154,7 +164,7 @@ def _stage(conn: sqlite3.Connection, parsed: Parsed) -> tuple[dict[str, pl.DataF
     try:
         _write_tables(path, tables)
         conn.execute("ATTACH DATABASE ? AS stage", (path,))
-    except (OSError, sqlite3.Error) as e:
+    except (OSError, Error) as e:
         Path(path).unlink(missing_ok=True)
         raise _not_saved(e) from e
     except BaseException:
@@ -202,12 +212,15 @@ def _write_tables(path: str, tables: dict[str, pl.DataFrame]) -> None:
         scratch.close()
 
 
-def _unstage(conn: sqlite3.Connection, path: str) -> None:
+def _unstage(conn: Connection, path) -> None:
+    if conn.dialect == POSTGRESQL:
+        unstage_pg(conn, path)
+        return
     conn.execute("DETACH DATABASE stage")
     Path(path).unlink(missing_ok=True)
 
 
-def find_batch_by_checksum(conn: sqlite3.Connection, digest: str) -> dict | None:
+def find_batch_by_checksum(conn: Connection, digest: str) -> dict | None:
     row = conn.execute("SELECT * FROM batch WHERE checksum = ? AND undone IS NULL ORDER BY id DESC LIMIT 1",
                        (digest,)).fetchone()
     return dict(row) if row else None
@@ -237,7 +250,7 @@ def _rows_text(problems, most: int = 6) -> str:
     return "；".join(parts[:most]) + (f"；另有 {len(parts) - most} 处" if len(parts) > most else "")
 
 
-def check_allowed(conn: sqlite3.Connection, parsed: Parsed, actor: Actor, *, client: str | None = None,
+def check_allowed(conn: Connection, parsed: Parsed, actor: Actor, *, client: str | None = None,
                   audit_refusal: bool = True) -> None:
     """Raise IndicatorsError unless `actor` may import every row of the file: a 领导 imports nothing, a
     填报员 only their own unit's rows (one row of another unit refuses the whole file, naming the rows).
@@ -259,7 +272,7 @@ def check_allowed(conn: sqlite3.Connection, parsed: Parsed, actor: Actor, *, cli
         raise
 
 
-def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
+def import_parsed(conn: Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
                   now: dt.datetime | None = None, actor: Actor = OPERATOR, client: str | None = None) -> ImportResult:
     """Store a parsed file as one batch, in one transaction, as done by `actor`.
 
@@ -330,7 +343,7 @@ def import_parsed(conn: sqlite3.Connection, parsed: Parsed, *, dry_run: bool = F
     return result
 
 
-def _refuse_locked(conn: sqlite3.Connection, actor: Actor, parsed: Parsed, now: dt.datetime) -> None:
+def _refuse_locked(conn: Connection, actor: Actor, parsed: Parsed, now: dt.datetime) -> None:
     from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
     cycle_locks.refuse_locked(conn, actor, parsed.records, today=now.date())
 

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 MIGRATIONS: list[tuple[str, str]] = []
 
 
+def column_types(ledger: Ledger) -> dict[str, str]:
+    """Every stored column of a ledger table with its SQL type."""
+    return {**{c.field: _SQL_TYPES.get(c.type, "TEXT") for c in ledger.columns}, "batch_id": "INTEGER",
+            "created_batch": "INTEGER"}
+
+
 def _ledger_ddl(ledger: Ledger) -> str:
     cols = ", ".join(f"{c.field} {_SQL_TYPES.get(c.type, 'TEXT')}" for c in ledger.columns)
     return (f"CREATE TABLE IF NOT EXISTS {ledger.kind} ({cols}, batch_id INTEGER NOT NULL, "
@@ -80,6 +86,8 @@ FINGERPRINT_KEY = "schema_sha256"
 
 def is_current(conn: sqlite3.Connection) -> bool:
     """True when the database already has this schema (a read: no lock taken beyond a read snapshot)."""
+    if getattr(conn, "dialect", "sqlite") != "sqlite" and "meta" not in conn.tables():
+        return False  # PostgreSQL: a failed statement would abort the transaction this may run in
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
     except sqlite3.OperationalError:  # no meta table: a new database

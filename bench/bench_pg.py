@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+"""PostgreSQL beside SQLite, in one run (issue 12): the 100k-row ledger's import, and one full progress
+computation at 1M ledger rows. Run from the repo root:
+
+    python bench/bench_pg.py [--rows 100000] [--db-rows 1000000] [--repeat 3] [--out DIR]
+
+The ledger is bench_core's (xlsxwriter, shared strings, 16 units, 2024-2025); the PostgreSQL server is a
+throwaway one from Debian's package (tests/pg_server.py) with fsync on, on a Unix socket. The file is
+parsed once per repeat; `import_parsed` runs into a fresh database each time (a new SQLite file, a new
+PostgreSQL schema). Every figure is a median of --repeat runs; ratios are PostgreSQL / SQLite measured
+in this process. Target: the whole import (parse + store) on PostgreSQL within x1.5 of SQLite's.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+import bench_core as bc  # noqa: E402
+import pg_server  # noqa: E402
+from indicators import imports, progress, store  # noqa: E402
+from indicators.config import default_catalog  # noqa: E402
+from indicators.ledgers import LEDGERS  # noqa: E402
+
+
+def fresh(kind: str, base_url: str, folder: Path, name: str) -> str:
+    if kind == "sqlite":
+        shutil.rmtree(folder / name, ignore_errors=True)
+        return str(folder / name / "bench.db")
+    return pg_server.fresh_schema(base_url)
+
+
+def bench_import(args, url: str, out: Path, summary: list, result: dict) -> None:
+    units = default_catalog().unit_names
+    df = bc.training_frame(args.rows, units, np.random.default_rng(bc.SEED))
+    path = out / f"培训学法台账_{args.rows}.xlsx"
+    bc.write_training_xlsx(path, df)
+    data = path.read_bytes()
+    print(f"[1] import of {path.name} ({args.rows:,} rows), median of {args.repeat}")
+    runs = {k: ([], []) for k in ("sqlite", "postgresql")}
+    for i in range(args.repeat):  # the two databases in turn: the machine's load changes from minute to minute
+        for kind in ("sqlite", "postgresql"):
+            target = fresh(kind, url, out, f"imp_{i}")
+            conn = store.connect(target, files_dir=out / "uploads")
+            t0 = time.perf_counter()
+            parsed = imports.parse_file(data, path.name)
+            t1 = time.perf_counter()
+            res = store.import_parsed(conn, parsed)
+            t2 = time.perf_counter()
+            if res.added != args.rows:
+                raise SystemExit(f"ERROR: {kind} import added {res.added} of {args.rows}")
+            conn.close()
+            shutil.rmtree(out / "uploads", ignore_errors=True)
+            runs[kind][0].append(t1 - t0)
+            runs[kind][1].append(t2 - t1)
+    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    fig = {}
+    for kind, (parse_runs, store_runs) in runs.items():
+        fig[kind] = {"parse": med(parse_runs), "store": med(store_runs),
+                     "whole": med([a + b for a, b in zip(parse_runs, store_runs)]), "store_runs": store_runs}
+        print(f"  {kind:<10} parse {fig[kind]['parse']:.2f} s  store {fig[kind]['store']:.2f} s  "
+              f"(runs {', '.join(f'{r:.2f}' for r in store_runs)})  whole {fig[kind]['whole']:.2f} s")
+    s, p = fig["sqlite"], fig["postgresql"]
+    result["import"] = fig
+    summary.append(f"import {args.rows:,} rows, store only   SQLite {s['store']:.2f} s   PostgreSQL {p['store']:.2f} s   "
+                   f"x{p['store'] / s['store']:.2f}")
+    summary.append(f"import {args.rows:,} rows, whole (parse+store)   SQLite {s['whole']:.2f} s   PostgreSQL "
+                   f"{p['whole']:.2f} s   x{p['whole'] / s['whole']:.2f}  (target <= x1.5)")
+
+
+def build(target: str, frames: dict, files: Path) -> float:
+    """The mixed ledgers imported in date-ordered batches of ~200k rows (as bench_core.build_db)."""
+    total = sum(f.height for f in frames.values())
+    chunks = max(1, -(-total // bc.CHUNK_ROWS))
+    edges = [bc.DAYS[round(i * (len(bc.DAYS) - 1) / chunks)] for i in range(chunks)] + [bc.LAST_DAY + dt.timedelta(days=1)]
+    conn = store.connect(target, files_dir=files)
+    t0 = time.perf_counter()
+    for i in range(chunks):
+        records = {k: bc.as_records(part, LEDGERS[k]) for k, df in frames.items()
+                   if (part := df.filter((pl.col("date") >= edges[i]) & (pl.col("date") < edges[i + 1]))).height}
+        blob = f"bench_pg synthetic batch {total} {i}".encode()
+        parsed = imports.Parsed(f"bench_{i:02d}.xlsx", imports.checksum(blob), blob, records=records,
+                                sheets={LEDGERS[k].name: LEDGERS[k].name for k in records})
+        res = store.import_parsed(conn, parsed)
+        if res.added != parsed.rows:
+            raise SystemExit(f"ERROR: batch {i} added {res.added} of {parsed.rows}")
+    conn.close()
+    return time.perf_counter() - t0
+
+
+def bench_progress(args, url: str, out: Path, summary: list, result: dict) -> None:
+    units = default_catalog().unit_names
+    frames = bc.mixed_frames(args.db_rows, units, np.random.default_rng(bc.SEED + 1))
+    per = progress.period(2025, half=1)
+    print(f"[2] progress.compute(period(2025, half=1)) at {args.db_rows:,} ledger rows, median of {args.repeat}")
+    fig = {}
+    for kind in ("sqlite", "postgresql"):
+        target = fresh(kind, url, out, "progress")
+        built = build(target, frames, out / "uploads")
+        conn = store.connect(target, files_dir=out / "uploads")
+        reference = progress.compute(conn, per)  # warm-up
+        s, runs, frame = bc.median_time(lambda: progress.compute(conn, per), args.repeat)
+        fig[kind] = {"build_seconds": built, "compute_seconds": s, "runs": runs}
+        fig[kind]["frame"] = frame
+        print(f"  {kind:<10} built in {built:.1f} s; compute {s * 1000:.1f} ms (runs {', '.join(f'{r * 1000:.1f}' for r in runs)})")
+        conn.close()
+        del reference
+    a, b = fig["sqlite"].pop("frame"), fig["postgresql"].pop("frame")
+    same = a[["unit", "indicator", "status"]].equals(b[["unit", "indicator", "status"]])
+    result["progress"] = fig
+    s, p = fig["sqlite"], fig["postgresql"]
+    summary.append(f"progress.compute at {args.db_rows:,} rows   SQLite {s['compute_seconds'] * 1000:.1f} ms   PostgreSQL "
+                   f"{p['compute_seconds'] * 1000:.1f} ms   x{p['compute_seconds'] / s['compute_seconds']:.2f}   "
+                   f"(same statuses: {same})")
+    summary.append(f"building that database (import in ~200k-row batches)   SQLite {s['build_seconds']:.1f} s   "
+                   f"PostgreSQL {p['build_seconds']:.1f} s   x{p['build_seconds'] / s['build_seconds']:.2f}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--db-rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--skip-progress", action="store_true")
+    args = ap.parse_args(argv)
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_pg-"))
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"output: {out}")
+    summary, result = [], {}
+    with pg_server.server(durable=True, database="bench") as url:
+        bench_import(args, url, out, summary, result)
+        if not args.skip_progress:
+            bench_progress(args, url, out, summary, result)
+    print("\nsummary")
+    for line in summary:
+        print("  " + line)
+    (out / "bench_pg.json").write_text(json.dumps({"summary": summary, **result}, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
