@@ -580,16 +580,6 @@ def test_the_reporting_cycle_through_the_real_pages(browser, tmp_path, shots):
 def test_a_header_answered_in_the_page_is_kept_and_not_asked_again(browser, tmp_path, shots):
     """A ledger refused for its header: the clerk says in the page what the column is, sees the check pass
     and the interpretations, confirms; the next ledger of the same layout passes with no question."""
-def _metric(page, label: str) -> int:
-    import re
-
-    text = page.get_by_test_id("stMetric").filter(has_text=label).first.inner_text()
-    return int(re.search(r"([\d,]+)\s*次", text).group(1).replace(",", ""))
-
-
-def test_two_app_servers_on_one_postgresql(browser, tmp_path, request):
-    """Two app servers share one PostgreSQL and one originals folder: a file imported through server A
-    shows in server B's figures at B's next rerun, without a reload."""
     import datetime as dt
 
     import openpyxl
@@ -642,6 +632,22 @@ def test_two_app_servers_on_one_postgresql(browser, tmp_path, request):
         assert page.get_by_text("列「学习项目」是「类别」").count() >= 1
         full_screenshot(page, shots / "回答_4_已保存.png")
         page.close()
+
+
+def _metric(page, label: str) -> int:
+    import re
+
+    text = page.get_by_test_id("stMetric").filter(has_text=label).first.inner_text()
+    return int(re.search(r"([\d,]+)\s*次", text).group(1).replace(",", ""))
+
+
+def test_two_app_servers_on_one_postgresql(browser, tmp_path, request):
+    """Two app servers share one PostgreSQL and one originals folder: a file imported through server A
+    shows in server B's figures at B's next rerun, without a reload."""
+    import datetime as dt
+
+    import openpyxl
+
     import pg_server
 
     url = pg_server.fresh_schema(request.getfixturevalue("pg_url"))
