@@ -12,20 +12,10 @@ import openpyxl
 import pytest
 
 from indicators import accounts, demo, roles, store
-from test_browser import CHROMIUM_ARGS, HEIGHT, WIDTH, chromium_path, streamlit_server, wait_ready
+from test_browser import HEIGHT, WIDTH, streamlit_server, wait_ready
 
 pytestmark = pytest.mark.browser
 PASSWORD = {"fgk": "Fagui-2025!x", "boss": "Lingdao-2025x", "hq": "Hongqi-2025x"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

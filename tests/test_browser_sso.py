@@ -8,20 +8,10 @@ import secrets
 import pytest
 
 from indicators import accounts, roles, store
-from test_browser import CHROMIUM_ARGS, HEIGHT, WIDTH, chromium_path, free_port, streamlit_server, wait_ready
+from test_browser import HEIGHT, WIDTH, free_port, streamlit_server, wait_ready
 
 pytestmark = pytest.mark.browser
 oidc = pytest.importorskip("oidc_provider_mock")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 USERS = [
