@@ -26,7 +26,7 @@ from .config import Catalog, Indicator, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
 from .progress import Period
-from .roles import Actor, require
+from .roles import Actor, may, require
 from .store import audit
 
 
@@ -223,6 +223,18 @@ def attach(conn: sqlite3.Connection, actor: Actor, files: list[tuple[str, bytes]
             audit.record(conn, actor, "evidence_add", unit=u, now=now,
                          detail={"files": [c[0] for c in checked], "row": row.text() if row else None, "batch": batch})
     return ids
+
+
+def batch_choices(conn: sqlite3.Connection, actor: Actor, unit: str | None = None) -> list[dict]:
+    """The live batches `actor` may attach evidence to, newest first: every unit a batch holds must be
+    one the actor may change (a clerk does not see the demo's or the city's all-unit batches), and,
+    with `unit`, the batch must hold that unit's rows."""
+    choices = []
+    for b in store.batches(conn, include_undone=False):
+        units = [u for u in (b["units"] or "").split(",") if u]
+        if units and (unit is None or unit in units) and all(may(actor, "evidence", u) for u in units):
+            choices.append(b)
+    return choices
 
 
 def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.datetime | None = None) -> dict:

@@ -163,6 +163,30 @@ def test_attach_refusals_store_nothing(ledger, actor, target, message):
     assert count(ledger, "evidence") == 0 and evidence_files(ledger) == []
 
 
+@pytest.fixture
+def two_batches(ledger, tmp_path):
+    """Batch 1 holds 红旗区 and 卫滨区 rows (the fixture's file); batch 2 only 红旗区's."""
+    path = write_xlsx(tmp_path / "hq.xlsx", {"培训": [TRAINING_HEADER,
+                                                      [D(2025, 6, 1), "红旗区", "全员法治培训", "安全生产法", None, 30, 2, None]]})
+    assert load(ledger, path).ok
+    return ledger
+
+
+@pytest.mark.parametrize("actor,unit,ids", [
+    (CLERK_A, None, [2]),  # batch 1 also holds 卫滨区's rows: a clerk could not attach to it
+    (CLERK_A, "红旗区", [2]),
+    (OTHER_CLERK, None, []),
+    (ADMIN_A, None, [2, 1]),
+    (ADMIN_A, "卫滨区", [1]),
+    (LEADER_A, None, []),
+])
+def test_batches_offered_are_those_the_actor_may_attach_to(two_batches, actor, unit, ids):
+    offered = [b["id"] for b in evidence.batch_choices(two_batches, actor, unit)]
+    assert offered == ids
+    for i in offered:  # every batch offered is accepted
+        evidence.attach(two_batches, actor, [("签到表.pdf", PDF)], batch=i)
+
+
 def test_one_refused_file_refuses_them_all(ledger):
     with pytest.raises(IndicatorsError, match="「b.pdf」的内容是Windows 可执行程序"):
         evidence.attach(ledger, CLERK_A, [("a.pdf", PDF), ("b.pdf", b"MZ" + b"\x00" * 64)], row=LECTURE)

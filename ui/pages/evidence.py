@@ -2,7 +2,7 @@
 still without evidence; see each indicator's 有佐证 n / m; download or remove what is attached."""
 import streamlit as st
 
-from indicators import evidence, exports, store
+from indicators import evidence, exports
 from indicators.problems import IndicatorsError
 from indicators.roles import CLERK, may
 from ui import data, shell
@@ -34,10 +34,10 @@ def _attach_form(sel, unit: str | None) -> None:
         row = evidence.RowRef.parse(labels[st.selectbox(f"台账行（{len(labels)} 行）", list(labels), key="evidence_row")])
     else:
         options = {f"批次 {b['id']} · {b['file_name']} · {b['created'].replace('T', ' ')[:16]}": b["id"]
-                   for b in store.batches(conn, include_undone=False)
-                   if unit is None or unit in b["units"].split(",")}
+                   for b in evidence.batch_choices(conn, shell.current_actor(), unit)}
         if not options:
-            st.info("还没有可挂接的导入批次。", icon=":material/inbox:")
+            st.info("还没有可挂接的导入批次：只能挂到只含本人可操作单位的批次，其他批次请按行挂接。"
+                    if shell.current_actor().role == CLERK else "还没有可挂接的导入批次。", icon=":material/inbox:")
             return
         batch = options[st.selectbox("导入批次", list(options), key="evidence_batch")]
     limit = f"{evidence.max_bytes() / 1024 / 1024:g}"
