@@ -125,6 +125,26 @@ def test_admin_returns_with_a_reason_then_approves(db):
     assert "尚未提交：市国动办" in words(at) and "红旗区、" not in words(at).split("尚未提交：")[1]
 
 
+def test_clerk_reporting_page_is_headed_with_their_own_unit_even_when_they_may_see_all(db):
+    assert accounts.clerks_see_all_units(db)  # the default: the sidebar offers 全市 to a clerk too
+    at = app("ui/pages/reporting.py", CLERK_A)
+    at.selectbox(key="unit").set_value("全市").run()
+    healthy(at)
+    assert at.caption[0].value.startswith("红旗区 · 2025年上半年")
+    assert "全市" not in at.caption[0].value and dict(state_column(at)) == {"红旗区": "填报中"}
+
+
+def test_review_unit_follows_the_sidebar_unit(db):
+    at = app("ui/pages/reporting.py", ADMIN_A, unit="红旗区")
+    assert at.selectbox(key="review_unit").value == "红旗区"
+    at.selectbox(key="unit").set_value("卫滨区").run()
+    healthy(at)
+    assert at.selectbox(key="review_unit").value == "卫滨区"
+    at.selectbox(key="review_unit").set_value("封丘县").run()  # a choice in the box itself stays
+    at.run()
+    assert at.selectbox(key="review_unit").value == "封丘县"
+
+
 def test_admin_sets_the_deadline_and_units_are_overdue_after_it(db):
     at = app("ui/pages/reporting.py", ADMIN_A)
     assert "尚未设置本期填报截止日期（管理员可在下方设置）" in words(at)

@@ -1,5 +1,6 @@
 """报送情况: each unit's state in the period's reporting cycle (submit, review, lock), the moves the
 user may make, who has reported which ledger, and the reminder for the units still missing."""
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -60,8 +61,11 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
         st.markdown(f"**审核（{label}）**")
         units = list(states)
         default = units.index(sel.unit) if sel.unit in units else 0
+        if st.session_state.get("review_unit_follows") != sel.unit:  # the sidebar's unit changed: follow it
+            st.session_state["review_unit_follows"] = sel.unit
+            st.session_state["review_unit"] = units[default]
         left, right = st.columns([1, 2])
-        unit = left.selectbox("单位", units, index=default, key="review_unit",
+        unit = left.selectbox("单位", units, key="review_unit",
                               format_func=lambda u: f"{u}（{states[u].state}）")
         reason = right.text_input("原因（退回、重新开放时必填，将告知填报单位）", key="review_reason")
         cur = states[unit].state
@@ -94,8 +98,10 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
 
 
 def render(sel: shell.Selection) -> None:
-    shell.page_header("报送情况", sel)
     actor = shell.current_actor()
+    if actor.role == CLERK and sel.unit != actor.unit:  # a clerk's 报送情况 is their own unit's, whatever the sidebar says
+        sel = dataclasses.replace(sel, unit=actor.unit)
+    shell.page_header("报送情况", sel)
     catalog = default_catalog()
     half = cycle.half_of(sel.period)
     states = cycle.status(sel.src.conn, sel.year, half, catalog=catalog)
