@@ -1,17 +1,25 @@
 """The clerk's own workbook handed back with every bad cell highlighted and its problem in a comment.
 
 The clerk fixes it in Excel and uploads again. An .xlsx comes back as itself plus a 问题清单 sheet;
-an .xls or .csv (which openpyxl cannot write) comes back as an .xlsx copy of its cells.
+an .xls or .csv (which openpyxl cannot write) comes back as an .xlsx copy of its cells. So does an
+.xlsx too large to load whole: openpyxl holds ~23 MB per MB of sheet XML (a 100k-row ledger: 26 MB
+of XML, 600 MB and 10 s), so past IN_PLACE_MAX_XML the copy is streamed (write-only) from the cells
+already read, in bounded memory.
 """
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections import defaultdict
 from pathlib import PurePath
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from .imports import Parsed
 from .problems import Problem
@@ -21,14 +29,26 @@ BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 BAD_FONT_COLOR = "9C0006"
 LIST_SHEET = "问题清单"
 AUTHOR = "法治建设指标看板"
+IN_PLACE_MAX_XML = 8 << 20  # sheet XML (uncompressed) of an .xlsx annotated in place: ~190 MB and ~3 s in openpyxl
+LIST_HEADER = ["序号", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"]
+LIST_WIDTHS = (6, 16, 6, 12, 8, 16, 40, 60)
 
 
 def annotated_name(file: str) -> str:
     return f"{PurePath(file).stem}_问题标注.xlsx"
 
 
+def _sheet_xml(data: bytes) -> int:
+    """Uncompressed bytes of an .xlsx's worksheets, from the zip directory (nothing inflated)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return sum(i.file_size for i in z.infolist() if re.match(r"xl/worksheets/[^/]+\.xml$", i.filename))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return 0
+
+
 def _open(parsed: Parsed) -> Workbook:
-    if parsed.suffix == "xlsx":
+    if parsed.suffix == "xlsx" and _sheet_xml(parsed.data) <= IN_PLACE_MAX_XML:
         try:
             return load_workbook(io.BytesIO(parsed.data))
         except Exception:  # noqa: BLE001 - openpyxl raises many kinds on odd files; fall back to a copy of the cells
@@ -49,34 +69,93 @@ def _comment_text(problems: list[Problem]) -> str:
     return "\n".join(f"{i}. {p.message}。{p.fix}。" for i, p in enumerate(problems, 1))
 
 
-def annotate(parsed: Parsed) -> bytes:
-    """The annotated workbook (.xlsx bytes) for a refused file; raises ValueError for one that cannot be read at all."""
-    wb = _open(parsed)
+def _by_cell(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
     by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
-    for p in parsed.problems:
+    for p in problems:
         if p.sheet and p.cell:
             by_cell[(p.sheet, p.cell)].append(p)
+    return by_cell
+
+
+def _comment(problems: list[Problem]) -> Comment:
+    comment = Comment(_comment_text(problems), AUTHOR)
+    comment.width, comment.height = 320, 60 + 40 * len(problems)
+    return comment
+
+
+def annotate(parsed: Parsed) -> bytes:
+    """The annotated workbook (.xlsx bytes) for a refused file; raises ValueError for one that cannot be read at all."""
+    if parsed.suffix == "xlsx" and _sheet_xml(parsed.data) > IN_PLACE_MAX_XML:
+        return _streamed_copy(parsed)
+    wb = _open(parsed)
+    by_cell = _by_cell(parsed.problems)
     for (sheet, ref), problems in by_cell.items():
         if sheet not in wb.sheetnames:
             continue
         cell = wb[sheet][ref]
         cell.fill = BAD_FILL
         cell.font = Font(color=BAD_FONT_COLOR, bold=True)
-        comment = Comment(_comment_text(problems), AUTHOR)
-        comment.width, comment.height = 320, 60 + 40 * len(problems)
-        cell.comment = comment
+        cell.comment = _comment(problems)
     _problem_list(wb, parsed.problems)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+def _streamed_copy(parsed: Parsed) -> bytes:
+    """A write-only copy of the cells read (as text, never formulas), bad cells marked, 问题清单 first."""
+    wb = Workbook(write_only=True)
+    listing = wb.create_sheet(LIST_SHEET)
+    for letter, width in zip("ABCDEFGH", LIST_WIDTHS):
+        listing.column_dimensions[letter].width = width
+    listing.freeze_panes = "A2"
+    listing.append([_styled(listing, h, Font(bold=True), PatternFill("solid", fgColor="DDEBF7")) for h in LIST_HEADER])
+    for i, p in enumerate(parsed.problems, 1):
+        d = p.as_dict()
+        listing.append([i, d["工作表"], d["行"], d["列"], d["单元格"], _text(listing, d["值"]), d["问题"], d["修改方法"]])
+    marks: dict[str, dict[int, list[tuple[int, list[Problem]]]]] = defaultdict(lambda: defaultdict(list))
+    for (sheet, ref), problems in _by_cell(parsed.problems).items():
+        letters, row = coordinate_from_string(ref)
+        marks[sheet][row].append((column_index_from_string(letters) - 1, problems))
+    for raw in read_workbook(parsed.data, parsed.file):
+        ws = wb.create_sheet(raw.name[:31])
+        bad = marks.get(raw.name, {})
+        width = max([*raw.col_index, *(c for cells in bad.values() for c, _ in cells)], default=-1) + 1
+        for i, values in enumerate(raw.frame.iter_rows()):
+            line: list = [None] * width
+            for j, v in enumerate(values):
+                if v is not None:  # plain text as it is; only what would read as a formula is wrapped
+                    line[raw.col_index[j]] = _text(ws, v) if str(v).startswith("=") else str(v)
+            for c, problems in bad.get(i + 1, ()):
+                cell = _styled(ws, line[c], Font(color=BAD_FONT_COLOR, bold=True), BAD_FILL)
+                cell.comment = _comment(problems)
+                line[c] = cell
+            ws.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _text(ws, value) -> Cell | None:
+    """A cell holding `value` as text: a value from the user's file never becomes a formula."""
+    if value is None:
+        return None
+    cell = WriteOnlyCell(ws, value=str(value))
+    cell.data_type = "s"
+    return cell
+
+
+def _styled(ws, value, font: Font, fill: PatternFill) -> Cell:
+    cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value=value)
+    cell.font, cell.fill = font, fill
+    return cell
+
+
 def _problem_list(wb: Workbook, problems: list[Problem]) -> None:
     if LIST_SHEET in wb.sheetnames:
         del wb[LIST_SHEET]
     ws = wb.create_sheet(LIST_SHEET, 0)
-    header = ["序号", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"]
-    ws.append(header)
+    ws.append(LIST_HEADER)
     for c in ws[1]:
         c.font = Font(bold=True)
         c.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -85,7 +164,7 @@ def _problem_list(wb: Workbook, problems: list[Problem]) -> None:
         # values from the user's file are written as text, never as a formula
         ws.append([i, d["工作表"], d["行"], d["列"], d["单元格"], d["值"], d["问题"], d["修改方法"]])
         ws.cell(ws.max_row, 6).data_type = "s"
-    for letter, width in zip("ABCDEFGH", (6, 16, 6, 12, 8, 16, 40, 60)):
+    for letter, width in zip("ABCDEFGH", LIST_WIDTHS):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     wb.active = 0

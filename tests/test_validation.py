@@ -110,10 +110,13 @@ def test_every_problem_code_has_a_message_and_a_fix():
         assert p.message and p.fix, code
 
 
-def test_annotated_workbook_marks_every_bad_cell_with_its_problem(tmp_path):
+@pytest.mark.parametrize("in_place_max_xml", [8 << 20, 0], ids=["in-place", "streamed-copy"])
+def test_annotated_workbook_marks_every_bad_cell_with_its_problem(tmp_path, monkeypatch, in_place_max_xml):
+    from indicators import annotate as module
     from indicators.annotate import LIST_SHEET, annotate, annotated_name
     import io
     import openpyxl
+    monkeypatch.setattr(module, "IN_PLACE_MAX_XML", in_place_max_xml)  # past it, a large file is copied, not loaded
     path = write_xlsx(tmp_path / "红旗区.xlsx", training(
         [D(2025, 3, 2), "火星区", "读书会", "a", None, "约30", None, None],
         ["2025-02-30", "红旗区", "全员法治培训", "b", None, 3, None, None], title=True))
@@ -128,6 +131,26 @@ def test_annotated_workbook_marks_every_bad_cell_with_its_problem(tmp_path):
     assert ws["D3"].comment is None
     listing = list(wb[LIST_SHEET].iter_rows(min_row=2, values_only=True))
     assert len(listing) == len(parsed.problems) == 4
+    assert wb[LIST_SHEET]["A1"].value == "序号" and wb[LIST_SHEET].freeze_panes == "A2"
+    assert ws["B3"].value == "火星区" and ws["D4"].value == "b"  # the cells themselves are all there
+
+
+def test_streamed_copy_keeps_formula_looking_text_as_text(tmp_path, monkeypatch):
+    from indicators import annotate as module
+    import io
+    import openpyxl
+    monkeypatch.setattr(module, "IN_PLACE_MAX_XML", 0)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    for row in (TRAINING_HEADER, ["2025-06-20", "火星区", "全员法治培训", "=HYPERLINK(1)", None, 3, 2, None]):
+        ws.append(row)
+    ws["D2"].data_type = "s"  # the clerk typed text that starts with "=": a string in the file, not a formula
+    wb.save(tmp_path / "f.xlsx")
+    out = openpyxl.load_workbook(io.BytesIO(module.annotate(imports.parse_path(tmp_path / "f.xlsx"))))
+    assert out["台账"]["D2"].value == "=HYPERLINK(1)" and out["台账"]["D2"].data_type == "s"
+    assert "不在单位名单中" in out["台账"]["B2"].comment.text
+    assert all(c.data_type != "f" for ws in out for row in ws.iter_rows() for c in row if c.value is not None)
 
 
 def test_annotated_copy_of_a_csv(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import annotate, cycle, demo, exports, progress, reporting, roles, store, templates, views
+from indicators import cycle, demo, exports, progress, reporting, roles, store, templates, views
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 
@@ -168,14 +168,6 @@ def data_state(src: Source) -> tuple[bool, bool]:
 def template(kind: str, unit: str | None) -> bytes:
     """A template workbook (templates.template_bytes), built once per kind and unit."""
     return templates.template_bytes(kind, unit)
-
-
-def annotated(parsed) -> bytes:
-    """The refused file with its problems marked, built once per file (kept in the session)."""
-    cache = st.session_state.setdefault("_annotated", {})
-    if parsed.checksum not in cache:
-        cache[parsed.checksum] = annotate.annotate(parsed)
-    return cache[parsed.checksum]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

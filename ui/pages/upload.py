@@ -1,4 +1,6 @@
 """数据填报: templates to download, files to upload, the check before anything is stored, then confirm."""
+import functools
+
 import streamlit as st
 
 from indicators import annotate, imports, intake, roles, store, templates
@@ -74,8 +76,9 @@ def render(sel: shell.Selection) -> None:
                          icon=":material/error:")
                 st.dataframe(intake.problems_frame(c.parsed), hide_index=True, width="stretch",
                              height=min(38 + 35 * len(c.parsed.problems), 420))
-                st.download_button("下载标注了问题的工作簿（问题单元格标红，批注写明修改方法）", data.annotated(c.parsed),
-                                   file_name=annotate.annotated_name(f.name), icon=":material/download:",
+                # built when clicked (a 100k-row ledger takes seconds), not on every rerun of the check
+                st.download_button("下载标注了问题的工作簿（问题单元格标红，批注写明修改方法）",
+                                   functools.partial(annotate.annotate, c.parsed), file_name=annotate.annotated_name(f.name), icon=":material/download:",
                                    key=f"annotated_{key[1]}")
             elif c.already:
                 b = c.already
