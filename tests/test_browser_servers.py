@@ -103,12 +103,14 @@ AFTER_WRONG = [accounts.WRONG, accounts.WRONG, f"{accounts.WRONG}（再错 2 次
                f"{accounts.WRONG}（再错 1 次将暂停登录 15 分钟）", LOCKED]
 
 
-def test_a_lockout_made_through_one_server_holds_on_the_other(browser, tmp_path, request):
-    """The clerk is logged in on server A; someone enters wrong passwords for that name on server B's login
-    page until it locks; then the right password is refused on A as well (the lockout is in the database,
-    not in B's memory). The session A opened before the lockout goes on: the lock stops new logins only
+@pytest.mark.parametrize("guessed_on", ["BBBBB", "ABABA"], ids=["all-on-B", "alternating"])
+def test_a_lockout_made_through_one_server_holds_on_the_other(browser, tmp_path, request, guessed_on):
+    """The clerk is logged in on server A; someone enters wrong passwords for that name on the login page
+    of server B (all five, or alternating between the servers: the count itself is shared) until it locks;
+    then the right password is refused on both servers (the lockout is in the database, not in a server's
+    memory). The session A opened before the lockout goes on: the lock stops new logins only
     (accounts.login never ends sessions), so a stranger's guesses cannot throw the clerk out."""
-    assert accounts.LOCK_AFTER_FAILURES == len(AFTER_WRONG)
+    assert accounts.LOCK_AFTER_FAILURES == len(AFTER_WRONG) == len(guessed_on)
     url, shared = _database(request, tmp_path)
     with streamlit_server(url, tmp_path / "a.log", files=shared) as a, \
             streamlit_server(url, tmp_path / "b.log", files=shared) as b:
@@ -117,15 +119,17 @@ def test_a_lockout_made_through_one_server_holds_on_the_other(browser, tmp_path,
         wait_ready(open_on_a, "总览", 120000)
         assert "当前用户" in open_on_a.locator("[data-testid='stSidebar']").inner_text()
 
-        on_b = _login_page(browser, b)
-        for n, expected in enumerate(AFTER_WRONG, 1):
-            _submit(on_b, "hq", f"wrong-guess-{n}")
-            _until_failures(url, "hq", n)  # B has handled this attempt: the message below is this one's
-            wait_ready(on_b)
-            said = _alert(on_b, expected)
+        guessing = {"A": _login_page(browser, a), "B": _login_page(browser, b)}
+        for n, (server, expected) in enumerate(zip(guessed_on, AFTER_WRONG), 1):
+            page = guessing[server]
+            _submit(page, "hq", f"wrong-guess-{n}")
+            _until_failures(url, "hq", n)  # the server has handled this attempt: the message below is this one's
+            wait_ready(page)
+            said = _alert(page, expected)
             if n < 3:  # the first two say nothing of the count (accounts.login)
                 assert said == expected and "再错" not in said
-        assert on_b.locator("[data-testid='stSidebarNav'] a").count() == 0  # still the login page
+            assert page.locator("[data-testid='stSidebarNav'] a").count() == 0  # still the login page
+        on_b = guessing["B"]
         _submit(on_b, "hq", PASSWORD["hq"])  # locked on B: the right password too
         _until_failures(url, "hq", 6)
         _alert(on_b, LOCKED)
@@ -143,13 +147,13 @@ def test_a_lockout_made_through_one_server_holds_on_the_other(browser, tmp_path,
         wait_ready(open_on_a, "学法培训")
         assert "当前用户" in open_on_a.locator("[data-testid='stSidebar']").inner_text()
         assert open_on_a.locator("[data-testid='stException']").count() == 0
-        for page in (open_on_a, on_b, again_on_a):
+        for page in (open_on_a, *guessing.values(), again_on_a):
             page.context.close()
 
     entries = _failures(url, "hq")
     assert [(e["detail"]["reason"], e["detail"].get("failures"), e["detail"].get("locked")) for e in entries] == [
         ("wrong_password", 1, False), ("wrong_password", 2, False), ("wrong_password", 3, False),
-        ("wrong_password", 4, False), ("wrong_password", 5, True),  # B's five
+        ("wrong_password", 4, False), ("wrong_password", 5, True),  # the five guesses
         ("locked", None, None),  # B: the right password, refused
         ("locked", None, None)]  # A: the right password, refused
     assert all(e["role"] == roles.CLERK and e["unit"] == "红旗区" for e in entries)
