@@ -87,6 +87,23 @@ def is_readonly(conn: Connection) -> bool:
     return bool(getattr(conn, "readonly", False))
 
 
+def exists(target: str | os.PathLike | None = None) -> bool:
+    """Whether the database has been made: the SQLite file is there, or the PostgreSQL schema has the
+    tables (asked without connect(), which would create them). Raises IndicatorsError when a PostgreSQL
+    server cannot be reached."""
+    spec = db_target(target)
+    if not dialect.is_postgres_url(spec):
+        return Path(spec).exists()
+    try:
+        conn = dialect.connect_postgres(spec)
+    except Error as e:
+        raise store_error(e, dialect.safe_label(spec)) from e
+    try:
+        return "meta" in conn.tables()
+    finally:
+        conn.close()
+
+
 def connect(target: str | os.PathLike | None = None, *, files_dir: str | os.PathLike | None = None) -> Connection:
     """Open the database (creating it if needed) and bring its schema up to date when it is not.
 
