@@ -234,6 +234,24 @@ def test_reads_never_wait_for_a_writer_and_a_busy_write_is_refused_in_chinese(tm
     assert state(db)["batches"] == 1 and not state(db)["parts"]
 
 
+def test_a_write_refused_as_busy_leaves_its_connection_as_it_was(db, monkeypatch):
+    """Busy past the wait: refused in Chinese, no transaction left open, the next write on it goes through."""
+    monkeypatch.setenv(connection.BUSY_ENV, "0.5")
+    connect(db).close()
+    other = connect(db)
+    with writer_holding_the_lock(db):
+        t = time.monotonic()
+        with pytest.raises(IndicatorsError, match="数据库正忙"):
+            with store.transaction(other):
+                other.execute("INSERT INTO meta VALUES ('mine', 'x')")
+        assert time.monotonic() - t < 10 and not other.in_transaction
+        assert store.batches(other) == []
+    with store.transaction(other):
+        other.execute("INSERT INTO meta VALUES ('mine', 'x')")
+    assert other.execute("SELECT value FROM meta WHERE key = 'mine'").fetchone()[0] == "x"
+    other.close()
+
+
 def test_connect_never_writes(tmp_path, db):
     connect(db).close()
     with writer_holding_the_lock(db):
