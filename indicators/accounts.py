@@ -312,21 +312,29 @@ def login(conn: sqlite3.Connection, login_name: str, password: str, *, client: s
     name = (login_name or "").strip()
     row = db.account(conn, name) if name else None
     tried = Actor(row["login"] if row else name, row["name"] if row else name, row["role"] if row else "", row["unit"] if row else None)
-    state = db.attempts(conn, name)
-    if state["locked_until"] and state["locked_until"] > stamp:
+    ahead = db.attempts(conn, name)
+    if _locked(ahead, stamp):  # a quick look first: a locked name costs no hashing
         with transaction(conn):
             audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
-        raise IndicatorsError(_lock_message(state["locked_until"]))
+        raise IndicatorsError(_lock_message(ahead["locked_until"]))
+    # the Argon2 check (~50 ms) runs outside any write transaction, so that logins never queue behind it;
+    # what it decides is then written against the attempt state read again inside the write transaction
+    # (one writer at a time on both databases), so that two servers never both read 4 failures and write 5
     ok = _verify(row["password_hash"] if row else _dummy_hash(), password or "") and row is not None
     if not ok:
-        failures = (0 if state["locked_until"] else state["failures"]) + 1  # a lock that ended starts a new count
-        locked = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
-            if failures >= LOCK_AFTER_FAILURES else None
         with transaction(conn):
-            db.save_attempts(conn, name, failures, stamp, locked)
-            audit.record(conn, tried, "login_failed",
-                         detail={"reason": "wrong_password" if row else "unknown_login", "failures": failures,
-                                 "locked": bool(locked)}, client=client, now=now)
+            state = db.attempts(conn, name)
+            if _locked(state, stamp):  # another server's failure locked the name meanwhile: this one is not counted
+                locked, failures = state["locked_until"], None
+                audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
+            else:
+                failures = (0 if state["locked_until"] else state["failures"]) + 1  # a lock that ended starts a new count
+                locked = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
+                    if failures >= LOCK_AFTER_FAILURES else None
+                db.save_attempts(conn, name, failures, stamp, locked)
+                audit.record(conn, tried, "login_failed",
+                             detail={"reason": "wrong_password" if row else "unknown_login", "failures": failures,
+                                     "locked": bool(locked)}, client=client, now=now)
         if locked:
             raise IndicatorsError(_lock_message(locked))
         left = LOCK_AFTER_FAILURES - failures
@@ -337,14 +345,27 @@ def login(conn: sqlite3.Connection, login_name: str, password: str, *, client: s
         raise IndicatorsError("该账号已停用，请联系市国动办法规科（管理员）")
     token = secrets.token_urlsafe(32)
     actor = actor_of(row)
+    rehashed = _HASHER.hash(password) if _HASHER.check_needs_rehash(row["password_hash"]) else None
     with transaction(conn):
-        db.clear_attempts(conn, name)
-        db.update_account(conn, row["login"], last_login=stamp)
-        if _HASHER.check_needs_rehash(row["password_hash"]):
-            db.update_account(conn, row["login"], password_hash=_HASHER.hash(password))
-        db.insert_session(conn, token, row["login"], stamp, client)
-        audit.record(conn, actor, "login", unit=actor.unit, client=client, now=now)
+        state = db.attempts(conn, name)
+        if _locked(state, stamp):  # locked by another server's failures while this password was being checked
+            audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
+            locked = state["locked_until"]
+        else:
+            locked = None
+            db.clear_attempts(conn, name)
+            db.update_account(conn, row["login"], last_login=stamp)
+            if rehashed:
+                db.update_account(conn, row["login"], password_hash=rehashed)
+            db.insert_session(conn, token, row["login"], stamp, client)
+            audit.record(conn, actor, "login", unit=actor.unit, client=client, now=now)
+    if locked:
+        raise IndicatorsError(_lock_message(locked))
     return Session(token, actor)
+
+
+def _locked(state: dict, stamp: str) -> bool:
+    return bool(state["locked_until"]) and state["locked_until"] > stamp
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -324,7 +324,7 @@ def cmd_check(args) -> int:
     refused = 0
     given = _answers(args)
     # kept answers are read where a database exists; `check` never creates one
-    conn = store.connect(args.db) if store.db_path(args.db).exists() else None
+    conn = store.connect(args.db) if store.exists(args.db) else None
     for f in args.files:
         answers = Answers(dict(given.columns), dict(given.values))
         parsed = imports.parse_path(f, answers=store.answers.kept(conn, answers) if conn else answers)
@@ -431,7 +431,7 @@ def cmd_export(args) -> int:
     per = progress.period(args.year, args.half)
     conn = store.connect(args.db)
     if not store.has_data(conn):  # a scheduled run pointed at the wrong database should not ship empty figures
-        raise IndicatorsError(f"数据库 {store.db_path(args.db)} 中还没有导入任何台账，未生成文件")
+        raise IndicatorsError(f"数据库 {store.db_label(args.db)} 中还没有导入任何台账，未生成文件")
     if args.format == "evidence":
         data = exports.build_evidence_zip(conn, per, unit)
         _write(Path(args.output), data)

@@ -122,6 +122,30 @@ def conn(database, tmp_path):
     c.close()
 
 
+@pytest.fixture
+def cli_db(database, tmp_path, monkeypatch) -> str:
+    """`database` for `python -m indicators` run as a subprocess with `--db`: on PostgreSQL the originals and
+    evidence go to the shared folder $INDICATORS_FILES_DIR names (tmp_path/shared), as on every app server;
+    on SQLite to uploads/ beside the file, its default."""
+    if store.is_postgres(database):
+        monkeypatch.setenv(store.FILES_ENV, str(tmp_path / "shared"))
+    return database
+
+
+def is_empty(database: str) -> bool:
+    """Nothing created in `database`: no SQLite file, or no table in the PostgreSQL schema (read without
+    store.connect, which would create them)."""
+    if not store.is_postgres(database):
+        return not Path(database).exists()
+    from indicators.store import dialect
+    conn = dialect.connect_postgres(database)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM information_schema.tables "
+                            "WHERE table_schema = current_schema()").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
 def db_env(db, files: Path) -> dict:
     """The environment a subprocess (CLI, app server) needs for database `db`."""
     import os

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import sqlite3
+import threading
 
 import openpyxl
 import pytest
@@ -238,6 +240,78 @@ def test_a_reset_lifts_a_lockout(conn, people):
             accounts.login(conn, "wb", "wrong-password", now=T0)
     accounts.reset_password(conn, people["admin"], "wb", "Reset-pass-2025")
     assert accounts.login(conn, "wb", "Reset-pass-2025", now=T0).actor.login == "wb"
+
+
+# ------------------------------------------------------------------ several app servers on one database
+
+def servers(database, tmp_path, n: int) -> list:
+    """`n` connections of their own, as `n` app servers (or processes) would hold."""
+    return [store.connect(database, files_dir=tmp_path / "uploads") for _ in range(n)]
+
+
+@pytest.mark.parametrize("name,tries", [("hq", 4), ("hq", 7), ("nobody", 7)])
+def test_failures_at_the_same_moment_on_several_servers_are_each_counted_once(conn, database, tmp_path, people,
+                                                                               name, tries):
+    """Wrong passwords for one name sent at once through `tries` servers: none is lost, none counted twice
+    (each server's count is read inside its write transaction), the 5th locks, the rest find the lock."""
+    conns = servers(database, tmp_path, tries)
+    start = threading.Barrier(tries)
+    said: list[str | None] = [None] * tries
+
+    def attempt(i: int) -> None:
+        start.wait()
+        try:
+            accounts.login(conns[i], name, "wrong-password", now=T0)
+        except IndicatorsError as e:
+            said[i] = str(e)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(tries)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for c in conns:
+        c.close()
+    assert all(said), said  # every attempt was refused
+    counted = min(tries, accounts.LOCK_AFTER_FAILURES)
+    failures, locked_until = conn.execute("SELECT failures, locked_until FROM login_attempt WHERE login = ?",
+                                          (name,)).fetchone()
+    assert failures == counted
+    entries = [json.loads(e["detail"]) for e in store.audit.entries(conn, action="login_failed")]
+    assert len(entries) == tries
+    assert sorted(e["failures"] for e in entries if "failures" in e) == list(range(1, counted + 1))
+    assert sum(e["reason"] == "locked" for e in entries) == tries - counted
+    if tries < accounts.LOCK_AFTER_FAILURES:
+        assert locked_until is None and sum("已暂停登录" in m for m in said) == 0
+        if name in PASSWORDS:
+            assert accounts.login(conn, name, PASSWORDS[name], now=T0).actor.login == name
+        return
+    assert locked_until == (T0 + dt.timedelta(minutes=accounts.LOCK_MINUTES)).isoformat()
+    assert sum("已暂停登录" in m for m in said) == tries - accounts.LOCK_AFTER_FAILURES + 1
+    assert [e["locked"] for e in entries if "failures" in e and e["failures"] == counted] == [True]
+    # locked on every server: even the right password is refused
+    other, = servers(database, tmp_path, 1)
+    with pytest.raises(IndicatorsError, match="暂停登录"):
+        accounts.login(other, name, PASSWORDS.get(name, "x"), now=T0 + dt.timedelta(minutes=1))
+    other.close()
+
+
+def test_sessions_and_lockouts_live_in_the_database_not_in_a_server(conn, database, tmp_path, people):
+    a, b = servers(database, tmp_path, 2)
+    s = accounts.login(a, "hq", PASSWORDS["hq"], now=T0)
+    assert accounts.resume(b, s.token, now=T0 + dt.timedelta(hours=1)).login == "hq"  # the other server knows it
+    accounts.logout(b, s.token, now=T0 + dt.timedelta(hours=1))
+    assert accounts.resume(a, s.token, now=T0 + dt.timedelta(hours=1)) is None  # ended there, ended here
+    for i in range(accounts.LOCK_AFTER_FAILURES):  # failures alternating between the servers add up
+        with pytest.raises(IndicatorsError):
+            accounts.login((a, b)[i % 2], "wb", "wrong-password", now=T0)
+    for server in (a, b):
+        with pytest.raises(IndicatorsError, match="暂停登录"):
+            accounts.login(server, "wb", PASSWORDS["wb"], now=T0 + dt.timedelta(minutes=1))
+    accounts.reset_password(a, people["admin"], "wb", "Reset-pass-2025")  # lifted on one, lifted on both
+    assert accounts.login(b, "wb", "Reset-pass-2025", now=T0 + dt.timedelta(minutes=2)).actor.login == "wb"
+    a.close()
+    b.close()
 
 
 def test_the_last_active_administrator_stays(conn, people):

@@ -5,13 +5,11 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import ROOT, TRAINING_HEADER, write_xlsx
-from indicators import store
+from conftest import ROOT, TRAINING_HEADER, is_empty, write_xlsx
 from indicators.progress import STATUSES
 
 D = dt.date
@@ -23,9 +21,9 @@ def run(*args, db=None):
 
 
 @pytest.fixture
-def files(tmp_path, db, monkeypatch):
-    """A good and a bad ledger, and an empty database (SQLite and PostgreSQL: the `db` fixture)."""
-    monkeypatch.setenv(store.FILES_ENV, str(tmp_path / "uploads"))
+def files(tmp_path, cli_db):
+    """A good and a bad ledger, and an empty database (SQLite and PostgreSQL: the `cli_db` fixture)."""
+    db = cli_db
     good = write_xlsx(tmp_path / "good.xlsx", {"台账": [TRAINING_HEADER,
                                                         [D(2025, 5, 10), "卫滨区", "领导班子法治讲座", "行政处罚法", None, 12, 2, None],
                                                         [D(2025, 3, 25), "红旗区", "主任办公会学法", "一季度", None, 9, 1, None],
@@ -62,13 +60,7 @@ def test_check_stores_nothing(files):
     good, bad, db = files
     assert run("check", good).returncode == 0
     assert run("check", bad).returncode == 1
-    if store.is_postgres(db):
-        import psycopg
-        with psycopg.connect(db) as c:
-            assert c.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-                             ).fetchone()[0] == 0
-    else:
-        assert not Path(db).exists()
+    assert is_empty(db)
 
 
 def test_progress_json_at_30_june(files):
@@ -107,8 +99,8 @@ def test_progress_for_one_unit_by_alias_and_as_of(files):
     (["template", "nonsense", "-o", "x.xlsx"], 2, "参数有误"),
     (["import", "/nonexistent/file.xlsx"], 1, "无法打开"),
 ])
-def test_bad_arguments_get_a_chinese_message_not_a_traceback(tmp_path, args, code, text):
-    r = run(*args, db=tmp_path / "x.db") if args[0] not in ("template",) else run(*args)
+def test_bad_arguments_get_a_chinese_message_not_a_traceback(cli_db, args, code, text):
+    r = run(*args, db=cli_db) if args[0] not in ("template",) else run(*args)
     assert r.returncode == code
     assert text in r.stderr and "Traceback" not in r.stderr
 
@@ -127,7 +119,7 @@ def test_batches_and_undo(files):
 
 @pytest.mark.parametrize("kind,sheet", [("training", "培训学法台账"), ("publicity", "宣传活动台账"),
                                         ("governance", "制度落实台账"), ("staff", "执法人员统计表")])
-def test_template_filled_in_imports_without_an_edit(tmp_path, kind, sheet):
+def test_template_filled_in_imports_without_an_edit(tmp_path, cli_db, kind, sheet):
     out = tmp_path / f"{kind}.xlsx"
     assert run("template", kind, "-o", out).returncode == 0
     wb = openpyxl.load_workbook(out)
@@ -140,17 +132,15 @@ def test_template_filled_in_imports_without_an_edit(tmp_path, kind, sheet):
     for j, v in enumerate(example, 1):
         ws.cell(4, j, v)
     wb.save(out)
-    db = tmp_path / "t.db"
-    r = run("import", out, db=db)
+    r = run("import", out, db=cli_db)
     assert r.returncode == 0, r.stderr
     assert f"{sheet} 1 行（新增 1" in r.stdout  # the example row itself is skipped
 
 
-def test_demo_loads_once(tmp_path):
-    db = tmp_path / "demo.db"
-    r = run("demo", db=db)
-    assert r.returncode == 0 and r.stdout.count("已导入") == 2
-    assert "已有数据" in run("demo", db=db).stdout
+def test_demo_loads_once(cli_db):
+    r = run("demo", db=cli_db)
+    assert r.returncode == 0 and r.stdout.count("已导入") == 2, r.stderr
+    assert "已有数据" in run("demo", db=cli_db).stdout
 
 
 # ---------------------------------------------------------------- the reporting cycle and evidence (issue 11)

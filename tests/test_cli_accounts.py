@@ -30,8 +30,9 @@ def no_secret(*results):
 
 
 @pytest.fixture
-def db(tmp_path):
-    db = tmp_path / "cli.db"
+def db(cli_db):
+    """Three accounts made from the command line, in a database of each kind (conftest's `cli_db`)."""
+    db = cli_db
     out = [run("user", "add", "fgk", "--role", "管理员", "--name", "法规科", "--password-stdin", db=db, stdin=SECRET["fgk"] + "\n"),
            run("user", "add", "hq", "--role", "填报员", "--unit", "红旗区人防办", "--password-stdin", "--user", "fgk", db=db,
                stdin=SECRET["hq"] + "\n"),

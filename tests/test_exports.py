@@ -601,9 +601,10 @@ def test_cli_export_errors_are_chinese(demo_path, tmp_path, args, code, message)
     assert not (tmp_path / "x").exists()
 
 
-def test_cli_export_refuses_an_empty_database(tmp_path):
-    r = run("export", "--format", "docx", "--year", 2025, "-o", tmp_path / "x.docx", db=tmp_path / "empty.db")
+def test_cli_export_refuses_an_empty_database(tmp_path, cli_db):
+    r = run("export", "--format", "docx", "--year", 2025, "-o", tmp_path / "x.docx", db=cli_db)
     assert r.returncode == 1 and "还没有导入任何台账" in r.stderr and not (tmp_path / "x.docx").exists()
+    assert f"数据库 {store.db_label(cli_db)} 中" in r.stderr  # named as given (a URL: not mangled, no password)
 
 
 @pytest.mark.parametrize("fmt", ["pptx", "xlsx", "docx"])

@@ -171,10 +171,10 @@ def _cli(*args, cwd):
 
 
 @pytest.mark.parametrize("command", ["check", "import"])
-def test_cli_takes_dash_and_non_utf8_names(tmp_path, command):
+def test_cli_takes_dash_and_non_utf8_names(tmp_path, cli_db, command):
     hf.dash_name(tmp_path)
     odd = hf.non_utf8_name(tmp_path)
-    extra = ["--db", str(tmp_path / "t.db")] if command == "import" else []
+    extra = ["--db", str(cli_db)] if command == "import" else []
     r = _cli(command, "-rf.xlsx", os.fsencode(odd.name), *extra, cwd=tmp_path)
     out, err = r.stdout.decode(), r.stderr.decode()
     assert r.returncode == 0, err
@@ -182,9 +182,9 @@ def test_cli_takes_dash_and_non_utf8_names(tmp_path, command):
 
 
 @pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory, hf.zip_bomb_sheet, hf.encrypted_xlsx])
-def test_cli_refuses_in_one_chinese_message(tmp_path, build):
+def test_cli_refuses_in_one_chinese_message(tmp_path, cli_db, build):
     path = build(tmp_path)
-    r = _cli("import", str(path), "--db", str(tmp_path / "t.db"), cwd=tmp_path)
+    r = _cli("import", str(path), "--db", str(cli_db), cwd=tmp_path)
     err = r.stderr.decode()
     assert r.returncode == 1 and "未导入任何数据" in err and "Traceback" not in err and not ENGLISH.search(err), err
 

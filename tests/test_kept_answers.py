@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import GOVERNANCE_HEADER, ROOT, count, load, write_xlsx
+from conftest import GOVERNANCE_HEADER, ROOT, count, is_empty, load, write_xlsx
 from indicators import imports, intake, roles, store
 from indicators.interpret import Answers
 from indicators.problems import IndicatorsError
@@ -122,12 +122,12 @@ def run(*args):
                           text=True, timeout=120)
 
 
-def test_cli_answers_are_kept_on_import_and_used_next_time(tmp_path):
-    db = tmp_path / "cli.db"
+def test_cli_answers_are_kept_on_import_and_used_next_time(tmp_path, cli_db):
+    db = cli_db
     (tmp_path / "a.xlsx").write_bytes(FIRST)
     (tmp_path / "b.xlsx").write_bytes(SECOND)
     refused = run("check", tmp_path / "a.xlsx", "--db", db)
-    assert refused.returncode == 1 and "--column 项目=<列名>" in refused.stderr and not db.exists()
+    assert refused.returncode == 1 and "--column 项目=<列名>" in refused.stderr and is_empty(db)
     checked = run("check", tmp_path / "a.xlsx", "--column", "项目=类别", "--value", "类别:中心会=党组中心组学法")
     assert checked.returncode == 0, checked.stderr
     assert "理解：工作表「台账」类别「中心会」按「党组中心组学法」读取（本次回答）（1 行）" in checked.stdout

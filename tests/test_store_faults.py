@@ -1,6 +1,7 @@
 """The store under faults and concurrency: imports killed at several points, run six at once (two of one
-file), a busy writer, a read-only database and a full disk. Real processes, real SQLite files, a real
-tmpfs where the test may mount one."""
+file), a busy writer, a read-only database and a full disk. Real processes, real SQLite files and a real
+PostgreSQL server (the kills, the concurrency and the busy writer run on both), a real tmpfs where the
+test may mount one."""
 from __future__ import annotations
 
 import contextlib
@@ -8,7 +9,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TRAINING_HEADER
+from conftest import DATABASES, ROOT, TRAINING_HEADER, new_database, sqlite_only
 from indicators import imports, store
 from indicators.problems import IndicatorsError
 from indicators.store import connection, schema
@@ -33,8 +33,27 @@ def ledger_csv(path: Path, rows: int, tag: str) -> Path:
     return path
 
 
+# PostgreSQL: the shared folder of originals of each database (SQLite's are in uploads/ beside the file)
+SHARED: dict[str, Path] = {}
+
+
+def pg_database(request, folder: Path) -> str:
+    """A fresh PostgreSQL schema whose originals go to folder/shared."""
+    url = new_database(request, "postgresql", folder)
+    SHARED[url] = folder / "shared"
+    return url
+
+
+def database_env(db) -> dict:
+    return {store.FILES_ENV: str(SHARED[str(db)])} if str(db) in SHARED else {}
+
+
+def connect(db):
+    return store.connect(db, files_dir=SHARED.get(str(db)))
+
+
 def cli(*args, db: Path, env: dict | None = None, **kw) -> subprocess.Popen:
-    e = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    e = dict(os.environ, PYTHONPATH=str(ROOT), **database_env(db), **(env or {}))
     return subprocess.Popen([sys.executable, "-m", "indicators", *map(str, args), "--db", str(db)], cwd=ROOT, env=e,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
@@ -45,18 +64,18 @@ def run(*args, db: Path, env: dict | None = None, timeout: float = 120) -> tuple
     return p.returncode, out.decode(), err.decode()
 
 
-def state(db: Path) -> dict:
-    """What a reader sees: integrity, batches, rows, the aggregate they feed, files kept."""
-    c = sqlite3.connect(db)
+def state(db) -> dict:
+    """What a reader sees: integrity (SQLite's check of its file), batches, rows, the aggregate they feed, files kept."""
+    c = connect(db)
     try:
-        out = {"integrity": c.execute("PRAGMA integrity_check").fetchone()[0],
+        out = {"integrity": c.execute("PRAGMA integrity_check").fetchone()[0] if c.dialect == "sqlite" else "ok",
                "batches": c.execute("SELECT COUNT(*) FROM batch WHERE undone IS NULL").fetchone()[0],
                "rows": c.execute("SELECT COUNT(*) FROM training").fetchone()[0],
                "agg": c.execute("SELECT TOTAL(value) FROM agg_day WHERE measure = 'training:n'").fetchone()[0],
                "stored": {r[0] for r in c.execute("SELECT stored_path FROM batch")}}
+        uploads = store.uploads_dir(c)
     finally:
         c.close()
-    uploads = db.parent / "uploads"
     files = set(os.listdir(uploads)) if uploads.exists() else set()
     out["originals"] = {f for f in files if not f.endswith(".part")}
     out["parts"] = {f for f in files if f.endswith(".part")}
@@ -73,48 +92,55 @@ def assert_whole(s: dict, before: dict, added_rows: int) -> None:
 
 # ------------------------------------------------------------------------------------------ kills
 
-KILLS: list[tuple] = []  # (when, "nothing" | "all") of each kill, for the test after them
+KILLS: list[tuple] = []  # (database, when, "nothing" | "all") of each kill, for the test after them
 
-@pytest.fixture(scope="module")
-def kill_setup(tmp_path_factory):
+@pytest.fixture(scope="module", params=DATABASES)
+def kill_setup(request, tmp_path_factory):
+    """A database with one small import to copy for each kill (SQLite: the folder of file and originals;
+    PostgreSQL: a fresh schema and shared folder given the same import), and how long the big import takes."""
     base = tmp_path_factory.mktemp("kill")
     big = ledger_csv(base / "big.csv", 60_000, "big")
     small = ledger_csv(base / "small.csv", 10, "small")
-    db = base / "base" / "t.db"
-    db.parent.mkdir()
-    assert run("import", small, db=db)[0] == 0
-    c = sqlite3.connect(db)
-    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    c.close()
-    scratch = base / "scratch" / "t.db"
-    scratch.parent.mkdir()
-    shutil.copytree(db.parent, scratch.parent, dirs_exist_ok=True)
+    if request.param == "sqlite":
+        db = base / "base" / "t.db"
+        db.parent.mkdir()
+        assert run("import", small, db=db)[0] == 0
+        c = connect(db)
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        c.close()
+
+        def copy(name: str) -> Path:
+            shutil.copytree(db.parent, base / name)
+            return base / name / "t.db"
+    else:
+        def copy(name: str) -> str:
+            (base / name).mkdir()
+            url = pg_database(request, base / name)
+            assert run("import", small, db=url)[0] == 0
+            return url
+    scratch = copy("scratch")
     t = time.monotonic()
     assert run("import", big, db=scratch)[0] == 0
-    return base, db, big, time.monotonic() - t
-
-
-def _copy_base(base: Path, db: Path, name: str) -> Path:
-    target = base / name
-    shutil.copytree(db.parent, target)
-    return target / "t.db"
+    return base, copy, big, time.monotonic() - t
 
 
 @pytest.mark.parametrize("when", [0.3, 0.5, 0.65, 0.8, 0.9, 0.97, "part", "committed"])
 def test_killed_import_is_all_or_nothing(kill_setup, when):
-    base, db, big, duration = kill_setup
-    target = _copy_base(base, db, f"k{when}")
+    base, copy, big, duration = kill_setup
+    target = copy(f"k{when}")
     before = state(target)
     p = cli("import", big, db=target)
     if when == "part":  # the moment the original is on disk: just before COMMIT
         deadline = time.monotonic() + duration * 3
-        uploads = target.parent / "uploads"
+        reader = connect(target)
+        uploads = store.uploads_dir(reader)
+        reader.close()
         while time.monotonic() < deadline and p.poll() is None:
             if any(n.endswith(".part") for n in os.listdir(uploads)):
                 break
             time.sleep(0.001)
     elif when == "committed":  # the moment a reader sees the batch: after COMMIT, before the original is renamed
-        reader = sqlite3.connect(target)
+        reader = connect(target)
         deadline = time.monotonic() + duration * 3
         while time.monotonic() < deadline and p.poll() is None:
             if reader.execute("SELECT COUNT(*) FROM batch").fetchone()[0] > before["batches"]:
@@ -127,12 +153,13 @@ def test_killed_import_is_all_or_nothing(kill_setup, when):
     p.communicate()
     s = state(target)
     assert_whole(s, before, 60_000)
-    KILLS.append((when, "all" if s["batches"] > before["batches"] else "nothing"))
+    KILLS.append(("sqlite" if isinstance(target, Path) else "postgresql", when,
+                  "all" if s["batches"] > before["batches"] else "nothing"))
     # the next import repairs what a kill can leave (a part of a dead process), and every batch has its original
     assert run("import", ledger_csv(base / f"next{when}.csv", 5, f"n{when}"), db=target)[0] == 0
     s = state(target)
     assert not s["parts"] and s["originals"] == s["stored"], s
-    conn = store.connect(target)
+    conn = connect(target)
     assert all(store.original_file(conn, b["id"]).exists() for b in store.batches(conn))
     conn.close()
 
@@ -140,17 +167,25 @@ def test_killed_import_is_all_or_nothing(kill_setup, when):
 def test_kills_landed_before_and_after_commit():
     """The kill points above are spread over the import: some must have stored nothing, some all (the
     timed ones fall where the machine's load puts them; "part" and "committed" fall on either side of COMMIT)."""
-    if len(KILLS) < 8:
+    if len(KILLS) < 8 or any(sum(k == kind for k, _, _ in KILLS) < 8 for kind, _, _ in KILLS):
         pytest.skip("run with the kill tests")
-    assert {"nothing", "all"} <= {outcome for _, outcome in KILLS}, KILLS
+    for kind in {k for k, _, _ in KILLS}:
+        assert {"nothing", "all"} <= {outcome for k, _, outcome in KILLS if k == kind}, KILLS
     print(KILLS)
 
 
 # ------------------------------------------------------------------------------------------ concurrency
 
-def test_six_imports_at_once_two_of_the_same_file(tmp_path):
-    db = tmp_path / "t.db"
-    store.connect(db).close()
+@pytest.fixture(params=DATABASES)
+def db(request, tmp_path):
+    """An empty database: a SQLite file (its originals beside it) or a PostgreSQL schema (originals in tmp_path/shared)."""
+    if request.node.get_closest_marker("sqlite_only") and request.param != "sqlite":
+        pytest.skip("SQLite only: " + request.node.get_closest_marker("sqlite_only").kwargs["reason"])
+    return tmp_path / "t.db" if request.param == "sqlite" else pg_database(request, tmp_path)
+
+
+def test_six_imports_at_once_two_of_the_same_file(tmp_path, db):
+    connect(db).close()
     files = [ledger_csv(tmp_path / f"f{i}.csv", 3000, f"f{i}") for i in range(4)]
     same = ledger_csv(tmp_path / "same.csv", 3000, "same")
     shutil.copy(same, tmp_path / "same-copy.csv")
@@ -159,7 +194,7 @@ def test_six_imports_at_once_two_of_the_same_file(tmp_path):
     assert all(rc == 0 for rc, _, _ in results), results
     s = state(db)
     assert s["integrity"] == "ok" and s["batches"] == 5 and s["rows"] == 15_000 and s["agg"] == 15_000
-    conn = store.connect(db)
+    conn = connect(db)
     digest = imports.checksum(same.read_bytes())
     dups = [b for b in store.batches(conn) if b["checksum"] == digest]
     assert len(dups) == 1
@@ -172,8 +207,9 @@ def test_six_imports_at_once_two_of_the_same_file(tmp_path):
 
 
 @contextlib.contextmanager
-def writer_holding_the_lock(db: Path):
-    c = sqlite3.connect(db, isolation_level=None)
+def writer_holding_the_lock(db):
+    """Another writer mid-transaction (SQLite's write lock; on PostgreSQL the advisory lock BEGIN IMMEDIATE takes)."""
+    c = connect(db)
     c.execute("BEGIN IMMEDIATE")
     c.execute("INSERT INTO meta VALUES ('held', 'x')")
     try:
@@ -183,8 +219,7 @@ def writer_holding_the_lock(db: Path):
         c.close()
 
 
-def test_reads_never_wait_for_a_writer_and_a_busy_write_is_refused_in_chinese(tmp_path):
-    db = tmp_path / "t.db"
+def test_reads_never_wait_for_a_writer_and_a_busy_write_is_refused_in_chinese(tmp_path, db):
     assert run("import", ledger_csv(tmp_path / "a.csv", 20, "a"), db=db)[0] == 0
     with writer_holding_the_lock(db):
         t = time.monotonic()
@@ -199,17 +234,35 @@ def test_reads_never_wait_for_a_writer_and_a_busy_write_is_refused_in_chinese(tm
     assert state(db)["batches"] == 1 and not state(db)["parts"]
 
 
-def test_connect_never_writes(tmp_path):
-    db = tmp_path / "t.db"
-    store.connect(db).close()
+def test_a_write_refused_as_busy_leaves_its_connection_as_it_was(db, monkeypatch):
+    """Busy past the wait: refused in Chinese, no transaction left open, the next write on it goes through."""
+    monkeypatch.setenv(connection.BUSY_ENV, "0.5")
+    connect(db).close()
+    other = connect(db)
     with writer_holding_the_lock(db):
         t = time.monotonic()
-        conn = store.connect(db)
-        assert time.monotonic() - t < 2 and conn.total_changes == 0
+        with pytest.raises(IndicatorsError, match="数据库正忙"):
+            with store.transaction(other):
+                other.execute("INSERT INTO meta VALUES ('mine', 'x')")
+        assert time.monotonic() - t < 10 and not other.in_transaction
+        assert store.batches(other) == []
+    with store.transaction(other):
+        other.execute("INSERT INTO meta VALUES ('mine', 'x')")
+    assert other.execute("SELECT value FROM meta WHERE key = 'mine'").fetchone()[0] == "x"
+    other.close()
+
+
+def test_connect_never_writes(tmp_path, db):
+    connect(db).close()
+    with writer_holding_the_lock(db):
+        t = time.monotonic()
+        conn = connect(db)
+        assert time.monotonic() - t < 2 and (conn.dialect != "sqlite" or conn.total_changes == 0)
         assert store.batches(conn) == []
         conn.close()
 
 
+@sqlite_only("counts SQLite's total_changes and its WAL mode; on PostgreSQL test_concurrency.py starts a server mid-import")
 def test_schema_is_set_up_once_when_its_fingerprint_differs(tmp_path):
     db = tmp_path / "t.db"
     conn = store.connect(db)
@@ -226,6 +279,7 @@ def test_schema_is_set_up_once_when_its_fingerprint_differs(tmp_path):
     conn.close()
 
 
+@sqlite_only("SQLite's WAL file; PostgreSQL's checkpointer is the server's own")
 def test_wal_is_checkpointed_after_writes(tmp_path):
     db = tmp_path / "t.db"
     conn = store.connect(db)
@@ -259,6 +313,7 @@ def tmpfs(path: Path, size: str):
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
+@sqlite_only("a read-only database file on a read-only disk; a PostgreSQL database is the server's to write")
 def test_read_only_database_can_be_read(tmp_path):
     with tmpfs(tmp_path / "ro", "32m") as mnt:
         db = mnt / "t.db"
@@ -293,6 +348,7 @@ def _fill(mnt: Path, leave: int) -> Path:
 
 
 @pytest.mark.parametrize("leave_kb", [0, 8, 32, 96, 160, 256, 384, 640])
+@sqlite_only("the disk of the database file; PostgreSQL's disk is the server's")
 def test_full_disk_at_any_step_leaves_the_database_as_it_was(tmp_path, leave_kb):
     """Free space from none to enough: the failure comes at the original's part, in the WAL before or
     at COMMIT, or not at all; each time the Chinese message is the real one and nothing is half-stored."""
@@ -323,8 +379,10 @@ def test_full_disk_at_any_step_leaves_the_database_as_it_was(tmp_path, leave_kb)
         conn.close()
 
 
-def test_four_imports_at_once_on_a_database_that_does_not_exist_yet(tmp_path):
-    db = tmp_path / "new" / "t.db"
+def test_four_imports_at_once_on_a_database_that_does_not_exist_yet(tmp_path, db):
+    """SQLite: no file yet (nor its folder); PostgreSQL: an empty schema, no table yet."""
+    if isinstance(db, Path):
+        db = tmp_path / "new" / "t.db"
     procs = [cli("import", ledger_csv(tmp_path / f"n{i}.csv", 200, f"n{i}"), db=db) for i in range(4)]
     results = [(p.wait(timeout=180), p.stderr.read().decode()) for p in procs]
     assert [rc for rc, _ in results] == [0, 0, 0, 0], results
@@ -333,6 +391,7 @@ def test_four_imports_at_once_on_a_database_that_does_not_exist_yet(tmp_path):
 
 
 @pytest.mark.parametrize("content", [b"this is not a database at all, just text" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
+@sqlite_only("a file that is no SQLite database")
 def test_a_file_that_is_no_database_is_refused_in_chinese(tmp_path, content):
     db = tmp_path / "t.db"
     db.write_bytes(content)

@@ -9,7 +9,7 @@ import unicodedata
 import openpyxl
 import pytest
 
-from conftest import ROOT
+from conftest import DATABASES, ROOT, new_database
 from indicators import demo, imports, progress, store, templates
 from indicators.config import default_catalog, load_catalog
 from indicators.ledgers import CHOICE, LEDGERS, UNIT
@@ -87,11 +87,14 @@ def test_shipped_demo_files_are_what_the_generator_writes(tmp_path):
             assert shipped.records[kind].drop("_sheet").equals(new.records[kind].drop("_sheet")), (path.name, kind)
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    conn = store.connect(tmp_path_factory.mktemp("demo") / "demo.db")
+@pytest.fixture(scope="module", params=DATABASES)
+def demo_db(request, tmp_path_factory):
+    """The demo loaded into a database of each kind (SQLite file, PostgreSQL schema)."""
+    folder = tmp_path_factory.mktemp("demo")
+    conn = store.connect(new_database(request, request.param, folder), files_dir=folder / "uploads")
     demo.load_demo(conn)
-    return conn
+    yield conn
+    conn.close()
 
 
 def test_demo_is_marked_and_covers_all_units_and_two_years(demo_db):

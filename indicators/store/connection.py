@@ -87,6 +87,23 @@ def is_readonly(conn: Connection) -> bool:
     return bool(getattr(conn, "readonly", False))
 
 
+def exists(target: str | os.PathLike | None = None) -> bool:
+    """Whether the database has been made: the SQLite file is there, or the PostgreSQL schema has the
+    tables (asked without connect(), which would create them). Raises IndicatorsError when a PostgreSQL
+    server cannot be reached."""
+    spec = db_target(target)
+    if not dialect.is_postgres_url(spec):
+        return Path(spec).exists()
+    try:
+        conn = dialect.connect_postgres(spec)
+    except Error as e:
+        raise store_error(e, dialect.safe_label(spec)) from e
+    try:
+        return "meta" in conn.tables()
+    finally:
+        conn.close()
+
+
 def connect(target: str | os.PathLike | None = None, *, files_dir: str | os.PathLike | None = None) -> Connection:
     """Open the database (creating it if needed) and bring its schema up to date when it is not.
 
@@ -100,7 +117,7 @@ def connect(target: str | os.PathLike | None = None, *, files_dir: str | os.Path
     files = files_dir or os.environ.get(FILES_ENV)
     if dialect.is_postgres_url(spec):
         try:
-            conn = dialect.connect_postgres(spec)
+            conn = dialect.connect_postgres(spec, busy_seconds())
         except Error as e:
             raise store_error(e, dialect.safe_label(spec)) from e
         conn.files_dir = Path(files) if files else None
@@ -190,6 +207,12 @@ def store_error(e: Error, path: Path | None = None) -> IndicatorsError:
         # PostgreSQL: the server cannot be reached, refuses the login, or has no such database
         return IndicatorsError(f"无法读取或写入数据库{where}：数据库服务器连接失败（{dialect.safe_label(str(e))}）。"
                                "请确认数据库服务器已启动、地址和账号正确，或联系管理员")
+    if state in ("55P03", "40P01", "40001"):  # PostgreSQL: lock wait past lock_timeout, deadlock, serialization
+        name = "BUSY"
+    elif state == "53100":  # PostgreSQL: the server's disk is full
+        name = "FULL"
+    elif state in ("25006", "42501"):  # PostgreSQL: a read-only server (hot standby) or a user without the right
+        name = "READONLY" if state == "25006" else "PERM"
     if "BUSY" in name or "LOCKED" in name or "locked" in text or "busy" in text:
         msg = (f"数据库正忙：另一项导入或撤销正在进行，等待 {busy_seconds():.0f} 秒后仍未完成，本次没有作任何改动。"
                "请稍后重试")

@@ -24,7 +24,9 @@ OperationalError; a serialization failure or deadlock is an OperationalError lik
 
 Concurrent writers: BEGIN IMMEDIATE on PostgreSQL is BEGIN plus `pg_advisory_xact_lock` on one key,
 so writes (imports, undo, target edits) are serialised exactly as SQLite's BEGIN IMMEDIATE serialises
-them, and released at COMMIT/ROLLBACK. Chosen over SERIALIZABLE with retries: an import is one long
+them, and released at COMMIT/ROLLBACK. As SQLite's busy timeout, `lock_timeout` bounds the wait
+($INDICATORS_BUSY_SECONDS; SQLSTATE 55P03, "数据库正忙"), and a BEGIN IMMEDIATE refused so leaves no
+transaction open. Chosen over SERIALIZABLE with retries: an import is one long
 transaction of up to 100k rows whose aggregate rows overlap with any other import of the same units
 and days, so under SERIALIZABLE concurrent imports would routinely be aborted at commit and redone
 (the whole work again, with a retry bound that can still be exhausted), and the duplicate-file check
@@ -758,7 +760,13 @@ class PGConnection:
             sql += f" RETURNING {id_col}"
         cur = self._run(sql, params or ())
         if tr.action == "lock":
-            self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            try:
+                self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            except BaseException:
+                # as SQLite's BEGIN IMMEDIATE, one that fails (busy past lock_timeout) leaves no transaction open
+                if self.in_transaction:
+                    self._run("ROLLBACK", ())
+                raise
         if id_col:
             row = cur.fetchone()
             cur.lastrowid = row[0] if row else None
@@ -926,5 +934,11 @@ def _numeric_loader():
     return NumericLoader
 
 
-def connect_postgres(url: str) -> PGConnection:
-    return PGConnection(url)
+def connect_postgres(url: str, busy_seconds: float | None = None) -> PGConnection:
+    """A PostgreSQL connection. `busy_seconds`: how long a statement waits for a lock (another writer's
+    advisory write lock above all) before it fails with SQLSTATE 55P03, as SQLite's busy timeout does;
+    None waits as long as it takes."""
+    conn = PGConnection(url)
+    if busy_seconds is not None:
+        conn._run(f"SET lock_timeout = {max(1, int(busy_seconds * 1000))}", ())
+    return conn
