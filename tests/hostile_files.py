@@ -182,6 +182,18 @@ def far_cell(folder: Path) -> Path:
     return raw_xlsx(folder / "far_cell.xlsx", [("台账", sheet_xml(rows, dimension="A1:XFD1048576"))])
 
 
+def quoted_far_cell(folder: Path) -> Path:
+    """A valid ledger with a stray cell at XFD600000 written r='XFD600000' (XML allows single quotes)."""
+    rows = ledger_rows_xml(_ledger()) + "<row r='600000'><c r='XFD600000'><v>1</v></c></row>"
+    return raw_xlsx(folder / "quoted_far_cell.xlsx", [("台账", sheet_xml(rows))])
+
+
+def spaced_far_cell(folder: Path) -> Path:
+    """The same stray cell written r = "XFD600000" (spaces around "=" are XML too)."""
+    rows = ledger_rows_xml(_ledger()) + '<row r="600000"><c r = "XFD600000"><v>1</v></c></row>'
+    return raw_xlsx(folder / "spaced_far_cell.xlsx", [("台账", sheet_xml(rows))])
+
+
 def declared_dimension_only(folder: Path) -> Path:
     """A valid ledger whose <dimension> claims the whole sheet: must import (the real extent is small)."""
     return raw_xlsx(folder / "dimension.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger()), dimension="A1:XFD1048576"))])
@@ -500,6 +512,8 @@ CLASSES = [
     ("zip_bomb_lying_sizes", zip_bomb_lying, "corrupt"),
     ("shared_string_bomb", shared_string_bomb, "too_big_inflated"),
     ("far_cell", far_cell, "sheet_too_large"),
+    ("quoted_far_cell", quoted_far_cell, "sheet_too_large"),
+    ("spaced_far_cell", spaced_far_cell, "sheet_too_large"),
     ("declared_dimension", declared_dimension_only, "ok"),
     ("xls_far_cells", xls_far_cells, "sheet_too_large"),
     ("merged_overlapping", merged_overlapping, "merged_overlap"),
