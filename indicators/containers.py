@@ -169,6 +169,7 @@ _SI_OPEN = re.compile(rb"<(?:\w+:)?si[\s>]")
 # r and t written otherwise than ` r="` (single quotes, spaces around "=", a tab or line break before the
 # name): XML allows it and the reader reads them, so they count as much as the usual form
 _ODD_REF = re.compile(rb"""(?:[\t\n\r]r\s*=\s*["']|\sr(?:\s*=\s*'|\s+=\s*"|=\s+"))\$?([A-Z]{0,3})\$?([0-9]{1,7})""")
+_ODD_SIGNS = (b"'", b"\t", b"\n", b"\r", b" =", b"= ")  # what an odd form cannot be written without
 _ODD_SHARED = re.compile(rb"""(?:[\t\n\r]t\s*=\s*["']s["']|\st(?:\s*=\s*'s'|\s+=\s*"s"|=\s+"s"))""")
 OVERLAP = 256  # bytes of the previous chunk kept in front of the next, so that no tag is cut in two
 
@@ -429,7 +430,8 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
         if rows:
             top = max(map(len, rows))
             max_row = max(max_row, int(max(r for r in rows if len(r) == top)))
-        for m in _ODD_REF.finditer(buf, max(0, skip - 32)):
+        odd = any(c in buf for c in _ODD_SIGNS)  # else neither odd form can be in the chunk
+        for m in (_ODD_REF.finditer(buf, max(0, skip - 32)) if odd else ()):
             letters, digits = m.groups()
             if letters:
                 used.add(letters)
@@ -448,7 +450,7 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
                 shared_uses.extend(m.group(1) for m in _SHARED_CELL.finditer(buf) if m.start() >= skip)
             else:
                 sheet.text += longest * uses
-        if sst:
+        if sst and odd:
             sheet.text += longest * len(_ODD_SHARED.findall(buf, max(0, skip - 16)))
         if b't="e"' in fresh:
             _mark_errors(buf, skip, sheet.marks)
