@@ -158,8 +158,9 @@ _FORMULA_END = re.compile(rb'</(?:[A-Za-z_][\w.-]*:)?f>\s*(?:<(?:[A-Za-z_][\w.-]
                           rb'</(?:[A-Za-z_][\w.-]*:)?v>)?\s*</(?:[A-Za-z_][\w.-]*:)?c>')
 _EMPTY_END = re.compile(rb'/>\s*(?:<(?:[A-Za-z_][\w.-]*:)?v\s*/>|<(?:[A-Za-z_][\w.-]*:)?v>\s*</(?:[A-Za-z_][\w.-]*:)?v>)?\s*'
                         rb'</(?:[A-Za-z_][\w.-]*:)?c>')
-_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>]")
-_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+# any prefix (the reader goes by local names, and an XML name may hold any letter)
+_CELL_START = re.compile(rb"<(?:[^\s<>/:=\"']+:)?c[\s>]")
+_ROW_START = re.compile(rb"<(?:[^\s<>/:=\"']+:)?row[\s>/]")
 _F_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]{0,40})<")
 _REF_ATTR = re.compile(rb'\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"')
@@ -437,7 +438,7 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
                 used.add(letters)
                 max_col = max(max_col, col_number(letters.decode()) + 1)
             max_row = max(max_row, int(digits))
-        n_cells += fresh.count(b"<c") - fresh.count(b"<col")
+        n_cells += fresh.count(b"<c") - fresh.count(b"<col") + (len(_COLON_C.findall(fresh)) if b":c" in fresh else 0)
         if n_cells > n_refs + 2 * chunks:  # cells without a reference sit one after the other in their row
             pieces = _ROW_START.split(fresh)
             current += len(_CELL_START.findall(pieces[0]))
@@ -544,7 +545,6 @@ SEEN = 128  # bytes before a chunk's end that the next chunk checks (it carries 
 MIN_SHARED_CELL = 21  # bytes of the shortest cell that copies a shared string: <c t="s"><v>0</v></c>
 _CELL_REF_AT = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _ROW_REF_AT = re.compile(rb'<row r="([0-9]{1,7})"')
-_PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>/]")
 _COLON_C = re.compile(rb":c[\s>/]")  # where a prefixed <x:c> would be (a literal start: C speed)
 
 
@@ -612,11 +612,9 @@ class _Plain:
             if not new or self.learned > PLAIN_LEARN:
                 return False
             pos = m.start() + 1
-        for m in _COLON_C.finditer(buf, lo, hi + 3):
-            k = buf.rfind(b"<", max(0, m.start() - SEEN), m.start())
-            if k >= 0 and _PREFIXED_C.match(buf, k):
-                return False
-        return True
+        # a prefixed <x:c> is a cell to the reader (it goes by local names), whatever the prefix's letters:
+        # any ":c" ending a name is left to the detailed scan
+        return _COLON_C.search(buf, lo, hi + 3) is None
 
 
 def _scan_plain(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, longest: int, by_size: bool) -> bool:

@@ -68,6 +68,8 @@ CASES = [
     ("single_quoted_reference", sheet(rows(1, BIG) + "<row r='9001'><c r='XFD9001'><v>1</v></c></row>"), False),
     ("spaces_around_equals", sheet(rows(1, BIG) + '<row r="9001"><c r = "XFD9001"><v>1</v></c></row>'), False),
     ("prefixed_cell", sheet(rows(1, BIG) + '<row r="9001"><x:c r="XFD9001"><x:v>1</x:v></x:c></row>'), False),
+    ("prefixed_cell_any_letters", sheet(rows(1, BIG) + '<row r="9001"><表:c r="XFD9001"><表:v>1</表:v></表:c></row>'), False),
+    ("prefixed_cells_without_reference", sheet(rows(1, 20) + "<x:row>" + "<x:c><x:v>1</x:v></x:c>" * 20000 + "</x:row>"), False),
     ("error_cell_at_the_end", sheet(rows(1, BIG) + '<row r="9001"><c r="F9001" t="e"><v>#N/A</v></c></row>'), True),
     ("formula_without_value_at_the_end", sheet(rows(1, BIG) + '<row r="9001"><c r="F9001"><f>F2*2</f></c></row>'), True),
     ("formula_with_value", sheet(rows(1, BIG) + '<row r="9001"><c r="F9001"><f>F2*2</f><v>4</v></c></row>'), True),
@@ -157,6 +159,12 @@ def test_shared_strings_are_counted_however_t_is_quoted(tmp_path, quote):
     cells = "".join(f'<row r="{r}"><c r="A{r}" {quote}><v>0</v></c><c r="B{r}" {quote}><v>0</v></c></row>' for r in range(1, 15001))
     data = hf.raw_xlsx(tmp_path / "s.xlsx", [("台账", hf.sheet_xml(cells))], shared=sst).read_bytes()
     assert _outcome(data, plain=True) == _outcome(data, plain=False) == "too_big_inflated"
+
+
+def test_prefixed_cells_without_reference_count_in_the_extent(tmp_path):
+    """20,000 <x:c> in one row, none with a reference: the reader puts them side by side, past XFD."""
+    xml = sheet(rows(1, 20) + "<x:row>" + "<x:c><x:v>1</x:v></x:c>" * 20000 + "</x:row>")
+    assert _outcome(_build(tmp_path, xml).read_bytes(), plain=True) == "sheet_too_large"
 
 
 def test_a_text_bound_over_the_limit_is_decided_by_the_exact_count(tmp_path):
