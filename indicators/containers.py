@@ -77,9 +77,9 @@ def _mb(n: int) -> str:
 
 
 def col_number(letters: str) -> int:
-    """'A' -> 0, 'AA' -> 26."""
+    """'A' -> 0, 'AA' -> 26 (the reader takes 'aa' and columns past XFD too)."""
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n - 1
 
@@ -152,8 +152,10 @@ def _looks_like_text(head: bytes) -> bool:
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 # Patterns that start with a literal, so that the regex engine skips ahead at C speed (a pattern starting
 # at "<" tries every tag: 50 ms a megabyte instead of 4). Only <c> and <row> carry an r attribute in a sheet.
-_REF_COL = re.compile(rb' r="([A-Z]{1,3})[0-9]')  # one per cell with a reference
-_REF_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,7})"')  # cells and rows
+# any letters and digits: the reader takes lower case, four letters and eight digits alike (and then
+# allocates for them), so they must count, not slip past the patterns
+_REF_COL = re.compile(rb' r="([A-Za-z]+)[0-9]')  # one per cell with a reference
+_REF_ROW = re.compile(rb' r="[A-Za-z]*([0-9]+)"')  # cells and rows
 _SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]{1,9})')
 _ERROR_ATTR = re.compile(rb't="e"')
 _FORMULA_END = re.compile(rb'</(?:[A-Za-z_][\w.-]*:)?f>\s*(?:<(?:[A-Za-z_][\w.-]*:)?v\s*/>|<(?:[A-Za-z_][\w.-]*:)?v>\s*'
@@ -171,7 +173,7 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?(
 _SI_OPEN = re.compile(rb"<(?:\w+:)?si[\s>]")
 # r and t written otherwise than ` r="` (single quotes, spaces around "=", a tab or line break before the
 # name): XML allows it and the reader reads them, so they count as much as the usual form
-_ODD_REF = re.compile(rb"""(?:[\t\n\r]r\s*=\s*["']|\sr(?:\s*=\s*'|\s+=\s*"|=\s+"))\$?([A-Z]{0,3})\$?([0-9]{1,7})""")
+_ODD_REF = re.compile(rb"""(?:[\t\n\r]r\s*=\s*["']|\sr(?:\s*=\s*'|\s+=\s*"|=\s+"))\$?([A-Za-z]*)\$?([0-9]+)""")
 _ODD_SIGNS = (b"'", b"\t", b"\n", b"\r", b" =", b"= ")  # what an odd form cannot be written without
 _ODD_SHARED = re.compile(rb"""(?:[\t\n\r]t\s*=\s*["']s["']|\st(?:\s*=\s*'s'|\s+=\s*"s"|=\s+"s"))""")
 OVERLAP = 256  # bytes of the previous chunk kept in front of the next, so that no tag is cut in two
@@ -430,9 +432,8 @@ def _scan_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, sst
             used |= cols
             max_col = max(max_col, max(col_number(c.decode()) + 1 for c in cols))
         rows = _REF_ROW.findall(fresh) + _REF_ROW.findall(seam)
-        if rows:
-            top = max(map(len, rows))
-            max_row = max(max_row, int(max(r for r in rows if len(r) == top)))
+        if rows:  # by value: a longer string is not a larger row when it starts with zeros (A0000005)
+            max_row = max(max_row, max(map(int, rows)))
         odd = any(c in buf for c in _ODD_SIGNS)  # else neither odd form can be in the chunk
         for m in (_ODD_REF.finditer(buf, max(0, skip - 32)) if odd else ()):
             letters, digits = m.groups()
