@@ -182,6 +182,25 @@ def far_cell(folder: Path) -> Path:
     return raw_xlsx(folder / "far_cell.xlsx", [("台账", sheet_xml(rows, dimension="A1:XFD1048576"))])
 
 
+def quoted_far_cell(folder: Path) -> Path:
+    """A valid ledger with a stray cell at XFD600000 written r='XFD600000' (XML allows single quotes)."""
+    rows = ledger_rows_xml(_ledger()) + "<row r='600000'><c r='XFD600000'><v>1</v></c></row>"
+    return raw_xlsx(folder / "quoted_far_cell.xlsx", [("台账", sheet_xml(rows))])
+
+
+def spaced_far_cell(folder: Path) -> Path:
+    """The same stray cell written r = "XFD600000" (spaces around "=" are XML too)."""
+    rows = ledger_rows_xml(_ledger()) + '<row r="600000"><c r = "XFD600000"><v>1</v></c></row>'
+    return raw_xlsx(folder / "spaced_far_cell.xlsx", [("台账", sheet_xml(rows))])
+
+
+def odd_reference(folder: Path, ref: str, name: str) -> Path:
+    """A valid ledger with one more cell whose reference the reader takes although the usual patterns did
+    not: lower case, four letters, eight digits, a row written with leading zeros beside a far one."""
+    rows = ledger_rows_xml(_ledger()) + f'<row r="6"><c r="A6"><v>1</v></c>{ref}</row>'
+    return raw_xlsx(folder / f"{name}.xlsx", [("台账", sheet_xml(rows))])
+
+
 def declared_dimension_only(folder: Path) -> Path:
     """A valid ledger whose <dimension> claims the whole sheet: must import (the real extent is small)."""
     return raw_xlsx(folder / "dimension.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger()), dimension="A1:XFD1048576"))])
@@ -500,6 +519,13 @@ CLASSES = [
     ("zip_bomb_lying_sizes", zip_bomb_lying, "corrupt"),
     ("shared_string_bomb", shared_string_bomb, "too_big_inflated"),
     ("far_cell", far_cell, "sheet_too_large"),
+    ("quoted_far_cell", quoted_far_cell, "sheet_too_large"),
+    ("spaced_far_cell", spaced_far_cell, "sheet_too_large"),
+    ("lowercase_far_cell", lambda f: odd_reference(f, '<c r="xfd600000"><v>1</v></c>', "lower"), "sheet_too_large"),
+    ("four_letter_column", lambda f: odd_reference(f, '<c r="ZZZZ6"><v>1</v></c>', "four"), "sheet_too_large"),
+    ("eight_digit_row", lambda f: odd_reference(f, '<c r="A99999999"><v>1</v></c>', "eight"), "sheet_too_large"),
+    ("leading_zero_row", lambda f: odd_reference(f, '<c r="B0000006"><v>1</v></c><c r="H999999"><v>1</v></c>', "zeros"),
+     "sheet_too_large"),
     ("declared_dimension", declared_dimension_only, "ok"),
     ("xls_far_cells", xls_far_cells, "sheet_too_large"),
     ("merged_overlapping", merged_overlapping, "merged_overlap"),
