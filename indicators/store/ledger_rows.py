@@ -85,46 +85,75 @@ def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int)
     result = KindResult(k, rows=frame.height, added=frame.height)
     staged = {"day": stage_name(conn, f"day_{k}"), "month": stage_name(conn, f"month_{k}")}
     rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
-    if conn.execute(f"SELECT 1 FROM main.{k} LIMIT 1").fetchone() is None:
-        # an empty ledger: every row is new, so no comparison and no change rows
+    spans = frame.group_by("unit").agg(pl.len(), pl.col("date").min().alias("lo"), pl.col("date").max().alias("hi"))
+    spans = spans.sort("unit")
+    result.units = dict(zip(spans["unit"].to_list(), spans["len"].to_list()))
+    result.period = (spans["lo"].min(), spans["hi"].max())
+    if not _shares_days(conn, k, spans):
+        # no stored row of these units within the days the file spans (an empty ledger, or a file of new
+        # days): every row is new, so no comparison, no change rows, no conflict to check
         conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
                      f"SELECT {cols}, ?, ? FROM {rows} {order}", (batch_id, batch_id))
         add_to_aggregates(conn, ledger, staged)
     else:
         _merge(conn, ledger, frame.height, batch_id, result, staged)
-    units = frame.group_by("unit").len().sort("unit")
-    result.units = dict(zip(units["unit"].to_list(), units["len"].to_list()))
-    result.period = (frame["date"].min(), frame["date"].max())
     return result
+
+
+def _shares_days(conn: Connection, kind: str, spans: pl.DataFrame) -> bool:
+    """Whether the ledger holds a row of one of the file's units dated within the days that unit's rows
+    span: one primary-key range probe per unit (the key starts with unit, date)."""
+    return any(conn.execute(f"SELECT 1 FROM main.{kind} WHERE unit = ? AND date BETWEEN ? AND ? LIMIT 1",
+                            (unit, lo, hi)).fetchone() is not None
+               for unit, lo, hi in spans.select("unit", "lo", "hi").iter_rows())
 
 
 def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: KindResult,
            staged: dict[str, str]) -> None:
-    """Rows into a ledger that holds some already: compared by identity, old values kept for undo."""
+    """Rows into a ledger that holds some of the same days: compared by identity, old values kept for undo.
+
+    The new identities go in first, in one pass that probes the primary key once per incoming row
+    (ON CONFLICT DO NOTHING); the rows it left out are the known identities. Only when there are
+    some (a re-import, a correction) are they joined with the stored rows, once, into temp.known
+    (old values, new values, whether they differ), from which come the counts, the change rows for
+    undo, the old values the aggregates subtract, and the update of the rows that differ.
+    """
     k = ledger.kind
     fields = [c.field for c in ledger.columns]
     key = list(ledger.key)
-    cols = ", ".join(fields)
-    on = " AND ".join(f"m.{f} = i.{f}" for f in key)
-    staged_rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
-    matched = f"FROM {staged_rows} i JOIN main.{k} m ON {on}"
-    differ = _values_differ(ledger, "m", "i")
-    existing, updated = conn.execute(f"SELECT COUNT(*), TOTAL({differ}) {matched}").fetchone()
-    result.updated, result.added = int(updated), rows - existing
-    result.unchanged = existing - result.updated
     others = [f for f in fields if f not in key]
+    cols = ", ".join(fields)
+    staged_rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
+    cur = conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) SELECT {cols}, ?, ? "
+                       f"FROM {staged_rows} {order} ON CONFLICT ({', '.join(key)}) DO NOTHING", (batch_id, batch_id))
+    result.added = cur.rowcount
+    existing = rows - result.added
+    if not existing:
+        add_to_aggregates(conn, ledger, staged)
+        return
+    on = " AND ".join(f"m.{f} = i.{f}" for f in key)
+    new = "".join(f", i.{f} AS new_{f}" for f in others)
+    conn.execute("DROP TABLE IF EXISTS temp.known")
+    # the batch id written into the statement: PostgreSQL takes no parameters in CREATE TABLE AS
+    conn.execute(f"CREATE TEMP TABLE known AS SELECT {', '.join(f'm.{f}' for f in fields)}, m.batch_id, m.created_batch"
+                 f"{new}, CASE WHEN {_values_differ(ledger, 'm', 'i')} THEN 1 ELSE 0 END AS differs "
+                 f"FROM {staged_rows} i JOIN main.{k} m ON {on} WHERE m.created_batch <> {int(batch_id)}")
+    updated = conn.execute("SELECT TOTAL(differs) FROM temp.known").fetchone()[0]
+    result.updated = int(updated)
+    result.unchanged = existing - result.updated
     if result.updated:
-        old = "json_object(" + ", ".join(f"'{f}', m.{f}" for f in others + ["batch_id", "created_batch"]) + ")"
-        kcols = ", ".join(f"m.{f}" for f in key) + ", NULL" * (4 - len(key))
-        conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} {matched} WHERE {differ}", (batch_id,))
-    # the aggregates before the stored rows are overwritten: they subtract the old values
-    add_to_aggregates(conn, ledger, staged, matched if existing else None)
-    upsert = ""
-    if existing:
+        old = "json_object(" + ", ".join(f"'{f}', {f}" for f in others + ["batch_id", "created_batch"]) + ")"
+        kcols = ", ".join(key) + ", NULL" * (4 - len(key))
+        conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} FROM temp.known WHERE differs = 1",
+                     (batch_id,))
+    # the stored values of the known identities are subtracted, the whole file's added
+    add_to_aggregates(conn, ledger, staged, "FROM temp.known m")
+    if result.updated:
         sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
-        upsert = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {_values_differ(ledger, k, 'excluded')}"
-    conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                 f"SELECT {cols}, ?, ? FROM {staged_rows} {order} {upsert}", (batch_id, batch_id))
+        conn.execute(f"INSERT INTO main.{k} ({', '.join(key + others)}, batch_id, created_batch) SELECT "
+                     f"{', '.join(key + [f'new_{f}' for f in others])}, ?, created_batch FROM temp.known "
+                     f"WHERE differs = 1 ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}", (batch_id,))
+    conn.execute("DROP TABLE temp.known")
 
 
 def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:
