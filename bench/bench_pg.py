@@ -102,13 +102,15 @@ def build(target: str, frames: dict, files: Path, days: pl.Series = bc.DAYS) -> 
 
 def copy_pg(source: str, target: str) -> None:
     """Every table of the database at `source` (a schema set up by store.connect) into the one at `target`
-    (set up too), then ANALYZE, as a database that has been in use has statistics."""
+    (set up too), then VACUUM ANALYZE and CHECKPOINT, as a database that has been in use."""
     conn = store.connect(target, files_dir=Path(tempfile.gettempdir()))
     src = source.split("search_path%3D")[-1]
     for table in conn.tables():
         conn.execute(f"INSERT INTO {table} SELECT * FROM {src}.{table} ON CONFLICT DO NOTHING")
         conn.reset_identity(table)
-    conn.execute("ANALYZE")
+    # as a database in use: vacuumed (hint bits, visibility map), analysed, its pages written out
+    conn.execute("VACUUM ANALYZE")
+    conn.execute("CHECKPOINT")
     conn.close()
 
 

@@ -129,7 +129,8 @@ def aggregate_frames(ledger: Ledger, incoming: pl.DataFrame) -> dict[str, pl.Dat
     return {"day": day, "month": month}
 
 
-def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str, str], matched_sql: str | None = None) -> None:
+def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str, str], matched_sql: str | None = None,
+                      *, new_days: bool = False, days: bool = True) -> None:
     """Add an import's rows to the day and month aggregates, less the stored rows they overwrite.
 
     `staged` names the tables holding `aggregate_frames` ({"day": "stage.day_training", ...});
@@ -138,14 +139,21 @@ def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str
     cost follows the rows imported, not the rows already stored for the same days: an import into a
     full database costs what one into an empty database does. Undo recomputes instead
     (`refresh_aggregates`); both give the same values (tests/test_aggregates_exact.py).
+
+    `new_days`: the ledger holds no row of the file's units on the file's days, so agg_day holds none
+    either (it follows the rows) and takes a plain INSERT; a month may still hold other days.
+    `days=False`: agg_day is done already (PostgreSQL copies the day aggregates of new days into it).
     """
     if ledger.kind == "staff":
         return
     for table, first in (("agg_day", "date"), ("agg_month", "month")):
+        if table == "agg_day" and not days:
+            continue
+        add = "" if table == "agg_day" and new_days else \
+            f" ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value"
         # staged in primary-key order, so the B-tree is appended to rather than split at random
         conn.execute(f"INSERT INTO {table} ({first}, unit, measure, value) SELECT {first}, unit, measure, value "
-                     f"FROM {staged['day' if first == 'date' else 'month']} {stage_order(conn)} "
-                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value")
+                     f"FROM {staged['day' if first == 'date' else 'month']} {stage_order(conn)}{add}")
     if not matched_sql:
         return
     for (table, first), frame in zip((("agg_day", "date"), ("agg_month", "month")),

@@ -272,15 +272,16 @@ def stage_order(conn) -> str:
     return "ORDER BY rowid" if conn.dialect == SQLITE else ""
 
 
-def stage_pg(conn, tables) -> None:
-    """PostgreSQL: each (name, polars frame) of `tables` (an iterable) as the temp table stage_<name>, by COPY."""
+def stage_pg(conn, tables, analyze: bool = True) -> None:
+    """PostgreSQL: each (name, polars frame) of `tables` (an iterable) as the temp table stage_<name>, by COPY
+    (`analyze`: then ANALYZE, for a planner that joins it)."""
     for name, frame in tables:
         table = stage_name(conn, name)
         cols = ", ".join(f"{c} {_PG_STAGE_TYPES.get(str(t).split('(')[0], 'BIGINT' if t.is_integer() else 'TEXT')}"
                          for c, t in frame.schema.items())
         conn._run(f"DROP TABLE IF EXISTS pg_temp.{table}", ())
         conn._run(f"CREATE TEMP TABLE {table} ({cols})", ())
-        conn.insert_rows(table, list(frame.columns), frame)
+        conn.insert_rows(table, list(frame.columns), frame, analyze=analyze)
 
 
 def unstage_pg(conn, names) -> None:

@@ -80,9 +80,10 @@ def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "1 = 0"  # a boolean on PostgreSQL too
 
 
-def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int) -> KindResult:
+def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int, stage) -> KindResult:
     k = ledger.kind
-    cols = ", ".join(c.field for c in ledger.columns)
+    fields = [c.field for c in ledger.columns]
+    cols = ", ".join(fields)
     result = KindResult(k, rows=frame.height, added=frame.height)
     staged = {"day": stage_name(conn, f"day_{k}"), "month": stage_name(conn, f"month_{k}")}
     rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
@@ -92,11 +93,23 @@ def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int)
     result.period = (spans["lo"].min(), spans["hi"].max())
     if not _shares_days(conn, k, spans):
         # no stored row of these units within the days the file spans (an empty ledger, or a file of new
-        # days): every row is new, so no comparison, no change rows, no conflict to check
-        conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
-                     f"SELECT {cols}, ?, ? FROM {rows} {order}", (batch_id, batch_id))
-        add_to_aggregates(conn, ledger, staged)
+        # days): every row is new, so no comparison, no change rows, no conflict to check, and no
+        # aggregate row of these days either (they follow the rows)
+        if conn.dialect == POSTGRESQL:  # straight into the ledger and agg_day by COPY, no temp table between
+            conn.insert_rows(f"main.{k}", [*fields, "batch_id", "created_batch"],
+                             frame.with_columns(batch_id=pl.lit(batch_id), created_batch=pl.lit(batch_id)), analyze=False)
+            if k != "staff":
+                conn.insert_rows("main.agg_day", ["date", "unit", "measure", "value"], stage.frame(f"day_{k}"),
+                                 analyze=False)
+                stage.stage(conn, f"month_{k}")
+            add_to_aggregates(conn, ledger, staged, days=False)
+        else:
+            conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+                         f"SELECT {cols}, ?, ? FROM {rows} {order}", (batch_id, batch_id))
+            add_to_aggregates(conn, ledger, staged, new_days=True)
     else:
+        if conn.dialect == POSTGRESQL:
+            stage.stage(conn, f"rows_{k}", *([] if k == "staff" else [f"day_{k}", f"month_{k}"]))
         _merge(conn, ledger, frame.height, batch_id, result, staged)
     return result
 
@@ -183,15 +196,8 @@ def _stage(conn: Connection, parsed: Parsed) -> tuple[dict[str, pl.DataFrame], s
         yield from ((f"rows_{kind}", frame) for kind, frame in frames.items())
         yield from aggregates.result().items()
 
-    if conn.dialect == POSTGRESQL:  # no file to attach: temp tables by COPY (dialect.stage_pg)
-        names = [f"{t}_{kind}" for kind in frames for t in ("rows", "day", "month")]
-        try:
-            stage_pg(conn, tables())
-        except BaseException:
-            aggregates.join()
-            unstage_pg(conn, names)
-            raise
-        return frames, names
+    if conn.dialect == POSTGRESQL:  # no file to attach: copied inside the transaction, where and when needed
+        return frames, _PGStage(frames, aggregates)
     try:
         fd, path = tempfile.mkstemp(prefix="indicators-stage-", suffix=".db")
         os.close(fd)
@@ -210,6 +216,26 @@ def _stage(conn: Connection, parsed: Parsed) -> tuple[dict[str, pl.DataFrame], s
         Path(path).unlink(missing_ok=True)
         raise
     return frames, path
+
+
+class _PGStage:
+    """PostgreSQL: an import's frames, copied inside its transaction where each is needed. Rows of new
+    days go straight into the ledger and agg_day (`frame`); temp tables stage_<name> by COPY
+    (dialect.stage_pg) only for what SQL must join or upsert (`stage`). Temp tables made inside the
+    transaction go with its rollback; `names` are dropped after it."""
+
+    def __init__(self, frames: dict[str, pl.DataFrame], aggregates: "_Background"):
+        self.frames, self.aggregates, self.names = frames, aggregates, []
+
+    def frame(self, name: str) -> pl.DataFrame:
+        what, kind = name.split("_", 1)
+        return self.frames[kind] if what == "rows" else self.aggregates.result()[name]
+
+    def stage(self, conn: Connection, *names: str) -> None:
+        for name in names:
+            self.names.append(name)
+            # the planner needs the row counts only where the staged rows are joined with the ledger
+            stage_pg(conn, [(name, self.frame(name))], analyze=name.startswith("rows_"))
 
 
 class _Background(threading.Thread):
@@ -275,7 +301,8 @@ def _write_tables(path: str, tables) -> None:
 
 def _unstage(conn: Connection, path) -> None:
     if conn.dialect == POSTGRESQL:
-        unstage_pg(conn, path)
+        path.aggregates.join()
+        unstage_pg(conn, path.names)
         return
     conn.execute("DETACH DATABASE stage")
     Path(path).unlink(missing_ok=True)
@@ -375,7 +402,7 @@ def import_parsed(conn: Connection, parsed: Parsed, *, dry_run: bool = False, de
                  actor.login, actor.name))
             batch_id = cur.lastrowid
             for kind, frame in frames.items():
-                result.kinds[kind] = _apply(conn, LEDGERS[kind], frame, batch_id)
+                result.kinds[kind] = _apply(conn, LEDGERS[kind], frame, batch_id, staged)
             if dry_run:
                 raise _DryRun
             originals.sweep(conn)
