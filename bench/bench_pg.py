@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""PostgreSQL beside SQLite, in one run (issue 12): the 100k-row ledger's import, and one full progress
-computation at 1M ledger rows. Run from the repo root:
+"""PostgreSQL beside SQLite, in one run (issue 12): the 100k-row ledger's import into a fresh database
+and into databases of 1M ledger rows (other years; the same days), and one full progress computation
+at 1M ledger rows. Run from the repo root:
 
     python bench/bench_pg.py [--rows 100000] [--db-rows 1000000] [--repeat 3] [--out DIR]
 
@@ -79,11 +80,11 @@ def bench_import(args, url: str, out: Path, summary: list, result: dict) -> None
                    f"{p['whole']:.2f} s   x{p['whole'] / s['whole']:.2f}  (target <= x1.5)")
 
 
-def build(target: str, frames: dict, files: Path) -> float:
+def build(target: str, frames: dict, files: Path, days: pl.Series = bc.DAYS) -> float:
     """The mixed ledgers imported in date-ordered batches of ~200k rows (as bench_core.build_db)."""
     total = sum(f.height for f in frames.values())
     chunks = max(1, -(-total // bc.CHUNK_ROWS))
-    edges = [bc.DAYS[round(i * (len(bc.DAYS) - 1) / chunks)] for i in range(chunks)] + [bc.LAST_DAY + dt.timedelta(days=1)]
+    edges = [days[round(i * (len(days) - 1) / chunks)] for i in range(chunks)] + [days[-1] + dt.timedelta(days=1)]
     conn = store.connect(target, files_dir=files)
     t0 = time.perf_counter()
     for i in range(chunks):
@@ -97,6 +98,80 @@ def build(target: str, frames: dict, files: Path) -> float:
             raise SystemExit(f"ERROR: batch {i} added {res.added} of {parsed.rows}")
     conn.close()
     return time.perf_counter() - t0
+
+
+def copy_pg(source: str, target: str) -> None:
+    """Every table of the database at `source` (a schema set up by store.connect) into the one at `target`
+    (set up too), then VACUUM ANALYZE and CHECKPOINT, as a database that has been in use."""
+    conn = store.connect(target, files_dir=Path(tempfile.gettempdir()))
+    src = source.split("search_path%3D")[-1]
+    for table in conn.tables():
+        conn.execute(f"INSERT INTO {table} SELECT * FROM {src}.{table} ON CONFLICT DO NOTHING")
+        conn.reset_identity(table)
+    # as a database in use: vacuumed (hint bits, visibility map), analysed, its pages written out
+    conn.execute("VACUUM ANALYZE")
+    conn.execute("CHECKPOINT")
+    conn.close()
+
+
+def bench_grown(args, url: str, out: Path, summary: list, result: dict) -> None:
+    """The 100k-row file imported into a database that already holds --db-rows ledger rows: of other
+    years (2020-2023: the file brings new days, the usual case) and of the same 2024-2025 days (every
+    new row lands among stored ones). A copy of the built database for each run: a file copy for
+    SQLite, an INSERT ... SELECT into a new schema for PostgreSQL."""
+    units = default_catalog().unit_names
+    path = out / f"培训学法台账_{args.rows}.xlsx"
+    data = path.read_bytes()
+    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    result["grown"] = {}
+    for label, years_back in (("other years", 4), ("same days", 0)):
+        frames = bc.mixed_frames(args.db_rows, units, np.random.default_rng(bc.SEED + 1))
+        days = bc.DAYS
+        if years_back:
+            frames = {k: f.with_columns(pl.col("date").dt.offset_by(f"-{years_back}y")) for k, f in frames.items()}
+            days = bc.DAYS.dt.offset_by(f"-{years_back}y")
+        built = {"sqlite": fresh("sqlite", url, out, f"grown_{years_back}"), "postgresql": fresh("postgresql", url, out, "")}
+        for kind, target in built.items():
+            t = build(target, frames, out / "uploads", days)
+            print(f"[3] built a {args.db_rows:,}-row {kind} database ({label}) in {t:.1f} s")
+        store.wait_for_checkpoints()
+        runs = {k: ([], []) for k in built}
+        for i in range(args.repeat):
+            for kind, source in built.items():
+                if kind == "sqlite":
+                    folder = out / "grown_run"
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folder.mkdir()
+                    shutil.copyfile(source, folder / "bench.db")
+                    target = str(folder / "bench.db")
+                else:
+                    target = pg_server.fresh_schema(url)
+                    copy_pg(source, target)
+                conn = store.connect(target, files_dir=out / "uploads")
+                t0 = time.perf_counter()
+                parsed = imports.parse_file(data, path.name)
+                t1 = time.perf_counter()
+                res = store.import_parsed(conn, parsed)
+                t2 = time.perf_counter()
+                if res.added + res.updated + res.unchanged != args.rows:
+                    raise SystemExit(f"ERROR: {kind} import into the grown database: {res.summary()}")
+                store.wait_for_checkpoints()
+                conn.close()
+                runs[kind][0].append(t1 - t0)
+                runs[kind][1].append(t2 - t1)
+        fig = {}
+        for kind, (parse_runs, store_runs) in runs.items():
+            fig[kind] = {"parse": med(parse_runs), "store": med(store_runs),
+                         "whole": med([a + b for a, b in zip(parse_runs, store_runs)]), "store_runs": store_runs}
+            print(f"  {kind:<10} ({label}) parse {fig[kind]['parse']:.2f} s  store {fig[kind]['store']:.2f} s  "
+                  f"(runs {', '.join(f'{r:.2f}' for r in store_runs)})  whole {fig[kind]['whole']:.2f} s")
+        result["grown"][label] = fig
+        s, p = fig["sqlite"], fig["postgresql"]
+        summary.append(f"import {args.rows:,} rows into {args.db_rows:,} ({label}), store only   SQLite {s['store']:.2f} s   "
+                       f"PostgreSQL {p['store']:.2f} s   x{p['store'] / s['store']:.2f}")
+        summary.append(f"import {args.rows:,} rows into {args.db_rows:,} ({label}), whole   SQLite {s['whole']:.2f} s   "
+                       f"PostgreSQL {p['whole']:.2f} s   x{p['whole'] / s['whole']:.2f}  (target <= x1.5)")
+        shutil.rmtree(Path(built["sqlite"]).parent, ignore_errors=True)
 
 
 def bench_progress(args, url: str, out: Path, summary: list, result: dict) -> None:
@@ -134,6 +209,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--skip-progress", action="store_true")
+    ap.add_argument("--skip-grown", action="store_true", help="skip the imports into --db-rows databases")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_pg-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -141,6 +217,8 @@ def main(argv=None) -> int:
     summary, result = [], {}
     with pg_server.server(durable=True, database="bench") as url:
         bench_import(args, url, out, summary, result)
+        if not args.skip_grown:
+            bench_grown(args, url, out, summary, result)
         if not args.skip_progress:
             bench_progress(args, url, out, summary, result)
     print("\nsummary")

@@ -287,6 +287,7 @@ def test_wal_is_checkpointed_after_writes(tmp_path):
     for i in range(4):
         store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / f"w{i}.csv", 3000, f"w{i}")))
         assert len(store.batches(reader)) == i + 1  # an idle reader between imports does not pin the WAL
+    store.wait_for_checkpoints()  # an import folds the WAL in the background, after its COMMIT
     wal = Path(f"{db}-wal")
     assert not wal.exists() or wal.stat().st_size < 1 << 20
     reader.execute("BEGIN")
@@ -294,6 +295,7 @@ def test_wal_is_checkpointed_after_writes(tmp_path):
     store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "w9.csv", 3000, "w9")))
     reader.execute("COMMIT")
     store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "w10.csv", 10, "w10")))
+    store.wait_for_checkpoints()
     assert not wal.exists() or wal.stat().st_size < 1 << 20
     conn.close()
     reader.close()

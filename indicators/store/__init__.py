@@ -28,7 +28,8 @@ from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, data_version, has_data,
                       original_file, showing_demo, undo, undo_blockers, visible_to)
 from .connection import (DB_ENV, DEFAULT_DB, FILES_ENV, SETTINGS, Connection, checkpoint, connect, db_label, db_path,
-                         db_target, exists, is_postgres, is_readonly, store_error, transaction, uploads_dir)
+                         db_target, exists, is_postgres, is_readonly, store_error, transaction, uploads_dir,
+                         wait_for_checkpoints)
 from .dialect import DatabaseError, Error, IntegrityError, OperationalError
 from .reads import latest_snapshots, ledger_frame, ledger_row, measure_totals, staff_rows_by_unit
 from .schema import FINGERPRINT
@@ -54,4 +55,5 @@ __all__ = [
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "import_parsed", "latest_snapshots",
     "ledger_frame", "measure_totals", "measures_sql", "original_file", "save_targets", "showing_demo",
     "staff_rows_by_unit", "target_overrides", "transaction", "undo", "undo_blockers", "uploads_dir",
+    "wait_for_checkpoints",
 ]

@@ -99,8 +99,9 @@ def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> 
 
 
 def _measures(ledger: Ledger, grouped: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(day, month) frames of date|month, unit, measure, value from a `grouped` frame: the measures
-    measures_sql names, summed, zeros left out, in primary-key order (B-tree appends)."""
+    """(day, month) frames of date|month, unit, measure, value from a `grouped` frame (dates as dates or
+    as ISO text; text out): the measures measures_sql names, summed, zeros left out, in primary-key
+    order (B-tree appends). Eager: one lazy plan run with collect_all held ~25 MB more at the peak."""
     import polars as pl
 
     k = ledger.kind
@@ -113,23 +114,29 @@ def _measures(ledger: Ledger, grouped: pl.DataFrame) -> tuple[pl.DataFrame, pl.D
         parts.append(grouped.group_by(key).agg(pl.lit(f"{k}:sum:{f}").alias("measure"), pl.col(f"s_{f}").sum().alias("value")))
     # each part holds other measures, so (date, unit, measure) is unique without another group_by
     day = pl.concat([p.select(*key, "measure", "value") for p in parts]).filter(pl.col("value").abs() > _EPS)
-    month = (day.group_by(pl.col("date").str.slice(0, 7).alias("month"), "unit", "measure").agg(pl.col("value").sum())
+    dates = grouped.schema["date"] == pl.Date  # ISO text sorts as the dates do
+    month_of = pl.col("date").dt.to_string("%Y-%m") if dates else pl.col("date").str.slice(0, 7)
+    month = (day.group_by(month_of.alias("month"), "unit", "measure").agg(pl.col("value").sum())
              .filter(pl.col("value").abs() > _EPS))
-    return day.sort(key[0], "unit", "measure"), month.sort("month", "unit", "measure")
+    day = day.sort(key[0], "unit", "measure")
+    if dates:
+        day = day.with_columns(pl.col("date").dt.to_string("%Y-%m-%d"))
+    return day, month.sort("month", "unit", "measure")
 
 
 def aggregate_frames(ledger: Ledger, incoming: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """{"day": ..., "month": ...}: what an import's rows add to the aggregates (nothing for staff).
 
-    `incoming` holds the ledger fields with dates as text. Computed in polars before the
-    transaction; `add_to_aggregates` adds them inside it."""
+    `incoming` holds the ledger fields (other columns are left alone), dates as dates or as ISO text.
+    Computed in polars before the transaction; `add_to_aggregates` adds them inside it."""
     if ledger.kind == "staff":
         return {}
     day, month = _measures(ledger, _grouped_frame(ledger, incoming))
     return {"day": day, "month": month}
 
 
-def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str, str], matched_sql: str | None = None) -> None:
+def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str, str], matched_sql: str | None = None,
+                      *, new_days: bool = False, days: bool = True) -> None:
     """Add an import's rows to the day and month aggregates, less the stored rows they overwrite.
 
     `staged` names the tables holding `aggregate_frames` ({"day": "stage.day_training", ...});
@@ -138,14 +145,21 @@ def add_to_aggregates(conn: sqlite3.Connection, ledger: Ledger, staged: dict[str
     cost follows the rows imported, not the rows already stored for the same days: an import into a
     full database costs what one into an empty database does. Undo recomputes instead
     (`refresh_aggregates`); both give the same values (tests/test_aggregates_exact.py).
+
+    `new_days`: the ledger holds no row of the file's units on the file's days, so agg_day holds none
+    either (it follows the rows) and takes a plain INSERT; a month may still hold other days.
+    `days=False`: agg_day is done already (PostgreSQL copies the day aggregates of new days into it).
     """
     if ledger.kind == "staff":
         return
     for table, first in (("agg_day", "date"), ("agg_month", "month")):
+        if table == "agg_day" and not days:
+            continue
+        add = "" if table == "agg_day" and new_days else \
+            f" ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value"
         # staged in primary-key order, so the B-tree is appended to rather than split at random
         conn.execute(f"INSERT INTO {table} ({first}, unit, measure, value) SELECT {first}, unit, measure, value "
-                     f"FROM {staged['day' if first == 'date' else 'month']} {stage_order(conn)} "
-                     f"ON CONFLICT ({first}, unit, measure) DO UPDATE SET value = {table}.value + excluded.value")
+                     f"FROM {staged['day' if first == 'date' else 'month']} {stage_order(conn)}{add}")
     if not matched_sql:
         return
     for (table, first), frame in zip((("agg_day", "date"), ("agg_month", "month")),

@@ -12,7 +12,7 @@ holds every difference between the two (here: which of the SQLite-only settings 
 - A write waits for another writer at most $INDICATORS_BUSY_SECONDS (20 s), then is refused in Chinese.
 - Every database or disk failure becomes one IndicatorsError saying what happened and what to do.
 - After each write the SQLite WAL is checkpointed, and `journal_size_limit` truncates it, so that it
-  cannot grow without bound.
+  cannot grow without bound; after an import, in a background thread (the import returns at COMMIT).
 """
 from __future__ import annotations
 
@@ -188,9 +188,15 @@ def rollback(conn: Connection) -> None:
             pass
 
 
-def checkpoint(conn: Connection) -> None:
-    """After a write: on SQLite the WAL folded back (dialect.checkpoint), on PostgreSQL nothing."""
-    dialect.checkpoint(conn, busy_seconds())
+def checkpoint(conn: Connection, background: bool = False) -> None:
+    """After a write: on SQLite the WAL folded back (dialect.checkpoint; `background`: in a thread, the
+    caller does not wait), on PostgreSQL nothing."""
+    dialect.checkpoint(conn, busy_seconds(), background)
+
+
+def wait_for_checkpoints(timeout: float | None = None) -> None:
+    """Wait for the background checkpoints of this process (dialect.wait_for_checkpoints)."""
+    dialect.wait_for_checkpoints(timeout)
 
 
 _FULL = "磁盘空间已满，本次操作没有保存任何内容，数据库保持原样。请清理数据库所在磁盘的空间（或联系管理员）后重试"

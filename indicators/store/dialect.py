@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -115,6 +116,8 @@ class SQLiteConnection(sqlite3.Connection):
 # (PostgreSQL has no file to open read-only, no WAL to checkpoint, and waits on locks by itself)
 
 WAL_LIMIT = 64 << 20  # bytes a checkpointed WAL is truncated to
+CACHE_KIB = 64 << 10  # page cache of a connection
+IMPORT_CACHE_KIB = 256 << 10  # page cache during an import's transaction (bulk_write)
 
 
 def connect_sqlite(path: Path, writable: bool = True, busy_seconds: float = 30) -> SQLiteConnection:
@@ -130,7 +133,7 @@ def connect_sqlite(path: Path, writable: bool = True, busy_seconds: float = 30) 
     conn.execute("PRAGMA synchronous=NORMAL")
     # staging tables of an import live in memory; a big import does not spill pages mid-transaction
     conn.execute("PRAGMA temp_store=MEMORY")
-    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
     return conn
 
@@ -157,12 +160,69 @@ def journal_mode(conn) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
-def checkpoint(conn, busy_seconds: float) -> None:
+def checkpoint(conn, busy_seconds: float, background: bool = False) -> None:
     """SQLite: fold the WAL back into the database after a write. Passive (never waits for readers); when
     every frame is folded, the WAL is truncated too. What fails here is retried after the next write.
-    PostgreSQL: nothing (its own checkpointer does this)."""
+    PostgreSQL: nothing (its own checkpointer does this).
+
+    `background`: on a connection of its own in a thread (sqlite3 releases the GIL while SQLite copies
+    and syncs), so that the write that asked for it returns at once; `wait_for_checkpoints` waits for it.
+    A process that exits waits for it too (the thread is not a daemon); one killed in the middle leaves
+    the WAL as it was, which the next checkpoint folds (SQLite's checkpoint is restartable)."""
     if conn.dialect != SQLITE:
         return
+    if not background:
+        _fold(conn, busy_seconds)
+        return
+    try:
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+    except sqlite3.Error:
+        return
+    if not path:
+        return
+    with _FOLDS_LOCK:
+        running = _FOLDS.get(path)
+        if running is not None and running.is_alive():
+            running.again = True  # it folds once more after the one it is doing
+            return
+        t = _FOLDS[path] = threading.Thread(target=_fold_in_thread, args=(path, busy_seconds),
+                                            name=f"checkpoint {path}", daemon=False)
+        t.again = False
+        t.start()
+
+
+def wait_for_checkpoints(timeout: float | None = None) -> None:
+    """Wait until every background checkpoint of this process is done."""
+    with _FOLDS_LOCK:
+        threads = list(_FOLDS.values())
+    for t in threads:
+        t.join(timeout)
+
+
+def bulk_write(conn, on: bool) -> None:
+    """SQLite: the settings of an import's transaction (on) and of everything else (off).
+
+    - No auto-checkpoint at COMMIT (SQLite folds the WAL itself at a COMMIT past 1000 pages): the
+      COMMIT writes the WAL only, and the import folds it in the background after (`checkpoint`).
+    - A page cache of IMPORT_CACHE_KIB instead of CACHE_KIB, so that the pages an import changes stay
+      in memory until COMMIT: new rows among stored ones (a file of days the ledger holds already)
+      change most of the ledger's pages, and a smaller cache spills them to the WAL mid-transaction
+      and writes some twice. Set back after, which frees what the import took.
+    PostgreSQL: nothing."""
+    if conn.dialect != SQLITE:
+        return
+    try:
+        conn.execute(f"PRAGMA wal_autocheckpoint={1000 if not on else 0}")
+        conn.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB if on else CACHE_KIB}")
+    except sqlite3.Error:
+        pass  # a connection that cannot run these cannot write either: the write says why
+
+
+_FOLDS: dict[str, threading.Thread] = {}
+_FOLDS_LOCK = threading.Lock()
+
+
+def _fold(conn, busy_seconds: float) -> None:
     try:
         busy, log, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if not busy and log > 0 and done == log:
@@ -173,6 +233,25 @@ def checkpoint(conn, busy_seconds: float) -> None:
                 conn.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
     except sqlite3.Error:
         pass  # the data is committed in the WAL and readable; a full disk here only postpones the fold
+
+
+def _fold_in_thread(path: str, busy_seconds: float) -> None:
+    me = threading.current_thread()
+    try:
+        c = sqlite3.connect(path, isolation_level=None, timeout=busy_seconds)
+    except sqlite3.Error:
+        return
+    try:
+        while True:
+            me.again = False
+            _fold(c, busy_seconds)
+            with _FOLDS_LOCK:
+                if not me.again:
+                    if _FOLDS.get(path) is me:
+                        del _FOLDS[path]
+                    return
+    finally:
+        c.close()
 
 
 # ---------------------------------------------------------------- an import's staging tables
@@ -195,15 +274,16 @@ def stage_order(conn) -> str:
     return "ORDER BY rowid" if conn.dialect == SQLITE else ""
 
 
-def stage_pg(conn, tables: dict) -> None:
-    """PostgreSQL: each polars frame of `tables` as the temp table stage_<name>, by COPY."""
-    for name, frame in tables.items():
+def stage_pg(conn, tables, analyze: bool = True) -> None:
+    """PostgreSQL: each (name, polars frame) of `tables` (an iterable) as the temp table stage_<name>, by COPY
+    (`analyze`: then ANALYZE, for a planner that joins it)."""
+    for name, frame in tables:
         table = stage_name(conn, name)
         cols = ", ".join(f"{c} {_PG_STAGE_TYPES.get(str(t).split('(')[0], 'BIGINT' if t.is_integer() else 'TEXT')}"
                          for c, t in frame.schema.items())
         conn._run(f"DROP TABLE IF EXISTS pg_temp.{table}", ())
         conn._run(f"CREATE TEMP TABLE {table} ({cols})", ())
-        conn.insert_rows(table, list(frame.columns), frame)
+        conn.insert_rows(table, list(frame.columns), frame, analyze=analyze)
 
 
 def unstage_pg(conn, names) -> None:
