@@ -400,7 +400,7 @@ def cmd_batches(args) -> int:
         state = f"已撤销（{b['undone'][:16]}）" if b["undone"] else "有效"
         kinds = "、".join(LEDGERS[k].name for k in b["kinds"].split(",") if k)
         who = b.get("user_name") or roles.OPERATOR.name
-        print(f"批次 {b['id']:>3}  {b['created'][:16]}  {b['file_name']}  {kinds}  "
+        print(f"批次 {b['id']:>3}  {store.created_label(b)}  {b['file_name']}  {kinds}  "
               f"新增 {b['added']} 更新 {b['updated']} 未变 {b['unchanged']}  {state}  {who}  sha256:{b['checksum'][:12]}")
     return 0
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import re
+
 import pytest
 
 from conftest import TRAINING_HEADER, count, load, write_xlsx
@@ -31,6 +33,7 @@ def test_same_file_twice_is_recognised_and_changes_nothing(tmp_path, conn):
     again = load(conn, path)
     assert again.already["id"] == 1 and again.batch_id is None
     assert "已于" in again.summary() and "未作任何改动" in again.summary()
+    assert re.search(r"已于 \d{4}-\d\d-\d\d \d\d:\d\d 导入", again.summary()), again.summary()  # not an ISO T
     assert count(conn, "training") == 2 and count(conn, "batch") == 1
 
 

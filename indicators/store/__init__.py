@@ -25,7 +25,7 @@ at all. Callers use the names re-exported here (`store.connect`, `store.import_p
 """
 from . import accounts, answers, audit, cycle, evidence, dialect
 from .aggregates import measures_sql
-from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, data_version, has_data,
+from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, created_label, check_undo_allowed, data_version, has_data,
                       original_file, showing_demo, undo, undo_blockers, visible_to)
 from .connection import (DB_ENV, DEFAULT_DB, FILES_ENV, SETTINGS, Connection, checkpoint, connect, db_label, db_path,
                          db_target, exists, is_postgres, is_readonly, store_error, transaction, uploads_dir,

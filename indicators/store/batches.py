@@ -17,6 +17,11 @@ from .dialect import Error, json_field
 from .schema import column_types
 
 
+def created_label(b: dict) -> str:
+    """When a batch was imported, as people read it: 2025-07-01 09:30 (stored as ISO, with a T)."""
+    return str(b["created"]).replace("T", " ")[:16]
+
+
 def batches(conn: Connection, include_undone: bool = True) -> list[dict]:
     """Every import, newest first."""
     sql = "SELECT * FROM batch" + ("" if include_undone else " WHERE undone IS NULL") + " ORDER BY id DESC"

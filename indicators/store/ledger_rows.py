@@ -21,6 +21,7 @@ from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
 from . import audit, originals
 from .aggregates import add_to_aggregates, aggregate_frames
+from .batches import created_label
 from .connection import Connection, checkpoint, transaction
 from .dialect import POSTGRESQL, Error, bulk_write, stage_name, stage_order, stage_pg, unstage_pg
 
@@ -68,7 +69,7 @@ class ImportResult:
         if not self.ok:
             return f"{name}：发现 {len(self.parsed.problems)} 个问题，未导入任何数据"
         if self.already:
-            return f"{name}：该文件已于 {self.already['created'][:16]} 导入（批次 {self.already['id']}），本次未作任何改动"
+            return f"{name}：该文件已于 {created_label(self.already)} 导入（批次 {self.already['id']}），本次未作任何改动"
         verb = "将" if self.dry_run else "已"
         parts = [f"{LEDGERS[k].name} {r.rows} 行（新增 {r.added}、更新 {r.updated}、未变 {r.unchanged}）"
                  for k, r in self.kinds.items()]

@@ -2,7 +2,7 @@
 still without evidence; see each indicator's 有佐证 n / m; download or remove what is attached."""
 import streamlit as st
 
-from indicators import evidence, exports
+from indicators import evidence, exports, store
 from indicators.problems import IndicatorsError
 from indicators.roles import CLERK, may
 from ui import data, shell
@@ -33,7 +33,7 @@ def _attach_form(sel, unit: str | None) -> None:
                   for r in table.to_dict("records")}
         row = evidence.RowRef.parse(labels[st.selectbox(f"台账行（{len(labels)} 行）", list(labels), key="evidence_row")])
     else:
-        options = {f"批次 {b['id']} · {b['file_name']} · {b['created'].replace('T', ' ')[:16]}": b["id"]
+        options = {f"批次 {b['id']} · {b['file_name']} · {store.created_label(b)}": b["id"]
                    for b in evidence.batch_choices(conn, shell.current_actor(), unit)}
         if not options:
             st.info("还没有可挂接的导入批次：只能挂到只含本人可操作单位的批次，其他批次请按行挂接。"

@@ -82,7 +82,7 @@ def render(sel: shell.Selection) -> None:
                                    key=f"annotated_{key[1]}")
             elif c.already:
                 b = c.already
-                st.info(f"**{f.name}**：该文件已于 {b['created'].replace('T', ' ')[:16]} 导入（批次 {b['id']}），"
+                st.info(f"**{f.name}**：该文件已于 {store.created_label(b)} 导入（批次 {b['id']}），"
                         "本次未作任何改动。", icon=":material/info:")
             else:
                 plan = c.plan
