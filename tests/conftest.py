@@ -157,6 +157,33 @@ def load(conn, path: Path):
     return store.import_parsed(conn, imports.parse_path(path))
 
 
+def app_database(tmp_path: Path, monkeypatch, sheets: dict[str, list[list]]):
+    """The SQLite database the app opens (INDICATORS_DB), already holding one import of `sheets`, so
+    that the app does not load the demo data. The caller closes it."""
+    path = tmp_path / "app.db"
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    conn = store.connect(path)
+    assert load(conn, write_xlsx(tmp_path / "seed.xlsx", sheets)).ok
+    return conn
+
+
+def healthy(at) -> None:
+    """No exception, and not the app's catch-all message either (it hides a bug from the user, not from us)."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "页面出错了" in e.value or "读取数据库时出错" in e.value]
+
+
+def open_page(page: str):
+    """The real app (app.py) under AppTest, switched to `page` (a path such as ui/pages/upload.py)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    healthy(at)
+    return at
+
+
 def count(conn, table: str) -> int:
     return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 

@@ -10,9 +10,8 @@ import sys
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from conftest import GOVERNANCE_HEADER, ROOT, count, is_empty, load, write_xlsx
+from conftest import GOVERNANCE_HEADER, ROOT, app_database, count, is_empty, open_page
 from indicators import imports, intake, roles, store
 from indicators.interpret import Answers
 from indicators.problems import IndicatorsError
@@ -152,21 +151,12 @@ def test_cli_malformed_answers_are_argument_errors(tmp_path, flag, value):
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(store.DB_ENV, str(path))
-    conn = store.connect(path)
-    write_xlsx(tmp_path / "seed.xlsx", {"制度": [GOVERNANCE_HEADER, [D(2025, 6, 20), "市国动办", "党组听取汇报", "汇报", None]]})
-    assert load(conn, tmp_path / "seed.xlsx").ok
+    conn = app_database(tmp_path, monkeypatch, {"制度": [GOVERNANCE_HEADER, [D(2025, 6, 20), "市国动办", "党组听取汇报", "汇报", None]]})
     yield conn
     conn.close()
 
 
-def page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+page = open_page
 
 
 def asked(at, text: str):

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, TRAINING_HEADER, load, write_xlsx
+from conftest import ROOT, TRAINING_HEADER, healthy, load, write_xlsx
 from indicators import accounts, cycle, evidence, store
 from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
 
@@ -60,11 +60,6 @@ def app(page: str, actor: Actor, unit: str | None = None) -> AppTest:
     at.switch_page(page).run()
     healthy(at)
     return at
-
-
-def healthy(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "页面出错了" in e.value]
 
 
 def words(at) -> str:

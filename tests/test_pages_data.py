@@ -7,9 +7,8 @@ import io
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from conftest import GOVERNANCE_HEADER, ROOT, TRAINING_HEADER, count, load, write_xlsx
+from conftest import GOVERNANCE_HEADER, TRAINING_HEADER, app_database, count, healthy, load, open_page, write_xlsx
 from indicators import store
 
 D = dt.date
@@ -38,27 +37,13 @@ BAD = workbook([D(2025, 3, 1), "火星区", "读书会", "法治思想", "张三
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     """A database that already holds one import (so the app does not load the demo data)."""
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(store.DB_ENV, str(path))
-    conn = store.connect(path)
-    write_xlsx(tmp_path / "seed.xlsx", {"制度": [GOVERNANCE_HEADER, [D(2025, 6, 20), "市国动办", "党组听取汇报", "上半年汇报", None]]})
-    assert load(conn, tmp_path / "seed.xlsx").ok
+    conn = app_database(tmp_path, monkeypatch,
+                        {"制度": [GOVERNANCE_HEADER, [D(2025, 6, 20), "市国动办", "党组听取汇报", "上半年汇报", None]]})
     yield conn
     conn.close()
 
 
-def app(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(page).run()
-    healthy(at)
-    return at
-
-
-def healthy(at) -> None:
-    """No exception, and not the app's catch-all message either (it hides a bug from the user, not from us)."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "页面出错了" in e.value or "读取数据库时出错" in e.value]
+app = open_page
 
 
 def texts(at) -> str:
