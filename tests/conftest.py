@@ -157,6 +157,20 @@ def load(conn, path: Path):
     return store.import_parsed(conn, imports.parse_path(path))
 
 
+def ledger_bytes(title: str, header: list, rows, sheet: str = "台账") -> bytes:
+    """An .xlsx (bytes, as an upload carries it): one sheet with a title row, the header, then `rows`."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([title])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def app_database(tmp_path: Path, monkeypatch, sheets: dict[str, list[list]]):
     """The SQLite database the app opens (INDICATORS_DB), already holding one import of `sheets`, so
     that the app does not load the demo data. The caller closes it."""

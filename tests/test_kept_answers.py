@@ -4,14 +4,12 @@ allow; never changing stored rows; left alone by undo."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import subprocess
 import sys
 
-import openpyxl
 import pytest
 
-from conftest import GOVERNANCE_HEADER, ROOT, app_database, count, is_empty, open_page
+from conftest import GOVERNANCE_HEADER, ROOT, app_database, ledger_bytes, count, is_empty, open_page
 from indicators import imports, intake, roles, store
 from indicators.interpret import Answers
 from indicators.problems import IndicatorsError
@@ -25,16 +23,7 @@ LEADER = roles.Actor("wang", "王五", roles.LEADER)
 
 
 def ledger(*rows, header=LAYOUT) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "台账"
-    ws.append(["红旗区2025年学法台账"])
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return ledger_bytes("红旗区2025年学法台账", header, rows)
 
 
 FIRST = ledger([D(2025, 3, 1), "红旗区", "中心会", "法治思想", 15])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import openpyxl
 import pytest
 
-from conftest import GOVERNANCE_HEADER, TRAINING_HEADER, app_database, count, healthy, load, open_page, write_xlsx
+from conftest import GOVERNANCE_HEADER, TRAINING_HEADER, app_database, ledger_bytes, count, healthy, load, open_page, write_xlsx
 from indicators import store
 
 D = dt.date
@@ -16,16 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def workbook(*rows, header=TRAINING_HEADER) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "台账"
-    ws.append(["2025年台账"])
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return ledger_bytes("2025年台账", header, rows)
 
 
 GOOD = workbook([D(2025, 3, 1), "红旗区人防办", "党组中心组学法", "法治思想", "张三", 15, 2, None],
