@@ -458,6 +458,18 @@ def _date_from_context(rows, first: int, file: str) -> tuple[str | None, str]:
     return None, ""
 
 
+# what a clerk writes in the 单位 column of their own ledger when its title names the unit
+SELF_UNIT = ["本单位", "本办", "我办", "我单位", "本部门", "本级"]
+
+
+def _all_self(cells: pl.Series) -> bool:
+    """Every filled cell says 本单位 (looked at in full only when the first one does)."""
+    first = cells.drop_nulls().head(1).to_list()
+    if not first or re.sub(r"\s", "", first[0]) not in SELF_UNIT:
+        return False
+    return bool(cells.str.replace_all(r"\s", "").is_in(SELF_UNIT).fill_null(True).all())
+
+
 CONTEXT_UNIT = "_unit_context"  # the frame column holding the unit taken from the sheet's context
 CONTEXT_DATE = "_date_context"  # the frame column holding a snapshot's date taken from its title
 CONTEXT_COLUMNS = (CONTEXT_UNIT, CONTEXT_DATE)
@@ -535,12 +547,14 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
-    if "unit" in columns and data.height and data.get_column(columns["unit"].source).null_count() == data.height:
-        # a 单位 column left empty on every row, the unit written above the header once
+    unit_cells = data.get_column(columns["unit"].source) if "unit" in columns and data.height else None
+    if unit_cells is not None and (unit_cells.null_count() == data.height or _all_self(unit_cells)):
+        # a 单位 column left empty (or 本单位) on every row, the unit written above the header once
         unit, where, named = _unit_from_context(rows, first, file, catalog)
         if unit:
             data = data.with_columns(pl.lit(unit, pl.String).alias(CONTEXT_UNIT))
-            readings.append(Reading(raw.name, "unit", f"「{columns['unit'].header}」列没有填写，各行单位取自{where}：{unit}", -1))
+            said = "没有填写" if unit_cells.null_count() == data.height else "写的是“本单位”"
+            readings.append(Reading(raw.name, "unit", f"「{columns['unit'].header}」列{said}，各行单位取自{where}：{unit}", -1))
             used_up.add(columns["unit"].source)
             columns["unit"] = Mapped("unit", CONTEXT_UNIT, f"单位（取自{where}）", "")
     if any(c.field == "unit" for c in missing):

@@ -603,3 +603,49 @@ def test_a_staff_snapshot_takes_its_date_from_the_title(tmp_path, title, name, d
     assert staff["date"].to_list() == [date, date] and staff["unit"].to_list() == ["红旗区", "卫滨区"]
     (text, n), = [(t, n) for t, n in readings(parsed) if "统计日期取自" in t]
     assert text.startswith(f"表中没有「统计日期」列，各行统计日期取自{where}“") and text.endswith(date.isoformat()) and n == 2
+
+
+@pytest.mark.parametrize("cells,above,unit,problems", [
+    (["本单位", "本单位"], "红旗区人防办2025年培训学法台账", "红旗区", []),
+    (["本办", None], "填报单位：卫滨区国动办", "卫滨区", []),
+    (["本单位", "本单位"], "2025年培训学法台账", None, [("台账", 3, "单位", "unknown_unit"), ("台账", 4, "单位", "unknown_unit")]),
+    (["本单位", "红旗区"], "红旗区2025年培训学法台账", None, [("台账", 3, "单位", "unknown_unit")]),  # mixed: never guessed
+], ids=["this_office_with_the_title", "this_office_with_the_unit_line", "no_unit_named_anywhere", "mixed_with_names"])
+def test_this_office_in_the_unit_column_takes_the_unit_named_above(tmp_path, cells, above, unit, problems):
+    rows = [[above], TRAINING_HEADER] + [[D(2025, 3, k + 1), c, "全员法治培训", f"t{k}", None, 10, None, None] for k, c in enumerate(cells)]
+    parsed = parse(tmp_path, rows)
+    assert [p.flat() for p in parsed.problems] == problems
+    if unit:
+        assert parsed.records["training"]["unit"].to_list() == [unit, unit]
+        assert any(t.startswith("「单位」列写的是“本单位”，各行单位取自") and n == 2 for t, n in readings(parsed))
+
+
+WRITTEN_LONG_CASES = [
+    # (id, ledger, cell as written, value): habitual long and local forms of a category, node or place
+    ("reported_to_the_party_group", "governance", "党组会听取法治建设工作汇报", "党组听取汇报"),
+    ("heard_the_rule_of_law_report", "governance", "听取法治建设汇报", "党组听取汇报"),
+    ("nine_one_eight_in_characters", "publicity", "九一八", "9·18警报鸣放"),
+    ("nine_one_eight_dotted_characters", "publicity", "九·一八警报试鸣", "9·18警报鸣放"),
+    ("siren_test_day", "publicity", "防空警报试鸣日", "9·18警报鸣放"),
+    ("five_one_two_in_characters", "publicity", "五·一二", "5·12防灾减灾日"),
+    ("middle_school", "venue_type", "中学", "学校"),
+    ("named_primary_school", "venue_type", "实验小学", "学校"),
+    ("street_office", "venue_type", "街道", "社区"),
+    ("company", "venue_type", "某某公司", "企业"),
+    ("wechat_account", "venue_type", "微信公众号", "网络媒体"),
+]
+
+
+@pytest.mark.parametrize("kind,cell,value", [c[1:] for c in WRITTEN_LONG_CASES], ids=[c[0] for c in WRITTEN_LONG_CASES])
+def test_long_and_local_forms_of_a_choice(tmp_path, kind, cell, value):
+    from conftest import GOVERNANCE_HEADER
+    if kind == "governance":
+        rows, field, ledger = [GOVERNANCE_HEADER, [D(2025, 1, 10), "红旗区", cell, "汇报", None]], "category", "governance"
+    else:
+        row = [D(2025, 9, 18), "红旗区", "宣传", "其他", "社区", "某地", 100, 50, 1, None]
+        row[3 if kind == "publicity" else 4] = cell
+        rows, field, ledger = [PUBLICITY_HEADER, row], "node" if kind == "publicity" else "venue_type", "publicity"
+    parsed = parse(tmp_path, rows)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert record(parsed, ledger)[field] == value
+    assert any(f"「{cell}」按「{value}」读取" in t for t, _ in readings(parsed))
