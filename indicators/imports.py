@@ -23,7 +23,7 @@ from .ledgers import LEDGERS
 from .containers import Unreadable
 from .problems import Problem
 from .sheets import Mapped, RawSheet, Table, read_workbook, recognise
-from .validation import SheetCheck, check_sheet, duplicate_problems
+from .validation import LEAD, SheetCheck, check_sheet, duplicate_problems, lead_cell
 
 SUFFIXES = ("xlsx", "xls", "csv")
 MAX_UPLOAD_ENV = "INDICATORS_MAX_UPLOAD_MB"
@@ -235,7 +235,8 @@ def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catal
     first = members[0][1]
     fields = sorted(first.columns)
     frames = [t.data.select([pl.col(t.columns[f].source).alias(f"_f_{f}") for f in fields] +
-                            [(pl.col("_row") + k * ROW_STRIDE).alias("_row")]) for k, (_, t) in enumerate(members)]
+                            [(pl.col("_row") + k * ROW_STRIDE).alias("_row"), lead_cell(t).alias(LEAD)])
+              for k, (_, t) in enumerate(members)]
     columns = {f: Mapped(f, f"_f_{f}", first.columns[f].header, first.columns[f].letter) for f in fields}
     merged = dataclasses.replace(first, columns=columns, data=pl.concat(frames, how="vertical"), problems=[],
                                  noted=set(), notes=[])

@@ -27,9 +27,17 @@ from .problems import Problem
 HEADER_SCAN_ROWS = 30  # a header further down than this is not a header
 MIN_HEADER_MATCHES = 3
 
-# Rows that are not records: totals, signatures and notes under the table, template examples.
+# Rows that are not records: totals, signatures and notes under the table, template examples. Matched
+# against a row's first filled cell in sheet order (合计 is usually written in the 序号 column), spaces removed.
 SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：]"
-                      r"|续表|第\d+页|共\d+页|[-—–]\d+[-—–]$|[(（]?以下空白)")
+                      r"|续表|第\d+页|共\d+页|[-—–]\d+[-—–]$|[(（]?以下空白"
+                      # a total with its block in front: 一季度小计, 上半年合计, 本页小计, 红旗区合计
+                      r"|[^\d:：]{1,10}(合计|小计|总计|累计|共计)[:：]?$"
+                      # signature and date lines: 单位负责人：, 填表：, 审核：, 分管领导签字：, 填报日期：
+                      r"|(单位|科室|部门|股室|主要|分管|单位主要)?(负责人|领导)(签字|签名|审核)?[:：]"
+                      r"|(填表|填报|制表|审核|审批|审定|签发|复核|经办|统计)(人|员)?(签字|签名)?[:：]"
+                      r"|(填报|填表|制表|报送|上报|统计)(日期|时间)[:：]|(联系)?(电话|方式)[:：]|[(（]?(单位)?盖章[)）]?"
+                      r")")
 # a row holding only a title (a pasted page's title that differs from the first page's: 培训学法台账（续）)
 TITLE_ROW = re.compile(r"(台账|统计表|登记表|一览表|汇总表|情况表)")
 EXAMPLE_MARK = "【填写示例】"
@@ -219,6 +227,7 @@ _NAMES = {l.kind: {normalise_header(c.name): c.field for c in l.columns} for l i
 ANSWERED, NAMED, EXACT, ENDS, CONTAINS = 5, 4, 3, 2, 1
 _PARTIAL_MAX = 12  # a longer cell, or one with digits, is data, not a header built from a key word
 _DIGIT = re.compile(r"\d")
+_LABELLED = re.compile(r"[:：].")  # 填报单位：某某县: a line of the sheet, label and value, no header
 
 
 @lru_cache(maxsize=20000)
@@ -231,7 +240,7 @@ def _claims(kind: str, header: str) -> tuple[tuple[str, int, str], ...]:
     for col in ledger.columns:
         if header in _FORMS[kind][col.field]:
             out.append((col.field, NAMED if _NAMES[kind].get(header) == col.field else EXACT, ""))
-        elif len(header) <= _PARTIAL_MAX and not _DIGIT.search(header):
+        elif len(header) <= _PARTIAL_MAX and not _DIGIT.search(header) and not _LABELLED.search(header):
             level, word = col.keyword_score(header)
             if level:
                 out.append((col.field, level, word))
@@ -334,13 +343,30 @@ def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], lis
 def _fit_candidate(ledger: Ledger, top_norm: list[str], first: int, last: int, norm: list[str],
                    answers: Answers | None) -> _Fit:
     answered = answers.for_layout(ledger.kind, layout_of(norm)) if answers else None
-    fit = _match(ledger, norm, answered)
-    # for two-row headers, a field counts when either row names it
     if last > first:
-        top = _match(ledger, top_norm, answered)
-        for f, j in top.found.items():
-            if f not in fit.found and f not in fit.ambiguous and j not in fit.found.values():
-                fit.found[f], fit.how[f] = j, top.how[f]
+        # a header under a group cell merged over several columns that names nothing of this ledger on its
+        # own is read with the group cell when that names a column (类型 under 活动地点 is 活动地点类型)
+        grouped = list(norm)
+        for j, (top, h) in enumerate(zip(top_norm, norm)):
+            if (top and h and h != top and (j > 0 and top_norm[j - 1] == top or j + 1 < len(top_norm) and top_norm[j + 1] == top)
+                    and not _claims(ledger.kind, h) and _claims(ledger.kind, top + h)):
+                grouped[j] = top + h
+        if grouped != norm:
+            return _fit_two_rows(ledger, top_norm, grouped, answered)
+    return _fit_two_rows(ledger, top_norm, norm, answered) if last > first else _match(ledger, norm, answered)
+
+
+def _fit_two_rows(ledger: Ledger, top_norm: list[str], norm: list[str], answered) -> _Fit:
+    """A two-row header: a field counts when either row names it."""
+    fit = _match(ledger, norm, answered)
+    top = _match(ledger, top_norm, answered)
+    for f, j in top.found.items():
+        # a top cell names a column only over an empty (or merged, same-text) cell: above a header of its
+        # own (序号 under 填报单位：…) it is a line of the sheet, not a group header
+        if norm[j] != top_norm[j] and norm[j]:
+            continue
+        if f not in fit.found and f not in fit.ambiguous and j not in fit.found.values():
+            fit.found[f], fit.how[f] = j, top.how[f]
     return fit
 
 
@@ -349,9 +375,20 @@ _UNIT_LINE = re.compile(r"(?:填报|报送|填表|上报|制表)?单位(?:名称
 _LABEL = re.compile(r"\s+|[^\s:：]{2,6}[:：]")
 
 
+def _lines_above(rows, first: int) -> list[list[str]]:
+    """The filled cells of each row above the header that is a line of text (a title, 填报单位：…), not
+    a row of a table (a group header above the header's merged cells)."""
+    out = []
+    for row in rows[:first]:
+        cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        if len(dict.fromkeys(cells)) <= 3:
+            out.append(cells)
+    return out
+
+
 def _unit_from_context(rows, first: int, file: str, catalog: Catalog) -> tuple[str | None, str, list[str]]:
     """(unit, where it was found, units named) from the lines above the header, the title, the file name."""
-    lines = [[str(v).strip() for v in row if v is not None and str(v).strip()] for row in rows[:first]]
+    lines = [cells for cells in _lines_above(rows, first)]
     titles = []
     for cells in lines:
         text = " ".join(dict.fromkeys(cells))  # a merged title repeats its text in every cell
@@ -393,7 +430,7 @@ _YEARS = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
 def _year_from_context(rows, first: int, file: str) -> tuple[int, str] | None:
     """The year a ledger's title (or else its file name) names, when it names exactly one (2025年培训学法台账)."""
-    for text, label in [(" ".join(dict.fromkeys(str(v).strip() for row in rows[:first] for v in row if v is not None)), "标题"),
+    for text, label in [(" ".join(dict.fromkeys(v for cells in _lines_above(rows, first) for v in cells)), "标题"),
                         (PurePath(file).stem, "文件名")]:
         years = set(_YEARS.findall(text)) if _YEAR.search(text) else set()  # 2024—2025年: two years
         if len(years) == 1:
@@ -403,7 +440,39 @@ def _year_from_context(rows, first: int, file: str) -> tuple[int, str] | None:
     return None
 
 
+# a snapshot's date above its header: 截至2025年6月30日, 统计日期：2025-06-30
+_AS_OF = re.compile(r"(截至|截止到?|统计日期|统计时间|截止日期|截至日期)\s*[:：]?\s*(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})")
+
+
+def _date_from_context(rows, first: int, file: str) -> tuple[str | None, str]:
+    """(date as 2025-06-30, where) of a staff snapshot that names its date once above the header or in
+    its file name (截至2025年6月30日); none when it names none, or several."""
+    for text, label in [(" ".join(dict.fromkeys(v for cells in _lines_above(rows, first) for v in cells)), "标题"),
+                        (PurePath(file).stem, "文件名")]:
+        found = {(int(y), int(m), int(d)) for _, y, m, d in _AS_OF.findall(text)}
+        if len(found) == 1:
+            y, m, d = found.pop()
+            return f"{y:04d}-{m:02d}-{d:02d}", f"{label}“{text[:40]}”"
+        if found:
+            return None, ""
+    return None, ""
+
+
+# what a clerk writes in the 单位 column of their own ledger when its title names the unit
+SELF_UNIT = ["本单位", "本办", "我办", "我单位", "本部门", "本级"]
+
+
+def _all_self(cells: pl.Series) -> bool:
+    """Every filled cell says 本单位 (looked at in full only when the first one does)."""
+    first = cells.drop_nulls().head(1).to_list()
+    if not first or re.sub(r"\s", "", first[0]) not in SELF_UNIT:
+        return False
+    return bool(cells.str.replace_all(r"\s", "").is_in(SELF_UNIT).fill_null(True).all())
+
+
 CONTEXT_UNIT = "_unit_context"  # the frame column holding the unit taken from the sheet's context
+CONTEXT_DATE = "_date_context"  # the frame column holding a snapshot's date taken from its title
+CONTEXT_COLUMNS = (CONTEXT_UNIT, CONTEXT_DATE)
 
 
 def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog: Catalog | None = None) -> Table | None:
@@ -478,12 +547,14 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
-    if "unit" in columns and data.height and data.get_column(columns["unit"].source).null_count() == data.height:
-        # a 单位 column left empty on every row, the unit written above the header once
+    unit_cells = data.get_column(columns["unit"].source) if "unit" in columns and data.height else None
+    if unit_cells is not None and (unit_cells.null_count() == data.height or _all_self(unit_cells)):
+        # a 单位 column left empty (or 本单位) on every row, the unit written above the header once
         unit, where, named = _unit_from_context(rows, first, file, catalog)
         if unit:
             data = data.with_columns(pl.lit(unit, pl.String).alias(CONTEXT_UNIT))
-            readings.append(Reading(raw.name, "unit", f"「{columns['unit'].header}」列没有填写，各行单位取自{where}：{unit}", -1))
+            said = "没有填写" if unit_cells.null_count() == data.height else "写的是“本单位”"
+            readings.append(Reading(raw.name, "unit", f"「{columns['unit'].header}」列{said}，各行单位取自{where}：{unit}", -1))
             used_up.add(columns["unit"].source)
             columns["unit"] = Mapped("unit", CONTEXT_UNIT, f"单位（取自{where}）", "")
     if any(c.field == "unit" for c in missing):
@@ -500,6 +571,13 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
             problems.append(Problem("missing_column", file, raw.name, last + 1, unit_col.name,
                                     hint=hint + "；只有一个单位的台账，也可在表头上方写一行“填报单位：某某县国动办”"))
             missing = [c for c in missing if c.field != "unit"]
+    if ledger.kind == "staff" and any(c.field == "date" for c in missing):
+        date, where = _date_from_context(rows, first, file)
+        if date:
+            missing = [c for c in missing if c.field != "date"]
+            data = data.with_columns(pl.lit(date, pl.String).alias(CONTEXT_DATE))
+            columns["date"] = Mapped("date", CONTEXT_DATE, f"{ledger.column('date').name}（取自{where}）", "")
+            readings.append(Reading(raw.name, "column", f"表中没有「{ledger.column('date').name}」列，各行统计日期取自{where}：{date}", -1))
     for col in missing:
         problems.append(Problem("missing_column", file, raw.name, last + 1, col.name))
     undecided = [c for c in ledger.columns if c.required and (c.field in fit.ambiguous or

@@ -15,19 +15,55 @@ from .config import Catalog
 from .interpret import Answers, Question, Reading, Used, nearest, unit_meaning
 from .ledgers import CHOICE, DATE, INT, NUMBER, TEXT, UNIT, Column, Ledger, choice_lookup, normalise_choice
 from .problems import Problem
-from .sheets import CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
+from .sheets import CONTEXT_COLUMNS, CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
 
 # a time of day after the date (9:30, 09:30:00, 上午9时30分) and a weekday in brackets are read past
 _CLOCK = r"\d{1,2}(?:[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?|[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?|[时点]半)"
 _TIME = (r"(?:\s*(?:T|上午|下午|晚上|早上|中午)?\s*" + _CLOCK + r"(?:\s*[-~～—至到]\s*" + _CLOCK + r")?"
          r"|\s*(?:上午|下午|晚上|早上|中午|全天))?")
 _WEEK = r"(?:\s*[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?)?"
-_DATE_YMD = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?" + _WEEK + _TIME + r"\s*$"
-_DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?" + _TIME + r"\s*$"
+# 截至2025年6月30日 (a snapshot's date), 2025年3月1日-3月2日 or 3月1日至3日 (a session over days: its first
+# day is the date, and the preview says so), 2025年6月30日止
+_UNTIL = r"(?:截至|截止到?|截至到)?\s*"
+_RANGE_TAIL = (r"\s*[-~～—–至到]{1,2}\s*(?:(?:\d{4}\s*[年./\-]\s*)?(?:1[0-2]|0?[1-9])\s*[月./\-]\s*)?"
+               r"(?:3[01]|[12]\d|0?[1-9])\s*[日号]?")
+_END = r"\s*[止前]?"
+
+
+def _date_form(head: str, ranged: bool | None = None) -> str:
+    tail = "" if ranged is False else f"(?:{_RANGE_TAIL})" + ("" if ranged else "?")
+    return "^" + _UNTIL + head + tail + _END + _WEEK + _TIME + r"\s*$"
+
+
+_YMD_HEAD = r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?"
+_MD_HEAD = r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
+_DATE_YMD = _date_form(_YMD_HEAD)
+_DATE_COMPACT = r"^" + _UNTIL + r"(\d{4})(\d{2})(\d{2})(?:\.0+)?" + _END + _TIME + r"\s*$"
 # month and day only, written out with 月 (3.1 might be a number Excel shortened from 3.10: never read)
-_DATE_MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]" + _WEEK + _TIME + r"\s*$"
+_DATE_MD = _date_form(_MD_HEAD)
+_DATE_RANGED = f"{_date_form(_YMD_HEAD, True)}|{_date_form(_MD_HEAD, True)}"
+# dates written in Chinese numerals, as formal documents do: 二〇二五年三月一日
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "O": "0", "o": "0", "Ｏ": "0"}
+_CN_DATE = re.compile(r"([〇零○OoＯ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]")
+
+
+def _cn_number(text: str) -> str:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十一 -> 21, 三十 -> 30 (month and day numerals)."""
+    if "十" not in text:
+        return "".join(_CN_DIGITS[c] for c in text)
+    tens, _, ones = text.partition("十")
+    return str(int(_CN_DIGITS.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGITS[ones]) if ones else 0))
+
+
+def _cn_date(text: str) -> str:
+    """A date in Chinese numerals as digits (二〇二五年三月一日 -> 2025年3月1日); anything else unchanged."""
+    return _CN_DATE.sub(lambda m: "".join(_CN_DIGITS[c] for c in m[1]) + f"年{_cn_number(m[2])}月{_cn_number(m[3])}日", text)
+
+
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"  # 1E+308 as Excel shows it is a number, refused as too large
 _NUMBER_SUFFIX = r"(人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时|h|H)$"
+# what clerks write in an optional count that has nothing to count: /, —, -, 无
+PLACEHOLDER = r"^(?:[/／\\\-－—–_~～、.。]+|无|没有|暂无)$"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # (ledger, field, field it may not exceed, problem code): figures that contradict each other
 CONSISTENCY = [("staff", "certified", "staff", "certified_exceeds_staff"),
@@ -77,10 +113,14 @@ def _parse_date(s: pl.Expr, year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
     return date, code
 
 
-def _parse_number(s: pl.Expr, integer: bool) -> tuple[pl.Expr, pl.Expr]:
+def _parse_number(s: pl.Expr, integer: bool, required: bool = True) -> tuple[pl.Expr, pl.Expr]:
+    """(number or null, problem code or null); an optional column's placeholder (/, —, 无) is empty."""
     text = s.str.replace_all(r"[\s,]", "").str.replace(_NUMBER_SUFFIX, "")
     number = pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False))
-    code = (pl.when(s.is_null()).then(None)
+    code = pl.when(s.is_null()).then(None)
+    if not required:
+        code = code.when(s.str.contains(PLACEHOLDER)).then(None)
+    code = (code
             .when(number.is_null()).then(pl.lit("not_a_number"))
             .when(number.abs() > MAX_NUMBER).then(pl.lit("number_too_large"))
             .when(number < 0).then(pl.lit("negative")))
@@ -178,12 +218,18 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog,
     u = data.select(pl.col(src).alias("raw")).unique().drop_nulls().with_columns(_clean("raw").alias("clean"))
     s = pl.col("clean")
     if col.type == DATE:
+        cn = [c for c in u["clean"].drop_nulls().to_list() if _CN_DATE.search(c)]
+        if cn:
+            u = u.with_columns(clean=pl.col("clean").replace({c: _cn_date(c) for c in cn}))
         value, code = _parse_date(s, year)
+        if meanings is not None:
+            ranged = u.filter(s.str.contains(_DATE_RANGED))["raw"].to_list()
+            meanings.read.update({r: ("", "range") for r in ranged})
         if year and meanings is not None:
             short = u.filter(_clean("raw").str.contains(_DATE_MD))["raw"].to_list()
-            meanings.read.update({r: ("", "year") for r in short})
+            meanings.read.update({r: ("", "year") for r in short if r not in meanings.read})
     elif col.type in (INT, NUMBER):
-        value, code = _parse_number(s, col.type == INT)
+        value, code = _parse_number(s, col.type == INT, col.required)
     else:
         u = u.with_columns(s.alias("clean"))
         resolve = _resolver(col, catalog, answers)
@@ -212,18 +258,28 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog,
 
 
 def _sources(t: Table) -> list[str]:
-    return [m.source for m in t.columns.values() if m.source != CONTEXT_UNIT]
+    return [m.source for m in t.columns.values() if m.source not in CONTEXT_COLUMNS]
+
+
+LEAD = "_lead"  # sheets checked together (imports._check_together): each row's first filled cell, computed per sheet
+
+
+def lead_cell(t: Table) -> pl.Expr:
+    """A row's first filled cell in sheet order, in any column: 合计 and 填表人： are usually written in
+    the 序号 column or the first one, which no ledger field takes."""
+    if LEAD in t.data.columns:
+        return pl.col(LEAD)
+    cells = [c for c in t.data.columns if c not in CONTEXT_COLUMNS and c != "_row"]
+    return pl.coalesce([pl.when(pl.col(c).str.contains(r"\S")).then(pl.col(c)) for c in cells])
 
 
 def _skip_mask(t: Table) -> pl.Expr:
     """Blank rows, totals, signatures and template example rows: read past, never counted."""
-    fields = _sources(t)
     # a row holding nothing but a unit name is a pre-filled empty row (unit-locked templates)
-    content = [m.source for f, m in t.columns.items() if f != "unit"]
+    content = [m.source for f, m in t.columns.items() if f != "unit" and m.source not in CONTEXT_COLUMNS]
     # whitespace tested by pattern, not by stripping: no stripped copy of every column (25 MB per 100k rows)
     blank = pl.all_horizontal([pl.col(c).is_null() | pl.col(c).str.contains(r"^\s*$") for c in content])
-    first = pl.coalesce([pl.when(pl.col(c).str.contains(r"\S")).then(pl.col(c)) for c in fields])
-    skip = blank | first.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(False)
+    skip = blank | lead_cell(t).str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(False)
     if "note" in t.columns:
         skip = skip | pl.col(t.columns["note"].source).str.starts_with(EXAMPLE_MARK).fill_null(False)
     return skip
@@ -356,10 +412,14 @@ def _value_readings(out: SheetCheck, t: Table, data: pl.DataFrame, meanings: dic
         col, src = t.ledger.column(f), t.columns[f].source
         counts = dict(data.filter(pl.col(src).is_in(list(m.read) + list(m.unknown))).group_by(src).len().iter_rows())
         if col.type == DATE:
-            rows = sum(counts.get(raw, 0) for raw in m.read)
-            if rows:
-                out.readings.append(Reading(t.sheet, "value", f"「{col.name}」只写了月、日（如「{next(iter(m.read)).strip()}」），"
+            short = [raw for raw, (_, how) in m.read.items() if how == "year"]
+            ranged = [raw for raw, (_, how) in m.read.items() if how == "range"]
+            if rows := sum(counts.get(raw, 0) for raw in short):
+                out.readings.append(Reading(t.sheet, "value", f"「{col.name}」只写了月、日（如「{short[0].strip()}」），"
                                                               f"年份取自{t.year[1]}：{t.year[0]}年", rows))
+            if rows := sum(counts.get(raw, 0) for raw in ranged):
+                out.readings.append(Reading(t.sheet, "value", f"「{col.name}」写的是起止日期（如「{ranged[0].strip()}」），"
+                                                              "按开始的日期读取", rows))
             continue
         for raw, (value, how) in m.read.items():
             out.readings.append(Reading(t.sheet, "value", f"{col.name}「{raw.strip()}」按「{value}」读取（{how}）", counts.get(raw, 0)))

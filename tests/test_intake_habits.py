@@ -369,7 +369,7 @@ def test_date_forms(tmp_path, cell, date):
 
 
 @pytest.mark.parametrize("cell,code", [("20251301", "impossible_date"), ("2025-02-30 10:00", "impossible_date"),
-                                       ("2025.3.1-3.2", "bad_date"),
+                                       ("2025.3.1-", "bad_date"), ("2025.3.1-3.32", "bad_date"),
                                        ("2025年3月", "bad_date"), ("三月初", "bad_date")])
 def test_impossible_and_unreadable_dates_still_refused(tmp_path, cell, code):
     parsed = parse(tmp_path, [TRAINING_HEADER, [cell, "红旗区", "全员法治培训", "a", None, 10, None, None]])
@@ -407,3 +407,245 @@ def test_a_dotted_month_day_is_never_completed(tmp_path):
     # 3.1 may be the number Excel made of 3.10: refused even with the year in the title
     parsed = parse(tmp_path, [["2025年培训学法台账"], TRAINING_HEADER, ["3.1", "红旗区", "全员法治培训", "a", None, 10, None, None]])
     assert [p.code for p in parsed.problems] == ["bad_date"]
+
+
+# ------------------------------------------------------------------ habits of county ledgers (QA pass)
+
+SEQ_HEADER = ["序号", *TRAINING_HEADER]
+
+
+def _seq_rows(*extra):
+    return [SEQ_HEADER, [1, D(2025, 3, 1), "红旗区", "全员法治培训", "a", None, 10, 2, None],
+            [2, D(2025, 3, 2), "红旗区", "全员法治培训", "b", None, 12, 2, None], *extra]
+
+
+NOT_A_RECORD = [
+    # (id, the row under the table): totals and signatures, mostly in the 序号 column no field takes
+    ("total_in_the_seq_column", ["合计", None, None, None, None, None, 22, 4, None]),
+    ("total_spaced_with_a_unit_filled", ["合  计", None, "红旗区", None, None, None, 22, 4, None]),
+    ("subtotal_of_a_quarter", ["一季度小计", None, None, None, None, None, 22, None, None]),
+    ("half_year_total", ["上半年合计", None, None, None, None, None, 22, None, None]),
+    ("page_subtotal_in_the_date_column", [None, "本页小计", None, None, None, None, 22, None, None]),
+    ("yearly_running_total", ["本年累计：", None, None, None, None, None, 22, None, None]),
+    ("report_date_line", [None, "填报日期：2025年7月1日", None, None, None, None, None, None, None]),
+    ("head_of_unit_line", [None, "单位负责人：张三", None, "填表：李四", None, None, None, None, None]),
+    ("checked_by_line", [None, "审核：王五", None, None, None, None, None, None, None]),
+    ("leader_signature_line", [None, "分管领导签字：", None, None, None, None, None, None, None]),
+    ("phone_line", [None, "联系电话：0373-1234567", None, None, None, None, None, None, None]),
+    ("seal_line", [None, "（盖章）", None, None, None, None, None, None, None]),
+]
+
+
+@pytest.mark.parametrize("row", [c[1] for c in NOT_A_RECORD], ids=[c[0] for c in NOT_A_RECORD])
+def test_totals_and_signature_rows_are_not_records(tmp_path, row):
+    parsed = parse(tmp_path, _seq_rows([None] * 9, row))
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert parsed.records["training"]["participants"].to_list() == [10, 12]
+
+
+def test_a_total_in_the_seq_column_of_monthly_sheets_checked_together(tmp_path):
+    # sheets laid out alike are checked as one frame (imports._check_together): the 序号 column goes with them
+    total = ["合计", None, None, None, None, None, 22, 4, None]
+    path = write_xlsx(tmp_path / "台账.xlsx", {"1月": _seq_rows(total), "2月": [SEQ_HEADER,
+                      [1, D(2025, 2, 1), "红旗区", "全员法治培训", "c", None, 8, 2, None], total]})
+    parsed = imports.parse_path(path)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert sorted(parsed.records["training"]["participants"].to_list()) == [8, 10, 12]
+
+
+def test_a_total_with_a_formula_and_its_saved_result_is_skipped(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "台账.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.merge_range(0, 0, 0, 8, "红旗区2025年培训学法台账")
+    for r, row in enumerate(_seq_rows()[0:], 1):
+        ws.write_row(r, 0, [v.isoformat() if isinstance(v, dt.date) else v for v in row])
+    ws.write(4, 0, "合计")
+    ws.write_formula(4, 6, "=SUM(G3:G4)", None, 22)
+    wb.close()
+    parsed = imports.parse_path(path)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert parsed.records["training"].height == 2
+
+
+@pytest.mark.parametrize("row,problem", [
+    # a row with a 序号 and a figure but no date is still a record with its date missing
+    ([3, None, "红旗区", "全员法治培训", "c", None, 9, None, None], ("台账", 4, "日期", "required")),
+    # a sentence that merely contains 合计 is data, not a total
+    ([3, "2025年3月3日", "红旗区", "全员法治培训", "c", None, "合计9人", None, None], ("台账", 4, "参加人数", "not_a_number")),
+], ids=["numbered_row_without_date", "total_word_inside_a_value"])
+def test_rows_that_only_look_like_totals_are_still_checked(tmp_path, row, problem):
+    parsed = parse(tmp_path, _seq_rows(row))
+    assert [p.flat() for p in parsed.problems] == [problem]
+
+
+MORE_DATE_CASES = [
+    # (id, cell, date, reading expected or "")
+    ("range_with_month", "2025年3月1日-3月2日", D(2025, 3, 1), "起止日期"),
+    ("range_day_only", "2025年5月6日至7日", D(2025, 5, 6), "起止日期"),
+    ("range_dotted", "2025.6.1-6.2", D(2025, 6, 1), "起止日期"),
+    ("range_full", "2025-06-03~2025-06-04", D(2025, 6, 3), "起止日期"),
+    ("as_of", "截至2025年6月30日", D(2025, 6, 30), ""),
+    ("until", "2025年6月29日止", D(2025, 6, 29), ""),
+    ("chinese_numerals", "二〇二五年三月一日", D(2025, 3, 1), ""),
+    ("chinese_numerals_tens", "二〇二五年十一月二十一日", D(2025, 11, 21), ""),
+    ("chinese_numerals_letter_o", "二O二五年十二月三十日", D(2025, 12, 30), ""),
+]
+
+
+@pytest.mark.parametrize("cell,date,reading", [c[1:] for c in MORE_DATE_CASES], ids=[c[0] for c in MORE_DATE_CASES])
+def test_more_date_forms(tmp_path, cell, date, reading):
+    parsed = parse(tmp_path, [TRAINING_HEADER, [cell, "红旗区", "全员法治培训", "a", None, 10, None, None]])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert record(parsed)["date"] == date
+    read = [(t, n) for t, n in readings(parsed) if "日期" in t]
+    assert read == ([(f"「日期」写的是起止日期（如「{cell}」），按开始的日期读取", 1)] if reading else [])
+
+
+def test_a_range_of_month_and_day_takes_the_year_of_the_title(tmp_path):
+    parsed = parse(tmp_path, [["2025年培训学法台账"], TRAINING_HEADER,
+                              ["3月1日-3月2日", "红旗区", "执法人员培训", "a", None, 10, None, None]])
+    assert parsed.ok and record(parsed)["date"] == D(2025, 3, 1)
+
+
+COUNT_CASES = [
+    # (id, ledger, column index in its header, cell, value read): an optional count with nothing to count
+    ("hours_slash", "training", 6, "/", None),
+    ("hours_dash", "training", 6, "—", None),
+    ("hours_none", "training", 6, "无", None),
+    ("media_hyphen", "publicity", 8, "-", None),
+    ("materials_none", "publicity", 7, "无", None),
+]
+
+
+@pytest.mark.parametrize("kind,j,cell,value", [c[1:] for c in COUNT_CASES], ids=[c[0] for c in COUNT_CASES])
+def test_a_placeholder_in_an_optional_count_is_empty(tmp_path, kind, j, cell, value):
+    if kind == "training":
+        row = [D(2025, 3, 1), "红旗区", "全员法治培训", "a", None, 10, 2, None]
+        header = TRAINING_HEADER
+    else:
+        row = [D(2025, 3, 1), "红旗区", "宣传", "3·1民防日", "社区", "某社区", 100, 50, 1, None]
+        header = PUBLICITY_HEADER
+    row[j] = cell
+    parsed = parse(tmp_path, [header, row])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    field = {"training": {5: "participants", 6: "hours"}, "publicity": {6: "people", 7: "materials", 8: "media"}}[kind][j]
+    assert record(parsed, kind)[field] == value and not readings(parsed)
+
+
+@pytest.mark.parametrize("cell", ["/", "—", "无", "若干", "约200人", "30多人"])
+def test_a_required_count_with_no_number_is_still_refused(tmp_path, cell):
+    # an approximate count is no figure: the ledger's count is what the 签到表 shows
+    parsed = parse(tmp_path, [TRAINING_HEADER, [D(2025, 3, 1), "红旗区", "全员法治培训", "a", None, cell, 2, None]])
+    assert [(p.flat(), p.value) for p in parsed.problems] == [(("台账", 2, "参加人数", "not_a_number"), cell)]
+
+
+@pytest.mark.parametrize("cell", ["300余份", "约500", "若干"])
+def test_an_optional_count_with_words_is_still_refused(tmp_path, cell):
+    row = [D(2025, 3, 1), "红旗区", "宣传", "3·1民防日", "社区", "某社区", 100, cell, 1, None]
+    parsed = parse(tmp_path, [PUBLICITY_HEADER, row])
+    assert [(p.flat(), p.value) for p in parsed.problems] == [(("台账", 2, "发放资料(份)", "not_a_number"), cell)]
+
+
+LINE_ABOVE_CASES = [
+    # (id, line above a header that has a 序号 column and no 单位 column)
+    ("label_and_value_in_one_cell", ["填报单位：新乡县人防办"]),
+    ("label_and_value_in_two_cells", ["填报单位：", "新乡县人防办"]),
+    ("with_report_date", ["填报单位（盖章）：新乡县人防办", None, None, "填报时间：2025年7月2日"]),
+]
+
+
+@pytest.mark.parametrize("line", [c[1] for c in LINE_ABOVE_CASES], ids=[c[0] for c in LINE_ABOVE_CASES])
+def test_a_line_above_the_header_is_no_header_row(tmp_path, line):
+    header = ["序号", "时间", "类别", "事项", "备注"]
+    parsed = parse(tmp_path, [["2025年制度落实台账"], line, header,
+                              [1, "2025年1月10日", "党组听取汇报", "听取汇报", None],
+                              [2, "2025年6月20日", "办公会研究法治", "研究重大问题", None]])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert parsed.records["governance"]["unit"].to_list() == ["新乡县", "新乡县"]
+
+
+def test_a_column_under_a_group_cell_is_read_with_it(tmp_path):
+    path = write_xlsx(tmp_path / "台账.xlsx", {"S": [
+        ["凤泉区宣传活动台账"] + [None] * 8,
+        ["活动时间", "活动名称", "宣传节点", "活动地点", None, "参与人数", "宣传成效", None, "备注"],
+        [None, None, None, "类型", "具体地点", None, "发放资料", "媒体报道", None],
+        ["2025年3月1日", "民防日宣传", "3·1民防日", "广场", "人民广场", 500, 800, 2, None]]},
+        merges={"S": ["A1:I1", "A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:F3", "G2:H2", "I2:I3"]})
+    parsed = imports.parse_path(path)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    rec = record(parsed, "publicity")
+    assert (rec["venue_type"], rec["venue"], rec["materials"], rec["media"], rec["unit"]) == ("广场", "人民广场", 800, 2, "凤泉区")
+    assert ("列「类型」（D列）按「地点类型」读取（表头以“地点类型”结尾）", 1) in readings(parsed)
+    assert any("单位取自标题“凤泉区宣传活动台账”" in t for t, _ in readings(parsed))
+
+
+STAFF_SUMMARY = ["序号", "单位", "编制人数", "实有执法人员", "持证人数", "新申领", "换证", "年审通过", "参训人数"]
+
+
+@pytest.mark.parametrize("title,name,date,where", [
+    ("新乡市人防系统行政执法人员统计表（截至2025年6月30日）", "统计表.xlsx", D(2025, 6, 30), "标题"),
+    ("执法人员统计表", "执法人员统计表（截止2025年12月31日）.xlsx", D(2025, 12, 31), "文件名"),
+    ("统计日期：2025-06-30", "统计表.xlsx", D(2025, 6, 30), "标题"),
+    ("执法人员统计表（截至2025年6月30日，截至2025年12月31日）", "统计表.xlsx", None, ""),  # two dates: never guessed
+    ("2025年上半年执法人员统计表", "统计表.xlsx", None, ""),  # no day: refused as before
+], ids=["as_of_in_title", "as_of_in_file_name", "date_line", "two_dates", "no_date"])
+def test_a_staff_snapshot_takes_its_date_from_the_title(tmp_path, title, name, date, where):
+    parsed = parse(tmp_path, [[title], STAFF_SUMMARY, [1, "红旗区", 5, 4, 4, 0, 1, 4, 4], [2, "卫滨区", 4, 3, 3, 1, 0, 3, 3],
+                              ["合计", None, 9, 7, 7, 1, 1, 7, 7]], name=name)
+    if date is None:
+        assert [(p.flat(), p.code) for p in parsed.problems] == [(("台账", 2, "统计日期", "missing_column"), "missing_column")]
+        return
+    assert parsed.ok, [p.message for p in parsed.problems]
+    staff = parsed.records["staff"]
+    assert staff["date"].to_list() == [date, date] and staff["unit"].to_list() == ["红旗区", "卫滨区"]
+    (text, n), = [(t, n) for t, n in readings(parsed) if "统计日期取自" in t]
+    assert text.startswith(f"表中没有「统计日期」列，各行统计日期取自{where}“") and text.endswith(date.isoformat()) and n == 2
+
+
+@pytest.mark.parametrize("cells,above,unit,problems", [
+    (["本单位", "本单位"], "红旗区人防办2025年培训学法台账", "红旗区", []),
+    (["本办", None], "填报单位：卫滨区国动办", "卫滨区", []),
+    (["本单位", "本单位"], "2025年培训学法台账", None, [("台账", 3, "单位", "unknown_unit"), ("台账", 4, "单位", "unknown_unit")]),
+    (["本单位", "红旗区"], "红旗区2025年培训学法台账", None, [("台账", 3, "单位", "unknown_unit")]),  # mixed: never guessed
+], ids=["this_office_with_the_title", "this_office_with_the_unit_line", "no_unit_named_anywhere", "mixed_with_names"])
+def test_this_office_in_the_unit_column_takes_the_unit_named_above(tmp_path, cells, above, unit, problems):
+    rows = [[above], TRAINING_HEADER] + [[D(2025, 3, k + 1), c, "全员法治培训", f"t{k}", None, 10, None, None] for k, c in enumerate(cells)]
+    parsed = parse(tmp_path, rows)
+    assert [p.flat() for p in parsed.problems] == problems
+    if unit:
+        assert parsed.records["training"]["unit"].to_list() == [unit, unit]
+        assert any(t.startswith("「单位」列写的是“本单位”，各行单位取自") and n == 2 for t, n in readings(parsed))
+
+
+WRITTEN_LONG_CASES = [
+    # (id, ledger, cell as written, value): habitual long and local forms of a category, node or place
+    ("reported_to_the_party_group", "governance", "党组会听取法治建设工作汇报", "党组听取汇报"),
+    ("heard_the_rule_of_law_report", "governance", "听取法治建设汇报", "党组听取汇报"),
+    ("nine_one_eight_in_characters", "publicity", "九一八", "9·18警报鸣放"),
+    ("nine_one_eight_dotted_characters", "publicity", "九·一八警报试鸣", "9·18警报鸣放"),
+    ("siren_test_day", "publicity", "防空警报试鸣日", "9·18警报鸣放"),
+    ("five_one_two_in_characters", "publicity", "五·一二", "5·12防灾减灾日"),
+    ("middle_school", "venue_type", "中学", "学校"),
+    ("named_primary_school", "venue_type", "实验小学", "学校"),
+    ("street_office", "venue_type", "街道", "社区"),
+    ("company", "venue_type", "某某公司", "企业"),
+    ("wechat_account", "venue_type", "微信公众号", "网络媒体"),
+]
+
+
+@pytest.mark.parametrize("kind,cell,value", [c[1:] for c in WRITTEN_LONG_CASES], ids=[c[0] for c in WRITTEN_LONG_CASES])
+def test_long_and_local_forms_of_a_choice(tmp_path, kind, cell, value):
+    from conftest import GOVERNANCE_HEADER
+    if kind == "governance":
+        rows, field, ledger = [GOVERNANCE_HEADER, [D(2025, 1, 10), "红旗区", cell, "汇报", None]], "category", "governance"
+    else:
+        row = [D(2025, 9, 18), "红旗区", "宣传", "其他", "社区", "某地", 100, 50, 1, None]
+        row[3 if kind == "publicity" else 4] = cell
+        rows, field, ledger = [PUBLICITY_HEADER, row], "node" if kind == "publicity" else "venue_type", "publicity"
+    parsed = parse(tmp_path, rows)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert record(parsed, ledger)[field] == value
+    assert any(f"「{cell}」按「{value}」读取" in t for t, _ in readings(parsed))
