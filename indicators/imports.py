@@ -22,7 +22,7 @@ from .interpret import Answers, Question, Reading, Used
 from .ledgers import LEDGERS
 from .containers import Unreadable
 from .problems import Problem
-from .sheets import Mapped, RawSheet, Table, read_workbook, recognise
+from .sheets import ROW_NUMBER_HEADER, Mapped, RawSheet, Table, read_workbook, recognise
 from .validation import LEAD, SheetCheck, check_sheet, duplicate_problems, lead_cell
 
 SUFFIXES = ("xlsx", "xls", "csv")
@@ -153,8 +153,9 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
             else:
                 by_kind.setdefault(table.ledger.kind, []).append(records)
         ignored = sorted(set(raw.frame.columns) - table.noted)
-        headers = [str(raw.frame[table.header_row - 1, c] or "").strip() for c in ignored]
-        if any(headers):
+        headers = [h for c in ignored if (h := str(raw.frame[table.header_row - 1, c] or "").strip())
+                   and not ROW_NUMBER_HEADER.match(re.sub(r"\s+", "", h))]
+        if headers:
             parsed.notes.append(f"工作表「{raw.name}」中的列 {'、'.join(h for h in headers if h)} 不属于{table.ledger.name}，已忽略")
     for name_ in skipped:
         parsed.notes.append(f"工作表「{name_}」不是台账（如填表说明），已跳过")

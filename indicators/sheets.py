@@ -25,6 +25,8 @@ from .ledgers import LEDGERS, Ledger, normalise_header
 from .problems import Problem
 
 HEADER_SCAN_ROWS = 30  # a header further down than this is not a header
+# a column of running numbers, which almost every ledger has and none stores: left out without a note
+ROW_NUMBER_HEADER = re.compile(r"^(序号|序|编号|顺序号|行号|no\.?|№)$", re.IGNORECASE)
 MIN_HEADER_MATCHES = 3
 
 # Rows that are not records: totals, signatures and notes under the table, template examples. Matched
