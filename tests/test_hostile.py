@@ -31,6 +31,8 @@ def test_each_hostile_class_is_judged_in_bounded_memory(tmp_path, cid, build, ex
     assert r["extra_mb"] < MEMORY_MB, f"{cid}: {r['extra_mb']:.0f} MB"
     if expected == "ok":
         assert r["ok"] and r["rows"] > 0, r
+    elif expected == "refused":
+        assert not r["ok"] and r["codes"], r
     else:
         assert expected in r["codes"], r
     for text in r.get("messages", []) + r.get("notes", []):
