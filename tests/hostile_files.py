@@ -734,6 +734,41 @@ def local_header_lies(folder: Path) -> Path:
     return p
 
 
+def zip64_members(folder: Path) -> Path:
+    """A valid ledger whose members carry zip64 extra fields (as a large workbook's do): must import."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    out = folder / "zip64.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            with dst.open(info.filename, "w", force_zip64=True) as f:
+                f.write(src.read(info))
+    plain.unlink()
+    return out
+
+
+class _Unseekable(io.RawIOBase):
+    def __init__(self, f):
+        self.f = f
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        return self.f.write(b)
+
+
+def data_descriptors(folder: Path) -> Path:
+    """A valid ledger written as a stream (sizes in data descriptors after each member, flag bit 3): must import."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    out = folder / "descriptors.xlsx"
+    with zipfile.ZipFile(plain) as src, open(out, "wb") as raw:
+        with zipfile.ZipFile(_Unseekable(raw), "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                dst.writestr(info.filename, src.read(info))
+    plain.unlink()
+    return out
+
+
 def strict_ooxml(folder: Path) -> Path:
     """A ledger saved as "Strict Open XML Spreadsheet" (purl.oclc.org namespaces)."""
     plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
@@ -1031,6 +1066,8 @@ NEW_CLASSES = [
     ("zip_comment", zip_comment, "ok"),
     ("zip_comment_fake_end", lambda f: zip_comment(f, True), "corrupt"),
     ("local_header_lies", local_header_lies, "ok"),
+    ("zip64_members", zip64_members, "ok"),
+    ("data_descriptors", data_descriptors, "ok"),
     ("empty_zip", empty_zip_xlsx, "not_spreadsheet"),
     ("strict_ooxml", strict_ooxml, "ok"),
     ("xlsb_as_xlsx", xlsb_as_xlsx, "other_office"),
