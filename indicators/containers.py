@@ -341,6 +341,8 @@ def inspect_xlsx(data: bytes, plain: bool = True) -> list[SheetInfo]:
         seen: set[str] = set()
         twice = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
         raise Unreadable("corrupt", f"压缩包中有两个同名部件 {twice}")
+    if len({i.header_offset for i in infos}) != len(infos):  # a "non-recursive" bomb: entries sharing one kernel
+        raise Unreadable("corrupt", "压缩包中有多个部件指向同一段数据，不是正常保存的工作簿")
     if "xl/workbook.xml" not in names:
         raise _not_a_workbook(names)
     if "EncryptedPackage" in names or any(i.flag_bits & 0x1 for i in infos):

@@ -196,7 +196,10 @@ def _overlong(t: Table, file: str) -> tuple[Table, list[Problem]]:
     for f, m in t.columns.items():
         if t.ledger.column(f).type == TEXT or m.source not in t.data.columns:
             continue
-        lengths = t.data.get_column(m.source).str.len_chars()
+        column = t.data.get_column(m.source)
+        if not (column.str.len_bytes().max() or 0) > MAX_VALUE_CHARS:  # bytes >= characters: no value can be too long
+            continue
+        lengths = column.str.len_chars()
         if not (lengths.max() or 0) > MAX_VALUE_CHARS:
             continue
         long = t.data.filter(lengths > MAX_VALUE_CHARS).select("_row", pl.col(m.source).str.slice(0, 20)).rows()
@@ -365,6 +368,27 @@ def parse_path(path: str | Path, catalog: Catalog | None = None, max_bytes: int 
     if len(data) > max_bytes:  # the file grew while being read
         return _refuse(parsed, "too_large", value=f"超过 {_size(max_bytes)}", extra=_size(max_bytes))
     return parse_file(data, p.name, catalog, max_bytes, answers=answers)
+
+
+def read_file(path: str | Path, limit: int, what: str = "文件") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (evidence, an accounts workbook), read like
+    parse_path reads a ledger: a link to /dev/zero, a pipe or a folder is refused without reading, and at
+    most limit + 1 bytes are read. Raises IndicatorsError in Chinese."""
+    from .problems import IndicatorsError
+    parsed = Parsed(display_name(Path(path).name), "", b"")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise IndicatorsError(_refuse_open(parsed, e).problems[0].message + f"：{path}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise IndicatorsError(f"「{parsed.file}」不是普通文件（{_file_kind(st.st_mode)}），请选择{what}本身")
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        data = f.read(limit + 1) if st.st_size <= limit else None
+    if data is None or len(data) > limit:
+        raise IndicatorsError(f"「{parsed.file}」超过{what}的大小上限 {_size(limit)}，未读取")
+    return data
 
 
 def _file_kind(mode: int) -> str:

@@ -840,6 +840,38 @@ def outside_rels(folder: Path) -> Path:
     return p
 
 
+def circular_rels(folder: Path) -> Path:
+    """The sheet's relationship points at the workbook part itself, and a second sheet at the relationships part."""
+    p = raw_xlsx(folder / "circular.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger()))), ("环", sheet_xml(""))])
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="worksheets/sheet1.xml"', b'Target="workbook.xml"').replace(b'Target="worksheets/sheet2.xml"', b'Target="_rels/workbook.xml.rels"')
+    with zipfile.ZipFile(p, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    return p
+
+
+def overlapping_entries(folder: Path, copies: int = 400) -> Path:
+    """A "non-recursive" zip bomb: `copies` directory entries (sheets) all pointing at one 1 MB deflated
+    kernel, each declaring its full size (the sizes add up, the file does not)."""
+    kernel = sheet_xml(ledger_rows_xml(_ledger()) + "<!--" + " " * (1 << 20) + "-->")
+    p = raw_xlsx(folder / "overlap.xlsx", [(f"S{i}", kernel) for i in range(copies)])
+    data = bytearray(p.read_bytes())
+    with zipfile.ZipFile(p) as z:
+        first = z.getinfo("xl/worksheets/sheet1.xml").header_offset
+    eocd = bytes(data).rfind(b"PK\x05\x06")
+    pos = struct.unpack_from("<I", data, eocd + 16)[0]
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        n, m, k = struct.unpack_from("<HHH", data, pos + 28)
+        if data[pos + 46:pos + 46 + n].startswith(b"xl/worksheets/sheet"):
+            struct.pack_into("<I", data, pos + 42, first)
+        pos += 46 + n + m + k
+    p.write_bytes(bytes(data))
+    return p
+
+
 def no_rels(folder: Path) -> Path:
     """A ledger without xl/_rels/workbook.xml.rels (the sheets cannot be found)."""
     p = raw_xlsx(folder / "no_rels.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger())))])
@@ -1075,6 +1107,9 @@ NEW_CLASSES = [
     ("numbers_as_xlsx", numbers_as_xlsx, "other_office"),
     ("missing_sheet_part", missing_sheet_part, "ok"),
     ("rels_outside", outside_rels, "no_ledger"),
+    ("circular_rels", circular_rels, "no_ledger"),
+    ("overlapping_entries", overlapping_entries, "corrupt"),
+    ("overlapping_entries_small", lambda f: overlapping_entries(f, 40), "corrupt"),
     ("no_rels", no_rels, "corrupt"),
     ("many_styles", many_styles, "ok"),
     ("many_defined_names", many_defined_names, "ok"),

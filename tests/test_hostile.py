@@ -317,3 +317,15 @@ def test_the_annotated_workbook_of_a_hostile_refused_file_is_written(tmp_path, b
     assert wb.sheetnames[0] == "问题清单" and len(wb.sheetnames) == 1 + len({p.sheet for p in parsed.problems} | set(parsed.sheets))
     marked = sum(1 for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row if c.comment)
     assert marked == len({(p.sheet, p.cell) for p in parsed.problems if p.cell})
+
+
+@pytest.mark.parametrize("command", [["evidence", "add", "--row", "training:红旗区:2025-03-01:党组中心组学法:法治思想"],
+                                     ["user", "import"]], ids=["evidence", "accounts"])
+@pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory], ids=["dev_zero", "fifo", "directory"])
+def test_cli_file_arguments_other_than_ledgers_are_read_bounded(tmp_path, cli_db, command, build):
+    """`evidence add` and `user import` read their file as a ledger is read: /dev/zero was read until memory
+    ran out, a pipe waited for ever."""
+    path = build(tmp_path)
+    r = _cli(*command, str(path), "--db", str(cli_db), cwd=tmp_path)
+    err = r.stderr.decode()
+    assert r.returncode == 1 and "不是普通文件" in err and "Traceback" not in err, err
