@@ -183,7 +183,9 @@ def test_cli_takes_dash_and_non_utf8_names(tmp_path, cli_db, command):
     assert "-rf.xlsx" in out and "红旗区台账.xlsx" in out and "Traceback" not in err
 
 
-@pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory, hf.zip_bomb_sheet, hf.encrypted_xlsx])
+@pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory, hf.zip_bomb_sheet, hf.encrypted_xlsx,
+                                   hf.xls_huge_directory, hf.duplicate_member, lambda f: hf.entity_bomb(f, "xl/workbook.xml"),
+                                   lambda f: hf.giant_cell(f, 1, "unit"), hf.overlapping_entries])
 def test_cli_refuses_in_one_chinese_message(tmp_path, cli_db, build):
     path = build(tmp_path)
     r = _cli("import", str(path), "--db", str(cli_db), cwd=tmp_path)
