@@ -1132,7 +1132,7 @@ NEW_CLASSES = [
     ("csv_only_delimiters", csv_bytes("delims.csv", b",,,,,,,\n" * 1000), "empty_file"),
     ("csv_bom_only", csv_bytes("bom.csv", b"\xef\xbb\xbf"), "empty_file"),
     ("csv_one_byte", csv_bytes("one.csv", b"\n"), "empty_file"),
-    ("xlsx_one_byte", csv_bytes("one.xlsx", b"P"), "corrupt"),
+    ("xlsx_one_byte", csv_bytes("one.xlsx", b"P"), "text_file"),  # one printable byte: text, as test_validation's fake.xlsx
     ("csv_whitespace", csv_bytes("space.csv", b" \r\n\t\r\n" * 100), "empty_file"),
     ("csv_lone_surrogate", csv_bytes("surrogate.csv", _CSV_OK.replace("张三".encode(), b"\xed\xa0\x80")), "bad_encoding"),
     ("csv_utf16_odd", csv_bytes("odd16.csv", b"\xff\xfe" + "单位,日期".encode("utf-16-le") + b"\x00"), "bad_encoding"),
