@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
@@ -47,22 +47,48 @@ def _sheet_xml(data: bytes) -> int:
         return 0
 
 
-def _open(parsed: Parsed) -> Workbook:
+_BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
+
+
+def _safe(value):
+    """Text as a worksheet may hold it: control characters (a hostile or damaged file's) removed."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _titles(names: list[str]) -> dict[str, str]:
+    """Each sheet name as a worksheet title (31 characters, none of \\ * ? : / [ ], no control characters),
+    told apart when two become one (a CSV named 台账[1].csv, a hostile sheet name)."""
+    out: dict[str, str] = {}
+    for name in names:
+        base = _BAD_TITLE.sub("_", _safe(name)).strip("'")[:31] or "Sheet"
+        title, k = base, 1
+        while title.lower() in {t.lower() for t in out.values()} or title == LIST_SHEET:
+            k += 1
+            title = f"{base[:31 - len(str(k)) - 1]}_{k}"
+        out[name] = title
+    return out
+
+
+def _open(parsed: Parsed) -> tuple[Workbook, dict[str, str]]:
+    """The workbook to mark, and each sheet name of the file -> its title there."""
     if parsed.suffix == "xlsx" and _sheet_xml(parsed.data) <= IN_PLACE_MAX_XML:
         try:
-            return load_workbook(io.BytesIO(parsed.data))
+            wb = load_workbook(io.BytesIO(parsed.data))
+            return wb, {n: n for n in wb.sheetnames}
         except Exception:  # noqa: BLE001 - openpyxl raises many kinds on odd files; fall back to a copy of the cells
             pass
     wb = Workbook()
     wb.remove(wb.active)
-    for raw in read_workbook(parsed.data, parsed.file):
-        ws = wb.create_sheet(raw.name[:31])
+    raws = read_workbook(parsed.data, parsed.file)
+    titles = _titles([raw.name for raw in raws])
+    for raw in raws:
+        ws = wb.create_sheet(titles[raw.name])
         for i, row in enumerate(raw.frame.iter_rows()):
             for j, v in enumerate(row):
                 if v is not None:
-                    cell = ws.cell(i + 1, raw.col_index[j] + 1, v)
+                    cell = ws.cell(i + 1, raw.col_index[j] + 1, _safe(v))
                     cell.data_type = "s"  # text from a file is never run as a formula
-    return wb
+    return wb, titles
 
 
 def _comment_text(problems: list[Problem]) -> str:
@@ -78,7 +104,7 @@ def _by_cell(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
 
 
 def _comment(problems: list[Problem]) -> Comment:
-    comment = Comment(_comment_text(problems), AUTHOR)
+    comment = Comment(_safe(_comment_text(problems)), AUTHOR)
     comment.width, comment.height = 320, 60 + 40 * len(problems)
     return comment
 
@@ -87,9 +113,10 @@ def annotate(parsed: Parsed) -> bytes:
     """The annotated workbook (.xlsx bytes) for a refused file; raises ValueError for one that cannot be read at all."""
     if parsed.suffix == "xlsx" and _sheet_xml(parsed.data) > IN_PLACE_MAX_XML:
         return _streamed_copy(parsed)
-    wb = _open(parsed)
+    wb, titles = _open(parsed)
     by_cell = _by_cell(parsed.problems)
     for (sheet, ref), problems in by_cell.items():
+        sheet = titles.get(sheet, sheet)
         if sheet not in wb.sheetnames:
             continue
         cell = wb[sheet][ref]
@@ -112,20 +139,23 @@ def _streamed_copy(parsed: Parsed) -> bytes:
     listing.append([_styled(listing, h, Font(bold=True), PatternFill("solid", fgColor="DDEBF7")) for h in LIST_HEADER])
     for i, p in enumerate(parsed.problems, 1):
         d = p.as_dict()
-        listing.append([i, d["工作表"], d["行"], d["列"], d["单元格"], _text(listing, d["值"]), d["问题"], d["修改方法"]])
+        listing.append([i, _safe(d["工作表"]), d["行"], d["列"], d["单元格"], _text(listing, d["值"]), _safe(d["问题"]),
+                        _safe(d["修改方法"])])
     marks: dict[str, dict[int, list[tuple[int, list[Problem]]]]] = defaultdict(lambda: defaultdict(list))
     for (sheet, ref), problems in _by_cell(parsed.problems).items():
         letters, row = coordinate_from_string(ref)
         marks[sheet][row].append((column_index_from_string(letters) - 1, problems))
-    for raw in read_workbook(parsed.data, parsed.file):
-        ws = wb.create_sheet(raw.name[:31])
+    raws = read_workbook(parsed.data, parsed.file)
+    titles = _titles([raw.name for raw in raws])
+    for raw in raws:
+        ws = wb.create_sheet(titles[raw.name])
         bad = marks.get(raw.name, {})
         width = max([*raw.col_index, *(c for cells in bad.values() for c, _ in cells)], default=-1) + 1
         for i, values in enumerate(raw.frame.iter_rows()):
             line: list = [None] * width
             for j, v in enumerate(values):
                 if v is not None:  # plain text as it is; only what would read as a formula is wrapped
-                    line[raw.col_index[j]] = _text(ws, v) if str(v).startswith("=") else str(v)
+                    line[raw.col_index[j]] = _text(ws, v) if str(v).startswith("=") else _safe(str(v))
             for c, problems in bad.get(i + 1, ()):
                 cell = _styled(ws, line[c], Font(color=BAD_FONT_COLOR, bold=True), BAD_FILL)
                 cell.comment = _comment(problems)
@@ -140,7 +170,7 @@ def _text(ws, value) -> Cell | None:
     """A cell holding `value` as text: a value from the user's file never becomes a formula."""
     if value is None:
         return None
-    cell = WriteOnlyCell(ws, value=str(value))
+    cell = WriteOnlyCell(ws, value=_safe(str(value)))
     cell.data_type = "s"
     return cell
 
@@ -162,7 +192,7 @@ def _problem_list(wb: Workbook, problems: list[Problem]) -> None:
     for i, p in enumerate(problems, 1):
         d = p.as_dict()
         # values from the user's file are written as text, never as a formula
-        ws.append([i, d["工作表"], d["行"], d["列"], d["单元格"], d["值"], d["问题"], d["修改方法"]])
+        ws.append([i, *(_safe(d[k]) for k in ("工作表", "行", "列", "单元格", "值", "问题", "修改方法"))])
         ws.cell(ws.max_row, 6).data_type = "s"
     for letter, width in zip("ABCDEFGH", LIST_WIDTHS):
         ws.column_dimensions[letter].width = width

@@ -486,7 +486,7 @@ def cmd_cycle(args) -> int:
 
 def cmd_evidence(args) -> int:
     from . import progress
-    from . import evidence
+    from . import evidence, imports
     conn = store.connect(args.db)
     if args.evidence_command == "list":
         rows = evidence.listing(conn, _unit(args.unit) if args.unit else None)
@@ -514,9 +514,10 @@ def cmd_evidence(args) -> int:
     files = []
     for f in args.files:
         try:
-            files.append((Path(f).name, Path(f).read_bytes()))
+            files.append((Path(f).name, imports.read_file(f, evidence.max_bytes(), "佐证材料")))
         except OSError as e:
             raise IndicatorsError(f"无法读取文件 {f}：{e.strerror or e}") from e
+
     row = evidence.RowRef.parse(args.row) if args.row else None
     ids = evidence.attach(conn, actor, files, row=row, batch=args.batch)
     where = row.label() if row else f"批次 {args.batch}"
@@ -539,7 +540,7 @@ def _account_line(a: dict) -> str:
 
 
 def cmd_user(args) -> int:
-    from . import accounts
+    from . import accounts, imports
     conn = store.connect(args.db)
     sub = args.user_command
     if sub == "list":
@@ -569,7 +570,7 @@ def cmd_user(args) -> int:
         print(f"已将账号 {args.login} 改为{args.role}{'（' + args.unit + '）' if args.unit else ''}")
     elif sub == "import":
         try:
-            data = Path(args.file).read_bytes()
+            data = imports.read_file(args.file, imports.max_upload_bytes(), "账号清单")
         except OSError as e:
             raise IndicatorsError(f"无法打开 {args.file}：{e.strerror or e}") from None
         made = accounts.create_many(conn, actor, accounts.read_accounts_xlsx(data), client=CLIENT)

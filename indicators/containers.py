@@ -66,6 +66,7 @@ class SheetInfo:
     marks: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (row0, col0) -> (code, text)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r0, c0, r1, c1), 0-based
     used: set[int] | None = field(default_factory=set)  # 0-based columns holding a cell; None when unknown
+    missing: bool = False  # its part is not in the package (a relationship to nothing, or outside it)
 
     @property
     def cells(self) -> int:
@@ -103,7 +104,7 @@ _TEXT_KINDS = [
 ]
 _BINARY_KINDS = [(b"%PDF", "PDF 文档"), (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"),
                  (b"{\\rtf", "RTF 文档"), (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"), (b"\x1f\x8b", "gzip 压缩包"),
-                 (b"BM", None)]
+                 (b"MZ", "Windows 可执行程序（或自解压压缩包）"), (b"\x7fELF", "可执行程序"), (b"BM", None)]
 
 
 def kind_of(data: bytes, suffix: str) -> str:
@@ -193,10 +194,25 @@ def _stream(z: zipfile.ZipFile, info: zipfile.ZipInfo):
     """
     raw = _raw_member(z, info)
     chunks = _zipfile_chunks(z, info) if raw is None else _inflate_chunks(info, *raw)
-    tail = b""
+    tail, prolog = b"", True
     for chunk in chunks:
+        if prolog:
+            prolog = _check_prolog(tail + chunk, info.filename)
         yield tail + chunk, len(tail)
         tail = chunk[-OVERLAP:]
+
+
+_ROOT_START = re.compile(rb"<[^?!]")
+
+
+def _check_prolog(buf: bytes, name: str) -> bool:
+    """Refuse a DOCTYPE before the root element (entity declarations: "billion laughs", external entities;
+    Excel never writes one); True while the root element has not started in `buf`."""
+    root = _ROOT_START.search(buf)
+    head = buf if root is None else buf[:root.start()]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise Unreadable("unsafe_xml", f"{name} 中的 DOCTYPE/实体声明")
+    return root is None
 
 
 def _raw_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[memoryview, int, int] | None:
@@ -288,9 +304,13 @@ def _read_small(z: zipfile.ZipFile, name: str, limit: int = 16 << 20) -> bytes |
 
 def _declared_entries(data: bytes) -> int:
     """Members the zip's end record declares (zip64 too), read before the central directory is parsed."""
-    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
-    if end < 0:
-        return 0
+    floor, end = max(0, len(data) - 65_557), len(data)
+    while True:  # like zipfile: the record whose comment length reaches the file's end (a comment may hold another)
+        end = data.rfind(b"PK\x05\x06", floor, end)
+        if end < 0:
+            return 0
+        if end + 22 <= len(data) and end + 22 + struct.unpack_from("<H", data, end + 20)[0] == len(data):
+            break
     count = struct.unpack_from("<H", data, end + 10)[0] if end + 12 <= len(data) else 0
     loc = data.rfind(b"PK\x06\x07", max(0, end - 20), end)
     if count == 0xFFFF and loc >= 0:
@@ -315,6 +335,12 @@ def inspect_xlsx(data: bytes, plain: bool = True) -> list[SheetInfo]:
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as e:
         raise Unreadable("corrupt", "压缩包结构不完整，可能下载或拷贝时中断") from e
     names = {i.filename for i in infos}
+    if len(names) != len(infos):
+        seen: set[str] = set()
+        twice = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
+        raise Unreadable("corrupt", f"压缩包中有两个同名部件 {twice}")
+    if len({i.header_offset for i in infos}) != len(infos):  # a "non-recursive" bomb: entries sharing one kernel
+        raise Unreadable("corrupt", "压缩包中有多个部件指向同一段数据，不是正常保存的工作簿")
     if "xl/workbook.xml" not in names:
         raise _not_a_workbook(names)
     if "EncryptedPackage" in names or any(i.flag_bits & 0x1 for i in infos):
@@ -330,7 +356,7 @@ def inspect_xlsx(data: bytes, plain: bool = True) -> list[SheetInfo]:
         sheets = _workbook_sheets(z)
         longest = _shared_string_bound(z)
         sst: list[int] | None = None  # each shared string's length, measured only for the detailed scan
-        for name in ("xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+        for name in ("xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "_rels/.rels"):
             _read_small(z, name, MAX_INFLATED)  # the reader inflates these too: prove them sound first
         cells = text = 0
         # the text bound from the sheets' sizes alone when that keeps the whole workbook inside the limit
@@ -339,7 +365,8 @@ def inspect_xlsx(data: bytes, plain: bool = True) -> list[SheetInfo]:
         detailed = not plain  # once the plain scan's text bound is not enough, every sheet is counted in detail
         scanned: list[tuple[SheetInfo, zipfile.ZipInfo]] = []
         for sheet in sheets:
-            if not sheet.visible or sheet.part not in names:
+            sheet.missing = sheet.part not in names
+            if not sheet.visible or sheet.missing:
                 continue
             info = z.getinfo(sheet.part)
             scanned.append((sheet, info))
@@ -368,6 +395,10 @@ def _not_a_workbook(names: set[str]) -> Unreadable:
         return Unreadable("other_office", "PowerPoint 演示文稿")
     if "content.xml" in names or "mimetype" in names:
         return Unreadable("other_office", "OpenDocument（WPS/LibreOffice）文件")
+    if "xl/workbook.bin" in names:
+        return Unreadable("other_office", "Excel 二进制工作簿（.xlsb）")
+    if any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        return Unreadable("other_office", "苹果 Numbers 表格")
     return Unreadable("not_spreadsheet", "压缩包中没有 Excel 工作簿的内容")
 
 
@@ -700,6 +731,7 @@ def inspect_ole(data: bytes) -> tuple[str, list[SheetInfo]]:
         raise Unreadable("corrupt", "复合文档结构已损坏") from e
     if {"EncryptedPackage", "EncryptionInfo"} & streams:
         raise Unreadable("encrypted")
+    _check_ole_chains(data, [(e.isectStart, e.size) for e in ole.direntries if e is not None and e.entry_type == 2])
     book = next((s for s in ("Workbook", "Book", "workbook", "WORKBOOK", "BOOK") if s in streams), None)
     if book is None:
         if "WordDocument" in streams:
@@ -712,6 +744,50 @@ def inspect_ole(data: bytes) -> tuple[str, list[SheetInfo]]:
     except Exception as e:
         raise Unreadable("corrupt", "工作簿数据流已损坏") from e
     return "xls", scan_biff(stream)
+
+
+END_OF_CHAIN, FREE_SECT = 0xFFFFFFFE, 0xFFFFFFFF
+
+
+def _check_ole_chains(data: bytes, streams: list[tuple[int, int]]) -> None:
+    """Refuse an OLE file whose directory, mini-FAT or big streams' sector chains loop or run off the FAT.
+
+    olefile reads a chain for as many sectors as a size says; the reader follows a chain to its end,
+    and a directory chain that points back at itself made it allocate until the machine ran out."""
+    if len(data) < 512:
+        raise Unreadable("corrupt", "复合文档结构已损坏")
+    shift = struct.unpack_from("<H", data, 30)[0]
+    if not 7 <= shift <= 16:
+        raise Unreadable("corrupt", "复合文档结构已损坏")
+    size = 1 << shift
+    n_fat, first_dir, _, _, first_mini, n_mini, first_difat, n_difat = struct.unpack_from("<IIIIIIII", data, 44)
+    sectors = (len(data) - 512) // size + 1
+    fat_sectors = [x for x in struct.unpack_from("<109I", data, 76) if x < sectors]
+    sect, seen = first_difat, set()
+    while sect < sectors and len(fat_sectors) < sectors and sect not in seen:  # the DIFAT chain, bounded
+        seen.add(sect)
+        entries = struct.unpack_from(f"<{size // 4}I", data.ljust(512 + (sect + 1) * size, b"\0"), 512 + sect * size)
+        fat_sectors += [x for x in entries[:-1] if x < sectors]
+        sect = entries[-1]
+    fat: list[int] = []
+    for sect in fat_sectors[:n_fat or len(fat_sectors)]:
+        chunk = data[512 + sect * size:512 + (sect + 1) * size].ljust(size, b"\xff")
+        fat.extend(struct.unpack(f"<{size // 4}I", chunk))
+
+    def walk(start: int, what: str) -> None:
+        sect, steps = start, 0
+        while sect != END_OF_CHAIN:
+            if sect >= len(fat) or sect >= sectors or steps > sectors:
+                raise Unreadable("corrupt", f"复合文档的{what}扇区链已损坏（循环或越界）")
+            sect, steps = fat[sect], steps + 1
+
+    walk(first_dir, "目录")
+    if n_mini and first_mini != END_OF_CHAIN:
+        walk(first_mini, "短扇区表")
+    cutoff = 4096
+    for start, length in streams:
+        if length >= cutoff and start not in (END_OF_CHAIN, FREE_SECT):
+            walk(start, "数据流")
 
 
 def scan_biff(stream: bytes) -> list[SheetInfo]:

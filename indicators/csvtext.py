@@ -30,12 +30,33 @@ def decode(data: bytes) -> str:
             pass
     if b"\x00" in data:
         raise Unreadable("binary_content")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        _refuse_mixed(data, e.start)
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
     raise Unreadable("bad_encoding", "既不是 UTF-8 也不是 GBK 编码")
+
+
+def _refuse_mixed(data: bytes, bad: int) -> None:
+    """Refuse lines pasted together from a UTF-8 and a GBK file: Chinese text that reads as UTF-8 up to
+    `bad` (where UTF-8 fails) would read as nonsense as GBK, and the rest as nonsense as UTF-8."""
+    before = data[:bad].decode("utf-8-sig", "ignore")
+    if sum(1 for ch in before if ord(ch) > 0x7F) >= 4:
+        line = data.count(b"\n", 0, bad) + 1
+        raise Unreadable("bad_encoding", f"文件中混有 UTF-8 和 GBK 两种编码，第 {line} 行起不是 UTF-8")
+
+
+_CONTENT = re.compile(r"[^\s,;|\ufeff]")
+
+
+def check_content(text: str) -> None:
+    """Refuse a CSV holding nothing but white space, delimiters or a byte-order mark."""
+    if _CONTENT.search(text) is None:
+        raise Unreadable("empty_file")
 
 
 def sniff_delimiter(text: str) -> str:

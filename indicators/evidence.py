@@ -16,7 +16,9 @@ import io
 import os
 import re
 import sqlite3
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -70,11 +72,23 @@ def max_bytes() -> int:
     return int(MAX_MB.value() * 1024 * 1024)
 
 
+MAX_TYPES_BYTES = 1 << 20  # [Content_Types].xml of a real document is a few KB
+
+
 def _zip_type(data: bytes) -> str | None:
+    """docx/xlsx by the package's [Content_Types].xml, read at most MAX_TYPES_BYTES inflated (a bomb
+    there is no document)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            types = z.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+            info = z.getinfo("[Content_Types].xml")
+            if info.file_size > MAX_TYPES_BYTES:
+                return None
+            with z.open(info) as f:
+                types = f.read(MAX_TYPES_BYTES + 1)
+            if len(types) > MAX_TYPES_BYTES:
+                return None
+            types = types.decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error):
         return None
     if "wordprocessingml.document.main+xml" in types:
         return "docx"
@@ -121,7 +135,18 @@ def check_file(name: str, data: bytes, limit: int | None = None) -> str:
     if ext is None:
         raise IndicatorsError(f"「{name}」的内容是{_what_it_is(data)}，不是可接受的佐证材料（{ACCEPTED}），未保存；"
                               "类型按文件内容判断，改扩展名无效")
+    if ext == "pdf" and _PDF_ACTIVE.search(data):
+        raise IndicatorsError(f"「{name}」是含有脚本或自动执行动作（JavaScript、启动程序）的 PDF，未保存；"
+                              "签到表、通知等佐证材料不需要这些内容，请用“打印为 PDF”或扫描另存一份普通 PDF 后再上传")
     return ext
+
+
+# PDF names that run something when the file is opened: scripts (a /JS action always names /S /JavaScript),
+# launching a program, embedded files and media. Long names only: a short one (/JS, /XFA) turns up by chance
+# in about one 20 MB scan in a hundred, inside its compressed image data. Names inside compressed object
+# streams are not seen: this refuses the plain case, the downloads are never opened by the app.
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFiles|RichMedia)\b")
+MAX_PIXELS = 80_000_000  # an image decoded for its thumbnail (a 10,000 x 8,000 scan); PIL's own alarm is at 89M
 
 
 def thumbnail(data: bytes) -> bytes:
@@ -129,14 +154,24 @@ def thumbnail(data: bytes) -> bytes:
     from PIL import Image, UnidentifiedImageError
     try:
         with Image.open(io.BytesIO(data)) as im:
+            if im.format == "JPEG":
+                im.draft("RGB", (THUMB_SIZE[0] * 2, THUMB_SIZE[1] * 2))  # decoded at 1/2..1/8 scale: a phone photo stays small
+            width, height = im.size
+            if width * height > MAX_PIXELS:
+                raise IndicatorsError(f"图片尺寸过大（{width:,} × {height:,} 像素），未保存；请缩小到 {MAX_PIXELS // 1_000_000:,} "
+                                      "百万像素以内（如用手机或画图软件“调整大小”）后再上传")
             im.load()
             im = im.convert("RGB")
             im.thumbnail(THUMB_SIZE)
             out = io.BytesIO()
             im.save(out, "PNG")
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise IndicatorsError("图片无法打开（文件可能已损坏），未保存") from None
+    except Image.DecompressionBombError:
+        raise IndicatorsError("图片尺寸过大（像素过多，疑似“解压炸弹”），未保存；请缩小后再上传") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error, EOFError):
+        raise IndicatorsError("图片无法打开（文件可能已损坏或不完整），未保存") from None
+    except MemoryError:
+        raise IndicatorsError("图片太大，服务器无法打开，未保存；请缩小后再上传") from None
 
 
 # ---------------------------------------------------------------- what evidence is attached to

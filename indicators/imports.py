@@ -19,7 +19,7 @@ import polars as pl
 
 from .config import Catalog, default_catalog
 from .interpret import Answers, Question, Reading, Used
-from .ledgers import LEDGERS
+from .ledgers import LEDGERS, TEXT
 from .containers import Unreadable
 from .problems import Problem
 from .sheets import ROW_NUMBER_HEADER, Mapped, RawSheet, Table, read_workbook, recognise
@@ -132,6 +132,8 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
             if raw.frame.height:
                 skipped.append(raw.name)
             continue
+        table, too_long = _overlong(table, parsed.file)
+        table.problems.extend(too_long)
         parsed.sheets[raw.name] = table.ledger.name
         if "unit" in table.columns:
             parsed.unit_columns[raw.name] = (table.columns["unit"].header, table.columns["unit"].letter)
@@ -178,7 +180,54 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     parsed.problems.sort(key=lambda p: (p.sheet, p.row or 0, p.cell))
     if parsed.problems:
         parsed.records = {}
+    else:
+        _strip_controls(parsed)
     return parsed
+
+
+# A date, a unit, a choice or a number is a few dozen characters; a longer cell in such a column is no
+# value but pasted text (or an attack: matching 1.2 million characters against the unit names and
+# choices took minutes). Such cells are named and not read further. Free text (主题, 备注) may be long.
+MAX_VALUE_CHARS = 500
+
+
+def _overlong(t: Table, file: str) -> tuple[Table, list[Problem]]:
+    """(the table with every over-long value of a non-text column emptied, one problem per such cell)."""
+    problems, cleared = [], []
+    for f, m in t.columns.items():
+        if t.ledger.column(f).type == TEXT or m.source not in t.data.columns:
+            continue
+        column = t.data.get_column(m.source)
+        if not (column.str.len_bytes().max() or 0) > MAX_VALUE_CHARS:  # bytes >= characters: no value can be too long
+            continue
+        lengths = column.str.len_chars()
+        if not (lengths.max() or 0) > MAX_VALUE_CHARS:
+            continue
+        long = t.data.filter(lengths > MAX_VALUE_CHARS).select("_row", pl.col(m.source).str.slice(0, 20)).rows()
+        problems += [Problem("value_too_long", file, t.sheet, row, m.header, f"{m.letter}{row}" if m.letter else "",
+                             f"{head}…", f"{MAX_VALUE_CHARS}") for row, head in long]
+        cleared.append(pl.when(lengths > MAX_VALUE_CHARS).then(None).otherwise(pl.col(m.source)).alias(m.source))
+    if not cleared:
+        return t, []
+    return replace(t, data=t.data.with_columns(cleared)), problems
+
+
+# control characters other than tab and line breaks, and the bidirectional overrides that make a text
+# read otherwise than it is stored: nothing a clerk types, and what other programs (an export, PostgreSQL
+# for NUL) refuse. Removed from the free text that is stored, and said.
+_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
+
+
+def _strip_controls(parsed: Parsed) -> None:
+    for kind, records in parsed.records.items():
+        texts = [c.field for c in LEDGERS[kind].columns if c.type == TEXT and c.field in records.columns]
+        if not texts:
+            continue
+        hits = records.select(pl.col(f).str.contains(_CONTROLS).sum() for f in texts).row(0)
+        if not any(hits):
+            continue
+        parsed.records[kind] = records.with_columns(pl.col(f).str.replace_all(_CONTROLS, "") for f in texts)
+        parsed.notes.append(f"{LEDGERS[kind].name}中有 {sum(hits)} 个单元格含有不可见的控制字符或文字方向符，已删除这些字符后导入")
 
 
 def _release_freed_memory() -> None:
@@ -321,6 +370,27 @@ def parse_path(path: str | Path, catalog: Catalog | None = None, max_bytes: int 
     if len(data) > max_bytes:  # the file grew while being read
         return _refuse(parsed, "too_large", value=f"超过 {_size(max_bytes)}", extra=_size(max_bytes))
     return parse_file(data, p.name, catalog, max_bytes, answers=answers)
+
+
+def read_file(path: str | Path, limit: int, what: str = "文件") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (evidence, an accounts workbook), read like
+    parse_path reads a ledger: a link to /dev/zero, a pipe or a folder is refused without reading, and at
+    most limit + 1 bytes are read. Raises IndicatorsError in Chinese."""
+    from .problems import IndicatorsError
+    parsed = Parsed(display_name(Path(path).name), "", b"")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise IndicatorsError(_refuse_open(parsed, e).problems[0].message + f"：{path}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise IndicatorsError(f"「{parsed.file}」不是普通文件（{_file_kind(st.st_mode)}），请选择{what}本身")
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        data = f.read(limit + 1) if st.st_size <= limit else None
+    if data is None or len(data) > limit:
+        raise IndicatorsError(f"「{parsed.file}」超过{what}的大小上限 {_size(limit)}，未读取")
+    return data
 
 
 def _file_kind(mode: int) -> str:

@@ -34,6 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "merged_overlap": ("合并单元格互相重叠（{extra}），文件已损坏", "请用 Excel 打开并按提示修复，另存为新的 .xlsx 后再上传"),
     "too_many_columns": ("CSV 的列数过多（{extra}），超过 {value} 列的上限", "请确认这是台账文件，分隔符是逗号或制表符；可用 Excel 打开后另存为 .xlsx"),
     "too_many_rows": ("CSV 的行数过多（{extra}），超过 {value} 行的上限", "请按年度或单位拆分成多个文件后分别上传"),
+    "unsafe_xml": ("文件中含有 Excel 不会写入的 XML 声明（{extra}），可能是恶意构造的文件", "请用 Excel 打开后“另存为”一份新的 .xlsx 再上传；若文件来自他人或网络，请先确认来源可靠"),
     "not_regular_file": ("「{value}」不是普通文件（{extra}）", "请选择台账文件本身，不要选择文件夹、设备或管道"),
     "unreadable_file": ("无法打开文件（{extra}）", "请确认文件存在、有读取权限，且没有被其他程序独占"),
     # sheet level (schema): the sheet is not what it claims
@@ -55,6 +56,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trained_exceeds_staff": ("参训人数「{value}」大于实有执法人员「{extra}」", "参训人数按执法人员计，不能多于实有执法人员，请核对两列数字"),
     "formula_no_value": ("「{column}」是公式 {value}，但文件中没有保存计算结果", "请用 Excel 打开文件，确认公式已计算（可按 F9）后保存再上传；或把公式改为数值"),
     "error_value": ("「{column}」是错误值「{value}」（公式计算出错）", "请改正公式（#N/A 多为查找不到、#REF! 多为引用的单元格或工作表已删除），或直接填写数值"),
+    "value_too_long": ("「{column}」的内容过长（超过 {extra} 个字，以「{value}」开头），不像是一个{column}", "每格只填一个值（如一个单位、一个日期、一个数字）；说明文字请写在“备注”列"),
     "number_too_large": ("{column}「{value}」过大，超出合理范围（不超过 {extra}）", "请核对是否多写了位数，或误填了其他数字（如证件号、电话号码）"),
     "future_date": ("日期「{value}」晚于今天", "台账只记已开展的事项，请核对日期，或在事项开展后再填报"),
     "other_unit": ("本行单位为「{value}」，不是本账号的单位「{extra}」", "填报员只能导入本单位的台账：请删除其他单位的行（由该单位填报员上传），或检查单位是否填错后重新上传"),

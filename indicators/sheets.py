@@ -98,7 +98,9 @@ def col_letter(index: int) -> str:
 
 def read_csv(data: bytes, name: str) -> list[RawSheet]:
     """A CSV file as one sheet of text. Raises containers.Unreadable (a ValueError) when it cannot be read."""
-    records = csvtext.rows(csvtext.decode(data))
+    text = csvtext.decode(data)
+    csvtext.check_content(text)
+    records = csvtext.rows(text)
     width = max((len(r) for r in records), default=0)
     columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in records] for j in range(width)}
     # a CSV saved by Excel writes an error cell as its text (#N/A): named as the error it was
@@ -166,7 +168,7 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
         reader = fastexcel.read_excel(data)
         names = reader.sheet_names
     except BaseException as e:  # noqa: BLE001 - sorted by _reader_failure, which re-raises what is not the reader's
-        raise _reader_failure(e) from e
+        raise _reader_failure(e, kind) from e
     # the reader lists the same sheets in the same order; by name when some were left out (chart sheets)
     if len(names) == len(infos):
         pairs = list(zip(names, infos))
@@ -175,6 +177,9 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
         pairs = [(n, by_name.get(n)) for n in names]
     sheets = []
     for sheet_name, info in pairs:
+        if info is not None and info.visible and info.missing:
+            sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], True, {}, "的数据不在文件中（文件可能已损坏）"))
+            continue
         if info is None or not info.visible or info.cells == 0:
             sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], info is not None and info.visible, {}))
             continue
@@ -188,7 +193,7 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0, use_columns=use)
             frame = sheet.to_polars()
         except BaseException as e:  # noqa: BLE001 - as above
-            raise _reader_failure(e) from e
+            raise _reader_failure(e, kind) from e
         if frame.width == 0 or frame.height == 0:
             sheets.append(RawSheet(sheet_name, pl.DataFrame(), [], True, info.marks))
             continue
@@ -202,19 +207,23 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
 _READER_ERRORS = (fastexcel.FastExcelError, python_calamine.CalamineError, OSError, ValueError)
 
 
-def _reader_failure(e: BaseException) -> Unreadable:
+def _reader_failure(e: BaseException, kind: str = "") -> Unreadable:
     """The reader's own errors, and a Rust panic inside it (pyo3's PanicException, a BaseException of its
     own per extension), become what happened to the file; anything else is a bug and goes on."""
     if isinstance(e, _READER_ERRORS) or type(e).__name__ == "PanicException":
-        return _translate(e)
+        return _translate(e, kind)
     raise e
 
 
-def _translate(e: BaseException) -> Unreadable:
-    """A reader's English error as what happened to the file."""
+def _translate(e: BaseException, kind: str = "") -> Unreadable:
+    """A reader's English error as what happened to the file. A file containers.py already knows to be
+    a workbook (a zip with xl/workbook.xml, an OLE file with a Workbook stream) that the reader cannot
+    read is a damaged workbook, whatever the reader calls it ("cannot detect file format")."""
     text = str(e).lower()
     if "password" in text or "encrypt" in text:
         return Unreadable("encrypted")
+    if kind in ("zip", "ole"):
+        return Unreadable("corrupt", "工作簿的内部结构不完整或已损坏" if kind == "zip" else "旧版工作簿（.xls）的内部结构已损坏")
     if "cannot detect file format" in text or "unrecognized" in text:
         return Unreadable("not_spreadsheet", "无法识别的文件格式")
     return Unreadable("corrupt", "读取工作表时出错，文件内容不完整或已损坏")

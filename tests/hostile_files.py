@@ -564,6 +564,7 @@ CLASSES = [
     ("directory", directory, "not_regular_file"),
     ("many_ledger_sheets", many_ledger_sheets, "ok"),
 ]
+# NEW_CLASSES (below) are appended at the end of the module
 
 
 # ----------------------------------------------------------------------------------------------- measuring
@@ -582,7 +583,8 @@ t = time.perf_counter()
 path = os.fsdecode(bytes.fromhex(sys.argv[2]))
 parsed = imports.parse_path(path)
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not ru_maxrss: ru_maxrss carries the parent's RSS at fork, VmHWM starts afresh at exec
+peak = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"ok": parsed.ok, "codes": sorted({p.code for p in parsed.problems}), "rows": parsed.rows,
                   "messages": [p.message + "。" + p.fix for p in parsed.problems[:3]], "notes": parsed.notes[:3],
                   "seconds": seconds, "extra_mb": (peak - base) / 2**20}, ensure_ascii=False))
@@ -625,3 +627,521 @@ def measure(path: Path, root: Path, timeout: float = 60, kill_rss: int = 4 << 30
     result = json.loads(out)
     result["wall"] = wall
     return result
+
+
+# ------------------------------------------------------------------------------- more classes (qa pass)
+
+LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lolololololololololololololololololololololololololol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+          + "]>").replace("&lol0;", "&lol;").encode()
+XXE = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def _with_prolog(xml: bytes, prolog: bytes) -> bytes:
+    """`xml` with a DOCTYPE put after its XML declaration."""
+    head, sep, rest = xml.partition(b"?>")
+    return head + sep + prolog + rest if sep else prolog + xml
+
+
+def _rewrite(path: Path, out: Path, change) -> Path:
+    """A copy of the zip at `path` with each member's bytes passed through change(name, data) (None drops it)."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = change(info.filename, src.read(info))
+            if data is not None:
+                dst.writestr(info.filename, data)
+    return out
+
+
+def entity_bomb(folder: Path, part: str, prolog: bytes = LAUGHS, use: bytes = b"&lol9;") -> Path:
+    """A valid ledger whose `part` declares a billion-laughs DOCTYPE (and a sheet cell that uses it)."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+
+    def change(name, data):
+        if name != part:
+            return data
+        data = _with_prolog(data, prolog)
+        if "worksheets" in name:
+            data = data.replace(b"</sheetData>", b'<row r="9"><c r="D9" t="inlineStr"><is><t>' + use + b"</t></is></c></row></sheetData>")
+        return data
+    out = _rewrite(plain, folder / f"entities_{part.replace('/', '_')}.xlsx", change)
+    plain.unlink()
+    return out
+
+
+def duplicate_member(folder: Path) -> Path:
+    """Two members named xl/worksheets/sheet1.xml: a small ledger first, a 1.5 GB bomb second (readers that
+    take the other one than the scan would be shown a different sheet)."""
+    p = zip_bomb_sheet(folder)
+    ledger = sheet_xml(ledger_rows_xml(_ledger()))
+    with zipfile.ZipFile(p) as z:
+        parts = [(i, z.read(i) if i.filename != "xl/worksheets/sheet1.xml" else None) for i in z.infolist()]
+    out = folder / "duplicate_member.xlsx"
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dst.writestr("xl/worksheets/sheet1.xml", ledger)
+            for info, data in parts:
+                if data is not None:
+                    dst.writestr(info.filename, data)
+            with src.open("xl/worksheets/sheet1.xml") as f, dst.open("xl/worksheets/sheet1.xml", "w") as g:
+                while chunk := f.read(1 << 20):
+                    g.write(chunk)
+    p.unlink()
+    return out
+
+
+def traversal_names(folder: Path) -> Path:
+    """A valid ledger with members named ../../evil.sh, /etc/cron.d/x and C:\\x (never extracted): must import."""
+    p = write_xlsx(folder / "traversal.xlsx", {"台账": _ledger()})
+    with zipfile.ZipFile(p, "a") as z:
+        for name in ("../../evil.sh", "/etc/cron.d/x", "C:\\windows\\x.bat"):
+            info = zipfile.ZipInfo("x")
+            info.filename = name  # ZipInfo normalises the name; an attacker's zip holds it as written
+            z.writestr(info, b"#!/bin/sh\n")
+    return p
+
+
+def sfx_prefix(folder: Path) -> Path:
+    """A self-extracting archive: an .exe stub in front of a valid workbook (zip readers allow a prefix)."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    p = folder / "sfx.xlsx"
+    p.write_bytes(b"MZ" + b"\x90" * 4094 + plain.read_bytes())
+    plain.unlink()
+    return p
+
+
+def zip_comment(folder: Path, fake_end: bool = False) -> Path:
+    """A valid workbook with a 60 KB zip comment (must import), or one holding a fake end record that
+    claims 65,535 members (zipfile is misled by it; refused as damaged, not as too many members)."""
+    p = write_xlsx(folder / "comment.xlsx", {"台账": _ledger()})
+    with zipfile.ZipFile(p, "a") as z:
+        z.comment = (b"PK\x05\x06" + b"\xff" * 18 if fake_end else b"") + "说明".encode() * 10000
+    return p
+
+
+def local_header_lies(folder: Path) -> Path:
+    """The sheet's local header names another compression method and size than the central directory."""
+    p = write_xlsx(folder / "local_lies.xlsx", {"台账": _ledger(50)})
+    data = bytearray(p.read_bytes())
+    with zipfile.ZipFile(p) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    off = info.header_offset
+    data[off + 8:off + 10] = struct.pack("<H", 0)  # stored, where the directory says deflated
+    data[off + 18:off + 26] = struct.pack("<II", 10, 10)
+    p.write_bytes(bytes(data))
+    return p
+
+
+def zip64_members(folder: Path) -> Path:
+    """A valid ledger whose members carry zip64 extra fields (as a large workbook's do): must import."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    out = folder / "zip64.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            with dst.open(info.filename, "w", force_zip64=True) as f:
+                f.write(src.read(info))
+    plain.unlink()
+    return out
+
+
+class _Unseekable(io.RawIOBase):
+    def __init__(self, f):
+        self.f = f
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        return self.f.write(b)
+
+
+def data_descriptors(folder: Path) -> Path:
+    """A valid ledger written as a stream (sizes in data descriptors after each member, flag bit 3): must import."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    out = folder / "descriptors.xlsx"
+    with zipfile.ZipFile(plain) as src, open(out, "wb") as raw:
+        with zipfile.ZipFile(_Unseekable(raw), "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                dst.writestr(info.filename, src.read(info))
+    plain.unlink()
+    return out
+
+
+def strict_ooxml(folder: Path) -> Path:
+    """A ledger saved as "Strict Open XML Spreadsheet" (purl.oclc.org namespaces)."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    swaps = [(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+             (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships", b"http://purl.oclc.org/ooxml/officeDocument/relationships")]
+
+    def change(name, data):
+        for a, b in swaps:
+            data = data.replace(a, b)
+        return data
+    out = _rewrite(plain, folder / "strict.xlsx", change)
+    plain.unlink()
+    return out
+
+
+def xlsb_as_xlsx(folder: Path) -> Path:
+    """An Excel binary workbook (.xlsb) named .xlsx: xl/workbook.bin, no xl/workbook.xml."""
+    p = folder / "binary.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("_rels/.rels", ROOT_RELS.replace(b"workbook.xml", b"workbook.bin"))
+        z.writestr("xl/workbook.bin", b"\x83\x01\x00\x80\x01\x00")
+        z.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
+    return p
+
+
+def ods_as_xlsx(folder: Path) -> Path:
+    p = folder / "calc.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return p
+
+
+def numbers_as_xlsx(folder: Path) -> Path:
+    """An Apple Numbers document named .xlsx."""
+    p = folder / "numbers.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("Index/Document.iwa", b"\x00" * 64)
+        z.writestr("Metadata/Properties.plist", b"bplist00")
+    return p
+
+
+def missing_sheet_part(folder: Path) -> Path:
+    """workbook.xml names a second sheet whose part is not in the package; the first is a valid ledger."""
+    rows = sheet_xml(ledger_rows_xml(_ledger()))
+    p = raw_xlsx(folder / "missing_part.xlsx", [("台账", rows), ("丢失", rows)])
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist() if i.filename != "xl/worksheets/sheet2.xml"}
+    with zipfile.ZipFile(p, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    return p
+
+
+def outside_rels(folder: Path) -> Path:
+    """The only sheet's relationship points outside the package (../../../etc/passwd) and to the web."""
+    p = raw_xlsx(folder / "outside.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger())))])
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="worksheets/sheet1.xml"', b'Target="../../../../etc/passwd"') .replace(
+        b"</Relationships>", b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                             b'hyperlink" Target="http://127.0.0.1:1/x" TargetMode="External"/></Relationships>')
+    with zipfile.ZipFile(p, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    return p
+
+
+def circular_rels(folder: Path) -> Path:
+    """The sheet's relationship points at the workbook part itself, and a second sheet at the relationships part."""
+    p = raw_xlsx(folder / "circular.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger()))), ("环", sheet_xml(""))])
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="worksheets/sheet1.xml"', b'Target="workbook.xml"').replace(b'Target="worksheets/sheet2.xml"', b'Target="_rels/workbook.xml.rels"')
+    with zipfile.ZipFile(p, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    return p
+
+
+def overlapping_entries(folder: Path, copies: int = 400) -> Path:
+    """A "non-recursive" zip bomb: `copies` directory entries (sheets) all pointing at one 1 MB deflated
+    kernel, each declaring its full size (the sizes add up, the file does not)."""
+    kernel = sheet_xml(ledger_rows_xml(_ledger()) + "<!--" + " " * (1 << 20) + "-->")
+    p = raw_xlsx(folder / "overlap.xlsx", [(f"S{i}", kernel) for i in range(copies)])
+    data = bytearray(p.read_bytes())
+    with zipfile.ZipFile(p) as z:
+        first = z.getinfo("xl/worksheets/sheet1.xml").header_offset
+    eocd = bytes(data).rfind(b"PK\x05\x06")
+    pos = struct.unpack_from("<I", data, eocd + 16)[0]
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        n, m, k = struct.unpack_from("<HHH", data, pos + 28)
+        if data[pos + 46:pos + 46 + n].startswith(b"xl/worksheets/sheet"):
+            struct.pack_into("<I", data, pos + 42, first)
+        pos += 46 + n + m + k
+    p.write_bytes(bytes(data))
+    return p
+
+
+def no_rels(folder: Path) -> Path:
+    """A ledger without xl/_rels/workbook.xml.rels (the sheets cannot be found)."""
+    p = raw_xlsx(folder / "no_rels.xlsx", [("台账", sheet_xml(ledger_rows_xml(_ledger())))])
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist() if i.filename != "xl/_rels/workbook.xml.rels"}
+    with zipfile.ZipFile(p, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    return p
+
+
+def many_styles(folder: Path) -> Path:
+    """A valid ledger whose styles.xml holds 1,000,000 cell formats and 100,000 number formats."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    xfs = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' * 1_000_000
+    fmts = b"".join(b'<numFmt numFmtId="%d" formatCode="0.%s"/>' % (164 + i, b"0" * (i % 30 + 1)) for i in range(100_000))
+    styles = (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b'<numFmts count="100000">' + fmts + b'</numFmts><cellXfs count="1000000">' + xfs + b"</cellXfs></styleSheet>")
+    out = _rewrite(plain, folder / "styles.xlsx", lambda n, d: styles if n == "xl/styles.xml" else d)
+    plain.unlink()
+    return out
+
+
+def many_defined_names(folder: Path) -> Path:
+    """A valid ledger whose workbook.xml defines 150,000 names."""
+    plain = write_xlsx(folder / "plain.xlsx", {"台账": _ledger()})
+    names = b"<definedNames>" + b"".join(b'<definedName name="N%d">\'\xe5\x8f\xb0\xe8\xb4\xa6\'!$A$1:$H$%d</definedName>' % (i, i + 1)
+                                         for i in range(150_000)) + b"</definedNames>"
+
+    def change(n, d):
+        return d.replace(b"<calcPr", names + b"<calcPr") if n == "xl/workbook.xml" and b"<calcPr" in d else (
+            d.replace(b"</workbook>", names + b"</workbook>") if n == "xl/workbook.xml" else d)
+    out = _rewrite(plain, folder / "names.xlsx", change)
+    plain.unlink()
+    return out
+
+
+def many_tiny_strings(folder: Path) -> Path:
+    """A sharedStrings.xml of 12 million distinct short strings (~250 MB inflated, compressed under the ratio)."""
+    def sst():
+        yield (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               b'count="12000000" uniqueCount="12000000">')
+        for k in range(1200):
+            yield b"".join(b"<si><t>%d</t></si>" % (k * 10000 + i) for i in range(10000))
+        yield b"</sst>"
+    body = sheet_xml(ledger_rows_xml(_ledger()))
+    return raw_xlsx(folder / "tiny_strings.xlsx", [("台账", body)], shared=sst())
+
+
+def giant_cell(folder: Path, column: int, name: str, text: str = "红旗区" * 400_000) -> Path:
+    """A ledger row whose cell in `column` holds 1.2 million characters (Excel stops at 32,767)."""
+    rows = _ledger(2)
+    rows[1][column] = text
+    return raw_xlsx(folder / f"giant_{name}.xlsx", [("台账", sheet_xml(ledger_rows_xml(rows)))])
+
+
+def control_characters(folder: Path) -> Path:
+    """Cells holding NUL, bell, escape (as _x0000_ escapes and character references) and a bidi override."""
+    rows = _ledger(3)
+    rows[1][3] = "法治&#1;思想_x0007_"
+    rows[2][3] = "民法典_x0000_\u202e典法民"
+    rows[3][4] = "张_x001B_三"
+    return raw_xlsx(folder / "control.xlsx", [("台账", sheet_xml(ledger_rows_xml(rows)))])
+
+
+def control_sheet_name(folder: Path) -> Path:
+    """A valid ledger in a sheet named with a control character, a bidi override and 40 characters."""
+    name = "台账&#x1;\u202e" + "长" * 38
+    return raw_xlsx(folder / "control_sheet.xlsx", [(name, sheet_xml(ledger_rows_xml(_ledger())))])
+
+
+def reserved_sheet_name(folder: Path) -> Path:
+    """Sheets named CON and a 31-character name: must import."""
+    return write_xlsx(folder / "reserved.xlsx", {"CON": _ledger(), "长" * 31: _ledger(2)[:1] + [
+        [dt.date(2025, 5, 1), "卫滨区", "全员法治培训", "别的", "李四", 20, 2, None]]})
+
+
+def odd_file_name(folder: Path) -> Path:
+    """A valid ledger whose file name holds a bidi override, a tab and a newline."""
+    return write_xlsx(folder / "台账\u202exslx.\t\n红旗区.xlsx", {"台账": _ledger()})
+
+
+def date_serials(folder: Path, values: list, name: str) -> Path:
+    """Dates written as numbers with a date format: `values` go into the 日期 column."""
+    rows = _ledger(len(values))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    for r, row in enumerate(rows, 1):
+        for c, v in enumerate(row, 1):
+            if v is not None:
+                ws.cell(r, c, v)
+    for i, v in enumerate(values):
+        cell = ws.cell(i + 2, 1)
+        cell.value = v
+        cell.number_format = "yyyy-mm-dd"
+    p = folder / f"{name}.xlsx"
+    wb.save(p)
+    return p
+
+
+def nan_numbers(folder: Path) -> Path:
+    """Number cells written NaN, INF, -INF and 1e400 in the XML."""
+    rows = ledger_rows_xml(_ledger(4))
+    for r, v in zip((2, 3, 4, 5), ("NaN", "INF", "-INF", "1e400")):
+        rows = rows.replace(f'<c r="F{r}"><v>15</v></c>', f'<c r="F{r}"><v>{v}</v></c>')
+    return raw_xlsx(folder / "nan.xlsx", [("台账", sheet_xml(rows))])
+
+
+def csv_bytes(name: str, data: bytes):
+    def build(folder: Path) -> Path:
+        p = folder / name
+        p.write_bytes(data)
+        return p
+    build.__name__ = name
+    return build
+
+
+_CSV_OK = (",".join(TRAINING_HEADER) + "\n2025-03-01,红旗区,党组中心组学法,法治思想,张三,15,2,\n").encode()
+_CSV_GBK_ROW = "2025-03-02,卫滨区,全员法治培训,民法典,李四,40,2,\n".encode("gbk")
+
+
+def sparse_huge(folder: Path) -> Path:
+    """A 2 GB sparse file (a ledger at its start): refused by its size, never read."""
+    p = folder / "sparse.csv"
+    with open(p, "wb") as f:
+        f.write(_CSV_OK)
+        f.truncate(2 << 30)
+    return p
+
+
+def at_upload_limit(folder: Path) -> Path:
+    """A valid CSV of exactly the upload limit (50 MB, the 备注 of its one row padded): must import."""
+    head = _CSV_OK[:-1]
+    p = folder / "limit.csv"
+    limit = 50 * 1024 * 1024
+    p.write_bytes(head + b"x" * (limit - len(head) - 1) + b"\n")
+    return p
+
+
+def xls_ledger(folder: Path, name: str = "ledger.xls") -> Path:
+    """A valid .xls ledger of 200 rows (xlwt)."""
+    import xlwt
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("台账")
+    for r, row in enumerate(_ledger(200)):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v.isoformat() if isinstance(v, dt.date) else v)
+    wb.save(str(folder / name))
+    return folder / name
+
+
+def xls_fat_cycle(folder: Path) -> Path:
+    """An .xls whose Workbook stream's sector chain loops back on itself (FAT cycle)."""
+    p = xls_ledger(folder, "fat_cycle.xls")
+    data = bytearray(p.read_bytes())
+    sector = 1 << struct.unpack_from("<H", data, 30)[0]
+    first_fat = struct.unpack_from("<I", data, 76)[0]
+    fat_at = 512 + first_fat * sector
+    import olefile
+    ole = olefile.OleFileIO(str(p))
+    start = ole.root.kids_dict["workbook"].isectStart if "workbook" in ole.root.kids_dict else ole.root.kids[0].isectStart
+    ole.close()
+    # the third sector of the chain points back at the first
+    nxt = struct.unpack_from("<I", data, fat_at + 4 * start)[0]
+    nxt2 = struct.unpack_from("<I", data, fat_at + 4 * nxt)[0]
+    struct.pack_into("<I", data, fat_at + 4 * nxt2, start)
+    p.write_bytes(bytes(data))
+    return p
+
+
+def xls_broken_records(folder: Path, seed: int) -> Path:
+    """An .xls whose Workbook stream has record sizes and bodies overwritten at random (seeded)."""
+    import random
+    import olefile
+    p = xls_ledger(folder, f"broken_{seed}.xls")
+    rnd = random.Random(seed)
+    ole = olefile.OleFileIO(str(p))
+    stream = bytearray(ole.openstream("Workbook").read())
+    ole.close()
+    for _ in range(40):
+        pos = rnd.randrange(0, len(stream) - 4)
+        stream[pos:pos + 2] = struct.pack("<H", rnd.choice([0, 0xFFFF, rnd.randrange(65536)]))
+    data = p.read_bytes()
+    original = olefile.OleFileIO(str(p)).openstream("Workbook").read()
+    at = data.find(original[:512])
+    out = bytearray(data)
+    # the stream's sectors are contiguous in a file xlwt wrote: patch it in place
+    if at >= 0 and data[at:at + len(original)] == original:
+        out[at:at + len(stream)] = stream
+    p.write_bytes(bytes(out))
+    return p
+
+
+def xls_huge_directory(folder: Path) -> Path:
+    """An OLE file whose directory chain claims 2**31 entries (the directory's first sector pointing at itself)."""
+    p = xls_ledger(folder, "dir_loop.xls")
+    data = bytearray(p.read_bytes())
+    sector = 1 << struct.unpack_from("<H", data, 30)[0]
+    first_dir = struct.unpack_from("<I", data, 48)[0]
+    first_fat = struct.unpack_from("<I", data, 76)[0]
+    struct.pack_into("<I", data, 512 + first_fat * sector + 4 * first_dir, first_dir)
+    p.write_bytes(bytes(data))
+    return p
+
+
+def empty_zip_xlsx(folder: Path) -> Path:
+    p = folder / "empty_zip.xlsx"
+    p.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    return p
+
+
+NEW_CLASSES = [
+    ("entities_sheet", lambda f: entity_bomb(f, "xl/worksheets/sheet1.xml"), "unsafe_xml"),
+    ("entities_workbook", lambda f: entity_bomb(f, "xl/workbook.xml"), "unsafe_xml"),
+    ("entities_content_types", lambda f: entity_bomb(f, "[Content_Types].xml"), "unsafe_xml"),
+    ("entities_styles", lambda f: entity_bomb(f, "xl/styles.xml"), "unsafe_xml"),
+    ("entities_rels", lambda f: entity_bomb(f, "xl/_rels/workbook.xml.rels"), "unsafe_xml"),
+    ("xxe_sheet", lambda f: entity_bomb(f, "xl/worksheets/sheet1.xml", XXE, b"&xxe;"), "unsafe_xml"),
+    ("duplicate_member", duplicate_member, "corrupt"),
+    ("traversal_names", traversal_names, "ok"),
+    ("sfx_prefix", sfx_prefix, "other_format"),
+    ("zip_comment", zip_comment, "ok"),
+    ("zip_comment_fake_end", lambda f: zip_comment(f, True), "corrupt"),
+    ("local_header_lies", local_header_lies, "ok"),
+    ("zip64_members", zip64_members, "ok"),
+    ("data_descriptors", data_descriptors, "ok"),
+    ("empty_zip", empty_zip_xlsx, "not_spreadsheet"),
+    ("strict_ooxml", strict_ooxml, "ok"),
+    ("xlsb_as_xlsx", xlsb_as_xlsx, "other_office"),
+    ("ods_as_xlsx", ods_as_xlsx, "other_office"),
+    ("numbers_as_xlsx", numbers_as_xlsx, "other_office"),
+    ("missing_sheet_part", missing_sheet_part, "ok"),
+    ("rels_outside", outside_rels, "no_ledger"),
+    ("circular_rels", circular_rels, "no_ledger"),
+    ("overlapping_entries", overlapping_entries, "corrupt"),
+    ("overlapping_entries_small", lambda f: overlapping_entries(f, 40), "corrupt"),
+    ("no_rels", no_rels, "corrupt"),
+    ("many_styles", many_styles, "ok"),
+    ("many_defined_names", many_defined_names, "ok"),
+    ("many_tiny_strings", many_tiny_strings, "too_big_inflated"),
+    ("giant_unit", lambda f: giant_cell(f, 1, "unit"), "value_too_long"),
+    ("giant_category", lambda f: giant_cell(f, 2, "category", "党组中心组" * 240_000), "value_too_long"),
+    ("giant_date", lambda f: giant_cell(f, 0, "date", "2025年3月1日" * 120_000), "value_too_long"),
+    ("giant_count", lambda f: giant_cell(f, 5, "count", "1" * 1_000_000), "value_too_long"),
+    ("giant_title", lambda f: giant_cell(f, 3, "title"), "ok"),
+    ("control_characters", control_characters, "ok"),
+    ("control_sheet_name", control_sheet_name, "ok"),
+    ("reserved_sheet_name", reserved_sheet_name, "ok"),
+    ("odd_file_name", odd_file_name, "ok"),
+    ("date_far_future", lambda f: date_serials(f, [2958465, 2958466, 1e9], "far_future"), "future_date"),
+    ("date_negative", lambda f: date_serials(f, [-1, -700000], "negative"), "date_out_of_range"),
+    ("date_leap_bug", lambda f: date_serials(f, [60, 0], "leap"), "date_out_of_range"),
+    ("nan_numbers", nan_numbers, "not_a_number"),
+    ("csv_nul", csv_bytes("nul.csv", _CSV_OK.replace(b"15", b"1\x005")), "binary_content"),
+    ("csv_mixed_encodings", csv_bytes("mixed_enc.csv", _CSV_OK + _CSV_GBK_ROW), "bad_encoding"),
+    ("csv_only_delimiters", csv_bytes("delims.csv", b",,,,,,,\n" * 1000), "empty_file"),
+    ("csv_bom_only", csv_bytes("bom.csv", b"\xef\xbb\xbf"), "empty_file"),
+    ("csv_one_byte", csv_bytes("one.csv", b"\n"), "empty_file"),
+    ("xlsx_one_byte", csv_bytes("one.xlsx", b"P"), "text_file"),  # one printable byte: text, as test_validation's fake.xlsx
+    ("csv_whitespace", csv_bytes("space.csv", b" \r\n\t\r\n" * 100), "empty_file"),
+    ("csv_lone_surrogate", csv_bytes("surrogate.csv", _CSV_OK.replace("张三".encode(), b"\xed\xa0\x80")), "bad_encoding"),
+    ("csv_utf16_odd", csv_bytes("odd16.csv", b"\xff\xfe" + "单位,日期".encode("utf-16-le") + b"\x00"), "bad_encoding"),
+    ("csv_utf16_surrogate", csv_bytes("sur16.csv", b"\xff\xfe" + "日期,单位\n".encode("utf-16-le") + b"\x00\xd8a\x00"), "bad_encoding"),
+    ("sparse_2gb", sparse_huge, "too_large"),
+    ("at_upload_limit", at_upload_limit, "ok"),
+    ("xls_fat_cycle", xls_fat_cycle, "corrupt"),
+    ("xls_dir_loop", xls_huge_directory, "corrupt"),
+    *[(f"xls_broken_records_{s}", (lambda s: lambda f: xls_broken_records(f, s))(s), "refused") for s in range(6)],
+]
+
+CLASSES += NEW_CLASSES  # "refused": any problem code (random damage may read as any of several)

@@ -301,3 +301,66 @@ def test_platform_workbook_lists_the_evidence_and_each_units_review_state(ledger
     assert states["红旗区"] == "已审核" and states["卫滨区"] == "填报中" and states["市国动办"] == "未报送"
     assert states["全市"] == "已审核 1/16 个单位"
     assert "已审核 1/16 个单位" in ws.oddFooter.left.text
+
+
+# ---------------------------------------------------------------- hostile evidence (qa pass)
+
+def png_of(size, mode="L") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, "PNG", optimize=False)
+    return buf.getvalue()
+
+
+def zip_types_bomb() -> bytes:
+    """A .docx whose [Content_Types].xml inflates to 400 MB (2 MB on disk)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with z.open("[Content_Types].xml", "w", force_zip64=True) as f:
+            f.write(b'<Types><Override ContentType="wordprocessingml.document.main+xml"/>')
+            for _ in range(400):
+                f.write(b" " * (1 << 20))
+            f.write(b"</Types>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+HOSTILE_EVIDENCE = [
+    # (id, name, builder, message the refusal holds)
+    ("pixel_bomb", "照片.png", lambda: png_of((20000, 20000), "1"), "图片尺寸过大"),
+    ("pil_bomb_band", "照片.png", lambda: png_of((12000, 8000)), "图片尺寸过大"),  # under PIL's error, over its warning
+    ("truncated_jpeg", "照片.jpg", lambda: jpeg((1200, 900))[:3000], "图片无法打开"),
+    ("truncated_png", "截图.png", lambda: png_of((600, 400), "RGB")[:200], "图片无法打开"),
+    ("jpeg_magic_only", "照片.jpg", lambda: b"\xff\xd8\xff" + b"\x00" * 64, "图片无法打开"),
+    ("svg_script", "照片.png", lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+     "网页或 XML 文件"),
+    ("pdf_javascript", "签到表.pdf", lambda: PDF.replace(b"<<>>endobj", b"<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj", 1),
+     "含有脚本或自动执行动作"),
+    ("pdf_launch", "通知.pdf", lambda: PDF.replace(b"<<>>endobj", b"<</OpenAction<</S/Launch/F(cmd.exe)>>>>endobj", 1),
+     "含有脚本或自动执行动作"),
+    ("content_types_bomb", "纪要.docx", zip_types_bomb, "压缩包或其他 Office 文件"),
+    ("pdf_html_polyglot", "签到表.jpg", lambda: b"<html><script>alert(1)</script></html>%PDF-1.4\n", "网页或 XML 文件"),
+]
+
+
+@pytest.mark.parametrize("cid,name,build,message", HOSTILE_EVIDENCE, ids=[c[0] for c in HOSTILE_EVIDENCE])
+def test_hostile_evidence_is_refused_in_chinese_and_stores_nothing(ledger, cid, name, build, message):
+    import resource
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(IndicatorsError, match=message) as e:
+        evidence.attach(ledger, CLERK_A, [(name, build())], row=LECTURE)
+    assert "未保存" in str(e.value) and "Traceback" not in str(e.value)
+    assert count(ledger, "evidence") == 0 and evidence_files(ledger) == []
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 600, f"{cid}: the process grew {grown_mb:.0f} MB"
+
+
+def test_a_large_phone_photo_still_gets_a_thumbnail():
+    """A 48-megapixel JPEG is decoded at a reduced scale for its thumbnail, not refused."""
+    thumb = evidence.thumbnail(jpeg((8000, 6000)))
+    assert max(Image.open(io.BytesIO(thumb)).size) <= 320
+
+
+def test_pdf_with_script_words_only_inside_text_streams_is_kept():
+    """An ordinary PDF is not refused for the letters J S in its binary data."""
+    data = PDF.replace(b"trailer", b"2 0 obj<</Length 6>>stream\nxJSyz\nendstream endobj\ntrailer")
+    assert evidence.check_file("签到表.pdf", data) == "pdf"

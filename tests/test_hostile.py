@@ -31,6 +31,8 @@ def test_each_hostile_class_is_judged_in_bounded_memory(tmp_path, cid, build, ex
     assert r["extra_mb"] < MEMORY_MB, f"{cid}: {r['extra_mb']:.0f} MB"
     if expected == "ok":
         assert r["ok"] and r["rows"] > 0, r
+    elif expected == "refused":
+        assert not r["ok"] and r["codes"], r
     else:
         assert expected in r["codes"], r
     for text in r.get("messages", []) + r.get("notes", []):
@@ -181,7 +183,9 @@ def test_cli_takes_dash_and_non_utf8_names(tmp_path, cli_db, command):
     assert "-rf.xlsx" in out and "红旗区台账.xlsx" in out and "Traceback" not in err
 
 
-@pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory, hf.zip_bomb_sheet, hf.encrypted_xlsx])
+@pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory, hf.zip_bomb_sheet, hf.encrypted_xlsx,
+                                   hf.xls_huge_directory, hf.duplicate_member, lambda f: hf.entity_bomb(f, "xl/workbook.xml"),
+                                   lambda f: hf.giant_cell(f, 1, "unit"), hf.overlapping_entries])
 def test_cli_refuses_in_one_chinese_message(tmp_path, cli_db, build):
     path = build(tmp_path)
     r = _cli("import", str(path), "--db", str(cli_db), cwd=tmp_path)
@@ -222,3 +226,108 @@ def test_error_text_in_a_csv_saved_by_excel_is_named(tmp_path):
     p.write_text(",".join(TRAINING_HEADER) + "\n2025-03-01,红旗区,党组中心组学法,法治思想,张三,#N/A,2,\n", encoding="utf-8")
     _, found = _problems(p)
     assert found == [("e", 2, "F2", "error_value", "#N/A")]
+
+
+# ---------------------------------------------------------------- second pass (qa): what each new refusal says
+
+def test_over_long_values_are_named_at_their_cell_and_not_matched(tmp_path):
+    """1.2 million characters in 单位 took minutes to match against the unit names; now one problem at the cell."""
+    parsed, found = _problems(hf.giant_cell(tmp_path, 1, "unit"))
+    assert found == [("台账", 2, "B2", "value_too_long", "红旗区红旗区红旗区红旗区红旗区红旗区红旗…")]
+    assert "备注" in parsed.problems[0].fix and not ENGLISH.search(parsed.problems[0].message)
+
+
+def test_long_free_text_still_imports(tmp_path):
+    parsed = imports.parse_path(hf.giant_cell(tmp_path, 3, "title"))
+    assert parsed.ok and len(parsed.records["training"]["title"][0]) == 1_200_000
+
+
+def test_control_characters_are_removed_from_stored_text_and_said(tmp_path):
+    parsed = imports.parse_path(hf.control_characters(tmp_path))
+    assert parsed.ok, parsed.problems
+    df = parsed.records["training"]
+    assert df["title"].to_list()[:2] == ["法治思想", "民法典典法民"] and df["speaker"].to_list()[2] == "张三"
+    assert any("控制字符" in n and "3 个单元格" in n for n in parsed.notes)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/sharedStrings.xml", "[Content_Types].xml",
+                                  "xl/_rels/workbook.xml.rels", "_rels/.rels"])  # styles.xml: the entities_styles class
+def test_a_doctype_in_any_part_is_refused_naming_the_part(tmp_path, part):
+    sst = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>备注</t></si></sst>')
+    rows = hf.ledger_rows_xml(hf._ledger()) + '<row r="9"><c r="H9" t="s"><v>0</v></c></row>'
+    base = hf.raw_xlsx(tmp_path / "s.xlsx", [("台账", hf.sheet_xml(rows))], shared=sst)
+    assert imports.parse_path(base).ok
+    path = hf._rewrite(base, tmp_path / "d.xlsx", lambda n, d: hf._with_prolog(d, hf.LAUGHS) if n == part else d)
+    parsed, found = _problems(path)
+    assert [f[3] for f in found] == ["unsafe_xml"] and part in parsed.problems[0].message
+
+
+def test_a_fake_end_record_in_the_zip_comment_is_not_counted(tmp_path):
+    from indicators import containers
+    data = hf.zip_comment(tmp_path, fake_end=True).read_bytes()
+    assert containers._declared_entries(data) < 20  # the real end record, not the 65,535 of the fake one
+
+
+@pytest.mark.parametrize("build,words", [
+    (hf.csv_bytes("m.csv", hf._CSV_OK + hf._CSV_GBK_ROW), ["混有 UTF-8 和 GBK", "第 3 行"]),
+    (hf.xlsb_as_xlsx, [".xlsb"]),
+    (hf.sfx_prefix, ["可执行程序"]),
+    (hf.xls_huge_directory, ["目录扇区链"]),
+    (hf.xls_fat_cycle, ["数据流扇区链"]),
+    (hf.duplicate_member, ["同名部件", "sheet1.xml"]),
+    (hf.csv_bytes("b.csv", b"\xef\xbb\xbf,,,\r\n"), ["文件是空的"]),
+])
+def test_second_pass_refusals_say_what_happened(tmp_path, build, words):
+    parsed = imports.parse_path(build(tmp_path))
+    text = parsed.problems[0].message + parsed.problems[0].fix
+    assert len(parsed.problems) == 1 and all(w in text for w in words), text
+    assert not ENGLISH.search(text)
+
+
+def _refused_with_controls(folder):
+    rows = hf._ledger(3)
+    rows[1][3] = "法治&#1;思想_x0007_"
+    rows[2][1] = "火星区_x0000_"
+    rows[3][4] = "张_x001B_三"
+    return hf.raw_xlsx(folder / "c.xlsx", [("台账", hf.sheet_xml(hf.ledger_rows_xml(rows)))])
+
+
+def _bad_sheet_names(folder):
+    bad = [hf.TRAINING_HEADER, hf.ROW[:1] + ["火星区"] + hf.ROW[2:]]
+    body = hf.sheet_xml(hf.ledger_rows_xml(bad))
+    return hf.raw_xlsx(folder / "names.xlsx", [("a/b[1]:*?", body), ("a_b_1____", body), ("问题清单", body),
+                                                ("台账&#x1;" + "长" * 40, body)])
+
+
+def _csv_bracket_name(folder):
+    p = folder / "台账[1].csv"
+    p.write_bytes(hf._CSV_OK.replace("红旗区".encode(), "火星区".encode()))
+    return p
+
+
+@pytest.mark.parametrize("build", [_refused_with_controls, _bad_sheet_names, _csv_bracket_name,
+                                   lambda f: hf.giant_cell(f, 1, "unit")], ids=["controls", "sheet_names", "csv_name", "giant"])
+def test_the_annotated_workbook_of_a_hostile_refused_file_is_written(tmp_path, build):
+    """The download of a refused file marked up must not fail on what openpyxl refuses (control characters,
+    [ ] : * ? / in a sheet name, two names that become one)."""
+    import io
+    import openpyxl
+    from indicators import annotate
+    parsed = imports.parse_path(build(tmp_path))
+    assert not parsed.ok
+    wb = openpyxl.load_workbook(io.BytesIO(annotate.annotate(parsed)))
+    assert wb.sheetnames[0] == "问题清单" and len(wb.sheetnames) == 1 + len({p.sheet for p in parsed.problems} | set(parsed.sheets))
+    marked = sum(1 for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row if c.comment)
+    assert marked == len({(p.sheet, p.cell) for p in parsed.problems if p.cell})
+
+
+@pytest.mark.parametrize("command", [["evidence", "add", "--row", "training:红旗区:2025-03-01:党组中心组学法:法治思想"],
+                                     ["user", "import"]], ids=["evidence", "accounts"])
+@pytest.mark.parametrize("build", [hf.dev_zero_link, hf.fifo, hf.directory], ids=["dev_zero", "fifo", "directory"])
+def test_cli_file_arguments_other_than_ledgers_are_read_bounded(tmp_path, cli_db, command, build):
+    """`evidence add` and `user import` read their file as a ledger is read: /dev/zero was read until memory
+    ran out, a pipe waited for ever."""
+    path = build(tmp_path)
+    r = _cli(*command, str(path), "--db", str(cli_db), cwd=tmp_path)
+    err = r.stderr.decode()
+    assert r.returncode == 1 and "不是普通文件" in err and "Traceback" not in err, err

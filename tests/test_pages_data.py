@@ -192,3 +192,25 @@ def test_exports_page_builds_each_file_and_shows_the_drafted_text(db):
     assert at.code[0].value.startswith("新乡市国防动员办公室") and "2025年，市国动办" in at.code[0].value
     next(b for b in at.button if b.label == "生成工作情况报告（文稿）").click().run()
     assert any(d.label.endswith("_市本级_工作情况文稿.docx") for d in at.get("download_button"))
+
+
+def _hostile(name):
+    import sys
+    sys.path.insert(0, str(ROOT / "tests"))
+    import hostile_files as hf
+    return {"giant_unit": lambda f: hf.giant_cell(f, 1, "unit"), "entities": lambda f: hf.entity_bomb(f, "xl/worksheets/sheet1.xml"),
+            "dir_loop": hf.xls_huge_directory, "zip_bomb": hf.zip_bomb_sheet, "duplicate": hf.duplicate_member}[name]
+
+
+@pytest.mark.parametrize("cls,message", [
+    ("giant_unit", "发现 1 个问题，未导入任何数据"), ("entities", "DOCTYPE/实体声明"), ("dir_loop", "扇区链已损坏"),
+    ("zip_bomb", "文件解压后过大"), ("duplicate", "两个同名部件"),
+])
+def test_hostile_files_on_the_upload_page_are_refused_without_a_traceback(db, tmp_path, cls, message):
+    path = _hostile(cls)(tmp_path)
+    at = app("ui/pages/upload.py")
+    upload(at, (path.name, path.read_bytes()))
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and message in errors[0] and "未导入任何数据" in errors[0], errors
+    assert "Traceback" not in texts(at) and not [b for b in at.button if b.label.startswith("确认导入")]
+    assert count(db, "batch") == 1
