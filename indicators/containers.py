@@ -380,12 +380,56 @@ def inspect_xlsx(data: bytes, plain: bool = True) -> list[SheetInfo]:
                 for done, done_info in scanned:
                     done.text, done.marks, done.merges, done.used = 0, {}, [], set()
                     _scan_sheet(z, done_info, done, sst)
+                    _trim_valueless(z, done_info, done, cells)
                     cells, text = cells + done.cells, text + done.text
                     _check_totals(done, cells, text)
                 continue
+            _trim_valueless(z, info, sheet, cells)
             cells, text = cells + sheet.cells, text + sheet.text
             _check_totals(sheet, cells, text)
     return sheets
+
+
+# a cell with content: not self-closing, and not empty up to its end tag (<c r="H9" s="3"/>, <c r="H9"></c>)
+_FILLED_CELL = re.compile(rb"<c(\s[^>]*?)?(?<!/)>(?!\s*</c>)")
+_ANY_REF = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]+)\$?([0-9]+)["']""")
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>/]")
+
+
+def _trim_valueless(z: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetInfo, cells_before: int) -> None:
+    """A sheet whose extent would be refused is measured again by its cells with content only.
+
+    Excel and WPS write formatting without content as empty rows (<row r="1048576" ht="20"/>) and empty
+    styled cells (<c r="H1048576" s="3"/>): a clerk who formatted a column down to the sheet's end. The
+    reader keeps no cell for them (a ledger with one at H1048576 is read in 0.1 s and 53 MB), so they do
+    not count in the extent the limits bound. Only run when a limit is passed; the sheet keeps the
+    extent it had (and is refused) unless every cell with content is proved to carry its reference: a
+    cell written without one, or with a prefix (<x:c>), leaves the counted extent as it was.
+    """
+    if not (sheet.cells > MAX_SHEET_CELLS or cells_before + sheet.cells > MAX_CELLS
+            or sheet.rows > EXCEL_ROWS or sheet.cols > EXCEL_COLS):
+        return
+    rows = 0
+    used: set[int] = set()
+    pending = b""
+    for buf, skip in _stream(z, info):
+        data = pending + buf[skip:]
+        cut = data.rfind(b"<")  # a tag the chunk cuts is carried whole into the next one
+        part, pending = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+        if len(pending) > CHUNK:  # one tag longer than a chunk: no sheet Excel writes
+            return
+        if _PREFIXED_CELL.search(part):
+            return
+        for m in _FILLED_CELL.finditer(part):
+            ref = _ANY_REF.search(m.group(1) or b"")
+            if ref is None:
+                return
+            rows = max(rows, int(ref.group(2)))
+            used.add(col_number(ref.group(1).decode().upper()))
+    if pending and (_PREFIXED_CELL.search(pending) or _FILLED_CELL.search(pending)):
+        return  # a cell at the very end of the part without its end: damaged, left to the counted extent
+    sheet.rows, sheet.used = rows, used
+    sheet.cols = max(used) + 1 if used else 0
 
 
 def _not_a_workbook(names: set[str]) -> Unreadable:

@@ -210,3 +210,60 @@ def test_inflating_refuses_a_part_larger_than_it_says_or_with_other_bytes(tmp_pa
     at = bytes(data).index(b"<sheetData>") + 20
     data[at] ^= 0x01
     assert _outcome(bytes(data), plain=True) == "corrupt"
+
+
+# ------------------------------------------------------------------ formatting without content at the sheet's end
+
+def _ledger_with(tail: bytes) -> bytes:
+    """A 100-row 培训 ledger (openpyxl) with `tail` written into its sheet XML after the last row."""
+    import datetime as dt
+
+    import openpyxl
+    from conftest import TRAINING_HEADER
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(["红旗区2025年培训台账"])
+    ws.append(TRAINING_HEADER)
+    for i in range(100):
+        ws.append([dt.date(2025, 1 + i % 12, 1 + i % 28), "红旗区", "全员法治培训", f"内容{i}", "张三", 30, 2, None])
+    src, out = io.BytesIO(), io.BytesIO()
+    wb.save(src)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", tail + b"</sheetData>")
+            zout.writestr(item, data)
+    return out.getvalue()
+
+
+FAR = 1_048_576
+
+
+@pytest.mark.parametrize("tail,accepted", [
+    # a clerk formatted rows or cells down to the sheet's end: nothing there for the reader, read as a ledger
+    (b'<row r="1048576" ht="20" customHeight="1"/>', True),
+    (b'<row r="1048576"><c r="H1048576" s="0"/></row>', True),
+    (b'<row r="1048576"><c r="H1048576" s="0"></c></row>', True),
+    (b"".join(b'<row r="%d" ht="20" customHeight="1"/>' % r for r in range(103, FAR + 1)), True),
+    (b'<row r="900000">' + b"".join(b'<c r="%s900000" s="0"/>' % c for c in (b"A", b"H", b"Z", b"AZ")) + b"</row>", True),
+    # content far away is what the limit is for: still refused, whatever form the far cell takes
+    (b'<row r="1048576"><c r="H1048576"><v>1</v></c></row>', False),
+    (b'<row r="1048576"><c r="H1048576" t="inlineStr"><is><t>x</t></is></c></row>', False),
+    (b'<row r="1048576"><c r="H1048576"><f>1+1</f></c></row>', False),
+    (b'<row r="1048576"><c r="h1048576"><v>1</v></c></row>', False),
+    (b'<row r="1048576"><c r="H1048576" s="0"/></row><row r="1048575"><c r="XFD1048575"><v>1</v></c></row>', False),
+    # a cell with content and no reference (placed by order) or with a prefix: the counted extent stands
+    (b'<row r="1048576"><c s="0"/><c><v>1</v></c></row>', False),
+    (b'<row r="1048576"><x:c r="H1048576" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+     b'<x:v>1</x:v></x:c></row>', False),
+], ids=["empty-row", "styled-cell", "open-close-cell", "a-million-empty-rows", "styled-cells-wide", "value",
+        "inline-string", "formula", "lower-case-ref", "value-beside-styled", "no-reference", "prefixed"])
+def test_formatting_without_content_does_not_count_in_the_extent(tail, accepted):
+    parsed = imports.parse_file(_ledger_with(tail), "红旗区培训台账.xlsx")
+    if accepted:
+        assert parsed.ok and parsed.rows == 100, [p.message for p in parsed.problems]
+    else:
+        assert [p.code for p in parsed.problems] == ["sheet_too_large"], [p.message for p in parsed.problems]
