@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from conftest import GOVERNANCE_HEADER, TRAINING_HEADER, app_database, ledger_bytes, count, healthy, load, open_page, write_xlsx
+from conftest import GOVERNANCE_HEADER, ROOT, TRAINING_HEADER, app_database, ledger_bytes, count, healthy, load, open_page, write_xlsx
 from indicators import store
 
 D = dt.date
