@@ -27,6 +27,9 @@ class Column:
     # one of them, or containing one, names this column when no header names it exactly (see keyword_score)
     keywords: tuple[str, ...] = ()
     width: int = 14  # template column width
+    # the choice a named value takes when it is none of the choices and near none (宣传节点: a 4·15 or a
+    # 宪法宣传周 activity is 其他); a value near a choice is still asked about
+    otherwise: str = ""
 
     def header_forms(self) -> set[str]:
         return {normalise_header(self.name), *(normalise_header(v) for v in self.variants)}
@@ -127,7 +130,8 @@ PUBLICITY = Ledger(
                         "国防教育月": "全民国防教育月", "9月国防教育月": "全民国防教育月", "全国防教育月": "全民国防教育月",
                         "全民国防教育日": "全民国防教育月", "日常": "其他", "无": "其他", "其它": "其他",
                         "九一八": "9·18警报鸣放", "警报试鸣": "9·18警报鸣放", "五一二": "5·12防灾减灾日"},
-               help="从下拉列表选择：3·1民防日、5·12防灾减灾日、9·18警报鸣放、全民国防教育月、其他", width=16),
+               help="从下拉列表选择：3·1民防日、5·12防灾减灾日、9·18警报鸣放、全民国防教育月、其他", width=16,
+               otherwise="其他"),
         Column("venue_type", "地点类型", CHOICE, required=False, variants=("场所类型", "地点分类", "活动场所类型"),
                keywords=("地点类型", "场所类型", "地点类别", "场所类别", "地点分类", "场所分类"),
                choices=("社区", "广场", "学校", "企业", "机关", "网络媒体", "其他"),
@@ -136,7 +140,7 @@ PUBLICITY = Ledger(
                         "街道": "社区", "公司": "企业", "机关单位": "机关", "单位": "机关", "网络": "网络媒体",
                         "新媒体": "网络媒体", "媒体": "网络媒体", "微信": "网络媒体", "公众号": "网络媒体", "抖音": "网络媒体",
                         "网站": "网络媒体", "其它": "其他"},
-               help="从下拉列表选择：社区、广场、学校、企业、机关、网络媒体、其他", width=12),
+               help="从下拉列表选择：社区、广场、学校、企业、机关、网络媒体、其他", width=12, otherwise="其他"),
         Column("venue", "地点", TEXT, required=False, variants=("活动地点", "场所", "具体地点"),
                keywords=("地点", "场所", "地址", "位置"), help="选填", width=18),
         Column("people", "参与人数", INT, variants=("参加人数", "人数", "受众人数", "覆盖人数", "参与人次", "受教育人数"),

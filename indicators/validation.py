@@ -15,7 +15,7 @@ from .config import Catalog
 from .interpret import Answers, Question, Reading, Used, nearest, unit_meaning
 from .ledgers import CHOICE, DATE, INT, NUMBER, TEXT, UNIT, Column, Ledger, choice_lookup, normalise_choice
 from .problems import Problem
-from .sheets import CONTEXT_COLUMNS, CONTEXT_UNIT, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
+from .sheets import CONTEXT_COLUMNS, EXAMPLE_MARK, SKIP_ROW, TITLE_ROW, Table
 
 # a time of day after the date (9:30, 09:30:00, 上午9时30分) and a weekday in brackets are read past
 _CLOCK = r"\d{1,2}(?:[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?|[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?|[时点]半)"
@@ -143,6 +143,10 @@ _BRACKETED = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]")
 _AS_DATE = re.compile(r"^(?:\d{4}\s*[-/.年]\s*)?0?(\d{1,2})\s*[-/.月]\s*0?(\d{1,2})\s*[日号]?(?:\s*0{1,2}:00(?::00)?)?$")
 
 
+_NAMED = re.compile(r"[\u4e00-\u9fff]{2}")  # a value that names something (not ?, /, 2025 or one character)
+OTHERWISE_CUTOFF = 0.75  # a value this near a choice may be that choice misspelt: asked, never 其他
+
+
 def _choice_meaning(table: dict[str, str], text: str) -> tuple[str | None, str, tuple[str, ...]]:
     """(choice, how it was read, nearest choices) for a value no listed spelling names.
 
@@ -201,6 +205,11 @@ def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
         if said and said[0] in allowed:
             return said[0], "本次回答" if said[1] else "已保存的回答", (), said[1]
         value, how, near = unit_meaning(catalog, text) if col.type == UNIT else _choice_meaning(table, text)
+        n = normalise_choice(text)
+        # none of the choices inside it, nor it inside one (those are asked), and near none of them
+        if value is None and col.otherwise and _NAMED.search(text) and near == nearest(n, table) \
+                and not nearest(n, table, cutoff=OTHERWISE_CUTOFF):
+            return col.otherwise, f"不是所列的{col.name}", (), False
         return value, how, near, False
     return resolve
 

@@ -188,12 +188,19 @@ VALUE_CASES = [
     ("unit_section_with_city_in_front", "unit", "新乡市辉县市人防办综合科", "辉县市", "去掉后面的“综合科”"),
     ("unit_former_name_listed", "unit", "长垣县人防办", "长垣市", None),
     ("category_numbered", "category", "1.党组中心组学法", "党组中心组学法", "含“党组中心组学法”"),
+    # a publicity day none of the four, and near none: the 其他 the list keeps for it
+    ("node_another_day", "node", "4·15国家安全教育日", "其他", "不是所列的宣传节点"),
+    ("node_a_week", "node", "宪法宣传周", "其他", "不是所列的宣传节点"),
+    ("node_a_listed_node_misdated", "node", "9·19警报鸣放", "9·18警报鸣放", "含“警报鸣放”"),
+    ("venue_type_another_place", "venue_type", "农村", "其他", "不是所列的地点类型"),
 ]
 
 
 def _one_row(column: str, cell):
-    if column == "node":
-        return [PUBLICITY_HEADER, [D(2025, 3, 1), "红旗区", "活动", cell, "社区", None, 100, None, None, None]], "publicity"
+    if column in ("node", "venue_type"):
+        row = [D(2025, 3, 1), "红旗区", "活动", "3·1民防日", "社区", None, 100, None, None, None]
+        row[{"node": 3, "venue_type": 4}[column]] = cell
+        return [PUBLICITY_HEADER, row], "publicity"
     row = [D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None]
     row[{"unit": 1, "category": 2}[column]] = cell
     return [TRAINING_HEADER, row], "training"
@@ -222,6 +229,8 @@ TYPO_CASES = [
     ("category_fits_two", "category", "培训", "unknown_choice", ("执法人员培训", "全员法治培训")),
     ("category_unknown", "category", "读书会", "unknown_choice", ()),
     ("node_names_two", "node", "国防教育月暨9·18", "unknown_choice", ("9·18警报鸣放", "全民国防教育月")),
+    ("node_misspelt_is_not_other", "node", "全民国防教肓月", "unknown_choice", ("全民国防教育月",)),
+    ("node_a_sign_is_not_other", "node", "？", "unknown_choice", ()),
     ("unit_typo", "unit", "卫宾区", "unknown_unit", ("卫滨区",)),
     ("unit_doubled", "unit", "红旗区区", "unknown_unit", ("红旗区",)),
     ("unit_city_alone_fits_several", "unit", "新乡", "unknown_unit", ("市国动办", "新乡县", "高新区", "经开区")),

@@ -58,7 +58,7 @@ CASES = [
      [("台账", 2, "单位", "unknown_unit"), ("台账", 2, "类别", "unknown_choice"), ("台账", 2, "参加人数", "negative"),
       ("台账", 3, "日期", "impossible_date"), ("台账", 3, "参加人数", "not_a_number")], "B2"),
     ("bad_sheet_beside_good_sheet", {"好": [GOVERNANCE_HEADER, [D(2025, 6, 20), "红旗区", "党组听取汇报", "汇报", None]],
-                                     "坏": [PUBLICITY_HEADER, [D(2025, 3, 1), "红旗区", "进社区", "植树节", "社区", "x", 10, 0, 0, None]]},
+                                     "坏": [PUBLICITY_HEADER, [D(2025, 3, 1), "红旗区", "进社区", "全民国防教肓月", "社区", "x", 10, 0, 0, None]]},
      [("坏", 2, "宣传节点", "unknown_choice")], "D2"),
     ("no_ledger_in_workbook", {"Sheet1": [["姓名", "电话"], ["张三", "123"]]}, [("", None, "", "no_ledger")], ""),
     ("header_without_rows", training(), [("", None, "", "no_rows")], ""),
