@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, TRAINING_HEADER, STAFF_HEADER, count, db_env, load, write_xlsx
+from conftest import ROOT, TRAINING_HEADER, STAFF_HEADER, count, load, write_xlsx
 from indicators import progress, roles, store
 from indicators.migration import migrate
 from indicators.problems import IndicatorsError

@@ -25,8 +25,8 @@ at all. Callers use the names re-exported here (`store.connect`, `store.import_p
 """
 from . import accounts, answers, audit, cycle, evidence, dialect
 from .aggregates import measures_sql
-from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, created_label, check_undo_allowed, data_version, has_data,
-                      original_file, showing_demo, undo, undo_blockers, visible_to)
+from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, created_label,
+                      data_version, has_data, original_file, showing_demo, undo, undo_blockers, visible_to)
 from .connection import (DB_ENV, DEFAULT_DB, FILES_ENV, SETTINGS, Connection, checkpoint, connect, db_label, db_path,
                          db_target, exists, is_postgres, is_readonly, store_error, transaction, uploads_dir,
                          wait_for_checkpoints)
@@ -47,7 +47,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
+    "created_label", "exists", "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
     "visible_to", "ledger_row", "DB_ENV", "DEFAULT_DB", "FINGERPRINT", "checkpoint",
     "is_readonly", "store_error", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
     "dialect", "Connection", "DatabaseError", "Error", "IntegrityError", "OperationalError", "FILES_ENV",
