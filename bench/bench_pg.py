@@ -42,6 +42,20 @@ def fresh(kind: str, base_url: str, folder: Path, name: str) -> str:
     return pg_server.fresh_schema(base_url)
 
 
+def timed_import(target: str, data: bytes, name: str, files: Path):
+    """(parse seconds, store seconds, ImportResult) of one whole import of `data` into `target`; the
+    background WAL fold it starts is waited for, untimed, before the connection closes."""
+    conn = store.connect(target, files_dir=files)
+    t0 = time.perf_counter()
+    parsed = imports.parse_file(data, name)
+    t1 = time.perf_counter()
+    res = store.import_parsed(conn, parsed)
+    t2 = time.perf_counter()
+    store.wait_for_checkpoints()
+    conn.close()
+    return t1 - t0, t2 - t1, res
+
+
 def bench_import(args, url: str, out: Path, summary: list, result: dict) -> None:
     units = default_catalog().unit_names
     df = bc.training_frame(args.rows, units, np.random.default_rng(bc.SEED))
@@ -52,19 +66,12 @@ def bench_import(args, url: str, out: Path, summary: list, result: dict) -> None
     runs = {k: ([], []) for k in ("sqlite", "postgresql")}
     for i in range(args.repeat):  # the two databases in turn: the machine's load changes from minute to minute
         for kind in ("sqlite", "postgresql"):
-            target = fresh(kind, url, out, f"imp_{i}")
-            conn = store.connect(target, files_dir=out / "uploads")
-            t0 = time.perf_counter()
-            parsed = imports.parse_file(data, path.name)
-            t1 = time.perf_counter()
-            res = store.import_parsed(conn, parsed)
-            t2 = time.perf_counter()
+            parse_s, store_s, res = timed_import(fresh(kind, url, out, f"imp_{i}"), data, path.name, out / "uploads")
             if res.added != args.rows:
                 raise SystemExit(f"ERROR: {kind} import added {res.added} of {args.rows}")
-            conn.close()
             shutil.rmtree(out / "uploads", ignore_errors=True)
-            runs[kind][0].append(t1 - t0)
-            runs[kind][1].append(t2 - t1)
+            runs[kind][0].append(parse_s)
+            runs[kind][1].append(store_s)
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
     fig = {}
     for kind, (parse_runs, store_runs) in runs.items():
@@ -147,18 +154,11 @@ def bench_grown(args, url: str, out: Path, summary: list, result: dict) -> None:
                 else:
                     target = pg_server.fresh_schema(url)
                     copy_pg(source, target)
-                conn = store.connect(target, files_dir=out / "uploads")
-                t0 = time.perf_counter()
-                parsed = imports.parse_file(data, path.name)
-                t1 = time.perf_counter()
-                res = store.import_parsed(conn, parsed)
-                t2 = time.perf_counter()
+                parse_s, store_s, res = timed_import(target, data, path.name, out / "uploads")
                 if res.added + res.updated + res.unchanged != args.rows:
                     raise SystemExit(f"ERROR: {kind} import into the grown database: {res.summary()}")
-                store.wait_for_checkpoints()
-                conn.close()
-                runs[kind][0].append(t1 - t0)
-                runs[kind][1].append(t2 - t1)
+                runs[kind][0].append(parse_s)
+                runs[kind][1].append(store_s)
         fig = {}
         for kind, (parse_runs, store_runs) in runs.items():
             fig[kind] = {"parse": med(parse_runs), "store": med(store_runs),
