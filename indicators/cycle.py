@@ -303,6 +303,38 @@ def hidden_units(conn: sqlite3.Connection, actor: Actor, per: Period, catalog: C
     return [u for u in catalog.unit_names if (stored.get((u, per.year, half_of(per))) or {}).get("state") != APPROVED]
 
 
+def leader_sees(conn: sqlite3.Connection, actor: Actor, units: list[str], start: dt.date | str | None,
+                end: dt.date | str | None, *, _states: dict | None = None) -> bool:
+    """Whether `actor` may see what `units` reported between `start` and `end` (a batch, an original file,
+    an evidence file): always, except for a leader while 领导只看已审核数据 is on, who sees it only when every
+    one of those units is approved for every reporting period the dates fall in (a date up to 30 June is
+    covered by the 上半年 or the 全年 approval, a later one by the 全年). Nothing dated, nothing approved."""
+    if actor.role != LEADER or not leaders_approved_only(conn):
+        return True
+    if not units or not start or not end:
+        return False
+    states = _states if _states is not None else db.states(conn)
+    first, last = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in (start, end))
+
+    def approved(unit: str, year: int, half: int) -> bool:
+        return (states.get((unit, year, half)) or {}).get("state") == APPROVED
+
+    for unit in units:
+        for year in range(first.year, last.year + 1):
+            early = first <= dt.date(year, 6, 30)  # the span reaches the first half of this year
+            late = last > dt.date(year, 6, 30)
+            if late and not approved(unit, year, 2):
+                return False
+            if early and not (approved(unit, year, 1) or approved(unit, year, 2)):
+                return False
+    return True
+
+
+def states_snapshot(conn: sqlite3.Connection) -> dict:
+    """Every stored state, read once for many leader_sees() checks."""
+    return db.states(conn)
+
+
 def restrict(catalog: Catalog, hidden: list[str]) -> Catalog:
     """The catalog without the hidden units: progress, roll-up and exports then cover the others only."""
     return replace(catalog, units=tuple(u for u in catalog.units if u.name not in set(hidden))) if hidden else catalog

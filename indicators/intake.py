@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import imports, progress, roles, store
+from . import cycle, imports, progress, roles, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -132,9 +132,10 @@ def units_frame(plan: store.ImportResult) -> pd.DataFrame:
 
 def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataFrame:
     """Every import `actor` may see (a clerk: their own unit's batches only), newest first, Chinese column names."""
-    rows = []
+    rows, states = [], cycle.states_snapshot(conn)
     for b in store.batches(conn):
-        if not store.visible_to(b, actor):
+        if not store.visible_to(b, actor) or not cycle.leader_sees(
+                conn, actor, store.batch_units(b), b["period_start"], b["period_end"], _states=states):
             continue
         state = "已撤销" if b["undone"] else ("有效（示例数据）" if b["demo"] else "有效")
         rows.append({"批次": b["id"], "导入时间": store.created_label(b), "文件名": b["file_name"],
@@ -145,6 +146,17 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
                      "撤销时间": (b["undone"] or "").replace("T", " ")[:16],
                      "导入人": b.get("user_name") or ("本机操作员" if not b.get("login") else b["login"])})
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+def original_file(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATOR):
+    """The path of batch `batch_id`'s kept original, for `actor` to download. Raises IndicatorsError when the
+    batch is not in `actor`'s history (another unit's, or unapproved while a leader sees approved data only)
+    or its file is gone."""
+    b = store.batch(conn, batch_id)
+    if b is None or not store.visible_to(b, actor) or not cycle.leader_sees(
+            conn, actor, store.batch_units(b), b["period_start"], b["period_end"]):
+        raise IndicatorsError(f"批次 {batch_id} 不在您可查看的导入记录中")
+    return store.original_file(conn, batch_id)
 
 
 HISTORY_COLUMNS = ["批次", "导入时间", "文件名", "校验值", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间", "状态",

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "set_deadline": ("设置填报截止日期", frozenset({ADMIN}), False),
     "evidence": ("上传或删除佐证材料", frozenset({ADMIN, CLERK}), True),
     "cycle_settings": ("设置领导查看范围", frozenset({ADMIN}), False),
+    "load_demo": ("载入示例数据", frozenset({ADMIN}), False),
 }
 
 

@@ -69,9 +69,9 @@ def load_demo_if_new(src: Source) -> bool:
     return True
 
 
-def load_demo() -> None:
-    """Button callback: load the demo data into this session's database."""
-    demo.load_demo(source().conn)
+def load_demo(actor: roles.Actor, client: str | None = None) -> None:
+    """Load the demo data into this session's database as `actor` (refused in the core unless an administrator)."""
+    demo.load_demo(source().conn, actor=actor, client=client)
 
 
 def _targets_key(conn: store.Connection, year: int) -> str:
@@ -194,7 +194,7 @@ def export(sel, fmt: str, draft: str = "全市") -> bytes:
     """One export (exports.build) for the sidebar's period and unit; `draft` = the report's version
     for the city (全市 汇总 / 本级 报告)."""
     if fmt == "evidence":
-        return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit)
+        return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit, actor=st.session_state.get("actor"))
     return exports.build(fmt, sel.src.conn, sel.period, sel.unit, figures=_figures(sel), version=draft)
 
 

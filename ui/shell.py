@@ -17,6 +17,7 @@ from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
 from ui import auth, data, dates, navigation
+from ui.safe import md
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -353,8 +354,8 @@ def table(sel: Selection, frame, where=None, **kwargs) -> None:
 def _list_item(row) -> str:
     """One table row as a list line: the first column in bold, then 'column：value' for the others."""
     first, *rest = row._fields
-    values = [f"{name}：{_cell(getattr(row, name))}" for name in rest if _cell(getattr(row, name))]
-    return f"- **{_cell(getattr(row, first))}**　" + "；".join(values)
+    values = [f"{md(name)}：{md(_cell(getattr(row, name)))}" for name in rest if _cell(getattr(row, name))]
+    return f"- **{md(_cell(getattr(row, first)))}**　" + "；".join(values)
 
 
 def _cell(v) -> str:
@@ -363,8 +364,15 @@ def _cell(v) -> str:
     return str(v)
 
 
+_DEMO_REFUSED = "_demo_refused"
+
+
 def _load_demo() -> None:
-    data.load_demo()
+    try:
+        data.load_demo(current_actor(), client())
+    except IndicatorsError as e:  # a callback's exception would reach the page as a traceback
+        st.session_state[_DEMO_REFUSED] = str(e)
+        return
     for key in ("year", "period_mode"):  # show the demo's latest year, as on a first start
         st.session_state.pop(key, None)
 
@@ -378,6 +386,9 @@ def empty_state(sel: Selection, what: str) -> None:
     else:
         st.markdown("请按模板填写台账后导入：在命令行运行 `python -m indicators template all -o 台账模板.xlsx` "
                     "取得模板，填好后运行 `python -m indicators import 台账.xlsx`。")
-    if not sel.has_data:
+    refused = st.session_state.pop(_DEMO_REFUSED, None)
+    if refused:
+        st.error(refused, icon=":material/block:")
+    if not sel.has_data and may("load_demo"):
         st.button("载入示例数据", icon=":material/auto_awesome:", on_click=_load_demo,
                   help="载入虚构的 2024、2025 年示例台账，先看看看板的样子；之后可在导入记录中撤销")
