@@ -175,7 +175,7 @@ def state_of(conn: sqlite3.Connection, unit: str, year: int, half: int, today: d
 
 
 def transition(conn: sqlite3.Connection, actor: Actor, action: str, unit: str, year: int, half: int,
-               reason: str | None = None, now: dt.datetime | None = None) -> UnitState:
+               reason: str | None = None, now: dt.datetime | None = None, client: str | None = None) -> UnitState:
     """Make one move (submit, approve, return, reopen) for a unit and period, in one transaction with its audit entry.
 
     Returns the unit's state afterwards. Raises IndicatorsError (nothing stored) when the actor may
@@ -206,14 +206,14 @@ def transition(conn: sqlite3.Connection, actor: Actor, action: str, unit: str, y
             raise IndicatorsError(f"{label}还没有任何台账数据，不能提交；请先在数据填报页面上传本期台账")
         db.move(conn, actor, unit, year, half, action, cur.state, after, reason,
                 open_exception=move.opens, close_exception=action == "submit", now=now)
-        audit.record(conn, actor, f"cycle_{action}", unit=unit, now=now,
+        audit.record(conn, actor, f"cycle_{action}", unit=unit, now=now, client=client,
                      detail={"year": year, "half": half, "period": period_label(year, half), "from": cur.state,
                              "to": after, "reason": reason})
     return state_of(conn, unit, year, half, now.date())
 
 
 def set_deadline(conn: sqlite3.Connection, actor: Actor, year: int, half: int, deadline: dt.date,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, client: str | None = None) -> None:
     """Set a period's 填报截止 date (administrators only). Raises IndicatorsError for a date before the period ends."""
     require(actor, "set_deadline")
     start, end = half_range(year, half)
@@ -221,7 +221,7 @@ def set_deadline(conn: sqlite3.Connection, actor: Actor, year: int, half: int, d
         raise IndicatorsError(f"{period_label(year, half)}的填报截止日期不能早于期间结束日（{cn_date(end)}）")
     with store.transaction(conn):
         db.set_deadline(conn, actor, year, half, deadline, now)
-        audit.record(conn, actor, "cycle_deadline", now=now,
+        audit.record(conn, actor, "cycle_deadline", now=now, client=client,
                      detail={"year": year, "half": half, "period": period_label(year, half), "deadline": deadline})
 
 
@@ -285,12 +285,13 @@ def leaders_approved_only(conn: sqlite3.Connection) -> bool:
     return db.setting(conn, LEADERS_APPROVED_ONLY) == "1"
 
 
-def set_leaders_approved_only(conn: sqlite3.Connection, actor: Actor, on: bool, now: dt.datetime | None = None) -> None:
+def set_leaders_approved_only(conn: sqlite3.Connection, actor: Actor, on: bool, now: dt.datetime | None = None,
+                              client: str | None = None) -> None:
     """The administrator setting: leaders see approved units' figures only."""
     require(actor, "cycle_settings")
     with store.transaction(conn):
         db.set_setting(conn, actor, LEADERS_APPROVED_ONLY, "1" if on else "0", now)
-        audit.record(conn, actor, "setting", now=now, detail={"key": LEADERS_APPROVED_ONLY, "value": on})
+        audit.record(conn, actor, "setting", now=now, client=client, detail={"key": LEADERS_APPROVED_ONLY, "value": on})
 
 
 def hidden_units(conn: sqlite3.Connection, actor: Actor, per: Period, catalog: Catalog | None = None) -> list[str]:

@@ -244,7 +244,7 @@ def _target(conn: sqlite3.Connection, row: RowRef | None, batch: int | None) -> 
 
 
 def attach(conn: sqlite3.Connection, actor: Actor, files: list[tuple[str, bytes]], *, row: RowRef | None = None,
-           batch: int | None = None, now: dt.datetime | None = None) -> list[int]:
+           batch: int | None = None, now: dt.datetime | None = None, client: str | None = None) -> list[int]:
     """Attach files to one ledger row or to one batch, all or none, in one transaction with its audit entry.
 
     Takes (file name, content) pairs. Returns the new links' ids. Raises IndicatorsError, nothing
@@ -270,7 +270,7 @@ def attach(conn: sqlite3.Connection, actor: Actor, files: list[tuple[str, bytes]
             store.evidence.keep_file(conn, digest, ext, data, thumb)
             ids += [store.evidence.link(conn, actor, digest, name, u, lo, hi, now=now, **fields) for u in units]
         for u in units:
-            audit.record(conn, actor, "evidence_add", unit=u, now=now,
+            audit.record(conn, actor, "evidence_add", unit=u, now=now, client=client,
                          detail={"files": [c[0] for c in checked], "row": row.text() if row else None, "batch": batch})
     return ids
 
@@ -287,7 +287,8 @@ def batch_choices(conn: sqlite3.Connection, actor: Actor, unit: str | None = Non
     return choices
 
 
-def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.datetime | None = None) -> dict:
+def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.datetime | None = None,
+           client: str | None = None) -> dict:
     """Remove one attachment (kept in the record as removed). Raises IndicatorsError like `attach`."""
     e = store.evidence.one(conn, evidence_id)
     if e is None or e["removed"]:
@@ -297,7 +298,7 @@ def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.dat
     with store.transaction(conn):
         cycle.refuse_locked_span(conn, actor, e["unit"], e["date_from"], e["date_to"], "佐证材料未删除", now.date())
         store.evidence.remove(conn, actor, evidence_id, now)
-        audit.record(conn, actor, "evidence_remove", unit=e["unit"], now=now,
+        audit.record(conn, actor, "evidence_remove", unit=e["unit"], now=now, client=client,
                      detail={"id": evidence_id, "file": e["file_name"]})
     return e
 

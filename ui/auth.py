@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from indicators import accounts
+from indicators import accounts, clients
 from indicators.problems import IndicatorsError
 from indicators.roles import OPERATOR, Actor
 
@@ -15,6 +15,7 @@ ACTOR = "actor"
 _TOKEN = "_login_token"
 _NOTICE = "_login_notice"
 _SSO_REFUSED = "_sso_refused"
+_REFUSED = "_login_refused"
 SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
 _ENDED = {
     "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
@@ -27,12 +28,19 @@ _ENDED = {
 
 
 def client() -> str | None:
-    """The browser's address as Streamlit sees it (None where it does not say, e.g. under AppTest)."""
+    """The browser's address for the audit log: the connection's, or behind a trusted reverse proxy
+    ($INDICATORS_TRUSTED_PROXIES) the one it forwards (clients.client_address). None where Streamlit
+    does not say (e.g. under AppTest)."""
     try:
         ip = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - not every Streamlit runtime offers it; the log then has no address
         return None
-    return ip if isinstance(ip, str) else None
+    if ip is None and st.context.headers.get("Host"):
+        ip = "127.0.0.1"  # Streamlit reports a loopback peer (a proxy on this machine, a local browser) as None
+    if not isinstance(ip, str):
+        return None  # no connection at all (AppTest)
+    return clients.client_address(ip, forwarded, clients.trusted_proxies())
 
 
 def current_actor() -> Actor:
@@ -128,16 +136,22 @@ def login_form(conn) -> None:
                 provider = os.environ.get(SSO_PROVIDER_ENV)
                 st.login(provider) if provider else st.login()
             st.caption("或用本系统的账号和密码登录：")
-        with st.form("login", clear_on_submit=True):
-            name = st.text_input("登录名", key="login_name")
+        refused = st.session_state.pop(_REFUSED, None)
+        if refused:
+            st.error(refused, icon=":material/lock:")
+        # the name stays after a failed login (no clear_on_submit); the password is dropped before the rerun
+        with st.form("login"):
+            name = st.text_input("登录名", key="login_name", max_chars=accounts.MAX_LOGIN_LENGTH)
             password = st.text_input("密码", type="password", key="login_password")
             submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
         if submitted:
+            st.session_state.pop("login_password", None)
             try:
                 start_session(accounts.login(conn, name, password, client=client()))
             except IndicatorsError as e:
-                st.error(str(e), icon=":material/lock:")
-                return
+                st.session_state[_REFUSED] = str(e)
+            else:
+                st.session_state.pop("login_name", None)
             st.rerun()
         st.caption(f"连续 {accounts.LOCK_AFTER_FAILURES} 次输错密码，该登录名将暂停登录 {accounts.LOCK_MINUTES} 分钟。"
                    "忘记密码请联系市国动办法规科（管理员）重置。")

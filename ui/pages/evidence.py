@@ -49,7 +49,8 @@ def _attach_form(sel, unit: str | None) -> None:
                              accept_multiple_files=True, key=f"evidence_files_{round_}")
     if files and st.button("上传并挂接", type="primary", icon=":material/attach_file:"):
         try:
-            ids = evidence.attach(conn, shell.current_actor(), [(f.name, f.getvalue()) for f in files], row=row, batch=batch)
+            ids = evidence.attach(conn, shell.current_actor(), [(f.name, f.getvalue()) for f in files], row=row, batch=batch,
+                                  client=shell.client())
         except IndicatorsError as e:
             st.error(str(e), icon=":material/block:")
             return
@@ -83,7 +84,7 @@ def _listing(sel, unit: str | None) -> None:
             if may(actor, "evidence", e["unit"]) and buttons.button("删除", icon=":material/delete:",
                                                                      key=f"evidence_rm_{e['id']}"):
                 try:
-                    evidence.remove(conn, actor, e["id"])
+                    evidence.remove(conn, actor, e["id"], client=shell.client())
                 except IndicatorsError as err:
                     st.error(str(err), icon=":material/block:")
                     continue
