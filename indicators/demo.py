@@ -154,8 +154,8 @@ def load_demo(conn, folder: Path = DEMO_DIR, actor=None, client: str | None = No
     """Import the demo workbooks (writing them first if absent) as demo batches, done by `actor` (the
     machine's operator by default, as at a brand-new database's first start); returns ImportResults.
     Raises IndicatorsError, nothing stored, unless `actor` may load demo data (administrators only)."""
+    from .importing import import_parsed
     from .roles import OPERATOR, require
-    from .store import import_parsed
 
     actor = actor or OPERATOR
     require(actor, "load_demo")

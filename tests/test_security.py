@@ -15,7 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, TRAINING_HEADER, load, write_xlsx
-from indicators import accounts, clients, cycle, demo, evidence, exports, imports, intake, progress, roles, store
+from indicators import accounts, clients, cycle, demo, evidence, exports, importing, imports, intake, progress, roles, store
 from indicators.problems import IndicatorsError
 from indicators.store.redact import credentials
 from ui.safe import md
@@ -68,7 +68,7 @@ def test_1_a_leader_is_not_offered_the_demo_button(tmp_path, monkeypatch):
     monkeypatch.setenv(store.DB_ENV, str(path))
     conn = store.connect(path)
     for r in demo.load_demo(conn):  # the first start's demo, then undone: an empty database that had imports
-        store.undo(conn, r.batch_id)
+        importing.undo(conn, r.batch_id)
     admin = accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN)
     accounts.create(conn, admin, "boss", PASSWORD["boss"], roles.LEADER)
     seen = {}
@@ -107,7 +107,7 @@ def app_db(tmp_path, monkeypatch):
     data = (tmp_path / "x.xlsx")
     write_xlsx(data, {"台账": red_flag_rows(title=HOSTILE)})
     parsed = imports.parse_file(data.read_bytes(), f"{HOSTILE_NAME}.xlsx")
-    res = store.import_parsed(conn, parsed)
+    res = importing.import_parsed(conn, parsed)
     assert res.ok
     evidence.attach(conn, roles.OPERATOR, [(f"{HOSTILE_NAME}.png", png())], batch=res.batch_id)
     yield conn
