@@ -210,6 +210,35 @@ def create(conn: sqlite3.Connection, actor: Actor, login: str, password: str, ro
     return Actor(login, name, role, unit)
 
 
+# ------------------------------------------------------------------ the first administrator from the web
+
+SETUP_CODE_LENGTH = 8
+
+
+@functools.cache
+def setup_code() -> str:
+    """This server process's one-time set-up code (printed in its console, never shown on a page): whoever
+    creates the first administrator from the web must type it, so that reaching the page is not enough."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a console and typed
+    return "".join(secrets.choice(alphabet) for _ in range(SETUP_CODE_LENGTH))
+
+
+def create_first_admin(conn: sqlite3.Connection, login: str, password: str, name: str | None, code: str, *,
+                       client: str | None = None, now: dt.datetime | None = None) -> Actor:
+    """Create the first administrator from the web: only while no account exists, and only with this
+    process's set-up code (setup_code(); the command line's `user add --role 管理员` needs none: a shell on the
+    server is the operator). Raises IndicatorsError, nothing created, otherwise."""
+    if has_accounts(conn):
+        raise IndicatorsError("管理员账号已经存在：请用已有账号登录，其他账号由管理员在「账号管理」页面创建")
+    typed = "".join((code or "").split()).upper()
+    if not secrets.compare_digest(typed.encode(), setup_code().encode()):
+        with transaction(conn):
+            audit.record(conn, roles.OPERATOR, "setup_code_refused", client=client, now=now)
+        raise IndicatorsError("设置码不正确，未创建账号。设置码在启动本系统的服务器控制台（日志）中，"
+                              "形如「首次设置码：ABCD2345」；也可在服务器上用命令行创建管理员")
+    return create(conn, roles.OPERATOR, login, password, ADMIN, name=name, client=client, now=now)
+
+
 def _last_admin_guard(conn: sqlite3.Connection, row: dict, what: str) -> None:
     if row["role"] == ADMIN and row["active"] and db.active_admins(conn) == [row["login"]]:
         raise IndicatorsError(f"「{row['login']}」是最后一个在用的管理员账号，不能{what}；请先创建或启用另一个管理员")

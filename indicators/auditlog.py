@@ -33,6 +33,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "password_change": ("修改本人密码", "账号"),
     "password_change_failed": ("修改本人密码失败", "账号"),
     "setting": ("修改设置", "账号"),
+    "setup_code_refused": ("创建首个管理员：设置码错误", "账号"),
 }
 KINDS = ("登录", "数据", "目标", "账号", "其他")
 COLUMNS = ["时间", "登录名", "姓名", "角色", "所属单位", "操作", "类别", "涉及单位", "客户端地址", "详情"]

@@ -336,3 +336,60 @@ def test_every_connection_commits_durably(conn):
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     else:
         assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+
+
+# ------------------------------------------------------------------ 4. the first administrator needs the console's code
+
+def first_admin_page(tmp_path, monkeypatch) -> tuple[AppTest, str]:
+    path = tmp_path / "app.db"
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    conn = store.connect(path)
+    demo.load_demo(conn)
+    conn.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("ui/pages/first_admin.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, str(path)
+
+
+def fill_first_admin(at, code: str | None) -> None:
+    inputs = {t.label: t for t in at.text_input}
+    if code is not None:
+        inputs["设置码"].input(code)
+    inputs["登录名"].input("fgk")
+    inputs["密码"].input(PASSWORD["fgk"])
+    inputs["再次输入密码"].input(PASSWORD["fgk"])
+    next(b for b in at.button if b.label == "创建管理员并登录").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("code", ["", "WRONG123"])
+def test_4_the_first_administrator_is_refused_without_the_setup_code(tmp_path, monkeypatch, code):
+    at, path = first_admin_page(tmp_path, monkeypatch)
+    fill_first_admin(at, code)
+    assert any("设置码不正确" in e.value for e in at.error)
+    conn = store.connect(path)
+    assert not accounts.has_accounts(conn)
+    assert [e["action"] for e in store.audit.entries(conn)][0] == "setup_code_refused"
+    conn.close()
+
+
+def test_4_the_setup_code_from_the_console_creates_the_first_administrator(tmp_path, monkeypatch):
+    at, path = first_admin_page(tmp_path, monkeypatch)
+    fill_first_admin(at, accounts.setup_code().lower())  # as read off the console, in any case
+    conn = store.connect(path)
+    assert [a["login"] for a in accounts.list_accounts(conn)] == ["fgk"]
+    conn.close()
+    with pytest.raises(IndicatorsError, match="已经存在"):  # and never again from the web
+        c = store.connect(path)
+        try:
+            accounts.create_first_admin(c, "other", PASSWORD["fgk"], None, accounts.setup_code())
+        finally:
+            c.close()
+
+
+def test_4_the_server_listens_on_this_machine_only_by_default():
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"

@@ -4,6 +4,7 @@ st.session_state["actor"] (ui.shell.current_actor() returns it)."""
 from __future__ import annotations
 
 import os
+import sys
 
 import streamlit as st
 
@@ -73,6 +74,7 @@ def resolve(conn) -> tuple[Actor | None, bool]:
     session has logged in, with a password or through the identity provider."""
     sso = sso_configured()
     if not sso and not accounts.has_accounts(conn):
+        announce_setup_code()
         st.session_state[ACTOR] = OPERATOR
         return OPERATOR, False
     t = token()
@@ -93,6 +95,19 @@ def resolve(conn) -> tuple[Actor | None, bool]:
         return None, True
     st.session_state[ACTOR] = actor
     return actor, True
+
+
+_ANNOUNCED: set[str] = set()
+
+
+def announce_setup_code() -> None:
+    """Print this server's one-time set-up code in its console, once per process, while no account exists:
+    创建管理员 asks for it, so that only whoever runs the server can create the first administrator."""
+    code = accounts.setup_code()
+    if code not in _ANNOUNCED:
+        _ANNOUNCED.add(code)
+        print(f"\n  首次设置码：{code}\n  （在「创建管理员」页面创建第一个管理员时填写；也可用 python -m indicators user add 创建）\n",
+              file=sys.stderr, flush=True)
 
 
 def _sso_session(conn) -> Actor | None:
