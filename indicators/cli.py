@@ -302,9 +302,11 @@ def cmd_import(args) -> int:
     given = _answers(args)
     refused = 0
     for f in args.files:
-        parsed = imports.parse_path(f, answers=kept_answers.kept(conn, Answers(dict(given.columns), dict(given.values))))
+        parsed = imports.parse_path(f, answers=kept_answers.kept(conn, Answers(dict(given.columns), dict(given.values)),
+                                                                 actor))
         _report(parsed)
         try:
+            kept_answers.check_keep(conn, actor, parsed.used if parsed.ok else [])  # before anything is stored
             result = importing.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
         except IndicatorsError as e:  # not allowed, locked, busy, full disk, read-only: this file is not stored; the next may be
             print(f"{parsed.file}：{e.message}", file=sys.stderr)

@@ -48,7 +48,7 @@ def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None
     """
     roles.require(actor, "import")
     given = Answers(dict(answers.columns), dict(answers.values)) if answers else None
-    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=kept_answers.kept(conn, given))
+    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=kept_answers.kept(conn, given, actor))
     if actor.role == roles.CLERK:
         parsed = importing.refuse_other_units(parsed, actor.unit)
     if not parsed.ok:
@@ -69,7 +69,7 @@ def confirm_upload(conn: sqlite3.Connection, parsed: imports.Parsed, actor: role
                    client: str | None = None) -> importing.ImportResult:
     """Import an accepted file and keep the answers it used (by `actor`), so the same layout passes next time."""
     if parsed.used:
-        roles.require(actor, "keep_answer")
+        kept_answers.check_keep(conn, actor, parsed.used)  # refused before anything is stored
     result = importing.import_parsed(conn, parsed, actor=actor, client=client)
     if result.ok:
         kept_answers.keep(conn, actor, parsed.used)
@@ -100,9 +100,9 @@ def interpretations_frame(parsed: imports.Parsed) -> pd.DataFrame:
     return pd.DataFrame([r.as_dict() for r in parsed.interpretations], columns=["工作表", "解读", "涉及行数"])
 
 
-def answers_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    """The kept answers as the page lists them."""
-    return pd.DataFrame(kept_answers.listing(conn), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
+def answers_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataFrame:
+    """The kept answers `actor` may see, as the page lists them."""
+    return pd.DataFrame(kept_answers.listing(conn, actor), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
                                                              "login", "保存时间"])
 
 

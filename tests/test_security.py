@@ -15,7 +15,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, TRAINING_HEADER, load, write_xlsx
-from indicators import accounts, clients, cycle, demo, evidence, exports, importing, imports, intake, progress, roles, store
+from indicators import (accounts, clients, cycle, demo, evidence, exports, importing, imports, intake, kept_answers,
+                        progress, roles, store)
 from indicators.problems import IndicatorsError
 from indicators.store.redact import credentials
 from ui.safe import md
@@ -393,3 +394,80 @@ def test_4_the_server_listens_on_this_machine_only_by_default():
     import tomllib
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
+
+
+# ------------------------------------------------------------------ 2. kept answers are scoped to the clerk's unit
+
+WB = roles.Actor("wb", "卫滨区填报员", roles.CLERK, "卫滨区")
+HX = roles.Actor("hx", "辉县市填报员", roles.CLERK, "辉县市")
+SPELLING = "辉县国动"  # a spelling the reader asks about
+
+
+def unit_ledger(unit_text: str, day: int = 3, category: str = "党组中心组学法") -> bytes:
+    from conftest import ledger_bytes
+    return ledger_bytes("2025年学法台账", TRAINING_HEADER, [[D(2025, 3, day), unit_text, category, "法治思想", "张三", 15, 2, None]])
+
+
+def value_answer(column: str, raw: str, value: str):
+    from indicators.interpret import Answers
+    a = Answers()
+    a.add_value(column, raw, value)
+    return a
+
+
+def credited(conn, data: bytes, actor) -> list[str]:
+    c = intake.check_upload(conn, data, "台账.xlsx", actor=actor)
+    if not c.ok:
+        return []
+    return sorted({u for df in c.parsed.records.values() for u in df["unit"].to_list()})
+
+
+def test_2_a_clerks_answer_applies_to_their_own_units_uploads_only(conn):
+    c = intake.check_upload(conn, unit_ledger(SPELLING), "wb.xlsx", answers=value_answer("单位", SPELLING, "卫滨区"), actor=WB)
+    assert c.ok
+    intake.confirm_upload(conn, c.parsed, WB)
+    assert credited(conn, unit_ledger(SPELLING, 4), WB) == ["卫滨区"]  # their own next upload: no question
+    # another unit's clerk and the administrator: 卫滨区's answer is not theirs; nothing is credited to 卫滨区
+    assert "卫滨区" not in credited(conn, unit_ledger(SPELLING, 5), HX)
+    assert "卫滨区" not in credited(conn, unit_ledger(SPELLING, 5), roles.OPERATOR)
+    assert [r["适用"] for r in kept_answers.listing(conn, HX)] == []  # and 辉县市's clerk does not see it
+
+
+def test_2_a_clerk_cannot_keep_an_answer_that_reads_a_value_as_another_unit(conn):
+    used = intake.check_upload(conn, unit_ledger(SPELLING), "x.xlsx", answers=value_answer("单位", SPELLING, "辉县市"),
+                               actor=roles.OPERATOR).parsed.used
+    with pytest.raises(IndicatorsError, match="只能把写法对应到本单位"):
+        kept_answers.keep(conn, WB, used)
+    assert kept_answers.listing(conn) == []
+
+
+def test_2_nobody_overwrites_another_users_answer_silently(conn):
+    admin2 = roles.Actor("fgk2", "法规科二", roles.ADMIN)
+    first = intake.check_upload(conn, unit_ledger("红旗区", category="中心会"), "a.xlsx",
+                                answers=value_answer("类别", "中心会", "党组中心组学法")).parsed.used
+    kept_answers.keep(conn, roles.OPERATOR, first)
+    assert first
+    other = intake.check_upload(conn, unit_ledger("红旗区", category="中心会"), "a.xlsx",
+                                answers=value_answer("类别", "中心会", "全员法治培训")).parsed.used
+    with pytest.raises(IndicatorsError, match="不能覆盖别人的回答"):
+        kept_answers.keep(conn, admin2, other)
+    assert [r["内容"] for r in kept_answers.listing(conn)] == ["类别「中心会」按「党组中心组学法」读取"]
+
+
+def test_2_the_cli_refuses_a_clerks_value_for_another_units_spelling(cli_db, tmp_path):
+    import subprocess
+    import sys
+    from conftest import db_env
+    conn = store.connect(cli_db)
+    admin = accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN)
+    accounts.create(conn, admin, "wb", "Weibin-2025x", roles.CLERK, "卫滨区")
+    conn.close()
+    f = tmp_path / "wb.xlsx"
+    f.write_bytes(unit_ledger(SPELLING))
+    run = subprocess.run([sys.executable, "-m", "indicators", "import", str(f), "--db", str(cli_db), "--user", "wb",
+                          "--value", f"单位:{SPELLING}=辉县市"], cwd=ROOT, capture_output=True, text=True,
+                         env=db_env(cli_db, tmp_path / "shared"))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    conn = store.connect(cli_db)
+    assert kept_answers.listing(conn) == [] and store.batches(conn) == []
+    conn.close()

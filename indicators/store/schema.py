@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 # (name, SQL): changes to tables that already exist, applied once each, in order, never edited afterwards.
-MIGRATIONS: list[tuple[str, str]] = []
+MIGRATIONS: list[tuple[str, str]] = [answers.MIGRATION]
 
 
 def column_types(ledger: Ledger) -> dict[str, str]:
