@@ -63,9 +63,15 @@ class Explanation:
         return self.status in BEHIND
 
     def brief(self, limit: int = 30) -> str:
-        """原因 in a few words (the deck's 未完成预警 box): the first clause, cut at `limit` characters."""
-        first = re.split(r"[。；;\n]", self.reason.strip(), maxsplit=1)[0].strip() or self.reason.strip()
-        return first if len(first) <= limit else first[:limit - 1] + "…"
+        """原因 in a few words (the deck's 未完成预警 box): its first clauses, at least six characters
+        where there are, cut at `limit` characters."""
+        words = ""
+        for clause in re.split(r"[。；;，,\n]", self.reason.strip()):
+            words = f"{words}，{clause.strip()}" if words else clause.strip()
+            if len(words) >= 6:
+                break
+        words = words or self.reason.strip()
+        return words if len(words) <= limit else words[:limit - 1] + "…"
 
     def text(self) -> str:
         """The whole explanation as one line of plain text."""
