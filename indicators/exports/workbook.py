@@ -20,7 +20,7 @@ from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON
 from .common import (ORG_NAME, UNSCORED, Figures, expected_value, gather, group_ledger, is_full_year, is_missing,
                      period_title, status_label)
 from .evidence import evidence_sheet
-from .sheet import (FONT, HEADER_ROW, MINE_FILL, STATUS_FILLS, STATUS_FONTS, STATUS_MARKS, Column, _sheet,  # noqa: F401 (put: the tests write one cell)
+from .sheet import (FONT, HEADER_ROW, ROW_PT, MINE_FILL, STATUS_FILLS, STATUS_FONTS, STATUS_MARKS, Column, _sheet,  # noqa: F401 (put: the tests write one cell)
                     put, status_format)
 
 
