@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 
 import openpyxl
 import pytest
@@ -283,3 +284,29 @@ def test_the_deck_warning_box_cites_the_reason(seeded):
     box = next(t for t in texts if t.startswith("滞后预警"))
     assert "全员法治培训：未开展（原因：上半年人员调整）" in box
     assert "（未说明）" in box
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed: run tools/setup.sh --dev")
+def test_the_reasons_print_in_the_report_and_the_workbook_as_libreoffice_renders_them(seeded, tmp_path):
+    import importlib.util
+
+    import pdfplumber
+
+    from conftest import ROOT
+    spec = importlib.util.spec_from_file_location("render", ROOT / "tools" / "render.py")
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    long_reason = "上半年机构改革、人员调整，执法人员集中参加业务轮训，全员法治培训推迟到第三季度统一组织" * 2
+    _write(seeded, reason=long_reason, measure="9月组织全员法治培训", due=D(2025, 9, 30))
+    doc, book = tmp_path / "报告.docx", tmp_path / "数据表.xlsx"
+    doc.write_bytes(report.build_document(seeded, H1))
+    book.write_bytes(build_workbook(seeded, H1, "原阳县"))
+    texts = []
+    for pdf in render.to_pdfs([doc, book], tmp_path / "pdf"):
+        with pdfplumber.open(pdf) as p:
+            texts.append("".join("".join(page.extract_text().split()) for page in p.pages))
+    report_text, book_text = texts
+    assert "原阳县反映“上半年机构改革、人员调整" in report_text and "预计2025年9月30日前完成" in report_text
+    # the workbook's explanation cell wraps onto as many lines as it needs: all of it prints
+    assert "全员法治培训推迟到第三季度统一组织；整改措施：9月组织全员法治培训" in book_text
