@@ -40,6 +40,12 @@ def _address(text: str | None):
         return None
 
 
+def is_trusted(address: str | None, trusted: list[Network]) -> bool:
+    """Whether `address` is one of the trusted proxies'."""
+    a = _address(address)
+    return a is not None and any(a in net for net in trusted if a.version == net.version)
+
+
 def client_address(peer: str | None, forwarded_for: str | None, trusted: list[Network]) -> str | None:
     """The client's address: `peer` (the connection's), unless `peer` is a trusted proxy, then the rightmost
     address of `forwarded_for` that is not a trusted proxy (a malformed entry there ends the walk at the

@@ -11,12 +11,14 @@ import streamlit as st
 from indicators import accounts, clients
 from indicators.problems import IndicatorsError
 from indicators.roles import OPERATOR, Actor
+from ui import web
 
 ACTOR = "actor"
 _TOKEN = "_login_token"
 _NOTICE = "_login_notice"
 _SSO_REFUSED = "_sso_refused"
 _REFUSED = "_login_refused"
+_HANDOFF = "_login_cookie_handoff"
 SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
 _ENDED = {
     "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
@@ -52,6 +54,40 @@ def token() -> str | None:
     return st.session_state.get(_TOKEN)
 
 
+def _cookie_token() -> str | None:
+    """The token the login cookie carries (ui/web.py), sent with this session's websocket."""
+    try:
+        value = st.context.cookies.get(web.COOKIE)
+    except Exception:  # noqa: BLE001 - no request behind this session (AppTest): no cookie
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _redirect(url: str) -> None:
+    """Send the browser tab to `url`: one of our routes, its query made by urlencode (no quote, no <)."""
+    import json
+
+    target = json.dumps(url).replace("<", "\\u003c")
+    st.html(f"<script>window.location.replace({target});</script>", unsafe_allow_javascript=True)
+
+
+def _current_path() -> str:
+    try:
+        from urllib.parse import urlsplit
+        parts = urlsplit(st.context.url or "/")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    except Exception:  # noqa: BLE001 - no request behind this session
+        return "/"
+
+
+def keep_in_cookie() -> None:
+    """After a login, once: have the browser store the session in the login cookie (web.COOKIE_ROUTE)."""
+    code = st.session_state.pop(_HANDOFF, None)
+    if code and web.serving():
+        from urllib.parse import urlencode
+        _redirect(f"{web.COOKIE_ROUTE}?{urlencode({'code': code, 'next': _current_path()})}")
+
+
 def sso_configured() -> bool:
     """True when .streamlit/secrets.toml has an [auth] section: st.login (OIDC) is offered."""
     try:
@@ -78,6 +114,9 @@ def resolve(conn) -> tuple[Actor | None, bool]:
         st.session_state[ACTOR] = OPERATOR
         return OPERATOR, False
     t = token()
+    if not t and _cookie_token():  # a reload or a link: the login kept in the cookie
+        t = _cookie_token()
+        st.session_state[_TOKEN] = t
     actor = accounts.resume(conn, t, client=client()) if t else None
     if actor is None and t:
         reason = accounts.session_ended_reason(conn, t)
@@ -125,6 +164,8 @@ def _sso_session(conn) -> Actor | None:
 
 def start_session(session: accounts.Session) -> None:
     st.session_state[_TOKEN] = session.token
+    if web.serving():
+        st.session_state[_HANDOFF] = web.handoff(session.token)
     st.session_state[ACTOR] = session.actor
     st.session_state.pop(_NOTICE, None)
     for key in ("unit", "year", "period_mode", "checked", "undo_ask"):  # nothing chosen under another account carries over
@@ -180,11 +221,15 @@ def _logout(conn) -> None:
     if _sso_user():
         st.logout()  # the browser is sent to the provider's logout; a rerun now could drop that redirect
         st.stop()
+    if web.serving():
+        _redirect(f"{web.LOGOUT_ROUTE}?next=/")  # the (now ended) token out of the cookie too
+        st.stop()
     st.rerun()
 
 
 def account_box(conn, actor: Actor, login_enabled: bool) -> None:
     """Who is logged in, and the logout button, at the foot of the sidebar."""
+    keep_in_cookie()
     with st.sidebar:
         st.divider()
         if login_enabled:
