@@ -19,6 +19,7 @@ _NOTICE = "_login_notice"
 _SSO_REFUSED = "_sso_refused"
 _REFUSED = "_login_refused"
 _HANDOFF = "_login_cookie_handoff"
+_KEEP_NAME = "_login_keep_name"
 SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
 _ENDED = {
     "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
@@ -195,19 +196,20 @@ def login_form(conn) -> None:
         refused = st.session_state.pop(_REFUSED, None)
         if refused:
             st.error(refused, icon=":material/lock:")
-        # the name stays after a failed login (no clear_on_submit); the password is dropped before the rerun
-        with st.form("login"):
+        # the form is cleared on submit (the password with it); after a failed login the name is put back
+        kept_name = st.session_state.pop(_KEEP_NAME, None)
+        if kept_name is not None:
+            st.session_state["login_name"] = kept_name
+        with st.form("login", clear_on_submit=True):
             name = st.text_input("登录名", key="login_name", max_chars=accounts.MAX_LOGIN_LENGTH)
             password = st.text_input("密码", type="password", key="login_password")
             submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
         if submitted:
-            st.session_state.pop("login_password", None)
             try:
                 start_session(accounts.login(conn, name, password, client=client()))
             except IndicatorsError as e:
                 st.session_state[_REFUSED] = str(e)
-            else:
-                st.session_state.pop("login_name", None)
+                st.session_state[_KEEP_NAME] = name[:accounts.MAX_LOGIN_LENGTH]
             st.rerun()
         st.caption(f"连续 {accounts.LOCK_AFTER_FAILURES} 次输错密码，该登录名将暂停登录 {accounts.LOCK_MINUTES} 分钟。"
                    "忘记密码请联系市国动办法规科（管理员）重置。")
