@@ -87,6 +87,7 @@ def keep_in_cookie() -> None:
     if code and web.serving():
         from urllib.parse import urlencode
         _redirect(f"{web.COOKIE_ROUTE}?{urlencode({'code': code, 'next': _current_path()})}")
+        st.stop()  # nothing of the page in this session: the next one, from the cookie, draws it
 
 
 def sso_configured() -> bool:
@@ -210,6 +211,8 @@ def login_form(conn) -> None:
             except IndicatorsError as e:
                 st.session_state[_REFUSED] = str(e)
                 st.session_state[_KEEP_NAME] = name[:accounts.MAX_LOGIN_LENGTH]
+            else:
+                keep_in_cookie()  # served: the browser goes to the cookie route and comes back logged in
             st.rerun()
         st.caption(f"连续 {accounts.LOCK_AFTER_FAILURES} 次输错密码，该登录名将暂停登录 {accounts.LOCK_MINUTES} 分钟。"
                    "忘记密码请联系市国动办法规科（管理员）重置。")
