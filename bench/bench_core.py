@@ -428,7 +428,7 @@ def durability_cost(args, read_bytes, name: str, folder: Path, result: dict, sum
             conn.execute(f"PRAGMA synchronous={mode}")
             gc.collect()
             t0 = time.perf_counter()
-            res = store.import_parsed(conn, parsed)
+            res = importing.import_parsed(conn, parsed)
             runs[mode].append(time.perf_counter() - t0)
             assert res.ok and res.added == args.rows, res.summary()
             store.wait_for_checkpoints()
@@ -438,7 +438,7 @@ def durability_cost(args, read_bytes, name: str, folder: Path, result: dict, sum
           f"(synchronous=FULL) against {normal:.2f} s (NORMAL): x{full / normal:.2f}")
     result["durability"] = {"full_seconds": full, "normal_seconds": normal, "full_runs": runs["FULL"],
                             "normal_runs": runs["NORMAL"], "ratio_full_vs_normal": full / normal}
-    summary.append(f"durable COMMIT: store.import_parsed of {args.rows:,} rows {full:.2f} s with synchronous=FULL "
+    summary.append(f"durable COMMIT: importing.import_parsed of {args.rows:,} rows {full:.2f} s with synchronous=FULL "
                    f"against {normal:.2f} s with NORMAL (x{full / normal:.2f})")
 
 
