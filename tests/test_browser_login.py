@@ -63,6 +63,8 @@ def test_a_reload_and_a_link_resume_the_session_with_a_strict_httponly_cookie(br
     assert cookie["path"] == "/" and cookie["expires"] > time.time() + 3600
     conn = store.connect(folder / "app.db")
     assert account_rows.session(conn, cookie["value"])["login"] == "boss"  # the session's own token, kept hashed
+    # issue 21 item 8: a web login records where it came from (a loopback browser: Streamlit says None for it)
+    assert store.audit.entries(conn, login="boss", action="login")[0]["client"] == "127.0.0.1"
     conn.close()
     assert page.evaluate("() => document.cookie").find(web.COOKIE) == -1  # no script of the page can read it
     page.reload()
