@@ -19,11 +19,12 @@ All SQL of the project lives in this package, one module per group of tables:
 - evidence: evidence files kept once by checksum and their links to ledger rows or batches
 - accounts: accounts, failed logins, login sessions, settings
 - answers: the clerk's kept answers (column mappings per header layout, value aliases)
+- notify: notification contacts, the once-a-day send claims and the record of every send
 
 Functions take the connection first. One import is one transaction: a file is stored whole or not
 at all. Callers use the names re-exported here (`store.connect`, `store.import_parsed`, ...).
 """
-from . import accounts, answers, audit, cycle, evidence, dialect
+from . import accounts, answers, audit, cycle, evidence, dialect, notify
 from .aggregates import measures_sql
 from .batches import (as_if_undone, batch, batch_rows, batch_units, batches, check_undo_allowed, created_label,
                       data_version, has_data, original_file, showing_demo, undo, undo_blockers, visible_to)
@@ -47,7 +48,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "created_label", "exists", "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
+    "created_label", "exists", "notify", "accounts", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units", "check_allowed", "check_undo_allowed",
     "visible_to", "ledger_row", "DB_ENV", "DEFAULT_DB", "FINGERPRINT", "checkpoint",
     "is_readonly", "store_error", "ImportResult", "KindResult", "as_if_undone", "batch", "batches", "connect",
     "dialect", "Connection", "DatabaseError", "Error", "IntegrityError", "OperationalError", "FILES_ENV",
