@@ -63,6 +63,7 @@ SEND_SETTINGS = {
 @dataclass(frozen=True)
 class Setting:
     key: str  # in the settings table
+    label: str  # short, for the page's field
     env: str  # the environment variable that sets it when the page has not
     help: str
     secret: bool = False
@@ -72,13 +73,13 @@ class Setting:
 # The settings of sending set once, on the 通知渠道 page or in the environment, declared here with their
 # help: the page, `--help` and the README read this table (notify.setting resolves them).
 SETTINGS = {s.key: s for s in (
-    Setting("public_url", "INDICATORS_PUBLIC_URL", "看板的访问地址（如 https://fzjs.example.gov.cn），消息中的链接由它生成；不设置则消息不带链接"),
-    Setting("smtp_host", "INDICATORS_SMTP_HOST", "发信服务器（SMTP）地址，如 smtp.example.gov.cn"),
-    Setting("smtp_port", "INDICATORS_SMTP_PORT", "发信服务器端口（STARTTLS 通常为 587，SSL 为 465）", default="587"),
-    Setting("smtp_security", "INDICATORS_SMTP_SECURITY", "加密方式：starttls、ssl 或 none（仅限内网）", default="starttls"),
-    Setting("smtp_user", "INDICATORS_SMTP_USER", "发信账号（不需要登录的内网服务器可留空）"),
-    Setting("smtp_password", "INDICATORS_SMTP_PASSWORD", "发信账号的密码或授权码", secret=True),
-    Setting("smtp_sender", "INDICATORS_SMTP_FROM", "发件人地址（默认同发信账号）"),
+    Setting("public_url", "看板访问地址", "INDICATORS_PUBLIC_URL", "看板的访问地址（如 https://fzjs.example.gov.cn），消息中的链接由它生成；不设置则消息不带链接"),
+    Setting("smtp_host", "发信服务器地址", "INDICATORS_SMTP_HOST", "发信服务器（SMTP）地址，如 smtp.example.gov.cn"),
+    Setting("smtp_port", "发信服务器端口", "INDICATORS_SMTP_PORT", "发信服务器端口（STARTTLS 通常为 587，SSL 为 465）", default="587"),
+    Setting("smtp_security", "加密方式", "INDICATORS_SMTP_SECURITY", "加密方式：starttls、ssl 或 none（仅限内网）", default="starttls"),
+    Setting("smtp_user", "发信账号", "INDICATORS_SMTP_USER", "发信账号（不需要登录的内网服务器可留空）"),
+    Setting("smtp_password", "发信密码（授权码）", "INDICATORS_SMTP_PASSWORD", "发信账号的密码或授权码", secret=True),
+    Setting("smtp_sender", "发件人地址", "INDICATORS_SMTP_FROM", "发件人地址（默认同发信账号）"),
 )}
 SECURITIES = ("starttls", "ssl", "none")
 FORMATS = ("pptx", "docx", "xlsx")  # what `deliver` may send (the exports' formats)

@@ -11,7 +11,7 @@ from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
-from ui import data, shell
+from ui import data, reminders, shell
 
 # the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
 STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E79", "#FFFFFF"),
@@ -148,6 +148,7 @@ def render(sel: shell.Selection) -> None:
                 .rename(columns={"unit": "单位", "ledger": "台账", "last_upload": "最近上传", "rows": "期间内行数",
                                  "missing": "报送情况"}), height=min(38 + 35 * len(board_shown), 420))
 
+    reminders.section(sel, own)  # 一键催报 and the record of sends (ui/reminders.py)
     if sel.report or own:  # the reminder is the city office's, sent to the work group
         return
     st.subheader("催报通知", divider="gray")
