@@ -41,7 +41,7 @@ def test_admin_sees_what_will_be_sent_to_whom_then_sends_it_once(db, robot):
     rows = {r.对象: r for r in plan.itertuples()}
     assert (rows["红旗区"].渠道, rows["红旗区"].将要) == ("企业微信", "发送")
     assert rows["凤泉区"].将要 == "无法发送：未设置通知渠道"
-    assert any("【催报】红旗区2025年上半年" in str(c.value) for c in at.code)  # the text itself, before sending
+    assert any("【催报】红旗区2025年上半年" in str(t.value) for t in at.text)  # the text itself, before sending
     assert KEY not in everything(at) and DING_SECRET not in everything(at)
     assert not robot.hits
     click(at, "确认发送（2 条）")

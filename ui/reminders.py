@@ -45,8 +45,7 @@ def _one_click(sel: shell.Selection, half: int) -> None:
     st.dataframe(_plan_table(planned), hide_index=True, width="stretch")
     with st.expander("查看消息内容"):
         for s in {s.target: s for s in planned}.values():
-            st.text(f"发给 {s.target}：")
-            st.code(s.message.text, language=None, wrap_lines=True)
+            st.text(f"发给 {s.target}：\n{s.message.text}")  # st.text: the return reason in it is a user's text
     if not notify.page_link(conn, "reporting"):
         st.caption("尚未设置看板访问地址：消息中不带链接（在“通知渠道”页面设置）。")
     left, right = st.columns([1, 2], vertical_alignment="center")
