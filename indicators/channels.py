@@ -43,7 +43,7 @@ CHANNELS: dict[str, Channel] = {
     WECOM: Channel("企业微信", 4096, "企业微信（政务微信）群机器人的 Webhook 地址（https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）"),
     DINGTALK: Channel("钉钉", 20000, "钉钉群自定义机器人的 Webhook 地址（https://oapi.dingtalk.com/robot/send?access_token=…），"
                                    "机器人安全设置为“加签”时另填其密钥（SEC 开头）"),
-    WEBHOOK: Channel("通用Webhook", 65536, "接收 JSON 的任意地址（POST，内容类型 application/json）"),
+    WEBHOOK: Channel("通用接口", 65536, "接收 JSON 的任意网址（以 POST 发送，内容类型 application/json），供其他系统对接"),
     EMAIL: Channel("电子邮件", 262144, "收件地址，多个用逗号分隔；发信服务器（SMTP）在设置中统一配置一次"),
 }
 
@@ -81,7 +81,7 @@ SETTINGS = {s.key: s for s in (
     Setting("smtp_password", "发信密码（授权码）", "INDICATORS_SMTP_PASSWORD", "发信账号的密码或授权码", secret=True),
     Setting("smtp_sender", "发件人地址", "INDICATORS_SMTP_FROM", "发件人地址（默认同发信账号）"),
 )}
-SECURITIES = ("starttls", "ssl", "none")
+SECURITIES = {"starttls": "STARTTLS 加密（端口通常为 587）", "ssl": "SSL 加密（端口通常为 465）", "none": "不加密（仅限内网）"}
 FORMATS = ("pptx", "docx", "xlsx")  # what `deliver` may send (the exports' formats)
 
 # code -> Chinese reason template ({channel}, {status}, {errcode}, {detail}, {seconds})

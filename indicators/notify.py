@@ -421,7 +421,7 @@ def delivery_message(conn: sqlite3.Connection, year: int, half: int, formats: li
     title = f"【汇报材料】{per.label}法治建设指标完成情况"
     link = page_link(conn, "exports")
     md = [f"### {title}"] + [f"**{k}**：{v}" for k, v in facts] + \
-        ["", "机器人不能发送文件：汇报材料已通过电子邮件发送，也可在看板“汇报材料”页面下载。"] + \
+        ["", "群机器人不能发送文件：汇报材料请在看板“汇报材料”页面下载（设置了邮箱的已随邮件发送）。"] + \
         ([f"[打开汇报材料]({link})"] if link else []) + ["", SIGNATURE]
     text = "\n".join([title, ""] + [f"{k}：{v}" for k, v in facts] + ["", "汇报材料见附件。"] +
                      ([f"汇报材料页面：{link}"] if link else []) + ["", SIGNATURE])

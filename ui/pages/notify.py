@@ -61,8 +61,10 @@ def _settings(conn, actor) -> None:
         for key, s in SETTINGS.items():
             label = f"{s.label}（{view[key]['source']}）"
             if key == "smtp_security":
-                current = view[key]["value"] if view[key]["value"] in SECURITIES else SECURITIES[0]
-                values[key] = st.selectbox(label, SECURITIES, index=SECURITIES.index(current), help=s.help)
+                options = list(SECURITIES)
+                current = view[key]["value"] if view[key]["value"] in SECURITIES else options[0]
+                values[key] = st.selectbox(label, options, index=options.index(current), format_func=SECURITIES.get,
+                                           help=s.help)
             elif s.secret:
                 values[key] = st.text_input(f"{label}：{view[key]['value']}", type="password", help=s.help + "；留空则不修改",
                                             key=auth.SECRET_PREFIX + key)
