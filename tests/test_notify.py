@@ -358,6 +358,11 @@ def test_cli_contact_remind_and_exit_codes(cli_db, tmp_path, robot):
     again = run_cli("remind", "--year", "2025", "--half", "1", "--json", env=env)  # 红旗区 sent today; 卫滨区 failed
     outcome = {(x["target"], x["channel"]): x["outcome"] for x in json.loads(again.stdout)}
     assert outcome[("红旗区", "wecom")] == "skipped" and outcome[("卫滨区", "dingtalk")] == "failed"
+    leaders = run_cli("deliver", "--to", "领导", "--format", "pptx,docx", "--year", "2025", "--half", "1", "--dry-run",
+                      "--json", env=env)
+    planned, = json.loads(leaders.stdout)
+    assert (leaders.returncode, planned["channel"], planned["outcome"], planned["address"]) == (0, "email", "dry_run", "leader@x.cn")
+    assert planned["title"] == "【汇报材料】2025年上半年法治建设指标完成情况"
     assert run_cli("contact", "remove", "--unit", "红旗区", "--wecom", env=env).returncode == 0
     assert all(x["target"] != "红旗区" for x in json.loads(run_cli("contact", "list", "--json", env=env).stdout))
 

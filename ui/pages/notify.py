@@ -80,7 +80,7 @@ def render(sel: shell.Selection) -> None:
     if done:
         st.success(done, icon=":material/task_alt:")
     st.caption("催报通知和汇报材料通过这里设置的群机器人和邮箱发送；地址和密钥只有管理员能修改，任何页面都只显示遮蔽后的地址。"
-               "定时发送见 README 的“催报与推送”。")
+               "定时发送（每个单位每天至多一次）由服务器上的定时任务执行，见部署说明。")
     conn, actor = sel.src.conn, shell.current_actor()
     _contacts(conn, actor)
     _settings(conn, actor)
