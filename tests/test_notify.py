@@ -472,3 +472,39 @@ def test_settings_come_from_the_page_else_the_environment(conn, monkeypatch):
     assert notify.setting(conn, "smtp_host") == "smtp.page.example" and notify.smtp(conn).password == "x"
     view = {v["key"]: v for v in notify.settings_view(conn)}
     assert view["smtp_password"]["value"] == "已设置" and view["smtp_host"]["source"] == "设置页面"
+
+
+@pytest.mark.parametrize("channel,address,shown", [
+    ("wecom", f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={WECOM_KEY}", "https://qyapi.weixin.qq.com/…7d41"),
+    ("dingtalk", f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}", "https://oapi.dingtalk.com/…d4e5"),
+    ("webhook", "http://10.0.0.8:8080/hook", "http://10.0.0.8/…hook"),
+    ("webhook", "http://a.b", "••••"),
+    ("email", "a@b.cn;c@d.cn", "a@b.cn、c@d.cn"),
+])
+def test_addresses_are_shown_masked(channel, address, shown):
+    assert channels.mask(channel, address) == shown
+
+
+@pytest.mark.parametrize("channel,address,problem", [
+    ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1", None),
+    ("wecom", "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1", "以 https:// 开头"),
+    ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a b", "以 https:// 开头"),
+    ("webhook", "javascript:alert(1)", "以 https:// 开头"),
+    ("email", "a@b.cn, c@d.gov.cn", None),
+    ("email", "a@b", "不是有效的电子邮件地址"),
+    ("email", " ,", "至少一个电子邮件地址"),
+])
+def test_addresses_are_checked(channel, address, problem):
+    got = channels.check_address(channel, address)
+    assert (got is None) if problem is None else (problem in got)
+
+
+@pytest.mark.parametrize("raw,escaped", [
+    ("签到表缺失", "签到表缺失"),
+    ("**粗体** _斜体_ `代码`", "＊＊粗体＊＊ ＿斜体＿ ｀代码｀"),
+    ("[链接](http://x)", "［链接］（http://x）"),
+    ("第一行\n# 标题\n> 引用", "第一行 ＃ 标题 ＞ 引用"),
+    ("<font color=\"red\">红</font>", "＜font color=\"red\"＞红＜/font＞"),
+])
+def test_user_text_is_inert_in_robot_markdown(raw, escaped):
+    assert channels.md_escape(raw) == escaped
