@@ -37,10 +37,9 @@ def test_admin_sees_what_will_be_sent_to_whom_then_sends_it_once(db, robot):
     notify.set_contact(db, ADMIN_A, "红旗区", "wecom", robot.at("/wecom", f"key={KEY}"))
     notify.set_contact(db, ADMIN_A, "卫滨区", "dingtalk", robot.at("/ding", "access_token=tok"), DING_SECRET)
     at = app("ui/pages/reporting.py", ADMIN_A)
-    plan = next(d.value for d in at.dataframe if "将要" in d.value.columns)
-    rows = {r.对象: r for r in plan.itertuples()}
-    assert (rows["红旗区"].渠道, rows["红旗区"].将要) == ("企业微信", "发送")
-    assert rows["凤泉区"].将要 == "无法发送：未设置通知渠道"
+    plan = next(d.value for d in at.dataframe if "地址（已遮蔽）" in d.value.columns)
+    assert sorted(zip(plan["对象"], plan["渠道"])) == [("卫滨区", "钉钉"), ("红旗区", "企业微信")]
+    assert "未设置通知渠道、收不到通知（14 个）：市国动办、凤泉区、" in words(at)
     assert any("【催报】红旗区2025年上半年" in str(t.value) for t in at.text)  # the text itself, before sending
     assert KEY not in everything(at) and DING_SECRET not in everything(at)
     assert not robot.hits

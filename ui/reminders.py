@@ -13,11 +13,10 @@ from ui import shell
 _RESULT = "remind_result"
 
 
-def _plan_table(planned: list[notify.Send]) -> pd.DataFrame:
-    return pd.DataFrame([{"类别": notify.KIND_NAMES[s.kind], "对象": s.target,
-                          "渠道": notify.CHANNELS[s.channel].name if s.channel else "—", "地址": s.address or "—",
-                          "将要": "发送" if s.channel else "无法发送：未设置通知渠道", "标题": s.message.title if s.message else ""}
-                         for s in planned], columns=["类别", "对象", "渠道", "地址", "将要", "标题"])
+def _plan_table(ready: list[notify.Send]) -> pd.DataFrame:
+    return pd.DataFrame([{"类别": notify.KIND_NAMES[s.kind], "对象": s.target, "渠道": notify.CHANNELS[s.channel].name,
+                          "地址（已遮蔽）": s.address, "标题": s.message.title} for s in ready],
+                        columns=["类别", "对象", "渠道", "地址（已遮蔽）", "标题"])
 
 
 def _result_table(sends: list[dict]) -> pd.DataFrame:
@@ -42,7 +41,12 @@ def _one_click(sel: shell.Selection, half: int) -> None:
     ready = [s for s in planned if s.channel]
     st.caption(f"将向 {len({s.target for s in ready})} 个对象发送 {len(ready)} 条消息（每个单位每个渠道每天至多一次，"
                "今天已发送过的会跳过）。通知渠道在“通知渠道”页面设置。")
-    st.dataframe(_plan_table(planned), hide_index=True, width="stretch")
+    if ready:
+        st.dataframe(_plan_table(ready), hide_index=True, width="stretch")
+    unreachable = [s.target for s in planned if not s.channel]
+    if unreachable:
+        st.warning(f"未设置通知渠道、收不到通知（{len(unreachable)} 个）：{'、'.join(unreachable)}。"
+                   "可在“通知渠道”页面设置，或用下方生成的催报通知转发到工作群。", icon=":material/notifications_off:")
     with st.expander("查看消息内容"):
         for s in {s.target: s for s in planned}.values():
             st.text(f"发给 {s.target}：\n{s.message.text}")  # st.text: the return reason in it is a user's text
