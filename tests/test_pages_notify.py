@@ -37,6 +37,8 @@ def test_admin_sees_what_will_be_sent_to_whom_then_sends_it_once(db, robot):
     notify.set_contact(db, ADMIN_A, "红旗区", "wecom", robot.at("/wecom", f"key={KEY}"))
     notify.set_contact(db, ADMIN_A, "卫滨区", "dingtalk", robot.at("/ding", "access_token=tok"), DING_SECRET)
     at = app("ui/pages/reporting.py", ADMIN_A)
+    assert not [b for b in labels(at) if b.startswith("确认发送")]  # nothing planned until asked
+    click(at, "预览催报")
     plan = next(d.value for d in at.dataframe if "地址（已遮蔽）" in d.value.columns)
     assert sorted(zip(plan["对象"], plan["渠道"])) == [("卫滨区", "钉钉"), ("红旗区", "企业微信")]
     assert "未设置通知渠道、收不到通知（14 个）：市国动办、凤泉区、" in words(at)

@@ -34,6 +34,13 @@ def _one_click(sel: shell.Selection, half: int) -> None:
         sent = [s for s in done if s["outcome"] == "sent"]
         (st.warning if failed else st.success)(f"已发送 {len(sent)} 条，失败 {len(failed)} 条。", icon=":material/send:")
         st.dataframe(_result_table(done), hide_index=True, width="stretch")
+    shown = f"remind_preview_{sel.year}_{half}"
+    if not st.session_state.get(shown):  # the plan reads every ledger row of the period: only when asked
+        st.caption("先预览将发给谁、发什么，确认后再发送。")
+        if st.button("预览催报", icon=":material/preview:", key="remind_preview"):
+            st.session_state[shown] = True
+            st.rerun()
+        return
     planned = notify.plan_reminders(conn, sel.year, half)
     if not planned:
         st.caption(f"{label}各单位均已提交，无需催报。")
