@@ -1,6 +1,6 @@
 """What 催报 costs beyond the work it cannot avoid, as ratios against baselines run in the same process.
 
-usage (from the project root): python bench/bench_notify.py [--repeat 5] [--out DIR]
+usage (from the project root): python bench/bench_notify.py [--repeat 5] [--rows 100000] [--out DIR]
 
 On the demo database (every unit 2024-2025, loaded into a throwaway folder) with a 企业微信 robot per
 unit on a loopback HTTP server (tests/notify_servers.py):
@@ -9,6 +9,10 @@ unit on a loopback HTTP server (tests/notify_servers.py):
    the messages) against `cycle.status` alone, what the 报送情况 page computes anyway;
 2. `notify.remind` sending to the 16 units (claim, send, record and audit each) against 16 bare
    urllib POSTs of the same bodies to the same server: the bookkeeping's share of a run.
+
+3. with --rows N, step 1 again on a database of N ledger rows (bench_dashboard.build): the plan reads
+   every row of the period for its evidence count, so it grows with the data where cycle.status
+   (aggregates) does not; this is why 报送情况 plans only when 预览催报 is pressed.
 
 Medians of --repeat runs; compare ratios, not seconds (the machine is shared).
 """
@@ -47,6 +51,7 @@ def median_time(fn, repeat: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rows", type=int, default=0, help="also plan on a database of this many ledger rows")
     ap.add_argument("--out", default=tempfile.mkdtemp(prefix="bench-notify-"))
     args = ap.parse_args()
     print(f"output: {args.out}")
@@ -81,6 +86,19 @@ def main() -> None:
         print(f"2. {len(bodies)} bare POSTs {posts * 1000:.0f} ms; remind (plan, claim, send, record, audit) "
               f"{sent * 1000:.0f} ms: x{sent / posts:.2f} of the baseline")
     conn.close()
+    if args.rows:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bench_dashboard import build
+        path = build(Path(args.out) / f"rows{args.rows}.db", args.rows)
+        store.wait_for_checkpoints()  # build renames the file its import's background checkpoint may still hold
+        big = store.connect(path)
+        cycle.set_deadline(big, OPERATOR, 2025, 1, dt.date(2025, 7, 10))
+        today = dt.date(2025, 7, 1)
+        base = median_time(lambda: cycle.status(big, 2025, 1, today), args.repeat)
+        plan = median_time(lambda: notify.plan_reminders(big, 2025, 1, today), args.repeat)
+        print(f"3. {args.rows:,} rows: cycle.status {base * 1000:.1f} ms; plan_reminders {plan * 1000:.0f} ms: "
+              f"x{plan / base:.0f} of the baseline")
+        big.close()
 
 
 if __name__ == "__main__":
