@@ -194,8 +194,10 @@ def start():
 
 
 def run_app() -> None:
-    """app.py: start, then run the chosen page (every run, whichever URL it was opened at)."""
-    start().run()
+    """app.py: start, then run the chosen page (every run, whichever URL it was opened at), on a
+    connection borrowed from the process's pool for the run (ui/data.py), given back at its end."""
+    with data.borrowed():
+        start().run()
 
 
 def page(render: Callable[[Selection], None], title: str) -> None:
