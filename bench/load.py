@@ -168,6 +168,23 @@ async def run_load(ports: list[int], pages: list[str], sessions: int, views: int
     return res
 
 
+async def hold_idle(server: Server, pages: list[str], n: int) -> float:
+    """Open `n` sessions, draw each one's first page, keep them all open: the server's RSS then."""
+    url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
+    stack = []
+    try:
+        for i in range(n):
+            ws = await connect(url, subprotocols=["streamlit"], origin=f"http://127.0.0.1:{server.port}", max_size=None,
+                               open_timeout=60)
+            stack.append(ws)
+            await _view(ws, pages[i % len(pages)], 120)
+        await asyncio.sleep(1.0)
+        return server.rss_mb()
+    finally:
+        for ws in stack:
+            await ws.close()
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -199,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--views", type=int, default=40, help="at most this many page views per session")
     ap.add_argument("--servers", type=int, default=1, help="app servers of ours, each its own process")
     ap.add_argument("--db", help="INDICATORS_DB for our app (default: a new SQLite database with the demo data)")
+    ap.add_argument("--idle", type=int, nargs="*", default=[32, 128],
+                    help="sessions held open after their first page, to measure the memory each idle one costs")
     ap.add_argument("--out", help="write the figures as JSON here")
     args = ap.parse_args(argv)
 
@@ -222,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name:<6}{sessions:>4} sessions: view p50 {f['view_p50']:.3f} s p95 {f['view_p95']:.3f} s · "
                           f"first p50 {f['first_p50']:.3f} p95 {f['first_p95']:.3f} s · {f['views_per_s']:.1f} views/s · "
                           f"{f['errors']} errors · RSS {f['rss_mb']:.0f} MB", flush=True)
+                for n_idle in args.idle:
+                    rss = asyncio.run(hold_idle(servers[0], pages, n_idle))
+                    figures[(name, f"idle{n_idle}")] = {"rss_mb": rss, "idle_rss_mb": idle}
+                    print(f"{name:<6}{n_idle:>4} idle sessions: RSS {rss:.0f} MB "
+                          f"({(rss - idle) * 1024 / n_idle:.0f} kB a session over the warm server)", flush=True)
             finally:
                 for s in servers:
                     s.stop()
