@@ -300,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--postgres", action="store_true", help="our app on a throwaway PostgreSQL holding the demo data")
     ap.add_argument("--idle", type=int, nargs="*", default=[32, 128],
                     help="sessions held open after their first page, to measure the memory each idle one costs")
+    ap.add_argument("--cold", type=int, default=3, help="cold starts of each app to time (0: none)")
     ap.add_argument("--out", help="write the figures as JSON here")
     args = ap.parse_args(argv)
 
@@ -321,7 +322,28 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, tmp, hello, env, figures)
 
 
+def cold_start(script: Path, env: dict, cwd: Path, page: str) -> float:
+    """Seconds from launching the server to the first page drawn (its script finished) for a first visitor."""
+    t0 = time.perf_counter()
+    server = start(script, env, cwd)
+    try:
+        async def first() -> None:
+            async with connect(f"ws://127.0.0.1:{server.port}/_stcore/stream", subprotocols=["streamlit"],
+                               origin=f"http://127.0.0.1:{server.port}", max_size=None, open_timeout=60) as ws:
+                await _view(ws, page, 120)
+        asyncio.run(first())
+        return time.perf_counter() - t0
+    finally:
+        server.stop()
+
+
 def _run(args, tmp: Path, hello: Path, env: dict, figures: dict) -> int:
+    if args.cold:
+        ours = [cold_start(ROOT / "app.py", env, ROOT, "overview") for _ in range(args.cold)]
+        hello_s = [cold_start(hello, env, tmp, "p1") for _ in range(args.cold)]
+        print(f"cold start to a drawn first page: ours {statistics.median(ours):.2f} s, hello-world "
+              f"{statistics.median(hello_s):.2f} s (medians of {args.cold}): ×{statistics.median(ours) / statistics.median(hello_s):.2f}",
+              flush=True)
     try:
         for name, script, pages, n in (("hello", hello, HELLO_PAGES, 1), ("ours", ROOT / "app.py", OUR_PAGES, args.servers)):
             servers = [start(script, env, ROOT if name == "ours" else tmp) for _ in range(n)]
