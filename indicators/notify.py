@@ -186,7 +186,7 @@ class Reminder:
 def reminders(conn: sqlite3.Connection, year: int, half: int, today: dt.date | None = None,
               catalog: Catalog | None = None) -> list[Reminder]:
     """A Reminder for every unit whose period is not 已提交 or 已审核, in configuration order."""
-    from . import evidence, progress, reporting
+    from . import progress, reporting
     from .ledgers import LEDGERS
 
     catalog = catalog or default_catalog()
@@ -197,11 +197,9 @@ def reminders(conn: sqlite3.Connection, year: int, half: int, today: dt.date | N
     per = progress.period(year, half)
     lacking = reporting.missing_by_unit(reporting.board(conn, per, catalog))
     bare: dict[str, dict[str, int]] = {}
-    for kind, rows in evidence.rows_of_period(conn, per).items():
-        for r in rows:
-            if not r["evidence"]:
-                per_unit = bare.setdefault(r["unit"], {})
-                per_unit[LEDGERS[kind].name] = per_unit.get(LEDGERS[kind].name, 0) + 1
+    for kind, ledger in LEDGERS.items():
+        for unit, n in store.evidence.rows_without_evidence(conn, kind, per.start, per.end).items():
+            bare.setdefault(unit, {})[ledger.name] = n
     link = page_link(conn, "reporting")
     return [Reminder(s.unit, year, half, s.state, s.deadline, bool(s.deadline and today > s.deadline),
                      tuple(lacking.get(s.unit, ())), tuple(bare.get(s.unit, {}).items()),

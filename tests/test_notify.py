@@ -508,3 +508,19 @@ def test_addresses_are_checked(channel, address, problem):
 ])
 def test_user_text_is_inert_in_robot_markdown(raw, escaped):
     assert channels.md_escape(raw) == escaped
+
+
+def test_rows_without_evidence_are_counted_by_the_rule_the_evidence_page_uses(conn, tmp_path):
+    from indicators import evidence, progress
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    assert load(conn, write_xlsx(tmp_path / "hq.xlsx", {"台账": [TRAINING_HEADER, *[
+        [D(2025, 3, d), "红旗区", "党组中心组学法", f"专题{d}", None, 15, 2, None] for d in (1, 2, 3)]]})).ok
+    assert load(conn, write_xlsx(tmp_path / "wb.xlsx", {"台账": [TRAINING_HEADER,
+                                                                 [D(2025, 4, 2), "卫滨区", "全员法治培训", "宪法", None, 30, 2, None]]})).ok
+    evidence.attach(conn, ADMIN_A, [("签到表.pdf", pdf)],
+                    row=evidence.RowRef("training", ("红旗区", "2025-03-02", "党组中心组学法", "专题2")))
+    evidence.attach(conn, ADMIN_A, [("照片.pdf", pdf)], batch=2)  # 卫滨区's whole batch
+    got = {r.unit: dict(r.no_evidence) for r in notify.reminders(conn, 2025, 1, BEFORE.date())}
+    assert got["红旗区"] == {"培训学法台账": 2} and got["卫滨区"] == {} and got["凤泉区"] == {}
+    rows = evidence.rows_of_period(conn, progress.period(2025, 1))["training"]
+    assert sorted(r["unit"] for r in rows if not r["evidence"]) == ["红旗区", "红旗区"]
