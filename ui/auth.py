@@ -20,6 +20,7 @@ _SSO_REFUSED = "_sso_refused"
 _REFUSED = "_login_refused"
 _HANDOFF = "_login_cookie_handoff"
 _KEEP_NAME = "_login_keep_name"
+_ENDED_PARAM = "ended"  # ?ended=logout: the page the logout route returns to says so
 SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
 _ENDED = {
     "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
@@ -180,6 +181,9 @@ def login_form(conn) -> None:
     with middle:
         st.title("法治建设指标看板")
         st.caption("新乡市国防动员办公室 · 请用本人账号登录")
+        if st.query_params.get(_ENDED_PARAM) == "logout":  # back from the logout route: a new session
+            st.session_state[_NOTICE] = _ENDED["logout"]
+            del st.query_params[_ENDED_PARAM]
         notice = st.session_state.get(_NOTICE)
         if notice:
             st.info(notice, icon=":material/info:")
@@ -226,8 +230,11 @@ def _logout(conn) -> None:
     if _sso_user():
         st.logout()  # the browser is sent to the provider's logout; a rerun now could drop that redirect
         st.stop()
-    if web.serving():
-        _redirect(f"{web.LOGOUT_ROUTE}?next=/")  # the (now ended) token out of the cookie too
+    if web.serving():  # the (now ended) token out of the cookie too; the login page then says 您已退出登录
+        from urllib.parse import urlencode
+        here = _current_path()
+        back = f"{here}{'&' if '?' in here else '?'}{_ENDED_PARAM}=logout"
+        _redirect(f"{web.LOGOUT_ROUTE}?{urlencode({'next': back})}")
         st.stop()
     st.rerun()
 
