@@ -105,7 +105,9 @@ def create(conn: sqlite3.Connection) -> None:
         if f"migration:{name}" not in done:
             for stmt in statements(sql):
                 conn.execute(stmt)
-            conn.execute("INSERT INTO meta VALUES (?, datetime('now'))", (f"migration:{name}",))
+            # a fixed value, not the time: two databases brought up to date must hold the same meta rows
+            # (migrate compares every row), and the SQL stays portable
+            conn.execute("INSERT INTO meta VALUES (?, 'done')", (f"migration:{name}",))
     for table, column, decl in ADDED_COLUMNS:
         add_column(conn, table, column, decl)
     conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, FINGERPRINT))
