@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import re
 
-_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# every character that can open markup inside a line ('-' and '.' only matter at a line's start, handled below,
+# and in "www." autolinks): left alone elsewhere so that dates and numbers read as typed in the page's text too
+_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,/:;<=>?@\[\\\]^_`{|}~])""")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+_WWW = re.compile(r"(?i)(www)\.")
+_LEADING = re.compile(r"^(\s*)(\d*)([-.)])(?=[\s-]|$)")  # "- x", "1. x", "---" would start a list or a rule
 
 
 def md(value) -> str:
     """`value` as text for our markdown: shown exactly as typed (on one line), never a link, image or markup."""
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _WWW.sub(r"\1\\.", text)
+    return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], text)
