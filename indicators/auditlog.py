@@ -23,6 +23,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "import_refused": ("导入被拒绝", "数据"),
     "undo": ("撤销导入", "数据"),
     "undo_refused": ("撤销被拒绝", "数据"),
+    "correct": ("更正台账行", "数据"),
+    "correct_refused": ("更正被拒绝", "数据"),
     "edit_targets": ("修改目标和分值", "目标"),
     "account_create": ("创建账号", "账号"),
     "account_disable": ("停用账号", "账号"),
@@ -45,6 +47,7 @@ _DETAIL_NAMES = {
     "changes": "改动", "login": "账号", "name": "显示名", "role": "角色", "unit": "单位", "before": "原为",
     "after": "改为", "sessions_ended": "结束的会话", "other_sessions_ended": "结束的其他会话", "failures": "连续失败次数",
     "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
+    "row": "行", "new_row": "更正后的行",
 }
 _REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用",
             "sso": "单点登录", "sso_no_account": "单点登录但本系统无账号"}

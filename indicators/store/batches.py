@@ -9,7 +9,7 @@ from .. import roles
 from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
 from ..roles import OPERATOR, Actor
-from . import audit
+from . import audit, entry
 from .aggregates import refresh_aggregates, reset_touched
 from . import originals
 from .connection import Connection, checkpoint, rollback, store_error, transaction
@@ -54,6 +54,7 @@ def undo_blockers(conn: Connection, batch_id: int) -> list[int]:
         later |= {r[0] for r in conn.execute(
             f"SELECT DISTINCT t.batch_id FROM change c JOIN {k} t ON {on} WHERE c.batch_id = ? AND c.kind = ? "
             f"AND t.batch_id != ?", (batch_id, k, batch_id))}
+    later |= set(entry.removed_blockers(conn, batch_id))  # a row a correction renamed, stored again since
     return sorted(later)
 
 
@@ -110,6 +111,7 @@ def _undo_rows(conn: Connection, batch_id: int) -> None:
                      (batch_id, k))
         conn.execute(f"UPDATE {k} SET {sets} FROM change c WHERE c.batch_id = ? AND c.kind = ? AND {on}", (batch_id, k))
         refresh_aggregates(conn, ledger)
+    entry.restore_removed(conn, batch_id)  # a correction that changed a row's identity: the old row back
 
 
 def undo(conn: Connection, batch_id: int, now: dt.datetime | None = None, *, actor: Actor = OPERATOR,
@@ -204,4 +206,7 @@ def batch_rows(conn: Connection, batch_id: int) -> list[dict]:
         ks = ", ".join(f"k{i + 1}" for i in range(len(ledger.key)))
         out += [{"kind": k, "unit": r[0], "date": r[1], "key": tuple(r)}
                 for r in conn.execute(f"SELECT {ks} FROM change WHERE batch_id = ? AND kind = ?", (batch_id, k))]
+    if removed := entry.removed_row(conn, batch_id):
+        kind, row = removed
+        out.append({"kind": kind, "unit": row["unit"], "date": row["date"], "key": tuple(row[f] for f in LEDGERS[kind].key)})
     return out
