@@ -20,7 +20,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import roles, store
+from . import cli_entry, roles, store
 from .config import ConfigError, default_catalog
 from .interpret import IGNORE, Answers
 from .ledgers import LEDGERS, normalise_header
@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("migrate", help="把数据库（含原件）整体迁移到 PostgreSQL，并核对行数与进度数字"))
     sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
     sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
+    COMMANDS.update(cli_entry.add_commands(sub, with_db, as_user))  # rows, correct (在线填报's corrections)
     p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in store.SETTINGS.items())
     return p
 
