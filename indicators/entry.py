@@ -19,6 +19,8 @@ import json
 import math
 from dataclasses import dataclass, field
 
+import polars as pl
+
 from . import roles, store
 from .config import Catalog, default_catalog
 from .evidence import RowRef
@@ -122,6 +124,8 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
         problems += _stored_duplicates(conn, kind, parsed)
     if problems:
         parsed = dataclasses.replace(parsed, records={}, problems=problems)
+    else:  # rows named as the table numbers them wherever a later step names them (a locked period)
+        parsed.records = {k: r.with_columns(_row=pl.col("_row") - 1, _sheet=pl.lit(ENTRY)) for k, r in parsed.records.items()}
     return Checked(kind, parsed, sorted(problems, key=lambda p: (p.row or 0)))
 
 
@@ -142,6 +146,7 @@ def _stored_duplicates(conn, kind: str, parsed) -> list[Problem]:
 
 def preview(conn, actor: Actor, checked: Checked) -> "store.ImportResult":
     """What submitting would do (rows added and updated per ledger), nothing stored; raises like submit."""
+    _refuse_locked_rows(conn, actor, checked)
     return store.import_parsed(conn, checked.parsed, dry_run=True, actor=actor)
 
 
@@ -156,6 +161,7 @@ def submit(conn, actor: Actor, kind: str, rows: list[dict], *, client: str | Non
     checked = check(conn, actor, kind, rows, catalog)
     if not checked.ok:
         return checked, None
+    _refuse_locked_rows(conn, actor, checked, now)
     result = store.import_parsed(conn, checked.parsed, actor=actor, client=client, now=now)
     if result.batch_id is not None:
         with store.transaction(conn):
@@ -163,6 +169,14 @@ def submit(conn, actor: Actor, kind: str, rows: list[dict], *, client: str | Non
             entry_store.set_source(conn, result.batch_id, ENTRY)
             entry_store.drop_draft(conn, actor.login, kind)
     return checked, result
+
+
+def _refuse_locked_rows(conn, actor: Actor, checked: Checked, now: dt.datetime | None = None) -> None:
+    """A row in a period locked for `actor` refuses the table whole, said as a table (import_parsed checks
+    again inside its transaction, where a lock set meanwhile is caught, in an upload's words)."""
+    from . import cycle
+    cycle.refuse_locked(conn, actor, checked.parsed.records, today=(now or dt.datetime.now()).date(),
+                        what="本次填报未保存任何数据")
 
 
 # ---------------------------------------------------------------- drafts
@@ -209,7 +223,7 @@ def rows(conn, year: int, unit: str | None = None, kind: str | None = None) -> l
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     out = []
     for k in ([kind] if kind else list(LEDGERS)):
-        for r in store.ledger_frame(conn, k, start, end, unit):
+        for r in sorted(store.ledger_frame(conn, k, start, end, unit), key=lambda r: tuple(str(r[f]) for f in ("date", *LEDGERS[k].key))):
             out.append({"ref": RowRef.of(k, r).text(), "ledger": k, "ledger_name": LEDGERS[k].name, "unit": r["unit"],
                         "date": r["date"], **display(k, r)})
     return out
