@@ -34,8 +34,8 @@ def _empty(kind: str, unit: str | None, rows: list[dict] | None = None) -> pd.Da
     data = {}
     for c in entry.columns(kind):
         values = [r.get(c.name) for r in rows]
-        if c.type == DATE:
-            data[c.name] = pd.Series([_as_date(v) for v in values], dtype="object")
+        if c.type == DATE:  # datetime64: the editor reads a typed or pasted date as a date, not as text
+            data[c.name] = pd.Series(pd.to_datetime([_as_date(v) for v in values]), dtype="datetime64[ns]")
         elif c.type in (INT, NUMBER):
             data[c.name] = pd.Series([_as_number(v) for v in values], dtype="Float64")
         else:
@@ -123,7 +123,7 @@ def render(sel: shell.Selection) -> None:
         st.session_state[base] = st.session_state[cur]
     edited = st.data_editor(st.session_state[base], key=editor, num_rows="dynamic", width="stretch",
                             column_config=_config(kind, actor), hide_index=False)
-    st.session_state[cur] = edited
+    st.session_state[cur] = _empty(kind, None, _rows(edited))  # typed per column again, for the next editor
     if not sel.narrow:
         _row_form(kind, actor, sel.year, expanded=False)
     rows = _rows(edited)
@@ -289,7 +289,8 @@ def _corrections(sel, actor, kind: str) -> None:
     st.dataframe(pd.DataFrame([shown]), hide_index=True, width="stretch")
     cols = [c for c in entry.columns(kind) if not (c.type == UNIT and actor.role == roles.CLERK)]
     a, b = st.columns(2)
-    col = next(c for c in cols if c.name == a.selectbox("要改的列", [c.name for c in cols], key=f"fix_col_{kind}"))
+    name = a.selectbox("要改的列", [c.name for c in cols], key=f"fix_col_{kind}")
+    col = next(c for c in cols if c.name == name)
     key = f"fix_value_{kind}_{col.field}"
     if col.type == CHOICE:
         value = b.selectbox("改为", list(col.choices), key=key)
