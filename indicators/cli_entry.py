@@ -39,9 +39,21 @@ def add_commands(sub, with_db, as_user) -> dict:
     return {"rows": cmd_rows, "correct": cmd_correct}
 
 
+CLIENT = "命令行"  # the audit log's client address, as cli.py writes it
+
+
+def _unit(raw: str) -> str:
+    from .config import default_catalog
+    from .problems import IndicatorsError
+    catalog = default_catalog()
+    unit = catalog.resolve_unit(raw)
+    if unit is None:
+        raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{'、'.join(catalog.unit_names)}")
+    return unit
+
+
 def cmd_rows(args) -> int:
     from . import entry, store
-    from .cli import _unit
     conn = store.connect(args.db)
     found = entry.rows(conn, args.year, _unit(args.unit) if args.unit else None, args.ledger)
     if args.json:
@@ -62,8 +74,7 @@ def _usage(message: str) -> int:
 
 
 def cmd_correct(args) -> int:
-    from . import entry, store
-    from .cli import CLIENT, _actor
+    from . import accounts, entry, roles, store
     from .evidence import RowRef
     from .problems import IndicatorsError
     try:
@@ -75,7 +86,8 @@ def cmd_correct(args) -> int:
         return _usage(f"「{'、'.join(unknown)}」不是{LEDGERS[ref.kind].name}的列；可写："
                       f"{'、'.join(c.name for c in LEDGERS[ref.kind].columns)}")
     conn = store.connect(args.db)
-    done = entry.correct(conn, _actor(conn, args), ref, dict(args.assignments), args.reason, client=CLIENT)
+    actor = accounts.actor_for(conn, args.user) if args.user else roles.OPERATOR
+    done = entry.correct(conn, actor, ref, dict(args.assignments), args.reason, client=CLIENT)
     print(done.summary())
     if done.new_ref != done.ref:
         print(f"这一行的 REF 现为：{done.new_ref}")

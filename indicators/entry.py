@@ -4,7 +4,7 @@ stored row corrected where it stands.
 A typed table is written as the CSV a clerk could have uploaded (the ledger's columns in the template's
 order under their canonical headers) and read by imports.parse_file: the very same reader and checks as
 an upload, so the same problem records and Chinese messages; only the row is renamed to the row as the
-clerk sees it in the table. It is stored by store.import_parsed as one batch (kind 在线填报), with its
+clerk sees it in the table. It is stored by store.write_batch as one batch (kind 在线填报), with its
 role rules, locks, audit and undo. A correction is a batch of its own (kind 更正) naming the row, the old
 and new values and the reason: authorised, checked, lock-checked, written and audited in one transaction.
 """
@@ -144,30 +144,47 @@ def _stored_duplicates(conn, kind: str, parsed) -> list[Problem]:
     return out
 
 
-def preview(conn, actor: Actor, checked: Checked) -> "store.ImportResult":
+def preview(conn, actor: Actor, checked: Checked) -> "importing.ImportResult":  # noqa: F821
     """What submitting would do (rows added and updated per ledger), nothing stored; raises like submit."""
+    from . import importing
     _refuse_locked_rows(conn, actor, checked)
-    return store.import_parsed(conn, checked.parsed, dry_run=True, actor=actor)
+    return importing.import_parsed(conn, checked.parsed, dry_run=True, actor=actor)
 
 
 def submit(conn, actor: Actor, kind: str, rows: list[dict], *, client: str | None = None,
-           now: dt.datetime | None = None, catalog: Catalog | None = None) -> tuple[Checked, "store.ImportResult | None"]:
+           now: dt.datetime | None = None, catalog: Catalog | None = None
+           ) -> tuple[Checked, "importing.ImportResult | None"]:  # noqa: F821
     """Check the typed table again and store it as one batch of kind 在线填报, all or nothing.
 
-    Returns (the check, the ImportResult or None when the check found problems: nothing stored). Raises
-    IndicatorsError, nothing stored, when `actor` may not enter these rows or a row falls in a period
-    locked for `actor`. The user's draft of this ledger is removed once the batch is stored.
+    Returns (the check, the ImportResult; None when the check found problems: nothing stored). Raises
+    IndicatorsError, nothing stored, when `actor` may not enter these rows (importing.check_allowed) or
+    a row falls in a period locked for `actor`. In the one write transaction: the batch and its rows,
+    its kind, the audit entry, and the removal of the user's draft of this ledger.
     """
+    from . import cycle, importing
     checked = check(conn, actor, kind, rows, catalog)
     if not checked.ok:
         return checked, None
-    _refuse_locked_rows(conn, actor, checked, now)
-    result = store.import_parsed(conn, checked.parsed, actor=actor, client=client, now=now)
-    if result.batch_id is not None:
-        with store.transaction(conn):
-            # the batch and its rows are one transaction (import_parsed); its label follows at once
-            entry_store.set_source(conn, result.batch_id, ENTRY)
-            entry_store.drop_draft(conn, actor.login, kind)
+    now = now or dt.datetime.now()
+    parsed = checked.parsed
+    _refuse_locked_rows(conn, actor, checked, now)  # said in the table's words; checked again below, under the lock
+    importing.check_allowed(conn, parsed, actor, client=client)
+    result = importing.ImportResult(parsed)
+    with store.write_batch(conn, parsed) as write:
+        result.already = write.earlier()
+        if result.already:  # the very same table submitted and still stored: its rows were refused above, unless raced
+            return checked, result
+        cycle.refuse_locked(conn, actor, parsed.records, today=now.date(), what="本次填报未保存任何数据")
+        result.kinds = write.add(now=now, demo=False, login=actor.login, user_name=actor.name)
+        units = write.keep()
+        entry_store.set_source(conn, write.batch_id, ENTRY)
+        entry_store.drop_draft(conn, actor.login, kind)
+        audit.record(conn, actor, "import", unit=units[0] if len(units) == 1 else None, client=client, now=now,
+                     detail={"batch": write.batch_id, "file": parsed.file, "checksum": parsed.checksum,
+                             "rows": parsed.rows, "added": result.added, "updated": result.updated,
+                             "unchanged": result.unchanged, "units": units, "kinds": list(result.kinds),
+                             "via": ENTRY})
+    result.batch_id = write.batch_id
     return checked, result
 
 

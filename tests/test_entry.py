@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from conftest import TRAINING_HEADER, count, load, write_xlsx
-from indicators import auditlog, cycle, entry, imports, progress, store
+from indicators import auditlog, cycle, entry, importing, imports, progress, store
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
 
@@ -106,7 +106,7 @@ def test_submit_stores_one_batch_of_kind_entry_that_moves_the_figures_and_undoes
     assert store.original_file(conn, result.batch_id).read_bytes().decode("utf-8-sig").startswith("日期,单位,类别,主题")
     last = auditlog.records(conn)[0]
     assert (last["action"], last["user"], last["detail"]["rows"]) == ("import", "wb", 3)
-    store.undo(conn, result.batch_id, actor=CLERK_WB)
+    importing.undo(conn, result.batch_id, actor=CLERK_WB)
     assert participants(conn) == 0 and count(conn, "training") == 0
 
 
@@ -138,7 +138,7 @@ def test_a_clerk_cannot_enter_another_units_rows(conn):
     # the core refuses too when the check is bypassed (a crafted request straight to import)
     parsed = imports.parse_file(entry._table_csv(entry.LEDGERS["training"], [row()]), "x.csv")
     with pytest.raises(IndicatorsError, match="只能导入本单位（红旗区）的台账"):
-        store.import_parsed(conn, parsed, actor=CLERK_HQ)
+        importing.import_parsed(conn, parsed, actor=CLERK_HQ)
     assert count(conn, "training") == 0
 
 
@@ -193,7 +193,7 @@ def test_a_figure_corrected_moves_the_dashboard_and_undo_restores_it(stored):
     assert (c["ref"], c["changes"], c["reason"]) == (REF, {"参加人数": [25, 52]}, "录入错误")
     last = auditlog.records(conn)[0]
     assert (last["action"], last["detail"]["changes"], last["detail"]["reason"]) == ("correct", {"参加人数": [25, 52]}, "录入错误")
-    store.undo(conn, done.batch_id, actor=CLERK_WB)
+    importing.undo(conn, done.batch_id, actor=CLERK_WB)
     assert participants(conn) == 55 and people(conn, REF) == 25
 
 
@@ -205,7 +205,7 @@ def test_a_title_corrected_changes_the_rows_identity_and_undo_brings_the_old_row
     assert participants(conn) == 56
     with pytest.raises(IndicatorsError, match="没有这一行台账"):
         entry.correct(conn, OPERATOR, REF, {"参加人数": 1}, "x")
-    store.undo(conn, done.batch_id)
+    importing.undo(conn, done.batch_id)
     assert sorted(r["ref"] for r in entry.rows(conn, 2025)) == sorted([REF, "training:卫滨区:2025-03-01:执法人员培训:宪法"])
     assert participants(conn) == 55
     assert progress.compute(conn, progress.period(2025)) is not None
@@ -216,9 +216,9 @@ def test_a_later_import_of_the_old_identity_blocks_the_undo_until_it_is_undone(s
     done = entry.correct(conn, OPERATOR, REF, {"主题": "新标题"}, "改名")
     again = entry.submit(conn, OPERATOR, "training", [row(people=1)])[1]
     with pytest.raises(IndicatorsError, match=f"批次 {again.batch_id}"):
-        store.undo(conn, done.batch_id)
-    store.undo(conn, again.batch_id)
-    store.undo(conn, done.batch_id)
+        importing.undo(conn, done.batch_id)
+    importing.undo(conn, again.batch_id)
+    importing.undo(conn, done.batch_id)
     assert participants(conn) == 55
 
 

@@ -7,13 +7,10 @@ indicators/entry.py.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from sqlite3 import Connection  # the type only (PostgreSQL's wrapper has its surface); connection imports this module's DDL
 
 from ..ledgers import LEDGERS
 from .aggregates import refresh_aggregates, reset_touched
-
-if TYPE_CHECKING:  # connection imports schema, which reads DDL from here
-    from .connection import Connection
 
 DDL = """
 CREATE TABLE IF NOT EXISTS entry_draft (

@@ -8,7 +8,7 @@ import streamlit as st
 
 import re
 
-from indicators import entry, imports, intake, roles, store
+from indicators import entry, importing, imports, intake, roles, store
 from indicators.evidence import RowRef
 from indicators.ledgers import CHOICE, DATE, INT, LEDGERS, NUMBER, TEXT, UNIT
 from indicators.problems import IndicatorsError
@@ -212,7 +212,7 @@ def _undo_last(conn, actor) -> None:
         return
     if st.button(f"撤销刚才的提交（批次 {batch_id}）", icon=":material/undo:"):
         try:
-            store.undo(conn, batch_id, actor=actor, client=shell.client())
+            importing.undo(conn, batch_id, actor=actor, client=shell.client())
             st.session_state["entry_done"] = f"已撤销批次 {batch_id}，它新增的行已删除。"
             st.session_state.pop("entry_last", None)
         except IndicatorsError as e:
