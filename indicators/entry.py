@@ -109,7 +109,7 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
     them: more than MAX_ROWS rows, a row of another unit for a clerk, a row whose identity a stored row
     already has (correct that one instead). Raises IndicatorsError when `actor` may not enter rows at all.
     """
-    from . import imports
+    from . import importing, imports
     roles.require(actor, "import")
     ledger = LEDGERS[kind]
     name = f"{ENTRY}-{ledger.name}.csv"
@@ -119,7 +119,7 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
     parsed = imports.parse_file(_table_csv(ledger, rows), name, catalog or default_catalog())
     problems = [_grid_row(p) for p in parsed.problems]
     if parsed.ok and actor.role == roles.CLERK:
-        problems += [_grid_row(p) for p in imports.other_unit_problems(parsed, actor.unit)]
+        problems += [_grid_row(p) for p in importing.other_unit_problems(parsed, actor.unit)]
     if parsed.ok:
         problems += _stored_duplicates(conn, kind, parsed)
     if problems:
