@@ -114,8 +114,10 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
     ledger = LEDGERS[kind]
     name = f"{ENTRY}-{ledger.name}.csv"
     if len(rows) > MAX_ROWS:
-        parsed = imports.Parsed(name, "", b"")
-        return Checked(kind, parsed, [Problem("too_many_entry_rows", name, value=str(len(rows)), extra=str(MAX_ROWS))])
+        return Checked(kind, imports.Parsed(name, "", b""),
+                       [Problem("too_many_entry_rows", name, value=str(len(rows)), extra=str(MAX_ROWS))])
+    if not any(cell_text(v) for r in rows for v in r.values()):
+        return Checked(kind, imports.Parsed(name, "", b""), [Problem("empty_entry", name)])
     parsed = imports.parse_file(_table_csv(ledger, rows), name, catalog or default_catalog())
     problems = [_grid_row(p) for p in parsed.problems]
     if parsed.ok and actor.role == roles.CLERK:

@@ -49,6 +49,8 @@ BAD = [
     ([row(category="读书会")], [(1, "类别", "unknown_choice")]),
     ([row(), row()], [(2, "主题", "duplicate_row")]),
     ([row(), {}, row(title="宪法", people="x")], [(3, "参加人数", "not_a_number")]),  # an empty row keeps numbering
+    ([{}, {"主题": None, "参加人数": float("nan")}], [(None, "", "empty_entry")]),
+    ([], [(None, "", "empty_entry")]),
 ]
 
 

@@ -16,6 +16,11 @@ PAGE = "ui/pages/entry.py"
 GRID = "entry_grid_training_0"  # the editor's key: ledger and table generation (ui/pages/entry.py)
 
 
+def grid(at) -> str:
+    """The editor's key now: 检查 renumbers the rows, which makes a new editor (generation + 1)."""
+    return f"entry_grid_training_{at.session_state['entry_gen_training'] if 'entry_gen_training' in at.session_state else 0}"
+
+
 @pytest.fixture
 def conn(tmp_path, monkeypatch):
     c = app_database(tmp_path, monkeypatch, {"台账": [TRAINING_HEADER,
@@ -58,7 +63,9 @@ def test_three_rows_one_bad_refused_then_fixed_submitted_and_undone(conn):
     assert problems[["行", "列", "值", "问题"]].values.tolist() == [[2, "参加人数", "-3", "参加人数「-3」不能为负数"]]
     assert participants(conn) == 5
 
-    at.session_state[GRID] = typed(training(1, "行政处罚法", 25), training(2, "宪法", 30), training(3, "民法典", 7))
+    assert at.data_editor[0].value["参加人数"].tolist() == [25, -3, 7]  # the rows kept, numbered as the problems say
+    assert at.data_editor[0].value.index.tolist() == [1, 2, 3]
+    at.session_state[grid(at)] = typed(edited={1: {"参加人数": 30}})  # the bad cell fixed where it stands
     at.run()
     click(at, "检查")
     assert not errors(at)

@@ -94,6 +94,11 @@ def _config(kind: str, actor) -> dict:
     return out
 
 
+def _signature(kind: str, rows: list[dict]) -> list[list]:
+    """The table as the check reads it: what was checked is what is submitted."""
+    return [[entry.cell_text(r.get(c.name)) for c in entry.columns(kind)] for r in rows]
+
+
 def _rows(frame: pd.DataFrame) -> list[dict]:
     return [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")]
 
@@ -121,15 +126,18 @@ def render(sel: shell.Selection) -> None:
     editor = f"entry_grid_{kind}_{st.session_state.get(gen, 0)}"
     if editor not in st.session_state:  # a new table, or back from another page: the editor starts from the table kept
         st.session_state[base] = st.session_state[cur]
-    edited = st.data_editor(st.session_state[base], key=editor, num_rows="dynamic", width="stretch",
-                            column_config=_config(kind, actor), hide_index=False)
+    edited = st.data_editor(st.session_state[base], key=editor, num_rows="dynamic", width="stretch", placeholder="",
+                            column_config={"_index": st.column_config.NumberColumn("行", disabled=True, width=50),
+                                           **_config(kind, actor)}, hide_index=False)
     st.session_state[cur] = _empty(kind, None, _rows(edited))  # typed per column again, for the next editor
     if not sel.narrow:
         _row_form(kind, actor, sel.year, expanded=False)
     rows = _rows(edited)
     left, mid, right, far = st.columns(4)
     if left.button("检查", icon=":material/fact_check:", width="stretch"):
-        st.session_state["entry_checked"] = (kind, rows)
+        st.session_state["entry_checked"] = (kind, _signature(kind, rows))
+        _set_table(kind, st.session_state[cur])  # rows numbered 1, 2, … again, as the problems name them
+        st.rerun()
     if mid.button("保存草稿", icon=":material/save:", width="stretch", disabled=not rows):
         try:
             st.success(f"草稿已保存（{entry.save_draft(conn, actor, kind, rows)}），下次登录后可在本页继续填写。",
@@ -141,7 +149,7 @@ def render(sel: shell.Selection) -> None:
         st.session_state.pop("entry_checked", None)
         st.rerun()
     checked = st.session_state.get("entry_checked")
-    if checked and checked == (kind, rows):
+    if checked and checked == (kind, _signature(kind, rows)):
         _check_and_submit(sel, actor, kind, rows, far)
     elif checked:
         st.caption("表格已改动，请重新点“检查”。")
