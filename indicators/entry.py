@@ -390,6 +390,14 @@ def correction_of(conn, batch_id: int) -> dict | None:
     return entry_store.correction(conn, batch_id)
 
 
+def correction_frame(c: dict) -> "pd.DataFrame":  # noqa: F821
+    """A correction as 导入记录 shows it: one line per column changed (行, 列, 原值, 新值, 原因)."""
+    import pandas as pd
+    label = RowRef.parse(c["ref"]).label()
+    return pd.DataFrame([{"行": label, "列": col, "原值": _shown(old), "新值": _shown(new), "原因": c["reason"]}
+                         for col, (old, new) in c["changes"].items()])
+
+
 def text_with_row(p: Problem) -> dict:
     """A problem as the entry page shows it: row of the table, column, value, problem, how to fix."""
     return {"行": p.row, "列": p.column, "值": p.value, "问题": p.message, "修改方法": p.fix}

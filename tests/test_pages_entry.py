@@ -131,6 +131,14 @@ def test_a_row_corrected_on_the_page_moves_the_figures(conn):
     click(at, "保存更正")
     assert [s.value for s in at.success][0].startswith("已更正（批次 2）：参加人数：5 → 50")
     assert participants(conn) == 50
+    history = at.switch_page("ui/pages/history.py").run()
+    healthy(history)
+    assert history.dataframe[0].value[["批次", "方式"]].values.tolist() == [[2, "更正"], [1, "上传文件"]]
+    assert history.dataframe[1].value.values.tolist() == [
+        ["培训学法台账 · 卫滨区 · 2025-01-05 · 全员法治培训 · 种子", "参加人数", "5", "50", "录入错误"]]
+    click(history, "撤销此批次")
+    click(history, "确认撤销")
+    assert participants(conn) == 5
 
 
 def test_a_clerks_unit_is_fixed_and_a_leader_may_not_open_the_page(accounts_db):
