@@ -132,18 +132,19 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
 
 
 def _stored_duplicates(conn, kind: str, parsed) -> list[Problem]:
+    """A problem per typed row whose identity a stored row has (one read of the units' rows in the table's span)."""
     ledger = LEDGERS[kind]
-    out = []
     records = parsed.records.get(kind)
-    if records is None:
-        return out
-    for r in records.iter_rows(named=True):
-        key = tuple(r[f].isoformat() if isinstance(r[f], dt.date) else r[f] for f in ledger.key)
-        if store.ledger_row(conn, kind, key) is not None:
-            what = " · ".join(map(str, key))
-            out.append(Problem("duplicate_stored", parsed.file, "", r["_row"] - 1, ledger.column(ledger.key[-1]).name, "",
-                               str(key[-1]), what))
-    return out
+    if records is None or records.height == 0:
+        return []
+    keys = [(tuple(r[f].isoformat() if isinstance(r[f], dt.date) else r[f] for f in ledger.key), r["_row"])
+            for r in records.iter_rows(named=True)]
+    units = sorted({k[0] for k, _ in keys})
+    days = sorted(k[1] for k, _ in keys)
+    stored = set(entry_store.keys_in_span(conn, kind, units, days[0], days[-1]))
+    title = ledger.column(ledger.key[-1]).name
+    return [Problem("duplicate_stored", parsed.file, "", row - 1, title, "", str(key[-1]), " · ".join(map(str, key)))
+            for key, row in keys if key in stored]
 
 
 def preview(conn, actor: Actor, checked: Checked) -> "importing.ImportResult":  # noqa: F821

@@ -39,6 +39,14 @@ def drop_draft(conn: Connection, login: str, kind: str) -> None:
     conn.execute("DELETE FROM entry_draft WHERE login = ? AND kind = ?", (login, kind))
 
 
+def keys_in_span(conn: Connection, kind: str, units: list[str], lo: str, hi: str) -> list[tuple]:
+    """The identities (ledger key tuples) of the rows of `units` dated in [lo, hi]."""
+    key = LEDGERS[kind].key
+    marks = ", ".join("?" for _ in units)
+    return [tuple(r) for r in conn.execute(f"SELECT {', '.join(key)} FROM {kind} WHERE unit IN ({marks}) "
+                                           "AND date BETWEEN ? AND ?", (*units, lo, hi))]
+
+
 # ---------------------------------------------------------------- corrections
 
 def insert_batch(conn: Connection, *, created: str, file_name: str, checksum: str, kind: str, units: list[str],
