@@ -262,3 +262,25 @@ def test_a_correction_in_a_locked_period_is_refused(stored):
         entry.correct(conn, CLERK_WB, REF, {"日期": "2025-08-01"}, "日期写错")
     assert participants(conn) == 55
     assert auditlog.records(conn)[0]["action"] == "correct_refused"
+
+
+def test_a_formula_typed_as_a_title_is_exported_as_that_text(conn, tmp_path):
+    """The evidence bundle's index workbook names the row by its 主题: the typed formula stays a text cell there."""
+    import io
+    import zipfile
+
+    import openpyxl
+    from PIL import Image
+
+    from indicators import evidence
+    from indicators.exports import build_evidence_zip
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    assert entry.submit(conn, OPERATOR, "training", [row(title=formula)])[1].added == 1
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(picture, "PNG")
+    evidence.attach(conn, OPERATOR, [("签到表.png", picture.getvalue())],
+                    row=evidence.RowRef("training", ("卫滨区", "2025-03-01", "执法人员培训", formula)))
+    bundle = zipfile.ZipFile(io.BytesIO(build_evidence_zip(conn, progress.period(2025))))
+    index = openpyxl.load_workbook(io.BytesIO(bundle.read(next(n for n in bundle.namelist() if n.endswith(".xlsx")))))
+    cells = [c for r in index["佐证材料清单"].iter_rows() for c in r if c.value == formula]
+    assert cells and all(c.data_type == "s" for c in cells)
