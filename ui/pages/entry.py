@@ -290,6 +290,9 @@ def _corrections(sel, actor, kind: str) -> None:
     if not found:
         st.caption("没有已保存的行。")
         return
+    if len(found) > 300:  # a list to pick from, not a ledger to scroll through
+        st.caption(f"共 {len(found)} 行，请先在侧边栏“单位”中选择一个单位，再从中选择要修改的行。")
+        return
     labels = {f"{r['date']} · {r['unit']} · " + " · ".join(str(r[LEDGERS[kind].column(f).name])
                                                           for f in LEDGERS[kind].key[2:]): r for r in found}
     picked = labels[st.selectbox("选择要修改的行", list(labels), key=f"fix_row_{kind}")]
