@@ -13,6 +13,7 @@ from . import roles, store
 from .config import Catalog, default_catalog
 from .progress import targets_for
 from .roles import OPERATOR, Actor
+from .store import adoptions
 
 TABLE_COLUMNS = ["code", "name", "group", "measure", "target", "weight", "default_target", "source"]
 
@@ -32,10 +33,11 @@ def target_table(conn: sqlite3.Connection, year: int, catalog: Catalog | None = 
     catalog = catalog or default_catalog()
     effective = targets_for(conn, catalog, year)
     defaults = default_weights(catalog)
+    sources = {a["code"]: a["source"] for a in adoptions.adopted(conn, year)}  # adopted from a report: its sentence
     rows = [{"code": i.code, "name": i.name, "group": catalog.groups[i.group]["name"], "measure": i.measure,
              "target": effective[i.code][0],
              "weight": effective[i.code][1] if effective[i.code][1] is not None else defaults.get(i.code),
-             "default_target": i.target(year), "source": i.source} for i in catalog.indicators]
+             "default_target": i.target(year), "source": sources.get(i.code, i.source)} for i in catalog.indicators]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 

@@ -21,6 +21,14 @@ def save_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor
     edit is audited with each changed indicator's target and weight before and after.
     """
     roles.require(actor, "edit_targets")
+    with transaction(conn):
+        write_targets(conn, year, rows, actor=actor, client=client)
+
+
+def write_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor: Actor = OPERATOR,
+                  client: str | None = None) -> None:
+    """save_targets' writes inside the caller's transaction (an adoption stores its targets with the rest)."""
+    roles.require(actor, "edit_targets")
     before = target_overrides(conn, year)
     changes = {}
     for r in rows:
@@ -29,8 +37,7 @@ def save_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor
         now = {"target": r.get("target"), "weight": r.get("weight")}
         if was != now:
             changes[r["code"]] = {"before": was, "after": now}
-    with transaction(conn):
-        conn.execute("DELETE FROM target WHERE year = ?", (year,))
-        conn.executemany("INSERT INTO target (year, code, target, weight) VALUES (?, ?, ?, ?)",
-                         [(year, r["code"], r.get("target"), r.get("weight")) for r in rows])
-        audit.record(conn, actor, "edit_targets", client=client, detail={"year": year, "changes": changes})
+    conn.execute("DELETE FROM target WHERE year = ?", (year,))
+    conn.executemany("INSERT INTO target (year, code, target, weight) VALUES (?, ?, ?, ?)",
+                     [(year, r["code"], r.get("target"), r.get("weight")) for r in rows])
+    audit.record(conn, actor, "edit_targets", client=client, detail={"year": year, "changes": changes})
