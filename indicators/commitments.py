@@ -82,7 +82,7 @@ GROUPS = [
     ("执法队伍", r"持证|证件|年审|换证|执法资格|执法\S*率|配备率"),
     ("学法培训", r"学法|培训|讲座|授课|中心组|专题学习|学习"),
     ("制度落实", r"汇报|研究|述法|述职|督导|督查|考核|审查|备案|听取|办公会"),
-    ("宣传活动", r"宣传|普法|宣讲|演讲|报道|教育|活动|节点"),
+    ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数"),
 ]
 GROUP_CODES = {"学法培训": "T", "制度落实": "G", "宣传活动": "P", "执法队伍": "E"}
 
@@ -103,6 +103,7 @@ NAME_DROPS = [
     r"组织开展|(?<!党)组织|开展|举办|召开|举行|进行|开设|落实|推进|完成|累计|共计|实现|确保|力争|做到|保持|达到|刊发|发布|推送|编发|播发",
     r"多种形式的|形式多样的|丰富多彩的|各类|各种|系列",
     r"参加的|参与的|参训的",
+    r"(?<=人员|干部|职工|班子)(?:参加|参与)(?=[\u4e00-\u9fff]{2})",
 ]
 NAME_TRAIL = re.compile(r"(?:制度|工作|等|机制)+$")
 NAME_MAX = 20
@@ -305,8 +306,10 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
     named = re.search(rf"([{CJK}]{{2,16}}?率)\s*$", re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|\s)+$", "", before))
     if named:
         name = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", named.group(1))
-        if len(name) < 4 and prev_name:
-            name = prev_name + name
+        if len(name) < 4:  # "持证率达到 100%" after "现有执法人员 8 名": whose rate it is
+            who = re.findall(rf"[{CJK}]{{2,6}}?人员", text[a - 40 if a > 40 else 0:a + m.start()])
+            subject = re.sub(r"^(?:全办|我办|现有|全体|全部|共有|全系统|全市|全县)+", "", who[-1]) if who else prev_name
+            name = subject + name
     else:
         base = clean_name(before)
         name = base + ("覆盖率" if full or "覆盖" not in base else "率")

@@ -24,7 +24,8 @@ MEASURES = ("期", "次", "篇", "项", "人次", "%", "个", "件", "份", "学
 RHYTHM_LABELS = {"yearly": "全年", "quarter": "每季度", "half-year": "每半年", "second-half": "下半年（年底前）",
                  "september": "9月（国防教育月）", "key-dates": "重要节点", "rate": "比率"}
 FIELD_LABELS = {"target": "目标", "rhythm": "节奏", "measure": "计量", "group": "分组"}
-MATCH_AT = 0.55  # a proposal is the catalogue's indicator when their likeness reaches this
+MATCH_AT = 0.55
+RARE_MEASURES = ("人次", "篇", "件", "份")  # a proposal is the catalogue's indicator when their likeness reaches this
 
 
 @dataclass
@@ -175,8 +176,8 @@ def _score(p: Proposal, ind) -> float:
         score += 0.5
     if (p.rhythm == "rate") != (ind.rhythm == "rate"):
         score -= 0.5
-    if p.measure == ind.measure:
-        score += 0.05
+    if p.measure == ind.measure:  # a count of people or articles is rare: the measure itself says much
+        score += 0.35 if p.measure in RARE_MEASURES else 0.05
     return score
 
 

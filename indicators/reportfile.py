@@ -200,7 +200,7 @@ PARTS = [
 _STYLE_LEVEL = re.compile(r"(?:Heading|标题)\s*([123])")
 _END = "。！？；：!?;:”」）)"
 # The 落款 and 印发 lines that end a report: a date alone, or a line ending in 印发.
-_CLOSING = re.compile(r"^(?:\d{4}|二〇[一二三四五六七八九〇]{2})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日(?:印发)?$|.*印发$")
+_CLOSING = re.compile(r"^(?:\d{4}|二〇[一二三四五六七八九〇]{2})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日(?:印发)?$|.*印发$|^[\u4e00-\u9fff（）()]{2,24}(?:办公室|人防办|国动办|委员会|党组|人民政府)$")
 
 
 def heading_level(text: str, style: str = "") -> int:
@@ -213,6 +213,12 @@ def heading_level(text: str, style: str = "") -> int:
         if re.match(pattern, text):
             return level
     return 0
+
+
+def _strip_number(text: str) -> str:
+    for _, pattern in HEADINGS:
+        text = re.sub(pattern, "", text, count=1)
+    return text.strip()
 
 
 def part_of(heading: str) -> str | None:
@@ -261,9 +267,10 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             title, sep, rest = text.partition("。")
             if len(title) <= 40 and rest.strip() or len(text) <= 40:
                 heading = title if rest.strip() else text.rstrip("。")
-                body = rest.strip()
+                # an item heading that is itself the commitment ("（一）坚持每季度召开一次主任办公会议学法。")
+                body = rest.strip() if rest.strip() else ("" if level == 1 else _strip_number(text))
             else:
-                heading, body = text[:30], text
+                heading, body = text[:30], _strip_number(text)
             heads = {k: v for k, v in heads.items() if k < level}
             heads[level] = heading
             level_parts = {k: v for k, v in level_parts.items() if k < level}
