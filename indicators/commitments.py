@@ -64,7 +64,8 @@ DUE = [
 ]
 # (pattern, name, target, rhythm, measure, examples): commitments that carry their count in a word.
 EVENTS = [
-    (r"年度述法|述法述职|年度述职述法", None, 1, "second-half", "次", ["落实领导干部年度述法制度"]),
+    (r"年度述法|述法述职|领导干部述法|完成述法", None, 1, "second-half", "次",
+     ["落实领导干部年度述法制度", "年底前完成领导干部述法"]),
 ]
 # (pattern, canonical node): the publicity key dates (宣传节点).
 KEY_DATES = [
@@ -91,6 +92,7 @@ GROUP_CODES = {"学法培训": "T", "制度落实": "G", "宣传活动": "P", "�
 NAME_DROPS = [
     r"(?:利用|借助|依托|围绕|结合|通过|面向|针对|聚焦|(?<![存所现实正内外自])在)[^，。；]*?(?:等重要节点|重要节点|等节点|期间|之际|为契机|之机|等地|中)",
     r"深入[^，。；]*?等地",
+    r"深入[^，。；]{1,14}?(?=开展|举办|组织|进行)",
     r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号)上?",
     r"邀请[^，。；]{1,12}?(?:开展|举办|进行|作|为)",
     r"^[^，。；]{0,6}?(?:人防办|国动办|国防动员办公室|人民防空办公室|人防办公室)",
@@ -242,6 +244,14 @@ def _due(text: str) -> str | None:
     return None
 
 
+def _due_around(sentence: str) -> str | None:
+    """A due time the sentence sets for all its clauses: "全民国防教育月期间，开展……" (not a date merely named)."""
+    for pattern, rhythm, _ in DUE:
+        if re.search(rf"(?:{pattern})[^，。；,]{{0,4}}(?:期间|之际)", sentence):
+            return rhythm
+    return None
+
+
 def _frequency(masked: str):
     for pattern, rhythm, periods, _ in FREQUENCIES:
         m = re.search(pattern, masked)
@@ -282,7 +292,7 @@ def _count_proposal(text: str, masked: str, a: int, b: int, m: re.Match, context
         _, rhythm, periods = freq
         value *= periods
     else:
-        rhythm = _due(clause_masked) or _due(context) or "yearly"
+        rhythm = _due(clause_masked) or _due_around(context) or "yearly"
     # The name is the clause's own words around the count (from the count before to the one after), once the
     # count, the frequency and the framing are out: "全年举办 2 期领导班子参加的法治专题讲座" -> 领导班子法治专题讲座.
     lo, hi = neighbours
@@ -331,7 +341,7 @@ def _enumeration_proposal(text: str, masked: str, a: int, b: int, context: str) 
     nodes = [n for n in key_dates(context) if "月" in n or "日" in n]
     event = re.search(r"(?:全民)?国防教育月|宪法宣传周|民法典宣传月|安全生产月|防灾减灾宣传周", context)
     name = (re.sub(r"^全民", "", event.group()) if event else (nodes[0] if nodes else "专项")) + "主题" + m.group("what")
-    rhythm = _due(context) or "yearly"
+    rhythm = _due(masked[a:b]) or _due_around(context) or "yearly"
     return Proposal(name=name, measure="项", target=float(len(items)), at_least=True, rhythm=rhythm,
                     group=group_of(name, text[a:b]), sentence=text[a:b].strip())
 

@@ -24,8 +24,7 @@ MEASURES = ("期", "次", "篇", "项", "人次", "%", "个", "件", "份", "学
 RHYTHM_LABELS = {"yearly": "全年", "quarter": "每季度", "half-year": "每半年", "second-half": "下半年（年底前）",
                  "september": "9月（国防教育月）", "key-dates": "重要节点", "rate": "比率"}
 FIELD_LABELS = {"target": "目标", "rhythm": "节奏", "measure": "计量", "group": "分组"}
-MATCH_AT = 0.55
-RARE_MEASURES = ("人次", "篇", "件", "份")  # a proposal is the catalogue's indicator when their likeness reaches this
+MATCH_AT = 0.55  # a proposal is the catalogue's indicator when their likeness reaches this
 
 
 @dataclass
@@ -85,9 +84,17 @@ def _items(para, bare: list[tuple[int, int]]) -> list[Proposal]:
 
 
 def _merge(proposals: list[Proposal]) -> list[Proposal]:
-    """One proposal per indicator: the same name said twice keeps the plan's (next year's) reading, else the first."""
+    """One proposal per indicator: the same name said twice keeps the plan's (next year's) reading, else the first;
+    a review's count of what the plan also commits to (执法人员培训 2 期 beside the plan's 执法人员法治专题培训 3 期)
+    gives way to the plan."""
+    plans = [p for p in proposals if p.part == "工作计划"]
+    proposals = [p for p in proposals if p.part == "工作计划" or not any(
+        (q.rhythm == "rate") == (p.rhythm == "rate") and likeness(p.name, q.name) >= 0.5 for q in plans)]
     kept: dict[str, Proposal] = {}
-    for p in proposals:
+    for n, p in enumerate(proposals):  # one paragraph saying one thing twice ("落实年度述法制度，年底前完成述法")
+        if any(q.paragraph == p.paragraph and (q.rhythm, q.target, q.measure) == (p.rhythm, p.target, p.measure)
+               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.6) for q in proposals[:n]):
+            continue
         key = _key(p.name) + "|" + str(p.rhythm == "rate")
         old = kept.get(key)
         if old is None or (p.part == "工作计划" and old.part != "工作计划"):
@@ -102,6 +109,9 @@ def _key(text: str) -> str:
 def report_year(report: Report) -> int:
     """The year the proposals are for: the year after the one the report looks back on, else this year."""
     head = " ".join(p.text for p in report.paragraphs[:3]) + " " + report.paragraphs[0].section
+    plan = re.search(r"(20\d\d)\s*年(?:度)?[^。，]{0,16}(?:要点|计划|安排|打算)", head)
+    if plan:  # a plan names the year it is for
+        return int(plan.group(1))
     m = re.search(r"(20\d\d)\s*年(?:度)?", head)
     return int(m.group(1)) + 1 if m else dt.date.today().year
 
@@ -156,8 +166,14 @@ class NoCommitments(IndicatorsError):
 
 # ------------------------------------------------------------------------------------ comparing
 
+# Words the catalogue and reports use for one thing, made one before names are compared.
+SYNONYMS = {"稿件": "报道", "信息": "报道", "专题学法": "专题学习", "讲座": "讲座", "培训班": "培训", "会议学法": "会学法"}
+
+
 def _bigrams(text: str) -> set[str]:
     s = _key(text)
+    for word, same in SYNONYMS.items():
+        s = s.replace(word, same)
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
 
@@ -167,7 +183,7 @@ def likeness(a: str, b: str) -> float:
     return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
 
 
-def _score(p: Proposal, ind) -> float:
+def _score(p: Proposal, ind, groups: dict, unique: dict) -> float:
     score = likeness(p.name, ind.name)
     source, sentence = _key(ind.source), _key(p.sentence)
     if source and sentence and (source in sentence or sentence in source or likeness(source, sentence) >= 0.6):
@@ -176,8 +192,14 @@ def _score(p: Proposal, ind) -> float:
         score += 0.5
     if (p.rhythm == "rate") != (ind.rhythm == "rate"):
         score -= 0.5
-    if p.measure == ind.measure:  # a count of people or articles is rare: the measure itself says much
-        score += 0.35 if p.measure in RARE_MEASURES else 0.05
+    if p.measure == ind.measure:
+        score += 0.05
+    elif p.rhythm != "rate" and ind.rhythm != "rate":
+        score -= 0.2
+    if p.group == groups.get(ind.group):
+        score += 0.1
+    if p.measure == ind.measure and unique.get(p.measure) == 1:  # the one count of people, of articles...
+        score += 0.5 if p.group == groups.get(ind.group) else 0.3
     return score
 
 
@@ -185,7 +207,12 @@ def compare(proposed: Proposed, catalog: Catalog, effective: dict | None, text: 
     """Fill each proposal's `matches`, `differs` and `status`, and `proposed.missing`, one catalogue indicator
     at most per proposal, best likeness first."""
     effective = effective if effective is not None else {i.code: i.target(proposed.year) for i in catalog.indicators}
-    pairs = sorted(((_score(p, ind), n, ind) for n, p in enumerate(proposed.proposals) for ind in catalog.indicators),
+    groups = {g: spec["name"] for g, spec in catalog.groups.items()}
+    unique = {}
+    for ind in catalog.indicators:
+        unique[ind.measure] = unique.get(ind.measure, 0) + 1
+    pairs = sorted(((_score(p, ind, groups, unique), n, ind) for n, p in enumerate(proposed.proposals)
+                    for ind in catalog.indicators),
                    key=lambda t: -t[0])
     taken, used = set(), set()
     for score, n, ind in pairs:

@@ -193,7 +193,7 @@ HEADINGS = [  # (level, pattern): how headings are numbered in government report
 # (part, pattern on a heading): which part of the report a heading opens. 工作计划 first: "存在的问题
 #和下一步打算" holds commitments.
 PARTS = [
-    ("工作计划", r"计划|打算|思路|安排|下一步|明年|来年|\d{4}\s*年(?:度)?(?:工作|重点)|工作要点|努力方向|意见建议|重点任务"),
+    ("工作计划", r"计划|打算|思路|安排|下一步|明年|来年|工作要点|努力方向|意见建议|重点任务"),
     ("存在的问题", r"问题|不足|短板|差距|困难"),
     ("完成情况", r"情况|成效|做法|成绩|举措|工作|完成|开展|落实"),
 ]
@@ -201,6 +201,9 @@ _STYLE_LEVEL = re.compile(r"(?:Heading|标题)\s*([123])")
 _END = "。！？；：!?;:”」）)"
 # The 落款 and 印发 lines that end a report: a date alone, or a line ending in 印发.
 _CLOSING = re.compile(r"^(?:\d{4}|二〇[一二三四五六七八九〇]{2})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日(?:印发)?$|.*印发$|^[\u4e00-\u9fff（）()]{2,24}(?:办公室|人防办|国动办|委员会|党组|人民政府)$")
+
+
+_PART_HEADING = rf"^第[{CN_NUM}]+部分"
 
 
 def heading_level(text: str, style: str = "") -> int:
@@ -257,11 +260,16 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
     heads: dict[int, str] = {}
     part, level_parts = "其他", {}
     paragraphs = []
+    parts_above = False  # "第一部分" headings stand above "一、": those then count one level deeper
     for text, style in _blocks(lines):
         if style == "closing":
             heads, level_parts, part = {0: "落款"}, {}, "其他"
             continue
         level = heading_level(text, style)
+        if level and re.match(_PART_HEADING, text):
+            parts_above = True
+        elif level and parts_above and not style:
+            level += 1
         body = text
         if level:
             title, sep, rest = text.partition("。")
@@ -270,7 +278,7 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
                 # an item heading that is itself the commitment ("（一）坚持每季度召开一次主任办公会议学法。")
                 body = rest.strip() if rest.strip() else ("" if level == 1 else _strip_number(text))
             else:
-                heading, body = text[:30], _strip_number(text)
+                heading, body = re.split(r"[，,。；;：:]", text)[0][:30], _strip_number(text)
             heads = {k: v for k, v in heads.items() if k < level}
             heads[level] = heading
             level_parts = {k: v for k, v in level_parts.items() if k < level}
