@@ -107,6 +107,7 @@ NAME_DROPS = [
     r"参加的|参与的|参训的",
     r"(?<=人员|干部|职工|班子)(?:参加|参与)(?=[\u4e00-\u9fff]{2})",
 ]
+N_FRAMING = 5  # the first NAME_DROPS are framing phrases (在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
 NAME_TRAIL = re.compile(r"(?:制度|工作|等|机制)+$")
 NAME_MAX = 20
 
@@ -214,18 +215,21 @@ def spans(text: str, splitter: re.Pattern) -> list[tuple[int, int]]:
 EVENTS_NAMED = r"(?:全民)?国防教育月|宪法宣传周|民法典宣传月|安全生产月|防灾减灾宣传周"
 
 
-def clean_name(raw: str) -> str:
+def clean_name(raw: str, framing: bool = True) -> str:
     """The catalogue-style short name left of a clause once framing, verbs and time words are out; an event
-    named only in the framing ("在全民国防教育月期间组织 3 项主题活动") stays in front (国防教育月主题活动)."""
+    named only in the framing ("在全民国防教育月期间组织 3 项主题活动") stays in front (国防教育月主题活动).
+    Where that leaves a bare word ("在新闻媒体刊发稿件" -> 稿件), the framing stays (新闻媒体稿件)."""
     s = re.sub(r"\s+", "", raw)
     event = re.search(EVENTS_NAMED, s)
-    for pattern in NAME_DROPS:
+    for pattern in NAME_DROPS[0 if framing else N_FRAMING:]:
         s = re.sub(pattern, "", s)
     s = s.strip("，,。；;：:、 的")
     s = NAME_TRAIL.sub("", s)
     s = re.sub(r"班$", "", s) if s.endswith("培训班") else s
     if event and re.sub("^全民", "", event.group()) not in s:
         s = re.sub("^全民", "", event.group()) + s
+    if framing and len(s) <= 2:
+        return re.sub(r"^[在于]", "", clean_name(raw, framing=False)) or s
     return s[-NAME_MAX:] if len(s) > NAME_MAX else s
 
 

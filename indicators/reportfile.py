@@ -91,8 +91,17 @@ def read_lines(data: bytes, name: str) -> list[tuple[str, str]]:
         raise ReportUnreadable("old_doc")
     for magic, what in _BINARY:
         if data.startswith(magic):
-            raise ReportUnreadable("binary", extra=what)
-    return [(t, "") for t in _text(data).splitlines()]
+            raise ReportUnreadable("not_docx" if _is_docx_name(name) else "binary", extra=what)
+    text = _text(data)
+    if re.match(r"\s*<(?:!doctype\s+html|html|\?xml)", text[:200], re.I):
+        raise ReportUnreadable("not_docx" if _is_docx_name(name) else "binary", extra="网页或 XML 文件")
+    if _is_docx_name(name):  # named a Word document, yet plain text: say so rather than guess
+        raise ReportUnreadable("not_docx", extra="文本文件")
+    return [(t, "") for t in text.splitlines()]
+
+
+def _is_docx_name(name: str) -> bool:
+    return name.lower().endswith((".docx", ".doc", ".wps"))
 
 
 def _printable(head: bytes) -> bool:
