@@ -294,7 +294,6 @@ def adopt(conn, year: int, rows: list[dict], *, report: str, catalog: Catalog | 
     `actor` may edit targets.
     """
     from . import store, targets
-    from .store import adoptions
     roles.require(actor, "edit_targets")
     catalog = catalog or default_catalog()
     if not rows:
@@ -314,14 +313,20 @@ def adopt(conn, year: int, rows: list[dict], *, report: str, catalog: Catalog | 
         return problems
     target_rows = [{"code": t["code"], "target": targets._num(t["target"]), "weight": targets._num(t["weight"])}
                    for t in table]
-    entries = _entries(rows, year, conn)
-    adoptions.save_adoption(conn, year, report, entries, target_rows, actor=actor, client=client)
+    with store.transaction(conn):
+        entries = _entries(rows, year, store.adoptions.new_codes(conn, year) + 1)
+        targets.write_targets(conn, year, target_rows, actor=actor, client=client)
+        number = store.adoptions.insert_adoption(conn, year, dt.datetime.now().isoformat(timespec="seconds"),
+                                                 actor.login, report, entries)
+        store.audit.record(conn, actor, "adopt_proposals", client=client,
+                           detail={"year": year, "adoption": number, "report": report,
+                                   "indicators": [{"code": e["code"], "name": e["name"], "target": e["target"],
+                                                   "rhythm": e["rhythm"], "new": bool(e["is_new"])} for e in entries]})
     return []
 
 
-def _entries(rows: list[dict], year: int, conn) -> list[dict]:
-    from .store import adoptions
-    n = adoptions.next_new_number(conn, year)
+def _entries(rows: list[dict], year: int, n: int) -> list[dict]:
+    """The adopted rows as stored; a new indicator gets the next free code of the year (N2601, N2602, ...)."""
     out = []
     for r in rows:
         code = r.get("matches")

@@ -13,7 +13,6 @@ from . import roles, store
 from .config import Catalog, default_catalog
 from .progress import targets_for
 from .roles import OPERATOR, Actor
-from .store import adoptions
 
 TABLE_COLUMNS = ["code", "name", "group", "measure", "target", "weight", "default_target", "source"]
 
@@ -33,7 +32,7 @@ def target_table(conn: sqlite3.Connection, year: int, catalog: Catalog | None = 
     catalog = catalog or default_catalog()
     effective = targets_for(conn, catalog, year)
     defaults = default_weights(catalog)
-    sources = {a["code"]: a["source"] for a in adoptions.adopted(conn, year)}  # adopted from a report: its sentence
+    sources = {a["code"]: a["source"] for a in store.adoptions.adopted(conn, year)}  # adopted from a report: its sentence
     rows = [{"code": i.code, "name": i.name, "group": catalog.groups[i.group]["name"], "measure": i.measure,
              "target": effective[i.code][0],
              "weight": effective[i.code][1] if effective[i.code][1] is not None else defaults.get(i.code),
@@ -73,8 +72,8 @@ def save(conn: sqlite3.Connection, year: int, rows: list[dict], catalog: Catalog
     roles.require(actor, "edit_targets")
     problems = check(rows, catalog)
     if not problems:
-        store.save_targets(conn, year, [{"code": r["code"], "target": _num(r.get("target")), "weight": _num(r.get("weight"))}
-                                        for r in rows], actor=actor, client=client)
+        store_targets(conn, year, [{"code": r["code"], "target": _num(r.get("target")), "weight": _num(r.get("weight"))}
+                                   for r in rows], actor=actor, client=client)
     return problems
 
 
@@ -83,8 +82,35 @@ def copy_year(conn: sqlite3.Connection, from_year: int, to_year: int, catalog: C
     """Start `to_year`'s targets and weights from `from_year`'s. Raises IndicatorsError unless `actor` may edit targets."""
     roles.require(actor, "edit_targets")
     frame = target_table(conn, from_year, catalog)
-    store.save_targets(conn, to_year, [{"code": r["code"], "target": _num(r["target"]), "weight": _num(r["weight"])}
-                                       for r in frame.to_dict("records")], actor=actor, client=client)
+    store_targets(conn, to_year, [{"code": r["code"], "target": _num(r["target"]), "weight": _num(r["weight"])}
+                                  for r in frame.to_dict("records")], actor=actor, client=client)
+
+
+def store_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor: Actor = OPERATOR,
+                  client: str | None = None) -> None:
+    """Store targets and weights for a year as `actor` (`save` checks them first), in one transaction.
+
+    Raises IndicatorsError, storing nothing, unless the actor may edit targets (administrators). The
+    edit is audited with each changed indicator's target and weight before and after.
+    """
+    roles.require(actor, "edit_targets")
+    with store.transaction(conn):
+        write_targets(conn, year, rows, actor=actor, client=client)
+
+
+def write_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor: Actor, client: str | None) -> None:
+    """`store_targets`' write and audit entry inside the caller's transaction (an adoption of report proposals
+    stores its targets with the rest). The caller has authorised."""
+    before = store.target_overrides(conn, year)
+    changes = {}
+    for r in rows:
+        old = before.get(r["code"], {})
+        was = {"target": old.get("target"), "weight": old.get("weight")}
+        now = {"target": r.get("target"), "weight": r.get("weight")}
+        if was != now:
+            changes[r["code"]] = {"before": was, "after": now}
+    store.replace_targets(conn, year, rows)
+    store.audit.record(conn, actor, "edit_targets", client=client, detail={"year": year, "changes": changes})
 
 
 def _num(v):

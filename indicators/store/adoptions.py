@@ -1,11 +1,6 @@
-"""Indicators adopted from an annual report: each adoption numbered per database, what it adopted, and the
-report sentence each indicator now cites. The targets themselves go to the target table (targets.py)."""
+"""Indicators adopted from an annual report: each adoption numbered, what it adopted, and the report
+sentence each indicator now cites. Who may adopt, the checks and the audit entry: indicators/proposals.py."""
 from __future__ import annotations
-
-import datetime as dt
-
-from ..roles import OPERATOR, Actor
-from . import audit
 
 DDL = """
 CREATE TABLE IF NOT EXISTS adoption (
@@ -18,37 +13,24 @@ CREATE TABLE IF NOT EXISTS adopted_indicator (
 CREATE INDEX IF NOT EXISTS adopted_indicator_year ON adopted_indicator (year, code);
 """
 
-_COLUMNS = ("code", "name", "group_name", "measure", "rhythm", "target", "at_least", "source", "is_new")
 
-
-def save_adoption(conn, year: int, report: str, entries: list[dict], target_rows: list[dict], *,
-                  actor: Actor = OPERATOR, client: str | None = None, now: dt.datetime | None = None) -> int:
-    """Store one adoption in one transaction: the year's targets (through targets.write_targets, audited as a
-    target edit), the adopted indicators with their sentences, and an audit entry. Returns the adoption's number.
-    The caller has authorised and checked."""
-    from . import targets  # schema imports this module for its DDL, before connection exists
-    from .connection import transaction
-    created = (now or dt.datetime.now()).isoformat(timespec="seconds")
-    with transaction(conn):
-        number = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM adoption").fetchone()[0]
-        targets.write_targets(conn, year, target_rows, actor=actor, client=client)
-        conn.execute("INSERT INTO adoption (id, year, created, login, report) VALUES (?, ?, ?, ?, ?)",
-                     (number, year, created, actor.login, report))
-        conn.executemany(
-            "INSERT INTO adopted_indicator (adoption_id, year, code, name, group_name, measure, rhythm, target, "
-            "at_least, source, is_new) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(number, year, e["code"], e["name"], e["group"], e["measure"], e["rhythm"], e["target"], e["at_least"],
-              e["source"], e["is_new"]) for e in entries])
-        audit.record(conn, actor, "adopt_proposals", client=client, now=now,
-                     detail={"year": year, "adoption": number, "report": report,
-                             "indicators": [{"code": e["code"], "name": e["name"], "target": e["target"],
-                                             "rhythm": e["rhythm"], "new": bool(e["is_new"])} for e in entries]})
+def insert_adoption(conn, year: int, created: str, login: str, report: str, entries: list[dict]) -> int:
+    """One adoption and its indicators ({code, name, group, measure, rhythm, target, at_least, source, is_new});
+    returns its number. The caller holds the write transaction (numbers are taken under it)."""
+    number = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM adoption").fetchone()[0]
+    conn.execute("INSERT INTO adoption (id, year, created, login, report) VALUES (?, ?, ?, ?, ?)",
+                 (number, year, created, login, report))
+    conn.executemany(
+        "INSERT INTO adopted_indicator (adoption_id, year, code, name, group_name, measure, rhythm, target, "
+        "at_least, source, is_new) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(number, year, e["code"], e["name"], e["group"], e["measure"], e["rhythm"], e["target"], e["at_least"],
+          e["source"], e["is_new"]) for e in entries])
     return number
 
 
 def adopted(conn, year: int) -> list[dict]:
-    """Each code's latest adoption for `year`, oldest code first: {code, name, group, measure, rhythm, target,
-    at_least, source, is_new, adoption, created, report}."""
+    """Each code's latest adoption for `year`, by code: {code, name, group, measure, rhythm, target, at_least,
+    source, is_new, adoption, created, report}."""
     rows = conn.execute(
         "SELECT a.code, a.name, a.group_name, a.measure, a.rhythm, a.target, a.at_least, a.source, a.is_new, "
         "a.adoption_id, d.created, d.report FROM adopted_indicator a JOIN adoption d ON d.id = a.adoption_id "
@@ -59,8 +41,8 @@ def adopted(conn, year: int) -> list[dict]:
              "report": r[11]} for r in rows]
 
 
-def next_new_number(conn, year: int) -> int:
-    """The next free number of a new indicator's code for `year` (N2601, N2602, ...)."""
+def new_codes(conn, year: int) -> int:
+    """How many codes of new indicators `year` already has (the next is numbered one more)."""
     row = conn.execute("SELECT COUNT(DISTINCT code) FROM adopted_indicator WHERE year = ? AND is_new = 1",
                        (year,)).fetchone()
-    return int(row[0]) + 1
+    return int(row[0])
