@@ -40,13 +40,15 @@ QUANTITY_FORMS = [
     ("wan", "覆盖群众 2 万余人次", 20000, True),
 ]
 
-RATE = re.compile(rf"(?P<pre>{AT_LEAST_BEFORE}|达到|达|保持|为|实现|确保)?\s*(?:(?P<num>\d+(?:\.\d+)?)\s*%|百分之(?P<cn>{NUM}))")
+RATE = re.compile(rf"(?P<pre>{AT_LEAST_BEFORE}|达到|达|保持|为|实现|确保)?\s*(?:(?P<num>\d+(?:\.\d+)?)\s*%|百分之(?P<cn>{NUM}))"
+                  r"(?P<post>以上|及以上)?")
 FULL = re.compile(r"全覆盖|全员持证|全部持证|应训尽训|应持尽持")
 NOT_TARGET_RATE = re.compile(r"(增长|提高|提升|下降|降低|同比|环比|减少|增加|上升)\s*$")
 RATE_FORMS = [
     ("percent", "行政执法人员持证率达到 100%", 100.0),
     ("full", "实现执法人员培训全覆盖", 100.0),
     ("percent-at-least", "执法证件年审完成率不低于 95%", 95.0),
+    ("percent-yishang", "群众满意度达 95% 以上", 95.0),
     ("chinese", "持证率达到百分之百", 100.0),
 ]
 
@@ -174,7 +176,7 @@ def number(text: str) -> float | None:
 # length, so that positions in the masked text are positions in the report's own text.
 _MASKS = [r"《[^》]{0,80}》", r"“[^”]{0,60}”", r"\"[^\"]{0,60}\"", r"〔[^〕]{0,10}〕\s*\d+\s*号",
           r"\d{4}\s*[—–\-~至到]\s*\d{4}\s*年", rf"{NUM}\s*个?\s*(?:年|月|日|周|天|岁|倍|季度|小时|分钟|个月)(?!度)",
-          r"第\s*[\d一二三四五六七八九十百]+", r"[一二三四五六七八九十]+是", r"一次性|一岗双责|两张皮|一把手|一体化|一线|之一|一批批",
+          r"第\s*[\d一二三四五六七八九十百]+", r"[一二三四五六七八九十]+是", r"一次性|跑一次|一次办|一次告知|一岗双责|两张皮|一把手|一体化|一线|之一|一批批",
           r"[（(]\s*[\d一二三四五六七八九十]+\s*[)）]"]
 _MASK = re.compile("|".join(f"(?:{m})" for m in _MASKS))
 _PAD = "\ue000"
@@ -317,7 +319,7 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
         return None
     pre = "" if full else (m.group("pre") or "")
     before = text[a:a + m.start()]
-    named = re.search(rf"([{CJK}]{{2,16}}?率)\s*$", re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|\s)+$", "", before))
+    named = re.search(rf"([{CJK}]{{2,16}}?(?:率|满意度))\s*$", re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|\s)+$", "", before))
     if named:
         name = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", named.group(1))
         if len(name) < 4:  # "持证率达到 100%" after "现有执法人员 8 名": whose rate it is
@@ -326,8 +328,9 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
             name = subject + name
     else:
         base = clean_name(before)
-        name = base + ("覆盖率" if full or "覆盖" not in base else "率")
-    return Proposal(name=name, measure="%", target=value, at_least=pre in ("不低于", "不少于", "至少"), rhythm="rate",
+        name = (re.sub("覆盖$", "", base) + "覆盖率") if full else base + "率"
+    at_least = pre in ("不低于", "不少于", "至少") or bool(not full and m.group("post"))
+    return Proposal(name=name, measure="%", target=value, at_least=at_least, rhythm="rate",
                     group=group_of(name, text[a:b]), sentence=text[a:b].strip())
 
 

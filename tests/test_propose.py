@@ -59,6 +59,7 @@ def one(sentence: str):
     ("执法证件年审完成率不低于95%", ("执法证件年审完成率", "%", 95, True, "rate", "执法队伍")),
     ("持证率达到百分之百", ("持证率", "%", 100, False, "rate", "执法队伍")),
     ("重大行政决策合法性审查率100%", ("重大行政决策合法性审查率", "%", 100, False, "rate", "制度落实")),
+    ("群众满意度达95%以上", ("群众满意度", "%", 95, True, "rate", "宣传活动")),
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
@@ -75,6 +76,9 @@ def test_sentence_to_proposal(sentence, expected):
     "一是持续压实领导责任。二是完善监督制约体系。",
     "打造一批法治宣传品牌",
     "部分领域还存在“两张皮”现象",
+    "深化“最多跑一次”改革，推行一次性告知",
+    "坚持“十四五”规划，落实“八五”普法",
+    "二〇二五年三月",
 ])
 def test_no_number_is_forced_on_a_qualitative_sentence(sentence):
     assert paragraph_proposals(sentence)[0] == []
