@@ -66,8 +66,8 @@ DUE = [
 ]
 # (pattern, name, target, rhythm, measure, examples): commitments that carry their count in a word.
 EVENTS = [
-    (r"年度述法|述法述职|领导干部述法|完成述法", None, 1, "second-half", "次",
-     ["落实领导干部年度述法制度", "年底前完成领导干部述法"]),
+    (r"年度述法|述法述职|领导干部述法|(?:完成|进行|开展|落实)了?(?:年度)?述法", None, 1, "second-half", "次",
+     ["落实领导干部年度述法制度", "年底前完成领导干部述法", "主要负责人年底前进行了述法"]),
 ]
 # (pattern, canonical node): the publicity key dates (宣传节点).
 KEY_DATES = [
@@ -83,7 +83,7 @@ KEY_DATES_NAME = "重要节点宣传覆盖"
 # (group, pattern): the first that the name (then the clause) holds wins.
 GROUPS = [
     ("执法队伍", r"持证|证件|年审|换证|执法资格|执法\S*率|配备率"),
-    ("学法培训", r"学法|培训|讲座|授课|中心组|专题学习|学习"),
+    ("学法培训", r"学法|培训|参训|讲座|授课|中心组|专题学习|学习"),
     ("制度落实", r"汇报|研究|述法|述职|督导|督查|考核|审查|备案|听取|办公会"),
     ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数"),
 ]
@@ -98,8 +98,9 @@ NAME_DROPS = [
     r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号)上?",
     r"邀请[^，。；]{1,12}?(?:开展|举办|进行|作|为)",
     r"^[^，。；]{0,6}?(?:人防办|国动办|国防动员办公室|人民防空办公室|人防办公室)",
-    r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统)",
+    r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共(?!同))",
     r"^办(?=党组)",
+    r"^[一二三四五六七八九十]+是",
     r"(?:20\d\d|二〇[一二三四五六七八九〇]{2})\s*年(?:度)?",
     r"全年|年内|每年度?|年度内|今年|明年|本年度|当年|年底前|年底|年末|年终|上半年|下半年|12月底前",
     rf"{AT_LEAST_BEFORE}|以上|左右",
@@ -319,7 +320,8 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
         return None
     pre = "" if full else (m.group("pre") or "")
     before = text[a:a + m.start()]
-    named = re.search(rf"([{CJK}]{{2,16}}?(?:率|满意度))\s*$", re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|\s)+$", "", before))
+    named = re.search(rf"([{CJK}]{{2,16}}?(?:率|满意度))\s*$",
+                      re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|均|都|分别|全部|\s)+$", "", before))
     if named:
         name = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", named.group(1))
         if len(name) < 4:  # "持证率达到 100%" after "现有执法人员 8 名": whose rate it is
@@ -358,6 +360,8 @@ def _event_proposals(text: str, masked: str, a: int, b: int) -> list[Proposal]:
     for pattern, name, target, rhythm, measure, _ in EVENTS:
         if re.search(pattern, masked[a:b]):
             n = name or clean_name(text[a:b])
+            if len(n) < 5 and "述法" in n:
+                n = "领导干部年度述法"
             out.append(Proposal(name=n, measure=measure, target=float(target), at_least=False, rhythm=rhythm,
                                 group=group_of(n, text[a:b]), sentence=text[a:b].strip()))
     return out

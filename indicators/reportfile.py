@@ -208,6 +208,7 @@ PARTS = [
 ]
 _STYLE_LEVEL = re.compile(r"(?:Heading|标题)\s*([123])")
 _END = "。！？；：!?;:”」）)"
+_DATE_LINE = re.compile(r"^(?:\d{4}|二〇[一二三四五六七八九〇]{2})\s*年")
 # The 落款 and 印发 lines that end a report: a date alone, or a line ending in 印发.
 _CLOSING = re.compile(r"^(?:\d{4}|二〇[一二三四五六七八九〇]{2})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日(?:印发)?$|.*印发$|^[\u4e00-\u9fff（）()]{2,24}(?:办公室|人防办|国动办|委员会|党组|人民政府)$")
 
@@ -251,7 +252,7 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if not text or re.fullmatch(r"[-_=*]{3,}", text):
             continue
         level = heading_level(text, style)
-        if _CLOSING.match(text):  # the date and office at the end: a block of their own, never a continuation
+        if _CLOSING.match(text) and (out or _DATE_LINE.match(text)):  # the 落款 at the end (an office line on top is a title)
             out.append([text, "closing"])
             prev_closed = True
             continue
@@ -270,9 +271,11 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
     part, level_parts = "其他", {}
     paragraphs = []
     parts_above = False  # "第一部分" headings stand above "一、": those then count one level deeper
+    closed = False  # after the 落款 nothing is a commitment (印发 lines, attachments' titles)
     for text, style in _blocks(lines):
         if style == "closing":
-            heads, level_parts, part = {0: "落款"}, {}, "其他"
+            heads, level_parts, part = {}, {}, "其他"
+            closed = True
             continue
         level = heading_level(text, style)
         if level and re.match(_PART_HEADING, text):
@@ -297,8 +300,10 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             elif found in ("工作计划", "存在的问题"):
                 level_parts[level] = found
             part = level_parts[max(level_parts)] if level_parts else "其他"
+        if level:
+            closed = False
         if body:
-            section = " › ".join(heads[k] for k in sorted(heads))
+            section = "落款" if closed else " › ".join(heads[k] for k in sorted(heads))
             paragraphs.append(Paragraph(len(paragraphs) + 1, body[:MAX_CHARS], section, part))
     return Report(name, tuple(paragraphs))
 

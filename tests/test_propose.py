@@ -239,6 +239,31 @@ PLAN_FIRST = """卫辉市人防办2026年法治建设工作要点
 """
 
 
+CITY_COUNTY = """辉县市国防动员办公室
+关于2025年度法治政府建设工作情况的报告
+
+辉县市委依法治市办：
+    按照市委依法治市办要求，现将我办2025年度法治政府建设工作情况报告如下：
+    一、2025年度推进法治政府建设的主要举措和成效
+    （一）加强组织领导。成立以主任为组长的法治政府建设工作领导小组，召开党组会议专题研究法治政府建设工作3次，主要负责人履行推进法治建设第一责任人职责，年底前进行了述法。
+    （二）强化学法用法。一是落实党组理论学习中心组学法制度，全年开展集体学法6次；二是组织全体干部参加网上学法考试，参考率、合格率均达到100%；三是举办行政执法人员业务培训班1期，参训人员35人次。
+    （三）深入开展普法宣传。在“3·1”民防日、“5·12”防灾减灾日、“9·18”警报试鸣日、“12·4”国家宪法日集中开展宣传活动，共发放宣传资料6000余份，接受群众咨询800余人次，在辉县融媒体发布信息15条。
+    （四）规范行政执法。全面落实行政执法“三项制度”，全年办理行政执法案件2件，案卷评查合格率100%。
+    二、存在的不足和原因
+    一是学法形式较为单一；二是执法人员数量偏少，全办仅有执法人员4名。
+    三、2026年度推进法治政府建设的主要安排
+    1、持续深化学法。党组中心组每季度至少开展一次专题学法，全年举办法治讲座不少于2次。
+    2、强化普法宣传。全年开展国防动员法治宣传活动不少于12次，覆盖群众3000人次以上。
+    3、提升执法水平。执法人员持证率保持100%，年内组织执法人员培训2期。
+    4、完善制度机制。严格落实重大行政决策程序规定。
+    四、其他需要报告的情况
+    无。
+
+                                  辉县市国防动员办公室
+                                    2026年1月12日
+"""
+
+
 def summary(text: str, name: str = "r.txt") -> dict:
     out = proposals.propose(text.encode("utf-8"), name)
     return {(p.matches or p.name): (p.target, p.rhythm, p.at_least, p.part) for p in out.proposals}
@@ -283,6 +308,23 @@ def test_a_plan_written_first_keeps_the_plans_targets():
     assert got["E02"] == (100, "rate", False, "工作计划")
 
 
+def test_a_county_report_with_an_office_line_on_top_and_semicolon_items():
+    out = proposals.propose(CITY_COUNTY.encode("gbk"), "辉县市.txt")
+    got = {(p.matches or p.name): (p.target, p.rhythm, p.at_least, p.part) for p in out.proposals}
+    assert got["T01"] == (4, "quarter", True, "工作计划")  # 每季度至少开展一次
+    assert got["P01"] == (12, "yearly", True, "工作计划")
+    assert got["P03"] == (3000, "yearly", True, "工作计划")  # the plan's people count, not the review's 800
+    assert got["E01"] == (100, "rate", False, "工作计划")
+    assert got["T04"] == (2, "yearly", False, "工作计划")
+    assert got["G03"] == (1, "second-half", False, "完成情况")  # 年底前进行了述法
+    assert got["P02"] == (4, "key-dates", False, "完成情况")  # 3·1, 5·12, 9·18 试鸣, 12·4 宪法日
+    assert got["全体干部网上学法考试合格率"] == (100, "rate", False, "完成情况")
+    assert got["发放宣传资料"] == (6000, "yearly", True, "完成情况")
+    assert not any(p.section.startswith("落款") for p in out.proposals)
+    assert 4 not in [v[0] for k, v in got.items() if v[1] not in ("quarter", "key-dates")]  # 仅有执法人员4名: a problem
+    assert [q.name for q in out.qualitative] == ["严格落实重大行政决策程序规定"]
+
+
 def test_what_differs_from_the_catalogue_is_named_field_by_field():
     out = proposals.propose(PLAN_FIRST.encode(), "plan.txt")
     t04 = next(p for p in out.proposals if p.matches == "T04")
@@ -302,7 +344,7 @@ def test_a_report_without_numbers_lists_its_qualitative_items_and_proposes_nothi
 
 
 def test_every_proposal_is_traced_to_its_place():
-    for text in (COUNTY, ALT, PLAN_FIRST):
+    for text in (COUNTY, ALT, PLAN_FIRST, CITY_COUNTY):
         out = proposals.propose(text.encode(), "r.txt")
         flat = re.sub(r"\s", "", text)
         for p in out.proposals:
