@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from .containers import OLE_MAGIC, Unreadable as _ContainerUnreadable, _check_prolog
@@ -17,6 +18,7 @@ MAX_REPORT_MB = 20  # a report with its photos is a few MB; a 30 MB "report" is 
 MAX_INFLATED = 64 << 20  # every part of a .docx together, inflated
 MAX_ENTRIES = 2000  # members of a .docx zip
 MAX_PAGES = 300  # pages of a PDF read for text
+MAX_PDF_INFLATED = 200 << 20  # a PDF's compressed streams together, inflated (judged before pdfminer inflates them)
 MAX_CHARS = 2_000_000  # characters of text kept from any form
 
 # code -> (message, what to do). The use case raises them as one Chinese sentence.
@@ -29,6 +31,7 @@ MESSAGES = {
     "old_doc": ("这是旧版 Word 文档（.doc）或其他 Office 97-2003 文件", "请在 Word 或 WPS 中“另存为”.docx 后再上传"),
     "docx_damaged": ("Word 文档已损坏，无法读取（{extra}）", "请在 Word 中打开后“另存为”一份新的 .docx 再上传"),
     "docx_too_big": ("Word 文档解压后过大（{extra}）", "请删除文档中的大图片和附件，或只上传正文"),
+    "pdf_too_big": ("PDF 中的压缩内容解压后过大（超过 {extra}），可能是恶意构造的文件", "请上传 Word 原稿（.docx），或重新导出一份只含正文的 PDF"),
     "unsafe_xml": ("文档中含有 Word 不会写入的 XML 声明（{extra}），可能是恶意构造的文件", "请在 Word 中打开后“另存为”一份新的 .docx 再上传"),
     "binary": ("这是{extra}，不是文本或 Word 报告", "请上传年度报告：.docx、.txt/.md（UTF-8 或 GBK）或带文字层的 .pdf"),
     "bad_encoding": ("文本的文字编码无法识别", "请用记事本或 WPS 把报告另存为 UTF-8 或 GBK 编码的 .txt，或上传 .docx"),
@@ -166,7 +169,38 @@ def _docx_lines(data: bytes) -> list[tuple[str, str]]:
     return out
 
 
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+def _check_pdf_streams(data: bytes) -> None:
+    """Inflate every Flate stream once, counting and discarding, and refuse the file when together they pass
+    MAX_PDF_INFLATED: a few MB of deflated zeros would otherwise become GBs inside pdfminer."""
+    total = 0
+    for m in _STREAM.finditer(data):
+        head = data[max(0, m.start() - 400):m.start()]
+        dictionary = head[head.rfind(b"<<"):] if b"<<" in head else b""
+        if b"FlateDecode" not in dictionary:
+            continue
+        z = zlib.decompressobj()
+        pos = m.end()
+        while pos < len(data) and not z.eof:
+            chunk = data[pos:pos + (1 << 16)]
+            pos += len(chunk)
+            try:
+                out = z.decompress(chunk, 1 << 20)
+                while True:
+                    total += len(out)
+                    if total > MAX_PDF_INFLATED:
+                        raise ReportUnreadable("pdf_too_big", extra=_mb(MAX_PDF_INFLATED))
+                    if not z.unconsumed_tail:
+                        break
+                    out = z.decompress(z.unconsumed_tail, 1 << 20)
+            except zlib.error:
+                break  # a damaged stream: pdfminer says so in its own way
+
+
 def _pdf_lines(data: bytes) -> list[str]:
+    _check_pdf_streams(data)
     import pdfplumber  # the text layer, line by line, as the page shows it
     from pdfminer.pdfparser import PDFSyntaxError
     try:

@@ -225,3 +225,17 @@ def test_propose_refusals_exit_1_with_one_chinese_line(tmp_path, content, code, 
 def test_propose_without_a_report_is_a_usage_error():
     r = run("propose")
     assert r.returncode == 2 and "参数有误" in r.stderr
+
+
+def test_a_pdf_whose_streams_inflate_to_gigabytes_is_refused_before_it_is_parsed():
+    import zlib
+    z, parts = zlib.compressobj(9), []
+    for _ in range(260):
+        parts.append(z.compress(b"\0" * (1 << 20)))
+    body = b"".join(parts) + z.flush()
+    pdf = (b"%PDF-1.4\n1 0 obj\n<< /Length " + str(len(body)).encode() + b" /Filter /FlateDecode >>\nstream\n" + body
+           + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    assert len(pdf) < 1 << 20
+    with pytest.raises(IndicatorsError) as e:
+        proposals.propose(pdf, "报告.pdf")
+    assert "PDF 中的压缩内容解压后过大（超过 200.0 MB）" in e.value.message
