@@ -11,6 +11,7 @@ Every position is kept on the original text, so a proposal's `sentence` is the r
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 
 CJK = "\u4e00-\u9fff"
@@ -195,10 +196,11 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _CLAUSE_END = re.compile(r"[，,：:；;。！？!?]")
 
 
-def spans(text: str, splitter: re.Pattern) -> list[tuple[int, int]]:
-    """(start, end) of each piece of `text` between splitter marks outside quotes and brackets."""
+def spans(text: str, splitter: re.Pattern, masked: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each piece of `text` between splitter marks outside quotes and brackets (`masked`: the
+    text masked, when the caller has it)."""
     out, start, depth = [], 0, 0
-    masked = mask(text)
+    masked = mask(text) if masked is None else masked
     for i, ch in enumerate(masked):
         if ch in "（(":
             depth += 1
@@ -251,6 +253,7 @@ def _due(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)  # asked once per clause of the sentence
 def _due_around(sentence: str) -> str | None:
     """A due time the sentence sets for all its clauses: "全民国防教育月期间，开展……" (not a date merely named)."""
     for pattern, rhythm, _ in DUE:
@@ -267,9 +270,10 @@ def _frequency(masked: str):
     return None
 
 
-def key_dates(text: str) -> list[str]:
+@lru_cache(maxsize=64)  # a paragraph's nodes are asked for once per clause naming two of them
+def key_dates(text: str) -> tuple[str, ...]:
     """The distinct publicity key dates a text names, in the order of KEY_DATES."""
-    return [node for pattern, node in KEY_DATES if re.search(pattern, text)]
+    return tuple(node for pattern, node in KEY_DATES if re.search(pattern, text))
 
 
 def _quantities(masked: str) -> list[re.Match]:
@@ -348,11 +352,18 @@ def _enumeration_proposal(text: str, masked: str, a: int, b: int, context: str) 
     if len(items) < 2:
         return None
     nodes = [n for n in key_dates(context) if "月" in n or "日" in n]
-    event = re.search(r"(?:全民)?国防教育月|宪法宣传周|民法典宣传月|安全生产月|防灾减灾宣传周", context)
-    name = (re.sub(r"^全民", "", event.group()) if event else (nodes[0] if nodes else "专项")) + "主题" + m.group("what")
+    event = _event_in(context)
+    name = (event or (nodes[0] if nodes else "专项")) + "主题" + m.group("what")
     rhythm = _due(masked[a:b]) or _due_around(context) or "yearly"
     return Proposal(name=name, measure="项", target=float(len(items)), at_least=True, rhythm=rhythm,
                     group=group_of(name, text[a:b]), sentence=text[a:b].strip())
+
+
+@lru_cache(maxsize=64)  # asked once per clause of the sentence
+def _event_in(sentence: str) -> str | None:
+    """The named event a sentence sets its activities in (国防教育月, 宪法宣传周, ...)."""
+    m = re.search(EVENTS_NAMED, sentence)
+    return re.sub(r"^全民", "", m.group()) if m else None
 
 
 def _event_proposals(text: str, masked: str, a: int, b: int) -> list[Proposal]:
@@ -367,14 +378,15 @@ def _event_proposals(text: str, masked: str, a: int, b: int) -> list[Proposal]:
     return out
 
 
-def clause_proposals(text: str, a: int, b: int, context: str, paragraph_text: str, prev_name: str = "") -> list[Proposal]:
-    """Every measurable commitment of the clause text[a:b]; `context` is its sentence, `paragraph_text` its paragraph."""
-    masked = mask(text)
+def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "", masked: str | None = None) -> list[Proposal]:
+    """Every measurable commitment of the clause text[a:b] of a paragraph; `context` is its sentence, `masked` the
+    paragraph masked (computed once per paragraph by the caller)."""
+    masked = mask(text) if masked is None else masked
     clause = masked[a:b]
     out: list[Proposal] = []
     nodes = key_dates(text[a:b])
     if len(nodes) >= 2:
-        every = key_dates(paragraph_text)
+        every = key_dates(text)
         out.append(Proposal(name=KEY_DATES_NAME, measure="个", target=float(len(every)), at_least=False,
                             rhythm="key-dates", group="宣传活动", sentence=text[a:b].strip()))
     quantities = _quantities(clause)
@@ -409,11 +421,12 @@ def clause_proposals(text: str, a: int, b: int, context: str, paragraph_text: st
 def paragraph_proposals(text: str) -> tuple[list[Proposal], list[tuple[int, int]]]:
     """The proposals of one paragraph, and the spans of its sentences that hold none."""
     proposals, bare = [], []
-    for sa, sb in spans(text, _SENTENCE_END):
+    masked = mask(text)
+    for sa, sb in spans(text, _SENTENCE_END, masked):
         sentence = text[sa:sb]
         found, prev = [], ""
-        for ca, cb in spans(sentence, _CLAUSE_END):
-            got = clause_proposals(text, sa + ca, sa + cb, sentence, text, prev)
+        for ca, cb in spans(sentence, _CLAUSE_END, masked[sa:sb]):
+            got = clause_proposals(text, sa + ca, sa + cb, sentence, prev, masked)
             found += got
             prev = got[-1].name if got else clean_name(sentence[ca:cb])
         proposals += found

@@ -24,7 +24,8 @@ MEASURES = ("期", "次", "篇", "项", "人次", "%", "个", "件", "份", "学
 RHYTHM_LABELS = {"yearly": "全年", "quarter": "每季度", "half-year": "每半年", "second-half": "下半年（年底前）",
                  "september": "9月（国防教育月）", "key-dates": "重要节点", "rate": "比率"}
 FIELD_LABELS = {"target": "目标", "rhythm": "节奏", "measure": "计量", "group": "分组"}
-MATCH_AT = 0.55  # a proposal is the catalogue's indicator when their likeness reaches this
+MATCH_AT = 0.55
+MAX_PROPOSALS = 300  # a year's report commits to dozens of things; hundreds of counts are a ledger, not a report  # a proposal is the catalogue's indicator when their likeness reaches this
 
 
 @dataclass
@@ -54,6 +55,8 @@ def extract(report: Report) -> tuple[list[Proposal], list[Proposal]]:
         for p in found:
             p.section, p.paragraph, p.part = para.section, para.number, para.part
         proposals += found
+        if len(proposals) > MAX_PROPOSALS:
+            raise ReportUnreadable("too_many", str(MAX_PROPOSALS))
         if para.part == "工作计划":
             qualitative += _items(para, [(a, b) for a, b in bare])
     return _merge(proposals), qualitative

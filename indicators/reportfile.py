@@ -19,7 +19,8 @@ MAX_INFLATED = 64 << 20  # every part of a .docx together, inflated
 MAX_ENTRIES = 2000  # members of a .docx zip
 MAX_PAGES = 300  # pages of a PDF read for text
 MAX_PDF_INFLATED = 200 << 20  # a PDF's compressed streams together, inflated (judged before pdfminer inflates them)
-MAX_CHARS = 2_000_000  # characters of text kept from any form
+MAX_CHARS = 300_000  # characters of text: a year's report is ten thousand or so; this is a book
+MAX_PARAGRAPH = 20_000  # characters of one paragraph (a report's are a few hundred)
 
 # code -> (message, what to do). The use case raises them as one Chinese sentence.
 MESSAGES = {
@@ -36,6 +37,8 @@ MESSAGES = {
     "binary": ("这是{extra}，不是文本或 Word 报告", "请上传年度报告：.docx、.txt/.md（UTF-8 或 GBK）或带文字层的 .pdf"),
     "bad_encoding": ("文本的文字编码无法识别", "请用记事本或 WPS 把报告另存为 UTF-8 或 GBK 编码的 .txt，或上传 .docx"),
     "no_text": ("文件中没有任何文字", "请确认选择的是写好的年度报告"),
+    "too_many": ("文中带数量的表述超过 {value} 条，不像是一份年度报告", "请只上传年度报告或工作计划的正文；台账请在“数据填报”中上传"),
+    "too_long": ("文字过长（{value}），超过 {extra}，不像是一份年度报告", "请只上传年度报告正文，不要附带台账、汇编或附件"),
     "no_commitments": ("报告中没有找到带数量、频次或比率的工作承诺（如“举办 2 期”“每季度”“100%”）",
                        "请确认上传的是年度报告或工作计划；只有定性表述的条目列在下方，可在指标与目标中手动添加"),
 }
@@ -113,12 +116,12 @@ def _printable(head: bytes) -> bool:
 
 def _text(data: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")[:MAX_CHARS]
+        return data.decode("utf-16", "replace")
     if b"\x00" in data[:65536]:
         raise ReportUnreadable("binary", extra="二进制文件")
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(enc)[:MAX_CHARS]
+            return data.decode(enc)
         except UnicodeDecodeError:
             continue
     raise ReportUnreadable("bad_encoding")
@@ -338,13 +341,20 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             closed = False
         if body:
             section = "落款" if closed else " › ".join(heads[k] for k in sorted(heads))
-            paragraphs.append(Paragraph(len(paragraphs) + 1, body[:MAX_CHARS], section, part))
+            paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, part))
     return Report(name, tuple(paragraphs))
 
 
 def read_report(data: bytes, name: str) -> Report:
     """The report in `data` (any of the accepted forms, judged by content); raises ReportUnreadable."""
-    report = structure(read_lines(data, name), name)
+    lines = read_lines(data, name)
+    size = sum(len(t) for t, _ in lines)
+    if size > MAX_CHARS:
+        raise ReportUnreadable("too_long", f"{size:,} 字", f"{MAX_CHARS:,} 字")
+    report = structure(lines, name)
+    longest = max((len(p.text) for p in report.paragraphs), default=0)
+    if longest > MAX_PARAGRAPH:
+        raise ReportUnreadable("too_long", f"一段 {longest:,} 字", f"每段 {MAX_PARAGRAPH:,} 字")
     if not report.paragraphs:
         raise ReportUnreadable("no_text")
     return report

@@ -144,6 +144,9 @@ def _docx_with_doctype() -> bytes:
     ("报告.txt", b"\xff\xd8\xff\xe0" + b"\0" * 100, "这是JPEG 图片，不是文本或 Word 报告"),
     ("报告.txt", b"abc\0\0\0binary", "不是文本或 Word 报告"),
     ("报告.txt", b" \n\n  \n", "文件中没有任何文字"),
+    ("报告.txt", ("全年举办 2 期讲座。\n" * 40000).encode(), "文字过长（440,000 字），超过 300,000 字"),
+    ("报告.txt", ("坚持依法行政，" * 3000).encode(), "文字过长（一段 21,000 字），超过 每段 20,000 字"),
+    ("台账.txt", ("全年举办 2 期讲座，" * 1800).encode(), "文中带数量的表述超过 300 条，不像是一份年度报告"),
 ])
 def test_wrong_files_get_a_clear_chinese_message(name, data, message):
     with pytest.raises(IndicatorsError) as e:
