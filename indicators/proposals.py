@@ -129,9 +129,9 @@ def propose(data: bytes, name: str, *, year: int | None = None, catalog: Catalog
     """
     try:
         report = read_report(data, name)
+        proposals, qualitative = extract(report)
     except ReportUnreadable as e:
         raise IndicatorsError(f"{name}：{e.message}") from None
-    proposals, qualitative = extract(report)
     year = year or report_year(report)
     out = Proposed(name, year, proposals, qualitative)
     compare(out, catalog or default_catalog(), effective, report.text)
