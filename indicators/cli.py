@@ -615,18 +615,16 @@ def cmd_migrate(args) -> int:
 
 def cmd_propose(args) -> int:
     from . import proposals
-    effective = None
-    if args.db or store.exists(None):  # the targets in force (edited ones included) when a database is there
-        if store.exists(args.db):
-            conn = store.connect(args.db)
-            try:
-                year = args.year
-                if year is None:  # the report says which year; read it first, then compare with that year
-                    year = proposals.propose_file(args.report).year
-                effective = proposals.effective_targets(conn, year)
-                args.year = year
-            finally:
-                conn.close()
+
+    def effective(year: int):  # the targets in force that year, edited ones included, when there is a database
+        if not store.exists(args.db):
+            return None
+        conn = store.connect(args.db)
+        try:
+            return proposals.effective_targets(conn, year)
+        finally:
+            conn.close()
+
     try:
         out = proposals.propose_file(args.report, year=args.year, effective=effective)
     except proposals.NoCommitments as e:

@@ -123,7 +123,8 @@ def propose(data: bytes, name: str, *, year: int | None = None, catalog: Catalog
             effective: dict[str, float | None] | None = None) -> Proposed:
     """Read a report's bytes and propose indicators, compared with the catalogue.
 
-    `effective`: the catalogue's targets in force for `year` ({code: target}; default: the file's).
+    `effective`: the catalogue's targets in force for `year` ({code: target}, or a function of the year giving
+    them; default: the file's).
     Returns Proposed. Raises IndicatorsError (Chinese) when the file cannot be read as a report, or when it
     holds no measurable commitment at all (its qualitative items are then in the message's `proposed`).
     """
@@ -134,7 +135,7 @@ def propose(data: bytes, name: str, *, year: int | None = None, catalog: Catalog
         raise IndicatorsError(f"{name}：{e.message}") from None
     year = year or report_year(report)
     out = Proposed(name, year, proposals, qualitative)
-    compare(out, catalog or default_catalog(), effective, report.text)
+    compare(out, catalog or default_catalog(), effective(year) if callable(effective) else effective, report.text)
     if not proposals:
         raise NoCommitments(name, out)
     return out

@@ -97,3 +97,16 @@ def test_only_an_administrator_adopts(conn, actor):
         proposals.adopt(conn, 2026, rows(), report="r.txt", actor=actor)
     assert "无权修改指标与目标" in e.value.message
     assert count(conn, "target") == count(conn, "adoption") == 0
+
+
+def test_the_command_compares_with_the_targets_in_force_in_the_database(conn, database, tmp_path):
+    from test_propose_files import run
+    report = tmp_path / "卫辉市工作要点.txt"
+    report.write_text(PLAN_FIRST, "utf-8")
+    before = {i["matches"]: i["status"] for i in json.loads(run("propose", str(report), "--json", "--db", database).stdout)}
+    assert before["T04"] == "有变化"
+    assert proposals.adopt(conn, 2026, [r for r in rows() if r["matches"] == "T04"], report="r.txt", actor=ADMIN) == []
+    r = run("propose", str(report), "--json", "--db", database)
+    after = {i["matches"]: (i["status"], i["differs"]) for i in json.loads(r.stdout)}
+    assert after["T04"] == ("无变化", {}) and after["P01"] == ("有变化", {"target": [10, 20]})
+    assert count(conn, "adoption") == 1  # the command read, it did not write
