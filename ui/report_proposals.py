@@ -10,7 +10,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from indicators import proposals
+from indicators import proposals, reportfile
 from indicators.commitments import GROUP_CODES
 from indicators.problems import IndicatorsError
 from ui import shell
@@ -18,6 +18,12 @@ from ui import shell
 _STATE = "report_proposals"
 _DONE = "report_proposals_done"
 _RHYTHM_OF = {v: k for k, v in proposals.RHYTHM_LABELS.items()}
+# Streamlit's own English on the uploader ("Upload", "200MB per file • DOCX…"): the label says the limit instead.
+_UPLOADER_CSS = """<style>
+[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] {display: none;}
+[data-testid='stFileUploaderDropzone'] button > div::after {content: '选择报告文件'; margin-left: 0.4rem;}
+</style>"""
 EDIT_COLUMNS = ["adopt", "status", "matches", "name", "measure", "target", "at_least", "rhythm", "group", "differs",
                 "sentence", "section"]
 
@@ -32,7 +38,9 @@ def render(sel: shell.Selection) -> None:
     done = st.session_state.pop(_DONE, None)
     if done:
         st.success(done, icon=":material/task_alt:")
-    upload = st.file_uploader("年度报告", type=["docx", "txt", "md", "pdf"], key="report_upload",
+    st.html(_UPLOADER_CSS)
+    upload = st.file_uploader(f"年度报告：.docx、.txt/.md（UTF-8 或 GBK）或带文字层的 .pdf，不超过 {reportfile.MAX_REPORT_MB} MB",
+                              type=["docx", "txt", "md", "pdf"], key="report_upload",
                               help="报告中“一、”“（一）”“1.”等标题和“存在的问题”“工作计划”部分会被识别；存在的问题不生成指标")
     if upload is None:
         st.session_state.pop(_STATE, None)
