@@ -1,5 +1,6 @@
 """`python -m indicators`: import, check, progress, templates, batches, undo, demo, export, the reporting
-cycle and evidence, accounts (`user ...`) and the audit log from a terminal.
+cycle and evidence, accounts (`user ...`), the audit log, and `propose` (indicators an annual report commits
+to, compared with the catalogue) from a terminal.
 
 Commands that change data take `--user LOGIN` and then act with exactly that account's rights;
 without it they act as the machine's operator (roles.OPERATOR, logged as 本机操作员): whoever has a
