@@ -103,6 +103,8 @@ NAME_DROPS = [
     r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共(?!同))",
     r"^办(?=党组)",
     r"^[一二三四五六七八九十]+是",
+    r"^(?:计划|拟|将|预计|力争|要)",
+    r"按照?[^，。；]{0,6}?的?(?:频次|频率)|^按照",
     r"(?:20\d\d|二〇[一二三四五六七八九〇]{2})\s*年(?:度)?",
     r"全年|年内|每年度?|年度内|今年|明年|本年度|当年|年底前|年底|年末|年终|上半年|下半年|12月底前",
     rf"{AT_LEAST_BEFORE}|以上|左右",
@@ -310,8 +312,8 @@ def _count_proposal(text: str, masked: str, a: int, b: int, m: re.Match, context
     lo, hi = neighbours
     cut = {(m.start(), m.end())} | ({(freq[0].start(), freq[0].end())} if freq else set())
     name = clean_name("".join(text[a + i] for i in range(lo, hi) if not any(s <= i < e for s, e in cut)))
-    if len(name) < 2:
-        name = prev_name or name
+    if len(name) < 2 or name in COUNTERS:  # "学时不少于 40 学时": whose hours they are is in the clause before
+        name = (prev_name + (name if name in COUNTERS else "")) if prev_name else name
     return Proposal(name=name, measure=measure, target=value, at_least=at_least, rhythm=rhythm,
                     group=group_of(name, text[a:b]), sentence=text[a:b].strip())
 
@@ -325,7 +327,7 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
         return None
     pre = "" if full else (m.group("pre") or "")
     before = text[a:a + m.start()]
-    named = re.search(rf"([{CJK}]{{2,16}}?(?:率|满意度))\s*$",
+    named = re.search(rf"([{CJK}]{{2,24}}?(?:率|满意度))\s*$",
                       re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|均|都|分别|全部|\s)+$", "", before))
     if named:
         name = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", named.group(1))
@@ -379,6 +381,13 @@ def _event_proposals(text: str, masked: str, a: int, b: int) -> list[Proposal]:
     return out
 
 
+def _boundary(clause: str, before: re.Match, after: re.Match) -> int:
+    """Where the words of the count `after` start: past a 、 between the two counts ("举办 3 期培训班、开展宣传活动
+    12 次"), else right after the count before it."""
+    cut = clause.rfind("、", before.end(), after.start())
+    return cut + 1 if cut >= 0 else before.end()
+
+
 def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "", masked: str | None = None) -> list[Proposal]:
     """Every measurable commitment of the clause text[a:b] of a paragraph; `context` is its sentence, `masked` the
     paragraph masked (computed once per paragraph by the caller)."""
@@ -392,8 +401,8 @@ def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "
                             rhythm="key-dates", group="宣传活动", sentence=text[a:b].strip()))
     quantities = _quantities(clause)
     for k, m in enumerate(quantities):
-        lo = quantities[k - 1].end() if k else 0
-        hi = quantities[k + 1].start() if k + 1 < len(quantities) else b - a
+        lo = _boundary(clause, quantities[k - 1], m) if k else 0
+        hi = _boundary(clause, m, quantities[k + 1]) - 1 if k + 1 < len(quantities) else b - a
         out.append(_count_proposal(text, masked, a, b, m, context, prev_name, (lo, hi)))
     for m in RATE.finditer(clause):
         p = _rate_proposal(text, masked, a, b, m, full=False, prev_name=prev_name)

@@ -60,7 +60,23 @@ def one(sentence: str):
     ("持证率达到百分之百", ("持证率", "%", 100, False, "rate", "执法队伍")),
     ("重大行政决策合法性审查率100%", ("重大行政决策合法性审查率", "%", 100, False, "rate", "制度落实")),
     ("群众满意度达95%以上", ("群众满意度", "%", 95, True, "rate", "宣传活动")),
+    ("新任职领导干部任前法律知识考试参考率100%", ("新任职领导干部任前法律知识考试参考率", "%", 100, False, "rate", "制度落实")),
+    ("上、下半年各召开一次法治工作专题会议", ("法治工作专题会议", "次", 2, False, "half-year", "制度落实")),
+    ("党组会每年专题研究法治建设工作不少于两次", ("党组会专题研究法治建设", "次", 2, True, "yearly", "制度落实")),
+    ("按照每月一次的频次开展执法检查", ("执法检查", "次", 12, False, "quarter", "制度落实")),
+    ("全年组织行政执法人员参加公共法律知识培训，学时不少于40学时",
+     ("行政执法人员公共法律知识培训学时", "学时", 40, True, "yearly", "学法培训")),
 ])
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("共组织开展法治宣传活动26场次，发放宣传资料1.2万份，受教育群众3.5万人次",
+     [("法治宣传活动", "次", 26), ("发放宣传资料", "份", 12000), ("受教育群众", "人次", 35000)]),
+    ("2026年，计划举办3期法治培训班、开展法治宣传活动不少于12次", [("法治培训", "期", 3), ("法治宣传活动", "次", 12)]),
+    ("法律顾问审查合同12件，出具法律意见书5份", [("法律顾问审查合同", "件", 12), ("出具法律意见书", "份", 5)]),
+])
+def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected):
+    assert [(p.name, p.measure, p.target) for p in paragraph_proposals(sentence)[0]] == expected
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
 
