@@ -6,12 +6,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, cycle, reporting
+from indicators import cycle, reporting
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
 from ui import data, review, shell
+from ui.memo import charts  # shared by every session: built once
 
 # the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
 STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E79", "#FFFFFF"),
