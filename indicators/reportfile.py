@@ -158,12 +158,15 @@ def _docx_lines(data: bytes) -> list[tuple[str, str]]:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - python-docx raises many kinds for a damaged part; all mean "damaged"
         raise ReportUnreadable("docx_damaged", extra=type(e).__name__) from None
+    # Style names looked up once: python-docx's Paragraph.style walks every style of the document each time.
+    names = {s.style_id: s.name for s in document.styles}
     out = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             p = docx.text.paragraph.Paragraph(block, document)
-            out.append((p.text, p.style.name if p.style is not None else ""))
+            style = block.pPr.pStyle if block.pPr is not None else None
+            out.append((p.text, names.get(style.val, "") if style is not None else ""))
         elif tag == "tbl":
             table = docx.table.Table(block, document)
             for row in table.rows:
