@@ -91,3 +91,12 @@ def test_a_leader_sees_the_proposals_and_cannot_adopt(db):
     assert proposals_editor(at).value["matches"].tolist()[:2] == ["T01", "T04"]
     assert not [b for b in at.button if b.label.startswith("采纳选中的")]
     assert any("只有管理员" in i.value and "采纳" in i.value for i in at.info)
+
+
+def test_after_adopting_the_proposals_are_compared_with_the_new_targets(db):
+    at = upload(open_page("ui/pages/targets.py"), "卫辉市工作要点.txt", PLAN_FIRST.encode())
+    assert proposals_editor(at).value.set_index("matches").loc["T04", "status"] == "有变化"
+    next(b for b in at.button if b.label.startswith("采纳选中的")).click().run()
+    healthy(at)
+    frame = proposals_editor(at).value.set_index("matches")
+    assert (frame.loc["T04", "status"], frame.loc["P01", "status"]) == ("无变化", "无变化")

@@ -46,22 +46,24 @@ def render(sel: shell.Selection) -> None:
         st.session_state.pop(_STATE, None)
         _adopted(sel)
         return
-    data = upload.getvalue()
-    proposed = _read(sel, upload.name, data)
-    if proposed is None:
+    read = _read(sel, upload.name, upload.getvalue())
+    if read is None:
         return
-    _review(sel, proposed, hashlib.sha256(data).hexdigest()[:12])
+    _review(sel, *read)
     _adopted(sel)
 
 
-def _read(sel: shell.Selection, name: str, data: bytes) -> proposals.Proposed | None:
-    key = (hashlib.sha256(data).hexdigest(), name, sel.year)
+def _read(sel: shell.Selection, name: str, data: bytes) -> tuple[proposals.Proposed, str] | None:
+    """The report's proposals compared with the targets in force now (read again after an adoption), and a key
+    that changes with either."""
+    effective = proposals.effective_targets(sel.src.conn, sel.year)
+    digest = hashlib.sha256(repr((hashlib.sha256(data).hexdigest(), name, sel.year, sorted(effective.items())))
+                            .encode()).hexdigest()[:16]
     kept = st.session_state.get(_STATE)
-    if kept and kept[0] == key:
-        return kept[1]
+    if kept and kept[0] == digest:
+        return kept[1], digest
     try:
-        proposed = proposals.propose(data, name, year=sel.year,
-                                     effective=proposals.effective_targets(sel.src.conn, sel.year))
+        proposed = proposals.propose(data, name, year=sel.year, effective=effective)
     except proposals.NoCommitments as e:
         st.warning("报告中没有找到可以作为指标的数量、频次或比率，没有提出任何指标。", icon=":material/info:")
         st.text(e.message)
@@ -71,8 +73,8 @@ def _read(sel: shell.Selection, name: str, data: bytes) -> proposals.Proposed | 
         st.error("无法读取这份报告，没有提出任何指标。", icon=":material/error:")
         st.text(e.message)  # names the user's file: plain text, never markdown
         return None
-    st.session_state[_STATE] = (key, proposed)
-    return proposed
+    st.session_state[_STATE] = (digest, proposed)
+    return proposed, digest
 
 
 def proposal_frame(proposed: proposals.Proposed) -> pd.DataFrame:
