@@ -365,3 +365,51 @@ def test_every_proposal_is_traced_to_its_place():
         flat = re.sub(r"\s", "", text)
         for p in out.proposals:
             assert re.sub(r"\s", "", p.sentence) in flat and p.section and p.paragraph >= 1
+
+
+# ------------------------------------------------------------------------------------ generated sentences
+
+NUMBERS = [("2", 2), ("两", 2), ("二", 2), ("２", 2), ("3", 3), ("三", 3), ("12", 12), ("十二", 12), ("20", 20), ("二十", 20)]
+AT_LEAST = [("{n}{c}", False), ("不少于{n}{c}", True), ("{n}{c}以上", True), ("{n}余{c}", True), ("至少{n}{c}", True),
+            ("{n} {c}", False)]
+NAMES = ["法治专题讲座", "执法人员法治培训", "国防动员法治宣传活动", "党组理论学习中心组专题学法"]
+LEADS = ["", "全年", "2026年，", "我办将", "年内"]
+VERBS = ["举办", "开展", "组织开展"]
+
+
+def generated():
+    """Every lead x verb x name x count form x number, in both orders (count before or after the name),
+    with the answer known: (sentence, name, target, at_least)."""
+    for lead in LEADS:
+        for verb in VERBS:
+            for name in NAMES:
+                for form, at_least in AT_LEAST:
+                    for written, value in NUMBERS:
+                        if form.startswith("{n}余") and value < 10:
+                            continue  # 2 余期 is no way to write
+                        count = form.format(n=written, c="期")
+                        yield f"{lead}{verb}{name}{count}", name, value, at_least
+                        if not form.endswith("以上") and "余" not in form:
+                            yield f"{lead}{verb}{count}{name}", name, value, at_least
+
+
+def test_every_generated_count_sentence_reads_its_name_count_and_at_least():
+    wrong = []
+    for sentence, name, value, at_least in generated():
+        found = paragraph_proposals(sentence)[0]
+        got = [(p.name, p.target, p.at_least, p.rhythm) for p in found]
+        if got != [(name, value, at_least, "yearly")]:
+            wrong.append((sentence, got))
+    assert not wrong, f"{len(wrong)} of the generated sentences misread, first: {wrong[:5]}"
+
+
+FREQUENCY_FORMS = [("每季度{v}一次{n}", 4, "quarter"), ("每季度至少{v}1次{n}", 4, "quarter"), ("每半年{v}一次{n}", 2, "half-year"),
+                   ("坚持每季度{n}制度", 4, "quarter"), ("每月{v}一次{n}", 12, "quarter"), ("上、下半年各{v}一次{n}", 2, "half-year"),
+                   ("{n}每季度{v}1次", 4, "quarter"), ("每半年{v}两次{n}", 4, "half-year")]
+
+
+@pytest.mark.parametrize("form,target,rhythm", FREQUENCY_FORMS)
+@pytest.mark.parametrize("name", ["主任办公会议学法", "法治专题学习", "执法检查"])
+def test_generated_frequencies(form, target, rhythm, name):
+    sentence = form.format(v="开展", n=name)
+    assert [(p.name, p.target, p.rhythm) for p in paragraph_proposals(sentence)[0]] == [(name, target, rhythm)], sentence
