@@ -413,3 +413,30 @@ FREQUENCY_FORMS = [("每季度{v}一次{n}", 4, "quarter"), ("每季度至少{v}
 def test_generated_frequencies(form, target, rhythm, name):
     sentence = form.format(v="开展", n=name)
     assert [(p.name, p.target, p.rhythm) for p in paragraph_proposals(sentence)[0]] == [(name, target, rhythm)], sentence
+
+
+DONE_TITLES = ["年度工作完成情况", "主要工作及成效", "2025年法治政府建设推进情况"]
+PROBLEM_TITLES = ["存在的问题及原因", "存在的不足", "主要问题"]
+PLAN_TITLES = ["明年工作计划", "2026年工作打算", "下一步工作思路", "2026年重点任务"]
+BODIES = {"完成情况": "全年举办 2 期法治专题讲座，开展法治宣传活动 10 余次。",
+          "存在的问题": "全年仅开展执法培训 1 次，宣传活动偏少。",
+          "工作计划": "每季度召开一次主任办公会议学法；全年开展执法人员培训不少于 3 期。"}
+EXPECTED_PARTS = {("法治专题讲座", 2): "完成情况", ("法治宣传活动", 10): "完成情况", ("主任办公会议学法", 4): "工作计划",
+                  ("执法人员培训", 3): "工作计划"}
+
+
+def numbered(n: int, title: str, style: str) -> str:
+    cn = "一二三"[n]
+    return {"plain": f"{cn}、{title}", "markdown": f"## {cn}、{title}", "part": f"第{cn}部分 {title}"}[style]
+
+
+@pytest.mark.parametrize("order", list(__import__("itertools").permutations(["完成情况", "存在的问题", "工作计划"])))
+@pytest.mark.parametrize("style", ["plain", "markdown", "part"])
+@pytest.mark.parametrize("variant", range(3))
+def test_generated_reports_place_every_proposal_in_its_part(order, style, variant):
+    titles = {"完成情况": DONE_TITLES[variant], "存在的问题": PROBLEM_TITLES[variant],
+              "工作计划": PLAN_TITLES[(variant + len(style)) % len(PLAN_TITLES)]}
+    text = "某县人防办2025年度法治政府建设工作报告\n\n" + "\n".join(
+        f"{numbered(n, titles[part], style)}\n{BODIES[part]}" for n, part in enumerate(order))
+    out = proposals.propose(text.encode(), "r.md")
+    assert {(p.name, p.target): p.part for p in out.proposals} == EXPECTED_PARTS
