@@ -17,7 +17,8 @@ from .containers import OLE_MAGIC, Unreadable as _ContainerUnreadable, _check_pr
 MAX_REPORT_MB = 20  # a report with its photos is a few MB; a 30 MB "report" is refused unread
 MAX_INFLATED = 64 << 20  # every part of a .docx together, inflated
 MAX_ENTRIES = 2000  # members of a .docx zip
-MAX_PAGES = 300  # pages of a PDF read for text
+MAX_PAGES = 60  # pages of a PDF (a report has a handful; pdfplumber takes ~0.15 s a page)
+MAX_XML = 16 << 20  # a .docx's XML parts together, inflated (a 100-page report's text is ~2 MB of XML)
 MAX_PDF_INFLATED = 200 << 20  # a PDF's compressed streams together, inflated (judged before pdfminer inflates them)
 MAX_CHARS = 300_000  # characters of text: a year's report is ten thousand or so; this is a book
 MAX_PARAGRAPH = 20_000  # characters of one paragraph (a report's are a few hundred)
@@ -140,8 +141,9 @@ def _docx_lines(data: bytes) -> list[tuple[str, str]]:
                 "OpenDocument（WPS/LibreOffice）文件" if "content.xml" in names else "压缩包")
         raise ReportUnreadable("not_docx", extra=what)
     inflated = sum(i.file_size for i in infos)
-    if len(infos) > MAX_ENTRIES or inflated > MAX_INFLATED:
-        raise ReportUnreadable("docx_too_big", extra=f"{len(infos)} 个部件，共 {_mb(inflated)}")
+    xml = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
+    if len(infos) > MAX_ENTRIES or inflated > MAX_INFLATED or xml > MAX_XML:
+        raise ReportUnreadable("docx_too_big", extra=f"{len(infos)} 个部件，共 {_mb(inflated)}，其中文字部分 {_mb(xml)}")
     for info in infos:  # no DOCTYPE or entity declaration in any XML part (billion laughs, external entities)
         if info.filename.endswith((".xml", ".rels")):
             try:
@@ -213,8 +215,10 @@ def _pdf_lines(data: bytes) -> list[str]:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if not pdf.pages:
                 raise ReportUnreadable("pdf_unreadable", extra="没有页面")
+            if len(pdf.pages) > MAX_PAGES:
+                raise ReportUnreadable("too_long", f"{len(pdf.pages)} 页", f"{MAX_PAGES} 页")
             lines, size = [], 0
-            for page in pdf.pages[:MAX_PAGES]:
+            for page in pdf.pages:
                 text = page.extract_text() or ""
                 lines += text.splitlines()
                 size += len(text)

@@ -242,3 +242,22 @@ def test_a_pdf_whose_streams_inflate_to_gigabytes_is_refused_before_it_is_parsed
     with pytest.raises(IndicatorsError) as e:
         proposals.propose(pdf, "报告.pdf")
     assert "PDF 中的压缩内容解压后过大（超过 200.0 MB）" in e.value.message
+
+
+def test_a_docx_with_megabytes_of_xml_is_refused_unparsed():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<w:document>" + b"<w:p/>" * (3 << 20) + b"</w:document>")
+    with pytest.raises(IndicatorsError) as e:
+        proposals.propose(buf.getvalue(), "报告.docx")
+    assert "Word 文档解压后过大" in e.value.message and "文字部分 18.0 MB" in e.value.message
+
+
+def test_a_pdf_of_hundreds_of_pages_is_refused_before_its_text_is_read():
+    from PIL import Image
+    buf = io.BytesIO()
+    pages = [Image.new("1", (20, 20), 1) for _ in range(reportfile.MAX_PAGES + 1)]
+    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:])
+    with pytest.raises(IndicatorsError) as e:
+        proposals.propose(buf.getvalue(), "汇编.pdf")
+    assert "文字过长（61 页），超过 60 页" in e.value.message
