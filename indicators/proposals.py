@@ -171,7 +171,19 @@ class NoCommitments(IndicatorsError):
 # ------------------------------------------------------------------------------------ comparing
 
 # Words the catalogue and reports use for one thing, made one before names are compared.
-SYNONYMS = {"稿件": "报道", "信息": "报道", "专题学法": "专题学习", "讲座": "讲座", "培训班": "培训", "会议学法": "会学法"}
+SYNONYMS = {"稿件": "报道", "信息": "报道", "专题学法": "专题学习", "培训班": "培训", "会议学法": "会学法",
+            "参训": "培训", "普法宣传": "法治宣传", "普法": "法治宣传", "督查": "督导"}
+
+
+# Who does a thing, or when, says little about which thing it is: 领导干部 述法 and 领导干部 旁听庭审 differ.
+SUBJECT_GRAMS = {"领导", "导干", "干部", "年度", "全年", "本年", "今年"}
+
+
+def _distinctive(catalog: Catalog) -> dict[str, set[str]]:
+    """Each indicator's name bigrams that no other indicator's name has (中心 for 中心组学习, 述法, 持证...)."""
+    grams = {i.code: _bigrams(i.name) - SUBJECT_GRAMS for i in catalog.indicators}
+    return {code: {g for g in own if not any(g in other for c, other in grams.items() if c != code)}
+            for code, own in grams.items()}
 
 
 def _bigrams(text: str) -> set[str]:
@@ -182,20 +194,27 @@ def _bigrams(text: str) -> set[str]:
 
 
 def likeness(a: str, b: str) -> float:
-    """Dice coefficient of the two texts' character bigrams (0..1)."""
+    """Dice coefficient of the two texts' character bigrams (0..1), who and when (SUBJECT_GRAMS) counting half."""
     x, y = _bigrams(a), _bigrams(b)
-    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+    def weight(grams):
+        return sum(0.5 if g in SUBJECT_GRAMS else 1.0 for g in grams)
+    return 2 * weight(x & y) / (weight(x) + weight(y)) if x and y else 0.0
 
 
-def _score(p: Proposal, ind, groups: dict, unique: dict) -> float:
+def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> float:
     score = likeness(p.name, ind.name)
+    shared = len(_bigrams(p.name) & distinctive.get(ind.code, set()))
+    score += 0.3 if shared >= 2 else 0.2 if shared else 0.0
     source, sentence = _key(ind.source), _key(p.sentence)
-    if source and sentence and (source in sentence or sentence in source or likeness(source, sentence) >= 0.6):
+    if len(source) >= 6 and len(sentence) >= 6 and (source in sentence or sentence in source):  # the catalogue's own sentence
         score += 0.3
     if p.rhythm == ind.rhythm == "key-dates":
         score += 0.5
     if (p.rhythm == "rate") != (ind.rhythm == "rate"):
         score -= 0.5
+    if p.rhythm == ind.rhythm:
+        score += 0.05
     if p.measure == ind.measure:
         score += 0.05
     elif p.rhythm != "rate" and ind.rhythm != "rate":
@@ -227,7 +246,8 @@ def compare(proposed: Proposed, catalog: Catalog, effective: dict | None, text: 
     unique = {}
     for ind in catalog.indicators:
         unique[ind.measure] = unique.get(ind.measure, 0) + 1
-    pairs = sorted(((_score(p, ind, groups, unique), n, ind) for n, p in enumerate(proposed.proposals)
+    distinctive = _distinctive(catalog)
+    pairs = sorted(((_score(p, ind, groups, unique, distinctive), n, ind) for n, p in enumerate(proposed.proposals)
                     for ind in catalog.indicators),
                    key=lambda t: -t[0])
     taken, used = set(), set()

@@ -440,3 +440,24 @@ def test_generated_reports_place_every_proposal_in_its_part(order, style, varian
         f"{numbered(n, titles[part], style)}\n{BODIES[part]}" for n, part in enumerate(order))
     out = proposals.propose(text.encode(), "r.md")
     assert {(p.name, p.target): p.part for p in out.proposals} == EXPECTED_PARTS
+
+
+@pytest.mark.parametrize("name,measure,rhythm,group,code", [
+    ("党组中心组学法", "次", "yearly", "学法培训", "T01"), ("领导班子学法讲座", "期", "yearly", "学法培训", "T02"),
+    ("主任办公会学法", "次", "quarter", "学法培训", "T03"), ("执法人员专题培训", "期", "yearly", "学法培训", "T04"),
+    ("干部职工法治培训", "次", "yearly", "学法培训", "T05"), ("法治宣传信息", "篇", "yearly", "宣传活动", "T06"),
+    ("党组听取法治工作汇报", "次", "half-year", "制度落实", "G01"), ("办公会专题研究法治工作", "次", "half-year", "制度落实", "G02"),
+    ("领导干部述法", "次", "second-half", "制度落实", "G03"), ("法治督导检查", "次", "half-year", "制度落实", "G04"),
+    ("普法宣传活动", "次", "yearly", "宣传活动", "P01"), ("宣传活动受众", "人次", "yearly", "宣传活动", "P03"),
+    ("国防教育月活动", "项", "september", "宣传活动", "P04"), ("执法人员持证率", "%", "rate", "执法队伍", "E01"),
+    ("执法证件年审率", "%", "rate", "执法队伍", "E02"), ("执法人员参训率", "%", "rate", "执法队伍", "E03"),
+    ("执法人员配备率", "%", "rate", "执法队伍", "E04"),
+    # other offices' own indicators stay new
+    ("法律顾问审查合同", "件", "yearly", "制度落实", None), ("案卷评查合格率", "%", "rate", "制度落实", None),
+    ("发放宣传资料", "份", "yearly", "宣传活动", None), ("领导干部旁听庭审", "次", "yearly", "制度落实", None),
+])
+def test_other_offices_names_match_the_catalogue_by_meaning(name, measure, rhythm, group, code):
+    p = commitments.Proposal(name=name, measure=measure, target=1.0, at_least=False, rhythm=rhythm, group=group,
+                             sentence=name)
+    proposals.compare(proposals.Proposed("r", 2026, [p], []), default_catalog(), None, name)
+    assert p.matches == code
