@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from conftest import GOVERNANCE_HEADER, app_database, count, healthy, open_page
-from indicators import roles, store
+from indicators import roles
 
 from test_pages_accounts import PASSWORD, as_user
 from test_propose import PLAN_FIRST, REPORT_2025
