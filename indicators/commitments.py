@@ -56,10 +56,11 @@ RATE_FORMS = [
 # (pattern, rhythm, periods a year, examples): how often. 每月 has no rhythm of its own in the catalogue;
 # checked by quarter it is at least held to pace four times a year.
 FREQUENCIES = [
-    (r"每(?:个)?季度|按季度|逐季度|季度一次", "quarter", 4, ["坚持每季度主任办公会议学法制度", "每个季度召开 1 次"]),
-    (r"每半年(?:度)?|半年一次|上下半年各|上、下半年各", "half-year", 2,
+    (r"每(?:个)?季度|按季度|逐季度|季度一次|[/／]\s*季度?", "quarter", 4,
+     ["坚持每季度主任办公会议学法制度", "每个季度召开 1 次", "主任办公会议学法 1 次/季度"]),
+    (r"每半年(?:度)?|半年一次|上下半年各|上、下半年各|[/／]\s*半年", "half-year", 2,
      ["办党组每半年听取一次法治建设工作汇报", "上、下半年各召开一次法治工作专题会议"]),
-    (r"每(?:个)?月|按月|逐月", "quarter", 12, ["每月开展一次法治宣传"]),
+    (r"每(?:个)?月|按月|逐月|[/／]\s*月", "quarter", 12, ["每月开展一次法治宣传", "法治宣传 1 次/月"]),
 ]
 # (pattern, rhythm, examples): when a count falls due, where the sentence says so.
 DUE = [

@@ -405,7 +405,8 @@ def test_every_generated_count_sentence_reads_its_name_count_and_at_least():
 
 FREQUENCY_FORMS = [("每季度{v}一次{n}", 4, "quarter"), ("每季度至少{v}1次{n}", 4, "quarter"), ("每半年{v}一次{n}", 2, "half-year"),
                    ("坚持每季度{n}制度", 4, "quarter"), ("每月{v}一次{n}", 12, "quarter"), ("上、下半年各{v}一次{n}", 2, "half-year"),
-                   ("{n}每季度{v}1次", 4, "quarter"), ("每半年{v}两次{n}", 4, "half-year")]
+                   ("{n}每季度{v}1次", 4, "quarter"), ("每半年{v}两次{n}", 4, "half-year"), ("{v}{n}1次/季度", 4, "quarter"),
+                   ("{v}{n}1次/半年", 2, "half-year")]
 
 
 @pytest.mark.parametrize("form,target,rhythm", FREQUENCY_FORMS)
