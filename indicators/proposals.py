@@ -111,7 +111,7 @@ def _key(text: str) -> str:
 
 def report_year(report: Report) -> int:
     """The year the proposals are for: the year after the one the report looks back on, else this year."""
-    head = " ".join(p.text for p in report.paragraphs[:3]) + " " + report.paragraphs[0].section
+    head = report.title + " " + " ".join(p.text for p in report.paragraphs[:3]) + " " + report.paragraphs[0].section
     plan = re.search(r"(20\d\d)\s*年(?:度)?[^。，]{0,16}(?:要点|计划|安排|打算)", head)
     if plan:  # a plan names the year it is for
         return int(plan.group(1))

@@ -67,6 +67,7 @@ class Paragraph:
 class Report:
     name: str
     paragraphs: tuple[Paragraph, ...]
+    title: str = ""  # the first line (the year the report looks back on, or the one a plan is for)
 
     @property
     def text(self) -> str:
@@ -269,6 +270,8 @@ def heading_level(text: str, style: str = "") -> int:
     for level, pattern in HEADINGS:
         if re.match(pattern, text):
             return level
+    if len(text) <= 20 and not re.search(r"[，。；：,.;:！？]", text) and part_of(text) in ("存在的问题", "工作计划"):
+        return 1  # "存在的问题" or "下一步工作打算" on a line of its own, numbered by Word or not at all
     return 0
 
 
@@ -316,7 +319,9 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
     paragraphs = []
     parts_above = False  # "第一部分" headings stand above "一、": those then count one level deeper
     closed = False  # after the 落款 nothing is a commitment (印发 lines, attachments' titles)
-    for text, style in _blocks(lines):
+    blocks = _blocks(lines)
+    title = blocks[0][0] if blocks else ""
+    for text, style in blocks:
         if style == "closing":
             heads, level_parts, part = {}, {}, "其他"
             closed = True
@@ -349,7 +354,7 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
         if body:
             section = "落款" if closed else " › ".join(heads[k] for k in sorted(heads))
             paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, part))
-    return Report(name, tuple(paragraphs))
+    return Report(name, tuple(paragraphs), title)
 
 
 def read_report(data: bytes, name: str) -> Report:

@@ -148,6 +148,7 @@ def test_a_proposal_cites_the_reports_own_words():
     ("（一）深化习近平法治思想学习宣传。坚持……", 2), ("(二)健全法治政府建设制度机制", 2),
     ("1.领导班子带头学法", 3), ("2、规范执法", 3), ("（3）加强宣传", 3),
     ("2025年，市国动办严格对照", 0), ("1.5万人次参加", 0), ("一是持续压实领导责任", 0),
+    ("存在的问题", 1), ("下一步工作打算", 1), ("全年仅开展培训1次，存在的问题较多。", 0),
 ])
 def test_heading_levels(line, level):
     assert reportfile.heading_level(line) == level
@@ -312,6 +313,7 @@ def test_a_report_numbered_1_2_3_with_problems_last():
 
 
 def test_a_plan_written_first_keeps_the_plans_targets():
+    assert proposals.propose(PLAN_FIRST.encode(), "r.txt").year == 2026  # a 2026 工作要点 is for 2026
     got = summary(PLAN_FIRST)
     assert got["T01"] == (2, "half-year", False, "工作计划")
     assert got["T04"] == (3, "yearly", False, "工作计划")  # 三期, not the review's 2 期
