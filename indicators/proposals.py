@@ -356,7 +356,7 @@ def adopt(conn, year: int, rows: list[dict], *, report: str, catalog: Catalog | 
                                                  actor.login, report, entries)
         store.audit.record(conn, actor, "adopt_proposals", client=client,
                            detail={"year": year, "adoption": number, "report": report,
-                                   "indicators": [{"code": e["code"], "name": e["name"], "target": e["target"],
+                                   "indicators": [{"code": e["code"], "name": e["name"], "yearly_target": e["target"],
                                                    "rhythm": e["rhythm"], "new": bool(e["is_new"])} for e in entries]})
     return []
 

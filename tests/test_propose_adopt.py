@@ -42,7 +42,7 @@ def test_adopting_writes_targets_sources_and_one_audited_adoption(conn):
     assert actions == ["edit_targets", "adopt_proposals"]
     detail = json.loads(conn.execute("SELECT detail FROM audit WHERE action = 'adopt_proposals'").fetchone()[0])
     assert detail["adoption"] == 1 and detail["report"] == "卫辉市工作要点.txt"
-    assert {"code": "T04", "name": "执法人员法治专题培训", "target": 3.0, "rhythm": "yearly", "new": False} in detail["indicators"]
+    assert {"code": "T04", "name": "执法人员法治专题培训", "yearly_target": 3.0, "rhythm": "yearly", "new": False} in detail["indicators"]
 
 
 def test_a_new_indicator_is_numbered_and_kept_with_its_sentence(conn):
