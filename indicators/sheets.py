@@ -2,9 +2,9 @@
 
 Reading is done by fastexcel (Rust calamine into Arrow, every cell as text), which measured 0.24 s
 for a 100k-row sheet where pandas+openpyxl took 4.8 s (PERF-NOTES.md). Before it sees the file,
-containers.py judges what the file is and what reading it would cost; merged ranges, formulas
+containers/ judges what the file is and what reading it would cost; merged ranges, formulas
 without a saved result and error cells, which the reader does not report, come from that same pass
-over the workbook XML (.xlsx) or BIFF records (.xls). CSV is read by csvtext.py.
+over the workbook XML (.xlsx) or BIFF records (.xls). CSV is read by containers/text.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import fastexcel
 import polars as pl
 import python_calamine
 
-from . import containers, csvtext
+from . import containers
 from .containers import Unreadable
 from .config import Catalog, default_catalog
 from .interpret import IGNORE, Answers, Question, Reading, Used, layout_of, unit_meaning, units_named
@@ -98,9 +98,9 @@ def col_letter(index: int) -> str:
 
 def read_csv(data: bytes, name: str) -> list[RawSheet]:
     """A CSV file as one sheet of text. Raises containers.Unreadable (a ValueError) when it cannot be read."""
-    text = csvtext.decode(data)
-    csvtext.check_content(text)
-    records = csvtext.rows(text)
+    text = containers.text.decode(data)
+    containers.text.check_content(text)
+    records = containers.text.rows(text)
     width = max((len(r) for r in records), default=0)
     columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in records] for j in range(width)}
     # a CSV saved by Excel writes an error cell as its text (#N/A): named as the error it was
@@ -216,7 +216,7 @@ def _reader_failure(e: BaseException, kind: str = "") -> Unreadable:
 
 
 def _translate(e: BaseException, kind: str = "") -> Unreadable:
-    """A reader's English error as what happened to the file. A file containers.py already knows to be
+    """A reader's English error as what happened to the file. A file containers/ already knows to be
     a workbook (a zip with xl/workbook.xml, an OLE file with a Workbook stream) that the reader cannot
     read is a damaged workbook, whatever the reader calls it ("cannot detect file format")."""
     text = str(e).lower()
