@@ -187,10 +187,21 @@ def _choice_meaning(table: dict[str, str], text: str) -> tuple[str | None, str, 
     return None, "", nearest(n, table)
 
 
+def catalogue_names(col: Column, catalog: Catalog) -> dict[str, str]:
+    """Normalised indicator name -> choice, for the catalogue's indicators counted from one choice of this
+    column (党组理论学习中心组法治专题学习 -> 党组中心组学法): our own names always resolve."""
+    out = {}
+    for ind in catalog.indicators:
+        value = (ind.rule or {}).get("where", {}).get(col.field)
+        if isinstance(value, str) and value in col.choices:
+            out[normalise_choice(ind.name)] = value
+    return out
+
+
 def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
     """cleaned text -> (value, how it was read or "", nearest values, answer given now)."""
     allowed = set(catalog.unit_names) if col.type == UNIT else set(col.choices)
-    table = None if col.type == UNIT else choice_lookup(col)
+    table = None if col.type == UNIT else catalogue_names(col, catalog) | choice_lookup(col)
 
     def resolve(text: str):
         if col.type == UNIT:
@@ -294,6 +305,36 @@ def _skip_mask(t: Table) -> pl.Expr:
     return skip
 
 
+# a heading that opens a section of the table: （一）, 一、, (1), 1、, 第一部分, 上半年, 一季度, 1-6月, 3月份
+SECTION = re.compile(r"^(?:[(（]?[一二三四五六七八九十]{1,3}[)）、.．]|[(（]\d{1,2}[)）]|\d{1,2}[、．]\D"
+                     r"|第[一二三四五六七八九十\d]{1,3}[部分节章季度批]"
+                     r"|(?:\d{4}年)?(?:上半年|下半年|全年|[一二三四1-4]季度|第[一二三四1-4]季度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月份?|\d{1,2}月份?)$)")
+_LEADS_LIKE_ENTRY = r"^\s*(?:\d{4}\s*[-/.年]|\d{8}|\d{5}(?:\.\d+)?$|\d{1,6}$)"  # a date, a serial or a 序号
+
+
+def _section_rows(t: Table) -> list[tuple[int, str]]:
+    """(Excel row, heading) of the rows that open a section of the table: one heading in the row's first
+    filled cell and nothing else, or one text filling the whole row (a cell merged across the table)."""
+    lead = lead_cell(t)
+    cells = [c for c in t.data.columns if c not in CONTEXT_COLUMNS and c != "_row" and c != LEAD]
+    maybe = t.data.with_columns(lead.alias("_lead_text")).filter(
+        pl.col("_lead_text").is_not_null() & ~pl.col("_lead_text").str.contains(_LEADS_LIKE_ENTRY))
+    if maybe.height == 0 or not cells:
+        return []
+    head = pl.col("_lead_text").str.strip_chars()
+    filled = pl.sum_horizontal([pl.col(c).str.contains(r"\S").fill_null(False).cast(pl.Int16) for c in cells])
+    same = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == head)
+                              for c in cells])
+    named = head.str.contains(r"[\u4e00-\u9fff]")
+    # a heading opens the table's first column (the first one holding anything: a CSV keeps blank columns in front)
+    leftmost = next((c for c in cells if t.data.get_column(c).null_count() < t.data.height), cells[0])
+    first = pl.col(leftmost).str.contains(r"\S").fill_null(False)
+    section = ((filled == 1) & first & head.str.replace_all(r"\s", "").str.contains(SECTION.pattern)) | \
+              ((filled >= min(3, len(cells))) & same & named & ~head.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern))
+    found = maybe.filter(section)
+    return list(zip(found["_row"].to_list(), found["_lead_text"].str.strip_chars().to_list()))
+
+
 def _repeated_rows(t: Table) -> list[int]:
     """Excel rows that only repeat the title or the header. A repeated header or title holds header or
     title text (or nothing) where the date goes, so only those rows are looked at in full."""
@@ -363,6 +404,8 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
         out.readings = [r for r in t.readings if r.rows >= 0]
         return out
     repeated = _repeated_rows(t)
+    sections = [(r, head) for r, head in _section_rows(t) if r not in set(repeated)]  # a repeated title is said as one
+    repeated += [r for r, _ in sections]
     skip = _skip_mask(t)
     data = t.data.filter(~(skip | pl.col("_row").is_in(repeated)) if repeated else ~skip)
     raw_cols = {f: m.source for f, m in t.columns.items()}
@@ -406,6 +449,11 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
                    .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
     out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows, r.field)
                     for r in t.readings if r.field not in dropped]
+    if sections:
+        shown = "、".join(str(r) for r, _ in sections[:8]) + ("等" if len(sections) > 8 else "")
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行是分节标题（如「{sections[0][1]}」），不是数据，已跳过",
+                                    len(sections)))
+        repeated = [r for r in repeated if r not in {r for r, _ in sections}]
     if repeated:
         shown = "、".join(map(str, repeated[:8])) + ("等" if len(repeated) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行只是重复的标题或表头（分页粘贴），已跳过", len(repeated)))
