@@ -335,6 +335,48 @@ def _section_rows(t: Table) -> list[tuple[int, str]]:
     return list(zip(found["_row"].to_list(), found["_lead_text"].str.strip_chars().to_list()))
 
 
+MIN_TOTALLED = 1  # entries a totals row sums (a month of one entry has its 合计 too)
+
+
+def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
+    """(Excel row, first, last) of the rows that are totals by what they are, whatever they are labelled
+    (全市, 总数, nothing): no date and no title of their own, and every figure they hold the sum of the
+    run of entries directly above or below them (at least MIN_TOTALLED). `data` holds the parsed `_v_`
+    and `_c_` columns; only rows whose date failed are looked at."""
+    if "_c_date" not in data.columns:
+        return []
+    figures = [c.field for c in t.ledger.columns if c.type in (INT, NUMBER) and f"_v_{c.field}" in data.columns]
+    if not figures:
+        return []
+    key_text = [t.columns[c.field].source for c in t.ledger.columns
+                if c.type == TEXT and c.required and c.field in t.columns and t.columns[c.field].source in data.columns]
+    undated = pl.col("_c_date").is_not_null() | pl.col(t.columns["date"].source).is_null()
+    # no key cell of its own: no title, and a unit and a category that are blank or none of ours (全市)
+    keyless = [pl.col(c).is_null() for c in key_text] + [pl.col(f"_c_{f}").is_not_null() | pl.col(f"_v_{f}").is_null()
+                                                         for f in ("unit", "category", "node") if f"_c_{f}" in data.columns]
+    index = data.with_row_index("_i")
+    candidates = index.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)]))
+    if candidates.height == 0:
+        return []
+    bounds = sorted(index.filter(undated)["_i"].to_list())
+    out = []
+    for row in candidates.iter_rows(named=True):
+        i = row["_i"]
+        held = {f: row[f"_v_{f}"] for f in figures if row[f"_v_{f}"] is not None and row[f"_c_{f}"] is None}
+        if not held or any(row[f"_c_{f}"] for f in figures):
+            continue
+        before = max((b for b in bounds if b < i), default=-1)
+        after = min((b for b in bounds if b > i), default=index.height)
+        # the run up to the next row without a date, or every entry on that side (a grand total over subtotals)
+        entries = index.filter(~pl.col("_i").is_in(bounds))
+        for run in (index.slice(before + 1, i - 1 - before), index.slice(i + 1, after - 1 - i),
+                    entries.filter(pl.col("_i") < i), entries.filter(pl.col("_i") > i)):
+            if run.height >= MIN_TOTALLED and all(abs((run[f"_v_{f}"].sum() or 0) - v) < 1e-6 for f, v in held.items()):
+                out.append((row["_row"], run["_row"][0], run["_row"][-1]))
+                break
+    return out
+
+
 def _repeated_rows(t: Table) -> list[int]:
     """Excel rows that only repeat the title or the header. A repeated header or title holds header or
     title text (or nothing) where the date goes, so only those rows are looked at in full."""
@@ -397,15 +439,17 @@ def check_table(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     return c.records, c.problems
 
 
-def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None = None) -> SheetCheck:
-    """Parse a recognised sheet with the clerk's answers (value aliases); see SheetCheck."""
+def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None = None,
+                totals: tuple[tuple[int, int, int], ...] = ()) -> SheetCheck:
+    """Parse a recognised sheet with the clerk's answers (value aliases); see SheetCheck. `totals` (Excel
+    row, first and last row it sums) are rows found to be totals by a first pass, read past."""
     out = SheetCheck(pl.DataFrame(), list(t.problems), questions=list(t.questions), used=list(t.used))
     if out.problems:  # a schema problem stops the sheet: its cells cannot be judged column by column
         out.readings = [r for r in t.readings if r.rows >= 0]
         return out
     repeated = _repeated_rows(t)
     sections = [(r, head) for r, head in _section_rows(t) if r not in set(repeated)]  # a repeated title is said as one
-    repeated += [r for r, _ in sections]
+    repeated += [r for r, _ in sections] + [r for r, _, _ in totals]
     skip = _skip_mask(t)
     data = t.data.filter(~(skip | pl.col("_row").is_in(repeated)) if repeated else ~skip)
     raw_cols = {f: m.source for f, m in t.columns.items()}
@@ -439,6 +483,8 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
         if code is not None:
             codes.append(code.alias(f"_p_{col.field}"))
         columns.append(raw.alias(f"_raw_{col.field}"))
+    if not totals and (found := _total_rows(t, data)):  # rare: the sheet is judged again without them
+        return check_sheet(t, catalog, file, answers, tuple(found))
     counted = data
     data = data.select(pl.col("_row"), *columns, *codes)
     data = data.with_columns(*[pl.when(pl.col(a) > pl.col(b)).then(pl.lit(code)).alias(f"_x_{a}")
@@ -449,11 +495,14 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
                    .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
     out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows, r.field)
                     for r in t.readings if r.field not in dropped]
+    for r, a, b in totals:
+        span = f"第 {a} 行" if a == b else f"第 {a}–{b} 行各条记录"
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {r} 行没有日期和主题，各数等于{span}之和，是合计行，不是数据，已跳过", 1))
     if sections:
         shown = "、".join(str(r) for r, _ in sections[:8]) + ("等" if len(sections) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行是分节标题（如「{sections[0][1]}」），不是数据，已跳过",
                                     len(sections)))
-        repeated = [r for r in repeated if r not in {r for r, _ in sections}]
+    repeated = [r for r in repeated if r not in {r for r, _ in sections} | {r for r, _, _ in totals}]
     if repeated:
         shown = "、".join(map(str, repeated[:8])) + ("等" if len(repeated) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行只是重复的标题或表头（分页粘贴），已跳过", len(repeated)))

@@ -30,6 +30,7 @@ HABITS = {
     "sections": 1,         # (一) 上半年 / (二) 下半年 merged across the table
     "subtotals": 1,        # 小计 under each section
     "total": 2,            # 合计 at the bottom (1) or at the top (2)
+    "total_label": 3,      # totals labelled 合计 in the first column (0), 全市 in the unit column (1), nothing (2), 总计 / 全市合计 (3)
     "blank_below": 1,      # 以下空白
     "signatures": 2,       # 填表人：… 审核人：… under the table (2: in separate cells)
     "spaced_units": 3,     # 红 旗 区, 红旗区人防办, " 红旗区 "
@@ -270,9 +271,17 @@ def build(flags: dict, seed: int) -> Layout:
     def with_number(cells, k):
         return ([k] if f["row_number"] else []) + cells
 
+    unit_col = (1 if f["row_number"] else 0) + (2 if f["split_date"] else 1)
+
     def total_row(label, group):
         cells = [None] * width
-        cells[0] = label
+        form = f["total_label"]
+        if form == 1:
+            cells[unit_col] = "全市" if label == "合计" else "小计"
+        elif form == 3:
+            cells[0] = rng.choice(["总计", "全市合计", "合 计"]) if label == "合计" else "小  计"
+        elif form == 0:
+            cells[0] = label
         cells[count_col] = sum(e.participants for e in group)
         if officers_col is not None:
             cells[officers_col] = sum(e.officers for e in group)

@@ -206,3 +206,32 @@ def test_a_formatted_blank_column_in_front_is_no_damage(tmp_path):
     ws.cell(3, 7, "abc")  # and a bad cell is still named where the clerk sees it
     wb.save(tmp_path / "g.xlsx")
     assert [(p.row, p.cell, p.code) for p in imports.parse_path(tmp_path / "g.xlsx").problems] == [(3, "G3", "not_a_number")]
+
+
+ROW3 = [D(2025, 8, 9), "凤泉区", "执法人员培训", "行政处罚法", "王五", 25, 3, None]
+
+
+@pytest.mark.parametrize("total,where", [
+    ([None, None, None, None, None, 80, 6.5, None], "top"),  # no label at all, above the entries
+    ([None, "全市", None, None, None, 80, 6.5, None], "top"),  # 全市 where the unit goes
+    ([None, "全市", None, None, None, 80, 6.5, None], "bottom"),
+    (["总数", None, None, None, None, 80, None, None], "bottom"),  # only some figures written
+])
+def test_a_totals_row_is_known_by_its_sums_whatever_its_label(tmp_path, total, where):
+    rows = [TRAINING_HEADER, total, ROW, ROW2, ROW3] if where == "top" else [TRAINING_HEADER, ROW, ROW2, ROW3, total]
+    parsed = _parse(tmp_path, rows)
+    assert parsed.ok and not parsed.questions, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("凤泉区", 25), ("卫滨区", 40), ("红旗区", 15)]
+    r, span = (2, "3–5") if where == "top" else (5, "2–4")
+    assert (f"第 {r} 行没有日期和主题，各数等于第 {span} 行各条记录之和，是合计行，不是数据，已跳过", 1) in \
+        [(x.text, x.rows) for x in parsed.interpretations]
+
+
+@pytest.mark.parametrize("row,code", [
+    ([None, None, None, None, None, 81, 6.5, None], "required"),  # one more than the sum: an entry without its keys
+    ([None, "全市", None, "全市汇总", None, 80, 6.5, None], "required"),  # a title of its own: an entry
+    ([None, "红旗区", None, None, None, 80, 6.5, None], "required"),  # one of our units: an entry
+])
+def test_a_row_that_is_not_a_total_is_still_refused(tmp_path, row, code):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, ROW2, ROW3, row])
+    assert not parsed.ok and code in [p.code for p in parsed.problems if p.row == 5]
