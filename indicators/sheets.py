@@ -355,6 +355,8 @@ def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], lis
 # of it (其中：执法人员, 含…), which no ledger field takes
 _GROUP_TOTAL = re.compile(r"^(合计|小计|总计|总数|计|共计|人数|总人数|小计数|合计数)$")
 _BREAKDOWN = re.compile(r"^(其中|内含|含)")
+# a sub-column that says nothing without its group: 地点 over 名称 is the 地点 (场所类型 beside it is read on its own)
+_GENERIC = re.compile(r"^(名称|名字|具体|具体名称|详细|详细地址|地址|具体地点|具体位置)$")
 # a date written over columns under one group cell (日期 over 年 / 月 / 日)
 DATE_PARTS = ("年", "月", "日")
 
@@ -375,8 +377,9 @@ def _compose(row: tuple, below: tuple, norm: list[str], sub: list[str]) -> tuple
     """A two-row header read as a person reads it: each column the path group -> sub-column.
 
     Under a group cell merged over several columns, 合计 is the group's figure (参加人数 over 合计 is
-    参加人数), 其中：… is a breakdown of it (left out), and 年 / 月 / 日 are one date (the 月 column takes
-    the group's name; sheets.date_parts finds the others). Any other sub-column is read on its own, as
+    参加人数), 其中：… is a breakdown of it (left out), a sub-column that names nothing alone is the group
+    (地点 over 名称), and 年 / 月 / 日 are one date (the 月 column takes the group's name; date_parts
+    finds the others). Any other sub-column is read on its own, as
     before; a cell over one column is the header when nothing is under it.
     """
     combined = [b or a for a, b in zip(norm, sub)]
@@ -392,10 +395,10 @@ def _compose(row: tuple, below: tuple, norm: list[str], sub: list[str]) -> tuple
                 written[j] = f"{str(row[first] or '').strip()}（{'、'.join(p for p in DATE_PARTS if p in parts)}）" \
                     if sub[j] == "月" else str(below[j] or "").strip()
             continue
-        if not any(_GROUP_TOTAL.match(p) for p in parts):
+        if not any(_GROUP_TOTAL.match(p) or _GENERIC.match(p) for p in parts):
             continue
         for j in range(first, last + 1):
-            if _GROUP_TOTAL.match(sub[j]):
+            if _GROUP_TOTAL.match(sub[j]) or _GENERIC.match(sub[j]):
                 combined[j], written[j] = group, f"{str(row[first] or '').strip()}（{str(below[j]).strip()}）"
             elif _BREAKDOWN.match(sub[j]):
                 combined[j] = ""

@@ -201,7 +201,8 @@ def catalogue_names(col: Column, catalog: Catalog) -> dict[str, str]:
 def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
     """cleaned text -> (value, how it was read or "", nearest values, answer given now)."""
     allowed = set(catalog.unit_names) if col.type == UNIT else set(col.choices)
-    table = None if col.type == UNIT else catalogue_names(col, catalog) | choice_lookup(col)
+    ours = {} if col.type == UNIT else catalogue_names(col, catalog)
+    table = None if col.type == UNIT else ours | choice_lookup(col)
 
     def resolve(text: str):
         if col.type == UNIT:
@@ -211,7 +212,7 @@ def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
             n = normalise_choice(text)
             if n in table:
                 value = table[n]
-                return value, ("" if n == normalise_choice(value) else "常用写法"), (), False
+                return value, ("" if n == normalise_choice(value) else "指标名称" if n in ours else "常用写法"), (), False
         said = answers.value(col.name, text) if answers else None
         if said and said[0] in allowed:
             return said[0], "本次回答" if said[1] else "已保存的回答", (), said[1]

@@ -39,7 +39,7 @@ HABITS = {
     "synonyms": 3,         # other headers of the same columns
     "catalogue_names": 1,  # the catalogue's indicator names as categories
     "date_form": 6,        # date cells: Excel date, 2025-03-01, 20250301, 2025.3.1, 2025年3月1日（星期六）, 二〇二五年三月一日, 2025/3/1
-    "measures": 2,         # counts with their measure: 15人 / 15人次
+    "measures": 2,         # figures with their measure: 15人, 500份, 2篇, 2学时 / 15人次, 2小时
     "per_period": 2,       # one sheet per month (1) or per quarter (2), some holding only the header
     "cover": 1,            # a cover sheet (填表说明) in front
     "hidden_column": 1,    # a hidden column beside the table
@@ -49,6 +49,8 @@ HABITS = {
     "validation": 1,       # a drop-down list on the category column
     "empty_sheets": 1,     # Excel's default empty Sheet2, Sheet3
     "far_format": 1,       # another sheet formatted down to its last row (H1048576) and nothing in it
+    "ledger": 1,           # 培训学法台账 (0) or 宣传活动台账 (1)
+    "place_group": 1,      # 地点 over 场所类型 / 名称 (宣传活动台账)
     "format": 5,           # 0 .xlsx, 1 .xls, 2 UTF-8 CSV (BOM), 3 GBK CSV, 4 UTF-16 tab text, 5 UTF-8 CSV (no BOM)
 }
 FORMATS = ["xlsx", "xls", "csv-utf8", "csv-gbk", "txt-utf16", "csv-utf8-nobom"]
@@ -75,20 +77,36 @@ SYNONYMS = {  # canonical header -> forms a clerk writes (all read today)
 CN_DIGITS = "〇一二三四五六七八九"
 
 
+# the two ledgers laid out: (field, canonical header, kind); kinds: date, unit, choice, text (a key), free
+# (optional text), count (the people counted: 参加人数 over 合计 / 其中), int, number
+SPECS = {
+    "training": [("date", "日期", "date"), ("unit", "单位", "unit"), ("category", "类别", "choice"), ("title", "主题", "text"),
+                 ("speaker", "主讲人", "free"), ("participants", "参加人数", "count"), ("hours", "学时", "number"),
+                 ("note", "备注", "free")],
+    "publicity": [("date", "日期", "date"), ("unit", "单位", "unit"), ("title", "活动名称", "text"), ("node", "宣传节点", "choice"),
+                  ("venue_type", "地点类型", "choice"), ("venue", "地点", "free"), ("people", "参与人数", "count"),
+                  ("materials", "发放资料(份)", "int"), ("media", "媒体报道(篇)", "int"), ("note", "备注", "free")],
+}
+FIGURES = {"training": ("date", "unit", "category", "title", "participants", "hours"),
+           "publicity": ("date", "unit", "node", "title", "venue_type", "venue", "people", "materials", "media")}
+CHOICES = {"category": CATEGORIES, "node": ["3·1民防日", "5·12防灾减灾日", "9·18警报鸣放", "全民国防教育月", "其他"],
+           "venue_type": ["社区", "广场", "学校", "企业", "机关", "网络媒体"]}
+CATALOGUE = {"category": CATALOGUE_NAMES, "node": {"全民国防教育月": "国防教育月主题活动"}}
+SYNONYMS.update({"活动名称": ["活动主题", "活动内容", "宣传活动"], "宣传节点": ["节点", "重要节点", "活动节点"],
+                 "地点类型": ["场所类型", "地点分类"], "地点": ["活动地点", "具体地点"], "参与人数": ["参加人数", "受众人数", "覆盖人数"],
+                 "发放资料(份)": ["发放资料", "资料份数"], "媒体报道(篇)": ["媒体报道", "报道篇数"]})
+ACTIVITIES = ["民防日进社区宣传", "防空警报试鸣宣传", "国防教育进校园", "防灾减灾知识讲座", "人防知识进企业", "国防法规宣传周",
+              "网络知识竞答", "广场集中宣传", "应急疏散演练", "宪法宣传"]
+PLACES = ["胜利社区", "人民广场", "新乡一中", "市政府广场", "河师大附中", "化工厂", None]
+
+
 @dataclass
 class Entry:
-    date: dt.date
-    unit: str
-    category: str
-    title: str
-    speaker: str | None
-    participants: int
-    officers: int  # 其中：执法人员 (a breakdown, never stored)
-    hours: float
-    note: str | None
+    values: dict  # field -> value as the clean ledger holds it
+    breakdown: int  # 其中：… of the count (never stored)
 
-    def figures(self) -> tuple:
-        return (self.date, self.unit, self.category, self.title, self.participants, self.hours)
+    def figures(self, kind: str) -> tuple:
+        return tuple(self.values[f] for f in FIGURES[kind])
 
 
 @dataclass
@@ -97,8 +115,9 @@ class Layout:
 
     flags: dict
     seed: int
+    kind: str
     expected: list[tuple]
-    sheets: list[dict] = field(default_factory=list)  # {name, rows, merges [(r0,c0,r1,c1)], styled, hidden_cols, ...}
+    sheets: list[dict] = field(default_factory=list)  # {name, rows, merges [(r0,c0,r1,c1)], header_at, entries, ...}
 
     @property
     def format(self) -> str:
@@ -109,22 +128,30 @@ class Layout:
         return f"layout seed={self.seed} flags={on}"
 
 
-def clean_ledger(rng: random.Random, n: int) -> list[Entry]:
-    """n entries of 2025 with distinct identities, dated before today, sorted by date."""
+def clean_ledger(rng: random.Random, kind: str, n: int) -> list[Entry]:
+    """n entries of `kind` in 2025 with distinct identities, dated before today, sorted by date."""
     entries, seen = [], set()
     today = dt.date.today()
     last = min(dt.date(2025, 12, 31), today - dt.timedelta(days=1))
     span = (last - dt.date(2025, 1, 1)).days
     while len(entries) < n:
-        date = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, span))
-        unit, cat, topic = rng.choice(UNITS), rng.choice(CATEGORIES), rng.choice(TOPICS)
-        if (date, unit, cat, topic) in seen:
+        v = {"date": dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, span)), "unit": rng.choice(UNITS),
+             "note": rng.choice([None, "无", "线上", "集中学习"])}
+        if kind == "training":
+            v.update(category=rng.choice(CATEGORIES), title=rng.choice(TOPICS), speaker=rng.choice(SPEAKERS),
+                     participants=rng.randint(3, 300), hours=rng.choice([1.0, 1.5, 2.0, 3.0, 0.5]))
+            count = v["participants"]
+        else:
+            v.update(title=rng.choice(ACTIVITIES), node=rng.choice(CHOICES["node"]), venue_type=rng.choice(CHOICES["venue_type"]),
+                     venue=rng.choice(PLACES), people=rng.randint(20, 3000), materials=rng.randint(0, 2000),
+                     media=rng.randint(0, 5))
+            count = v["people"]
+        key = tuple(v[f] for f in ("date", "unit", FIGURES[kind][2], "title"))
+        if key in seen:
             continue
-        seen.add((date, unit, cat, topic))
-        participants = rng.randint(3, 300)
-        entries.append(Entry(date, unit, cat, topic, rng.choice(SPEAKERS), participants, rng.randint(0, participants),
-                             rng.choice([1.0, 1.5, 2.0, 3.0, 0.5]), rng.choice([None, "无", "线上", "集中学习"])))
-    return sorted(entries, key=lambda e: (e.date, e.unit, e.category, e.title))
+        seen.add(key)
+        entries.append(Entry(v, rng.randint(0, count)))
+    return sorted(entries, key=lambda e: (e.values["date"], e.values["unit"], e.values[FIGURES[kind][2]], e.values["title"]))
 
 
 def _date_cell(d: dt.date, form: int, rng: random.Random):
@@ -152,8 +179,8 @@ def _unit_cell(unit: str, form: int, rng: random.Random) -> str:
     return unit
 
 
-def _count_cell(n: int, form: int, measure: str):
-    return n if form == 0 else f"{n}{measure if form == 1 else '人次' if measure == '人' else measure}"
+MEASURES = {"participants": ("人", "人次"), "people": ("人", "人次"), "materials": ("份", "份"), "media": ("篇", "篇"),
+            "hours": ("学时", "小时")}
 
 
 def build(flags: dict, seed: int) -> Layout:
@@ -161,6 +188,8 @@ def build(flags: dict, seed: int) -> Layout:
     rng = random.Random(seed)
     f = {k: flags.get(k, 0) for k in HABITS}
     fmt = FORMATS[f["format"]]
+    kind = "publicity" if f["ledger"] else "training"
+    spec = SPECS[kind]
     text_file = fmt not in ("xlsx", "xls")
     if text_file:  # one sheet of text: no merges, sheets, styles or comments
         for k in ("per_period", "cover", "hidden_column", "frozen", "autofilter", "comments", "validation", "empty_sheets",
@@ -168,59 +197,75 @@ def build(flags: dict, seed: int) -> Layout:
             f[k] = 0
     if fmt == "xls":
         f["far_format"] = 0  # .xls has 65,536 rows
+    if kind == "training":
+        f["place_group"] = 0
     if f["split_date"]:
         f["title"] = 1  # the year of a date split into 月 / 日 is in the title
-    entries = clean_ledger(rng, rng.randint(3, 9))
-    layout = Layout(f, seed, sorted(e.figures() for e in entries))
+    entries = clean_ledger(rng, kind, rng.randint(3, 9))
+    layout = Layout(f, seed, kind, sorted(e.figures(kind) for e in entries))
 
-    header = ["日期", "单位", "类别", "主题", "主讲人", "参加人数", "学时", "备注"]
+    names = {fld: h for fld, h, _ in spec}
     if f["synonyms"]:
-        header = [rng.choice([h, *SYNONYMS[h]]) if rng.random() < 0.6 else h for h in header]
-        if header[0] in ("培训日期", "学习日期", "开展日期") and f["split_date"]:
-            header[0] = "日期"
-    units = {"参加人数": "（人）", "学时": "（学时）"}
+        names = {fld: rng.choice([h, *SYNONYMS.get(h, [])]) if rng.random() < 0.6 else h for fld, h in names.items()}
+        if f["split_date"]:
+            names["date"] = "日期"
+        if f["place_group"]:
+            names["venue"] = "地点"
     if f["header_breaks"]:
-        header = [h[:2] + "\n" + h[2:] if len(h) >= 4 else h for h in header]
+        names = {fld: h[:2] + "\n" + h[2:] if len(h) >= 4 else h for fld, h in names.items()}
 
-    def entry_cells(e: Entry) -> list:
-        date = _date_cell(e.date, f["date_form"], rng)
-        if text_file and isinstance(date, dt.date):
-            date = e.date.isoformat()
-        cells = [[e.date.month, e.date.day] if f["split_date"] else [date]]
-        cat = CATALOGUE_NAMES[e.category] if f["catalogue_names"] and rng.random() < 0.7 else e.category
-        title = e.title if not f["cell_breaks"] or rng.random() < 0.5 else e.title[:2] + "\n" + e.title[2:]
-        part = _count_cell(e.participants, f["measures"], "人")
-        count = [part, e.officers] if f["group_count"] else [part]
-        hours = e.hours if not f["measures"] or rng.random() < 0.5 else f"{e.hours:g}学时"
-        row = (cells[0] + [_unit_cell(e.unit, f["spaced_units"], rng), cat, title, e.speaker] + count + [hours, e.note])
-        return row
+    # the header block: (top, sub) per column and the field each column holds
+    top, second, holds = [], [], []
 
-    # the header block
-    top, second = [], []
-    def head(h, sub=None):
+    def head(h, sub=None, what=None):
         top.append(h)
         second.append(sub)
+        holds.append(what)
     if f["row_number"]:
-        head("序号")
-    if f["split_date"]:
-        head(header[0], "月")
-        head(header[0], "日")
-    else:
-        head(header[0])
-    for h in header[1:5]:
-        head(h)
-    count_col = len(top)
-    if f["group_count"]:
-        head(header[5], "合计")
-        head(header[5], "其中：执法人员")
-    else:
-        head(header[5] + (units["参加人数"] if f["units_row"] == 0 and rng.random() < 0.3 else ""))
-    head(header[6])
-    head(header[7])
-    two_rows = f["split_date"] or f["group_count"]
+        head("序号", None, "序号")
+    for fld, _, kind_ in spec:
+        if fld == "date" and f["split_date"]:
+            head(names["date"], "月", "month")
+            head(names["date"], "日", "day")
+        elif kind_ == "count" and f["group_count"]:
+            head(names[fld], "合计", fld)
+            head(names[fld], "其中：执法人员" if kind == "training" else "其中：学生", "breakdown")
+        elif fld == "venue_type" and f["place_group"]:
+            head("地点", "场所类型", fld)
+        elif fld == "venue" and f["place_group"]:
+            head("地点", "名称", fld)
+        else:
+            unit = "（人）" if kind_ == "count" and not f["units_row"] and rng.random() < 0.3 else ""
+            head(names[fld] + unit, None, fld)
+    two_rows = f["split_date"] or f["group_count"] or f["place_group"]
     width = len(top)
-    hours_col = count_col + (2 if f["group_count"] else 1)
-    officers_col = count_col + 1 if f["group_count"] else None
+    col = {w: i for i, w in enumerate(holds)}
+    summed = [fld for fld, _, k in spec if k in ("count", "int", "number")] + (["breakdown"] if f["group_count"] else [])
+
+    def entry_cells(e: Entry) -> list:
+        v = e.values
+        out = []
+        for w in holds:
+            if w == "序号":
+                continue
+            if w in ("month", "day"):
+                out.append(v["date"].month if w == "month" else v["date"].day)
+            elif w == "date":
+                d = _date_cell(v["date"], f["date_form"], rng)
+                out.append(v["date"].isoformat() if text_file and isinstance(d, dt.date) else d)
+            elif w == "unit":
+                out.append(_unit_cell(v["unit"], f["spaced_units"], rng))
+            elif w in CATALOGUE and f["catalogue_names"] and v[w] in CATALOGUE[w] and rng.random() < 0.7:
+                out.append(CATALOGUE[w][v[w]])
+            elif w == "title" and f["cell_breaks"] and rng.random() < 0.5:
+                out.append(v[w][:2] + "\n" + v[w][2:])
+            elif w == "breakdown":
+                out.append(e.breakdown)
+            elif w in MEASURES and f["measures"] and rng.random() < 0.6:
+                out.append(f"{v[w]:g}{MEASURES[w][f['measures'] - 1]}")
+            else:
+                out.append(v[w])
+        return out
 
     rows: list[list] = []
     merges: list[tuple[int, int, int, int]] = []
@@ -237,14 +282,14 @@ def build(flags: dict, seed: int) -> Layout:
         add([])
     if f["title"]:
         where = rng.choice(["", "红旗区", "新乡市国动办系统"])
-        add([f"2025年{where}法治建设培训学法台账"] + [None] * (width - 1), merge_across=True)
+        add([f"2025年{where}{'法治建设培训学法台账' if kind == 'training' else '国防动员法治宣传活动台账'}"] + [None] * (width - 1),
+            merge_across=True)
     if f["unit_line"]:
         add(["填报单位：（盖章）", None, None, "填报日期：2025年12月31日"][:width])
     header_at = len(rows)
     if two_rows:
-        first = [h if s is None or i == 0 or top[i - 1] != h else None for i, (h, s) in enumerate(zip(top, second))]
-        add(first)
-        add([s if s is not None else None for s in second])
+        add([h if s is None or i == 0 or top[i - 1] != h else None for i, (h, s) in enumerate(zip(top, second))])
+        add(list(second))
         if not text_file:
             r = len(rows) - 2
             i = 0
@@ -258,34 +303,31 @@ def build(flags: dict, seed: int) -> Layout:
                     merges.append((r, lead + i, r, lead + j))
                 i = j + 1
         else:  # a CSV cannot merge: the group written over each of its columns
-            rows[-2] = [None] * lead + [h for h in top]
+            rows[-2] = [None] * lead + list(top)
     else:
         add(list(top))
     if f["column_numbers"]:
-        labels = ["甲", "乙", "丙", "丁", "戊"]
-        n_text = count_col
+        labels = ["甲", "乙", "丙", "丁", "戊", "己"]
+        n_text = min(i for i, w in enumerate(holds) if w in summed)
         add([labels[i] if i < len(labels) and i < n_text else str(i - min(n_text, len(labels)) + 1) for i in range(width)])
     if f["units_row"]:
-        add(["（人）" if i in (count_col, officers_col) else "（学时）" if i == hours_col else None for i in range(width)])
+        unit_of = {"count": "（人）", "breakdown": "（人）", "hours": "（学时）", "materials": "（份）", "media": "（篇）"}
+        add([unit_of.get("count" if w in ("participants", "people") else w) for w in holds])
 
     def with_number(cells, k):
         return ([k] if f["row_number"] else []) + cells
-
-    unit_col = (1 if f["row_number"] else 0) + (2 if f["split_date"] else 1)
 
     def total_row(label, group):
         cells = [None] * width
         form = f["total_label"]
         if form == 1:
-            cells[unit_col] = "全市" if label == "合计" else "小计"
+            cells[col["unit"]] = "全市" if label == "合计" else "小计"
         elif form == 3:
             cells[0] = rng.choice(["总计", "全市合计", "合 计"]) if label == "合计" else "小  计"
         elif form == 0:
             cells[0] = label
-        cells[count_col] = sum(e.participants for e in group)
-        if officers_col is not None:
-            cells[officers_col] = sum(e.officers for e in group)
-        cells[hours_col] = sum(e.hours for e in group)
+        for w in summed:
+            cells[col[w]] = sum(e.breakdown if w == "breakdown" else e.values[w] for e in group)
         return cells
 
     per_period = f["per_period"]
@@ -293,11 +335,11 @@ def build(flags: dict, seed: int) -> Layout:
         head_rows, head_merges = rows, merges
         name_of = (lambda d: f"{d.month}月") if per_period == 1 else (lambda d: f"{(d.month - 1) // 3 + 1}季度")
         periods = [f"{m}月" for m in range(1, 13)] if per_period == 1 else [f"{q}季度" for q in range(1, 5)]
-        used = {name_of(e.date) for e in entries}
+        used = {name_of(e.values["date"]) for e in entries}
         keep = [p for p in periods if p in used or rng.random() < 0.5]
         for p in keep:
             rows, merges = [list(r) for r in head_rows], list(head_merges)
-            group = [e for e in entries if name_of(e.date) == p]
+            group = [e for e in entries if name_of(e.values["date"]) == p]
             if f["total"] == 2 and group:
                 add(total_row("合计", group))
             entry_rows = []
@@ -310,8 +352,8 @@ def build(flags: dict, seed: int) -> Layout:
     else:
         if f["total"] == 2:
             add(total_row("合计", entries))
-        halves = [("（一）上半年", [e for e in entries if e.date.month <= 6]),
-                  ("（二）下半年", [e for e in entries if e.date.month > 6])] if f["sections"] else [("", entries)]
+        halves = [("（一）上半年", [e for e in entries if e.values["date"].month <= 6]),
+                  ("（二）下半年", [e for e in entries if e.values["date"].month > 6])] if f["sections"] else [("", entries)]
         k = 0
         for label, group in halves:
             if label:
@@ -330,12 +372,12 @@ def build(flags: dict, seed: int) -> Layout:
             add(["填表人：张三    审核人：李四    联系电话：0373-1234567"], merge_across=False)
         elif f["signatures"] == 2:
             add(["填表人：", "张三", None, "审核人：", "李四"][:width])
-        name = rng.choice(["台账", "培训学法台账", "Sheet1", "2025年"]) if not text_file else "台账"
+        name = rng.choice(["台账", "培训学法台账" if kind == "training" else "宣传活动台账", "Sheet1", "2025年"]) if not text_file else "台账"
         layout.sheets.append({"name": name, "rows": rows, "merges": merges, "header_at": header_at, "entries": entry_rows})
     for s in layout.sheets:
-        s.update(lead=lead, width=width, two_rows=two_rows)
+        s.update(lead=lead, width=width, two_rows=two_rows, choice_col=col.get(FIGURES[kind][2]))
     if f["cover"]:
-        layout.sheets.insert(0, {"name": "填表说明", "rows": [["填表说明"], ["1. 每次学法或培训填一行。"], ["2. 日期写到日。"]],
+        layout.sheets.insert(0, {"name": "填表说明", "rows": [["填表说明"], ["1. 每次活动填一行。"], ["2. 日期写到日。"]],
                                  "merges": [], "cover": True})
     if f["empty_sheets"]:
         layout.sheets += [{"name": "Sheet2", "rows": [], "merges": []}, {"name": "Sheet3", "rows": [], "merges": []}]
@@ -408,8 +450,7 @@ def _write_xlsx(layout: Layout, path: Path) -> Path:
             ws.cell(top, lead + 1).comment = Comment("填写实际开展日期", "法规科")
         if f["validation"]:
             dv = DataValidation(type="list", formula1='"党组中心组学法,领导班子法治讲座,主任办公会学法,执法人员培训,全员法治培训"')
-            col = lead + (1 if f["row_number"] else 0) + (2 if f["split_date"] else 1) + 1
-            letter = openpyxl.utils.get_column_letter(col + 1)
+            letter = openpyxl.utils.get_column_letter(lead + s["choice_col"] + 1)
             dv.add(f"{letter}{last_header + 1}:{letter}500")
             ws.add_data_validation(dv)
     wb.save(path)
@@ -449,14 +490,17 @@ def _write_xls(layout: Layout, path: Path) -> Path:
     return path
 
 
-def figures(parsed) -> list[tuple]:
+def figures(parsed, kind: str = "training") -> list[tuple]:
     """The stored figures of a parsed file, comparable with Layout.expected."""
-    if "training" not in parsed.records:
+    if kind not in parsed.records:
         return []
-    frame = parsed.records["training"]
-    return sorted(zip(frame["date"].to_list(), frame["unit"].to_list(), frame["category"].to_list(),
-                      [t.replace("\n", "") for t in frame["title"].to_list()], frame["participants"].to_list(),
-                      [float(h) if h is not None else None for h in frame["hours"].to_list()]))
+    frame = parsed.records[kind]
+    columns = [frame[f].to_list() for f in FIGURES[kind]]
+    out = []
+    for row in zip(*columns):
+        out.append(tuple(v.replace("\n", "") if f == "title" and v else float(v) if f == "hours" and v is not None else v
+                         for f, v in zip(FIGURES[kind], row)))
+    return sorted(out)
 
 
 def judge(layout: Layout, parsed) -> str:
@@ -465,7 +509,7 @@ def judge(layout: Layout, parsed) -> str:
     if any(c in ("corrupt", "not_spreadsheet") for c in codes):
         return f"called damaged: {[p.message for p in parsed.problems][:3]}"
     if parsed.ok:
-        got = figures(parsed)
+        got = figures(parsed, layout.kind)
         return "" if got == _expected_titles(layout) else f"figures differ:\n  got      {got}\n  expected {_expected_titles(layout)}"
     entries = {(s["name"], r) for s in layout.sheets for r in s.get("entries", [])}
     astray = [(p.sheet, p.row, p.cell, p.code, p.value) for p in parsed.problems if (p.sheet, p.row) not in entries]

@@ -151,8 +151,8 @@ def test_rows_that_describe_the_columns_are_skipped_and_said(tmp_path, described
 
 
 def test_a_row_of_figures_under_the_header_is_data_not_a_description(tmp_path):
-    """A row of numbers in the count columns is a row (refused for its blank required cells), not 栏次."""
-    parsed = _parse(tmp_path, [TRAINING_HEADER, [None, None, None, None, None, 15, 2, None], ROW])
+    """A row of numbers in the count columns (not the sums of entries) is a row, refused for its blank required cells, not 栏次."""
+    parsed = _parse(tmp_path, [TRAINING_HEADER, [None, None, None, None, None, 16, 2, None], ROW])
     assert [(p.row, p.code) for p in parsed.problems][:2] == [(2, "required"), (2, "required")]
 
 
@@ -235,3 +235,15 @@ def test_a_totals_row_is_known_by_its_sums_whatever_its_label(tmp_path, total, w
 def test_a_row_that_is_not_a_total_is_still_refused(tmp_path, row, code):
     parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, ROW2, ROW3, row])
     assert not parsed.ok and code in [p.code for p in parsed.problems if p.row == 5]
+
+
+def test_a_place_over_its_type_and_name_is_read_as_both(tmp_path):
+    from conftest import PUBLICITY_HEADER
+    header = PUBLICITY_HEADER[:4] + ["地点", None] + PUBLICITY_HEADER[6:]
+    sub = [None] * 4 + ["场所类型", "名称"] + [None] * 4
+    row = [D(2025, 3, 1), "红旗区", "民防日进社区", "3·1民防日", "社区", "胜利社区", 300, 500, 2, None]
+    path = write_xlsx(tmp_path / "p.xlsx", {"台账": [header, sub, row]}, {"台账": ["E1:F1"]})
+    parsed = imports.parse_path(path)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    got = parsed.records["publicity"].row(0, named=True)
+    assert (got["venue_type"], got["venue"], got["title"], got["people"]) == ("社区", "胜利社区", "民防日进社区", 300)
