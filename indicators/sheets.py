@@ -644,6 +644,12 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
         shown = "、".join(f"「{str(rows[last][k]).strip()}」" for k in parts.values())
         readings.append(Reading(raw.name, "column", f"「{str(rows[first][parts['月']] or '').strip()}」分写在{shown}"
                                                     f"（{'、'.join(letter(k) for k in parts.values())}列），按一个日期读取", -1))
+    breakdowns = [j for j in range(len(norm)) if last > first and not norm[j]
+                  and _BREAKDOWN.match(normalise_header(rows[last][j]))] if last > first else []
+    for j in breakdowns:
+        group = str(rows[first][j] or "").strip()
+        notes.append(f"工作表「{raw.name}」中的列「{str(rows[last][j]).strip()}」（{letter(j)}列）是「{group}」的分项，未导入")
+    used_up |= {names[j] for j in breakdowns}
     for r, what in described:
         readings.append(Reading(raw.name, "skipped", f"第 {r + 1} 行是表头下的{what}，不是数据，已跳过", 1))
     for j, f in fit.losers.items():

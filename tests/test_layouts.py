@@ -114,6 +114,7 @@ def test_a_group_header_is_read_as_group_and_sub_column(tmp_path, header, sub, m
     parsed = _parse(tmp_path, [header, sub, row(ROW), row(ROW2)], merges)
     assert parsed.ok, [p.message for p in parsed.problems]
     assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+    assert f"工作表「台账」中的列「{sub[6]}」（G列）是「{header[5]}」的分项，未导入" in parsed.notes
 
 
 @pytest.mark.parametrize("title,parts,row,expected", [
