@@ -314,26 +314,26 @@ _LEADS_LIKE_ENTRY = r"^\s*(?:\d{4}\s*[-/.年]|\d{8}|\d{5}(?:\.\d+)?$|\d{1,6}$)" 
 
 
 def _section_rows(t: Table) -> list[tuple[int, str]]:
-    """(Excel row, heading) of the rows that open a section of the table: one heading in the row's first
-    filled cell and nothing else, or one text filling the whole row (a cell merged across the table)."""
-    lead = lead_cell(t)
+    """(Excel row, heading) of the rows that open a section of the table: one heading in the table's first
+    column and nothing else, or one text filling the whole row (a cell merged across the table). Only rows
+    whose first cell is filled and reads as no date, serial or 序号 are looked at in full."""
     cells = [c for c in t.data.columns if c not in CONTEXT_COLUMNS and c != "_row" and c != LEAD]
-    maybe = t.data.with_columns(lead.alias("_lead_text")).filter(
-        pl.col("_lead_text").is_not_null() & ~pl.col("_lead_text").str.contains(_LEADS_LIKE_ENTRY))
-    if maybe.height == 0 or not cells:
+    # the table's first column: the first one holding anything (a CSV keeps blank columns in front)
+    leftmost = next((c for c in cells if t.data.get_column(c).null_count() < t.data.height), None)
+    if leftmost is None:
         return []
-    head = pl.col("_lead_text").str.strip_chars()
+    head = pl.col(leftmost).str.strip_chars()
+    maybe = t.data.filter(pl.col(leftmost).is_not_null() & ~pl.col(leftmost).str.contains(_LEADS_LIKE_ENTRY))
+    if maybe.height == 0:
+        return []
     filled = pl.sum_horizontal([pl.col(c).str.contains(r"\S").fill_null(False).cast(pl.Int16) for c in cells])
     same = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == head)
                               for c in cells])
-    named = head.str.contains(r"[\u4e00-\u9fff]")
-    # a heading opens the table's first column (the first one holding anything: a CSV keeps blank columns in front)
-    leftmost = next((c for c in cells if t.data.get_column(c).null_count() < t.data.height), cells[0])
-    first = pl.col(leftmost).str.contains(r"\S").fill_null(False)
-    section = ((filled == 1) & first & head.str.replace_all(r"\s", "").str.contains(SECTION.pattern)) | \
-              ((filled >= min(3, len(cells))) & same & named & ~head.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern))
-    found = maybe.filter(section)
-    return list(zip(found["_row"].to_list(), found["_lead_text"].str.strip_chars().to_list()))
+    bare = head.str.replace_all(r"\s", "")
+    section = (((filled == 1) & bare.str.contains(SECTION.pattern))
+               | ((filled >= min(3, len(cells))) & same & head.str.contains(r"[\u4e00-\u9fff]") & ~bare.str.contains(SKIP_ROW.pattern)))
+    found = maybe.filter(section & head.str.contains(r"\S"))
+    return list(zip(found["_row"].to_list(), found.get_column(leftmost).str.strip_chars().to_list()))
 
 
 MIN_TOTALLED = 1  # entries a totals row sums (a month of one entry has its 合计 too)
@@ -355,10 +355,10 @@ def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
     # no key cell of its own: no title, and a unit and a category that are blank or none of ours (全市)
     keyless = [pl.col(c).is_null() for c in key_text] + [pl.col(f"_c_{f}").is_not_null() | pl.col(f"_v_{f}").is_null()
                                                          for f in ("unit", "category", "node") if f"_c_{f}" in data.columns]
+    if data.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)])).height == 0:
+        return []  # the usual case, decided without numbering the rows
     index = data.with_row_index("_i")
     candidates = index.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)]))
-    if candidates.height == 0:
-        return []
     bounds = sorted(index.filter(undated)["_i"].to_list())
     out = []
     for row in candidates.iter_rows(named=True):
