@@ -63,6 +63,8 @@ def main() -> int:
                 bad_on.update(used)
             elif not parsed.ok:
                 asked += 1
+            if (i + 1) % 250 == 0:
+                print(f"  {i + 1} layouts, {len(failures)} failed, {asked} asked, {time.perf_counter() - start:.0f} s", flush=True)
             for p in folder.iterdir():
                 p.unlink()
             folder.rmdir()
