@@ -113,6 +113,8 @@ def test_valid_csv_that_pythons_csv_module_refused_imports(tmp_path, build, rows
     ("a\tb\n1\t2", [["a", "b"], ["1", "2"]]),
     ('a,b\n1,2"3\n', [["a", "b"], ["1", '2"3']]),
     ("a,b\r\r1,2\r", [["a", "b"], [""], ["1", "2"]]),
+    ('a,b\n"x"y,2\n', [["a", "b"], ["xy", "2"]]),  # text after a closing quote: joined, as Excel reads it
+    ('a,b\r\n"1\r\n2",3\n', [["a", "b"], ["1\r\n2", "3"]]),  # a line break kept inside a quoted field
 ])
 def test_csv_rows(text, expected):
     assert containers.text.rows(text) == expected
