@@ -353,7 +353,7 @@ def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], lis
 
 # the sub-column of a group that is the group's own figure (参加人数 over 合计), and one that is a breakdown
 # of it (其中：执法人员, 含…), which no ledger field takes
-_GROUP_TOTAL = re.compile(r"^(合计|小计|总计|总数|计|共计|人数|总人数|小计数|合计数)$")
+_GROUP_TOTAL = re.compile(r"^(合计|小计|总计|总数|计|共计|小计数|合计数)$")
 _BREAKDOWN = re.compile(r"^(其中|内含|含)")
 # a sub-column that says nothing without its group: 地点 over 名称 is the 地点 (场所类型 beside it is read on its own)
 _GENERIC = re.compile(r"^(名称|名字|具体|具体名称|详细|详细地址|地址|具体地点|具体位置)$")
@@ -395,10 +395,12 @@ def _compose(row: tuple, below: tuple, norm: list[str], sub: list[str]) -> tuple
                 written[j] = f"{str(row[first] or '').strip()}（{'、'.join(p for p in DATE_PARTS if p in parts)}）" \
                     if sub[j] == "月" else str(below[j] or "").strip()
             continue
-        if not any(_GROUP_TOTAL.match(p) or _GENERIC.match(p) for p in parts):
+        # a generic sub-column takes its group's name only when the group names a column of some ledger
+        generic = any(_claims(kind, group) for kind in LEDGERS)
+        if not any(_GROUP_TOTAL.match(p) or generic and _GENERIC.match(p) for p in parts):
             continue
         for j in range(first, last + 1):
-            if _GROUP_TOTAL.match(sub[j]) or _GENERIC.match(sub[j]):
+            if _GROUP_TOTAL.match(sub[j]) or generic and _GENERIC.match(sub[j]):
                 combined[j], written[j] = group, f"{str(row[first] or '').strip()}（{str(below[j]).strip()}）"
             elif _BREAKDOWN.match(sub[j]):
                 combined[j] = ""
