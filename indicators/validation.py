@@ -372,7 +372,10 @@ def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
         entries = index.filter(~pl.col("_i").is_in(bounds))
         for run in (index.slice(before + 1, i - 1 - before), index.slice(i + 1, after - 1 - i),
                     entries.filter(pl.col("_i") < i), entries.filter(pl.col("_i") > i)):
-            if run.height >= MIN_TOTALLED and all(abs((run[f"_v_{f}"].sum() or 0) - v) < 1e-6 for f, v in held.items()):
+            # a figure some entry of the run fails to give is not compared (that entry is refused at its cell)
+            known = {f: v for f, v in held.items() if run[f"_c_{f}"].null_count() == run.height}
+            if run.height >= MIN_TOTALLED and known and all(abs((run[f"_v_{f}"].sum() or 0) - v) < 1e-6
+                                                            for f, v in known.items()):
                 out.append((row["_row"], run["_row"][0], run["_row"][-1]))
                 break
     return out

@@ -375,7 +375,8 @@ def build(flags: dict, seed: int) -> Layout:
         name = rng.choice(["台账", "培训学法台账" if kind == "training" else "宣传活动台账", "Sheet1", "2025年"]) if not text_file else "台账"
         layout.sheets.append({"name": name, "rows": rows, "merges": merges, "header_at": header_at, "entries": entry_rows})
     for s in layout.sheets:
-        s.update(lead=lead, width=width, two_rows=two_rows, choice_col=col.get(FIGURES[kind][2]))
+        s.update(lead=lead, width=width, two_rows=two_rows, choice_col=col.get(FIGURES[kind][2]),
+                 count_col=col[next(fld for fld, _, k in spec if k == "count")])
     if f["cover"]:
         layout.sheets.insert(0, {"name": "填表说明", "rows": [["填表说明"], ["1. 每次活动填一行。"], ["2. 日期写到日。"]],
                                  "merges": [], "cover": True})

@@ -46,6 +46,24 @@ def test_any_layout_reads_as_the_clean_ledger(f, seed):
     _check(f, seed)
 
 
+@settings(max_examples=EXAMPLES // 3, deadline=None, database=None, print_blob=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(flags, seeds, st.sampled_from(["abc", "约200人", "-5", "12.5"]))
+def test_a_bad_count_in_any_layout_is_refused_at_its_cell(f, seed, bad):
+    """Still strict in every layout: one entry's count made bad is the one problem, at the cell the clerk sees."""
+    lay = layouts.build(f, seed)
+    sheet = next(s for s in lay.sheets if s.get("entries"))
+    row = sheet["entries"][seed % len(sheet["entries"])]
+    col = sheet["lead"] + sheet["count_col"]
+    sheet["rows"][row - 1][col] = bad
+    with tempfile.TemporaryDirectory(prefix="layout-") as d:
+        parsed = imports.parse_path(layouts.write(lay, Path(d)))
+    code = {"abc": "not_a_number", "约200人": "not_a_number", "-5": "negative", "12.5": "not_integer"}[bad]
+    letter = "".join(chr(65 + n) for n in [col] if col < 26) or "A" + chr(65 + col - 26)
+    assert [(p.sheet, p.row, p.cell, p.code) for p in parsed.problems] == [(sheet["name"], row, f"{letter}{row}", code)], \
+        f"{lay.describe()} ({bad!r} at {letter}{row})"
+
+
 @pytest.mark.parametrize("habit", sorted(layouts.HABITS))
 def test_each_habit_alone_in_every_form(habit):
     """Each habit on its own, in each of its forms, for two ledgers: the failure then names one habit."""
