@@ -379,8 +379,8 @@ def _compose(row: tuple, below: tuple, norm: list[str], sub: list[str]) -> tuple
     Under a group cell merged over several columns, 合计 is the group's figure (参加人数 over 合计 is
     参加人数), 其中：… is a breakdown of it (left out), a sub-column that names nothing alone is the group
     (地点 over 名称), and 年 / 月 / 日 are one date (the 月 column takes the group's name; date_parts
-    finds the others). Any other sub-column is read on its own, as
-    before; a cell over one column is the header when nothing is under it.
+    finds the others). Any other sub-column is read on its own, as before; a cell over one column is
+    the header when nothing is under it.
     """
     combined = [b or a for a, b in zip(norm, sub)]
     written = [str(b or a or "").strip() for a, b in zip(row, below)]
@@ -639,21 +639,7 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
             how = f"以“{word}”结尾" if level == ENDS else f"含“{word}”"
             readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}）", -1,
                                     col.field))
-    if "date" in columns and last > first and (parts := date_parts(rows, last, fit.found["date"])):
-        data = _join_date(data, {p: names[k] for p, k in parts.items()})
-        columns["date"] = Mapped("date", CONTEXT_PARTS, columns["date"].header, columns["date"].letter)
-        used_up |= {names[k] for k in parts.values()}
-        shown = "、".join(f"「{str(rows[last][k]).strip()}」" for k in parts.values())
-        readings.append(Reading(raw.name, "column", f"「{str(rows[first][parts['月']] or '').strip()}」分写在{shown}"
-                                                    f"（{'、'.join(letter(k) for k in parts.values())}列），按一个日期读取", -1))
-    breakdowns = [j for j in range(len(norm)) if last > first and not norm[j]
-                  and _BREAKDOWN.match(normalise_header(rows[last][j]))] if last > first else []
-    for j in breakdowns:
-        group = str(rows[first][j] or "").strip()
-        notes.append(f"工作表「{raw.name}」中的列「{str(rows[last][j]).strip()}」（{letter(j)}列）是「{group}」的分项，未导入")
-    used_up |= {names[j] for j in breakdowns}
-    for r, what in described:
-        readings.append(Reading(raw.name, "skipped", f"第 {r + 1} 行是表头下的{what}，不是数据，已跳过", 1))
+    data = _composed(raw, rows, first, last, norm, columns, fit, data, described, readings, notes, used_up)
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
@@ -703,6 +689,30 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
                  | {names[j] for j in fit.ignored} | taken | used_up)
 
 
+def _composed(raw: RawSheet, rows, first: int, last: int, norm: list[str], columns: dict[str, Mapped], fit: _Fit,
+              data: pl.DataFrame, described: list[tuple[int, str]], readings: list, notes: list, used_up: set) -> pl.DataFrame:
+    """What the header block composed and skipped, said (readings, notes) and applied: a date over 年 / 月 /
+    日 columns joined into one (returned in `data`), breakdown columns left out, description rows skipped."""
+    names = raw.frame.columns
+    letter = lambda j: col_letter(raw.col_index[j])
+    if "date" in columns and last > first and (parts := date_parts(rows, last, fit.found["date"])):
+        data = _join_date(data, {p: names[k] for p, k in parts.items()})
+        columns["date"] = Mapped("date", CONTEXT_PARTS, columns["date"].header, columns["date"].letter)
+        used_up |= {names[k] for k in parts.values()}
+        shown = "、".join(f"「{str(rows[last][k]).strip()}」" for k in parts.values())
+        readings.append(Reading(raw.name, "column", f"「{str(rows[first][parts['月']] or '').strip()}」分写在{shown}"
+                                                    f"（{'、'.join(letter(k) for k in parts.values())}列），按一个日期读取", -1))
+    breakdowns = [j for j in range(len(norm)) if not norm[j] and _BREAKDOWN.match(normalise_header(rows[last][j]))] \
+        if last > first else []
+    for j in breakdowns:
+        group = str(rows[first][j] or "").strip()
+        notes.append(f"工作表「{raw.name}」中的列「{str(rows[last][j]).strip()}」（{letter(j)}列）是「{group}」的分项，未导入")
+    used_up |= {names[j] for j in breakdowns}
+    for r, what in described:
+        readings.append(Reading(raw.name, "skipped", f"第 {r + 1} 行是表头下的{what}，不是数据，已跳过", 1))
+    return data
+
+
 # rows under a header that describe its columns: 栏次 (甲、乙、丙 … 1、2、3) and units ((人) (次) (%))
 _COLUMN_LABEL = re.compile(r"^(栏次|[甲乙丙丁戊己庚辛壬癸]|\d{1,2}|[A-Z])$")
 _UNIT_LABEL = re.compile(r"^[(（]?(单位[:：]?)?(人|名|次|人次|篇|份|个|项|件|期|场|学时|小时|课时|天|元|万元|%|％|个数|户|处)[)）]?$")
@@ -716,7 +726,7 @@ def _description_rows(rows: list[tuple], last: int) -> list[tuple[int, str]]:
         cells = [re.sub(r"\s", "", str(v)) for v in rows[r] if v is not None and str(v).strip()]
         if len(cells) < 2:
             break
-        if all(_COLUMN_LABEL.match(c) for c in cells) and any(not c.isdigit() for c in cells) | _counts_up(cells):
+        if all(_COLUMN_LABEL.match(c) for c in cells) and (any(not c.isdigit() for c in cells) or _counts_up(cells)):
             out.append((r, "栏次行"))
         elif all(_UNIT_LABEL.match(c) for c in cells):
             out.append((r, "计量单位行"))
