@@ -39,6 +39,7 @@ def _check(f: dict, seed: int) -> None:
     assert not why, f"{lay.describe()}\n  rebuild: python -m tests.layouts '{json.dumps(f)}' {seed} /tmp/layout\n  {why}"
 
 
+@pytest.mark.timeout(1200)  # hundreds of files: minutes on a machine shared by many (pytest.ini allows 300 s a test)
 @settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(flags, seeds)
@@ -46,6 +47,7 @@ def test_any_layout_reads_as_the_clean_ledger(f, seed):
     _check(f, seed)
 
 
+@pytest.mark.timeout(1200)
 @settings(max_examples=EXAMPLES // 3, deadline=None, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(flags, seeds, st.sampled_from(["abc", "约200人", "-5", "12.5"]))
