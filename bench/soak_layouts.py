@@ -46,7 +46,7 @@ def main() -> int:
             rng = random.Random(seed)
             flags = {k: (rng.randint(1, n) if rng.random() < args.habit_rate else 0) for k, n in layouts.HABITS.items()}
             flags["format"] = rng.randint(0, layouts.HABITS["format"])
-            flags["ledger"] = rng.randint(0, 1)
+            flags["ledger"] = rng.randint(0, layouts.HABITS["ledger"])
             lay = layouts.build(flags, seed)
             folder = Path(tmp) / str(i)
             folder.mkdir()

@@ -49,7 +49,7 @@ HABITS = {
     "validation": 1,       # a drop-down list on the category column
     "empty_sheets": 1,     # Excel's default empty Sheet2, Sheet3
     "far_format": 1,       # another sheet formatted down to its last row (H1048576) and nothing in it
-    "ledger": 1,           # 培训学法台账 (0) or 宣传活动台账 (1)
+    "ledger": 2,           # 培训学法台账 (0), 宣传活动台账 (1) or 制度落实台账 (2)
     "place_group": 1,      # 地点 over 场所类型 / 名称 (宣传活动台账)
     "format": 5,           # 0 .xlsx, 1 .xls, 2 UTF-8 CSV (BOM), 3 GBK CSV, 4 UTF-16 tab text, 5 UTF-8 CSV (no BOM)
 }
@@ -86,12 +86,21 @@ SPECS = {
     "publicity": [("date", "日期", "date"), ("unit", "单位", "unit"), ("title", "活动名称", "text"), ("node", "宣传节点", "choice"),
                   ("venue_type", "地点类型", "choice"), ("venue", "地点", "free"), ("people", "参与人数", "count"),
                   ("materials", "发放资料(份)", "int"), ("media", "媒体报道(篇)", "int"), ("note", "备注", "free")],
+    "governance": [("date", "日期", "date"), ("unit", "单位", "unit"), ("category", "类别", "choice"), ("title", "事项", "text"),
+                   ("note", "备注", "free")],
 }
 FIGURES = {"training": ("date", "unit", "category", "title", "participants", "hours"),
-           "publicity": ("date", "unit", "node", "title", "venue_type", "venue", "people", "materials", "media")}
+           "publicity": ("date", "unit", "node", "title", "venue_type", "venue", "people", "materials", "media"),
+           "governance": ("date", "unit", "category", "title")}
+GOVERNANCE = ["党组听取汇报", "办公会研究法治", "领导干部述法", "督导检查"]
+MATTERS = ["上半年法治建设工作汇报", "研究行政执法问题", "年度述法", "法治政府建设督导", "全年法治建设工作汇报", "研究规范性文件"]
 CHOICES = {"category": CATEGORIES, "node": ["3·1民防日", "5·12防灾减灾日", "9·18警报鸣放", "全民国防教育月", "其他"],
            "venue_type": ["社区", "广场", "学校", "企业", "机关", "网络媒体"]}
-CATALOGUE = {"category": CATALOGUE_NAMES, "node": {"全民国防教育月": "国防教育月主题活动"}}
+CATALOGUE = {"category": CATALOGUE_NAMES | {"党组听取汇报": "党组听取法治建设工作汇报", "办公会研究法治": "办公会研究法治建设重大问题",
+                                           "领导干部述法": "领导干部年度述法", "督导检查": "督导平台动态督导"},
+             "node": {"全民国防教育月": "国防教育月主题活动"}}
+SYNONYMS.update({"事项": ["会议名称", "主要内容", "事项内容"]})
+SYNONYMS_OF = {"governance": {"类别": ["类型", "事项类别", "工作类别"]}}  # where one canonical header differs by ledger
 SYNONYMS.update({"活动名称": ["活动主题", "活动内容", "宣传活动"], "宣传节点": ["节点", "重要节点", "活动节点"],
                  "地点类型": ["场所类型", "地点分类"], "地点": ["活动地点", "具体地点"], "参与人数": ["参加人数", "受众人数", "覆盖人数"],
                  "发放资料(份)": ["发放资料", "资料份数"], "媒体报道(篇)": ["媒体报道", "报道篇数"]})
@@ -137,7 +146,10 @@ def clean_ledger(rng: random.Random, kind: str, n: int) -> list[Entry]:
     while len(entries) < n:
         v = {"date": dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, span)), "unit": rng.choice(UNITS),
              "note": rng.choice([None, "无", "线上", "集中学习"])}
-        if kind == "training":
+        if kind == "governance":
+            v.update(category=rng.choice(GOVERNANCE), title=rng.choice(MATTERS))
+            count = 0
+        elif kind == "training":
             v.update(category=rng.choice(CATEGORIES), title=rng.choice(TOPICS), speaker=rng.choice(SPEAKERS),
                      participants=rng.randint(3, 300), hours=rng.choice([1.0, 1.5, 2.0, 3.0, 0.5]))
             count = v["participants"]
@@ -188,7 +200,7 @@ def build(flags: dict, seed: int) -> Layout:
     rng = random.Random(seed)
     f = {k: flags.get(k, 0) for k in HABITS}
     fmt = FORMATS[f["format"]]
-    kind = "publicity" if f["ledger"] else "training"
+    kind = ["training", "publicity", "governance"][f["ledger"]]
     spec = SPECS[kind]
     text_file = fmt not in ("xlsx", "xls")
     if text_file:  # one sheet of text: no merges, sheets, styles or comments
@@ -197,8 +209,11 @@ def build(flags: dict, seed: int) -> Layout:
             f[k] = 0
     if fmt == "xls":
         f["far_format"] = 0  # .xls has 65,536 rows
-    if kind == "training":
+    if kind != "publicity":
         f["place_group"] = 0
+    if kind == "governance":  # a log of meetings: nothing to count or total
+        for k in ("group_count", "units_row", "subtotals", "total", "measures"):
+            f[k] = 0
     if f["split_date"]:
         f["title"] = 1  # the year of a date split into 月 / 日 is in the title
     entries = clean_ledger(rng, kind, rng.randint(3, 9))
@@ -206,7 +221,8 @@ def build(flags: dict, seed: int) -> Layout:
 
     names = {fld: h for fld, h, _ in spec}
     if f["synonyms"]:
-        names = {fld: rng.choice([h, *SYNONYMS.get(h, [])]) if rng.random() < 0.6 else h for fld, h in names.items()}
+        forms = lambda h: SYNONYMS_OF.get(kind, {}).get(h) or SYNONYMS.get(h, [])
+        names = {fld: rng.choice([h, *forms(h)]) if rng.random() < 0.6 else h for fld, h in names.items()}
         if f["split_date"]:
             names["date"] = "日期"
         if f["place_group"]:
@@ -282,7 +298,8 @@ def build(flags: dict, seed: int) -> Layout:
         add([])
     if f["title"]:
         where = rng.choice(["", "红旗区", "新乡市国动办系统"])
-        add([f"2025年{where}{'法治建设培训学法台账' if kind == 'training' else '国防动员法治宣传活动台账'}"] + [None] * (width - 1),
+        add([f"2025年{where}" + {"training": "法治建设培训学法台账", "publicity": "国防动员法治宣传活动台账",
+                                 "governance": "法治建设制度落实台账"}[kind]] + [None] * (width - 1),
             merge_across=True)
     if f["unit_line"]:
         add(["填报单位：（盖章）", None, None, "填报日期：2025年12月31日"][:width])
@@ -308,7 +325,7 @@ def build(flags: dict, seed: int) -> Layout:
         add(list(top))
     if f["column_numbers"]:
         labels = ["甲", "乙", "丙", "丁", "戊", "己"]
-        n_text = min(i for i, w in enumerate(holds) if w in summed)
+        n_text = min((i for i, w in enumerate(holds) if w in summed), default=width)
         add([labels[i] if i < len(labels) and i < n_text else str(i - min(n_text, len(labels)) + 1) for i in range(width)])
     if f["units_row"]:
         unit_of = {"count": "（人）", "breakdown": "（人）", "hours": "（学时）", "materials": "（份）", "media": "（篇）"}
@@ -372,11 +389,11 @@ def build(flags: dict, seed: int) -> Layout:
             add(["填表人：张三    审核人：李四    联系电话：0373-1234567"], merge_across=False)
         elif f["signatures"] == 2:
             add(["填表人：", "张三", None, "审核人：", "李四"][:width])
-        name = rng.choice(["台账", "培训学法台账" if kind == "training" else "宣传活动台账", "Sheet1", "2025年"]) if not text_file else "台账"
+        name = rng.choice(["台账", {"training": "培训学法台账", "publicity": "宣传活动台账", "governance": "制度落实台账"}[kind], "Sheet1", "2025年"]) if not text_file else "台账"
         layout.sheets.append({"name": name, "rows": rows, "merges": merges, "header_at": header_at, "entries": entry_rows})
     for s in layout.sheets:
         s.update(lead=lead, width=width, two_rows=two_rows, choice_col=col.get(FIGURES[kind][2]),
-                 count_col=col[next(fld for fld, _, k in spec if k == "count")])
+                 count_col=next((col[fld] for fld, _, k in spec if k == "count"), None))
     if f["cover"]:
         layout.sheets.insert(0, {"name": "填表说明", "rows": [["填表说明"], ["1. 每次活动填一行。"], ["2. 日期写到日。"]],
                                  "merges": [], "cover": True})
