@@ -69,14 +69,15 @@ def undo_rows(conn: Connection, batch_id: int) -> None:
     for ledger in LEDGERS.values():
         k = ledger.kind
         reset_touched(conn)
-        conn.execute(f"INSERT OR IGNORE INTO touched SELECT unit, date FROM {k} WHERE created_batch = ?", (batch_id,))
+        conn.execute(f"INSERT INTO touched SELECT unit, date FROM {k} WHERE created_batch = ? ON CONFLICT DO NOTHING",
+                     (batch_id,))
         conn.execute(f"DELETE FROM {k} WHERE created_batch = ?", (batch_id,))
         others = [c.field for c in ledger.columns if c.field not in ledger.key] + ["batch_id", "created_batch"]
         on = " AND ".join(f"c.k{i + 1} = {k}.{f}" for i, f in enumerate(ledger.key))
         types = column_types(ledger)
         sets = ", ".join(f"{f} = {json_field(conn.dialect, 'c.old', f, types[f])}" for f in others)
         # every ledger key starts with (unit, date), so k1, k2 name the day to recompute
-        conn.execute("INSERT OR IGNORE INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ?",
+        conn.execute("INSERT INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ? ON CONFLICT DO NOTHING",
                      (batch_id, k))
         conn.execute(f"UPDATE {k} SET {sets} FROM change c WHERE c.batch_id = ? AND c.kind = ? AND {on}", (batch_id, k))
         refresh_aggregates(conn, ledger)

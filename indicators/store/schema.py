@@ -1,7 +1,8 @@
 """Every table of the database, created where missing, and the fingerprint that says when to.
 
 One group of tables per store module; their DDL is gathered here so that a new database, and an
-old one brought up to date, get the same schema. `connect` compares FINGERPRINT (the SHA-256 of
+old one brought up to date, get the same schema. It is written once, in SQLite's words; ddl.py renders
+it for PostgreSQL. `connect` compares FINGERPRINT (the SHA-256 of
 all the DDL below) with the one stored in `meta`: only when they differ does it run `create`, once,
 in its own write transaction. Adding a table or an index is therefore only adding its DDL here; no
 number to bump. A change that CREATE ... IF NOT EXISTS cannot make (a new column) goes into
@@ -9,6 +10,7 @@ MIGRATIONS, each applied once and remembered in `meta`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import sqlite3
 
@@ -108,16 +110,17 @@ def create(conn: sqlite3.Connection) -> None:
             for stmt in statements(sql):
                 conn.execute(stmt)
             # a fixed value, not the time: two databases brought up to date must hold the same meta rows
-            # (migrate compares every row), and the SQL stays portable
-            conn.execute("INSERT INTO meta VALUES (?, 'done')", (f"migration:{name}",))
+            # (migrate compares every row)
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"migration:{name}", "done"))
     for table, column, decl in ADDED_COLUMNS:
         add_column(conn, table, column, decl)
-    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, FINGERPRINT))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (FINGERPRINT_KEY, FINGERPRINT))
 
 
 def add_column(conn: sqlite3.Connection, table: str, column: str, decl: str) -> bool:
     """ALTER TABLE ... ADD COLUMN unless the column exists; True when it was added. Safe to run again."""
-    if column in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+    if column in conn.columns(table):
         return False
     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
     return True
