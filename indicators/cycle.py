@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from . import store
+from . import chinese, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -94,8 +94,7 @@ def _when(at: str | None) -> str:
     return (at or "").replace("T", " ")[:16]
 
 
-def cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+cn_date = chinese.date  # the one Chinese date (indicators/chinese.py)
 
 
 # ---------------------------------------------------------------- states

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import cycle, demo, exports, progress, reporting, roles, store, templates, views
+from indicators import chinese, cycle, demo, exports, progress, reporting, roles, store, templates, views
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 
@@ -155,6 +155,26 @@ def data_years(src: Source) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _default_year(_conn, path: str, version: str, today: dt.date) -> int:
+    return views.default_year(_conn, today)
+
+
+def default_year(src: Source) -> int:
+    """The year a session opens on (views.default_year)."""
+    return _default_year(src.conn, src.path, src.version, dt.date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _reported(_conn, path: str, version: str, start: dt.date, end: dt.date) -> str:
+    return views.reported_text(views.units_reported(_conn, start, end))
+
+
+def reported_text(src: Source, per: progress.Period) -> str:
+    """已报送 3/16 个单位 while not all units have data in the period, else ''."""
+    return _reported(src.conn, src.path, src.version, per.start, per.end)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _demo(_conn, path: str, version: str) -> tuple[bool, bool]:
     return store.has_data(_conn), store.showing_demo(_conn)
 
@@ -215,5 +235,4 @@ def draft(sel, version: str = "全市") -> str:
 
 def stamp_date(sel) -> str:
     """数据截至 as the exports print it: the period's end, never later than today."""
-    d = min(sel.period.as_of, dt.date.today())
-    return f"{d.year}年{d.month}月{d.day}日"
+    return chinese.date(min(sel.period.as_of, dt.date.today()))

@@ -12,7 +12,7 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import accounts, charts, cycle, progress, roles, store
+from indicators import accounts, charts, chinese, cycle, progress, roles, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
@@ -56,11 +56,13 @@ class Selection:
 
     @property
     def ctx(self) -> charts.Context:
-        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
+        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review,
+                              final=progress.is_final(self.period))
 
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
-        return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
+        return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review,
+                              final=progress.is_final(self.period))
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -92,9 +94,8 @@ def _years(src: data.Source) -> list[int]:
     """The years offered (data years and this one), with the session's year and period mode defaulted."""
     today = dt.date.today()
     years = sorted(set(data.data_years(src)) | {today.year}, reverse=True)
-    latest = data.data_years(src)[0] if data.data_years(src) else today.year
     if st.session_state.get("year") not in years:
-        st.session_state["year"] = latest
+        st.session_state["year"] = data.default_year(src)
     st.session_state.setdefault("period_mode", AS_OF if st.session_state["year"] == today.year else FULL)
     return years
 
@@ -159,8 +160,10 @@ def sidebar(src: data.Source) -> Selection:
     # the cycle's state moves without a new data version, so these two are read every run (two small queries)
     hidden = tuple(cycle.hidden_units(src.conn, current_actor(), per))
     st.session_state[data.HIDDEN_KEY] = hidden
+    # how much the figures stand on: 已报送 1/16 个单位 (while some have no data), 已审核 12/16 个单位
+    review = "　".join(t for t in (data.reported_text(src, per), cycle.review_text(src.conn, per)) if t)
     sel = Selection(src, per, None if unit == CITY_WIDE else unit, bool(st.session_state.get(REPORT_KEY)), demo,
-                    has_data, phone, cycle.review_text(src.conn, per), hidden)
+                    has_data, phone, review, hidden)
     st.session_state[_SELECTION] = sel
     return sel
 
@@ -302,11 +305,11 @@ def page_header(title: str, sel: Selection) -> None:
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
         right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode)
-        note = f"数据截至 {charts.chinese_date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
+        note = f"数据截至 {chinese.date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
         (st.header if sel.narrow else st.title)(title)  # a phone's first screen is for the key figures
-        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)} · {sel.review}")
+        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {chinese.date(sel.as_of)} · {sel.review}")
 
 
 def columns(sel: Selection, spec, keep: bool = False) -> list:
@@ -359,7 +362,7 @@ def _list_item(row) -> str:
 
 def _cell(v) -> str:
     if isinstance(v, float):
-        return "" if v != v else f"{v:.2f}".rstrip("0").rstrip(".")
+        return "" if v != v else chinese.num(v, 2)
     return str(v)
 
 
