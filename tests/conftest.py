@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indicators import imports, store  # noqa: E402
+from indicators import importing, imports, store  # noqa: E402
 
 import pg_server  # noqa: E402
 
@@ -154,7 +154,7 @@ def db_env(db, files: Path) -> dict:
 
 def load(conn, path: Path):
     """Import a file the way users do; returns the ImportResult."""
-    return store.import_parsed(conn, imports.parse_path(path))
+    return importing.import_parsed(conn, imports.parse_path(path))
 
 
 def ledger_bytes(title: str, header: list, rows, sheet: str = "台账") -> bytes:
