@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from . import chinese
 from .palette import STATUS_COLORS
-from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, SCORE_LABELS, STATUSES, UNFINISHED
+from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, SCORE_LABELS, STATUSES, UNFINISHED, rank_text
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 TEXT = "#262730"
@@ -775,13 +775,20 @@ def score_ranking(points: pd.DataFrame, ranking: pd.DataFrame, ctx: Context, gro
                                  hovertemplate="%{y}<br>" + SCORE_LABELS["score"] + " %{x:.1f} 分<extra></extra>"))
     short = ctx.narrow  # a phone: the rank alone beside the bar, the words are in the axis title
     traces.append(go.Scatter(y=units, x=ranking[basis], mode="text", showlegend=False, hoverinfo="skip",
-                             text=[_rank_label(s, t, short) for s, t in zip(ranking[basis], ranking.rank_text)],
+                             text=[_rank_label(s, t, short) for s, t in zip(ranking[basis], _rank_texts(ranking))],
                              textposition="middle right", cliponaxis=False))
     axis = f"{SCORE_LABELS[basis]}（满分 100 分" + ("，括号内为名次）" if short else "）")
     return _figure(traces, name, ctx, source, _bar_height(len(units), 30), bottom=52,
                    yaxis=_category_axis(units, highlight),
                    xaxis={"title": {"text": axis}, "range": [0, 140 if short else 125], "dtick": 20},
                    barmode="stack", bargap=0.3)
+
+
+def _rank_texts(ranking: pd.DataFrame) -> list[str]:
+    """progress.scores' rank_text, or made from a bare rank column."""
+    if "rank_text" in ranking:
+        return list(ranking.rank_text)
+    return [rank_text(None if pd.isna(r) else int(r)) for r in ranking["rank"]]
 
 
 def _rank_label(score: float, rank_text: str, short: bool) -> str:

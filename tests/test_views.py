@@ -8,7 +8,7 @@ import pytest
 
 import dashboard_support as ds
 from indicators import progress, store, views
-from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE
+from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE
 
 H1 = progress.period(2025, half=1)
 YEAR = progress.period(2025, half=2)
@@ -66,8 +66,8 @@ def test_month_ending_mid_month_counts_up_to_the_date(conn):
 
 
 @pytest.mark.parametrize("as_of,states", [
-    (dt.date(2025, 2, 28), {"3·1民防日": ON_PACE, "5·12防灾减灾日": ON_PACE}),
-    (dt.date(2025, 6, 30), {"3·1民防日": DONE, "5·12防灾减灾日": DONE, "9·18警报鸣放": ON_PACE}),
+    (dt.date(2025, 2, 28), {"3·1民防日": NOT_DUE, "5·12防灾减灾日": NOT_DUE}),  # not yet due: 未到期 (issue 22)
+    (dt.date(2025, 6, 30), {"3·1民防日": DONE, "5·12防灾减灾日": DONE, "9·18警报鸣放": NOT_DUE}),
     (dt.date(2025, 12, 31), {"9·18警报鸣放": NOT_STARTED, "全民国防教育月": NOT_STARTED}),
 ])
 def test_key_dates_done_due_or_not_yet(conn, as_of, states):
