@@ -16,7 +16,7 @@ from indicators import accounts, charts, chinese, cycle, progress, roles, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
-from ui import auth, data, dates, navigation
+from ui import auth, chrome, data, dates, navigation
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -175,6 +175,7 @@ def start():
     # "auto": expanded on a desktop, collapsed on a narrow screen (where it would cover the page)
     st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
                        initial_sidebar_state="auto")
+    chrome.install()  # Streamlit's own English in Chinese, on every page (the login page too)
     with edge("启动"):
         src = data.source()
         if data.load_demo_if_new(src):

@@ -7,7 +7,7 @@ from indicators import annotate, imports, intake, roles, store, templates
 from indicators.interpret import Answers
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
-from ui import data, shell
+from ui import chrome, data, shell
 
 ANSWERS = "intake_answers"  # the clerk's answers in this session (kept in the database on confirm)
 
@@ -38,10 +38,9 @@ def render(sel: shell.Selection) -> None:
     # ------------------------------------------------------------------ upload
     st.subheader("2. 上传台账", divider="gray")
     limit = f"{imports.max_upload_bytes() / 1024 / 1024:g}"
-    # Streamlit's own hint states its transport limit ("200MB per file"); the app's rule is the label's
-    st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] small {display: none;}</style>")
     files = st.file_uploader(f"拖入或选择文件：支持 .xlsx、.xls、.csv（GBK 或 UTF-8），可一次选多个，单个文件不超过 {limit} MB",
-                             accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}")
+                             accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}",
+                             max_upload_size=chrome.upload_mb(imports.max_upload_bytes()))
     done = st.session_state.pop("import_done", None)
     if done:
         for text in done:
