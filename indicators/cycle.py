@@ -228,22 +228,35 @@ def deadline(conn: sqlite3.Connection, year: int, half: int) -> dt.date | None:
     return db.deadlines(conn, year).get((year, half))
 
 
+CITY_LEVEL = "市本级"  # the level of the office that sends the reminder (data/units.toml)
+
+
+def review_first(states: list[UnitState], unit: str | None = None) -> str | None:
+    """The unit a review opens on: the one asked for, else the first waiting for review (已提交), else
+    the first unit."""
+    if unit and any(s.unit == unit for s in states):
+        return unit
+    return next((s.unit for s in states if s.state == SUBMITTED), states[0].unit if states else None)
+
+
 def missing_units(states: list[UnitState]) -> list[str]:
     """Units that have not submitted (nor been approved) in the period: the reminder names them."""
     return [s.unit for s in states if s.state not in (SUBMITTED, APPROVED)]
 
 
 def reminder_text(states: list[UnitState], today: dt.date | None = None, sender: str = "市国动办法规科",
-                  ledgers_missing: dict[str, list[str]] | None = None) -> str:
-    """The notice naming the units that have not submitted (with the ledgers they lack, from
-    reporting.missing_by_unit) and the period's deadline."""
+                  ledgers_missing: dict[str, list[str]] | None = None, catalog: Catalog | None = None) -> str:
+    """The notice to 各县（市、区）、功能区 naming those that have not submitted (with the ledgers they
+    lack, from reporting.missing_by_unit) and the period's deadline. The city's own office (市本级)
+    sends it, so it is not listed among those reminded."""
     today = today or dt.date.today()
     if not states:
         return ""
     first = states[0]
     label, dl = first.period, first.deadline
     head = f"【提醒】关于报送{label}法治建设工作数据的通知"
-    missing = [s for s in states if s.state not in (SUBMITTED, APPROVED)]
+    own = {u.name for u in (catalog or default_catalog()).units if u.level == CITY_LEVEL}
+    missing = [s for s in states if s.state not in (SUBMITTED, APPROVED) and s.unit not in own]
     if not missing:
         return f"{head}\n\n截至{cn_date(today)}，各单位{label}数据均已提交，感谢大家的支持！\n\n{sender}"
     when = f"填报截止日期为{cn_date(dl)}" if dl else "填报截止日期另行通知"

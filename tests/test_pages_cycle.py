@@ -63,7 +63,7 @@ def app(page: str, actor: Actor, unit: str | None = None) -> AppTest:
 
 
 def words(at) -> str:
-    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader")
+    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader", "text")
              for e in getattr(at, kind)]
     return "\n".join(parts + [f"{m.label} {m.value}" for m in at.metric])
 
@@ -150,7 +150,8 @@ def test_admin_sets_the_deadline_and_units_are_overdue_after_it(db):
     assert state_column(at)["红旗区"] == "逾期" and "逾期 16 个" in words(at)
     click(at, "生成催报通知")
     text = at.code[0].value
-    assert "填报截止日期为2025年7月10日" in text and "1. 市国动办（逾期）" in text
+    # the notice goes to 各县（市、区）、功能区: the city office sends it and is not listed (issue 22)
+    assert "填报截止日期为2025年7月10日" in text and "1. 红旗区（逾期）" in text and "市国动办（" not in text
     clerk = app("ui/pages/reporting.py", CLERK_A)
     assert "已过填报截止日期（2025年7月10日），本单位不能再修改或提交" in words(clerk)
     assert "提交本单位2025年上半年数据" not in labels(clerk)
@@ -236,3 +237,27 @@ def test_leader_with_no_unit_approved_gets_words_not_a_broken_page(db, page):
     at = app(page, LEADER_A)
     assert "未审核、已隐藏 16 个单位" in words(at)
     assert [e.value for e in at.error] in ([], ["本期还没有通过审核的单位：只看已审核数据时，暂无可生成的汇报材料"])
+
+
+def test_review_opens_on_a_unit_waiting_and_starts_empty_after_a_move(db):
+    """Issue 22: at 全市 the review box opens on the first unit waiting for review (not on 市国动办
+    未报送 with every button grey); after 退回 the box says the new state and the reason field is empty."""
+    cycle.transition(db, CLERK_A, "submit", "红旗区", 2025, 1)
+    at = app("ui/pages/reporting.py", ADMIN_A)
+    box = at.selectbox(key="review_unit")
+    assert box.value == "红旗区" and box.format_func(box.value) == "红旗区（已提交）"
+    assert at.button(key="move_approve").disabled is False
+    at.text_input(key="review_reason").set_value("缺少培训签到表")
+    click(at, "退回")
+    assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.RETURNED
+    box = at.selectbox(key="review_unit")
+    assert box.format_func(box.value) == "红旗区（已退回）" and at.text_input(key="review_reason").value == ""
+    assert "红旗区2025年上半年：退回完成，当前为「已退回」" in words(at)
+
+
+def test_a_returned_reason_is_shown_as_text_never_markdown(db):
+    cycle.transition(db, CLERK_A, "submit", "红旗区", 2025, 1)
+    cycle.transition(db, ADMIN_A, "return", "红旗区", 2025, 1, "**签到表**缺失 <b>请补</b>")
+    clerk = app("ui/pages/reporting.py", CLERK_A)
+    assert "退回原因：**签到表**缺失 <b>请补</b>（孙法规" in [t.value[:len("退回原因：**签到表**缺失 <b>请补</b>（孙法规")]
+                                                      for t in clerk.text]

@@ -32,6 +32,7 @@ def _move(sel, action: str, unit: str, reason: str | None = None) -> None:
         st.error(str(e), icon=":material/block:")
         return
     st.session_state["cycle_done"] = f"{s.unit}{s.period}：{cycle.MOVES[action].name}完成，当前为「{s.state}」。"
+    st.session_state["review_clear"] = True  # the reason was for this move: the next starts empty
     st.rerun()
 
 
@@ -42,8 +43,9 @@ def _clerk_actions(sel, states: dict[str, cycle.UnitState]) -> None:
         return
     st.markdown(f"**本单位（{mine.unit}）{mine.period}：{mine.state}**")
     if mine.state == cycle.RETURNED and mine.reason:
-        st.warning(f"退回原因：{mine.reason}（{mine.by}，{(mine.at or '').replace('T', ' ')[:16]}）。修改后请重新提交。",
-                   icon=":material/assignment_return:")
+        with st.container(border=True):  # the reason is the administrator's text: shown as text, never markdown
+            st.warning(f"{mine.period}数据已被退回，请按下面的原因修改后重新提交。", icon=":material/assignment_return:")
+            st.text(f"退回原因：{mine.reason}（{mine.by}，{(mine.at or '').replace('T', ' ')[:16]}）")
     if (("submit", mine.state) in cycle.TRANSITIONS and actor.role in cycle.TRANSITIONS[("submit", mine.state)][1]):
         if st.button(f"提交本单位{mine.period}数据", type="primary", icon=":material/send:"):
             _move(sel, "submit", mine.unit)
@@ -60,10 +62,11 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
     with st.container(border=True):
         st.markdown(f"**审核（{label}）**")
         units = list(states)
-        default = units.index(sel.unit) if sel.unit in units else 0
-        if st.session_state.get("review_unit_follows") != sel.unit:  # the sidebar's unit changed: follow it
-            st.session_state["review_unit_follows"] = sel.unit
-            st.session_state["review_unit"] = units[default]
+        if st.session_state.get("review_unit_follows", "") != sel.unit:  # new, or the sidebar's unit changed: follow it
+            st.session_state["review_unit_follows"] = sel.unit  # (全市: the first unit waiting for review)
+            st.session_state["review_unit"] = cycle.review_first(list(states.values()), sel.unit)
+        if st.session_state.pop("review_clear", False):
+            st.session_state["review_reason"] = ""
         left, right = st.columns([1, 2])
         unit = left.selectbox("单位", units, key="review_unit",
                               format_func=lambda u: f"{u}（{states[u].state}）")
