@@ -20,7 +20,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import roles, store
+from . import cli_review, roles, store
 from .config import ConfigError, default_catalog
 from .interpret import IGNORE, Answers
 from .ledgers import LEDGERS, normalise_header
@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("migrate", help="把数据库（含原件）整体迁移到 PostgreSQL，并核对行数与进度数字"))
     sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
     sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
+    cli_review.register(sub, with_db, as_user, _date, HALF_HELP)
     p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in store.SETTINGS.items())
     return p
 
@@ -611,4 +612,5 @@ def cmd_migrate(args) -> int:
 
 COMMANDS = {"migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
-            "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit}
+            "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit,
+            "explain": lambda args: cli_review.cmd_explain(args, _actor), "outliers": lambda args: cli_review.cmd_outliers(args)}

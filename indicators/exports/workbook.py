@@ -20,7 +20,7 @@ from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_ST
 from .common import (ORG_NAME, UNSCORED, Figures, expected_value, gather, group_ledger, is_full_year, is_missing,
                      period_title)
 from .evidence import evidence_sheet
-from .sheet import (FONT, HEADER_ROW, MINE_FILL, STATUS_FILLS, STATUS_FONTS, STATUS_MARKS, Column, _sheet,  # noqa: F401 (put: the tests write one cell)
+from .sheet import (FONT, HEADER_ROW, ROW_PT, MINE_FILL, STATUS_FILLS, STATUS_FONTS, STATUS_MARKS, Column, _sheet,  # noqa: F401 (put: the tests write one cell)
                     put, status_format)
 
 
@@ -41,6 +41,12 @@ INDICATOR_COLUMNS = [Column("单位", 14), Column("层级", 12), Column("指标�
                      Column("状态", 14, align="center"), Column("分值", 9, "0.00", "right"),
                      Column("得分", 9, "0.00", "right")]
 REVIEW_COLUMN = Column("审核状态", 12, align="center")  # each unit's state in the period's reporting cycle
+NOTE_COLUMN = Column("情况说明", 40)  # beside each lagging indicator of a unit: its 原因, 整改措施, 预计完成时间, or 未说明
+NOTE_CHARS_PER_LINE = 19  # CJK characters a 40-wide column prints on one line
+
+
+def _note(r, fig: Figures) -> str:
+    return fig.note(r.unit, r.indicator) if r.unit != CITY_WIDE and r.status in (LAGGING, NOT_STARTED) else ""
 
 
 def _indicator_row(r, fig: Figures, groups: dict) -> list:
@@ -55,16 +61,23 @@ def _indicator_sheet(wb: Workbook, fig: Figures, review: dict[str, str]) -> None
     # the 全市 roll-up first: the figures a reader looks for before the 300 unit rows
     frame = frame.assign(_city=frame.unit != CITY_WIDE).sort_values("_city", kind="stable")
     groups = {g: spec["name"] for g, spec in fig.catalog.groups.items()}
-    rows = [_indicator_row(r, fig, groups) + [review.get(r.unit, fig.stamp.review)] for r in frame.itertuples()]
+    rows = [_indicator_row(r, fig, groups) + [review.get(r.unit, fig.stamp.review), _note(r, fig)]
+            for r in frame.itertuples()]
     marks = "　".join(f"{STATUS_MARKS[s]} {progress.status_name(s, fig.period)}" for s in (DONE, ON_PACE, NOT_DUE, LAGGING, NOT_STARTED)
                      if not (s in (ON_PACE, NOT_DUE) and is_full_year(fig.period)))
     title = f"{fig.scope} · {period_title(fig.period)} · 法治建设指标完成情况（{marks}）"
     notes = ["说明：应完成为按时间进度截至数据截至日应完成的数量，计数指标向上取整（达到该数即为进度正常）；"
              "完成率为完成值与全年目标之比；不计分指标只列数值。"]
-    ws = _sheet(wb, "指标完成情况", title, INDICATOR_COLUMNS + [REVIEW_COLUMN], rows, fig.stamp.text(), notes)
+    ws = _sheet(wb, "指标完成情况", title, INDICATOR_COLUMNS + [REVIEW_COLUMN, NOTE_COLUMN], rows, fig.stamp.text(),
+                notes)
     status_col = [c.header for c in INDICATOR_COLUMNS].index("状态") + 1
-    for i in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(rows)):
+    note_col = len(INDICATOR_COLUMNS) + 2
+    for i, values in enumerate(rows, HEADER_ROW + 1):
         _mark_status(ws.cell(i, status_col))
+        text = values[-1]
+        if len(text) > NOTE_CHARS_PER_LINE:  # a long explanation wraps, its row grows: nothing cut in print
+            ws.cell(i, note_col).alignment = Alignment(vertical="center", wrap_text=True, indent=1)
+            ws.row_dimensions[i].height = ROW_PT * min(-(-len(text) // NOTE_CHARS_PER_LINE), 12) * 0.8
 
 
 def _mark_status(c) -> None:

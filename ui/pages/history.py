@@ -3,7 +3,7 @@ import streamlit as st
 
 from indicators import importing, intake, store
 from indicators.problems import IndicatorsError
-from ui import navigation, shell
+from ui import navigation, review, shell
 
 
 def render(sel: shell.Selection) -> None:
@@ -41,6 +41,7 @@ def render(sel: shell.Selection) -> None:
     except IndicatorsError as e:
         left.warning(str(e))
 
+    review.batch_flags(sel, batch_id)
     if b["undone"]:
         right.info(f"该批次已于 {b['undone'].replace('T', ' ')[:16]} 撤销。", icon=":material/info:")
         return

@@ -3,7 +3,7 @@ import streamlit as st
 
 from indicators import charts, progress, views
 from indicators.config import default_catalog
-from ui import data, shell
+from ui import data, review, shell
 
 
 def render(sel: shell.Selection) -> None:
@@ -70,10 +70,11 @@ def render(sel: shell.Selection) -> None:
                              f"应完成 {views.due_amount(e, m)}）"
                              for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
                                                          lag.measure)), icon=":material/warning:")
+        review.lines(sel, lag)
     else:
         left, right = shell.columns(sel, [1, 1])
         shell.chart(charts.lagging_units_bar(by_unit, sel.context("全市各单位")), sel, left)
-        shell.table(sel, lag.assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
+        shell.table(sel, review.with_notes(sel, lag, 40).assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
                                     expected=[views.due_amount(v, m) for v, m in zip(lag.expected, lag.measure)],
                                     status=[progress.status_name(s, sel.period) for s in lag.status],
                                     target=[views.amount(v, m) for v, m in zip(lag.target, lag.measure)])
