@@ -1,4 +1,5 @@
-"""Streamlit's own words in Chinese: the one place for what its configuration cannot set.
+"""Streamlit's own words in Chinese, and its key figures whole: the one place for what its
+configuration cannot set.
 
 Streamlit 1.67 has no locale (streamlit#12699): its uploader says "Upload" and "50MB per file", a
 searchable select box "No results", the element toolbar's tooltips "Fullscreen", "Download as CSV".
@@ -34,6 +35,7 @@ PATTERNS = [  # (regular expression, replacement in JavaScript's $1 syntax)
     (r"^(?:Limit )?(\d+(?:\.\d+)?)\s*([KMG]B) per file(?: • (.*))?$", "单个文件不超过 $1 $2"),
     (r"^Showing page (\d+) of (\d+)$", "第 $1 页，共 $2 页"),
     (r"^(\d+) (?:options?|results?) available\.?$", "共 $1 个选项"),  # the select boxes' screen-reader line
+    (r"^[Yy]{4}([-/.])[Mm]{2}\1[Dd]{2}$", "请选择日期"),  # an empty date input's placeholder
 ]
 
 _SCRIPT = """
@@ -79,8 +81,20 @@ _SCRIPT = """
 """
 
 
-# Our uploaders' labels state the limit in our words; Streamlit's hint under the button would say it twice
-CSS = "<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>"
+# Our uploaders' labels state the limit in our words (Streamlit's hint under the button would say it
+# twice); a key figure wraps rather than end in "…" on a phone ("参与人数 35,764 …", "排名 第 16 名 …");
+# an empty date's yyyy/mm/dd reads 年/月/日 (drawn over, not rewritten: those segments are the editor's own).
+CSS = """<style>
+[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}
+[data-testid='stMetricValue'], [data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] *,
+[data-testid='stMetricDelta'] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: anywhere;}
+[role='spinbutton'][data-placeholder='true'] {font-size: 0 !important;}
+[role='spinbutton'][data-placeholder='true']::after {font-size: 0.875rem;}
+[role='spinbutton'][data-placeholder='true'][aria-label^='year']::after {content: '年';}
+[role='spinbutton'][data-placeholder='true'][aria-label^='month']::after {content: '月';}
+[role='spinbutton'][data-placeholder='true'][aria-label^='day']::after {content: '日';}
+</style>"""
 
 
 def upload_mb(limit_bytes: int) -> int:
@@ -97,4 +111,5 @@ def script() -> str:
 
 def install() -> None:
     """Add the script to this run (it acts once per browser tab; later runs find it there)."""
-    st.html(CSS + script(), unsafe_allow_javascript=True, width="content")
+    st.html(CSS)  # a style alone takes no room on the page
+    st.html(script(), unsafe_allow_javascript=True, width="content")

@@ -63,8 +63,9 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
     with st.container(border=True):
         st.markdown(f"**审核（{label}）**")
         units = list(states)
-        if st.session_state.get("review_unit_follows", "") != sel.unit:  # new, or the sidebar's unit changed: follow it
-            st.session_state["review_unit_follows"] = sel.unit  # (全市: the first unit waiting for review)
+        follow = (sel.unit, sel.year, half)  # new, or the sidebar's unit or period changed: follow it
+        if st.session_state.get("review_unit_follows") != follow:  # (全市: the first unit waiting for review)
+            st.session_state["review_unit_follows"] = follow
             st.session_state["review_unit"] = cycle.review_first(list(states.values()), sel.unit)
         if st.session_state.pop("review_clear", False):
             st.session_state["review_reason"] = ""
