@@ -261,3 +261,17 @@ def test_a_returned_reason_is_shown_as_text_never_markdown(db):
     clerk = app("ui/pages/reporting.py", CLERK_A)
     assert "退回原因：**签到表**缺失 <b>请补</b>（孙法规" in [t.value[:len("退回原因：**签到表**缺失 <b>请补</b>（孙法规")]
                                                       for t in clerk.text]
+
+
+@pytest.mark.parametrize("actor,link,listed", [
+    # a leader cannot upload: who has not reported, and where to follow it up; never a command line
+    (LEADER_A, "查看各单位报送情况", True),
+    (ADMIN_A, "去「数据填报」上传台账", False),  # whoever may upload: the link to do it
+])
+def test_an_empty_page_says_what_the_viewer_can_do(db, actor, link, listed):
+    at = app("ui/pages/staff.py", actor, unit="凤泉区")  # no 执法人员统计表 anywhere
+    text = words(at)
+    assert "凤泉区在2025年上半年还没有执法人员统计表" in text
+    assert "命令行" not in text and "python" not in text
+    assert [p.label for p in at.get("page_link")] == [link]
+    assert ("本期尚未报送任何台账的单位（14 个）：市国动办、凤泉区" in text) == listed

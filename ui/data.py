@@ -169,6 +169,17 @@ def _reported(_conn, path: str, version: str, start: dt.date, end: dt.date) -> s
     return views.reported_text(views.units_reported(_conn, start, end))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _missing(_conn, path: str, version: str, start: dt.date, end: dt.date) -> list[str]:
+    reported = views.units_reported(_conn, start, end)
+    return [u for u in default_catalog().unit_names if u not in reported]
+
+
+def units_missing(src: Source, per: progress.Period) -> list[str]:
+    """Units with no ledger row at all in the period, in the configured order."""
+    return _missing(src.conn, src.path, src.version, per.start, per.end)
+
+
 def reported_text(src: Source, per: progress.Period) -> str:
     """已报送 3/16 个单位 while not all units have data in the period, else ''."""
     return _reported(src.conn, src.path, src.version, per.start, per.end)

@@ -374,14 +374,19 @@ def _load_demo() -> None:
 
 
 def empty_state(sel: Selection, what: str) -> None:
-    """Say that there is nothing to show and what to do about it."""
+    """Say that there is nothing to show and what the viewer can do about it: whoever may upload gets
+    the link to 数据填报; a leader, who cannot, learns who has not reported (and where to follow it up)."""
     st.info(f"{sel.unit_label}在{sel.period.label}还没有{what}。", icon=":material/inbox:")
     upload = navigation.find("数据填报")
     if upload:
         st.page_link(upload, label="去「数据填报」上传台账", icon=":material/upload_file:")
     else:
-        st.markdown("请按模板填写台账后导入：在命令行运行 `python -m indicators template all -o 台账模板.xlsx` "
-                    "取得模板，填好后运行 `python -m indicators import 台账.xlsx`。")
+        missing = data.units_missing(sel.src, sel.period)
+        if missing:
+            st.caption(f"本期尚未报送任何台账的单位（{len(missing)} 个）：" + "、".join(missing))
+        reporting = navigation.find("报送情况")
+        if reporting:
+            st.page_link(reporting, label="查看各单位报送情况", icon=":material/fact_check:")
     if not sel.has_data:
         st.button("载入示例数据", icon=":material/auto_awesome:", on_click=_load_demo,
                   help="载入虚构的 2024、2025 年示例台账，先看看看板的样子；之后可在导入记录中撤销")
