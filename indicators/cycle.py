@@ -85,6 +85,32 @@ def half_of(per: Period) -> int:
     return 1 if per.as_of <= dt.date(per.year, 6, 30) else 2
 
 
+def due_period(today: dt.date) -> tuple[int, int]:
+    """(year, half) of the latest reporting period that has ended by `today`: the one a clerk reports now
+    (in December 2026 that is 2026上半年, not the year that has not ended)."""
+    if today >= dt.date(today.year, 12, 31):
+        return today.year, 2
+    if today >= dt.date(today.year, 6, 30):
+        return today.year, 1
+    return today.year - 1, 2
+
+
+def period_to_report(year: int, half: int, today: dt.date) -> tuple[int, int]:
+    """The period a clerk is offered to submit when looking at (year, half): that one once it has
+    ended, else the one due now (never a period that has not ended)."""
+    return (year, half) if today >= half_range(year, half)[1] else due_period(today)
+
+
+def returned(conn: sqlite3.Connection, unit: str, today: dt.date | None = None) -> list[UnitState]:
+    """The unit's reports returned by the administrator in the period due and the one before it, newest
+    first: what a clerk must see first."""
+    today = today or dt.date.today()
+    year, half = due_period(today)
+    before = (year, 1) if half == 2 else (year - 1, 2)
+    states = [state_of(conn, unit, y, h, today) for y, h in ((year, half), before)]
+    return [s for s in states if s.state == RETURNED]
+
+
 def _check_half(half: int) -> None:
     if half not in HALVES:
         raise IndicatorsError(f"报送期间只能是 1（上半年）或 2（全年），不能是「{half}」")
@@ -201,6 +227,9 @@ def transition(conn: sqlite3.Connection, actor: Actor, action: str, unit: str, y
             raise IndicatorsError(f"{label}已过填报截止日期（{cn_date(cur.deadline)}），填报员不能再{move.name}；"
                                   "请联系市国动办法规科（管理员）为本单位重新开放" if cur.state == OVERDUE else
                                   f"{actor.role}不能在「{cur.state}」时{move.name}{label}的数据")
+        if action == "submit" and now.date() < half_range(year, half)[1]:
+            raise IndicatorsError(f"{label}要到{cn_date(half_range(year, half)[1])}期满后才能提交；"
+                                  f"现在应报送的是{period_label(*due_period(now.date()))}")
         if action == "submit" and not cur.rows:
             raise IndicatorsError(f"{label}还没有任何台账数据，不能提交；请先在数据填报页面上传本期台账")
         db.move(conn, actor, unit, year, half, action, cur.state, after, reason,

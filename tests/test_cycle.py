@@ -214,8 +214,9 @@ def test_submitted_data_is_locked_for_clerks_not_for_the_admin(conn, tmp_path):
 
 def test_full_year_approval_locks_the_whole_year(conn, tmp_path):
     load(conn, training(tmp_path, "h2.xlsx", [D(2025, 9, 1), "红旗区", "全员法治培训", "九月", None, 30, 2, None]))
-    cycle.transition(conn, ADMIN_A, "submit", "红旗区", 2025, 2, now=BEFORE)
-    cycle.transition(conn, ADMIN_A, "approve", "红旗区", 2025, 2, now=BEFORE)
+    # the year can be submitted once it has ended (issue 22), then approved
+    cycle.transition(conn, ADMIN_A, "submit", "红旗区", 2025, 2, now=T(2026, 1, 5, 9))
+    cycle.transition(conn, ADMIN_A, "approve", "红旗区", 2025, 2, now=T(2026, 1, 5, 9))
     march = imports.parse_path(training(tmp_path, "mar.xlsx", ROW))
     with pytest.raises(IndicatorsError, match="红旗区2025年全年的数据"):
         importing.import_parsed(conn, march, actor=ADMIN_A, now=BEFORE)

@@ -218,12 +218,29 @@ def page(render: Callable[[Selection], None], title: str) -> None:
         return
     with edge(title):
         sel = current()
+        if not sel.report and title != "报送情况":
+            returned_notice(sel)
         if sel.hidden and not sel.report:
             st.info(cycle.hidden_note(list(sel.hidden)), icon=":material/visibility_off:")
         if sel.unit in sel.hidden:
             st.warning(f"{sel.unit}{sel.period.label}的数据尚未审核，暂不显示。", icon=":material/lock_clock:")
             return
         render(sel)
+
+
+def returned_notice(sel: Selection) -> None:
+    """A clerk's report returned by the administrator comes first on every page, with the reason (as
+    text: it is the administrator's words) and the way to 报送情况."""
+    actor = current_actor()
+    if actor.role != roles.CLERK or not actor.unit:
+        return
+    for s in cycle.returned(sel.src.conn, actor.unit):
+        with st.container(border=True):
+            st.error(f"{s.unit}{s.period}的数据已被退回，请按原因修改后重新提交。", icon=":material/assignment_return:")
+            st.text(f"退回原因：{s.reason or '（未填写）'}（{s.by}，{(s.at or '').replace('T', ' ')[:16]}）")
+            link = navigation.find("报送情况")
+            if link:
+                st.page_link(link, label="去「报送情况」重新提交", icon=":material/send:")
 
 
 def refuse(title: str) -> None:
