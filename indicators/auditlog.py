@@ -47,8 +47,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "remove_answer": ("删除识别回答", "数据"),
     "explain": ("填写情况说明", "数据"),
     "verify_figure": ("核实数字", "数据"),
+    "contact_set": ("设置通知渠道", "通知"),
+    "contact_remove": ("删除通知渠道", "通知"),
+    "notify_settings": ("修改通知设置", "通知"),
+    "notify_send": ("发送通知", "通知"),
 }
-KINDS = ("登录", "数据", "报送", "目标", "账号", "其他")
+KINDS = ("登录", "数据", "报送", "目标", "账号", "通知", "其他")
 COLUMNS = ["时间", "登录名", "姓名", "角色", "所属单位", "操作", "类别", "涉及单位", "客户端地址", "详情"]
 
 # detail keys in Chinese for the page and the export
@@ -61,6 +65,8 @@ _DETAIL_NAMES = {
     "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
     "period": "期间", "from": "原状态", "to": "新状态", "deadline": "截止日期", "files": "文件", "row": "台账行",
     "id": "编号", "key": "设置", "value": "值", "column": "列", "indicator": "指标", "version": "版本", "status": "状态",
+    "kind": "类别", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
+    "attempts": "尝试次数", "signed": "加签",
 }
 # what says the same as "period" (2025年上半年) in codes: left out of the line when the period is there
 _SAID_BY_PERIOD = ("year", "half")

@@ -2,9 +2,9 @@
 of county units: done or due, per unit."""
 import streamlit as st
 
-from indicators import charts, views
 from indicators.config import default_catalog
 from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 SOURCE = "制度落实台账"
 

@@ -1,9 +1,9 @@
 """总览: the year's pace beside every indicator's completion, statuses, 滞后预警, heat map, last year."""
 import streamlit as st
 
-from indicators import charts, progress, views
 from indicators.config import default_catalog
 from ui import data, review, shell
+from ui.memo import charts, progress, views  # shared by every session: built once
 
 
 def render(sel: shell.Selection) -> None:

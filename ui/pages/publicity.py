@@ -2,8 +2,8 @@
 people reached, and which units have held none."""
 import streamlit as st
 
-from indicators import charts, views
 from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 SOURCE = "宣传活动台账"
 

@@ -6,12 +6,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, cycle, reporting
+from indicators import cycle, reporting
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
-from ui import data, review, shell
+from ui import data, reminders, review, shell
+from ui.memo import charts  # shared by every session: built once
 
 # the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
 STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E79", "#FFFFFF"),
@@ -185,6 +186,7 @@ def render(sel: shell.Selection) -> None:
 
     review.explain_panel(sel, units)
     review.flags_panel(sel, units)
+    reminders.section(sel, own)  # 一键催报 and the record of sends (ui/reminders.py)
 
     if sel.report or own:  # the reminder is the city office's, sent to the work group
         return

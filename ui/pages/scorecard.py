@@ -2,9 +2,10 @@
 the ranking, and for one unit the indicator breakdown with what is missing to reach full points."""
 import streamlit as st
 
-from indicators import charts, explanations, progress, views
+from indicators import explanations
 from indicators.config import default_catalog
 from ui import data, review, shell
+from ui.memo import charts, progress, views  # shared by every session: built once
 
 LABELS, HELP = progress.SCORE_LABELS, progress.SCORE_HELP
 

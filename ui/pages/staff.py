@@ -2,9 +2,9 @@
 plainly, and certification, annual-review, training and staffing rates against 100 %."""
 import streamlit as st
 
-from indicators import charts, views
 from indicators.config import default_catalog
 from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 RATES = ("E01", "E02", "E03", "E04")
 

@@ -1,10 +1,10 @@
 """学法培训: sessions by kind and month against the rhythm, the running total against the pace line,
 participants and hours, and (for 全市) sessions per unit."""
 
-from indicators import charts, views
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 SOURCE = "培训学法台账"
 CATEGORIES = LEDGERS["training"].column("category").choices
