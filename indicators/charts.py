@@ -67,7 +67,10 @@ def caption_text(ctx: Context, source: str) -> str:
     shown), then the source."""
     first = f"数据截至 {chinese.date(ctx.as_of)}" + (f" ｜ {ctx.review}" if ctx.review else "") + \
         (" ｜ 示例数据（虚构，仅供演示）" if ctx.demo else "")
-    return f"{first}<br>数据来源：{source}"
+    return f"{wrap(first, CAPTION_EM)}<br>{wrap('数据来源：' + source, CAPTION_EM)}"
+
+
+CAPTION_EM = 34  # the narrowest desktop chart (a third of the page) holds about 34 CJK characters at 11 px
 
 
 def chart_title(name: str, ctx: Context) -> str:
@@ -174,7 +177,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
         "title": {"text": chart_title(name, ctx), "font": {"family": FONT_FAMILY, "size": 18, "color": TEXT},
                   "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yref": "container", "yanchor": "top",
                   "pad": {"t": 14}},
-        "margin": {"l": 10, "r": 24, "t": (104 + 22 * (legend_rows - 1)) if legend else 80, "b": bottom + 44},
+        "margin": {"l": 10, "r": 24, "t": (104 + 22 * (legend_rows - 1)) if legend else 80, "b": bottom + 16 + 14 * _lines(caption["text"])},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                    "font": {"family": FONT_FAMILY, "size": 12}, "traceorder": "normal"},
         "meta": {"chart": name, "filename": file_name(name, ctx), "caption": caption_text(ctx, source)},
