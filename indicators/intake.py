@@ -147,8 +147,9 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-HISTORY_COLUMNS = ["批次", "导入时间", "文件名", "校验值", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间", "状态",
-                   "撤销时间", "导入人"]
+# who and what first: the checksum (for tracing a file, rarely read) last, so that it never pushes 导入人 off the screen
+HISTORY_COLUMNS = ["批次", "导入时间", "导入人", "文件名", "状态", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间",
+                   "撤销时间", "校验值"]
 
 
 def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None, *,

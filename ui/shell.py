@@ -117,6 +117,9 @@ def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]
     today = dt.date.today()
     units = _units()
     year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
+    # the unit before the period: the 截至日期 pills (up to 47 buttons) must not push it below the fold
+    unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
+                        help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
     mode = st.radio("期间", PERIOD_MODES, key="period_mode", horizontal=True,
                     help="上半年：截至6月30日；全年：截至12月31日；截至日期：自选日期，默认今天")
     if mode == HALF:
@@ -125,8 +128,6 @@ def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]
         per = progress.period(year, half=2)
     else:
         per = progress.period(year, as_of=dates.picker(year, _default_as_of(year), today))
-    unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
-                        help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
     return per, unit
 
 
@@ -150,13 +151,12 @@ def sidebar(src: data.Source) -> Selection:
     if phone:
         with st.popover(f"{_chosen_scope()}　更改", icon=":material/tune:", width="stretch"):
             per, unit = _controls(src, years)
-    else:
+    with st.sidebar:  # above the choices: the 截至日期 pills must not push it below the fold
+        st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
+    if not phone:
         with st.sidebar:
             st.markdown("**查看范围**")
             per, unit = _controls(src, years)
-    with st.sidebar:
-        st.divider()
-        st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
     # the cycle's state moves without a new data version, so these two are read every run (two small queries)
     hidden = tuple(cycle.hidden_units(src.conn, current_actor(), per))
     st.session_state[data.HIDDEN_KEY] = hidden
@@ -307,7 +307,10 @@ def demo_notice(sel: Selection) -> None:
 _REPORT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-header[data-testid="stHeader"] { display: none !important; }
+header[data-testid="stHeader"], [data-testid="stPopover"] { display: none !important; }
+/* a screenshot of the window is the slide: the way out shows only under the pointer */
+.st-key-leave_report button { opacity: 0; transition: opacity .2s; }
+.st-key-leave_report:hover button, .st-key-leave_report button:focus { opacity: 1; }
 [data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important; }
 </style>
@@ -324,7 +327,7 @@ def page_header(title: str, sel: Selection) -> None:
         st.html(_REPORT_CSS)
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
-        right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode)
+        right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode, key="leave_report")
         note = f"数据截至 {chinese.date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
