@@ -106,10 +106,13 @@ def answers_frame(conn: sqlite3.Connection) -> pd.DataFrame:
                                                              "login", "保存时间"])
 
 
+PROBLEM_COLUMNS = ["工作表", "行", "列", "问题", "修改方法", "值", "单元格"]
+
+
 def problems_frame(parsed: imports.Parsed) -> pd.DataFrame:
-    """The problem table as the page and the annotated workbook show it."""
-    return pd.DataFrame([p.as_dict() for p in parsed.problems],
-                        columns=["文件", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"])
+    """The problem table as the page shows it under the file's name (so no 文件 column): where, what is
+    wrong and how to fix it first, the value and the cell after."""
+    return pd.DataFrame([p.as_dict() for p in parsed.problems], columns=PROBLEM_COLUMNS)
 
 
 def plan_frame(plan: importing.ImportResult) -> pd.DataFrame:
