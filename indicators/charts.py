@@ -67,6 +67,8 @@ def caption_text(ctx: Context, source: str) -> str:
     shown), then the source."""
     first = f"数据截至 {chinese.date(ctx.as_of)}" + (f" ｜ {ctx.review}" if ctx.review else "") + \
         (" ｜ 示例数据（虚构，仅供演示）" if ctx.demo else "")
+    if ctx.narrow:  # a phone's chart puts each part on a line of its own (_compact)
+        return f"{first}<br>数据来源：{source}"
     return f"{wrap(first, CAPTION_EM)}<br>{wrap('数据来源：' + source, CAPTION_EM)}"
 
 

@@ -164,7 +164,8 @@ def test_a_clerk_uploads_and_submits(browser, demo_app, tmp_path):
     page.goto(demo_app + "/upload")
     wait_ready(page, None, 120000)
     log_in(page, "hjx", "数据填报")
-    assert page.get_by_test_id("stFileUploaderDropzone").inner_text().strip().endswith("选择文件")
+    button = page.get_by_test_id("stFileUploaderDropzone").locator("button p")
+    assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"选择文件"'  # drawn over "Upload"
     looks_right(page, "数据填报")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(ledger))
     page.get_by_text("校验通过，共 1 行").first.wait_for(timeout=60000)
