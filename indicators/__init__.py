@@ -2,7 +2,7 @@
 
 Three layers, each importing only the ones below it (tests/test_layout.py fails on any import circle):
 
-- reading a file, no database: containers (what a file really is), csvtext, sheets, validation,
+- reading a file, no database: containers (what a file really is, one module per kind, CSV included), sheets, validation,
   interpret, imports (one file in -> Parsed, every problem as a record, problems.py);
 - the rules, one module per use case, each function authorise -> check locks -> write -> audit in
   one store transaction: importing (import, undo, the history; "may this clerk import this row"),

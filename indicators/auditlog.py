@@ -26,7 +26,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "import_refused": ("导入被拒绝", "数据"),
     "undo": ("撤销导入", "数据"),
     "undo_refused": ("撤销被拒绝", "数据"),
+    "correct": ("更正台账行", "数据"),
+    "correct_refused": ("更正被拒绝", "数据"),
     "edit_targets": ("修改目标和分值", "目标"),
+    "adopt_proposals": ("采纳报告提议的指标", "目标"),
     "account_create": ("创建账号", "账号"),
     "account_disable": ("停用账号", "账号"),
     "account_enable": ("启用账号", "账号"),
@@ -67,6 +70,9 @@ _DETAIL_NAMES = {
     "id": "编号", "key": "设置", "value": "值", "column": "列", "indicator": "指标", "version": "版本", "status": "状态",
     "kind": "类别", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
     "attempts": "尝试次数", "signed": "加签",
+    "adoption": "采纳序号", "report": "报告", "indicators": "指标", "code": "编码", "rhythm": "节奏",
+    "new": "新增", "yearly_target": "目标",
+    "row": "行", "new_row": "更正后的行",
 }
 # what says the same as "period" (2025年上半年) in codes: left out of the line when the period is there
 _SAID_BY_PERIOD = ("year", "half")
