@@ -66,7 +66,7 @@ _DETAIL_NAMES = {
     "changes": "改动", "login": "账号", "name": "显示名", "role": "角色", "unit": "单位", "before": "原为",
     "after": "改为", "sessions_ended": "结束的会话", "other_sessions_ended": "结束的其他会话", "failures": "连续失败次数",
     "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
-    "period": "期间", "from": "原状态", "to": "新状态", "deadline": "截止日期", "files": "文件", "row": "台账行",
+    "period": "期间", "from": "原状态", "to": "新状态", "deadline": "截止日期", "files": "文件",
     "id": "编号", "key": "设置", "value": "值", "column": "列", "indicator": "指标", "version": "版本", "status": "状态",
     "kind": "类别", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
     "attempts": "尝试次数", "signed": "加签",

@@ -34,7 +34,7 @@ def test_every_recorded_action_has_a_chinese_name():
     ({"year": 2025, "half": 1, "period": "2025年上半年", "from": "填报中", "to": "已提交", "reason": None},
      "期间：2025年上半年；原状态：填报中；新状态：已提交"),
     ({"files": ["签到表.jpg"], "row": "training:红旗区:2025-03-01:主任办公会学法", "batch": None},
-     "文件：签到表.jpg；台账行：培训学法台账（红旗区 · 2025-03-01 · 主任办公会学法）"),
+     "文件：签到表.jpg；行：培训学法台账（红旗区 · 2025-03-01 · 主任办公会学法）"),
     ({"key": "leaders_approved_only", "value": True}, "设置：领导只看已审核数据；值：是"),
     ({"year": 2025, "half": 2, "period": "2025年全年", "deadline": "2026-01-10"}, "期间：2025年全年；截止日期：2026-01-10"),
 ])
