@@ -17,7 +17,6 @@ from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
 from ui import auth, chrome, data, dates, navigation
-from ui.safe import md
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -372,17 +371,19 @@ def table(sel: Selection, frame, where=None, **kwargs) -> None:
     if sel.report:
         return
     if sel.narrow:
-        with (where or st).expander(f"明细（{len(frame)} 项）"):
-            st.markdown("\n".join(_list_item(row) for row in frame.itertuples(index=False)))
+        rows = getattr(frame, "data", frame)  # a Styler's frame
+        with (where or st).expander(f"明细（{len(rows)} 项）"):
+            # plain text: the cells hold what units and clerks wrote (a 主题, a reason), never markdown
+            st.text("\n".join(_list_item(row) for row in rows.itertuples(index=False)))
         return
     (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
 def _list_item(row) -> str:
-    """One table row as a list line: the first column in bold, then 'column：value' for the others."""
+    """One table row as a list line: the first column, then 'column：value' for the others."""
     first, *rest = row._fields
-    values = [f"{md(name)}：{md(_cell(getattr(row, name)))}" for name in rest if _cell(getattr(row, name))]
-    return f"- **{md(_cell(getattr(row, first)))}**　" + "；".join(values)
+    values = [f"{name}：{_cell(getattr(row, name))}" for name in rest if _cell(getattr(row, name))]
+    return f"• {_cell(getattr(row, first))}　" + "；".join(values)
 
 
 def _cell(v) -> str:
