@@ -406,9 +406,40 @@ def bench_file(args, out: Path, units: list[str], summary: list, result: dict) -
     summary.append(f"  import split: parse {parse_med:.2f} s ({100 * parse_med / (parse_med + store_med):.0f}%)"
                    f" + store {store_med:.2f} s ({100 * store_med / (parse_med + store_med):.0f}%)")
 
+    durability_cost(args, read_bytes, name, imports_dir, result, summary)
+    if args.only_import:
+        shutil.rmtree(imports_dir, ignore_errors=True)
+        return
     breakdown_parse(path, args, result, summary)
     breakdown_store(path, out, args, result, summary)
     shutil.rmtree(imports_dir, ignore_errors=True)
+
+
+def durability_cost(args, read_bytes, name: str, folder: Path, result: dict, summary: list) -> None:
+    """The cost of a durable COMMIT: the whole import as the store runs it (synchronous=FULL, the WAL on disk
+    at COMMIT) against the same import with synchronous=NORMAL (the setting before issue 21: the WAL synced
+    only at the later fold), alternated run by run in this process so that the machine's load hits both."""
+    parsed = imports.parse_file(read_bytes(), name)  # the store's share is what the setting changes
+    runs: dict[str, list[float]] = {"FULL": [], "NORMAL": []}
+    for _ in range(args.repeat):
+        for mode in ("NORMAL", "FULL"):
+            store.wait_for_checkpoints()
+            conn = fresh_db(folder)
+            conn.execute(f"PRAGMA synchronous={mode}")
+            gc.collect()
+            t0 = time.perf_counter()
+            res = importing.import_parsed(conn, parsed)
+            runs[mode].append(time.perf_counter() - t0)
+            assert res.ok and res.added == args.rows, res.summary()
+            store.wait_for_checkpoints()
+            conn.close()
+    full, normal = statistics.median(runs["FULL"]), statistics.median(runs["NORMAL"])
+    print(f"  (e) store, durable    {full:7.2f} s  runs {', '.join(f'{r:.2f}' for r in runs['FULL'])}  "
+          f"(synchronous=FULL) against {normal:.2f} s (NORMAL): x{full / normal:.2f}")
+    result["durability"] = {"full_seconds": full, "normal_seconds": normal, "full_runs": runs["FULL"],
+                            "normal_runs": runs["NORMAL"], "ratio_full_vs_normal": full / normal}
+    summary.append(f"durable COMMIT: importing.import_parsed of {args.rows:,} rows {full:.2f} s with synchronous=FULL "
+                   f"against {normal:.2f} s with NORMAL (x{full / normal:.2f})")
 
 
 def breakdown_parse(path: Path, args, result: dict, summary: list) -> None:
@@ -823,6 +854,8 @@ def main(argv=None) -> int:
                                              "(default: a new temp dir; never inside the repo)")
     ap.add_argument("--keep", action="store_true", help="keep the progress databases (they are deleted by default)")
     ap.add_argument("--no-profile", dest="profile", action="store_false", help="skip the cProfile runs")
+    ap.add_argument("--only-import", action="store_true",
+                    help="only the read/import figures and the cost of a durable COMMIT (no breakdowns, no progress)")
     args = ap.parse_args(argv)
     if args.rows < 1 or args.db_rows < 10_000 or args.repeat < 1:
         ap.error("--rows >= 1, --db-rows >= 10000, --repeat >= 1")
@@ -844,8 +877,9 @@ def main(argv=None) -> int:
     summary: list[str] = []
     t0 = time.perf_counter()
     bench_file(args, out, units, summary, result)
-    bench_targets(args, out, units, summary, result)
-    bench_progress(args, out, units, summary, result)
+    if not args.only_import:
+        bench_targets(args, out, units, summary, result)
+        bench_progress(args, out, units, summary, result)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["wall_seconds"] = time.perf_counter() - t0
     result["summary"] = summary

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import os
 import re
 import secrets
@@ -43,8 +44,12 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-LOCK_AFTER_FAILURES = 5
+LOCK_AFTER_FAILURES = 5  # wrong passwords in a row for one name from one client address
 LOCK_MINUTES = 15
+GLOBAL_LOCK_AFTER = 30  # wrong passwords for one name from all addresses together ...
+GLOBAL_WINDOW_MINUTES = 60  # ... within this window: above what one address can send (5 per 15 minutes = 20)
+MAX_LOGIN_LENGTH = 64  # a longer name is no account's; it is never looked up or stored
+UNKNOWN_LOGIN = "未知登录名"  # how the audit log names a login name no account has (with its hash)
 MIN_PASSWORD_LENGTH = 8
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9_.@\-\u4e00-\u9fff]{2,40}$")
 
@@ -205,6 +210,35 @@ def create(conn: sqlite3.Connection, actor: Actor, login: str, password: str, ro
     return Actor(login, name, role, unit)
 
 
+# ------------------------------------------------------------------ the first administrator from the web
+
+SETUP_CODE_LENGTH = 8
+
+
+@functools.cache
+def setup_code() -> str:
+    """This server process's one-time set-up code (printed in its console, never shown on a page): whoever
+    creates the first administrator from the web must type it, so that reaching the page is not enough."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a console and typed
+    return "".join(secrets.choice(alphabet) for _ in range(SETUP_CODE_LENGTH))
+
+
+def create_first_admin(conn: sqlite3.Connection, login: str, password: str, name: str | None, code: str, *,
+                       client: str | None = None, now: dt.datetime | None = None) -> Actor:
+    """Create the first administrator from the web: only while no account exists, and only with this
+    process's set-up code (setup_code(); the command line's `user add --role 管理员` needs none: a shell on the
+    server is the operator). Raises IndicatorsError, nothing created, otherwise."""
+    if has_accounts(conn):
+        raise IndicatorsError("管理员账号已经存在：请用已有账号登录，其他账号由管理员在「账号管理」页面创建")
+    typed = "".join((code or "").split()).upper()
+    if not secrets.compare_digest(typed.encode(), setup_code().encode()):
+        with transaction(conn):
+            audit.record(conn, roles.OPERATOR, "setup_code_refused", client=client, now=now)
+        raise IndicatorsError("设置码不正确，未创建账号。设置码在启动本系统的服务器控制台（日志）中，"
+                              "形如「首次设置码：ABCD2345」；也可在服务器上用命令行创建管理员")
+    return create(conn, roles.OPERATOR, login, password, ADMIN, name=name, client=client, now=now)
+
+
 def _last_admin_guard(conn: sqlite3.Connection, row: dict, what: str) -> None:
     if row["role"] == ADMIN and row["active"] and db.active_admins(conn) == [row["login"]]:
         raise IndicatorsError(f"「{row['login']}」是最后一个在用的管理员账号，不能{what}；请先创建或启用另一个管理员")
@@ -299,39 +333,79 @@ def _lock_message(until: str) -> str:
             "请稍后再试；忘记密码请联系管理员重置")
 
 
+def name_key(name: str, row: dict | None) -> str:
+    """What failures of a login name are counted under: the account's login, or for a name no account has
+    only a short hash of it (a password typed into the name box is never stored)."""
+    return row["login"] if row else "#" + hashlib.sha256(name.casefold().encode()).hexdigest()[:16]
+
+
+def _tried(name: str, row: dict | None) -> Actor:
+    """Who an attempt is audited as: the account, or an unknown name as its marker, never as typed."""
+    if row:
+        return Actor(row["login"], row["name"], row["role"], row["unit"])
+    marker = UNKNOWN_LOGIN + name_key(name, None)
+    return Actor(marker, marker, "")
+
+
+def _lock_until(states: tuple[dict, dict], stamp: str) -> str | None:
+    """The later lock in force (of this client's count or of the count over all clients), or None."""
+    locks = [s["locked_until"] for s in states if _locked(s, stamp)]
+    return max(locks) if locks else None
+
+
+def _count_failure(conn, key: str, client: str, now: dt.datetime) -> tuple[int, str | None]:
+    """One more failure of `key` from `client`, inside the caller's transaction: (failures from this client in
+    a row, the lock it sets or None). LOCK_AFTER_FAILURES in a row from one address lock the name for that
+    address; GLOBAL_LOCK_AFTER within GLOBAL_WINDOW_MINUTES from all addresses together lock it for all."""
+    stamp = _stamp(now)
+    mine = db.attempts(conn, key, client)
+    failures = (0 if mine["locked_until"] else mine["failures"]) + 1  # a lock that ended starts a new count
+    until = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+    locked = until if failures >= LOCK_AFTER_FAILURES else None
+    db.save_attempts(conn, key, client, failures, mine["window_start"] or stamp, stamp, locked)
+    every = db.attempts(conn, key)
+    fresh = every["window_start"] is None or every["locked_until"] or \
+        now - dt.datetime.fromisoformat(every["window_start"]) > dt.timedelta(minutes=GLOBAL_WINDOW_MINUTES)
+    total = 1 if fresh else every["failures"] + 1
+    everywhere = until if total >= GLOBAL_LOCK_AFTER else None
+    db.save_attempts(conn, key, db.ALL_CLIENTS, total, stamp if fresh else every["window_start"], stamp, everywhere)
+    return failures, locked or everywhere
+
+
 def login(conn: sqlite3.Connection, login_name: str, password: str, *, client: str | None = None,
           now: dt.datetime | None = None) -> Session:
     """Check a login name and password; on success open a session (kept in the database).
 
-    After LOCK_AFTER_FAILURES failures in a row a name is locked for LOCK_MINUTES minutes, whether
-    or not an account has that name, so that the answer never tells which names exist. Raises
-    IndicatorsError (wrong name or password, locked, disabled). Every attempt is audited.
+    After LOCK_AFTER_FAILURES failures in a row from one client address a name is locked for that address
+    for LOCK_MINUTES minutes, and after GLOBAL_LOCK_AFTER failures within GLOBAL_WINDOW_MINUTES from all
+    addresses together for everyone (OWASP: a stranger at one address cannot keep the owner out), whether
+    or not an account has that name, so that the answer never tells which names exist. A name longer than
+    MAX_LOGIN_LENGTH is no account's. Raises IndicatorsError (wrong name or password, locked, disabled).
+    Every attempt is audited; a name no account has only as a hash marker.
     """
     now = now or dt.datetime.now()
     stamp = _stamp(now)
     name = (login_name or "").strip()
-    row = db.account(conn, name) if name else None
-    tried = Actor(row["login"] if row else name, row["name"] if row else name, row["role"] if row else "", row["unit"] if row else None)
-    ahead = db.attempts(conn, name)
-    if _locked(ahead, stamp):  # a quick look first: a locked name costs no hashing
+    row = db.account(conn, name) if name and len(name) <= MAX_LOGIN_LENGTH else None
+    key, where = name_key(name, row), client or ""
+    tried = _tried(name, row)
+    ahead = _lock_until((db.attempts(conn, key, where), db.attempts(conn, key)), stamp)
+    if ahead:  # a quick look first: a locked name costs no hashing
         with transaction(conn):
             audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
-        raise IndicatorsError(_lock_message(ahead["locked_until"]))
+        raise IndicatorsError(_lock_message(ahead))
     # the Argon2 check (~50 ms) runs outside any write transaction, so that logins never queue behind it;
     # what it decides is then written against the attempt state read again inside the write transaction
     # (one writer at a time on both databases), so that two servers never both read 4 failures and write 5
     ok = _verify(row["password_hash"] if row else _dummy_hash(), password or "") and row is not None
     if not ok:
         with transaction(conn):
-            state = db.attempts(conn, name)
-            if _locked(state, stamp):  # another server's failure locked the name meanwhile: this one is not counted
-                locked, failures = state["locked_until"], None
+            locked = _lock_until((db.attempts(conn, key, where), db.attempts(conn, key)), stamp)
+            if locked:  # another server's failure locked the name meanwhile: this one is not counted
+                failures = None
                 audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
             else:
-                failures = (0 if state["locked_until"] else state["failures"]) + 1  # a lock that ended starts a new count
-                locked = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
-                    if failures >= LOCK_AFTER_FAILURES else None
-                db.save_attempts(conn, name, failures, stamp, locked)
+                failures, locked = _count_failure(conn, key, where, now)
                 audit.record(conn, tried, "login_failed",
                              detail={"reason": "wrong_password" if row else "unknown_login", "failures": failures,
                                      "locked": bool(locked)}, client=client, now=now)
@@ -347,13 +421,11 @@ def login(conn: sqlite3.Connection, login_name: str, password: str, *, client: s
     actor = actor_of(row)
     rehashed = _HASHER.hash(password) if _HASHER.check_needs_rehash(row["password_hash"]) else None
     with transaction(conn):
-        state = db.attempts(conn, name)
-        if _locked(state, stamp):  # locked by another server's failures while this password was being checked
+        locked = _lock_until((db.attempts(conn, key, where), db.attempts(conn, key)), stamp)
+        if locked:  # locked by another server's failures while this password was being checked
             audit.record(conn, tried, "login_failed", detail={"reason": "locked"}, client=client, now=now)
-            locked = state["locked_until"]
         else:
-            locked = None
-            db.clear_attempts(conn, name)
+            db.clear_attempts(conn, key, where)
             db.update_account(conn, row["login"], last_login=stamp)
             if rehashed:
                 db.update_account(conn, row["login"], password_hash=rehashed)

@@ -39,6 +39,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "password_change": ("修改本人密码", "账号"),
     "password_change_failed": ("修改本人密码失败", "账号"),
     "setting": ("修改设置", "账号"),
+    "setup_code_refused": ("创建首个管理员：设置码错误", "账号"),
     "cycle_submit": ("提交报送", "报送"),
     "cycle_approve": ("审核通过", "报送"),
     "cycle_return": ("退回", "报送"),

@@ -373,9 +373,11 @@ def cmd_import(args) -> int:
     given = _answers(args)
     refused = 0
     for f in args.files:
-        parsed = imports.parse_path(f, answers=kept_answers.kept(conn, Answers(dict(given.columns), dict(given.values))))
+        parsed = imports.parse_path(f, answers=kept_answers.kept(conn, Answers(dict(given.columns), dict(given.values)),
+                                                                 actor))
         _report(parsed)
         try:
+            kept_answers.check_keep(conn, actor, parsed.used if parsed.ok else [])  # before anything is stored
             result = importing.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
         except IndicatorsError as e:  # not allowed, locked, busy, full disk, read-only: this file is not stored; the next may be
             print(f"{parsed.file}：{e.message}", file=sys.stderr)
@@ -489,7 +491,7 @@ def cmd_demo(args) -> int:
     from .demo import load_demo
     conn = store.connect(args.db)
     actor = _actor(conn, args)
-    roles.require(actor, "import")
+    roles.require(actor, "load_demo")
     if store.has_data(conn) and not args.force:
         print("数据库中已有数据，未载入示例数据（如确需载入，加 --force）")
         return 0
@@ -506,7 +508,7 @@ def cmd_export(args) -> int:
     if not store.has_data(conn):  # a scheduled run pointed at the wrong database should not ship empty figures
         raise IndicatorsError(f"数据库 {store.db_label(args.db)} 中还没有导入任何台账，未生成文件")
     if args.format == "evidence":
-        data = exports.build_evidence_zip(conn, per, unit)
+        data = exports.build_evidence_zip(conn, per, unit, actor=_actor(conn, args))
         _write(Path(args.output), data)
         print(f"已生成佐证材料包：{args.output}（{per.label}，{unit or progress.CITY_WIDE}）")
         return 0
@@ -562,7 +564,7 @@ def cmd_evidence(args) -> int:
     from . import evidence, imports
     conn = store.connect(args.db)
     if args.evidence_command == "list":
-        rows = evidence.listing(conn, _unit(args.unit) if args.unit else None)
+        rows = evidence.listing(conn, _unit(args.unit) if args.unit else None, actor=_actor(conn, args))
         if args.json:
             keys = ["id", "unit", "target", "file_name", "type", "size", "checksum", "name", "added", "batch_id"]
             print(json.dumps([{k: r[k] for k in keys} | {"row": None if r["batch_id"] is not None else

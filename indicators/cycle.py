@@ -203,7 +203,7 @@ def state_of(conn: sqlite3.Connection, unit: str, year: int, half: int, today: d
 
 
 def transition(conn: sqlite3.Connection, actor: Actor, action: str, unit: str, year: int, half: int,
-               reason: str | None = None, now: dt.datetime | None = None) -> UnitState:
+               reason: str | None = None, now: dt.datetime | None = None, client: str | None = None) -> UnitState:
     """Make one move (submit, approve, return, reopen) for a unit and period, in one transaction with its audit entry.
 
     Returns the unit's state afterwards. Raises IndicatorsError (nothing stored) when the actor may
@@ -237,14 +237,14 @@ def transition(conn: sqlite3.Connection, actor: Actor, action: str, unit: str, y
             raise IndicatorsError(f"{label}还没有任何台账数据，不能提交；请先在数据填报页面上传本期台账")
         db.move(conn, actor, unit, year, half, action, cur.state, after, reason,
                 open_exception=move.opens, close_exception=action == "submit", now=now)
-        audit.record(conn, actor, f"cycle_{action}", unit=unit, now=now,
+        audit.record(conn, actor, f"cycle_{action}", unit=unit, now=now, client=client,
                      detail={"year": year, "half": half, "period": period_label(year, half), "from": cur.state,
                              "to": after, "reason": reason})
     return state_of(conn, unit, year, half, now.date())
 
 
 def set_deadline(conn: sqlite3.Connection, actor: Actor, year: int, half: int, deadline: dt.date,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, client: str | None = None) -> None:
     """Set a period's 填报截止 date (administrators only). Raises IndicatorsError for a date before the period ends."""
     require(actor, "set_deadline")
     start, end = half_range(year, half)
@@ -252,7 +252,7 @@ def set_deadline(conn: sqlite3.Connection, actor: Actor, year: int, half: int, d
         raise IndicatorsError(f"{period_label(year, half)}的填报截止日期不能早于期间结束日（{cn_date(end)}）")
     with store.transaction(conn):
         db.set_deadline(conn, actor, year, half, deadline, now)
-        audit.record(conn, actor, "cycle_deadline", now=now,
+        audit.record(conn, actor, "cycle_deadline", now=now, client=client,
                      detail={"year": year, "half": half, "period": period_label(year, half), "deadline": deadline})
 
 
@@ -329,12 +329,13 @@ def leaders_approved_only(conn: sqlite3.Connection) -> bool:
     return db.setting(conn, LEADERS_APPROVED_ONLY) == "1"
 
 
-def set_leaders_approved_only(conn: sqlite3.Connection, actor: Actor, on: bool, now: dt.datetime | None = None) -> None:
+def set_leaders_approved_only(conn: sqlite3.Connection, actor: Actor, on: bool, now: dt.datetime | None = None,
+                              client: str | None = None) -> None:
     """The administrator setting: leaders see approved units' figures only."""
     require(actor, "cycle_settings")
     with store.transaction(conn):
         db.set_setting(conn, actor, LEADERS_APPROVED_ONLY, "1" if on else "0", now)
-        audit.record(conn, actor, "setting", now=now, detail={"key": LEADERS_APPROVED_ONLY, "value": on})
+        audit.record(conn, actor, "setting", now=now, client=client, detail={"key": LEADERS_APPROVED_ONLY, "value": on})
 
 
 def hidden_units(conn: sqlite3.Connection, actor: Actor, per: Period, catalog: Catalog | None = None) -> list[str]:
@@ -345,6 +346,38 @@ def hidden_units(conn: sqlite3.Connection, actor: Actor, per: Period, catalog: C
     catalog = catalog or default_catalog()
     stored = db.states(conn, per.year, half_of(per))
     return [u for u in catalog.unit_names if (stored.get((u, per.year, half_of(per))) or {}).get("state") != APPROVED]
+
+
+def leader_sees(conn: sqlite3.Connection, actor: Actor, units: list[str], start: dt.date | str | None,
+                end: dt.date | str | None, *, _states: dict | None = None) -> bool:
+    """Whether `actor` may see what `units` reported between `start` and `end` (a batch, an original file,
+    an evidence file): always, except for a leader while 领导只看已审核数据 is on, who sees it only when every
+    one of those units is approved for every reporting period the dates fall in (a date up to 30 June is
+    covered by the 上半年 or the 全年 approval, a later one by the 全年). Nothing dated, nothing approved."""
+    if actor.role != LEADER or not leaders_approved_only(conn):
+        return True
+    if not units or not start or not end:
+        return False
+    states = _states if _states is not None else db.states(conn)
+    first, last = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in (start, end))
+
+    def approved(unit: str, year: int, half: int) -> bool:
+        return (states.get((unit, year, half)) or {}).get("state") == APPROVED
+
+    for unit in units:
+        for year in range(first.year, last.year + 1):
+            early = first <= dt.date(year, 6, 30)  # the span reaches the first half of this year
+            late = last > dt.date(year, 6, 30)
+            if late and not approved(unit, year, 2):
+                return False
+            if early and not (approved(unit, year, 1) or approved(unit, year, 2)):
+                return False
+    return True
+
+
+def states_snapshot(conn: sqlite3.Connection) -> dict:
+    """Every stored state, read once for many leader_sees() checks."""
+    return db.states(conn)
 
 
 def restrict(catalog: Catalog, hidden: list[str]) -> Catalog:

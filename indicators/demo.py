@@ -150,11 +150,15 @@ def write_demo_files(folder: Path = DEMO_DIR, catalog: Catalog | None = None) ->
     return paths
 
 
-def load_demo(conn, folder: Path = DEMO_DIR, actor=None) -> list:
+def load_demo(conn, folder: Path = DEMO_DIR, actor=None, client: str | None = None) -> list:
     """Import the demo workbooks (writing them first if absent) as demo batches, done by `actor` (the
-    machine's operator by default); returns ImportResults."""
-    from .roles import OPERATOR
+    machine's operator by default, as at a brand-new database's first start); returns ImportResults.
+    Raises IndicatorsError, nothing stored, unless `actor` may load demo data (administrators only)."""
     from .importing import import_parsed
+    from .roles import OPERATOR, require
+
+    actor = actor or OPERATOR
+    require(actor, "load_demo")
 
     paths = [folder / demo_file_name(y) for y in YEARS]
     if not all(p.exists() for p in paths):
@@ -165,7 +169,7 @@ def load_demo(conn, folder: Path = DEMO_DIR, actor=None) -> list:
         if not parsed.ok:  # shipped files are checked by the tests; say plainly if one was damaged
             from .problems import IndicatorsError, describe
             raise IndicatorsError("示例数据文件有误：" + describe(parsed.problems[0]))
-        results.append(import_parsed(conn, parsed, demo=True, actor=actor or OPERATOR))
+        results.append(import_parsed(conn, parsed, demo=True, actor=actor, client=client))
     return results
 
 

@@ -135,7 +135,7 @@ def check_file(name: str, data: bytes, limit: int | None = None) -> str:
     if ext is None:
         raise IndicatorsError(f"「{name}」的内容是{_what_it_is(data)}，不是可接受的佐证材料（{ACCEPTED}），未保存；"
                               "类型按文件内容判断，改扩展名无效")
-    if ext == "pdf" and _PDF_ACTIVE.search(data):
+    if ext == "pdf" and pdf_active(data):
         raise IndicatorsError(f"「{name}」是含有脚本或自动执行动作（JavaScript、启动程序）的 PDF，未保存；"
                               "签到表、通知等佐证材料不需要这些内容，请用“打印为 PDF”或扫描另存一份普通 PDF 后再上传")
     return ext
@@ -146,6 +146,21 @@ def check_file(name: str, data: bytes, limit: int | None = None) -> str:
 # in about one 20 MB scan in a hundred, inside its compressed image data. Names inside compressed object
 # streams are not seen: this refuses the plain case, the downloads are never opened by the app.
 _PDF_ACTIVE = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFiles|RichMedia)\b")
+_ACTIVE_NAMES = frozenset({b"JavaScript", b"Launch", b"EmbeddedFiles", b"RichMedia"})
+# a name written with #xx escapes (PDF 1.2+: /J#61vaScript is /JavaScript to every reader): the regular
+# characters of a name, at least one escape among them, up to a delimiter or white space
+_ESCAPED_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})*#[0-9A-Fa-f]{2}(?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})*)"
+                           rb"(?![A-Za-z0-9#])")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def pdf_active(data: bytes) -> bool:
+    """True when the PDF names a script, a launch action, embedded files or media, spelled plainly or with
+    #xx escapes in the name (decoded as a PDF reader decodes them before judging)."""
+    if _PDF_ACTIVE.search(data):
+        return True
+    return any(_HEX_ESCAPE.sub(lambda h: bytes([int(h[1], 16)]), m[1]) in _ACTIVE_NAMES
+               for m in _ESCAPED_NAME.finditer(data))
 MAX_PIXELS = 80_000_000  # an image decoded for its thumbnail (a 10,000 x 8,000 scan); PIL's own alarm is at 89M
 
 
@@ -229,7 +244,7 @@ def _target(conn: sqlite3.Connection, row: RowRef | None, batch: int | None) -> 
 
 
 def attach(conn: sqlite3.Connection, actor: Actor, files: list[tuple[str, bytes]], *, row: RowRef | None = None,
-           batch: int | None = None, now: dt.datetime | None = None) -> list[int]:
+           batch: int | None = None, now: dt.datetime | None = None, client: str | None = None) -> list[int]:
     """Attach files to one ledger row or to one batch, all or none, in one transaction with its audit entry.
 
     Takes (file name, content) pairs. Returns the new links' ids. Raises IndicatorsError, nothing
@@ -255,7 +270,7 @@ def attach(conn: sqlite3.Connection, actor: Actor, files: list[tuple[str, bytes]
             store.evidence.keep_file(conn, digest, ext, data, thumb)
             ids += [store.evidence.link(conn, actor, digest, name, u, lo, hi, now=now, **fields) for u in units]
         for u in units:
-            audit.record(conn, actor, "evidence_add", unit=u, now=now,
+            audit.record(conn, actor, "evidence_add", unit=u, now=now, client=client,
                          detail={"files": [c[0] for c in checked], "row": row.text() if row else None, "batch": batch})
     return ids
 
@@ -272,7 +287,8 @@ def batch_choices(conn: sqlite3.Connection, actor: Actor, unit: str | None = Non
     return choices
 
 
-def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.datetime | None = None) -> dict:
+def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.datetime | None = None,
+           client: str | None = None) -> dict:
     """Remove one attachment (kept in the record as removed). Raises IndicatorsError like `attach`."""
     e = store.evidence.one(conn, evidence_id)
     if e is None or e["removed"]:
@@ -282,7 +298,7 @@ def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.dat
     with store.transaction(conn):
         cycle.refuse_locked_span(conn, actor, e["unit"], e["date_from"], e["date_to"], "佐证材料未删除", now.date())
         store.evidence.remove(conn, actor, evidence_id, now)
-        audit.record(conn, actor, "evidence_remove", unit=e["unit"], now=now,
+        audit.record(conn, actor, "evidence_remove", unit=e["unit"], now=now, client=client,
                      detail={"id": evidence_id, "file": e["file_name"]})
     return e
 
@@ -293,9 +309,16 @@ def target_label(e: dict) -> str:
     return RowRef(e["kind"], tuple(x for x in (e["k1"], e["k2"], e["k3"], e["k4"]) if x is not None)).label()
 
 
-def listing(conn: sqlite3.Connection, unit: str | None = None, per: Period | None = None) -> list[dict]:
-    """Attachments (not removed), oldest first, each with `target` (what it backs) and `type_name`."""
+def listing(conn: sqlite3.Connection, unit: str | None = None, per: Period | None = None,
+            actor: Actor | None = None) -> list[dict]:
+    """Attachments (not removed) that `actor` may see, oldest first, each with `target` (what it backs) and
+    `type_name`. A leader while 领导只看已审核数据 is on sees only files of approved units and periods
+    (cycle.leader_sees); `actor` None is the machine's operator, who sees everything."""
     rows = store.evidence.links(conn, unit, per.start if per else None, per.end if per else None)
+    if actor is not None:
+        states = cycle.states_snapshot(conn)
+        rows = [e for e in rows if cycle.leader_sees(conn, actor, [e["unit"]], e["date_from"], e["date_to"],
+                                                     _states=states)]
     return [{**e, "target": target_label(e), "type_name": TYPES[e["type"]][0]} for e in rows]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import importing, imports, kept_answers, progress, roles, store
+from . import cycle, importing, imports, kept_answers, progress, roles, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -48,7 +48,7 @@ def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None
     """
     roles.require(actor, "import")
     given = Answers(dict(answers.columns), dict(answers.values)) if answers else None
-    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=kept_answers.kept(conn, given))
+    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=kept_answers.kept(conn, given, actor))
     if actor.role == roles.CLERK:
         parsed = importing.refuse_other_units(parsed, actor.unit)
     if not parsed.ok:
@@ -69,7 +69,7 @@ def confirm_upload(conn: sqlite3.Connection, parsed: imports.Parsed, actor: role
                    client: str | None = None) -> importing.ImportResult:
     """Import an accepted file and keep the answers it used (by `actor`), so the same layout passes next time."""
     if parsed.used:
-        roles.require(actor, "keep_answer")
+        kept_answers.check_keep(conn, actor, parsed.used)  # refused before anything is stored
     result = importing.import_parsed(conn, parsed, actor=actor, client=client)
     if result.ok:
         kept_answers.keep(conn, actor, parsed.used)
@@ -100,9 +100,9 @@ def interpretations_frame(parsed: imports.Parsed) -> pd.DataFrame:
     return pd.DataFrame([r.as_dict() for r in parsed.interpretations], columns=["工作表", "解读", "涉及行数"])
 
 
-def answers_frame(conn: sqlite3.Connection) -> pd.DataFrame:
-    """The kept answers as the page lists them."""
-    return pd.DataFrame(kept_answers.listing(conn), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
+def answers_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataFrame:
+    """The kept answers `actor` may see, as the page lists them."""
+    return pd.DataFrame(kept_answers.listing(conn, actor), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
                                                              "login", "保存时间"])
 
 
@@ -135,9 +135,10 @@ def units_frame(plan: importing.ImportResult) -> pd.DataFrame:
 
 def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataFrame:
     """Every import `actor` may see (a clerk: their own unit's batches only), newest first, Chinese column names."""
-    rows = []
+    rows, states = [], cycle.states_snapshot(conn)
     for b in store.batches(conn):
-        if not importing.visible_to(b, actor):
+        if not importing.visible_to(b, actor) or not cycle.leader_sees(
+                conn, actor, store.batch_units(b), b["period_start"], b["period_end"], _states=states):
             continue
         state = "已撤销" if b["undone"] else ("有效（示例数据）" if b["demo"] else "有效")
         rows.append({"批次": b["id"], "导入时间": store.created_label(b), "文件名": b["file_name"], "方式": b.get("source") or "上传文件",
@@ -148,6 +149,17 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
                      "撤销时间": (b["undone"] or "").replace("T", " ")[:16],
                      "导入人": b.get("user_name") or ("本机操作员" if not b.get("login") else b["login"])})
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+def original_file(conn: sqlite3.Connection, batch_id: int, actor: Actor = OPERATOR):
+    """The path of batch `batch_id`'s kept original, for `actor` to download. Raises IndicatorsError when the
+    batch is not in `actor`'s history (another unit's, or unapproved while a leader sees approved data only)
+    or its file is gone."""
+    b = store.batch(conn, batch_id)
+    if b is None or not importing.visible_to(b, actor) or not cycle.leader_sees(
+            conn, actor, store.batch_units(b), b["period_start"], b["period_end"]):
+        raise IndicatorsError(f"批次 {batch_id} 不在您可查看的导入记录中")
+    return store.original_file(conn, batch_id)
 
 
 # who and what first: the checksum (for tracing a file, rarely read) last, so that it never pushes 导入人 off the screen

@@ -46,7 +46,9 @@ def test_answers_used_by_an_import_are_kept_and_read_the_next_file(conn):
     assert sorted((r["种类"], r["内容"], r["保存人"]) for r in kept) == [
         ("列名对应", "列「项目」是「类别」", "张三"), ("取值别名", "类别「中心会」按「党组中心组学法」读取", "张三")]
     assert all(r["保存时间"][:10] == dt.date.today().isoformat() for r in kept)
-    again = intake.check_upload(conn, SECOND, "b.xlsx")  # nothing given now: the kept answers decide
+    # the same clerk's next upload, nothing given now: the kept answers decide (issue 21: a clerk's answers
+    # apply to their own unit's uploads only; test_security.py proves they reach no one else's)
+    again = intake.check_upload(conn, SECOND, "b.xlsx", actor=CLERK)
     assert again.ok and again.parsed.questions == [] and again.parsed.used == []
     assert ("列「项目」（C列）按「类别」读取（已保存的回答）", 2) in [(r.text, r.rows) for r in again.parsed.interpretations]
     assert again.parsed.records["training"]["category"].to_list() == ["党组中心组学法", "全员法治培训"]
@@ -57,7 +59,7 @@ def test_answers_used_by_an_import_are_kept_and_read_the_next_file(conn):
 def test_a_column_mapping_is_kept_for_its_header_layout_only(conn):
     kept_answers.keep(conn, CLERK, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
     other_layout = ledger([D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", 15, "x"], header=[*LAYOUT, "说明"])
-    parsed = intake.check_upload(conn, other_layout, "c.xlsx").parsed
+    parsed = intake.check_upload(conn, other_layout, "c.xlsx", actor=CLERK).parsed
     assert [p.code for p in parsed.problems] == ["missing_column"]
     assert [q.subject for q in parsed.questions if q.kind == "column"] == ["项目"]
 

@@ -4,17 +4,23 @@ st.session_state["actor"] (ui.shell.current_actor() returns it)."""
 from __future__ import annotations
 
 import os
+import sys
 
 import streamlit as st
 
-from indicators import accounts
+from indicators import accounts, clients
 from indicators.problems import IndicatorsError
 from indicators.roles import OPERATOR, Actor
+from ui import web
 
 ACTOR = "actor"
 _TOKEN = "_login_token"
 _NOTICE = "_login_notice"
 _SSO_REFUSED = "_sso_refused"
+_REFUSED = "_login_refused"
+_HANDOFF = "_login_cookie_handoff"
+_KEEP_NAME = "_login_keep_name"
+_ENDED_PARAM = "ended"  # ?ended=logout: the page the logout route returns to says so
 SSO_PROVIDER_ENV = "INDICATORS_SSO_PROVIDER"  # the [auth.NAME] section st.login uses, when secrets.toml names several
 _ENDED = {
     "idle": "您已长时间没有操作（超过 {hours:g} 小时），为安全起见请重新登录。",
@@ -27,12 +33,19 @@ _ENDED = {
 
 
 def client() -> str | None:
-    """The browser's address as Streamlit sees it (None where it does not say, e.g. under AppTest)."""
+    """The browser's address for the audit log: the connection's, or behind a trusted reverse proxy
+    ($INDICATORS_TRUSTED_PROXIES) the one it forwards (clients.client_address). None where Streamlit
+    does not say (e.g. under AppTest)."""
     try:
         ip = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - not every Streamlit runtime offers it; the log then has no address
         return None
-    return ip if isinstance(ip, str) else None
+    if ip is None and st.context.headers.get("Host"):
+        ip = "127.0.0.1"  # Streamlit reports a loopback peer (a proxy on this machine, a local browser) as None
+    if not isinstance(ip, str):
+        return None  # no connection at all (AppTest)
+    return clients.client_address(ip, forwarded, clients.trusted_proxies())
 
 
 def current_actor() -> Actor:
@@ -41,6 +54,41 @@ def current_actor() -> Actor:
 
 def token() -> str | None:
     return st.session_state.get(_TOKEN)
+
+
+def _cookie_token() -> str | None:
+    """The token the login cookie carries (ui/web.py), sent with this session's websocket."""
+    try:
+        value = st.context.cookies.get(web.COOKIE)
+    except Exception:  # noqa: BLE001 - no request behind this session (AppTest): no cookie
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _redirect(url: str) -> None:
+    """Send the browser tab to `url`: one of our routes, its query made by urlencode (no quote, no <)."""
+    import json
+
+    target = json.dumps(url).replace("<", "\\u003c")
+    st.html(f"<script>window.location.replace({target});</script>", unsafe_allow_javascript=True)
+
+
+def _current_path() -> str:
+    try:
+        from urllib.parse import urlsplit
+        parts = urlsplit(st.context.url or "/")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    except Exception:  # noqa: BLE001 - no request behind this session
+        return "/"
+
+
+def keep_in_cookie() -> None:
+    """After a login, once: have the browser store the session in the login cookie (web.COOKIE_ROUTE)."""
+    code = st.session_state.pop(_HANDOFF, None)
+    if code and web.serving():
+        from urllib.parse import urlencode
+        _redirect(f"{web.COOKIE_ROUTE}?{urlencode({'code': code, 'next': _current_path()})}")
+        st.stop()  # nothing of the page in this session: the next one, from the cookie, draws it
 
 
 def sso_configured() -> bool:
@@ -65,9 +113,13 @@ def resolve(conn) -> tuple[Actor | None, bool]:
     session has logged in, with a password or through the identity provider."""
     sso = sso_configured()
     if not sso and not accounts.has_accounts(conn):
+        announce_setup_code()
         st.session_state[ACTOR] = OPERATOR
         return OPERATOR, False
     t = token()
+    if not t and _cookie_token():  # a reload or a link: the login kept in the cookie
+        t = _cookie_token()
+        st.session_state[_TOKEN] = t
     actor = accounts.resume(conn, t, client=client()) if t else None
     if actor is None and t:
         reason = accounts.session_ended_reason(conn, t)
@@ -87,6 +139,19 @@ def resolve(conn) -> tuple[Actor | None, bool]:
     return actor, True
 
 
+_ANNOUNCED: set[str] = set()
+
+
+def announce_setup_code() -> None:
+    """Print this server's one-time set-up code in its console, once per process, while no account exists:
+    创建管理员 asks for it, so that only whoever runs the server can create the first administrator."""
+    code = accounts.setup_code()
+    if code not in _ANNOUNCED:
+        _ANNOUNCED.add(code)
+        print(f"\n  首次设置码：{code}\n  （在「创建管理员」页面创建第一个管理员时填写；也可用 python -m indicators user add 创建）\n",
+              file=sys.stderr, flush=True)
+
+
 def _sso_session(conn) -> Actor | None:
     claims = _sso_user()
     if not claims or st.session_state.get(_SSO_REFUSED):
@@ -102,6 +167,8 @@ def _sso_session(conn) -> Actor | None:
 
 def start_session(session: accounts.Session) -> None:
     st.session_state[_TOKEN] = session.token
+    if web.serving():
+        st.session_state[_HANDOFF] = web.handoff(session.token)
     st.session_state[ACTOR] = session.actor
     st.session_state.pop(_NOTICE, None)
     for key in ("unit", "year", "period_mode", "checked", "undo_ask"):  # nothing chosen under another account carries over
@@ -114,6 +181,9 @@ def login_form(conn) -> None:
     with middle:
         st.title("法治建设指标看板")
         st.caption("新乡市国防动员办公室 · 请用本人账号登录")
+        if st.query_params.get(_ENDED_PARAM) == "logout":  # back from the logout route: a new session
+            st.session_state[_NOTICE] = _ENDED["logout"]
+            del st.query_params[_ENDED_PARAM]
         notice = st.session_state.get(_NOTICE)
         if notice:
             st.info(notice, icon=":material/info:")
@@ -128,16 +198,25 @@ def login_form(conn) -> None:
                 provider = os.environ.get(SSO_PROVIDER_ENV)
                 st.login(provider) if provider else st.login()
             st.caption("或用本系统的账号和密码登录：")
+        refused = st.session_state.pop(_REFUSED, None)
+        if refused:
+            st.error(refused, icon=":material/lock:")
+        # the form is cleared on submit (the password with it); after a failed login the name is put back
+        kept_name = st.session_state.pop(_KEEP_NAME, None)
+        if kept_name is not None:
+            st.session_state["login_name"] = kept_name
         with st.form("login", clear_on_submit=True):
-            name = st.text_input("登录名", key="login_name")
+            name = st.text_input("登录名", key="login_name", max_chars=accounts.MAX_LOGIN_LENGTH)
             password = st.text_input("密码", type="password", key="login_password")
             submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
         if submitted:
             try:
                 start_session(accounts.login(conn, name, password, client=client()))
             except IndicatorsError as e:
-                st.error(str(e), icon=":material/lock:")
-                return
+                st.session_state[_REFUSED] = str(e)
+                st.session_state[_KEEP_NAME] = name[:accounts.MAX_LOGIN_LENGTH]
+            else:
+                keep_in_cookie()  # served: the browser goes to the cookie route and comes back logged in
             st.rerun()
         st.caption(f"连续 {accounts.LOCK_AFTER_FAILURES} 次输错密码，该登录名将暂停登录 {accounts.LOCK_MINUTES} 分钟。"
                    "忘记密码请联系市国动办法规科（管理员）重置。")
@@ -151,11 +230,18 @@ def _logout(conn) -> None:
     if _sso_user():
         st.logout()  # the browser is sent to the provider's logout; a rerun now could drop that redirect
         st.stop()
+    if web.serving():  # the (now ended) token out of the cookie too; the login page then says 您已退出登录
+        from urllib.parse import urlencode
+        here = _current_path()
+        back = f"{here}{'&' if '?' in here else '?'}{_ENDED_PARAM}=logout"
+        _redirect(f"{web.LOGOUT_ROUTE}?{urlencode({'next': back})}")
+        st.stop()
     st.rerun()
 
 
 def account_box(conn, actor: Actor, login_enabled: bool) -> None:
     """Who is logged in, and the logout button, at the foot of the sidebar."""
+    keep_in_cookie()
     with st.sidebar:
         st.divider()
         if login_enabled:

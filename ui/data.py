@@ -207,11 +207,11 @@ def load_demo_if_new(src: Source) -> bool:
     return True
 
 
-def load_demo() -> None:
-    """Button callback: load the demo data into this session's database."""
+def load_demo(actor: roles.Actor, client: str | None = None) -> None:
+    """Load the demo data into this session's database as `actor` (refused in the core unless an administrator)."""
     with borrowed():
         from indicators import demo
-        demo.load_demo(source().conn)
+        demo.load_demo(source().conn, actor=actor, client=client)
 
 
 def _targets_key(conn: store.Connection, year: int) -> str:
@@ -368,7 +368,7 @@ def export(sel, fmt: str, draft: str = "全市") -> bytes:
     for the city (全市 汇总 / 本级 报告)."""
     from indicators import exports
     if fmt == "evidence":
-        return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit)
+        return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit, actor=st.session_state.get("actor"))
     return exports.build(fmt, sel.src.conn, sel.period, sel.unit, figures=_figures(sel), version=draft)
 
 

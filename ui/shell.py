@@ -392,8 +392,15 @@ def _cell(v) -> str:
     return str(v)
 
 
+_DEMO_REFUSED = "_demo_refused"
+
+
 def _load_demo() -> None:
-    data.load_demo()
+    try:
+        data.load_demo(current_actor(), client())
+    except IndicatorsError as e:  # a callback's exception would reach the page as a traceback
+        st.session_state[_DEMO_REFUSED] = str(e)
+        return
     for key in ("year", "period_mode"):  # show the demo's latest year, as on a first start
         st.session_state.pop(key, None)
 
@@ -412,6 +419,9 @@ def empty_state(sel: Selection, what: str) -> None:
         reporting = navigation.find("报送情况")
         if reporting:
             st.page_link(reporting, label="查看各单位报送情况", icon=":material/fact_check:")
-    if not sel.has_data:
+    refused = st.session_state.pop(_DEMO_REFUSED, None)
+    if refused:
+        st.error(refused, icon=":material/block:")
+    if not sel.has_data and may("load_demo"):
         st.button("载入示例数据", icon=":material/auto_awesome:", on_click=_load_demo,
                   help="载入虚构的 2024、2025 年示例台账，先看看看板的样子；之后可在导入记录中撤销")

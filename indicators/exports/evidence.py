@@ -10,10 +10,11 @@ import zipfile
 
 from openpyxl import Workbook
 
-from .. import evidence, store
+from .. import cycle, evidence, store
 from ..config import default_catalog
 from ..ledgers import LEDGERS
 from ..progress import Period
+from ..roles import Actor
 from .common import Figures, period_title, scope_name, stamp
 from .sheet import Column, _sheet
 
@@ -39,11 +40,13 @@ def _unique(path: str, used: set[str]) -> str:
     return candidate
 
 
-def bundle_entries(conn: sqlite3.Connection, per: Period, unit: str | None = None) -> list[dict]:
-    """One entry per file and place in the bundle: the attachment, what it backs, and its path."""
+def bundle_entries(conn: sqlite3.Connection, per: Period, unit: str | None = None,
+                   actor: Actor | None = None) -> list[dict]:
+    """One entry per file and place in the bundle that `actor` may see (evidence.listing): the attachment,
+    what it backs, and its path."""
     catalog = default_catalog()
     entries, used = [], set()
-    for e in evidence.listing(conn, unit, per):
+    for e in evidence.listing(conn, unit, per, actor):
         fname = _safe(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", e["file_name"]), 80) + f".{e['type']}"
         base = {"unit": e["unit"], "file": e["file_name"], "type": evidence.TYPES[e["type"]][0], "size": e["size"],
                 "by": e["name"], "at": (e["added"] or "").replace("T", " ")[:16], "checksum": e["checksum"], "e": e}
@@ -72,11 +75,13 @@ def index_rows(entries: list[dict]) -> list[list]:
 
 
 def build_evidence_zip(conn: sqlite3.Connection, period: Period, unit: str | None = None, *,
-                       figures: Figures | None = None) -> bytes:
+                       figures: Figures | None = None, actor: Actor | None = None) -> bytes:
     """The evidence of a period and unit (None = 全市) as .zip bytes: 单位/指标/行/文件, 单位/整批材料/,
-    and 佐证材料索引.xlsx (sheets 佐证材料清单 and 有佐证情况), stamped like every export."""
+    and 佐证材料索引.xlsx (sheets 佐证材料清单 and 有佐证情况), stamped like every export. Only what `actor`
+    may see (a leader while 领导只看已审核数据 is on: approved units only; None: everything)."""
     st = (figures.stamp if figures else stamp(conn, period)).text()
-    entries = bundle_entries(conn, period, unit)
+    entries = bundle_entries(conn, period, unit, actor)
+    hidden = set(cycle.hidden_units(conn, actor, period)) if actor is not None else set()
     wb = Workbook()
     wb.remove(wb.active)
     scope = f"{scope_name(unit)} · {period_title(period)}"
@@ -86,7 +91,8 @@ def build_evidence_zip(conn: sqlite3.Connection, period: Period, unit: str | Non
     _sheet(wb, "有佐证情况", f"{scope} · 各单位各指标有佐证的台账行数",
            [Column("指标", 10), Column("名称", 34), Column("单位", 14), Column("台账行数", 10, align="right"),
             Column("有佐证行数", 12, align="right"), Column("情况", 14)],
-           [[r.indicator, r.name, r.unit, int(r.rows), int(r.with_evidence), r.text] for r in cov.itertuples()], st)
+           [[r.indicator, r.name, r.unit, int(r.rows), int(r.with_evidence), r.text] for r in cov.itertuples()
+            if r.unit not in hidden], st)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         idx = io.BytesIO()

@@ -16,6 +16,9 @@ CREATE TABLE IF NOT EXISTS account (
     password_changed TEXT);
 CREATE TABLE IF NOT EXISTS login_attempt (
     login TEXT PRIMARY KEY COLLATE NOCASE, failures INTEGER NOT NULL DEFAULT 0, last_failure TEXT, locked_until TEXT);
+CREATE TABLE IF NOT EXISTS login_failure (
+    login TEXT NOT NULL, client TEXT NOT NULL, failures INTEGER NOT NULL, window_start TEXT NOT NULL,
+    last_failure TEXT NOT NULL, locked_until TEXT, PRIMARY KEY (login, client));
 CREATE TABLE IF NOT EXISTS login_session (
     token_hash TEXT PRIMARY KEY, login TEXT NOT NULL COLLATE NOCASE, created TEXT NOT NULL, last_seen TEXT NOT NULL,
     client TEXT, ended TEXT, end_reason TEXT);
@@ -69,21 +72,32 @@ def active_admins(conn: sqlite3.Connection) -> list[str]:
 
 
 # ------------------------------------------------------------------ failed attempts (any name, known or not)
+# One row per (name key, client address) and one per name key under the client ALL_CLIENTS; the rule of
+# what they count is accounts.login's. login_attempt (one row per name) is no longer written.
 
-def attempts(conn: sqlite3.Connection, login: str) -> dict:
-    row = conn.execute("SELECT * FROM login_attempt WHERE login = ?", (login,)).fetchone()
-    return dict(row) if row else {"login": login, "failures": 0, "last_failure": None, "locked_until": None}
-
-
-def save_attempts(conn: sqlite3.Connection, login: str, failures: int, last_failure: str | None,
-                  locked_until: str | None) -> None:
-    conn.execute("INSERT INTO login_attempt (login, failures, last_failure, locked_until) VALUES (?, ?, ?, ?) "
-                 "ON CONFLICT (login) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure, "
-                 "locked_until = excluded.locked_until", (login, failures, last_failure, locked_until))
+ALL_CLIENTS = "*"
 
 
-def clear_attempts(conn: sqlite3.Connection, login: str) -> None:
-    conn.execute("DELETE FROM login_attempt WHERE login = ?", (login,))
+def attempts(conn: sqlite3.Connection, login: str, client: str = ALL_CLIENTS) -> dict:
+    row = conn.execute("SELECT * FROM login_failure WHERE login = ? AND client = ?", (login, client)).fetchone()
+    return dict(row) if row else {"login": login, "client": client, "failures": 0, "window_start": None,
+                                  "last_failure": None, "locked_until": None}
+
+
+def save_attempts(conn: sqlite3.Connection, login: str, client: str, failures: int, window_start: str,
+                  last_failure: str, locked_until: str | None) -> None:
+    conn.execute("INSERT INTO login_failure (login, client, failures, window_start, last_failure, locked_until) "
+                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (login, client) DO UPDATE SET failures = excluded.failures, "
+                 "window_start = excluded.window_start, last_failure = excluded.last_failure, "
+                 "locked_until = excluded.locked_until", (login, client, failures, window_start, last_failure, locked_until))
+
+
+def clear_attempts(conn: sqlite3.Connection, login: str, client: str | None = None) -> None:
+    """Forget the failures of `login` from `client` and its count over all clients; every row of it when None."""
+    if client is None:
+        conn.execute("DELETE FROM login_failure WHERE login = ?", (login,))
+    else:
+        conn.execute("DELETE FROM login_failure WHERE login = ? AND client IN (?, ?)", (login, client, ALL_CLIENTS))
 
 
 # ------------------------------------------------------------------ sessions

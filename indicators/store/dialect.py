@@ -72,8 +72,9 @@ def is_postgres_url(target: str | None) -> bool:
 
 
 def safe_label(target: str) -> str:
-    """A database name fit to show: a URL without its password."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", str(target))
+    """A database name fit to show: a URL or conninfo without any password (redact.credentials)."""
+    from .redact import credentials
+    return credentials(str(target))
 
 
 # ---------------------------------------------------------------- SQLite
@@ -123,7 +124,12 @@ def connect_sqlite(path: Path, writable: bool = True, busy_seconds: float = 30) 
     else:
         conn = _open_sqlite_readonly(path, busy_seconds)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA synchronous=NORMAL")
+    # durable at COMMIT: in WAL mode FULL syncs the WAL at every COMMIT, so an import answered 已导入 survives
+    # a power cut (NORMAL would sync only at the later checkpoint)
+    conn.execute("PRAGMA synchronous=FULL")
+    # REPLACE deletes the row it conflicts with; only with recursive_triggers do the append-only tables'
+    # BEFORE DELETE triggers see that delete (an INSERT OR REPLACE would otherwise rewrite an audit entry)
+    conn.execute("PRAGMA recursive_triggers=ON")
     # staging tables of an import live in memory; a big import does not spill pages mid-transaction
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
@@ -306,7 +312,9 @@ PG_SETUP = [
     "deterministic = false); EXCEPTION WHEN OTHERS THEN NULL; END $$",
 ]
 
-SESSION_SETTINGS = ["SET temp_buffers = '128MB'", "SET work_mem = '64MB'"]
+# synchronous_commit: durable at COMMIT whatever the server's or the database's default says (a COMMIT
+# returns once its WAL is on disk), as SQLite's synchronous=FULL
+SESSION_SETTINGS = ["SET temp_buffers = '128MB'", "SET work_mem = '64MB'", "SET synchronous_commit = on"]
 
 
 

@@ -2,7 +2,9 @@
 import streamlit as st
 
 from indicators import intake, kept_answers, roles, store
+from indicators.problems import IndicatorsError
 from ui import shell
+from ui.safe import md
 
 
 def render(sel: shell.Selection) -> None:
@@ -13,7 +15,7 @@ def render(sel: shell.Selection) -> None:
     if done:
         st.success(done, icon=":material/task_alt:")
     actor = shell.current_actor()
-    frame = intake.answers_frame(sel.src.conn)
+    frame = intake.answers_frame(sel.src.conn, actor)
     if frame.empty:
         st.info("还没有保存任何回答。上传台账时若系统询问列名或取值，确认导入后回答会列在这里。", icon=":material/inbox:")
         return
@@ -26,10 +28,14 @@ def render(sel: shell.Selection) -> None:
     for r in frame.itertuples():
         mine = actor.role == roles.ADMIN or r.login == actor.login
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(f"{r.种类}：{r.内容}（{r.保存人}，{r.保存时间}）")
+        left.markdown(f"{r.种类}：{md(r.内容)}（{md(r.保存人)}，{r.保存时间}；{md(r.适用)}）")
         if right.button("删除", key=f"remove_{r.kind}_{r.id}", icon=":material/delete:", disabled=not mine,
                         help=None if mine else "只能删除自己保存的回答"):
-            kept_answers.remove(sel.src.conn, actor, r.kind, int(r.id))
+            try:
+                kept_answers.remove(sel.src.conn, actor, r.kind, int(r.id), client=shell.client())
+            except IndicatorsError as e:
+                st.error(str(e), icon=":material/block:")
+                return
             st.session_state["answers_done"] = f"已删除：{r.内容}。已导入的数据不变。"
             st.session_state["checked"] = {}
             st.rerun()

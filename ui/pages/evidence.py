@@ -6,6 +6,7 @@ from indicators import evidence, exports, store
 from indicators.problems import IndicatorsError
 from indicators.roles import CLERK, may
 from ui import chrome, data, shell
+from ui.safe import md
 
 ROW, BATCH = "一行台账", "整个导入批次"
 LIST_LIMIT = 60  # attachments drawn with their thumbnail and buttons; the zip export has them all
@@ -47,19 +48,20 @@ def _attach_form(sel, unit: str | None) -> None:
                              max_upload_size=chrome.upload_mb(evidence.max_bytes()))
     if files and st.button("上传并挂接", type="primary", icon=":material/attach_file:"):
         try:
-            ids = evidence.attach(conn, shell.current_actor(), [(f.name, f.getvalue()) for f in files], row=row, batch=batch)
+            ids = evidence.attach(conn, shell.current_actor(), [(f.name, f.getvalue()) for f in files], row=row, batch=batch,
+                                  client=shell.client())
         except IndicatorsError as e:
             st.error(str(e), icon=":material/block:")
             return
         where = row.label() if row else f"批次 {batch}"
-        st.session_state["evidence_done"] = f"已上传 {len(files)} 个文件到「{where}」（编号 {'、'.join(map(str, ids))}）。"
+        st.session_state["evidence_done"] = f"已上传 {len(files)} 个文件到「{md(where)}」（编号 {'、'.join(map(str, ids))}）。"
         st.session_state["evidence_round"] = round_ + 1
         st.rerun()
 
 
 def _listing(sel, unit: str | None) -> None:
     conn, actor = sel.src.conn, shell.current_actor()
-    items = evidence.listing(conn, unit, sel.period)
+    items = evidence.listing(conn, unit, sel.period, actor)
     if not items:
         st.caption("还没有上传佐证材料。")
         return
@@ -73,19 +75,19 @@ def _listing(sel, unit: str | None) -> None:
                 pic.image(thumb, width=96)
             else:
                 pic.markdown(f"**{e['type'].upper()}**")
-            text.markdown(f"**{e['file_name']}**（{e['type_name']}，{e['size'] / 1024:.0f} KB）  \n"
-                          f"{e['unit']} · {e['target']}  \n{e['name']} 上传于 {e['added'].replace('T', ' ')[:16]}")
+            text.markdown(f"**{md(e['file_name'])}**（{e['type_name']}，{e['size'] / 1024:.0f} KB）  \n"
+                          f"{md(e['unit'])} · {md(e['target'])}  \n{md(e['name'])} 上传于 {e['added'].replace('T', ' ')[:16]}")
             name, content, mime = evidence.download(conn, e)
             buttons.download_button("下载", content, file_name=name, mime=mime, icon=":material/download:",
                                     key=f"evidence_get_{e['id']}")
             if may(actor, "evidence", e["unit"]) and buttons.button("删除", icon=":material/delete:",
                                                                      key=f"evidence_rm_{e['id']}"):
                 try:
-                    evidence.remove(conn, actor, e["id"])
+                    evidence.remove(conn, actor, e["id"], client=shell.client())
                 except IndicatorsError as err:
                     st.error(str(err), icon=":material/block:")
                     continue
-                st.session_state["evidence_done"] = f"已删除佐证材料「{e['file_name']}」。"
+                st.session_state["evidence_done"] = f"已删除佐证材料「{md(e['file_name'])}」。"
                 st.rerun()
 
 
@@ -119,7 +121,7 @@ def _bundle(sel, unit: str | None) -> None:
     """The zip for the inspection: 单位/指标/行 with the index workbook."""
     name = f"{sel.period.label}_{unit or '全市'}_佐证材料.zip"
     if st.button("生成佐证材料包（.zip，按单位/指标/台账行存放，附索引表）", icon=":material/folder_zip:"):
-        st.session_state["evidence_zip"] = (data.export_key(sel), unit, exports.build_evidence_zip(sel.src.conn, sel.period, unit))
+        st.session_state["evidence_zip"] = (data.export_key(sel), unit, exports.build_evidence_zip(sel.src.conn, sel.period, unit, actor=shell.current_actor()))
     made = st.session_state.get("evidence_zip")
     if made and made[:2] == (data.export_key(sel), unit):
         st.download_button(f"下载 {name}", made[2], file_name=name, mime=exports.EVIDENCE_MIME, icon=":material/download:",

@@ -4,6 +4,7 @@ import streamlit as st
 from indicators import entry, importing, intake, store
 from indicators.problems import IndicatorsError
 from ui import navigation, review, shell
+from ui.safe import md
 
 
 def render(sel: shell.Selection) -> None:
@@ -41,7 +42,7 @@ def render(sel: shell.Selection) -> None:
         st.dataframe(entry.correction_frame(fixed), hide_index=True, width="stretch")
     left, right = st.columns(2)
     try:
-        original = store.original_file(sel.src.conn, batch_id)
+        original = intake.original_file(sel.src.conn, batch_id, actor)
         left.download_button("下载原始文件", original.read_bytes(), file_name=b["file_name"], icon=":material/download:",
                              key=f"original_{batch_id}")
     except IndicatorsError as e:
@@ -66,7 +67,7 @@ def render(sel: shell.Selection) -> None:
             except IndicatorsError as e:
                 st.error(str(e), icon=":material/block:")
                 return
-            st.markdown(f"**确认撤销批次 {batch_id}（{b['file_name']}）？** 将删除它新增的 {b['added']} 行，"
+            st.markdown(f"**确认撤销批次 {batch_id}（{md(b['file_name'])}）？** 将删除它新增的 {b['added']} 行，"
                         f"恢复它更新的 {b['updated']} 行。")
             if effect.empty:
                 st.caption("撤销后，各单位各指标的完成数和状态都不会变化。")
@@ -77,7 +78,7 @@ def render(sel: shell.Selection) -> None:
             if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
                 try:
                     importing.undo(sel.src.conn, batch_id, actor=actor, client=shell.client())
-                    st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{b['file_name']}）。"
+                    st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{md(b['file_name'])}）。"
                 except IndicatorsError as e:
                     st.session_state["undo_done"] = None
                     st.error(str(e))

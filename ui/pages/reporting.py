@@ -29,7 +29,8 @@ def _state_table(states: list[cycle.UnitState], explained: dict[str, str]):
 
 def _move(sel, action: str, unit: str, reason: str | None = None) -> None:
     try:
-        s = cycle.transition(sel.src.conn, shell.current_actor(), action, unit, sel.year, cycle.half_of(sel.period), reason)
+        s = cycle.transition(sel.src.conn, shell.current_actor(), action, unit, sel.year, cycle.half_of(sel.period), reason,
+                             client=shell.client())
     except IndicatorsError as e:  # refused: said here, the rest of the page still drawn
         st.error(str(e), icon=":material/block:")
         return
@@ -122,14 +123,14 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
         when = left.date_input(f"{label}填报截止日期", value=proposal, min_value=end, format="YYYY-MM-DD",
                                key=f"deadline_{sel.year}_{half}")
         if mid.button("保存截止日期", icon=":material/event:"):
-            cycle.set_deadline(conn, shell.current_actor(), sel.year, half, when)
+            cycle.set_deadline(conn, shell.current_actor(), sel.year, half, when, client=shell.client())
             st.session_state["cycle_done"] = f"已设置{label}填报截止日期：{cycle.cn_date(when)}。"
             st.rerun()
         on = cycle.leaders_approved_only(conn)
         wanted = right.toggle("领导只看已审核数据", value=on, help=cycle.SETTING_HELP[cycle.LEADERS_APPROVED_ONLY],
                               key="approved_only")
         if wanted != on:
-            cycle.set_leaders_approved_only(conn, shell.current_actor(), wanted)
+            cycle.set_leaders_approved_only(conn, shell.current_actor(), wanted, client=shell.client())
             st.rerun()
 
 

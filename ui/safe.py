@@ -1,0 +1,25 @@
+"""Text that came from a user (a file name, a ledger's 主题, a reason, an account's name) placed inside our
+own markdown: every character markdown or HTML would act on is escaped, so it shows as typed.
+
+Streamlit renders st.markdown, st.caption, st.info/warning/error/success and widget labels as
+GitHub-flavoured markdown (links, images, raw HTML as text, emoji and colour directives, LaTeX). CommonMark
+lets any ASCII punctuation be escaped with a backslash and then shows it literally; escaping all of it
+also breaks GFM's bare-URL links (http\\://…, www\\.…), so `[会话已过期](http://…)` stays those characters.
+"""
+from __future__ import annotations
+
+import re
+
+# every character that can open markup inside a line ('-' and '.' only matter at a line's start, handled below,
+# and in "www." autolinks): left alone elsewhere so that dates and numbers read as typed in the page's text too
+_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,/:;<=>?@\[\\\]^_`{|}~])""")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+_WWW = re.compile(r"(?i)(www)\.")
+_LEADING = re.compile(r"^(\s*)(\d*)([-.)])(?=[\s-]|$)")  # "- x", "1. x", "---" would start a list or a rule
+
+
+def md(value) -> str:
+    """`value` as text for our markdown: shown exactly as typed (on one line), never a link, image or markup."""
+    text = _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _WWW.sub(r"\1\\.", text)
+    return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], text)
