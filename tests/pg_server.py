@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 
 def _bin(name: str) -> str | None:
@@ -56,6 +56,17 @@ def server(durable: bool = True, database: str = "bench"):
     finally:
         subprocess.run(_as_server_user([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def log_of(url: str | None) -> Path | None:
+    """The server log of a URL that server() yielded (None for another URL)."""
+    host = parse_qs(urlsplit(url).query).get("host", [None])[0] if url else None
+    log = Path(host).parent / "log" if host else None
+    return log if log and log.exists() else None
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text("utf-8", "replace").splitlines()[-lines:])
 
 
 _schemas = itertools.count(1)

@@ -21,6 +21,9 @@ from indicators import imports, store
 from indicators.problems import IndicatorsError
 from indicators.store import connection, schema
 
+# the last kill test reads what the kills before it saw (KILLS): under xdist they all run on one worker
+pytestmark = pytest.mark.xdist_group("store_faults")
+
 UNITS = ["红旗区", "卫滨区", "凤泉区", "牧野区", "新乡县", "获嘉县"]
 
 
