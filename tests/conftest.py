@@ -198,6 +198,7 @@ def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, c
     stderr. Each test file about the command line keeps a few real processes too (`python -m indicators`
     as a scheduler runs it); this is the rest, without an interpreter started per call."""
     import contextlib
+    import gc
     import subprocess
 
     from indicators import cli
@@ -222,6 +223,7 @@ def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, c
             finally:
                 sys.stdin = saved_in
                 dialect.wait_for_checkpoints()
+                gc.collect()  # the connections the command left open close, as at a process's exit
     finally:
         os.chdir(here)
         for k, v in saved_env.items():
