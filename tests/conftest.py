@@ -97,6 +97,10 @@ def pytest_collection_modifyitems(config, items):
         for marker, group in GROUPS.items():
             if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
                 item.add_marker(pytest.mark.xdist_group(group))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker of `--dist loadgroup`
+        # a group runs whole on one worker: handed out first, while the other workers take single tests,
+        # so that no worker is left with a long group at the end
+        items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else 1)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -138,13 +142,29 @@ def sqlite_only(reason: str):
     return pytest.mark.sqlite_only(reason=reason)
 
 
+@pytest.fixture(scope="session")
+def pg_schemas(pg_url):
+    """This worker's PostgreSQL schemas with the store's tables made, emptied between tests (pg_server.Schemas)."""
+    return pg_server.Schemas(pg_url, lambda url: store.connect(url).close())
+
+
 @pytest.fixture(params=DATABASES)
-def database(request, tmp_path) -> str:
-    """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads."""
+def database(request, tmp_path):
+    """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads.
+
+    For a test that takes `conn` (which makes the tables at once), the PostgreSQL schema comes with its
+    tables already made and is emptied after the test for the next one; any other test gets a new
+    schema with no table in it, as a new database is."""
     only = request.node.get_closest_marker("sqlite_only")
     if only and request.param != "sqlite":
         pytest.skip("SQLite only: " + only.kwargs["reason"])
-    return new_database(request, request.param, tmp_path)
+    if request.param == "postgresql" and "conn" in request.fixturenames:
+        schemas = request.getfixturevalue("pg_schemas")
+        url = schemas.take()
+        yield url
+        schemas.give_back(url)
+    else:
+        yield new_database(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -152,6 +152,28 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], states: dict | None = 
 # ----------------------------------------------------------------------------------------------- builders
 
 
+_BUILT: dict = {}
+
+
+def built_once(build):
+    """`build` run once per process (a bomb takes seconds of CPU to compress): each call gets its own copy
+    of that file, under the same name, in the folder it gives. Only for builders of plain files."""
+    def copy(folder: Path) -> Path:
+        import atexit
+        import shutil
+        import tempfile
+        if build not in _BUILT:
+            keep = Path(tempfile.mkdtemp(prefix="hostile-"))
+            atexit.register(shutil.rmtree, keep, True)
+            _BUILT[build] = build(keep)
+        src = _BUILT[build]
+        shutil.copyfile(src, folder / src.name)
+        return folder / src.name
+    copy.__name__, copy.__doc__ = build.__name__, build.__doc__
+    return copy
+
+
+@built_once
 def zip_bomb_sheet(folder: Path) -> Path:
     """One sheet that inflates to 1.5 GB (blank rows after a valid ledger): a 1.5 MB file."""
     head = sheet_xml(ledger_rows_xml(_ledger()))
@@ -785,6 +807,7 @@ def entity_bomb(folder: Path, part: str, prolog: bytes = LAUGHS, use: bytes = b"
     return out
 
 
+@built_once
 def duplicate_member(folder: Path) -> Path:
     """Two members named xl/worksheets/sheet1.xml: a small ledger first, a 1.5 GB bomb second (readers that
     take the other one than the scan would be shown a different sheet)."""
