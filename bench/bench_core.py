@@ -43,7 +43,7 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import polars as pl  # noqa: E402
 
-from indicators import containers, imports, intake, progress, sheets, store, validation  # noqa: E402
+from indicators import containers, importing, imports, intake, progress, sheets, store, validation  # noqa: E402
 from indicators.config import default_catalog  # noqa: E402
 from indicators.ledgers import GOVERNANCE, LEDGERS, PUBLICITY, STAFF, TRAINING, Ledger  # noqa: E402
 
@@ -377,7 +377,7 @@ def bench_file(args, out: Path, units: list[str], summary: list, result: dict) -
         t0 = time.perf_counter()
         parsed = imports.parse_file(read_bytes(), name)
         t1 = time.perf_counter()
-        res = store.import_parsed(state["conn"], parsed)
+        res = importing.import_parsed(state["conn"], parsed)
         t2 = time.perf_counter()
         split["parse"].append(t1 - t0)
         split["store"].append(t2 - t1)
@@ -388,7 +388,7 @@ def bench_file(args, out: Path, units: list[str], summary: list, result: dict) -
         return res
 
     s, runs, res = median_time(whole_import, args.repeat, setup)
-    figures["import"] = (s, runs, "parse_file + store.import_parsed (fresh db)")
+    figures["import"] = (s, runs, "parse_file + importing.import_parsed (fresh db)")
     state["conn"].close()
     parse_med, store_med = statistics.median(split["parse"]), statistics.median(split["store"])
     print(f"  (d) whole import      {s:7.2f} s  runs {', '.join(f'{r:.2f}' for r in runs)}  "
@@ -478,18 +478,18 @@ def breakdown_parse(path: Path, args, result: dict, summary: list) -> None:
 
 
 def breakdown_store(path: Path, out: Path, args, result: dict, summary: list) -> None:
-    """store.import_parsed's SQL statements, timed through a pass-through connection (one run)."""
+    """importing.import_parsed's SQL statements, timed through a pass-through connection (one run)."""
     parsed = imports.parse_file(path.read_bytes(), path.name)
     folder = out / "import_db_breakdown"
     conn = fresh_db(folder)
     timed = TimedConnection(conn)
     gc.collect()
     t0 = time.perf_counter()
-    store.import_parsed(timed, parsed)
+    importing.import_parsed(timed, parsed)
     total = time.perf_counter() - t0
     conn.close()
     shutil.rmtree(folder, ignore_errors=True)
-    print(f"\n  store.import_parsed statement by statement (one run, {total:.2f} s in all):")
+    print(f"\n  importing.import_parsed statement by statement (one run, {total:.2f} s in all):")
     result["store_steps"] = {"total": total}
     top = sorted(timed.seconds.items(), key=lambda kv: kv[1], reverse=True)
     sql_total = sum(timed.seconds.values())
@@ -599,7 +599,7 @@ def bench_targets(args, out: Path, units: list[str], summary: list, result: dict
 
         def into_big():
             parsed = imports.parse_file(path.read_bytes(), name)
-            res = store.import_parsed(state["conn"], parsed)
+            res = importing.import_parsed(state["conn"], parsed)
             if not res.ok or res.added + res.updated + res.unchanged != n_rows or res.batch_id is None:
                 raise SystemExit(f"ERROR: import into the big database: {res.summary()}")
             return res
@@ -715,7 +715,7 @@ def mixed_frames(n: int, units: list[str], rng: np.random.Generator) -> dict[str
 
 
 def build_db(path: Path, n: int, units: list[str], rng: np.random.Generator, years_back: int = 0) -> dict:
-    """A database of about n ledger rows, imported through store.import_parsed in date-ordered chunks
+    """A database of about n ledger rows, imported through importing.import_parsed in date-ordered chunks
     (each chunk is a batch, like a month's or a quarter's files; disjoint days keep the aggregate
     refresh linear). `years_back` dates every row that many years before 2024-2025 (a history that
     the benchmark file's days do not share)."""
@@ -747,7 +747,7 @@ def build_db(path: Path, n: int, units: list[str], rng: np.random.Generator, yea
                                 sheets={LEDGERS[k].name: LEDGERS[k].name for k in records})
         rows = parsed.rows
         t = time.perf_counter()
-        res = store.import_parsed(conn, parsed)
+        res = importing.import_parsed(conn, parsed)
         sec = time.perf_counter() - t
         if res.added != rows:
             print(f"ERROR: building the {n:,}-row database: chunk {i} added {res.added} of {rows} rows", file=sys.stderr)

@@ -5,7 +5,7 @@ usage (from the project root):
 
 Builds (once, cached under bench/out/, which git ignores) a database per size with ledger rows
 spread over 2024-2025 and all 16 units, stored through the core's real import path
-(store.import_parsed), or takes existing databases with --db. Then, per database, runs the app
+(importing.import_parsed), or takes existing databases with --db. Then, per database, runs the app
 under streamlit.testing AppTest on the overview page and times reruns that change the unit in the
 sidebar (全市 -> 红旗区 -> 卫滨区 -> ...). Prints the median of each, the ratio (aim: <= 1.5: the cost
 must not grow with the data), and for information the first (cold-cache) run.
@@ -29,7 +29,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indicators import store  # noqa: E402
+from indicators import importing, store  # noqa: E402
 from indicators.config import default_catalog  # noqa: E402
 from indicators.imports import Parsed  # noqa: E402
 from indicators.ledgers import LEDGERS  # noqa: E402
@@ -78,7 +78,7 @@ def ledger_frames(rows: int, seed: int = 7) -> dict[str, pl.DataFrame]:
 
 
 def build(path: Path, rows: int) -> Path:
-    """A database holding `rows` ledger rows, imported as one batch through store.import_parsed."""
+    """A database holding `rows` ledger rows, imported as one batch through importing.import_parsed."""
     if path.exists():
         return path
     tmp = path.with_suffix(".part.db")
@@ -88,7 +88,7 @@ def build(path: Path, rows: int) -> Path:
     conn = store.connect(tmp)
     records = ledger_frames(rows)
     parsed = Parsed(f"基准测试_{rows}行.xlsx", hashlib.sha256(f"bench-{rows}".encode()).hexdigest(), b"", records=records)
-    result = store.import_parsed(conn, parsed)
+    result = importing.import_parsed(conn, parsed)
     assert result.batch_id, "benchmark import failed"
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

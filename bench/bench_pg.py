@@ -30,7 +30,7 @@ import polars as pl  # noqa: E402
 
 import bench_core as bc  # noqa: E402
 import pg_server  # noqa: E402
-from indicators import imports, progress, store  # noqa: E402
+from indicators import importing, imports, progress, store  # noqa: E402
 from indicators.config import default_catalog  # noqa: E402
 from indicators.ledgers import LEDGERS  # noqa: E402
 
@@ -49,7 +49,7 @@ def timed_import(target: str, data: bytes, name: str, files: Path):
     t0 = time.perf_counter()
     parsed = imports.parse_file(data, name)
     t1 = time.perf_counter()
-    res = store.import_parsed(conn, parsed)
+    res = importing.import_parsed(conn, parsed)
     t2 = time.perf_counter()
     store.wait_for_checkpoints()
     conn.close()
@@ -100,7 +100,7 @@ def build(target: str, frames: dict, files: Path, days: pl.Series = bc.DAYS) -> 
         blob = f"bench_pg synthetic batch {total} {i}".encode()
         parsed = imports.Parsed(f"bench_{i:02d}.xlsx", imports.checksum(blob), blob, records=records,
                                 sheets={LEDGERS[k].name: LEDGERS[k].name for k in records})
-        res = store.import_parsed(conn, parsed)
+        res = importing.import_parsed(conn, parsed)
         if res.added != parsed.rows:
             raise SystemExit(f"ERROR: batch {i} added {res.added} of {parsed.rows}")
     conn.close()

@@ -20,7 +20,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import roles, store
+from . import cli_review, roles, store
 from .config import ConfigError, default_catalog
 from .interpret import IGNORE, Answers
 from .ledgers import LEDGERS, normalise_header
@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("migrate", help="把数据库（含原件）整体迁移到 PostgreSQL，并核对行数与进度数字"))
     sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
     sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
+    cli_review.register(sub, with_db, as_user, _date, HALF_HELP)
     p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in store.SETTINGS.items())
     return p
 
@@ -295,17 +296,17 @@ def _actor(conn, args) -> roles.Actor:
 
 
 def cmd_import(args) -> int:
-    from . import imports
+    from . import importing, imports, kept_answers
     conn = store.connect(args.db)
     actor = _actor(conn, args)
     roles.require(actor, "import")
     given = _answers(args)
     refused = 0
     for f in args.files:
-        parsed = imports.parse_path(f, answers=store.answers.kept(conn, Answers(dict(given.columns), dict(given.values))))
+        parsed = imports.parse_path(f, answers=kept_answers.kept(conn, Answers(dict(given.columns), dict(given.values))))
         _report(parsed)
         try:
-            result = store.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
+            result = importing.import_parsed(conn, parsed, actor=actor, client=CLIENT)  # a refused file is logged there
         except IndicatorsError as e:  # not allowed, locked, busy, full disk, read-only: this file is not stored; the next may be
             print(f"{parsed.file}：{e.message}", file=sys.stderr)
             refused += 1
@@ -314,20 +315,20 @@ def cmd_import(args) -> int:
             refused += 1
             continue
         print(result.summary())
-        if kept := store.answers.keep(conn, actor, parsed.used):
+        if kept := kept_answers.keep(conn, actor, parsed.used):
             print(f"{parsed.file}：已保存 {kept} 条回答，以后导入相同表头的台账自动使用")
     return 1 if refused else 0
 
 
 def cmd_check(args) -> int:
-    from . import imports
+    from . import imports, kept_answers
     refused = 0
     given = _answers(args)
     # kept answers are read where a database exists; `check` never creates one
     conn = store.connect(args.db) if store.exists(args.db) else None
     for f in args.files:
         answers = Answers(dict(given.columns), dict(given.values))
-        parsed = imports.parse_path(f, answers=store.answers.kept(conn, answers) if conn else answers)
+        parsed = imports.parse_path(f, answers=kept_answers.kept(conn, answers) if conn else answers)
         _report(parsed)
         if parsed.ok:
             kinds = "、".join(f"{LEDGERS[k].name} {df.height} 行" for k, df in parsed.records.items())
@@ -406,8 +407,9 @@ def cmd_batches(args) -> int:
 
 
 def cmd_undo(args) -> int:
+    from . import importing
     conn = store.connect(args.db)
-    b = store.undo(conn, args.batch, actor=_actor(conn, args), client=CLIENT)
+    b = importing.undo(conn, args.batch, actor=_actor(conn, args), client=CLIENT)
     print(f"已撤销批次 {b['id']}（{b['file_name']}）：删除新增的 {b['added']} 行，恢复更新的 {b['updated']} 行")
     return 0
 
@@ -609,4 +611,5 @@ def cmd_migrate(args) -> int:
 
 COMMANDS = {"migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
-            "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit}
+            "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit,
+            "explain": lambda args: cli_review.cmd_explain(args, _actor), "outliers": lambda args: cli_review.cmd_outliers(args)}

@@ -154,7 +154,7 @@ def load_demo(conn, folder: Path = DEMO_DIR, actor=None) -> list:
     """Import the demo workbooks (writing them first if absent) as demo batches, done by `actor` (the
     machine's operator by default); returns ImportResults."""
     from .roles import OPERATOR
-    from .store import import_parsed
+    from .importing import import_parsed
 
     paths = [folder / demo_file_name(y) for y in YEARS]
     if not all(p.exists() for p in paths):

@@ -1,6 +1,6 @@
 """One file in, one report out: read every sheet, judge every row, and say what an import would do.
 
-`parse_file` never touches the database; `store.import_parsed` stores a parsed file whole or not at all.
+`parse_file` never touches the database; `importing.import_parsed` stores a parsed file whole or not at all.
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
     """Read and judge one uploaded file.
 
     Takes the file's bytes and its name as the user knows it, and the clerk's answers (column
-    mappings and value aliases, given now or kept: store.answers.kept); `on_stage(fraction, text)`,
+    mappings and value aliases, given now or kept: kept_answers.kept); `on_stage(fraction, text)`,
     when given, is told how far reading and checking got (for a progress bar). Returns a Parsed whose
     `problems` list every problem found (empty when the file can be imported), `interpretations`
     every reading made by meaning with its row count, and `questions` what the clerk could answer
@@ -441,22 +441,3 @@ def indicators_moved(parsed: Parsed, catalog: Catalog | None = None) -> list[dic
         if rows:
             out.append({"code": ind.code, "name": ind.name, "rows": rows})
     return out
-
-
-def other_unit_problems(parsed: Parsed, unit: str) -> list[Problem]:
-    """One problem per row of an accepted file that belongs to a unit other than `unit` (a clerk's own):
-    such a file is refused whole. Sheet, row and 单位 cell named, in file order."""
-    out = []
-    for records in parsed.records.values():
-        for r in records.filter(pl.col("unit") != unit).select("_sheet", "_row", "unit").iter_rows(named=True):
-            header, letter = parsed.unit_columns.get(r["_sheet"], ("单位", ""))
-            out.append(Problem("other_unit", parsed.file, r["_sheet"], r["_row"], header,
-                               f"{letter}{r['_row']}" if letter else "", r["unit"], unit))
-    return sorted(out, key=lambda p: (p.sheet, p.row or 0))
-
-
-def refuse_other_units(parsed: Parsed, unit: str) -> Parsed:
-    """The file as a clerk of `unit` may import it: refused (records dropped, every foreign row a problem)
-    when any row is another unit's; unchanged otherwise."""
-    problems = other_unit_problems(parsed, unit) if parsed.ok else []
-    return replace(parsed, problems=problems, records={}) if problems else parsed

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import imports, progress, roles, store
+from . import importing, imports, kept_answers, progress, roles, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -24,7 +24,7 @@ class Checked:
     """An uploaded file judged and, when accepted, imported as a dry run (nothing stored)."""
 
     parsed: imports.Parsed
-    plan: store.ImportResult | None  # the dry run; None when refused
+    plan: importing.ImportResult | None  # the dry run; None when refused
     moved: list[dict]
     locked: str | None = None  # why the rows may not change now (a reviewed or closed period), nothing stored
 
@@ -48,9 +48,9 @@ def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None
     """
     roles.require(actor, "import")
     given = Answers(dict(answers.columns), dict(answers.values)) if answers else None
-    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=store.answers.kept(conn, given))
+    parsed = imports.parse_file(data, name, catalog, on_stage=on_stage, answers=kept_answers.kept(conn, given))
     if actor.role == roles.CLERK:
-        parsed = imports.refuse_other_units(parsed, actor.unit)
+        parsed = importing.refuse_other_units(parsed, actor.unit)
     if not parsed.ok:
         store.audit.record(conn, actor, "import_refused", unit=actor.unit, client=client,
                            detail={"file": parsed.file, "checksum": parsed.checksum, "problems": len(parsed.problems),
@@ -59,20 +59,20 @@ def check_upload(conn: sqlite3.Connection, data: bytes, name: str, on_stage=None
     if on_stage:
         on_stage(0.9, "正在比对已有数据……")
     try:
-        plan = store.import_parsed(conn, parsed, dry_run=True, actor=actor)
+        plan = importing.import_parsed(conn, parsed, dry_run=True, actor=actor)
     except IndicatorsError as e:  # the rows fall in a locked period: said before the clerk confirms
         return Checked(parsed, None, [], locked=str(e))
     return Checked(parsed, plan, imports.indicators_moved(parsed, catalog))
 
 
 def confirm_upload(conn: sqlite3.Connection, parsed: imports.Parsed, actor: roles.Actor, *,
-                   client: str | None = None) -> store.ImportResult:
+                   client: str | None = None) -> importing.ImportResult:
     """Import an accepted file and keep the answers it used (by `actor`), so the same layout passes next time."""
     if parsed.used:
         roles.require(actor, "keep_answer")
-    result = store.import_parsed(conn, parsed, actor=actor, client=client)
+    result = importing.import_parsed(conn, parsed, actor=actor, client=client)
     if result.ok:
-        store.answers.keep(conn, actor, parsed.used)
+        kept_answers.keep(conn, actor, parsed.used)
     return result
 
 
@@ -102,7 +102,7 @@ def interpretations_frame(parsed: imports.Parsed) -> pd.DataFrame:
 
 def answers_frame(conn: sqlite3.Connection) -> pd.DataFrame:
     """The kept answers as the page lists them."""
-    return pd.DataFrame(store.answers.listing(conn), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
+    return pd.DataFrame(kept_answers.listing(conn), columns=["kind", "id", "种类", "台账", "内容", "适用", "保存人",
                                                              "login", "保存时间"])
 
 
@@ -112,7 +112,7 @@ def problems_frame(parsed: imports.Parsed) -> pd.DataFrame:
                         columns=["文件", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"])
 
 
-def plan_frame(plan: store.ImportResult) -> pd.DataFrame:
+def plan_frame(plan: importing.ImportResult) -> pd.DataFrame:
     """Per ledger kind: rows, added, updated, unchanged, period covered, units."""
     rows = []
     for kind, r in plan.kinds.items():
@@ -122,7 +122,7 @@ def plan_frame(plan: store.ImportResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def units_frame(plan: store.ImportResult) -> pd.DataFrame:
+def units_frame(plan: importing.ImportResult) -> pd.DataFrame:
     """Rows per unit and ledger kind, units as rows."""
     data = {LEDGERS[k].name: r.units for k, r in plan.kinds.items()}
     frame = pd.DataFrame(data).fillna(0).astype(int)
@@ -134,7 +134,7 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
     """Every import `actor` may see (a clerk: their own unit's batches only), newest first, Chinese column names."""
     rows = []
     for b in store.batches(conn):
-        if not store.visible_to(b, actor):
+        if not importing.visible_to(b, actor):
             continue
         state = "已撤销" if b["undone"] else ("有效（示例数据）" if b["demo"] else "有效")
         rows.append({"批次": b["id"], "导入时间": store.created_label(b), "文件名": b["file_name"],
@@ -157,11 +157,11 @@ def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None =
     in the current year): 年度, 单位, 指标, 撤销前, 撤销后, 状态变化. Raises IndicatorsError when the
     batch cannot be undone."""
     b = store.batch(conn, batch_id)
-    store.check_undo_allowed(b, actor)
+    importing.check_undo_allowed(b, actor)
     years = range(int((b["period_start"] or "0")[:4] or 0), int((b["period_end"] or "0")[:4] or 0) + 1)
     periods = [progress.period(y, today=today) for y in years if y > 0]
     before = [progress.compute(conn, p) for p in periods]
-    with store.as_if_undone(conn, batch_id, actor=actor):
+    with importing.as_if_undone(conn, batch_id, actor=actor):
         after = [progress.compute(conn, p) for p in periods]
     parts = []
     for p, x, y in zip(periods, before, after):

@@ -208,6 +208,43 @@ STAFF = Ledger(
 
 LEDGERS: dict[str, Ledger] = {l.kind: l for l in (TRAINING, PUBLICITY, GOVERNANCE, STAFF)}
 
+
+@dataclass(frozen=True)
+class ReviewBound:
+    """When a stored figure is put before a reviewer (需核实, never a refusal).
+
+    `most`: above it a figure is flagged whatever the unit usually reports (a fixed sanity bound),
+    by the value of the column `by` where that matters (people at a 社区 talk, at a 广场 event);
+    `floor`: at or below it a figure is never flagged by comparison with others (small counts vary a
+    lot without being wrong).
+    """
+
+    most: float
+    floor: float
+    help: str
+    by: str = ""
+    most_by: dict[str, float] = field(default_factory=dict)
+
+    def most_for(self, row: dict) -> float:
+        return self.most_by.get(row.get(self.by) or "", self.most) if self.by else self.most
+
+
+# (ledger kind, field) -> its review bound: the figures a reviewer is shown when they stand out.
+REVIEW_BOUNDS: dict[tuple[str, str], ReviewBound] = {
+    ("training", "participants"): ReviewBound(500, 60, "一次学法、培训的参加人数，通常为几人到几十人，超过 500 人需核实"),
+    ("training", "hours"): ReviewBound(40, 8, "一次学法、培训的学时，通常为 1 至 4 学时，超过 40 学时需核实"),
+    ("publicity", "people"): ReviewBound(20000, 100, "一次宣传活动的参与人数；在社区、机关超过 1000 人，在学校、企业超过 3000 人，"
+        "在广场超过 10000 人需核实（网络媒体不设上限）",
+        by="venue_type", most_by={"社区": 1000, "机关": 1000, "学校": 3000, "企业": 3000, "广场": 10000,
+                                  "网络媒体": 10_000_000}),
+    ("publicity", "materials"): ReviewBound(50000, 500, "一次宣传活动发放的资料份数，超过 50000 份需核实"),
+    ("publicity", "media"): ReviewBound(50, 5, "一次宣传活动的媒体报道篇数，超过 50 篇需核实"),
+    ("staff", "quota"): ReviewBound(300, 30, "一个单位的执法编制人数，超过 300 人需核实"),
+    ("staff", "staff"): ReviewBound(300, 30, "一个单位的实有执法人员，超过 300 人需核实"),
+    ("staff", "certified"): ReviewBound(300, 30, "一个单位的持证执法人员，超过 300 人需核实"),
+    ("staff", "trained"): ReviewBound(300, 30, "一个单位本年参训的执法人员，超过 300 人需核实"),
+}
+
 _BRACKETS = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]")
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[·•・.．、,，\-—_/:：;；'\"“”‘’]")

@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "set_deadline": ("设置填报截止日期", frozenset({ADMIN}), False),
     "evidence": ("上传或删除佐证材料", frozenset({ADMIN, CLERK}), True),
     "cycle_settings": ("设置领导查看范围", frozenset({ADMIN}), False),
+    "explain": ("填写滞后指标的情况说明", frozenset({ADMIN, CLERK}), True),
+    "verify_figure": ("将需核实的数字标为已核实", frozenset({ADMIN}), False),
 }
 
 

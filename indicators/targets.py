@@ -71,8 +71,8 @@ def save(conn: sqlite3.Connection, year: int, rows: list[dict], catalog: Catalog
     roles.require(actor, "edit_targets")
     problems = check(rows, catalog)
     if not problems:
-        store.save_targets(conn, year, [{"code": r["code"], "target": _num(r.get("target")), "weight": _num(r.get("weight"))}
-                                        for r in rows], actor=actor, client=client)
+        store_targets(conn, year, [{"code": r["code"], "target": _num(r.get("target")), "weight": _num(r.get("weight"))}
+                                   for r in rows], actor=actor, client=client)
     return problems
 
 
@@ -81,8 +81,29 @@ def copy_year(conn: sqlite3.Connection, from_year: int, to_year: int, catalog: C
     """Start `to_year`'s targets and weights from `from_year`'s. Raises IndicatorsError unless `actor` may edit targets."""
     roles.require(actor, "edit_targets")
     frame = target_table(conn, from_year, catalog)
-    store.save_targets(conn, to_year, [{"code": r["code"], "target": _num(r["target"]), "weight": _num(r["weight"])}
-                                       for r in frame.to_dict("records")], actor=actor, client=client)
+    store_targets(conn, to_year, [{"code": r["code"], "target": _num(r["target"]), "weight": _num(r["weight"])}
+                                  for r in frame.to_dict("records")], actor=actor, client=client)
+
+
+def store_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor: Actor = OPERATOR,
+                  client: str | None = None) -> None:
+    """Store targets and weights for a year as `actor` (`save` checks them first), in one transaction.
+
+    Raises IndicatorsError, storing nothing, unless the actor may edit targets (administrators). The
+    edit is audited with each changed indicator's target and weight before and after.
+    """
+    roles.require(actor, "edit_targets")
+    before = store.target_overrides(conn, year)
+    changes = {}
+    for r in rows:
+        old = before.get(r["code"], {})
+        was = {"target": old.get("target"), "weight": old.get("weight")}
+        now = {"target": r.get("target"), "weight": r.get("weight")}
+        if was != now:
+            changes[r["code"]] = {"before": was, "after": now}
+    with store.transaction(conn):
+        store.replace_targets(conn, year, rows)
+        store.audit.record(conn, actor, "edit_targets", client=client, detail={"year": year, "changes": changes})
 
 
 def _num(v):

@@ -27,7 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indicators import imports, store  # noqa: E402
+from indicators import importing, imports, store  # noqa: E402
 
 import pg_server  # noqa: E402
 
@@ -256,7 +256,7 @@ def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, c
 
 def load(conn, path: Path):
     """Import a file the way users do; returns the ImportResult."""
-    return store.import_parsed(conn, imports.parse_path(path))
+    return importing.import_parsed(conn, imports.parse_path(path))
 
 
 def ledger_bytes(title: str, header: list, rows, sheet: str = "台账") -> bytes:

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from indicators import imports, store, templates  # noqa: E402
+from indicators import importing, imports, store, templates  # noqa: E402
 
 APP = str(ROOT / "app.py")
 D = dt.date
@@ -61,7 +61,7 @@ SEED = {
 def import_rows(conn, path: Path, rows: dict[str, list[dict]]):
     """Write the rows as a workbook through the templates and import it the way users do."""
     templates.build_workbook(list(rows), rows=rows).save(path)
-    result = store.import_parsed(conn, imports.parse_path(path))
+    result = importing.import_parsed(conn, imports.parse_path(path))
     assert result.ok and result.batch_id, [p.message for p in result.parsed.problems]
     return result
 

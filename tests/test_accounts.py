@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import TRAINING_HEADER, count, write_xlsx
-from indicators import accounts, annotate, auditlog, imports, intake, roles, store, targets
+from indicators import accounts, annotate, auditlog, importing, imports, intake, roles, store, targets
 from indicators.problems import IndicatorsError
 
 D = dt.date
@@ -378,7 +378,7 @@ def test_no_password_in_the_audit_log_or_any_table(conn, people):
 def test_clerk_file_with_another_units_rows_is_refused_whole_naming_rows_and_unit(conn, people, tmp_path):
     parsed = training(tmp_path, "混合.xlsx", row("红旗区"), row("卫滨区", 2), row("卫滨区", 3), row("获嘉县", 4))
     with pytest.raises(IndicatorsError) as e:
-        store.import_parsed(conn, parsed, actor=people["hq"])
+        importing.import_parsed(conn, parsed, actor=people["hq"])
     text = str(e.value)
     assert "只能导入本单位（红旗区）" in text and "3 行属于其他单位（卫滨区、获嘉县）" in text
     assert "第 4-5 行（卫滨区）" in text and "第 6 行（获嘉县）" in text
@@ -388,7 +388,7 @@ def test_clerk_file_with_another_units_rows_is_refused_whole_naming_rows_and_uni
 
 
 def test_clerk_own_unit_file_is_imported_and_the_batch_says_who(conn, people, tmp_path):
-    result = store.import_parsed(conn, training(tmp_path, "红旗区.xlsx", row("红旗区人防办")), actor=people["hq"],
+    result = importing.import_parsed(conn, training(tmp_path, "红旗区.xlsx", row("红旗区人防办")), actor=people["hq"],
                                  client="10.0.0.5")
     b = store.batch(conn, result.batch_id)
     assert (b["login"], b["user_name"]) == ("hq", "红旗区填报员")
@@ -399,21 +399,21 @@ def test_clerk_own_unit_file_is_imported_and_the_batch_says_who(conn, people, tm
 
 def test_a_leader_imports_nothing(conn, people, tmp_path):
     with pytest.raises(IndicatorsError, match="领导账号无权导入台账"):
-        store.import_parsed(conn, training(tmp_path, "a.xlsx", row("红旗区")), actor=people["leader"])
+        importing.import_parsed(conn, training(tmp_path, "a.xlsx", row("红旗区")), actor=people["leader"])
     with pytest.raises(IndicatorsError, match="领导账号无权导入台账"):
-        store.import_parsed(conn, training(tmp_path, "a.xlsx", row("红旗区")), actor=people["leader"], dry_run=True)
+        importing.import_parsed(conn, training(tmp_path, "a.xlsx", row("红旗区")), actor=people["leader"], dry_run=True)
     assert count(conn, "batch") == 0
 
 
 def test_without_an_actor_the_machines_operator_acts(conn, tmp_path):
-    result = store.import_parsed(conn, training(tmp_path, "a.xlsx", row("红旗区"), row("卫滨区")))
+    result = importing.import_parsed(conn, training(tmp_path, "a.xlsx", row("红旗区"), row("卫滨区")))
     assert result.batch_id and store.batch(conn, result.batch_id)["user_name"] == "本机操作员"
     assert store.audit.entries(conn)[0]["name"] == "本机操作员"
 
 
 def test_a_file_with_problems_is_audited_as_refused(conn, tmp_path):
     parsed = training(tmp_path, "bad.xlsx", row("火星区"))
-    assert not store.import_parsed(conn, parsed).ok
+    assert not importing.import_parsed(conn, parsed).ok
     entry = auditlog.records(conn)[0]
     assert entry["action"] == "import_refused" and entry["detail"]["codes"] == ["unknown_unit"]
 
@@ -421,9 +421,9 @@ def test_a_file_with_problems_is_audited_as_refused(conn, tmp_path):
 @pytest.fixture
 def two_batches(conn, people, tmp_path):
     """One batch of 红旗区 by its clerk, one of 卫滨区 by its clerk, one of both by the administrator."""
-    hq = store.import_parsed(conn, training(tmp_path, "hq.xlsx", row("红旗区")), actor=people["hq"]).batch_id
-    wb = store.import_parsed(conn, training(tmp_path, "wb.xlsx", row("卫滨区", 5, "卫滨区内部讲座")), actor=people["wb"]).batch_id
-    both = store.import_parsed(conn, training(tmp_path, "both.xlsx", row("红旗区", 9), row("卫滨区", 9)),
+    hq = importing.import_parsed(conn, training(tmp_path, "hq.xlsx", row("红旗区")), actor=people["hq"]).batch_id
+    wb = importing.import_parsed(conn, training(tmp_path, "wb.xlsx", row("卫滨区", 5, "卫滨区内部讲座")), actor=people["wb"]).batch_id
+    both = importing.import_parsed(conn, training(tmp_path, "both.xlsx", row("红旗区", 9), row("卫滨区", 9)),
                                actor=people["admin"]).batch_id
     return {"hq": hq, "wb": wb, "both": both}
 
@@ -436,9 +436,9 @@ def two_batches(conn, people, tmp_path):
 def test_undo_refusals(conn, people, two_batches, who, batch, message):
     batch_id = two_batches[batch]
     with pytest.raises(IndicatorsError, match=message):
-        store.undo(conn, batch_id, actor=people[who])
+        importing.undo(conn, batch_id, actor=people[who])
     with pytest.raises(IndicatorsError, match=message):
-        with store.as_if_undone(conn, batch_id, actor=people[who]):
+        with importing.as_if_undone(conn, batch_id, actor=people[who]):
             pass
     with pytest.raises(IndicatorsError, match=message):
         intake.undo_effect(conn, batch_id, actor=people[who])
@@ -447,8 +447,8 @@ def test_undo_refusals(conn, people, two_batches, who, batch, message):
 
 
 def test_clerk_undoes_own_batch_and_the_administrator_any(conn, people, two_batches):
-    store.undo(conn, two_batches["both"], actor=people["admin"])
-    store.undo(conn, two_batches["hq"], actor=people["hq"])
+    importing.undo(conn, two_batches["both"], actor=people["admin"])
+    importing.undo(conn, two_batches["hq"], actor=people["hq"])
     undone = store.audit.entries(conn, action="undo")
     assert [(e["login"], e["target_unit"]) for e in undone] == [("hq", "红旗区"), ("fgk", None)]
     assert store.batch(conn, two_batches["hq"])["undone_by"] == "hq"
@@ -486,7 +486,7 @@ def test_only_administrators_edit_targets(conn, people, who):
     with pytest.raises(IndicatorsError, match="无权修改指标与目标"):
         targets.copy_year(conn, 2025, 2026, actor=people[who])
     with pytest.raises(IndicatorsError, match="无权修改指标与目标"):
-        store.save_targets(conn, 2025, [{"code": "T02", "target": 3, "weight": None}], actor=people[who])
+        targets.store_targets(conn, 2025, [{"code": "T02", "target": 3, "weight": None}], actor=people[who])
     assert count(conn, "target") == 0
 
 

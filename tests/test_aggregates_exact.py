@@ -16,7 +16,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, TRAINING_HEADER, load, sqlite_only, write_xlsx
-from indicators import progress, store
+from indicators import importing, progress, store
 from indicators.config import default_catalog
 from indicators.ledgers import CHOICE, GOVERNANCE, INT, LEDGERS, NUMBER, PUBLICITY, TRAINING
 from indicators.problems import IndicatorsError
@@ -181,7 +181,7 @@ def test_aggregates_equal_the_ledger_rows_after_random_imports_corrections_and_u
         roll = rng.random()
         if active and roll < 0.25:
             latest = active[0]["id"]  # the newest batch has no later batch in its way
-            store.undo(conn, latest)
+            importing.undo(conn, latest)
             actions["undo"] += 1
         elif files and roll < 0.45:
             rows = rng.choice(files)  # the same rows again, in a file of its own (a re-saved copy)
@@ -227,7 +227,7 @@ def test_without_the_adbc_driver_the_import_stages_rows_through_sqlite_and_stays
     second = load(conn, write_file(tmp_path, "b.xlsx", rows))
     assert second.updated == len(rows["training"])
     check(conn, tmp_path, 0)
-    store.undo(conn, second.batch_id)
+    importing.undo(conn, second.batch_id)
     check(conn, tmp_path, 1)
 
 

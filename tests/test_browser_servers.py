@@ -20,7 +20,7 @@ import pytest
 
 import pg_server
 from conftest import TRAINING_HEADER, write_xlsx
-from indicators import accounts, demo, imports, roles, store
+from indicators import accounts, demo, importing, imports, roles, store
 from indicators.migration import compare_figures
 from test_browser import HEIGHT, WIDTH, _upload, streamlit_server, wait_ready
 
@@ -259,7 +259,7 @@ def test_four_imports_at_once_through_two_servers(browser, tmp_path, request):
         reference = store.connect(tmp_path / "reference.db", files_dir=tmp_path / "reference")
         demo.load_demo(reference)
         for path in files.values():
-            assert store.import_parsed(reference, imports.parse_path(path)).ok
+            assert importing.import_parsed(reference, imports.parse_path(path)).ok
         totals = store.measure_totals(conn, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
         assert totals == store.measure_totals(reference, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
         years, checked = compare_figures(reference, conn)

@@ -17,11 +17,11 @@ CATEGORIES = ["党组中心组学法", "领导班子法治讲座", "主任办公
 # waits for a common start time, so that the four imports really run at the same moment
 DRIVER = """
 import sys, time
-from indicators import imports, store
+from indicators import importing, imports, store
 parsed = imports.parse_path(sys.argv[1])
 conn = store.connect()
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
-print(store.import_parsed(conn, parsed).summary())
+print(importing.import_parsed(conn, parsed).summary())
 """
 
 

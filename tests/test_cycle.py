@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from conftest import TRAINING_HEADER, count, load, write_xlsx
-from indicators import cycle, imports, progress, store
+from indicators import cycle, importing, imports, progress, store
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, LEADER, Actor
@@ -146,15 +146,15 @@ def test_after_the_deadline_a_clerk_changes_nothing_until_reopened(conn, tmp_pat
     bring_to(conn, tmp_path, cycle.OVERDUE)
     late = imports.parse_path(training(tmp_path, "late.xlsx", [D(2025, 5, 1), "红旗区", "全员法治培训", "补报", None, 30, 2, None]))
     with pytest.raises(IndicatorsError, match="2025年上半年填报已于 2025年7月10日 截止，如需修改红旗区的数据请管理员重新开放"):
-        store.import_parsed(conn, late, actor=CLERK_A, now=AFTER)
+        importing.import_parsed(conn, late, actor=CLERK_A, now=AFTER)
     assert count(conn, "training") == 1 and count(conn, "batch") == 1
     # the second half is still open: a July row goes in
     july = imports.parse_path(training(tmp_path, "july.xlsx", [D(2025, 7, 20), "红旗区", "全员法治培训", "七月", None, 30, 2, None]))
-    assert store.import_parsed(conn, july, actor=CLERK_A, now=AFTER).batch_id
+    assert importing.import_parsed(conn, july, actor=CLERK_A, now=AFTER).batch_id
     cycle.transition(conn, ADMIN_A, "reopen", "红旗区", 2025, 1, "补报五月培训", now=AFTER)
     assert store.cycle.open_exceptions(conn)[("红旗区", 2025, 1)]["reason"] == "补报五月培训"
     assert state(conn, when=AFTER) == cycle.DRAFTING
-    assert store.import_parsed(conn, late, actor=CLERK_A, now=AFTER).batch_id
+    assert importing.import_parsed(conn, late, actor=CLERK_A, now=AFTER).batch_id
     cycle.transition(conn, CLERK_A, "submit", "红旗区", 2025, 1, now=AFTER)
     assert ("红旗区", 2025, 1) not in store.cycle.open_exceptions(conn)  # submitting closes the exception
 
@@ -164,7 +164,7 @@ def test_a_return_after_the_deadline_lets_the_clerk_fix_and_resubmit(conn, tmp_p
     cycle.set_deadline(conn, ADMIN_A, 2025, 1, DEADLINE)
     cycle.transition(conn, ADMIN_A, "return", "红旗区", 2025, 1, "人数有误", now=AFTER)
     fixed = imports.parse_path(training(tmp_path, "fixed.xlsx", ROW[:5] + [18, 2, None]))
-    assert store.import_parsed(conn, fixed, actor=CLERK_A, now=AFTER).updated == 1
+    assert importing.import_parsed(conn, fixed, actor=CLERK_A, now=AFTER).updated == 1
     assert cycle.transition(conn, CLERK_A, "submit", "红旗区", 2025, 1, now=AFTER).state == cycle.SUBMITTED
 
 
@@ -182,34 +182,34 @@ def test_approved_period_refuses_an_import_whole(conn, tmp_path, actor):
     changed = imports.parse_path(training(tmp_path, "changed.xlsx", ROW[:5] + [99, 2, None],
                                           [D(2025, 8, 1), "红旗区", "全员法治培训", "八月", None, 30, 2, None]))
     with pytest.raises(IndicatorsError) as e:
-        store.import_parsed(conn, changed, actor=actor, now=BEFORE)
+        importing.import_parsed(conn, changed, actor=actor, now=BEFORE)
     text = str(e.value)
     assert "本文件未导入任何数据" in text and "红旗区2025年上半年的数据已于 2025-07-01 09:00 由孙法规（管理员）审核通过并锁定" in text
     assert "工作表「台账」第 2 行（2025-03-01 法治思想）" in text and "八月" not in text  # the August row is not locked
     assert snapshot(conn) == before
     with pytest.raises(IndicatorsError):  # the check before confirming says the same
-        store.import_parsed(conn, changed, actor=actor, dry_run=True, now=BEFORE)
+        importing.import_parsed(conn, changed, actor=actor, dry_run=True, now=BEFORE)
 
 
 def test_an_unchanged_row_of_a_locked_period_passes(conn, tmp_path):
     bring_to(conn, tmp_path, cycle.APPROVED)
     again = imports.parse_path(training(tmp_path, "again.xlsx", ROW, [D(2025, 8, 1), "红旗区", "全员法治培训", "八月", None, 30, 2, None]))
-    r = store.import_parsed(conn, again, actor=CLERK_A, now=BEFORE)
+    r = importing.import_parsed(conn, again, actor=CLERK_A, now=BEFORE)
     assert (r.added, r.updated, r.unchanged) == (1, 0, 1)
 
 
 def test_other_units_are_not_locked(conn, tmp_path):
     bring_to(conn, tmp_path, cycle.APPROVED)
     other = imports.parse_path(training(tmp_path, "wb.xlsx", [D(2025, 3, 2), "卫滨区", "全员法治培训", "x", None, 3, 1, None]))
-    assert store.import_parsed(conn, other, actor=OTHER_CLERK, now=BEFORE).added == 1
+    assert importing.import_parsed(conn, other, actor=OTHER_CLERK, now=BEFORE).added == 1
 
 
 def test_submitted_data_is_locked_for_clerks_not_for_the_admin(conn, tmp_path):
     bring_to(conn, tmp_path, cycle.SUBMITTED)
     fix = imports.parse_path(training(tmp_path, "fix.xlsx", ROW[:5] + [16, 2, None]))
     with pytest.raises(IndicatorsError, match="由王填报（填报员）提交、正在审核，如需修改请管理员退回"):
-        store.import_parsed(conn, fix, actor=CLERK_A, now=BEFORE)
-    assert store.import_parsed(conn, fix, actor=ADMIN_A, now=BEFORE).updated == 1
+        importing.import_parsed(conn, fix, actor=CLERK_A, now=BEFORE)
+    assert importing.import_parsed(conn, fix, actor=ADMIN_A, now=BEFORE).updated == 1
 
 
 def test_full_year_approval_locks_the_whole_year(conn, tmp_path):
@@ -218,20 +218,20 @@ def test_full_year_approval_locks_the_whole_year(conn, tmp_path):
     cycle.transition(conn, ADMIN_A, "approve", "红旗区", 2025, 2, now=BEFORE)
     march = imports.parse_path(training(tmp_path, "mar.xlsx", ROW))
     with pytest.raises(IndicatorsError, match="红旗区2025年全年的数据"):
-        store.import_parsed(conn, march, actor=ADMIN_A, now=BEFORE)
+        importing.import_parsed(conn, march, actor=ADMIN_A, now=BEFORE)
 
 
 def test_undo_into_a_locked_period_is_refused_with_nothing_changed(conn, tmp_path):
     bring_to(conn, tmp_path, cycle.APPROVED)
     before = snapshot(conn)
     with pytest.raises(IndicatorsError, match=r"(?s)批次 1 未撤销：其中 1 行.*培训学法台账（2025-03-01 法治思想）"):
-        store.undo(conn, 1, actor=ADMIN_A)
+        importing.undo(conn, 1, actor=ADMIN_A)
     with pytest.raises(IndicatorsError, match="审核通过并锁定"):
-        with store.as_if_undone(conn, 1, actor=ADMIN_A):
+        with importing.as_if_undone(conn, 1, actor=ADMIN_A):
             pass
     assert snapshot(conn) == before and store.batch(conn, 1)["undone"] is None
     cycle.transition(conn, ADMIN_A, "reopen", "红旗区", 2025, 1, "撤销错误批次", now=BEFORE)
-    assert store.undo(conn, 1, actor=ADMIN_A)["undone"]
+    assert importing.undo(conn, 1, actor=ADMIN_A)["undone"]
 
 
 # ---------------------------------------------------------------- what leaders see

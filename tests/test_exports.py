@@ -22,7 +22,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn as aqn
 
 from conftest import DATABASES, ROOT, TRAINING_HEADER, load, new_database, run_cli, write_csv, write_xlsx
-from indicators import demo, exports, progress, store
+from indicators import demo, exports, importing, progress, store
 from indicators.config import default_catalog
 from indicators.exports import common, workbook
 from indicators.problems import IndicatorsError
@@ -140,7 +140,7 @@ def test_data_version_in_the_footer_changes_with_an_import_and_its_undo(tmp_path
         return " ".join(sh.text_frame.text for sh in deck.slides[0].shapes if sh.has_text_frame)
 
     assert "数据版本 v1.0" in footer_of_cover() and "示例数据" not in footer_of_cover()
-    store.undo(conn, batch)
+    importing.undo(conn, batch)
     assert "数据版本 v1.1" in footer_of_cover()
 
 

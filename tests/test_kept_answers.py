@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from conftest import GOVERNANCE_HEADER, ROOT, app_database, ledger_bytes, count, is_empty, open_page, run_cli
-from indicators import imports, intake, roles, store
+from indicators import importing, imports, intake, kept_answers, roles, store
 from indicators.interpret import Answers
 from indicators.problems import IndicatorsError
 
@@ -36,11 +36,11 @@ def answered() -> Answers:
 
 
 def test_answers_used_by_an_import_are_kept_and_read_the_next_file(conn):
-    assert not imports.parse_file(SECOND, "b.xlsx", answers=store.answers.kept(conn)).ok
+    assert not imports.parse_file(SECOND, "b.xlsx", answers=kept_answers.kept(conn)).ok
     c = intake.check_upload(conn, FIRST, "a.xlsx", answers=answered())
     assert c.ok and len(c.parsed.used) == 2
     intake.confirm_upload(conn, c.parsed, CLERK)
-    kept = store.answers.listing(conn)
+    kept = kept_answers.listing(conn)
     assert sorted((r["种类"], r["内容"], r["保存人"]) for r in kept) == [
         ("列名对应", "列「项目」是「类别」", "张三"), ("取值别名", "类别「中心会」按「党组中心组学法」读取", "张三")]
     assert all(r["保存时间"][:10] == dt.date.today().isoformat() for r in kept)
@@ -53,7 +53,7 @@ def test_answers_used_by_an_import_are_kept_and_read_the_next_file(conn):
 
 
 def test_a_column_mapping_is_kept_for_its_header_layout_only(conn):
-    store.answers.keep(conn, CLERK, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
+    kept_answers.keep(conn, CLERK, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
     other_layout = ledger([D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", 15, "x"], header=[*LAYOUT, "说明"])
     parsed = intake.check_upload(conn, other_layout, "c.xlsx").parsed
     assert [p.code for p in parsed.problems] == ["missing_column"]
@@ -64,24 +64,24 @@ def test_a_column_mapping_is_kept_for_its_header_layout_only(conn):
     (CLERK, CLERK, True), (OTHER_CLERK, CLERK, False), (roles.OPERATOR, CLERK, True), (LEADER, CLERK, False)],
     ids=["clerk_own", "clerk_others", "admin_any", "leader_nothing"])
 def test_who_may_remove_an_answer(conn, actor, owner, allowed):
-    store.answers.keep(conn, owner, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
-    row = store.answers.listing(conn)[0]
+    kept_answers.keep(conn, owner, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
+    row = kept_answers.listing(conn)[0]
     before = len(store.audit.entries(conn))
     if allowed:
-        store.answers.remove(conn, actor, row["kind"], row["id"])
-        assert len(store.answers.listing(conn)) == 1
+        kept_answers.remove(conn, actor, row["kind"], row["id"])
+        assert len(kept_answers.listing(conn)) == 1
         entry = store.audit.entries(conn)[0]
         assert entry["action"] == "remove_answer" and entry["login"] == actor.login
     else:
         with pytest.raises(IndicatorsError):
-            store.answers.remove(conn, actor, row["kind"], row["id"])
-        assert len(store.answers.listing(conn)) == 2 and len(store.audit.entries(conn)) == before
+            kept_answers.remove(conn, actor, row["kind"], row["id"])
+        assert len(kept_answers.listing(conn)) == 2 and len(store.audit.entries(conn)) == before
 
 
 def test_a_leader_keeps_no_answer(conn):
     with pytest.raises(IndicatorsError, match="领导账号无权保存列名对应和取值别名"):
-        store.answers.keep(conn, LEADER, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
-    assert store.answers.listing(conn) == [] and store.audit.entries(conn) == []
+        kept_answers.keep(conn, LEADER, intake.check_upload(conn, FIRST, "a.xlsx", answers=answered()).parsed.used)
+    assert kept_answers.listing(conn) == [] and store.audit.entries(conn) == []
 
 
 def test_kept_answers_never_change_stored_rows_and_undo_leaves_them(conn):
@@ -91,14 +91,14 @@ def test_kept_answers_never_change_stored_rows_and_undo_leaves_them(conn):
     # the alias now says 中心会 is another category: the stored row stays as it was read
     again = Answers()
     again.add_value("类别", "中心会", "全员法治培训")
-    store.answers.keep(conn, CLERK, intake.check_upload(conn, SECOND, "b.xlsx", answers=again).parsed.used)
+    kept_answers.keep(conn, CLERK, intake.check_upload(conn, SECOND, "b.xlsx", answers=again).parsed.used)
     assert conn.execute("SELECT category FROM training").fetchall() == stored
-    for row in store.answers.listing(conn):
-        store.answers.remove(conn, CLERK, row["kind"], row["id"])
+    for row in kept_answers.listing(conn):
+        kept_answers.remove(conn, CLERK, row["kind"], row["id"])
     assert [tuple(r) for r in conn.execute("SELECT category FROM training")] == [("党组中心组学法",)]
-    store.answers.keep(conn, CLERK, c.parsed.used)
-    store.undo(conn, result.batch_id)
-    assert count(conn, "training") == 0 and len(store.answers.listing(conn)) == 2
+    kept_answers.keep(conn, CLERK, c.parsed.used)
+    importing.undo(conn, result.batch_id)
+    assert count(conn, "training") == 0 and len(kept_answers.listing(conn)) == 2
 
 
 # ------------------------------------------------------------------ CLI
@@ -165,10 +165,10 @@ def test_the_page_asks_applies_at_once_keeps_on_confirm_and_asks_no_more(db):
     records = shown.to_dict("records")
     assert {"工作表": "台账", "解读": "列「项目」（C列）按「类别」读取（本次回答）", "涉及行数": 1} in records
     assert {"工作表": "台账", "解读": "类别「中心会」按「党组中心组学法」读取（本次回答）", "涉及行数": 1} in records
-    assert count(db, "training") == 0 and store.answers.listing(db) == []  # the check stored nothing
+    assert count(db, "training") == 0 and kept_answers.listing(db) == []  # the check stored nothing
     next(b for b in at.button if b.label == "确认导入").click().run()
     assert any("已保存 2 条回答" in s.value for s in at.success)
-    assert count(db, "training") == 1 and len(store.answers.listing(db)) == 2
+    assert count(db, "training") == 1 and len(kept_answers.listing(db)) == 2
 
     fresh = page("ui/pages/upload.py")  # a new session: only the kept answers know
     fresh.file_uploader[0].set_value([("红旗区台账（二）.xlsx", SECOND, XLSX)]).run()
@@ -193,11 +193,11 @@ def test_declining_a_value_leaves_the_refusal_standing(db):
 
 
 def test_the_answers_page_lists_and_removes(db):
-    store.answers.keep(db, roles.OPERATOR, intake.check_upload(db, FIRST, "a.xlsx", answers=answered()).parsed.used)
+    kept_answers.keep(db, roles.OPERATOR, intake.check_upload(db, FIRST, "a.xlsx", answers=answered()).parsed.used)
     at = page("ui/pages/answers.py")
     listed = at.dataframe[0].value
     assert sorted(listed["内容"]) == ["列「项目」是「类别」", "类别「中心会」按「党组中心组学法」读取"]
     assert set(listed.columns) == {"种类", "台账", "内容", "适用", "保存人", "保存时间"}
     next(b for b in at.button if b.label == "删除").click().run()
     assert any("已删除" in s.value and "已导入的数据不变" in s.value for s in at.success)
-    assert len(store.answers.listing(db)) == 1
+    assert len(kept_answers.listing(db)) == 1

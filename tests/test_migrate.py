@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT, TRAINING_HEADER, STAFF_HEADER, count, load, write_xlsx
-from indicators import progress, roles, store
+from indicators import importing, progress, roles, store, targets
 from indicators.migration import migrate
 from indicators.problems import IndicatorsError
 
@@ -30,8 +30,8 @@ def source(tmp_path):
         "培训": [TRAINING_HEADER, ROW_B[:5] + [15] + ROW_B[6:], ROW_C],
         "统计": [STAFF_HEADER, [D(2025, 6, 30), "红旗区", 8, 6, 3, 1, 0, 3, 6, None]]})).ok
     third = load(conn, write_xlsx(tmp_path / "c.xlsx", {"台账": [TRAINING_HEADER, ROW_A[:3] + ["三季度"] + ROW_A[4:]]}))
-    store.undo(conn, third.batch_id)
-    store.save_targets(conn, 2025, [{"code": "T02", "target": 3, "weight": 2}])
+    importing.undo(conn, third.batch_id)
+    targets.store_targets(conn, 2025, [{"code": "T02", "target": 3, "weight": 2}])
     store.audit.record(conn, roles.OPERATOR, "import", unit="红旗区", detail={"file": "a.xlsx"})
     conn.close()
     return path
@@ -73,7 +73,7 @@ def test_after_moving_over_the_store_carries_on_on_postgresql(source, target, tm
     src, dst = store.connect(source), store.connect(url, files_dir=files)
     # undo of a batch that was made on SQLite: its kept old values are read back on PostgreSQL
     for conn in (src, dst):
-        store.undo(conn, 2)
+        importing.undo(conn, 2)
     per = progress.period(2025, half=1)
     assert progress.compute(dst, per).equals(progress.compute(src, per))
     # new batches and audit entries continue the numbering

@@ -10,7 +10,7 @@ import pytest
 
 import dashboard_support as ds
 from dashboard_support import app, bar_value, figure, figures, problems, texts, values
-from indicators import demo, roles, store
+from indicators import demo, importing, roles, store
 from indicators.config import default_catalog
 from ui import navigation
 
@@ -317,7 +317,7 @@ def test_empty_database_gets_demo_data_and_says_so(demo_db, monkeypatch, page):
 def test_demo_undone_offers_it_again(tmp_path, monkeypatch):
     conn = store.connect(tmp_path / "undone.db")
     for result in demo.load_demo(conn):
-        store.undo(conn, result.batch_id)
+        importing.undo(conn, result.batch_id)
     conn.close()
     monkeypatch.setenv(store.DB_ENV, str(tmp_path / "undone.db"))
     at = app()

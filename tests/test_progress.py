@@ -152,8 +152,8 @@ def test_platform_score_weights_and_ranking(seeded):
 
 
 def test_edited_targets_override_the_file(seeded):
-    from indicators import store
-    store.save_targets(seeded, 2025, [{"code": "T03", "target": 2, "weight": None}])
+    from indicators import targets
+    targets.store_targets(seeded, 2025, [{"code": "T03", "target": 2, "weight": None}])
     frame = progress.compute(seeded, progress.period(2025, half=1))
     assert cell(frame, "红旗区", "T03").status == DONE
     assert progress.compute(seeded, progress.period(2024, half=1)).query("indicator == 'T03'").target.iloc[0] == 4

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import TRAINING_HEADER, count, load, write_xlsx
-from indicators import imports, progress, store
+from indicators import importing, imports, progress, store
 from indicators.problems import IndicatorsError
 
 D = dt.date
@@ -58,37 +58,37 @@ def test_undo_removes_added_rows_and_restores_updated_ones(tmp_path, conn):
     fixed_b = ROW_B[:5] + [25] + ROW_B[6:]
     second = load(conn, ledger(tmp_path, "b.xlsx", fixed_b, ROW_C))
     assert value(conn, "卫滨区", "T04") == 1
-    undone = store.undo(conn, second.batch_id)
+    undone = importing.undo(conn, second.batch_id)
     assert undone["undone"]
     assert count(conn, "training") == 2
     assert conn.execute("SELECT participants, batch_id FROM training WHERE title = '行政处罚法'").fetchone()[:] == (20, 1)
     assert value(conn, "卫滨区", "T04") == 0  # aggregates follow the undo
     assert value(conn, "红旗区", "T02") == 1
     with pytest.raises(IndicatorsError, match="已于"):
-        store.undo(conn, second.batch_id)
+        importing.undo(conn, second.batch_id)
 
 
 def test_undo_of_first_import_waits_for_later_ones_that_changed_its_rows(tmp_path, conn):
     first = load(conn, ledger(tmp_path, "a.xlsx", ROW_A, ROW_B))
     second = load(conn, ledger(tmp_path, "b.xlsx", ROW_B[:5] + [25] + ROW_B[6:]))
     with pytest.raises(IndicatorsError, match=f"批次 {second.batch_id}"):
-        store.undo(conn, first.batch_id)
-    store.undo(conn, second.batch_id)
-    store.undo(conn, first.batch_id)
+        importing.undo(conn, first.batch_id)
+    importing.undo(conn, second.batch_id)
+    importing.undo(conn, first.batch_id)
     assert count(conn, "training") == 0
     assert count(conn, "agg_day") == 0 and count(conn, "agg_month") == 0
 
 
 def test_after_undo_the_same_file_can_be_imported_again(tmp_path, conn):
     path = ledger(tmp_path, "a.xlsx", ROW_A)
-    store.undo(conn, load(conn, path).batch_id)
+    importing.undo(conn, load(conn, path).batch_id)
     again = load(conn, path)
     assert again.batch_id == 2 and again.added == 1
 
 
 def test_undo_unknown_batch_is_a_plain_message(conn):
     with pytest.raises(IndicatorsError, match="没有编号为 9 的导入批次"):
-        store.undo(conn, 9)
+        importing.undo(conn, 9)
 
 
 def test_batch_record_and_original_file_kept(tmp_path, conn):
@@ -105,7 +105,7 @@ def test_batch_record_and_original_file_kept(tmp_path, conn):
 def test_dry_run_reports_changes_and_stores_nothing(tmp_path, conn):
     load(conn, ledger(tmp_path, "a.xlsx", ROW_A))
     parsed = imports.parse_path(ledger(tmp_path, "b.xlsx", ROW_A[:5] + [99] + ROW_A[6:], ROW_B))
-    plan = store.import_parsed(conn, parsed, dry_run=True)
+    plan = importing.import_parsed(conn, parsed, dry_run=True)
     assert (plan.added, plan.updated) == (1, 1) and plan.summary().startswith("b.xlsx：将导入")
     assert count(conn, "training") == 1 and count(conn, "batch") == 1
     assert conn.execute("SELECT participants FROM training").fetchone()[0] == 15
@@ -116,7 +116,7 @@ def test_failure_inside_the_transaction_leaves_nothing(tmp_path, conn):
     (tmp_path / "uploads").write_text("a file where the folder should be")
     parsed = imports.parse_path(ledger(tmp_path, "a.xlsx", ROW_A, ROW_B))
     with pytest.raises(IndicatorsError, match="保存失败.*uploads.*没有保存任何内容"):
-        store.import_parsed(conn, parsed)
+        importing.import_parsed(conn, parsed)
     assert sum(count(conn, t) for t in ("training", "batch", "change", "agg_day", "agg_month")) == 0
 
 
@@ -132,7 +132,7 @@ def test_data_version_changes_on_import_and_undo(tmp_path, conn):
     v0 = store.data_version(conn)
     r = load(conn, ledger(tmp_path, "a.xlsx", ROW_A))
     v1 = store.data_version(conn)
-    store.undo(conn, r.batch_id)
+    importing.undo(conn, r.batch_id)
     assert len({v0, v1, store.data_version(conn)}) == 3
 
 
@@ -149,7 +149,7 @@ def test_undo_preview_names_the_figures_that_will_change_and_changes_nothing(tmp
     second = load(conn, ledger(tmp_path, "b.xlsx", ROW_B, ROW_C))
     per = progress.period(2025, half=2)
     before = progress.compute(conn, per)
-    with store.as_if_undone(conn, second.batch_id):
+    with importing.as_if_undone(conn, second.batch_id):
         after = progress.compute(conn, per)
     diff = progress.differences(before, after)
     assert set(zip(diff.unit, diff.indicator)) == {("红旗区", "T02"), ("卫滨区", "T04"), ("全市", "T02"), ("全市", "T04")}

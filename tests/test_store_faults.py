@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATABASES, ROOT, TRAINING_HEADER, new_database, run_cli, sqlite_only
-from indicators import imports, store
+from indicators import importing, imports, store
 from indicators.problems import IndicatorsError
 from indicators.store import connection, schema
 
@@ -209,8 +209,8 @@ def test_six_imports_at_once_two_of_the_same_file(tmp_path, db):
     assert len(dups) == 1
     assert sum("未作任何改动" in out for _, out, _ in results[4:]) == 1
     # undoing it leaves the file importable again (the race used to leave "already imported, batch 2")
-    store.undo(conn, dups[0]["id"])
-    again = store.import_parsed(conn, imports.parse_path(same))
+    importing.undo(conn, dups[0]["id"])
+    again = importing.import_parsed(conn, imports.parse_path(same))
     assert again.batch_id and again.added == 3000
     conn.close()
 
@@ -294,16 +294,16 @@ def test_wal_is_checkpointed_after_writes(tmp_path):
     conn = store.connect(db)
     reader = store.connect(db)
     for i in range(4):
-        store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / f"w{i}.csv", 3000, f"w{i}")))
+        importing.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / f"w{i}.csv", 3000, f"w{i}")))
         assert len(store.batches(reader)) == i + 1  # an idle reader between imports does not pin the WAL
     store.wait_for_checkpoints()  # an import folds the WAL in the background, after its COMMIT
     wal = Path(f"{db}-wal")
     assert not wal.exists() or wal.stat().st_size < 1 << 20
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM training").fetchone()  # a reader mid-snapshot: the fold must wait
-    store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "w9.csv", 3000, "w9")))
+    importing.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "w9.csv", 3000, "w9")))
     reader.execute("COMMIT")
-    store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "w10.csv", 10, "w10")))
+    importing.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "w10.csv", 10, "w10")))
     store.wait_for_checkpoints()
     assert not wal.exists() or wal.stat().st_size < 1 << 20
     conn.close()
@@ -366,12 +366,12 @@ def test_full_disk_at_any_step_leaves_the_database_as_it_was(tmp_path, leave_kb)
     with tmpfs(tmp_path / "full", "8m") as mnt:
         db = mnt / "t.db"
         conn = store.connect(db)
-        store.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "base.csv", 100, "base")))
+        importing.import_parsed(conn, imports.parse_path(ledger_csv(tmp_path / "base.csv", 100, "base")))
         before = state(db)
         parsed = imports.parse_path(ledger_csv(tmp_path / "x.csv", 3000, "x"))
         filler = _fill(mnt, leave_kb * 1024)
         try:
-            store.import_parsed(conn, parsed)
+            importing.import_parsed(conn, parsed)
             failed = None
         except IndicatorsError as e:
             failed = e.message
@@ -383,7 +383,7 @@ def test_full_disk_at_any_step_leaves_the_database_as_it_was(tmp_path, leave_kb)
         assert not s["parts"]
         filler.unlink()
         # with space again the same connection imports the file (or finds it imported)
-        again = store.import_parsed(conn, parsed)
+        again = importing.import_parsed(conn, parsed)
         assert again.batch_id or again.already
         s = state(db)
         assert s["rows"] == before["rows"] + 3000 and s["originals"] == s["stored"] and s["integrity"] == "ok"

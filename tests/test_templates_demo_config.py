@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import DATABASES, ROOT, new_database
-from indicators import demo, imports, progress, store, templates
+from indicators import demo, importing, imports, progress, store, templates
 from indicators.config import default_catalog, load_catalog
 from indicators.ledgers import CHOICE, LEDGERS, UNIT
 
@@ -66,7 +66,7 @@ def test_unit_template_prefills_and_locks_the_unit(tmp_path, conn):
         if v is not None:
             ws.cell(4, j, v)
     wb.save(tmp_path / "u.xlsx")
-    result = store.import_parsed(conn, imports.parse_path(tmp_path / "u.xlsx"))
+    result = importing.import_parsed(conn, imports.parse_path(tmp_path / "u.xlsx"))
     assert result.ok, [p.message for p in result.parsed.problems]
     assert result.kinds["publicity"].units == {"获嘉县": 1}  # the 1000 pre-filled empty rows are not records
 
@@ -162,7 +162,7 @@ def test_indicators_read_columns_and_choices_their_ledger_has():
 
 
 def test_every_ledger_key_starts_with_unit_and_date():
-    for ledger in LEDGERS.values():  # store.undo relies on it to find the days to recompute
+    for ledger in LEDGERS.values():  # importing.undo relies on it to find the days to recompute
         assert ledger.key[:2] == ("unit", "date")
 
 

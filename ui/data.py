@@ -1,4 +1,9 @@
-"""Database access for the pages: one connection per browser session, cached loaders.
+"""Database access for the pages: connections from one pool per process, cached loaders.
+
+A run of the script borrows a connection from the process's pool for its duration (shell.run_app) and
+gives it back at its end, so that an idle browser session holds none: hundreds of open sessions need
+only as many connections as scripts run at the same moment (INDICATORS_POOL_SIZE). When every one is in
+use a run waits up to INDICATORS_POOL_WAIT_SECONDS, then says in Chinese that the dashboard is busy.
 
 Every cached loader is keyed by the database (path or URL) and the data version (plus the year's
 target edits), so any import, undo or target change shows at once; all results are small aggregates,
@@ -8,7 +13,11 @@ on server B shows an import made through server A at its next rerun.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +27,7 @@ import streamlit as st
 from indicators import cycle, demo, exports, progress, reporting, roles, store, templates, views
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
+from indicators.store.connection import rollback
 
 _CONNECTIONS = "_db_connections"
 _SCOPE = "_unit_scope"
@@ -49,14 +59,139 @@ class Source:
     version: str
 
 
-def source() -> Source:
-    """This session's connection to the configured database (opened once per session and path)."""
+POOL_ENV, POOL_WAIT_ENV = "INDICATORS_POOL_SIZE", "INDICATORS_POOL_WAIT_SECONDS"
+SETTINGS = {
+    POOL_ENV: "每个应用服务器进程最多同时打开的数据库连接数（默认 8）：同一时刻运行的页面脚本各借用一个，用完即还；"
+              "PostgreSQL 的 max_connections 须大于各服务器此值之和",
+    POOL_WAIT_ENV: "连接全部占用时，一次页面刷新最多等待的秒数（默认 15），超时则提示稍后再试",
+}
+
+
+def _setting(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+class Busy(IndicatorsError):
+    """Every connection of the pool stayed in use for the whole wait."""
+
+
+class Pool:
+    """A bounded set of connections to one database, shared by the sessions of this process."""
+
+    def __init__(self, path: str, size: int):
+        self.path, self.size = path, max(1, size)
+        self._idle: list[store.Connection] = []
+        self._open = 0
+        self._cond = threading.Condition()
+
+    def borrow(self, wait: float) -> store.Connection:
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while not self._idle and self._open >= self.size:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Busy(f"当前同时打开看板的人较多（{self.size} 个数据库连接都在使用中），请稍候几秒再刷新页面。")
+                self._cond.wait(left)
+            if self._idle:
+                return self._idle.pop()
+            self._open += 1
+        try:
+            return store.connect(self.path)
+        except BaseException:
+            self._forget()
+            raise
+
+    def give_back(self, conn: store.Connection) -> None:
+        try:
+            rollback(conn)  # a run stopped inside a transaction (st.stop, an error) leaves none open
+        except Exception:  # noqa: BLE001 - a connection that cannot even roll back is dropped, not reused
+            self.discard(conn)
+            return
+        with self._cond:
+            self._idle.append(conn)
+            self._cond.notify()
+
+    def discard(self, conn: store.Connection) -> None:
+        with contextlib.suppress(Exception):
+            conn.close()
+        self._forget()
+
+    def _forget(self) -> None:
+        with self._cond:
+            self._open -= 1
+            self._cond.notify()
+
+    @property
+    def in_use(self) -> int:
+        with self._cond:
+            return self._open - len(self._idle)
+
+
+_POOLS: dict[str, Pool] = {}
+_POOLS_LOCK = threading.Lock()
+_RUN = threading.local()  # the connection the script run on this thread has borrowed
+
+
+def _path() -> str:
     target = store.db_target()
-    path = target if store.is_postgres(target) else str(Path(target).resolve())
-    conns = st.session_state.setdefault(_CONNECTIONS, {})
-    if path not in conns:
-        conns[path] = store.connect(path)
-    conn = conns[path]
+    return target if store.is_postgres(target) else str(Path(target).resolve())
+
+
+def pool(path: str | None = None) -> Pool:
+    """The process's pool for the configured database (made on first use, sized by INDICATORS_POOL_SIZE)."""
+    path = path or _path()
+    with _POOLS_LOCK:
+        if path not in _POOLS:
+            _POOLS[path] = Pool(path, int(_setting(POOL_ENV, 8)))
+        return _POOLS[path]
+
+
+@contextlib.contextmanager
+def borrowed():
+    """The script run (or callback) on this thread takes its connection from the pool at its first
+    `source()` and gives it back when it ends, however it ends (st.stop, st.rerun, an error)."""
+    if getattr(_RUN, "active", False):  # nested: the run's own
+        yield
+        return
+    _RUN.active, _RUN.conn = True, None
+    try:
+        yield
+    finally:
+        conn, _RUN.active, _RUN.conn = _RUN.conn, False, None
+        if conn is not None:
+            pool().give_back(conn)
+
+
+def _run_connection() -> store.Connection:
+    if _RUN.conn is None:
+        p = pool()
+        conn = p.borrow(_setting(POOL_WAIT_ENV, 15))
+        try:
+            store.data_version(conn)  # a connection the server dropped (restart, failover) is replaced, once
+        except store.Error:
+            p.discard(conn)
+            conn = p.borrow(_setting(POOL_WAIT_ENV, 15))
+        _RUN.conn = conn
+    return _RUN.conn
+
+
+def source() -> Source:
+    """This run's connection to the configured database, with its path and data version.
+
+    Inside a run (shell.run_app) it is the connection the run borrowed from the pool; a page file run on
+    its own (AppTest without app.py) keeps one for its session, as before the pool.
+    """
+    path = _path()
+    if getattr(_RUN, "active", False):
+        conn = _run_connection()
+    else:
+        conns = st.session_state.setdefault(_CONNECTIONS, {})
+        if path not in conns:
+            conns[path] = store.connect(path)
+        conn = conns[path]
     return Source(conn, path, store.data_version(conn))
 
 
@@ -71,7 +206,8 @@ def load_demo_if_new(src: Source) -> bool:
 
 def load_demo() -> None:
     """Button callback: load the demo data into this session's database."""
-    demo.load_demo(source().conn)
+    with borrowed():
+        demo.load_demo(source().conn)
 
 
 def _targets_key(conn: store.Connection, year: int) -> str:

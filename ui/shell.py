@@ -194,8 +194,10 @@ def start():
 
 
 def run_app() -> None:
-    """app.py: start, then run the chosen page (every run, whichever URL it was opened at)."""
-    start().run()
+    """app.py: start, then run the chosen page (every run, whichever URL it was opened at), on a
+    connection borrowed from the process's pool for the run (ui/data.py), given back at its end."""
+    with data.borrowed():
+        start().run()
 
 
 def page(render: Callable[[Selection], None], title: str) -> None:
@@ -332,7 +334,8 @@ REPORT_HEIGHT = 700  # a chart that fills a 1600 x 900 window under the heading
 
 def chart(fig: go.Figure, sel: Selection, where=None, height: int | None = None) -> None:
     """Draw a chart with the app's download settings; in 汇报模式 larger (about one screen each)."""
-    if sel.report:
+    if sel.report:  # a copy: the figure itself may be shared by every session (ui/memo.py)
+        fig = go.Figure(fig)
         fig.update_layout(height=height or max(int((fig.layout.height or 450) * 1.2), REPORT_HEIGHT), font_size=15,
                           title_font_size=20, title_pad_t=22, margin_t=(fig.layout.margin.t or 100) + 16)
     (where or st).plotly_chart(fig, theme=None, config=charts.download_config(fig))

@@ -1,6 +1,10 @@
 """Exports for meetings and the annual report: the deck (.pptx), the platform workbook (.xlsx) and
 the drafted text (.docx). Each builder is a pure function of (conn, period, unit) returning bytes,
-for the 汇报材料 page (download buttons) and `python -m indicators export` alike."""
+for the 汇报材料 page (download buttons) and `python -m indicators export` alike.
+
+common: the figures every export shows (gathered once) and their stamp; slides, workbook, text: one
+builder each; sheet: one printable sheet, laid out for the workbook and the evidence bundle's index;
+evidence: the evidence bundle (.zip) and the workbook's 佐证材料清单."""
 from __future__ import annotations
 
 import sqlite3

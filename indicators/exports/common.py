@@ -6,6 +6,7 @@ with the dashboard.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import cycle, progress, store
+from .. import cycle, explanations, progress, store
 from ..config import Catalog, default_catalog
 from ..palette import STATUS_COLORS  # the dashboard's colours: one per status, everywhere
 from ..problems import IndicatorsError
@@ -212,6 +213,12 @@ class Figures:
     catalog: Catalog
     has_last_year: bool  # any ledger row in last year's period (else comparisons are left out)
     made: dt.date  # the day the export is made: the drafted text's date, the files' properties
+    # the units' 情况说明 of the reporting period the period falls in: {(unit, indicator): Explanation}
+    explanations: dict = dataclasses.field(default_factory=dict)
+
+    def note(self, unit: str, indicator: str, limit: int | None = None) -> str:
+        """The explanation beside a lag (in a few words when `limit`), or 未说明."""
+        return explanations.note(self.explanations, unit, indicator, limit)
 
     @property
     def basis(self) -> str:
@@ -256,8 +263,9 @@ def gather(conn: sqlite3.Connection, per: Period, unit: str | None = None, catal
     has_last = bool(store.measure_totals(conn, prev.start, prev.end)) or \
         bool(store.latest_snapshots(conn, prev.start, prev.end))
     today = today or dt.date.today()
+    half = 1 if per.as_of <= dt.date(per.year, 6, 30) else 2
     return Figures(per, unit, frame, last, progress.scores(frame, per), stamp(conn, per, today), catalog, has_last,
-                   today)
+                   today, explanations.current(conn, per.year, half))
 
 
 def overview(frame: pd.DataFrame, per: Period, unit: str | None = None) -> pd.DataFrame:
@@ -270,21 +278,34 @@ def overview(frame: pd.DataFrame, per: Period, unit: str | None = None) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def warnings(fig: Figures, limit: int | None = None) -> list[str]:
-    """滞后预警 lines: for a unit, its indicators behind pace; for 全市, the units most behind."""
+def warnings(fig: Figures, limit: int | None = None, reasons: bool = False) -> list[str]:
+    """滞后预警 lines: for a unit, its indicators behind pace; for 全市, the units most behind. With
+    `reasons`, each line cites the unit's 情况说明 in a few words (or says 未说明)."""
     if fig.city_wide:
         behind = fig.scores[fig.scores.lagging > 0].sort_values(["lagging", fig.basis], ascending=[False, True])
         behind_word = "未完成或未开展" if is_full_year(fig.period) else "滞后或未开展"
         lines = [f"{r.unit}：{r.lagging}项{behind_word}，{progress.SCORE_LABELS[fig.basis]}{num(getattr(r, fig.basis))}"
-                 for r in behind.itertuples()]
+                 + (f"；{_unit_reason(fig, r.unit)}" if reasons else "") for r in behind.itertuples()]
     else:
         rows = fig.rows()
         rows = rows[rows.status.isin(BEHIND)]
         due = "目标" if is_full_year(fig.period) else "应完成"
-        lines = [f"{r.name}：{value_text(r.value, r.measure)}，{due}"
-                 f"{expected_text(r.target if due == '目标' else r.expected, r.measure)}"
-                 if r.status == LAGGING else f"{r.name}：未开展" for r in rows.itertuples()]
+        lines = [(f"{r.name}：{value_text(r.value, r.measure)}，{due}"
+                  f"{expected_text(r.target if due == '目标' else r.expected, r.measure)}"
+                  if r.status == LAGGING else f"{r.name}：未开展")
+                 + (f"（原因：{fig.note(fig.unit, r.indicator, 14)}）" if reasons and (fig.unit, r.indicator) in fig.explanations
+                    else "（未说明）" if reasons else "") for r in rows.itertuples()]
     return lines[:limit] if limit else lines
+
+
+def _unit_reason(fig: Figures, unit: str) -> str:
+    """A unit's lags in a few words: the 原因 of its first explained lag, and how many are unexplained."""
+    lags = fig.frame[(fig.frame.unit == unit) & fig.frame.status.isin(BEHIND)].indicator
+    given = [fig.explanations[(unit, c)] for c in lags if (unit, c) in fig.explanations]
+    if not given:
+        return "未说明"
+    rest = len(lags) - len(given)
+    return f"原因：{given[0].brief(14)}" + (f"（{rest}项未说明）" if rest else "")
 
 
 def group_ledger(catalog: Catalog, group: str) -> str:

@@ -15,7 +15,7 @@ from ..config import default_catalog
 from ..ledgers import LEDGERS
 from ..progress import Period
 from .common import Figures, period_title, scope_name, stamp
-from .workbook import Column, _sheet
+from .sheet import Column, _sheet
 
 INDEX_NAME = "佐证材料索引.xlsx"
 BATCH_FOLDER = "整批材料"

@@ -348,7 +348,7 @@ def _overview(prs, fig: Figures) -> None:
            point_colors=_status_colors(ov.status), labelled=(1,), max_scale=_axis_max(ov.pace, ov.completion))
     y = _status_boxes(slide, fig, RIGHT_X, CONTENT_TOP)
     score_h = Inches(1.55)
-    lines = warnings(fig)
+    lines = warnings(fig, reasons=True)
     more = "……另有{n}个单位" if fig.city_wide else "……另有{n}项指标"
     if not lines:
         lines = ["无进度滞后的指标" if not is_full_year(per) else "各项指标均已完成"]

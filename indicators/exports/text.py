@@ -583,7 +583,71 @@ def _far_behind(f: _Facts) -> Paragraph | None:
             f"考核指标{behind}，超过其考核指标的一半，{label}{'分别' if many else ''}为"
             f"{'、'.join(num(s) for s in far[fig.basis])}分。")
     head = "对县（市、区）的督导指导仍需加强。" if f.supervises else "部分单位工作整体滞后。"
+    given = f.fig.explanations
+    explained = [u for u in far.unit if any(k[0] == u for k in given)]
+    if fig.city_wide and explained:  # their reasons are quoted under each line of work below
+        silent = [u for u in far.unit if u not in explained]
+        why = (f"{'、'.join(explained)}已报送情况说明，原因见下文各项"
+               + (f"；{'、'.join(silent)}尚未报送情况说明，原因有待进一步核实" if silent else "") + "。")
+        return Paragraph(text + why, head)
     return Paragraph(text + REASON_PLACEHOLDER + "。", head)
+
+
+def _quote(text: str) -> str:
+    """A unit's words as the report quotes them: one line, no closing stop (the sentence adds its own)."""
+    return " ".join(text.split()).rstrip("。；;，,.").replace("“", "「").replace("”", "」")
+
+
+def _lags(f: _Facts, codes: list[str] | None = None, units: list[str] | None = None) -> list[tuple[str, str]]:
+    """(unit, indicator) of the scope's lags (every unit's for 全市, the unit's own otherwise), in catalog order."""
+    frame = f.fig.frame
+    rows = frame[(frame.unit != progress.CITY_WIDE) & frame.status.isin(BEHIND)]
+    if not f.fig.city_wide:
+        rows = rows[rows.unit == f.fig.unit]
+    if codes is not None:
+        rows = rows[rows.indicator.isin(codes)]
+    if units is not None:
+        rows = rows[rows.unit.isin(units)]
+    order = {i.code: n for n, i in enumerate(f.catalog.indicators)}
+    return sorted(zip(rows.unit, rows.indicator), key=lambda k: order.get(k[1], 0))
+
+
+def _reasons(f: _Facts, lags: list[tuple[str, str]]) -> str:
+    """原因分析 written from the units' 情况说明: by indicator, naming the units (for 全市), quoting their
+    reasons and measures; the lags still unexplained said as such. The placeholder only where no
+    explanation exists at all."""
+    given = f.fig.explanations
+    by_code: dict[str, list[str]] = {}
+    for u, c in lags:
+        by_code.setdefault(c, []).append(u)
+    many = f.fig.city_wide
+    parts, silent = [], []
+    for code, units in by_code.items():
+        name = f.catalog.indicator(code).name
+        said = [u for u in units if (u, code) in given]
+        if len(said) < len(units):
+            silent.append((code, [u for u in units if (u, code) not in given]))
+        quotes = []
+        for u in said:
+            e = given[(u, code)]
+            q = (f"{u}反映“{_quote(e.reason)}”" if many else f"主要原因是“{_quote(e.reason)}”")
+            if e.measure:
+                q += f"，{'拟' if many else '下一步将'}“{_quote(e.measure)}”"
+            if e.due:
+                q += f"，预计{cn_date(e.due)}前完成"
+            quotes.append(q)
+        if quotes:
+            parts.append(f"{name}方面，" + "；".join(quotes))
+    if not given:  # nobody has explained anything yet: the drafter's placeholder, as before explanations existed
+        return REASON_PLACEHOLDER + "。"
+    text = ("原因分析：" + "。".join(parts) + "。") if parts else ""
+    if silent:
+        same: dict[tuple[str, ...], list[str]] = {}  # one clause per set of units
+        for code, units in silent:
+            same.setdefault(tuple(units), []).append(f.catalog.indicator(code).name)
+        missing = "，".join((f"{_and(list(units))}的{_and(names)}" if many else _and(names)) for units, names in same.items())
+        text += f"{missing}{'尚未报送情况说明' if many else '的情况说明尚未填写'}，原因有待进一步核实。"
+    return text if parts else (REASON_PLACEHOLDER + "。" + text)
 
 
 def _problems(f: _Facts) -> tuple[list[Paragraph], list[str]]:
@@ -611,7 +675,7 @@ def _problems(f: _Facts) -> tuple[list[Paragraph], list[str]]:
                 gap="未全部完成" if f.final else "进度滞后")
         if clauses:
             groups.append(group)
-            paragraphs.append(Paragraph("；".join(clauses) + "。" + REASON_PLACEHOLDER + "。", f"{head}。"))
+            paragraphs.append(Paragraph("；".join(clauses) + "。" + _reasons(f, _lags(f, codes)), f"{head}。"))
     if f.supervises:
         far = _far_behind(f)
         if far:

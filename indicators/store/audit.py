@@ -4,8 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
-from ..roles import Actor
+if TYPE_CHECKING:  # the acting user, recorded by login and name; the roles' rules live above the store
+    from ..roles import Actor
+
 
 DDL = """
 CREATE TABLE IF NOT EXISTS audit (

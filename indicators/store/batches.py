@@ -1,18 +1,19 @@
-"""The import history: batches, their originals, undo and its preview, the data version."""
+"""The import history: batches, their originals, the rows an undo changes and the undo itself, the
+data version.
+
+SQL only: who may undo which batch, the cycle's locks and the audit entry are the rules of
+indicators/importing.py, which runs them and `undo_batch` in one transaction.
+"""
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import roles
 from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
-from ..roles import OPERATOR, Actor
-from . import audit
-from .aggregates import refresh_aggregates, reset_touched
 from . import originals
-from .connection import Connection, checkpoint, rollback, store_error, transaction
+from .aggregates import refresh_aggregates, reset_touched
+from .connection import Connection, rollback, store_error
 from .dialect import Error, json_field
 from .schema import column_types
 
@@ -61,41 +62,8 @@ def batch_units(b: dict) -> list[str]:
     return [u for u in (b["units"] or "").split(",") if u]
 
 
-def visible_to(b: dict, actor: Actor) -> bool:
-    """Whether `actor` may see this batch in the history: a clerk only batches wholly of their own unit
-    (a batch holding other units' rows would show them in its original file)."""
-    if not roles.may(actor, "history"):
-        return False
-    if actor.role != roles.CLERK:
-        return True
-    units = batch_units(b)
-    return bool(units) and all(u == actor.unit for u in units)
-
-
-def check_undo_allowed(b: dict, actor: Actor) -> None:
-    """Raise IndicatorsError unless `actor` may undo batch `b`: never a 领导, a clerk only a batch of
-    their own unit alone."""
-    roles.require(actor, "undo")
-    for u in batch_units(b) or [None]:
-        if actor.role == roles.CLERK and u != actor.unit:
-            if u is None:
-                raise IndicatorsError(f"{actor.label}只能撤销本单位（{actor.unit}）的导入批次")
-            raise IndicatorsError(f"{actor.label}只能撤销本单位（{actor.unit}）的导入批次；批次 {b['id']}"
-                                  f"（{b['file_name']}）含有「{u}」的数据，不能撤销，请联系管理员")
-
-
-def _check_undoable(conn: Connection, batch_id: int, actor: Actor = OPERATOR) -> dict:
-    b = batch(conn, batch_id)
-    check_undo_allowed(b, actor)
-    if b["undone"]:
-        raise IndicatorsError(f"批次 {batch_id}（{b['file_name']}）已于 {b['undone'][:16]} 撤销过")
-    blockers = undo_blockers(conn, batch_id)
-    if blockers:
-        raise IndicatorsError(f"批次 {batch_id} 导入的部分行已被其后的批次 {'、'.join(map(str, blockers))} 修改，请先撤销这些批次")
-    return b
-
-
-def _undo_rows(conn: Connection, batch_id: int) -> None:
+def undo_rows(conn: Connection, batch_id: int) -> None:
+    """The ledger rows as they were before `batch_id`, with their aggregates."""
     for ledger in LEDGERS.values():
         k = ledger.kind
         reset_touched(conn)
@@ -112,68 +80,37 @@ def _undo_rows(conn: Connection, batch_id: int) -> None:
         refresh_aggregates(conn, ledger)
 
 
-def undo(conn: Connection, batch_id: int, now: dt.datetime | None = None, *, actor: Actor = OPERATOR,
-         client: str | None = None) -> dict:
-    """Undo one import as `actor`: remove the rows it added and restore the rows it updated, in one transaction.
+def undo_batch(conn: Connection, batch_id: int, undone: str, login: str | None) -> None:
+    """Remove the rows `batch_id` added, restore those it updated (their aggregates recomputed), and
+    mark it undone at `undone` (ISO time) by `login`. The caller holds the write transaction."""
+    undo_rows(conn, batch_id)
+    conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
+    conn.execute("UPDATE batch SET undone = ?, undone_by = ? WHERE id = ?", (undone, login, batch_id))
 
-    Returns the batch record. Raises IndicatorsError when the actor may not undo it (a 领导; a clerk
-    and another unit's batch), the batch does not exist, is already undone, later imports changed
-    the same rows (those must be undone first), or a row it would change is in a period locked for
-    `actor` (indicators.cycle). The undo, or its refusal, is written to the audit log.
-    """
-    refused = None
+
+def preview_undo(conn: Connection, batch_id: int) -> None:
+    """The rows and aggregates as `undo_batch` would leave them, the batch marked 'preview': inside
+    `rolled_back`, for reading only."""
     try:
-        with transaction(conn):  # checked inside: an import over the same rows cannot slip in between
-            try:
-                b = _check_undoable(conn, batch_id, actor)
-                _refuse_locked(conn, actor, batch_id, now)
-            except IndicatorsError as e:
-                refused = e
-                raise
-            units = batch_units(b)
-            _undo_rows(conn, batch_id)
-            conn.execute("DELETE FROM change WHERE batch_id = ?", (batch_id,))
-            conn.execute("UPDATE batch SET undone = ?, undone_by = ? WHERE id = ?",
-                         ((now or dt.datetime.now()).isoformat(timespec="seconds"), actor.login, batch_id))
-            audit.record(conn, actor, "undo", unit=units[0] if len(units) == 1 else None, client=client, now=now,
-                         detail={"batch": batch_id, "file": b["file_name"], "removed": b["added"], "restored": b["updated"],
-                                 "units": units, "imported_by": b.get("user_name") or b.get("login") or ""})
-    except IndicatorsError:
-        if refused is not None:  # recorded after the rollback, so that the refusal itself is kept
-            audit.record(conn, actor, "undo_refused", unit=actor.unit, detail={"batch": batch_id, "reason": str(refused)},
-                         client=client, now=now)
-        raise
-    checkpoint(conn)
-    return batch(conn, batch_id)
+        undo_rows(conn, batch_id)
+        conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
+    except Error as e:
+        raise store_error(e) from e
 
 
 @contextmanager
-def as_if_undone(conn: Connection, batch_id: int, *, actor: Actor = OPERATOR):
-    """Inside the block the database reads as if `batch_id` were undone; nothing is kept afterwards.
-
-    For the confirmation that says which figures an undo will change. Raises IndicatorsError like `undo`
-    (including when `actor` may not undo it).
-    """
+def rolled_back(conn: Connection):
+    """A write transaction whose every change is rolled back at the end of the block: for reading
+    the database as it would be after a change (an undo's preview). Raises IndicatorsError when
+    the database is busy past the wait."""
     try:
         conn.execute("BEGIN IMMEDIATE")
     except Error as e:
         raise store_error(e) from e
     try:
-        _check_undoable(conn, batch_id, actor)
-        _refuse_locked(conn, actor, batch_id, None)
-        try:
-            _undo_rows(conn, batch_id)
-            conn.execute("UPDATE batch SET undone = 'preview' WHERE id = ?", (batch_id,))
-        except Error as e:
-            raise store_error(e) from e
         yield conn
     finally:
         rollback(conn)
-
-
-def _refuse_locked(conn: Connection, actor: Actor, batch_id: int, now: dt.datetime | None) -> None:
-    from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
-    cycle_locks.refuse_locked_undo(conn, actor, batch_id, today=(now or dt.datetime.now()).date())
 
 
 def data_version(conn: Connection) -> str:

@@ -25,10 +25,10 @@ from ..config import DATA_DIR
 from ..problems import IndicatorsError
 from . import dialect, schema
 from .dialect import Error
+from .files import FILES_ENV, uploads_dir  # noqa: F401 (uploads_dir: re-exported, store.uploads_dir)
 
 DEFAULT_DB = DATA_DIR / "indicators.db"
 DB_ENV = "INDICATORS_DB"
-FILES_ENV = "INDICATORS_FILES_DIR"
 BUSY_ENV = "INDICATORS_BUSY_SECONDS"
 DEFAULT_BUSY_SECONDS = 20
 
@@ -67,20 +67,6 @@ def db_label(explicit: str | os.PathLike | None = None) -> str:
 
 def is_postgres(explicit: str | os.PathLike | None = None) -> bool:
     return dialect.is_postgres_url(db_target(explicit))
-
-
-def uploads_dir(conn: Connection) -> Path:
-    """The folder originals are kept in, named by checksum (shared by every app server): beside a SQLite
-    database unless $INDICATORS_FILES_DIR says otherwise. Raises IndicatorsError on PostgreSQL when
-    INDICATORS_FILES_DIR is not set."""
-    files = getattr(conn, "files_dir", None)
-    if files is not None:
-        return files
-    if conn.dialect == dialect.SQLITE:
-        main = conn.execute("PRAGMA database_list").fetchone()[2]
-        return Path(main).parent / "uploads" if main else Path(DATA_DIR) / "uploads"
-    raise IndicatorsError(f"使用 PostgreSQL 数据库时须设置环境变量 {FILES_ENV}（各应用服务器共同挂载的原件目录），"
-                          "本操作未执行；请联系系统管理员")
 
 
 def is_readonly(conn: Connection) -> bool:

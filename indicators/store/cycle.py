@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from typing import TYPE_CHECKING
 
-from ..roles import Actor
+if TYPE_CHECKING:  # the acting user, recorded by login and name; the roles' rules live above the store
+    from ..roles import Actor
+
 
 DDL = """
 CREATE TABLE IF NOT EXISTS cycle_deadline (

@@ -8,9 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..ledgers import LEDGERS
-from ..roles import Actor
+from .files import uploads_dir
+
+if TYPE_CHECKING:  # the acting user, recorded by login and name; the roles' rules live above the store
+    from ..roles import Actor
 
 DDL = """
 CREATE TABLE IF NOT EXISTS evidence_file (
@@ -26,7 +30,6 @@ CREATE INDEX IF NOT EXISTS evidence_batch ON evidence (batch_id);
 
 def evidence_dir(conn: sqlite3.Connection) -> Path:
     """Evidence files live in uploads/evidence/, named by checksum, beside the imported originals."""
-    from .connection import uploads_dir  # connection imports schema, which imports this module's DDL
     return uploads_dir(conn) / "evidence"
 
 

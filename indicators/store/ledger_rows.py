@@ -1,5 +1,8 @@
 """Storing a parsed file as one batch: rows added, updated or unchanged, the old values kept for undo,
 the original file kept by checksum.
+
+SQL only: who may import which rows, the reporting cycle's locks and the audit entry are the rules
+of indicators/importing.py, which runs them and this module's `write_batch` in one transaction.
 """
 from __future__ import annotations
 
@@ -8,22 +11,22 @@ import os
 import sqlite3
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .. import roles
-from ..config import default_catalog
-from ..imports import Parsed, other_unit_problems
 from ..ledgers import LEDGERS, Ledger
 from ..problems import IndicatorsError
-from ..roles import OPERATOR, Actor
-from . import audit, originals
+from . import originals
 from .aggregates import add_to_aggregates, aggregate_frames
-from .batches import created_label
 from .connection import Connection, checkpoint, transaction
 from .dialect import POSTGRESQL, Error, bulk_write, stage_name, stage_order, stage_pg, unstage_pg
+
+if TYPE_CHECKING:
+    from ..imports import Parsed
 
 
 @dataclass
@@ -35,45 +38,6 @@ class KindResult:
     unchanged: int = 0
     units: dict[str, int] = field(default_factory=dict)
     period: tuple[str, str] | None = None
-
-
-@dataclass
-class ImportResult:
-    """What an import did (or, for a dry run, would do)."""
-
-    parsed: Parsed
-    batch_id: int | None = None
-    already: dict | None = None  # the earlier batch holding the very same file
-    kinds: dict[str, KindResult] = field(default_factory=dict)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.parsed.ok
-
-    @property
-    def added(self) -> int:
-        return sum(k.added for k in self.kinds.values())
-
-    @property
-    def updated(self) -> int:
-        return sum(k.updated for k in self.kinds.values())
-
-    @property
-    def unchanged(self) -> int:
-        return sum(k.unchanged for k in self.kinds.values())
-
-    def summary(self) -> str:
-        """One Chinese sentence for the user."""
-        name = self.parsed.file
-        if not self.ok:
-            return f"{name}：发现 {len(self.parsed.problems)} 个问题，未导入任何数据"
-        if self.already:
-            return f"{name}：该文件已于 {created_label(self.already)} 导入（批次 {self.already['id']}），本次未作任何改动"
-        verb = "将" if self.dry_run else "已"
-        parts = [f"{LEDGERS[k].name} {r.rows} 行（新增 {r.added}、更新 {r.updated}、未变 {r.unchanged}）"
-                 for k, r in self.kinds.items()]
-        return f"{name}：{verb}导入 " + "；".join(parts)
 
 
 def _values_differ(ledger: Ledger, a: str, b: str) -> str:
@@ -321,124 +285,85 @@ class _DryRun(Exception):
     """Raised inside the transaction of a dry run so that it rolls back everything it did."""
 
 
-def _ranges(rows: list[int]) -> str:
-    """[4, 5, 6, 9] -> '4-6、9'."""
-    rows, out, start = sorted(rows), [], None
-    for i, r in enumerate(rows):
-        start = r if start is None else start
-        if i + 1 == len(rows) or rows[i + 1] != r + 1:
-            out.append(str(start) if start == r else f"{start}-{r}")
-            start = None
-    return "、".join(out)
+class BatchWrite:
+    """One file being stored as one batch, inside the transaction `write_batch` holds."""
+
+    def __init__(self, conn: Connection, parsed: Parsed, frames: dict[str, pl.DataFrame], staged):
+        self.conn, self.parsed, self.frames, self.staged = conn, parsed, frames, staged
+        self.batch_id: int | None = None
+        self.kinds: dict[str, KindResult] = {}
+        self.part: Path | None = None
+        self.kept = self.dry_run = False
+
+    def earlier(self) -> dict | None:
+        """The batch already holding this very file (looked up inside the write transaction, so that
+        two imports of one file at once make exactly one batch)."""
+        return find_batch_by_checksum(self.conn, self.parsed.checksum)
+
+    def add(self, *, now: dt.datetime, demo: bool, login: str, user_name: str) -> dict[str, KindResult]:
+        """The batch record and every ledger's rows (added, updated, unchanged; old values kept for undo)."""
+        p = self.parsed
+        cur = self.conn.execute(
+            "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo, "
+            "login, user_name) VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?, ?, ?)",
+            (now.isoformat(timespec="seconds"), p.file, p.checksum, len(p.data), int(demo), login, user_name))
+        self.batch_id = cur.lastrowid
+        for kind, frame in self.frames.items():
+            self.kinds[kind] = _apply(self.conn, LEDGERS[kind], frame, self.batch_id, self.staged)
+        return self.kinds
+
+    def roll_back(self) -> None:
+        """A dry run: everything written is rolled back when the block ends."""
+        self.dry_run = True
+
+    def keep(self) -> list[str]:
+        """The original kept (as a part file, named after COMMIT) and the batch record completed with
+        its counts, units and period. Returns the units the file holds."""
+        conn, p, kinds = self.conn, self.parsed, self.kinds.values()
+        originals.sweep(conn)
+        self.part = originals.write_part(conn, p.checksum, p.suffix, p.data)
+        units = sorted({u for r in kinds for u in r.units})
+        periods = [r.period for r in kinds if r.period]
+        conn.execute(
+            "UPDATE batch SET kinds = ?, units = ?, rows = ?, added = ?, updated = ?, unchanged = ?, "
+            "period_start = ?, period_end = ?, stored_path = ? WHERE id = ?",
+            (",".join(self.kinds), ",".join(units), p.rows, sum(r.added for r in kinds), sum(r.updated for r in kinds),
+             sum(r.unchanged for r in kinds), min(x[0] for x in periods), max(x[1] for x in periods),
+             originals.final_name(p.checksum, p.suffix), self.batch_id))
+        self.kept = True
+        return units
 
 
-def _rows_text(problems, most: int = 6) -> str:
-    """'工作表「台账」第 4-5 行（卫滨区）' for the refusal message; the first `most` groups, then how many more."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for p in problems:
-        groups.setdefault((p.sheet, p.value), []).append(p.row)
-    parts = [f"工作表「{sheet}」第 {_ranges(rows)} 行（{unit}）" for (sheet, unit), rows in groups.items()]
-    return "；".join(parts[:most]) + (f"；另有 {len(parts) - most} 处" if len(parts) > most else "")
+@contextmanager
+def write_batch(conn: Connection, parsed: Parsed):
+    """One write transaction storing `parsed` (a file without problems) as one batch: yields a BatchWrite.
 
-
-def check_allowed(conn: Connection, parsed: Parsed, actor: Actor, *, client: str | None = None,
-                  audit_refusal: bool = True) -> None:
-    """Raise IndicatorsError unless `actor` may import every row of the file: a 领导 imports nothing, a
-    填报员 only their own unit's rows (one row of another unit refuses the whole file, naming the rows).
-    A refusal is written to the audit log."""
-    try:
-        roles.require(actor, "import")
-        if actor.role == roles.CLERK:
-            foreign = other_unit_problems(parsed, actor.unit)
-            if foreign:
-                order = {u: i for i, u in enumerate(default_catalog().unit_names)}
-                units = sorted({p.value for p in foreign}, key=lambda u: order.get(u, len(order)))
-                raise IndicatorsError(
-                    f"{actor.label}只能导入本单位（{actor.unit}）的台账；文件「{parsed.file}」中有 {len(foreign)} 行属于"
-                    f"其他单位（{'、'.join(units)}）：{_rows_text(foreign)}。整份文件未导入，请删除这些行后重新上传")
-    except IndicatorsError as e:
-        if audit_refusal:
-            audit.record(conn, actor, "import_refused", unit=actor.unit,
-                         detail={"file": parsed.file, "checksum": parsed.checksum, "reason": str(e)}, client=client)
-        raise
-
-
-def import_parsed(conn: Connection, parsed: Parsed, *, dry_run: bool = False, demo: bool = False,
-                  now: dt.datetime | None = None, actor: Actor = OPERATOR, client: str | None = None) -> ImportResult:
-    """Store a parsed file as one batch, in one transaction, as done by `actor`.
-
-    Takes a `Parsed` from imports.parse_file. Returns an ImportResult: nothing is stored when the
-    file has problems, when the same file (same checksum) is already imported, or for a dry run
-    (which still reports what would be added and updated). Raises IndicatorsError (Chinese), storing
-    nothing, when the actor may not import it (roles.require; a clerk's file holding another unit's
-    rows), when a row would change a period locked for `actor` (indicators.cycle), or when the
-    database is busy past the wait, read-only, or the disk is full at any step, COMMIT included; the
-    database is then as it was and no original or part file is left behind. Every import and every
-    refusal (other than a dry run) is written to the audit log with the actor.
-
-    The "already imported?" lookup runs inside the write transaction, so two imports of one file at
-    once make exactly one batch; the original is written before COMMIT and named after it
-    (store/originals.py says why).
+    The rows are staged before the transaction (SQLite attaches only outside one) and dropped after
+    it. The block rolls back whatever it raises; after `roll_back()` it rolls back at its end. After
+    `keep()` the original, written before COMMIT, takes its final name after it (store/originals.py
+    says why), and the WAL is folded in the background. Raises IndicatorsError, storing nothing,
+    when the database is busy past the wait, read-only, or the disk is full at any step, COMMIT
+    included; the database is then as it was and no original or part file is left behind.
     """
-    result = ImportResult(parsed, dry_run=dry_run)
-    if not parsed.ok:
-        if not dry_run:
-            audit.record(conn, actor, "import_refused", unit=actor.unit, client=client,
-                         detail={"file": parsed.file, "checksum": parsed.checksum, "problems": len(parsed.problems),
-                                 "codes": sorted({p.code for p in parsed.problems})})
-        return result
-    check_allowed(conn, parsed, actor, client=client, audit_refusal=not dry_run)
-    now = now or dt.datetime.now()
-    frames, staged = _stage(conn, parsed)  # outside the transaction: SQLite attaches only outside one
-    part = None
+    frames, staged = _stage(conn, parsed)
+    write = BatchWrite(conn, parsed, frames, staged)
     bulk_write(conn, True)  # the COMMIT writes the WAL only; the fold into the database follows in the background
     try:
         with transaction(conn):
-            result.already = find_batch_by_checksum(conn, parsed.checksum)
-            if result.already:
-                return result
-            _refuse_locked(conn, actor, parsed, now)
-            cur = conn.execute(
-                "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo, "
-                "login, user_name) VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?, ?, ?)",
-                (now.isoformat(timespec="seconds"), parsed.file, parsed.checksum, len(parsed.data), int(demo),
-                 actor.login, actor.name))
-            batch_id = cur.lastrowid
-            for kind, frame in frames.items():
-                result.kinds[kind] = _apply(conn, LEDGERS[kind], frame, batch_id, staged)
-            if dry_run:
+            yield write
+            if write.dry_run:
                 raise _DryRun
-            originals.sweep(conn)
-            part = originals.write_part(conn, parsed.checksum, parsed.suffix, parsed.data)
-            units = sorted({u for r in result.kinds.values() for u in r.units})
-            periods = [r.period for r in result.kinds.values() if r.period]
-            conn.execute(
-                "UPDATE batch SET kinds = ?, units = ?, rows = ?, added = ?, updated = ?, unchanged = ?, "
-                "period_start = ?, period_end = ?, stored_path = ? WHERE id = ?",
-                (",".join(result.kinds), ",".join(units), parsed.rows, result.added, result.updated, result.unchanged,
-                 min(p[0] for p in periods), max(p[1] for p in periods),
-                 originals.final_name(parsed.checksum, parsed.suffix), batch_id))
-            audit.record(conn, actor, "import", unit=units[0] if len(units) == 1 else None, client=client, now=now,
-                         detail={"batch": batch_id, "file": parsed.file, "checksum": parsed.checksum, "rows": parsed.rows,
-                                 "added": result.added, "updated": result.updated, "unchanged": result.unchanged,
-                                 "units": units, "kinds": list(result.kinds), "demo": demo})
     except _DryRun:
-        return result
+        return
     except BaseException:
-        originals.discard(part)  # COMMIT (or anything before it) failed: no original without its batch
+        originals.discard(write.part)  # COMMIT (or anything before it) failed: no original without its batch
         raise
     finally:
         bulk_write(conn, False)
         _unstage(conn, staged)
-    originals.publish(part)
-    checkpoint(conn, background=True)
-    result.batch_id = batch_id
-    return result
-
-
-def _refuse_locked(conn: Connection, actor: Actor, parsed: Parsed, now: dt.datetime) -> None:
-    from .. import cycle as cycle_locks  # the cycle's rules read the store: imported when first needed
-    cycle_locks.refuse_locked(conn, actor, parsed.records, today=now.date())
+    if write.kept:
+        originals.publish(write.part)
+        checkpoint(conn, background=True)
 
 
 def _not_saved(e: Exception) -> IndicatorsError:

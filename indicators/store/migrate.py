@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..problems import IndicatorsError
-from .connection import Connection, transaction, uploads_dir
+from .connection import Connection, transaction
+from .files import uploads_dir
 
 
 @dataclass

@@ -17,7 +17,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .connection import uploads_dir
+from .files import uploads_dir
 
 _LEGACY_PART = re.compile(r"^[0-9a-f]{64}\.part$")
 _PART = re.compile(r"^([0-9a-f]{64}\.[a-z0-9]{1,8})(?:\.(\d+))?\.part$")

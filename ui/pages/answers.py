@@ -1,7 +1,7 @@
 """已保存的回答: the column mappings and value aliases clerks gave on 数据填报, with who and when; removable."""
 import streamlit as st
 
-from indicators import intake, roles, store
+from indicators import intake, kept_answers, roles, store
 from ui import shell
 
 
@@ -29,7 +29,7 @@ def render(sel: shell.Selection) -> None:
         left.markdown(f"{r.种类}：{r.内容}（{r.保存人}，{r.保存时间}）")
         if right.button("删除", key=f"remove_{r.kind}_{r.id}", icon=":material/delete:", disabled=not mine,
                         help=None if mine else "只能删除自己保存的回答"):
-            store.answers.remove(sel.src.conn, actor, r.kind, int(r.id))
+            kept_answers.remove(sel.src.conn, actor, r.kind, int(r.id))
             st.session_state["answers_done"] = f"已删除：{r.内容}。已导入的数据不变。"
             st.session_state["checked"] = {}
             st.rerun()

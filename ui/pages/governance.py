@@ -2,9 +2,9 @@
 of county units: done or due, per unit."""
 import streamlit as st
 
-from indicators import charts, views
 from indicators.config import default_catalog
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 SOURCE = "制度落实台账"
 
@@ -40,5 +40,6 @@ def render(sel: shell.Selection) -> None:
                                    views.governance_columns(), default_catalog().unit_names, highlight=sel.unit,
                                    column_labels={c: c.replace("（", "<br>（") for c in views.governance_columns()}), sel)
 
+    review.group_lags(sel, data.progress_frame(sel.src, sel.period), "G")
 
 shell.page(render, "制度落实")

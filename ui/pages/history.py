@@ -1,9 +1,9 @@
 """导入记录: every import, its original file, and undo after a confirmation that names what changes."""
 import streamlit as st
 
-from indicators import intake, store
+from indicators import importing, intake, store
 from indicators.problems import IndicatorsError
-from ui import navigation, shell
+from ui import navigation, review, shell
 
 
 def render(sel: shell.Selection) -> None:
@@ -41,11 +41,12 @@ def render(sel: shell.Selection) -> None:
     except IndicatorsError as e:
         left.warning(str(e))
 
+    review.batch_flags(sel, batch_id)
     if b["undone"]:
         right.info(f"该批次已于 {b['undone'].replace('T', ' ')[:16]} 撤销。", icon=":material/info:")
         return
     try:
-        store.check_undo_allowed(b, actor)
+        importing.check_undo_allowed(b, actor)
     except IndicatorsError as e:
         right.caption(str(e))
         return
@@ -69,7 +70,7 @@ def render(sel: shell.Selection) -> None:
             c1, c2 = st.columns([1, 5])
             if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
                 try:
-                    store.undo(sel.src.conn, batch_id, actor=actor, client=shell.client())
+                    importing.undo(sel.src.conn, batch_id, actor=actor, client=shell.client())
                     st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{b['file_name']}）。"
                 except IndicatorsError as e:
                     st.session_state["undo_done"] = None

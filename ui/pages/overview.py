@@ -1,9 +1,9 @@
 """总览: the year's pace beside every indicator's completion, statuses, 滞后预警, heat map, last year."""
 import streamlit as st
 
-from indicators import charts, progress, views
 from indicators.config import default_catalog
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts, progress, views  # shared by every session: built once
 
 
 def render(sel: shell.Selection) -> None:
@@ -68,10 +68,11 @@ def render(sel: shell.Selection) -> None:
         st.warning("\n".join(f"- {c} {n}（{s}：已完成 {views.amount(v, m)}，应完成 {views.amount(e, m)}）"
                              for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
                                                          lag.measure)), icon=":material/warning:")
+        review.lines(sel, lag)
     else:
         left, right = shell.columns(sel, [1, 1])
         shell.chart(charts.lagging_units_bar(by_unit, sel.context("全市各单位")), sel, left)
-        shell.table(sel, lag.assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
+        shell.table(sel, review.with_notes(sel, lag, 40).assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
                                     expected=[views.amount(v, m) for v, m in zip(lag.expected, lag.measure)],
                                     target=[views.amount(v, m) for v, m in zip(lag.target, lag.measure)])
                     .drop(columns=["measure"])

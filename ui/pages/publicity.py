@@ -2,8 +2,8 @@
 people reached, and which units have held none."""
 import streamlit as st
 
-from indicators import charts, views
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 SOURCE = "宣传活动台账"
 
@@ -59,5 +59,6 @@ def render(sel: shell.Selection) -> None:
     if not sel.unit:
         shell.chart(charts.status_bars(per_unit, sel.context("全市各单位"), "各单位宣传活动次数", SOURCE, "次"), sel)
 
+    review.group_lags(sel, data.progress_frame(sel.src, sel.period), "P")
 
 shell.page(render, "宣传活动")

@@ -6,12 +6,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, cycle, reporting
+from indicators import cycle, reporting
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts  # shared by every session: built once
 
 # the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
 STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E79", "#FFFFFF"),
@@ -19,9 +20,10 @@ STATE_COLORS = {cycle.APPROVED: ("#2E7D32", "#FFFFFF"), cycle.SUBMITTED: ("#1F4E
                 cycle.DRAFTING: ("#E6E6E6", "#212121"), cycle.NOT_REPORTED: ("#FFFFFF", "#6B6B6B")}
 
 
-def _state_table(states: list[cycle.UnitState]):
-    frame = pd.DataFrame([{"单位": s.unit, "状态": s.state, "期间内台账行数": s.rows, "最近操作": s.by or "",
-                           "时间": (s.at or "").replace("T", " ")[:16], "原因": s.reason or ""} for s in states])
+def _state_table(states: list[cycle.UnitState], explained: dict[str, str]):
+    frame = pd.DataFrame([{"单位": s.unit, "状态": s.state, "期间内台账行数": s.rows, "情况说明": explained.get(s.unit, ""),
+                           "最近操作": s.by or "", "时间": (s.at or "").replace("T", " ")[:16], "原因": s.reason or ""}
+                          for s in states])
     return frame.style.map(lambda v: "background-color: {}; color: {}".format(*STATE_COLORS[v]), subset=["状态"])
 
 
@@ -128,7 +130,7 @@ def render(sel: shell.Selection) -> None:
         m[1].metric("已提交（含已审核）", f"{counts[cycle.SUBMITTED] + counts[cycle.APPROVED]} 个")
         m[2].metric("已审核", f"{counts[cycle.APPROVED]} 个", help="审核通过的数据已锁定，通报和年度报告使用这些数字")
         m[3].metric("逾期", f"{counts[cycle.OVERDUE]} 个", help="过了填报截止日期仍未提交")
-    shell.table(sel, _state_table(shown), height=min(38 + 35 * len(shown), 420))
+    shell.table(sel, _state_table(shown, review.coverage_by_unit(sel, [s.unit for s in shown])), height=min(38 + 35 * len(shown), 420))
 
     if not sel.report:
         by_unit = {s.unit: s for s in states}
@@ -147,6 +149,9 @@ def render(sel: shell.Selection) -> None:
                 .drop(columns=["kind", "level"])
                 .rename(columns={"unit": "单位", "ledger": "台账", "last_upload": "最近上传", "rows": "期间内行数",
                                  "missing": "报送情况"}), height=min(38 + 35 * len(board_shown), 420))
+
+    review.explain_panel(sel, units)
+    review.flags_panel(sel, units)
 
     if sel.report or own:  # the reminder is the city office's, sent to the work group
         return

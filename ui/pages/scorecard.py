@@ -2,9 +2,10 @@
 the ranking, and for one unit the indicator breakdown with what is missing to reach full points."""
 import streamlit as st
 
-from indicators import charts, progress, views
+from indicators import explanations
 from indicators.config import default_catalog
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts, progress, views  # shared by every session: built once
 
 LABELS, HELP = progress.SCORE_LABELS, progress.SCORE_HELP
 
@@ -59,6 +60,10 @@ def render(sel: shell.Selection) -> None:
         columns |= {"need": "达到时序进度还需", "year_points": LABELS["score"], "need_year": "完成全年目标还需"}
     else:
         columns |= {"need": "达到满分还需"}
+    notes = review.given(sel)
+    missing = missing.assign(note=[explanations.note(notes, unit, c) if s in explanations.BEHIND else ""
+                                   for c, s in zip(missing.indicator, missing.status)])
+    columns |= {"note": review.NOTE_COLUMN}
     shell.table(sel, missing[list(columns)].rename(columns=columns), height=38 + 35 * len(missing),
                 column_config={c: st.column_config.NumberColumn(format="%.2f")
                                for c in (LABELS["score"], LABELS["pace_score"], "分值", "失分")})

@@ -2,9 +2,9 @@
 plainly, and certification, annual-review, training and staffing rates against 100 %."""
 import streamlit as st
 
-from indicators import charts, views
 from indicators.config import default_catalog
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 RATES = ("E01", "E02", "E03", "E04")
 
@@ -52,5 +52,6 @@ def render(sel: shell.Selection) -> None:
         shell.chart(charts.status_grid(cells, sel.context("全市各单位"), "各单位执法队伍比率（目标 100%）", "执法人员统计表",
                                        list(RATES), default_catalog().unit_names, column_labels=names), sel)
 
+    review.group_lags(sel, data.progress_frame(sel.src, sel.period), "E")
 
 shell.page(render, "执法队伍")

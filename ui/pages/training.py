@@ -1,10 +1,10 @@
 """学法培训: sessions by kind and month against the rhythm, the running total against the pace line,
 participants and hours, and (for 全市) sessions per unit."""
 
-from indicators import charts, views
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
-from ui import data, shell
+from ui import data, review, shell
+from ui.memo import charts, views  # shared by every session: built once
 
 SOURCE = "培训学法台账"
 CATEGORIES = LEDGERS["training"].column("category").choices
@@ -55,5 +55,6 @@ def render(sel: shell.Selection) -> None:
         shell.chart(charts.unit_stacked(per_unit, sel.context("全市各单位"), "各单位学法培训场次（按类别）", SOURCE,
                                         CATEGORIES, default_catalog().unit_names), sel)
 
+    review.group_lags(sel, data.progress_frame(sel.src, sel.period), "T")
 
 shell.page(render, "学法培训")

@@ -7,7 +7,7 @@ from indicators import annotate, imports, intake, roles, store, templates
 from indicators.interpret import Answers
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
-from ui import data, shell
+from ui import data, review, shell
 
 ANSWERS = "intake_answers"  # the clerk's answers in this session (kept in the database on confirm)
 
@@ -90,6 +90,7 @@ def render(sel: shell.Selection) -> None:
                             f"更新 **{plan.updated}** 行，{plan.unchanged} 行与已有数据相同。")
                 for note in c.parsed.notes:
                     st.caption(f"提示：{note}")
+                review.upload_hints(sel.src.conn, c.parsed.records)
                 _interpretations(c.parsed)
                 st.dataframe(intake.plan_frame(plan), hide_index=True, width="stretch")
                 cols = st.columns([3, 2])

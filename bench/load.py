@@ -1,0 +1,266 @@
+"""Many leaders opening the dashboard at once: page views under load, against a hello-world Streamlit app
+of the same page count, in the same run.
+
+usage (from the project root):
+    python bench/load.py [--sessions 1 8 32] [--seconds 20] [--views 40] [--servers 1] [--out DIR]
+
+Starts the app (`streamlit run app.py`, headless, loopback only, on a database holding the demo data)
+and a hello-world app of six pages each drawing one plotly chart (written to a temporary folder), one
+after the other, each on its own free loopback port. Each simulated session speaks Streamlit's own
+websocket protocol (no browser): it connects to /_stcore/stream, asks for the first page (a BackMsg
+rerun_script) and waits for its script_finished, then asks for the pages one after another, as a
+leader clicking through the sidebar does, until it has made --views page views or --seconds have
+passed. Prints, per concurrency: page view p50 / p95, first page p50 / p95, page views per second,
+errors, the server's RSS, and the same for the hello-world app; then the ratios.
+
+Bounded in count and time, loopback only; every server it starts is stopped when it ends.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+
+OUR_PAGES = ["overview", "training", "publicity", "governance", "staff", "scorecard"]
+HELLO_PAGES = ["p1", "p2", "p3", "p4", "p5", "p6"]
+HELLO_APP = '''
+import streamlit as st
+import plotly.graph_objects as go
+
+def page(n):
+    def draw():
+        st.title(f"第 {n} 页")
+        st.plotly_chart(go.Figure(go.Bar(x=list("ABCDEFGHIJKLMNOP"), y=[(i * n) % 17 for i in range(16)])))
+        st.metric("数字", n)
+    return draw
+
+st.navigation([st.Page(page(n), title=f"第{n}页", url_path=f"p{n}") for n in range(1, 7)]).run()
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, in MB (from /proc)."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start(script: Path, env: dict, cwd: Path) -> Server:
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read()
+            return Server(proc, port)
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{script} did not answer on port {port} within 60 s")
+
+
+@dataclass
+class Result:
+    first: list[float] = field(default_factory=list)
+    views: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+
+
+def _rerun(page: str) -> bytes:
+    msg = BackMsg()
+    cs = msg.rerun_script
+    cs.query_string = ""
+    cs.page_name = page
+    cs.context_info.timezone = "Asia/Shanghai"
+    cs.context_info.locale = "zh-CN"
+    return msg.SerializeToString()
+
+
+async def _view(ws, page: str, timeout: float) -> tuple[float, bool]:
+    """One page view: (seconds to the script's end, whether it ended well)."""
+    t0 = time.perf_counter()
+    await ws.send(_rerun(page))
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), timeout)
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element" and \
+                msg.delta.new_element.WhichOneof("type") == "exception":
+            return time.perf_counter() - t0, False
+        if kind == "script_finished":
+            ok = msg.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
+            if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                continue
+            return time.perf_counter() - t0, ok
+
+
+async def _session(port: int, pages: list[str], views: int, until: float, res: Result, idx: int) -> None:
+    url = f"ws://127.0.0.1:{port}/_stcore/stream"
+    try:
+        async with connect(url, subprotocols=["streamlit"], origin=f"http://127.0.0.1:{port}",
+                           max_size=None, open_timeout=60) as ws:
+            took, ok = await _view(ws, pages[idx % len(pages)], 120)
+            res.first.append(took)
+            res.errors += not ok
+            for i in range(views):
+                if time.monotonic() > until:
+                    break
+                took, ok = await _view(ws, pages[(idx + i + 1) % len(pages)], 120)
+                res.views.append(took)
+                res.errors += not ok
+    except (OSError, asyncio.TimeoutError, Exception) as e:  # noqa: BLE001 - a failed session is counted, not fatal
+        res.errors += 1
+        print(f"  session {idx}: {type(e).__name__}: {e}", file=sys.stderr)
+
+
+async def run_load(ports: list[int], pages: list[str], sessions: int, views: int, seconds: float) -> Result:
+    res = Result()
+    until = time.monotonic() + seconds
+    t0 = time.perf_counter()
+    await asyncio.gather(*(_session(ports[i % len(ports)], pages, views, until, res, i) for i in range(sessions)))
+    res.elapsed = time.perf_counter() - t0
+    return res
+
+
+async def hold_idle(server: Server, pages: list[str], n: int) -> float:
+    """Open `n` sessions, draw each one's first page, keep them all open: the server's RSS then."""
+    url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
+    stack = []
+    try:
+        for i in range(n):
+            ws = await connect(url, subprotocols=["streamlit"], origin=f"http://127.0.0.1:{server.port}", max_size=None,
+                               open_timeout=60)
+            stack.append(ws)
+            await _view(ws, pages[i % len(pages)], 120)
+        await asyncio.sleep(1.0)
+        return server.rss_mb()
+    finally:
+        for ws in stack:
+            await ws.close()
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def summary(res: Result) -> dict:
+    n = len(res.views) + len(res.first)
+    return {"view_p50": statistics.median(res.views) if res.views else float("nan"), "view_p95": pct(res.views, 0.95),
+            "first_p50": statistics.median(res.first) if res.first else float("nan"),
+            "first_p95": pct(res.first, 0.95), "views_per_s": n / res.elapsed if res.elapsed else 0.0,
+            "errors": res.errors, "views": n}
+
+
+def demo_database(folder: Path) -> Path:
+    """A database holding the demo data, made through the CLI (as ./start.sh would on first start)."""
+    db = folder / "load.db"
+    env = dict(os.environ, INDICATORS_DB=str(db), INDICATORS_FILES_DIR=str(folder / "files"))
+    subprocess.run([sys.executable, "-m", "indicators", "demo"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return db
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 32])
+    ap.add_argument("--seconds", type=float, default=20.0, help="at most this long per concurrency")
+    ap.add_argument("--views", type=int, default=40, help="at most this many page views per session")
+    ap.add_argument("--servers", type=int, default=1, help="app servers of ours, each its own process")
+    ap.add_argument("--db", help="INDICATORS_DB for our app (default: a new SQLite database with the demo data)")
+    ap.add_argument("--idle", type=int, nargs="*", default=[32, 128],
+                    help="sessions held open after their first page, to measure the memory each idle one costs")
+    ap.add_argument("--out", help="write the figures as JSON here")
+    args = ap.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="load-"))
+    hello = tmp / "hello.py"
+    hello.write_text(textwrap.dedent(HELLO_APP), encoding="utf-8")
+    db = args.db or str(demo_database(tmp))
+    env = dict(os.environ, INDICATORS_DB=db, INDICATORS_FILES_DIR=str(tmp / "files"))
+    figures = {}
+    try:
+        for name, script, pages, n in (("hello", hello, HELLO_PAGES, 1), ("ours", ROOT / "app.py", OUR_PAGES, args.servers)):
+            servers = [start(script, env, ROOT if name == "ours" else tmp) for _ in range(n)]
+            try:
+                asyncio.run(run_load([s.port for s in servers], pages, 1, 2, 30))  # warm: imports, caches, demo
+                idle = sum(s.rss_mb() for s in servers)
+                for sessions in args.sessions:
+                    res = asyncio.run(run_load([s.port for s in servers], pages, sessions, args.views, args.seconds))
+                    figures[(name, sessions)] = summary(res) | {"rss_mb": sum(s.rss_mb() for s in servers),
+                                                                "idle_rss_mb": idle}
+                    f = figures[(name, sessions)]
+                    print(f"{name:<6}{sessions:>4} sessions: view p50 {f['view_p50']:.3f} s p95 {f['view_p95']:.3f} s · "
+                          f"first p50 {f['first_p50']:.3f} p95 {f['first_p95']:.3f} s · {f['views_per_s']:.1f} views/s · "
+                          f"{f['errors']} errors · RSS {f['rss_mb']:.0f} MB", flush=True)
+                for n_idle in args.idle:
+                    rss = asyncio.run(hold_idle(servers[0], pages, n_idle))
+                    figures[(name, f"idle{n_idle}")] = {"rss_mb": rss, "idle_rss_mb": idle}
+                    print(f"{name:<6}{n_idle:>4} idle sessions: RSS {rss:.0f} MB "
+                          f"({(rss - idle) * 1024 / n_idle:.0f} kB a session over the warm server)", flush=True)
+            finally:
+                for s in servers:
+                    s.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("\nratios (ours / hello-world, same run):")
+    for sessions in args.sessions:
+        o, h = figures[("ours", sessions)], figures[("hello", sessions)]
+        print(f"{sessions:>4} sessions: view p95 ×{o['view_p95'] / h['view_p95']:.1f} · first p95 "
+              f"×{o['first_p95'] / h['first_p95']:.1f} · views/s {100 * o['views_per_s'] / h['views_per_s']:.0f} % · "
+              f"RSS +{o['rss_mb'] - o['idle_rss_mb']:.0f} MB over idle")
+    if args.out:
+        Path(args.out).write_text(json.dumps({f"{k[0]}:{k[1]}": v for k, v in figures.items()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Work done once and shared (issue 23): the content-keyed memo of figures and frames (ui/memo.py), the
+process's connection pool (ui/data.py), no cached page crossing a unit scope, nothing stale after another
+process imports. Real databases (SQLite and PostgreSQL), the real app under AppTest, a real CLI process."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, TRAINING_HEADER, db_env, healthy, load, write_xlsx
+from indicators import accounts, charts, store
+from indicators.roles import ADMIN, CLERK, OPERATOR
+from ui import data, memo
+
+D = dt.date
+
+
+# ---------------------------------------------------------------- the memo's key
+
+FRAME = pd.DataFrame({"unit": ["红旗区", "卫滨区"], "value": [1.0, 2.0]})
+CTX = charts.Context("全市", "2025年上半年", D(2025, 6, 30), False)
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ((FRAME,), (FRAME.copy(deep=True),), True),  # the same content in another object
+    ((FRAME,), (FRAME.assign(value=[1.0, 3.0]),), False),  # one value differs
+    ((FRAME,), (FRAME.rename(columns={"value": "v"}),), False),  # a column name differs
+    ((FRAME, CTX), (FRAME, CTX.__class__("红旗区", "2025年上半年", D(2025, 6, 30), False)), False),  # another unit
+    ((FRAME, CTX), (FRAME, charts.Context("全市", "2025年上半年", D(2025, 6, 30), False)), True),
+    ((FRAME, CTX), (FRAME, charts.Context("全市", "2025年上半年", D(2025, 6, 30), False, narrow=True)), False),
+    (([1, 2], {"a": D(2025, 1, 1)}), ([1, 2], {"a": D(2025, 1, 2)}), False),
+])
+def test_the_key_is_the_content_of_the_arguments(a, b, same):
+    assert (memo.fingerprint(*a) == memo.fingerprint(*b)) is same
+
+
+def test_a_call_with_a_connection_runs_uncached(tmp_path):
+    conn = store.connect(tmp_path / "x.db")
+    with pytest.raises(memo.Unhashable):
+        memo.fingerprint(conn)
+    shared = memo.Shared(sys.modules["indicators.views"])
+    assert shared.data_years(conn) == [] and shared.hits == shared.misses == 0
+
+
+def test_a_figure_is_built_once_and_shared():
+    shared = memo.Shared(charts)
+    frame = pd.DataFrame({"unit": ["红旗区", "卫滨区"], "进度滞后": [2, 1], "未开展": [0, 1], "total": [2, 2],
+                          "indicators": ["T01、T02", "T03、T04"]})
+    first = shared.lagging_units_bar(frame, CTX)
+    again = shared.lagging_units_bar(frame.copy(deep=True), CTX)
+    assert again is first and (shared.misses, shared.hits) == (1, 1)
+    other = shared.lagging_units_bar(frame.assign(**{"进度滞后": [3, 1]}), CTX)
+    assert other is not first and list(other.data[1].x) == [3, 1] and list(first.data[1].x) == [2, 1]
+
+
+# ---------------------------------------------------------------- the pool
+
+def test_a_full_pool_waits_then_says_busy_in_chinese(database, monkeypatch):
+    monkeypatch.setenv(store.DB_ENV, database)
+    pool = data.Pool(database, 2)
+    a, b = pool.borrow(1), pool.borrow(1)
+    t0 = time.monotonic()
+    with pytest.raises(data.Busy, match="当前同时打开看板的人较多（2 个数据库连接都在使用中），请稍候几秒再刷新页面"):
+        pool.borrow(0.3)
+    assert time.monotonic() - t0 >= 0.29
+    got = []
+    threading.Timer(0.2, pool.give_back, args=(a,)).start()  # someone's run ends while we wait
+    got.append(pool.borrow(5))
+    assert got[0] is a and pool.in_use == 2  # the connection given back is the one reused
+    pool.give_back(b)
+    pool.give_back(got[0])
+    assert pool.in_use == 0
+
+
+def test_a_connection_given_back_inside_a_transaction_is_rolled_back(database, tmp_path):
+    conn0 = store.connect(database, files_dir=tmp_path / "u")
+    conn0.close()
+    pool = data.Pool(database, 1)
+    conn = pool.borrow(1)
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('half_done', 'x')")
+    pool.give_back(conn)  # a run stopped half-way (st.stop, an error)
+    again = pool.borrow(1)
+    assert again is conn and not again.in_transaction
+    assert again.execute("SELECT COUNT(*) FROM meta WHERE key = 'half_done'").fetchone()[0] == 0
+    pool.give_back(again)
+
+
+# ---------------------------------------------------------------- sessions of the app
+
+SEED = {"台账": [TRAINING_HEADER,
+                 [D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None],
+                 [D(2025, 4, 2), "卫滨区", "领导班子法治讲座", "行政处罚法", None, 30, 2, None]]}
+
+
+def _app(actor_login: str | None, page: str):
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if actor_login:
+        conn = store.connect()
+        at.session_state["_login_token"] = accounts.login(conn, actor_login, "Shared-cache-2025").token
+    at.session_state["year"] = 2025
+    at.session_state["period_mode"] = "上半年"
+    at.run()
+    at.switch_page(page).run()
+    healthy(at)
+    return at
+
+
+def _units_shown(at) -> set[str]:
+    shown = set()
+    for d in at.dataframe:
+        frame = d.value
+        for col in ("单位", "unit"):
+            if col in getattr(frame, "columns", []):
+                shown |= set(map(str, frame[col]))
+    return shown
+
+
+def test_a_clerk_limited_to_their_unit_never_gets_another_units_cached_table(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.DB_ENV, str(tmp_path / "app.db"))
+    conn = store.connect()
+    assert load(conn, write_xlsx(tmp_path / "seed.xlsx", SEED)).ok
+    accounts.create(conn, OPERATOR, "fgk", "Shared-cache-2025", ADMIN, None, "法规科")
+    admin = accounts.actor_for(conn, "fgk")
+    accounts.create(conn, admin, "hq", "Shared-cache-2025", CLERK, "红旗区", "红旗区填报员")
+    accounts.set_clerks_see_all_units(conn, admin, False)
+    for page in ("ui/pages/overview.py", "ui/pages/training.py", "ui/pages/scorecard.py"):
+        wide = _app("fgk", page)  # the administrator's view fills the shared cache first
+        assert "卫滨区" in _units_shown(wide) or page == "ui/pages/scorecard.py"
+        mine = _app("hq", page)
+        assert "卫滨区" not in _units_shown(mine), page
+        assert not [e for e in mine.markdown if "卫滨区" in str(e.value)], page
+
+
+def test_a_page_shows_what_another_process_imported_at_its_next_rerun(database, tmp_path, monkeypatch):
+    files = tmp_path / "files"
+    monkeypatch.setenv(store.DB_ENV, database)
+    monkeypatch.setenv(store.FILES_ENV, str(files))
+    conn = store.connect(database, files_dir=files)
+    assert load(conn, write_xlsx(tmp_path / "seed.xlsx", SEED)).ok
+    at = _app(None, "ui/pages/training.py")
+    before = {m.label: m.value for m in at.metric}
+    at.run()  # the cached figures and frames are in use
+    more = write_xlsx(tmp_path / "more.xlsx", {"台账": [TRAINING_HEADER] + [
+        [D(2025, 5, d), "卫滨区", "全员法治培训", f"专题{d}", None, 40, 2, None] for d in range(1, 6)]})
+    # another app server, or a clerk's command line: a separate process on the same database
+    done = subprocess.run([sys.executable, "-m", "indicators", "import", str(more)], cwd=ROOT,
+                          env=db_env(database, files), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    at.run()
+    healthy(at)
+    after = {m.label: m.value for m in at.metric}
+    assert before["学法培训场次"] == "2 次" and after["学法培训场次"] == "7 次"
