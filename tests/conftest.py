@@ -1,8 +1,13 @@
 """Shared fixtures: real workbooks written by the tests; a real database, SQLite on disk and PostgreSQL.
 
 `conn` (and `db`, the database it opens) is parametrised: every test that takes it runs on SQLite
-and on a real PostgreSQL server the session starts itself (tests/pg_server.py), each test in a fresh
-schema. The postgresql runs are skipped, saying why, only where no PostgreSQL binaries exist.
+and on a real PostgreSQL server the session starts itself (tests/pg_server.py), each test in a schema
+of its own: a new empty one, or for `conn` one whose tables were made once and emptied since
+(pg_server.Schemas). The postgresql runs are skipped, saying why, only where no PostgreSQL binaries exist.
+
+The command line: `run_cli(...)` runs `python -m indicators ...` in this process and returns what
+subprocess.run returns; keep a real process only where the process itself is tested (exit, kill, a
+second process, a pipe).
 
 In parallel (`./test.sh` runs pytest-xdist, `--dist loadgroup`): each worker is its own session, so it
 starts its own PostgreSQL server and has its own tmp_path; tests go to whichever worker is free, one by
@@ -109,6 +114,8 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed:
         where = [f"worker: {os.environ.get('PYTEST_XDIST_WORKER', 'main process')} (pid {os.getpid()})"]
+        if "database" in getattr(item, "funcargs", {}):
+            where.append(f"database: {item.funcargs['database']}")
         log = pg_server.log_of(_PG.get("url"))
         if log and "postgresql" in item.nodeid:
             where.append(f"PostgreSQL log {log}, last lines:\n" + pg_server.tail(log))
