@@ -103,6 +103,14 @@ def pytest_collection_modifyitems(config, items):
             if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
                 item.add_marker(pytest.mark.xdist_group(group))
     if getattr(config.option, "loadgroup", False):  # an xdist worker of `--dist loadgroup`
+        for item in items:
+            group = item.get_closest_marker("xdist_group")
+            if group and "@" not in item.nodeid:
+                # the scheduler groups by the "@group" end of the node id; xdist 3.8 writes it into
+                # item._nodeid, which pytest 9 no longer reads (its node id is item._id)
+                from _pytest.nodeid import coerce_node_id
+                item._id = coerce_node_id(f"{item.nodeid}@{group.args[0]}")
+                assert item.nodeid.endswith("@" + group.args[0]), "pytest changed: tests/conftest.py groups no more"
         # a group runs whole on one worker: handed out first, while the other workers take single tests,
         # so that no worker is left with a long group at the end
         items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else 1)
