@@ -33,8 +33,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "password_change": ("修改本人密码", "账号"),
     "password_change_failed": ("修改本人密码失败", "账号"),
     "setting": ("修改设置", "账号"),
+    "contact_set": ("设置通知渠道", "通知"),
+    "contact_remove": ("删除通知渠道", "通知"),
+    "notify_settings": ("修改通知设置", "通知"),
+    "notify_send": ("发送通知", "通知"),
 }
-KINDS = ("登录", "数据", "目标", "账号", "其他")
+KINDS = ("登录", "数据", "目标", "账号", "通知", "其他")
 COLUMNS = ["时间", "登录名", "姓名", "角色", "所属单位", "操作", "类别", "涉及单位", "客户端地址", "详情"]
 
 # detail keys in Chinese for the page and the export
@@ -45,6 +49,8 @@ _DETAIL_NAMES = {
     "changes": "改动", "login": "账号", "name": "显示名", "role": "角色", "unit": "单位", "before": "原为",
     "after": "改为", "sessions_ended": "结束的会话", "other_sessions_ended": "结束的其他会话", "failures": "连续失败次数",
     "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
+    "kind": "类别", "period": "期间", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
+    "attempts": "尝试次数", "signed": "加签",
 }
 _REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用",
             "sso": "单点登录", "sso_no_account": "单点登录但本系统无账号"}

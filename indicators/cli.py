@@ -195,12 +195,76 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
     sp.add_argument("--user", metavar="LOGIN", help="只看该账号（本机操作员写 本机操作员）")
     sp.add_argument("--since", type=_date, help="只看该日期（YYYY-MM-DD）及以后")
+    contact = sub.add_parser("contact", help="通知渠道：set 设置 / list 列出 / remove 删除（单位或“领导”“管理员”组的群机器人、邮箱）")
+    ksub = contact.add_subparsers(dest="contact_command", required=True, parser_class=_Parser)
+    for name, what in (("set", "设置一个通知渠道（管理员）"), ("remove", "删除一个通知渠道（管理员）")):
+        sp = as_user(with_db(ksub.add_parser(name, help=what)))
+        who = sp.add_mutually_exclusive_group(required=True)
+        who.add_argument("--unit", help="单位（可写别名）")
+        who.add_argument("--group", choices=tuple(_groups()), help="组：领导（接收汇报材料）或 管理员（接收逾期名单）")
+        how = sp.add_mutually_exclusive_group(required=True)
+        for flag, channel in (("--wecom", "wecom"), ("--dingtalk", "dingtalk"), ("--webhook", "webhook"), ("--email", "email")):
+            if name == "set":
+                how.add_argument(flag, dest=channel, metavar="URL" if channel != "email" else "ADDRESS",
+                                 help=_channel_help(channel))
+            else:
+                how.add_argument(flag, dest=channel, action="store_true", help=f"删除{_channel_name(channel)}")
+        if name == "set":
+            sp.add_argument("--secret", metavar="S", help="钉钉机器人“加签”的密钥（SEC 开头；只用于 --dingtalk）")
+    sp = with_db(ksub.add_parser("list", help="列出通知渠道（地址和密钥已遮蔽）"))
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+
+    sp = as_user(with_db(sub.add_parser("remind", help="向尚未提交的单位发送催报通知（每个单位每天至多一次）；"
+                                                      "截止日期过后向“管理员”组发送逾期名单")))
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
+    sp.add_argument("--dry-run", action="store_true", help="只列出将发给谁、发什么，不发送")
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    sp.add_argument("--again", action="store_true", help="今天已发送过的也再发一次")
+    sp = as_user(with_db(sub.add_parser("deliver", help="推送汇报材料：邮件附文件，群机器人发主要数字和链接（每天至多一次）")))
+    sp.add_argument("--to", required=True, help="接收的组（领导、管理员）或单位")
+    sp.add_argument("--format", required=True, type=_formats, metavar="pptx,docx", help="pptx 汇报材料、docx 工作情况文稿、xlsx 督导平台数据，逗号分隔")
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
+    sp.add_argument("--dry-run", action="store_true", help="只列出将发给谁、发什么，不发送")
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    sp.add_argument("--again", action="store_true", help="今天已推送过的也再发一次")
+
     sp = with_db(sub.add_parser("migrate", help="把数据库（含原件）整体迁移到 PostgreSQL，并核对行数与进度数字"))
     sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
     sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
     cli_review.register(sub, with_db, as_user, _date, HALF_HELP)
-    p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in store.SETTINGS.items())
+    p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in {**store.SETTINGS, **_notify_settings()}.items())
     return p
+
+
+def _groups() -> dict[str, str]:
+    from .channels import GROUPS
+    return GROUPS
+
+
+def _channel_name(channel: str) -> str:
+    from .channels import CHANNELS
+    return CHANNELS[channel].name
+
+
+def _channel_help(channel: str) -> str:
+    from .channels import CHANNELS
+    return CHANNELS[channel].help
+
+
+def _notify_settings() -> dict[str, str]:
+    from .channels import SEND_SETTINGS, SETTINGS
+    return {s.env: s.help for s in SETTINGS.values()} | SEND_SETTINGS
+
+
+def _formats(text: str) -> list[str]:
+    from .channels import FORMATS
+    wanted = [f.strip().lower() for f in text.replace("，", ",").split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise argparse.ArgumentTypeError(f"格式只能是 {'、'.join(FORMATS)}（逗号分隔），不能是「{text}」")
+    return list(dict.fromkeys(wanted))
 
 
 FILE_COMMANDS = ("import", "check")
@@ -609,7 +673,76 @@ def cmd_migrate(args) -> int:
     return 0
 
 
-COMMANDS = {"migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
+CHANNEL_FLAGS = ("wecom", "dingtalk", "webhook", "email")
+
+
+def cmd_contact(args) -> int:
+    from . import notify
+    conn = store.connect(args.db)
+    if args.contact_command == "list":
+        rows = notify.contacts(conn)
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+            return 0
+        if not rows:
+            print("还没有设置任何通知渠道（python -m indicators contact set --unit 单位 --wecom URL）")
+        for r in rows:
+            print(f"{r['target']:<8}{r['channel_name']:<8}{r['address']}{'（已加签）' if r['signed'] else ''}")
+        return 0
+    actor = _actor(conn, args)
+    target = args.unit or args.group
+    channel = next(c for c in CHANNEL_FLAGS if getattr(args, c))
+    name = _channel_name(channel)
+    if args.contact_command == "set":
+        if args.secret and channel != "dingtalk":
+            _usage("--secret 只用于 --dingtalk（钉钉机器人的加签密钥）")
+        notify.set_contact(conn, actor, target, channel, getattr(args, channel), args.secret)
+        print(f"已设置「{notify.resolve_target(target)}」的{name}")
+    else:
+        notify.remove_contact(conn, actor, target, channel)
+        print(f"已删除「{notify.resolve_target(target)}」的{name}")
+    return 0
+
+
+def _usage(message: str):
+    print(f"参数有误：{message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _print_sends(sends, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([s.as_dict() for s in sends], ensure_ascii=False, indent=1))
+        return
+    if not sends:
+        print("没有需要发送的通知（各单位均已提交）")
+    for s in sends:
+        d = s.as_dict()
+        where = f"{d['channel_name']} {d['address']}" if s.channel else "—"
+        extra = f"：{d['reason']}" if d["reason"] else ""
+        code = f"（错误码 {d['errcode']}）" if d["errcode"] and d["errcode"] not in (d["reason"] or "") else ""
+        print(f"{d['kind_name']}  {d['target']:<8}{where}  {d['outcome_name']}{code}{extra}")
+        if s.outcome == "dry_run" and s.message is not None:
+            print("    " + s.message.text.replace("\n", "\n    "))
+
+
+def cmd_remind(args) -> int:
+    from . import notify
+    conn = store.connect(args.db)
+    sends = notify.remind(conn, _actor(conn, args), args.year, args.half, dry_run=args.dry_run, again=args.again)
+    _print_sends(sends, args.json)
+    return 1 if any(s.outcome == "failed" for s in sends) else 0
+
+
+def cmd_deliver(args) -> int:
+    from . import notify
+    conn = store.connect(args.db)
+    sends = notify.deliver(conn, _actor(conn, args), args.to, args.format, args.year, args.half,
+                           dry_run=args.dry_run, again=args.again)
+    _print_sends(sends, args.json)
+    return 1 if any(s.outcome == "failed" for s in sends) else 0
+
+
+COMMANDS = {"contact": cmd_contact, "remind": cmd_remind, "deliver": cmd_deliver, "migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
             "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit,
             "explain": lambda args: cli_review.cmd_explain(args, _actor), "outliers": lambda args: cli_review.cmd_outliers(args)}

@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import polars as pl
 
 from . import store
 from .config import Catalog, default_catalog
@@ -29,6 +29,9 @@ from .progress import Period
 from .roles import ADMIN, CLERK, LEADER, Actor, require
 from .store import audit
 from .store import cycle as db
+
+if TYPE_CHECKING:  # the records refuse_locked reads; polars itself is imported there
+    import polars as pl
 
 NOT_REPORTED, DRAFTING, SUBMITTED, APPROVED, RETURNED, OVERDUE = "未报送", "填报中", "已提交", "已审核", "已退回", "逾期"
 STATES = (NOT_REPORTED, DRAFTING, SUBMITTED, APPROVED, RETURNED, OVERDUE)
@@ -397,7 +400,7 @@ def _refusal(found: dict[Lock, list[str]], what: str) -> IndicatorsError:
     return IndicatorsError("\n".join(lines))
 
 
-def refuse_locked(conn: sqlite3.Connection, actor: Actor, records: dict[str, pl.DataFrame],
+def refuse_locked(conn: sqlite3.Connection, actor: Actor, records: dict[str, "pl.DataFrame"],
                   today: dt.date | None = None, what: str = "本文件未导入任何数据") -> None:
     """Refuse an import whole when it would add or change a row in a period locked for `actor`.
 
@@ -405,6 +408,8 @@ def refuse_locked(conn: sqlite3.Connection, actor: Actor, records: dict[str, pl.
     one changes nothing and passes. Raises IndicatorsError naming the rows, the period and who
     approved (or the deadline); returns None when nothing locked would change.
     """
+    import polars as pl  # the records are polars frames; the dashboards never load polars for the cycle
+
     locks = locks_for(conn, actor, today)
     if not locks:
         return

@@ -86,7 +86,7 @@ def usual_range(sample: list[float]) -> tuple[float, float, float, float]:
     m = statistics.median(logs)
     spread = MAD_SCALE * statistics.median(abs(x - m) for x in logs)
     inliers = [x for x, lx in zip(sample, logs) if abs(lx - m) <= K * max(spread, math.log(MIN_RATIO) / K)]
-    return math.expm1(m), spread, min(inliers or sample), max(inliers or sample)
+    return statistics.median(sample), spread, min(inliers or sample), max(inliers or sample)
 
 
 def upper_limit(median: float, spread: float) -> float:

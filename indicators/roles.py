@@ -39,6 +39,9 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "cycle_settings": ("设置领导查看范围", frozenset({ADMIN}), False),
     "explain": ("填写滞后指标的情况说明", frozenset({ADMIN, CLERK}), True),
     "verify_figure": ("将需核实的数字标为已核实", frozenset({ADMIN}), False),
+    "notify_settings": ("设置通知渠道（群机器人、邮箱、发信服务器）", frozenset({ADMIN}), False),
+    "remind": ("发送催报通知", frozenset({ADMIN}), False),
+    "deliver": ("推送汇报材料", frozenset({ADMIN}), False),
 }
 
 

@@ -35,6 +35,7 @@ EXPECTED = {
     "ui/pages/answers.py": ([], None),
     "ui/pages/exports.py": ([], None),
     "ui/pages/audit.py": ([], None),
+    "ui/pages/notify.py": ([], None),
     "ui/pages/first_admin.py": ([], None),
 }
 # the pages of a database without accounts (the machine's operator); the pages shown only once

@@ -24,7 +24,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import cycle, demo, exports, progress, reporting, roles, store, templates, views
+from indicators import cycle, progress, reporting, roles, store, views
+# demo, exports and templates (python-pptx, python-docx, openpyxl: a second of start-up) are imported by the
+# functions that use them, so that a leader's first page does not wait for them
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from indicators.store.connection import rollback
@@ -200,6 +202,7 @@ def load_demo_if_new(src: Source) -> bool:
     if store.batches(src.conn):
         return False
     with st.spinner("首次启动：正在载入示例数据……"):
+        from indicators import demo
         demo.load_demo(src.conn)
     return True
 
@@ -207,6 +210,7 @@ def load_demo_if_new(src: Source) -> bool:
 def load_demo() -> None:
     """Button callback: load the demo data into this session's database."""
     with borrowed():
+        from indicators import demo
         demo.load_demo(source().conn)
 
 
@@ -303,6 +307,7 @@ def data_state(src: Source) -> tuple[bool, bool]:
 @st.cache_data(show_spinner=False, max_entries=40)
 def template(kind: str, unit: str | None) -> bytes:
     """A template workbook (templates.template_bytes), built once per kind and unit."""
+    from indicators import templates
     return templates.template_bytes(kind, unit)
 
 
@@ -323,12 +328,14 @@ def export_key(sel) -> tuple:
 
 def _figures(sel):
     """The export's figures without the units hidden from a leader (None: exports compute them as usual)."""
+    from indicators import exports
     return exports.gather(sel.src.conn, sel.period, sel.unit, catalog=_export_catalog(sel.hidden)) if sel.hidden else None
 
 
 def export(sel, fmt: str, draft: str = "全市") -> bytes:
     """One export (exports.build) for the sidebar's period and unit; `draft` = the report's version
     for the city (全市 汇总 / 本级 报告)."""
+    from indicators import exports
     if fmt == "evidence":
         return exports.build_evidence_zip(sel.src.conn, sel.period, sel.unit)
     return exports.build(fmt, sel.src.conn, sel.period, sel.unit, figures=_figures(sel), version=draft)
@@ -337,6 +344,7 @@ def export(sel, fmt: str, draft: str = "全市") -> bytes:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _draft(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str, unit: str | None,
            review: str = "", hidden: tuple[str, ...] = (), draft: str = "全市") -> str:
+    from indicators import exports
     per = progress.Period(year, as_of, label)
     figures = exports.gather(_conn, per, unit, catalog=_export_catalog(hidden)) if hidden else None
     return exports.draft_text(_conn, per, unit, figures=figures, version=draft)

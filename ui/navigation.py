@@ -36,6 +36,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
     "系统管理": [
         ("ui/pages/accounts.py", "账号管理", ":material/manage_accounts:"),
         ("ui/pages/audit.py", "操作日志", ":material/receipt_long:"),
+        ("ui/pages/notify.py", "通知渠道", ":material/notifications:"),
         ("ui/pages/password.py", "修改密码", ":material/password:"),
         ("ui/pages/first_admin.py", "创建管理员", ":material/person_add:"),
     ],
@@ -50,6 +51,7 @@ ACCESS = {
     "ui/pages/exports.py": "export",
     "ui/pages/accounts.py": "manage_accounts",
     "ui/pages/audit.py": "view_audit",
+    "ui/pages/notify.py": "notify_settings",
     "ui/pages/answers.py": "keep_answer",
 }
 LOGIN_ONLY = {"ui/pages/accounts.py", "ui/pages/password.py"}  # once accounts exist

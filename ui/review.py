@@ -136,8 +136,9 @@ def _form(sel, units: list[str], lags: list[tuple[str, str]], notes: dict, names
                                   max_chars=explanations.FIELDS["reason"][1], help=explanations.FIELDS["reason"][2])
             measure = st.text_area("整改措施", value=(old.measure or "") if old else "",
                                    max_chars=explanations.FIELDS["measure"][1], help=explanations.FIELDS["measure"][2])
-            due = st.date_input("预计完成时间", value=old.due if old and old.due and old.due >= dt.date.today() else None,
-                                min_value=dt.date.today(), format="YYYY-MM-DD", help=explanations.FIELDS["due"][2])
+            choices = _due_choices(old.due if old else None)
+            due = choices[st.selectbox("预计完成时间", list(choices), help=explanations.FIELDS["due"][2],
+                                       index=list(choices.values()).index(old.due) if old and old.due in choices.values() else 0)]
             chosen = st.multiselect("附上佐证材料（选填）", list(file_names), format_func=file_names.get,
                                     default=[e for e in (old.evidence if old else ()) if e in file_names],
                                     placeholder="选择本单位已上传的佐证材料")
@@ -152,6 +153,21 @@ def _form(sel, units: list[str], lags: list[tuple[str, str]], notes: dict, names
                     st.session_state["cycle_done"] = f"已保存{unit} {code} 的情况说明（第 {e.version} 版）{extra}。"
                     st.rerun()
         _history(sel, unit, code)
+
+
+def _due_choices(kept: dt.date | None, today: dt.date | None = None) -> dict[str, dt.date | None]:
+    """预计完成时间 as clerks say it: 暂不填写, or the end of one of the next twelve months (a date kept
+    earlier stays offered as it was)."""
+    today = today or dt.date.today()
+    out: dict[str, dt.date | None] = {"暂不填写": None}
+    y, m = today.year, today.month
+    for _ in range(12):
+        end = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+        out[f"{y}年{m}月底前"] = end
+        y, m = y + (m == 12), m % 12 + 1
+    if kept and kept >= today and kept not in out.values():
+        out[f"{kept.year}年{kept.month}月{kept.day}日前"] = kept
+    return out
 
 
 def _history(sel, unit: str, code: str) -> None:

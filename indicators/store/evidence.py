@@ -91,10 +91,22 @@ def rows_with_evidence(conn: sqlite3.Connection, kind: str, start: dt.date, end:
                        unit: str | None = None) -> list[dict]:
     """Ledger rows of one kind dated in [start, end], each with `evidence`: files linked to the row
     itself or to the batch that wrote it."""
-    ledger = LEDGERS[kind]
-    on = " AND ".join(f"e.k{i + 1} = t.{f}" for i, f in enumerate(ledger.key))
-    sql = (f"SELECT t.*, (SELECT COUNT(*) FROM evidence e WHERE e.removed IS NULL AND e.unit = t.unit AND "
-           f"((e.kind = '{kind}' AND {on}) OR e.batch_id IN (t.batch_id, t.created_batch))) AS evidence "
+    sql = (f"SELECT t.*, (SELECT COUNT(*) FROM evidence e WHERE {_backs_row(kind)}) AS evidence "
            f"FROM {kind} t WHERE t.date BETWEEN ? AND ?" + (" AND t.unit = ?" if unit else "") + " ORDER BY t.unit, t.date")
     args = (start.isoformat(), end.isoformat()) + ((unit,) if unit else ())
     return [dict(r) for r in conn.execute(sql, args)]
+
+
+def _backs_row(kind: str) -> str:
+    """The condition that evidence `e` backs ledger row `t` of `kind`: linked to the row, or to the batch that wrote it."""
+    on = " AND ".join(f"e.k{i + 1} = t.{f}" for i, f in enumerate(LEDGERS[kind].key))
+    return (f"e.removed IS NULL AND e.unit = t.unit AND "
+            f"((e.kind = '{kind}' AND {on}) OR e.batch_id IN (t.batch_id, t.created_batch))")
+
+
+def rows_without_evidence(conn: sqlite3.Connection, kind: str, start: dt.date, end: dt.date) -> dict[str, int]:
+    """{unit: ledger rows of one kind dated in [start, end] that no evidence backs}, counted in SQL (the
+    reminders name them; rows_with_evidence reads every row)."""
+    sql = (f"SELECT t.unit, COUNT(*) FROM {kind} t WHERE t.date BETWEEN ? AND ? AND NOT EXISTS "
+           f"(SELECT 1 FROM evidence e WHERE {_backs_row(kind)}) GROUP BY t.unit")
+    return {u: n for u, n in conn.execute(sql, (start.isoformat(), end.isoformat()))}

@@ -24,7 +24,7 @@ def render(sel: shell.Selection) -> None:
                ("xlsx", "督导平台工作簿", ":material/table_view:",
                 "各单位各指标的完成值、目标、应完成、完成率和状态（按状态着色），各单位评分，分工作线的台账明细，已设置打印格式"),
                ("docx", "工作情况报告（文稿）", ":material/description:",
-                "按报告体例起草：主送、完成情况、存在的问题及原因（原因分析待填写）、工作计划、落款；"
+                "按报告体例起草：主送、完成情况、存在的问题及原因（引用各单位的情况说明，未说明处待填写）、工作计划、落款；"
                 "公文格式（GB/T 9704：仿宋三号、每行28字、每页22行、单页码居右双页码居左）")]
     cols = st.columns(3)
     for col, (fmt, title, icon, help_text) in zip(cols, FORMATS):
@@ -50,7 +50,7 @@ def render(sel: shell.Selection) -> None:
                                    icon=":material/download:", key=f"download_{fmt}", type="primary")
 
     st.subheader("文稿预览（可直接复制）", divider="gray")
-    st.caption("与下载的 Word 文稿内容相同；【请结合实际填写】处由起草人补充原因分析。")
+    st.caption("与下载的 Word 文稿内容相同；原因分析引用各单位在「报送情况」页填写的情况说明，【请结合实际填写】处由起草人补充。")
     st.code(data.draft(sel, version), language=None, wrap_lines=True)
 
 

@@ -11,7 +11,7 @@ from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
-from ui import data, review, shell
+from ui import data, reminders, review, shell
 from ui.memo import charts  # shared by every session: built once
 
 # the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
@@ -152,6 +152,7 @@ def render(sel: shell.Selection) -> None:
 
     review.explain_panel(sel, units)
     review.flags_panel(sel, units)
+    reminders.section(sel, own)  # 一键催报 and the record of sends (ui/reminders.py)
 
     if sel.report or own:  # the reminder is the city office's, sent to the work group
         return
