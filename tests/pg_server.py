@@ -133,6 +133,9 @@ class Schemas:
                 UNION ALL SELECT 'index', indexdef::text FROM pg_indexes WHERE schemaname = %(s)s
                 UNION ALL SELECT 'constraint', conname::text || ' ' || pg_get_constraintdef(k.oid) FROM pg_constraint k
                        JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = %(s)s
+                UNION ALL SELECT 'trigger', pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text FROM pg_trigger t
+                       JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = %(s)s AND NOT t.tgisinternal
                 UNION ALL SELECT 'function', p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')' FROM pg_proc p
                        JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(s)s
                 ORDER BY 1, 2""", {"s": schema}).fetchall()
