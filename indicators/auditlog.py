@@ -24,6 +24,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "undo": ("撤销导入", "数据"),
     "undo_refused": ("撤销被拒绝", "数据"),
     "edit_targets": ("修改目标和分值", "目标"),
+    "adopt_proposals": ("采纳报告提议的指标", "目标"),
     "account_create": ("创建账号", "账号"),
     "account_disable": ("停用账号", "账号"),
     "account_enable": ("启用账号", "账号"),
@@ -51,6 +52,8 @@ _DETAIL_NAMES = {
     "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
     "kind": "类别", "period": "期间", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
     "attempts": "尝试次数", "signed": "加签",
+    "adoption": "采纳序号", "report": "报告", "indicators": "指标", "code": "编码", "rhythm": "节奏",
+    "new": "新增", "yearly_target": "目标",
 }
 _REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用",
             "sso": "单点登录", "sso_no_account": "单点登录但本系统无账号"}

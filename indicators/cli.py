@@ -1,5 +1,6 @@
 """`python -m indicators`: import, check, progress, templates, batches, undo, demo, export, the reporting
-cycle and evidence, accounts (`user ...`) and the audit log from a terminal.
+cycle and evidence, accounts (`user ...`), the audit log, and `propose` (indicators an annual report commits
+to, compared with the catalogue) from a terminal.
 
 Commands that change data take `--user LOGIN` and then act with exactly that account's rights;
 without it they act as the machine's operator (roles.OPERATOR, logged as 本机操作员): whoever has a
@@ -195,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
     sp.add_argument("--user", metavar="LOGIN", help="只看该账号（本机操作员写 本机操作员）")
     sp.add_argument("--since", type=_date, help="只看该日期（YYYY-MM-DD）及以后")
+    sp = with_db(sub.add_parser("propose", help="读取年度报告（.docx/.txt/.md/.pdf），按其中的数量、频次、比率提议指标，并与指标目录比对（只读）"))
+    sp.add_argument("report", metavar="REPORT")
+    sp.add_argument("--year", type=int, help="提议用于哪一年（默认：报告所述年度的下一年），与该年的目标比对")
+    sp.add_argument("--json", action="store_true", help="输出 JSON 数组：每条提议一个对象")
     contact = sub.add_parser("contact", help="通知渠道：set 设置 / list 列出 / remove 删除（单位或“领导”“管理员”组的群机器人、邮箱）")
     ksub = contact.add_subparsers(dest="contact_command", required=True, parser_class=_Parser)
     for name, what in (("set", "设置一个通知渠道（管理员）"), ("remove", "删除一个通知渠道（管理员）")):
@@ -673,6 +678,54 @@ def cmd_migrate(args) -> int:
     return 0
 
 
+def cmd_propose(args) -> int:
+    from . import proposals
+
+    def effective(year: int):  # the targets in force that year, edited ones included, when there is a database
+        if not store.exists(args.db):
+            return None
+        conn = store.connect(args.db)
+        try:
+            return proposals.effective_targets(conn, year)
+        finally:
+            conn.close()
+
+    try:
+        out = proposals.propose_file(args.report, year=args.year, effective=effective)
+    except proposals.NoCommitments as e:
+        if args.json:
+            print(json.dumps(e.proposed.as_json(), ensure_ascii=False, indent=2))
+        else:
+            _print_qualitative(e.proposed)
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(out.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{out.report}：{len(out.proposals)} 条指标提议（用于 {out.year} 年），{len(out.qualitative)} 条定性表述")
+    for p in out.proposals:
+        tag = f"{p.status} {p.matches}" if p.matches else p.status
+        target = f"{'不少于 ' if p.at_least else ''}{proposals.number_text(p.target)} {p.measure}"
+        print(f"  [{tag}] {p.name}：{target}，{proposals.RHYTHM_LABELS.get(p.rhythm, p.rhythm)}（{p.group}）")
+        for field, (was, now) in p.differs.items():
+            print(f"      与目录不同：{proposals.FIELD_LABELS[field]} 目录为 {proposals.value_text(field, was)}，"
+                  f"报告为 {proposals.value_text(field, now)}")
+        print(f"      原文：{p.sentence}（{p.section or '正文'}，第 {p.paragraph} 段）")
+    _print_qualitative(out)
+    if out.missing:
+        print("指标目录中本报告未给出数量的指标：")
+        for m in out.missing:
+            print(f"  - {m['code']} {m['name']}（{m['status']}）")
+    return 0
+
+
+def _print_qualitative(out) -> None:
+    if out.qualitative:
+        print("定性表述（没有数量，不生成指标）：")
+        for q in out.qualitative:
+            print(f"  - {q.name}（{q.section or '正文'}，第 {q.paragraph} 段）")
+
+
 CHANNEL_FLAGS = ("wecom", "dingtalk", "webhook", "email")
 
 
@@ -742,7 +795,7 @@ def cmd_deliver(args) -> int:
     return 1 if any(s.outcome == "failed" for s in sends) else 0
 
 
-COMMANDS = {"contact": cmd_contact, "remind": cmd_remind, "deliver": cmd_deliver, "migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
+COMMANDS = {"propose": cmd_propose, "contact": cmd_contact, "remind": cmd_remind, "deliver": cmd_deliver, "migrate": cmd_migrate, "import": cmd_import, "check": cmd_check, "progress": cmd_progress, "template": cmd_template,
             "batches": cmd_batches, "undo": cmd_undo, "demo": cmd_demo, "export": cmd_export, "cycle": cmd_cycle,
             "evidence": cmd_evidence, "user": cmd_user, "audit": cmd_audit,
             "explain": lambda args: cli_review.cmd_explain(args, _actor), "outliers": lambda args: cli_review.cmd_outliers(args)}

@@ -32,10 +32,11 @@ def target_table(conn: sqlite3.Connection, year: int, catalog: Catalog | None = 
     catalog = catalog or default_catalog()
     effective = targets_for(conn, catalog, year)
     defaults = default_weights(catalog)
+    sources = {a["code"]: a["source"] for a in store.adoptions.adopted(conn, year)}  # adopted from a report: its sentence
     rows = [{"code": i.code, "name": i.name, "group": catalog.groups[i.group]["name"], "measure": i.measure,
              "target": effective[i.code][0],
              "weight": effective[i.code][1] if effective[i.code][1] is not None else defaults.get(i.code),
-             "default_target": i.target(year), "source": i.source} for i in catalog.indicators]
+             "default_target": i.target(year), "source": sources.get(i.code, i.source)} for i in catalog.indicators]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
@@ -93,6 +94,13 @@ def store_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, acto
     edit is audited with each changed indicator's target and weight before and after.
     """
     roles.require(actor, "edit_targets")
+    with store.transaction(conn):
+        write_targets(conn, year, rows, actor=actor, client=client)
+
+
+def write_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, actor: Actor, client: str | None) -> None:
+    """`store_targets`' write and audit entry inside the caller's transaction (an adoption of report proposals
+    stores its targets with the rest). The caller has authorised."""
     before = store.target_overrides(conn, year)
     changes = {}
     for r in rows:
@@ -101,9 +109,8 @@ def store_targets(conn: sqlite3.Connection, year: int, rows: list[dict], *, acto
         now = {"target": r.get("target"), "weight": r.get("weight")}
         if was != now:
             changes[r["code"]] = {"before": was, "after": now}
-    with store.transaction(conn):
-        store.replace_targets(conn, year, rows)
-        store.audit.record(conn, actor, "edit_targets", client=client, detail={"year": year, "changes": changes})
+    store.replace_targets(conn, year, rows)
+    store.audit.record(conn, actor, "edit_targets", client=client, detail={"year": year, "changes": changes})
 
 
 def _num(v):

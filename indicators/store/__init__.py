@@ -24,13 +24,14 @@ One module per group of tables:
 - accounts: accounts, failed logins, login sessions, settings
 - answers: the clerks' kept answers (column mappings per header layout, value aliases)
 - explanations: the units' 情况说明 per lagging indicator (versions) and the reviewers' 已核实 marks on figures
+- adoptions: indicators adopted from an annual report, numbered, with the sentence each cites
 - migrate: a whole database copied to another (SQLite to PostgreSQL), verified
 - notify: notification contacts, the once-a-day send claims and the record of every send
 
 Functions take the connection first; a function that writes expects its caller to hold the
 transaction. Callers use the names re-exported here (`store.connect`, `store.transaction`, ...).
 """
-from . import accounts, answers, audit, cycle, evidence, dialect, explanations, notify
+from . import accounts, adoptions, answers, audit, cycle, evidence, dialect, explanations, notify
 from .aggregates import measures_sql
 from .batches import (batch, batch_rows, batch_units, batches, created_label, data_version, has_data, original_file,
                       preview_undo, rolled_back, showing_demo, undo_batch, undo_blockers, undo_rows)
@@ -55,7 +56,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "created_label", "exists", "accounts", "explanations", "notify", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units",
+    "created_label", "exists", "accounts", "adoptions", "explanations", "notify", "answers", "audit", "cycle", "evidence", "batch_rows", "batch_units",
     "ledger_row", "DB_ENV", "DEFAULT_DB", "FINGERPRINT", "checkpoint", "BatchWrite", "write_batch",
     "is_readonly", "store_error", "KindResult", "batch", "batches", "connect", "preview_undo", "rolled_back",
     "dialect", "Connection", "DatabaseError", "Error", "IntegrityError", "OperationalError", "FILES_ENV",

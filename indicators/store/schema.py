@@ -13,7 +13,7 @@ import hashlib
 import sqlite3
 
 from ..ledgers import LEDGERS, Ledger
-from . import accounts, answers, audit, cycle, evidence, explanations, notify
+from . import accounts, adoptions, answers, audit, cycle, evidence, explanations, notify
 
 # Columns added after a table was first released: (table, column, declaration). A database made
 # before gets them on its next start; the ALTER is skipped where the column is already there.
@@ -78,6 +78,7 @@ def statements(script: str) -> list[str]:
 
 STATEMENTS = (statements(BASE_DDL) + statements(audit.DDL) + statements(cycle.DDL) + statements(evidence.DDL) +
               statements(accounts.DDL) + statements(answers.DDL) + statements(explanations.DDL) + statements(notify.DDL) +
+              statements(adoptions.DDL) +
               [_ledger_ddl(l) for l in LEDGERS.values()])
 FINGERPRINT = hashlib.sha256("\n".join(STATEMENTS + [f"{n}:{sql}" for n, sql in MIGRATIONS]
                                         + [" ".join(c) for c in ADDED_COLUMNS]).encode()).hexdigest()

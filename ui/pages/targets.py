@@ -2,7 +2,7 @@
 import streamlit as st
 
 from indicators import targets
-from ui import shell
+from ui import report_proposals, shell
 
 
 def render(sel: shell.Selection) -> None:
@@ -54,4 +54,9 @@ def render(sel: shell.Selection) -> None:
         st.rerun()
 
 
-shell.page(render, "指标与目标")
+def render_with_proposals(sel: shell.Selection) -> None:
+    render(sel)
+    report_proposals.render(sel)
+
+
+shell.page(render_with_proposals, "指标与目标")
