@@ -227,7 +227,7 @@ def db_env(db, files: Path) -> dict:
 
 def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None):
     """`python -m indicators ARGS [--db DB]` run in this process: `cli.main(argv)` with standard input, output
-    and error swapped for text buffers, `env` added to os.environ and `cwd` made current for the call (all
+    and error swapped for text buffers, `env` added to os.environ (None: unset) and `cwd` made current for the call (all
     put back after), then a wait for the background checkpoints, as a process waits for them before it
     exits. Returns what subprocess.run(..., capture_output=True, text=True) returns: returncode, stdout,
     stderr. Each test file about the command line keeps a few real processes too (`python -m indicators`
@@ -244,7 +244,11 @@ def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, c
     saved_env = {k: os.environ.get(k) for k in (env or {})}
     here = os.getcwd()
     try:
-        os.environ.update({k: str(v) for k, v in (env or {}).items()})
+        for k, v in (env or {}).items():  # None: not set for the call
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = str(v)
         if cwd is not None:
             os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
