@@ -245,7 +245,7 @@ class TimedConnection:
     @staticmethod
     def label(sql: str, many: bool) -> str:
         s = re.sub(r"\s+", " ", sql).strip()
-        if s.startswith("INSERT INTO main."):
+        if re.match(r"INSERT INTO \w+ \(.*\bcreated_batch\) SELECT", s):  # a ledger's rows
             s = s.split(" (")[0] + " SELECT FROM stage.rows_* (" + ("upsert)" if "ON CONFLICT" in s else "plain insert)")
         elif s.startswith(("INSERT INTO agg_day", "INSERT INTO agg_month")):
             s = s.split(" (")[0] + (" VALUES (less the overwritten rows)" if many else

@@ -23,6 +23,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "import_refused": ("导入被拒绝", "数据"),
     "undo": ("撤销导入", "数据"),
     "undo_refused": ("撤销被拒绝", "数据"),
+    "correct": ("更正台账行", "数据"),
+    "correct_refused": ("更正被拒绝", "数据"),
     "edit_targets": ("修改目标和分值", "目标"),
     "adopt_proposals": ("采纳报告提议的指标", "目标"),
     "account_create": ("创建账号", "账号"),
@@ -54,6 +56,7 @@ _DETAIL_NAMES = {
     "attempts": "尝试次数", "signed": "加签",
     "adoption": "采纳序号", "report": "报告", "indicators": "指标", "code": "编码", "rhythm": "节奏",
     "new": "新增", "yearly_target": "目标",
+    "row": "行", "new_row": "更正后的行",
 }
 _REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用",
             "sso": "单点登录", "sso_no_account": "单点登录但本系统无账号"}

@@ -21,7 +21,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import cli_review, roles, store
+from . import cli_entry, cli_review, roles, store
 from .config import ConfigError, default_catalog
 from .interpret import IGNORE, Answers
 from .ledgers import LEDGERS, normalise_header
@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--to", required=True, metavar="URL", help="目标数据库，如 postgresql://indicators@db.example/indicators")
     sp.add_argument("--files-dir", metavar="DIR", help=f"目标的原件目录（默认 ${store.FILES_ENV}）")
     cli_review.register(sub, with_db, as_user, _date, HALF_HELP)
+    COMMANDS.update(cli_entry.add_commands(sub, with_db, as_user))  # rows, correct (在线填报's corrections)
     p.epilog = "环境变量：" + "；".join(f"{k}：{v}" for k, v in {**store.SETTINGS, **_notify_settings()}.items())
     return p
 

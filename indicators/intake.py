@@ -137,7 +137,7 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
         if not importing.visible_to(b, actor):
             continue
         state = "已撤销" if b["undone"] else ("有效（示例数据）" if b["demo"] else "有效")
-        rows.append({"批次": b["id"], "导入时间": store.created_label(b), "文件名": b["file_name"],
+        rows.append({"批次": b["id"], "导入时间": store.created_label(b), "文件名": b["file_name"], "方式": b.get("source") or "上传文件",
                      "校验值": b["checksum"][:12], "台账": "、".join(LEDGERS[k].name for k in b["kinds"].split(",") if k),
                      "行数": b["rows"], "新增": b["added"], "更新": b["updated"], "未变": b["unchanged"],
                      "涉及单位": "、".join(filter(None, b["units"].split(","))),
@@ -147,7 +147,7 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-HISTORY_COLUMNS = ["批次", "导入时间", "文件名", "校验值", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间", "状态",
+HISTORY_COLUMNS = ["批次", "导入时间", "文件名", "方式", "校验值", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间", "状态",
                    "撤销时间", "导入人"]
 
 

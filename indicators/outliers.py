@@ -195,10 +195,8 @@ def of_batch(conn: sqlite3.Connection, batch_id: int) -> list[Flag]:
     for kind in LEDGERS:
         if not any(k == kind for k, _ in REVIEW_BOUNDS):
             continue
-        mine = conn.execute(f"SELECT DISTINCT substr(date, 1, 4) FROM {kind} WHERE batch_id = ? OR created_batch = ?",
-                            (batch_id, batch_id)).fetchall()
-        for (year,) in mine:
-            rows = _period_rows(conn, kind, int(year))
+        for year in store.reads.batch_years(conn, kind, batch_id):
+            rows = _period_rows(conn, kind, year)
             candidates = [r for r in rows if batch_id in (r.get("batch_id"), r.get("created_batch"))]
             out += _flags_of(rows, candidates, kind, checks)
     return sorted(out, key=lambda f: (f.unit, f.date, f.kind, f.field))

@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "template": ("下载台账模板", frozenset({ADMIN, CLERK}), True),
     "import": ("导入台账", frozenset({ADMIN, CLERK}), True),
     "undo": ("撤销导入", frozenset({ADMIN, CLERK}), True),
+    "correct": ("更正台账", frozenset({ADMIN, CLERK}), True),
     "history": ("查看导入记录", frozenset({ADMIN, LEADER, CLERK}), True),
     "reporting": ("查看报送情况", frozenset({ADMIN, LEADER, CLERK}), True),
     "edit_targets": ("修改指标与目标", frozenset({ADMIN}), False),

@@ -2,9 +2,9 @@
 
 Reading is done by fastexcel (Rust calamine into Arrow, every cell as text), which measured 0.24 s
 for a 100k-row sheet where pandas+openpyxl took 4.8 s (PERF-NOTES.md). Before it sees the file,
-containers.py judges what the file is and what reading it would cost; merged ranges, formulas
+containers/ judges what the file is and what reading it would cost; merged ranges, formulas
 without a saved result and error cells, which the reader does not report, come from that same pass
-over the workbook XML (.xlsx) or BIFF records (.xls). CSV is read by csvtext.py.
+over the workbook XML (.xlsx) or BIFF records (.xls). CSV is read by containers/text.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import fastexcel
 import polars as pl
 import python_calamine
 
-from . import containers, csvtext
+from . import containers
 from .containers import Unreadable
 from .config import Catalog, default_catalog
 from .interpret import IGNORE, Answers, Question, Reading, Used, layout_of, unit_meaning, units_named
@@ -98,9 +98,9 @@ def col_letter(index: int) -> str:
 
 def read_csv(data: bytes, name: str) -> list[RawSheet]:
     """A CSV file as one sheet of text. Raises containers.Unreadable (a ValueError) when it cannot be read."""
-    text = csvtext.decode(data)
-    csvtext.check_content(text)
-    records = csvtext.rows(text)
+    text = containers.text.decode(data)
+    containers.text.check_content(text)
+    records = containers.text.rows(text)
     width = max((len(r) for r in records), default=0)
     columns = {f"c{j}": [(r[j] if j < len(r) and r[j] != "" else None) for r in records] for j in range(width)}
     # a CSV saved by Excel writes an error cell as its text (#N/A): named as the error it was
@@ -188,7 +188,9 @@ def read_workbook(data: bytes, name: str) -> list[RawSheet]:
                                    f"有 {len(info.used):,} 列有内容，超过 {containers.MAX_COLUMNS:,} 列，不是台账"))
             continue
         # only the columns holding something: a stray cell far to the right costs one column, not thousands
-        use = sorted(info.used) if info.used else None
+        # by absolute index: the reader's columns start at the first cell with a value, and formatted empty cells
+        # in front (a bordered blank column A) are in `used` but not among them (a list naming one was refused)
+        use = (lambda c, used=frozenset(info.used): c.absolute_index in used) if info.used else None
         try:
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0, use_columns=use)
             frame = sheet.to_polars()
@@ -216,7 +218,7 @@ def _reader_failure(e: BaseException, kind: str = "") -> Unreadable:
 
 
 def _translate(e: BaseException, kind: str = "") -> Unreadable:
-    """A reader's English error as what happened to the file. A file containers.py already knows to be
+    """A reader's English error as what happened to the file. A file containers/ already knows to be
     a workbook (a zip with xl/workbook.xml, an OLE file with a Workbook stream) that the reader cannot
     read is a damaged workbook, whatever the reader calls it ("cannot detect file format")."""
     text = str(e).lower()
@@ -344,11 +346,79 @@ def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], lis
         norm = norms[r]
         out.append((r, r, norm, [str(v or "").strip() for v in row]))
         if r + 1 < len(rows):
-            below = rows[r + 1]
-            combined = [b or a for a, b in zip(norm, norms[r + 1])]
-            written = [str(b or a or "").strip() for a, b in zip(row, below)]
+            combined, written = _compose(row, rows[r + 1], norm, norms[r + 1])
             out.append((r, r + 1, combined, written))
     return out
+
+
+# the sub-column of a group that is the group's own figure (参加人数 over 合计), and one that is a breakdown
+# of it (其中：执法人员, 含…), which no ledger field takes
+_GROUP_TOTAL = re.compile(r"^(合计|小计|总计|总数|计|共计|小计数|合计数)$")
+_BREAKDOWN = re.compile(r"^(其中|内含|含)")
+# a sub-column that says nothing without its group: 地点 over 名称 is the 地点 (场所类型 beside it is read on its own)
+_GENERIC = re.compile(r"^(名称|名字|具体|具体名称|详细|详细地址|地址|具体地点|具体位置)$")
+# a date written over columns under one group cell (日期 over 年 / 月 / 日)
+DATE_PARTS = ("年", "月", "日")
+
+
+def _groups(top: list[str]) -> list[tuple[int, int]]:
+    """(first, last) position of each run of one text in a header row (a merged group cell, filled)."""
+    runs, j = [], 0
+    while j < len(top):
+        k = j
+        while k + 1 < len(top) and top[k + 1] and top[k + 1] == top[j]:
+            k += 1
+        runs.append((j, k))
+        j = k + 1
+    return runs
+
+
+def _compose(row: tuple, below: tuple, norm: list[str], sub: list[str]) -> tuple[list[str], list[str]]:
+    """A two-row header read as a person reads it: each column the path group -> sub-column.
+
+    Under a group cell merged over several columns, 合计 is the group's figure (参加人数 over 合计 is
+    参加人数), 其中：… is a breakdown of it (left out), a sub-column that names nothing alone is the group
+    (地点 over 名称), and 年 / 月 / 日 are one date (the 月 column takes the group's name; date_parts
+    finds the others). Any other sub-column is read on its own, as before; a cell over one column is
+    the header when nothing is under it.
+    """
+    combined = [b or a for a, b in zip(norm, sub)]
+    written = [str(b or a or "").strip() for a, b in zip(row, below)]
+    for first, last in _groups(norm):
+        if first == last or not norm[first]:
+            continue
+        group = norm[first]
+        parts = [sub[j] for j in range(first, last + 1)]
+        if "月" in parts and "日" in parts and set(parts) <= set(DATE_PARTS):
+            for j in range(first, last + 1):
+                combined[j] = group if sub[j] == "月" else ""
+                written[j] = f"{str(row[first] or '').strip()}（{'、'.join(p for p in DATE_PARTS if p in parts)}）" \
+                    if sub[j] == "月" else str(below[j] or "").strip()
+            continue
+        # a generic sub-column takes its group's name only when the group names a column of some ledger
+        generic = any(_claims(kind, group) for kind in LEDGERS)
+        if not any(_GROUP_TOTAL.match(p) or generic and _GENERIC.match(p) for p in parts):
+            continue
+        for j in range(first, last + 1):
+            if _GROUP_TOTAL.match(sub[j]) or generic and _GENERIC.match(sub[j]):
+                combined[j], written[j] = group, f"{str(row[first] or '').strip()}（{str(below[j]).strip()}）"
+            elif _BREAKDOWN.match(sub[j]):
+                combined[j] = ""
+    return combined, written
+
+
+def date_parts(rows: list[tuple], last: int, j: int) -> dict[str, int] | None:
+    """{'年'?, '月', '日': position} of a date written over columns under one group cell, the 月 column at
+    `j` of the header's last row `last`; None when the date is one column."""
+    if last < 1 or normalise_header(rows[last][j]) != "月":
+        return None
+    top = [normalise_header(v) for v in rows[last - 1]]
+    for first, end in _groups(top):
+        if first <= j <= end:
+            parts = {normalise_header(rows[last][k]): k for k in range(first, end + 1)}
+            if "日" in parts and set(parts) <= set(DATE_PARTS):
+                return parts
+    return None
 
 
 def _fit_candidate(ledger: Ledger, top_norm: list[str], first: int, last: int, norm: list[str],
@@ -483,7 +553,19 @@ def _all_self(cells: pl.Series) -> bool:
 
 CONTEXT_UNIT = "_unit_context"  # the frame column holding the unit taken from the sheet's context
 CONTEXT_DATE = "_date_context"  # the frame column holding a snapshot's date taken from its title
-CONTEXT_COLUMNS = (CONTEXT_UNIT, CONTEXT_DATE)
+CONTEXT_PARTS = "_date_parts"  # the frame column holding a date written over 年 / 月 / 日 columns, joined
+CONTEXT_COLUMNS = (CONTEXT_UNIT, CONTEXT_DATE, CONTEXT_PARTS)
+
+
+def _join_date(data: pl.DataFrame, parts: dict[str, str]) -> pl.DataFrame:
+    """The date of each row written over 年 / 月 / 日 columns as one text (2025年3月1日, or 3月1日 with the
+    year from the title); empty when every part is, and a text that fails as a date when one is missing."""
+    def part(name: str) -> pl.Expr:
+        return pl.col(name).str.strip_chars().str.replace(r"\.0+$", "").fill_null("")
+    pieces = ([part(parts["年"]), pl.lit("年")] if "年" in parts else []) + [part(parts["月"]), pl.lit("月"),
+                                                                            part(parts["日"]), pl.lit("日")]
+    empty = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in parts.values()])
+    return data.with_columns(pl.when(~empty).then(pl.concat_str(pieces)).alias(CONTEXT_PARTS))
 
 
 def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog: Catalog | None = None) -> Table | None:
@@ -507,7 +589,7 @@ def recognise(raw: RawSheet, file: str, answers: Answers | None = None, catalog:
             fit = _fit_candidate(ledger, single[first], first, last, norm, answers)
             named = set(fit.found) | set(fit.ambiguous)
             required = sum(1 for c in ledger.columns if c.required and c.field in named)
-            score = (fit.score(), required, -(last - first))
+            score = (fit.score(), -len(fit.duplicate), required, -(last - first))
             if _is_ledger(ledger, fit, named, required) and (best is None or score > best[0]):
                 best = (score, ledger, first, last, fit, norm, written)
     if best is None:
@@ -521,7 +603,9 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
     problems, columns, readings, notes, questions, used, partial, used_up = [], {}, [], [], [], [], set(), set()
     names = raw.frame.columns
     layout = layout_of(norm)
-    data = raw.frame.slice(last + 1).with_columns(_row=pl.int_range(last + 2, raw.frame.height + 1, dtype=pl.Int64))
+    described = _description_rows(rows, last)
+    start = last + 1 + len(described)
+    data = raw.frame.slice(start).with_columns(_row=pl.int_range(start + 1, raw.frame.height + 1, dtype=pl.Int64))
     letter = lambda j: col_letter(raw.col_index[j])
     head = lambda j: written[j] or norm[j]
     missing = []
@@ -555,6 +639,7 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
             how = f"以“{word}”结尾" if level == ENDS else f"含“{word}”"
             readings.append(Reading(raw.name, "column", f"列「{head(j)}」（{letter(j)}列）按「{col.name}」读取（表头{how}）", -1,
                                     col.field))
+    data = _composed(raw, rows, first, last, norm, columns, fit, data, described, readings, notes, used_up)
     for j, f in fit.losers.items():
         notes.append(f"工作表「{raw.name}」中的列「{head(j)}」（{letter(j)}列）也像是「{ledger.column(f).name}」，"
                      f"已按「{columns[f].header}」（{columns[f].letter}列）读取，此列未导入")
@@ -602,6 +687,58 @@ def _table(raw: RawSheet, file: str, rows, ledger: Ledger, first: int, last: int
                  year=_year_from_context(rows, first, file),
                  noted={names[j] for j in fit.losers} | {names[j] for js in fit.ambiguous.values() for j in js}
                  | {names[j] for j in fit.ignored} | taken | used_up)
+
+
+def _composed(raw: RawSheet, rows, first: int, last: int, norm: list[str], columns: dict[str, Mapped], fit: _Fit,
+              data: pl.DataFrame, described: list[tuple[int, str]], readings: list, notes: list, used_up: set) -> pl.DataFrame:
+    """What the header block composed and skipped, said (readings, notes) and applied: a date over 年 / 月 /
+    日 columns joined into one (returned in `data`), breakdown columns left out, description rows skipped."""
+    names = raw.frame.columns
+    letter = lambda j: col_letter(raw.col_index[j])
+    if "date" in columns and last > first and (parts := date_parts(rows, last, fit.found["date"])):
+        data = _join_date(data, {p: names[k] for p, k in parts.items()})
+        columns["date"] = Mapped("date", CONTEXT_PARTS, columns["date"].header, columns["date"].letter)
+        used_up |= {names[k] for k in parts.values()}
+        shown = "、".join(f"「{str(rows[last][k]).strip()}」" for k in parts.values())
+        readings.append(Reading(raw.name, "column", f"「{str(rows[first][parts['月']] or '').strip()}」分写在{shown}"
+                                                    f"（{'、'.join(letter(k) for k in parts.values())}列），按一个日期读取", -1))
+    breakdowns = [j for j in range(len(norm)) if not norm[j] and _BREAKDOWN.match(normalise_header(rows[last][j]))] \
+        if last > first else []
+    for j in breakdowns:
+        group = str(rows[first][j] or "").strip()
+        notes.append(f"工作表「{raw.name}」中的列「{str(rows[last][j]).strip()}」（{letter(j)}列）是「{group}」的分项，未导入")
+    used_up |= {names[j] for j in breakdowns}
+    for r, what in described:
+        readings.append(Reading(raw.name, "skipped", f"第 {r + 1} 行是表头下的{what}，不是数据，已跳过", 1))
+    return data
+
+
+# rows under a header that describe its columns: 栏次 (甲、乙、丙 … 1、2、3) and units ((人) (次) (%))
+_COLUMN_LABEL = re.compile(r"^(栏次|[甲乙丙丁戊己庚辛壬癸]|\d{1,2}|[A-Z])$")
+_UNIT_LABEL = re.compile(r"^[(（]?(单位[:：]?)?(人|名|次|人次|篇|份|个|项|件|期|场|学时|小时|课时|天|元|万元|%|％|个数|户|处)[)）]?$")
+MAX_DESCRIPTION_ROWS = 3
+
+
+def _description_rows(rows: list[tuple], last: int) -> list[tuple[int, str]]:
+    """(row index, what it is) of the rows right under the header that only describe its columns."""
+    out = []
+    for r in range(last + 1, min(last + 1 + MAX_DESCRIPTION_ROWS, len(rows))):
+        cells = [re.sub(r"\s", "", str(v)) for v in rows[r] if v is not None and str(v).strip()]
+        if len(cells) < 2:
+            break
+        if all(_COLUMN_LABEL.match(c) for c in cells) and (any(not c.isdigit() for c in cells) or _counts_up(cells)):
+            out.append((r, "栏次行"))
+        elif all(_UNIT_LABEL.match(c) for c in cells):
+            out.append((r, "计量单位行"))
+        else:
+            break
+    return out
+
+
+def _counts_up(cells: list[str]) -> bool:
+    """1, 2, 3 … in order: column numbers, never a row of figures."""
+    digits = [int(c) for c in cells if c.isdigit()]
+    return len(digits) >= 2 and digits == list(range(digits[0], digits[0] + len(digits)))
 
 
 def _column_questions(sheet, ledger, fit, norm, written, letter, layout, columns, undecided) -> list[Question]:

@@ -187,10 +187,22 @@ def _choice_meaning(table: dict[str, str], text: str) -> tuple[str | None, str, 
     return None, "", nearest(n, table)
 
 
+def catalogue_names(col: Column, catalog: Catalog) -> dict[str, str]:
+    """Normalised indicator name -> choice, for the catalogue's indicators counted from one choice of this
+    column (党组理论学习中心组法治专题学习 -> 党组中心组学法): our own names always resolve."""
+    out = {}
+    for ind in catalog.indicators:
+        value = (ind.rule or {}).get("where", {}).get(col.field)
+        if isinstance(value, str) and value in col.choices:
+            out[normalise_choice(ind.name)] = value
+    return out
+
+
 def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
     """cleaned text -> (value, how it was read or "", nearest values, answer given now)."""
     allowed = set(catalog.unit_names) if col.type == UNIT else set(col.choices)
-    table = None if col.type == UNIT else choice_lookup(col)
+    ours = {} if col.type == UNIT else catalogue_names(col, catalog)
+    table = None if col.type == UNIT else ours | choice_lookup(col)
 
     def resolve(text: str):
         if col.type == UNIT:
@@ -200,7 +212,7 @@ def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
             n = normalise_choice(text)
             if n in table:
                 value = table[n]
-                return value, ("" if n == normalise_choice(value) else "常用写法"), (), False
+                return value, ("" if n == normalise_choice(value) else "指标名称" if n in ours else "常用写法"), (), False
         said = answers.value(col.name, text) if answers else None
         if said and said[0] in allowed:
             return said[0], "本次回答" if said[1] else "已保存的回答", (), said[1]
@@ -294,6 +306,81 @@ def _skip_mask(t: Table) -> pl.Expr:
     return skip
 
 
+# a heading that opens a section of the table: （一）, 一、, (1), 1、, 第一部分, 上半年, 一季度, 1-6月, 3月份
+SECTION = re.compile(r"^(?:[(（]?[一二三四五六七八九十]{1,3}[)）、.．]|[(（]\d{1,2}[)）]|\d{1,2}[、．]\D"
+                     r"|第[一二三四五六七八九十\d]{1,3}[部分节章季度批]"
+                     r"|(?:\d{4}年)?(?:上半年|下半年|全年|[一二三四1-4]季度|第[一二三四1-4]季度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月份?|\d{1,2}月份?)$)")
+_LEADS_LIKE_ENTRY = r"^\s*(?:\d{4}\s*[-/.年]|\d{8}|\d{5}(?:\.\d+)?$|\d{1,6}$)"  # a date, a serial or a 序号
+
+
+def _section_rows(t: Table) -> list[tuple[int, str]]:
+    """(Excel row, heading) of the rows that open a section of the table: one heading in the table's first
+    column and nothing else, or one text filling the whole row (a cell merged across the table). Only rows
+    whose first cell is filled and reads as no date, serial or 序号 are looked at in full."""
+    cells = [c for c in t.data.columns if c not in CONTEXT_COLUMNS and c != "_row" and c != LEAD]
+    # the table's first column: the first one holding anything (a CSV keeps blank columns in front)
+    leftmost = next((c for c in cells if t.data.get_column(c).null_count() < t.data.height), None)
+    if leftmost is None:
+        return []
+    head = pl.col(leftmost).str.strip_chars()
+    maybe = t.data.filter(pl.col(leftmost).is_not_null() & ~pl.col(leftmost).str.contains(_LEADS_LIKE_ENTRY))
+    if maybe.height == 0:
+        return []
+    filled = pl.sum_horizontal([pl.col(c).str.contains(r"\S").fill_null(False).cast(pl.Int16) for c in cells])
+    same = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == head)
+                              for c in cells])
+    bare = head.str.replace_all(r"\s", "")
+    section = (((filled == 1) & bare.str.contains(SECTION.pattern))
+               | ((filled >= min(3, len(cells))) & same & head.str.contains(r"[\u4e00-\u9fff]") & ~bare.str.contains(SKIP_ROW.pattern)))
+    found = maybe.filter(section & head.str.contains(r"\S"))
+    return list(zip(found["_row"].to_list(), found.get_column(leftmost).str.strip_chars().to_list()))
+
+
+MIN_TOTALLED = 1  # entries a totals row sums (a month of one entry has its 合计 too)
+
+
+def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
+    """(Excel row, first, last) of the rows that are totals by what they are, whatever they are labelled
+    (全市, 总数, nothing): no date and no title of their own, and every figure they hold the sum of the
+    run of entries directly above or below them (at least MIN_TOTALLED). `data` holds the parsed `_v_`
+    and `_c_` columns; only rows whose date failed are looked at."""
+    if "_c_date" not in data.columns:
+        return []
+    figures = [c.field for c in t.ledger.columns if c.type in (INT, NUMBER) and f"_v_{c.field}" in data.columns]
+    if not figures:
+        return []
+    key_text = [t.columns[c.field].source for c in t.ledger.columns
+                if c.type == TEXT and c.required and c.field in t.columns and t.columns[c.field].source in data.columns]
+    undated = pl.col("_c_date").is_not_null() | pl.col(t.columns["date"].source).is_null()
+    # no key cell of its own: no title, and a unit and a category that are blank or none of ours (全市)
+    keyless = [pl.col(c).is_null() for c in key_text] + [pl.col(f"_c_{f}").is_not_null() | pl.col(f"_v_{f}").is_null()
+                                                         for f in ("unit", "category", "node") if f"_c_{f}" in data.columns]
+    if data.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)])).height == 0:
+        return []  # the usual case, decided without numbering the rows
+    index = data.with_row_index("_i")
+    candidates = index.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)]))
+    bounds = sorted(index.filter(undated)["_i"].to_list())
+    out = []
+    for row in candidates.iter_rows(named=True):
+        i = row["_i"]
+        held = {f: row[f"_v_{f}"] for f in figures if row[f"_v_{f}"] is not None and row[f"_c_{f}"] is None}
+        if not held or any(row[f"_c_{f}"] for f in figures):
+            continue
+        before = max((b for b in bounds if b < i), default=-1)
+        after = min((b for b in bounds if b > i), default=index.height)
+        # the run up to the next row without a date, or every entry on that side (a grand total over subtotals)
+        entries = index.filter(~pl.col("_i").is_in(bounds))
+        for run in (index.slice(before + 1, i - 1 - before), index.slice(i + 1, after - 1 - i),
+                    entries.filter(pl.col("_i") < i), entries.filter(pl.col("_i") > i)):
+            # a figure some entry of the run fails to give is not compared (that entry is refused at its cell)
+            known = {f: v for f, v in held.items() if run[f"_c_{f}"].null_count() == run.height}
+            if run.height >= MIN_TOTALLED and known and all(abs((run[f"_v_{f}"].sum() or 0) - v) < 1e-6
+                                                            for f, v in known.items()):
+                out.append((row["_row"], run["_row"][0], run["_row"][-1]))
+                break
+    return out
+
+
 def _repeated_rows(t: Table) -> list[int]:
     """Excel rows that only repeat the title or the header. A repeated header or title holds header or
     title text (or nothing) where the date goes, so only those rows are looked at in full."""
@@ -356,13 +443,17 @@ def check_table(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     return c.records, c.problems
 
 
-def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None = None) -> SheetCheck:
-    """Parse a recognised sheet with the clerk's answers (value aliases); see SheetCheck."""
+def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None = None,
+                totals: tuple[tuple[int, int, int], ...] = ()) -> SheetCheck:
+    """Parse a recognised sheet with the clerk's answers (value aliases); see SheetCheck. `totals` (Excel
+    row, first and last row it sums) are rows found to be totals by a first pass, read past."""
     out = SheetCheck(pl.DataFrame(), list(t.problems), questions=list(t.questions), used=list(t.used))
     if out.problems:  # a schema problem stops the sheet: its cells cannot be judged column by column
         out.readings = [r for r in t.readings if r.rows >= 0]
         return out
     repeated = _repeated_rows(t)
+    sections = [(r, head) for r, head in _section_rows(t) if r not in set(repeated)]  # a repeated title is said as one
+    repeated += [r for r, _ in sections] + [r for r, _, _ in totals]
     skip = _skip_mask(t)
     data = t.data.filter(~(skip | pl.col("_row").is_in(repeated)) if repeated else ~skip)
     raw_cols = {f: m.source for f, m in t.columns.items()}
@@ -396,6 +487,8 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
         if code is not None:
             codes.append(code.alias(f"_p_{col.field}"))
         columns.append(raw.alias(f"_raw_{col.field}"))
+    if not totals and (found := _total_rows(t, data)):  # rare: the sheet is judged again without them
+        return check_sheet(t, catalog, file, answers, tuple(found))
     counted = data
     data = data.select(pl.col("_row"), *columns, *codes)
     data = data.with_columns(*[pl.when(pl.col(a) > pl.col(b)).then(pl.lit(code)).alias(f"_x_{a}")
@@ -406,6 +499,14 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
                    .cast({c.field: _DTYPES[c.type] for c in t.ledger.columns}).with_columns(_sheet=pl.lit(t.sheet)))
     out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows, r.field)
                     for r in t.readings if r.field not in dropped]
+    for r, a, b in totals:
+        span = f"第 {a} 行" if a == b else f"第 {a}–{b} 行各条记录"
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {r} 行没有日期和主题，各数等于{span}之和，是合计行，不是数据，已跳过", 1))
+    if sections:
+        shown = "、".join(str(r) for r, _ in sections[:8]) + ("等" if len(sections) > 8 else "")
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行是分节标题（如「{sections[0][1]}」），不是数据，已跳过",
+                                    len(sections)))
+    repeated = [r for r in repeated if r not in {r for r, _ in sections} | {r for r, _, _ in totals}]
     if repeated:
         shown = "、".join(map(str, repeated[:8])) + ("等" if len(repeated) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行只是重复的标题或表头（分页粘贴），已跳过", len(repeated)))

@@ -117,7 +117,7 @@ def _rebuild(copy) -> None:
     copy.execute("DELETE FROM agg_month")
     for ledger, *_ in KINDS.values():
         reset_touched(copy)
-        copy.execute(f"INSERT OR IGNORE INTO touched SELECT unit, date FROM {ledger.kind}")
+        copy.execute(f"INSERT INTO touched SELECT unit, date FROM {ledger.kind} WHERE true ON CONFLICT DO NOTHING")
         refresh_aggregates(copy, ledger)
 
 

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 WIDTH, HEIGHT = 1600, 900
 # pages of forms and tables (数据管理, 汇报输出) draw fewer charts than the dashboard's two or more
-MIN_CHARTS = {"upload": 0, "evidence": 0, "history": 0, "reporting": 1, "targets": 0, "exports": 0, "audit": 0,
+MIN_CHARTS = {"upload": 0, "entry": 0, "evidence": 0, "history": 0, "reporting": 1, "targets": 0, "exports": 0, "audit": 0,
               "first_admin": 0, "answers": 0}
 # with no account in the database (as on a new machine) the machine's operator sees these pages
 OPEN_PAGES = [p for pages in navigation.visible(roles.OPERATOR, False).values() for p in pages]

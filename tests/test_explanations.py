@@ -310,3 +310,14 @@ def test_the_reasons_print_in_the_report_and_the_workbook_as_libreoffice_renders
     assert "原阳县反映“上半年机构改革、人员调整" in report_text and "预计2025年9月30日前完成" in report_text
     # the workbook's explanation cell wraps onto as many lines as it needs: all of it prints
     assert "全员法治培训推迟到第三季度统一组织；整改措施：9月组织全员法治培训" in book_text
+
+
+def test_the_batch_that_wrote_a_flagged_figure_shows_it(conn, tmp_path):
+    _seed(conn, tmp_path)
+    big = write_xlsx(tmp_path / "big.xlsx", {"宣传": [PUBLICITY_HEADER, [D(2025, 4, 1), "卫滨区", "社区宣讲大会", "其他",
+                                                                     "社区", "社区", 5000, 100, 1, None]]})
+    result = load(conn, big)
+    (flag,) = outliers.of_batch(conn, result.batch_id)
+    assert (flag.unit, flag.value, flag.checked_by) == ("卫滨区", 5000, None)
+    first = conn.execute("SELECT MIN(id) FROM batch").fetchone()[0]
+    assert outliers.of_batch(conn, first) == []  # the seed's rows are all within the usual

@@ -28,6 +28,7 @@ EXPECTED = {
     "ui/pages/scorecard.py": (["督导平台得分排名", "指标得分明细"], None),
     # the data pages draw tables and forms; tests/test_pages_data.py drives them
     "ui/pages/upload.py": ([], None),
+    "ui/pages/entry.py": ([], None),  # tests/test_pages_entry.py drives it
     "ui/pages/evidence.py": ([], None),
     "ui/pages/history.py": ([], None),
     "ui/pages/reporting.py": (["各单位台账报送情况"], None),

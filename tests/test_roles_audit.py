@@ -29,6 +29,10 @@ CLERK = roles.Actor("hq", "红旗区填报员", roles.CLERK, "红旗区")
     (CLERK, "manage_accounts", None, False),
     (CLERK, "view_audit", None, False),
     (CLERK, "review", "红旗区", False),
+    (CLERK, "correct", "红旗区", True),
+    (CLERK, "correct", "卫滨区", False),
+    (LEADER, "correct", "红旗区", False),
+    (ADMIN, "correct", "卫滨区", True),
 ])
 def test_permissions(actor, action, unit, allowed):
     assert roles.may(actor, action, unit) is allowed

@@ -80,7 +80,7 @@ def state(db) -> dict:
         out = {"integrity": c.execute("PRAGMA integrity_check").fetchone()[0] if c.dialect == "sqlite" else "ok",
                "batches": c.execute("SELECT COUNT(*) FROM batch WHERE undone IS NULL").fetchone()[0],
                "rows": c.execute("SELECT COUNT(*) FROM training").fetchone()[0],
-               "agg": c.execute("SELECT TOTAL(value) FROM agg_day WHERE measure = 'training:n'").fetchone()[0],
+               "agg": c.execute("SELECT COALESCE(SUM(value), 0) FROM agg_day WHERE measure = 'training:n'").fetchone()[0],
                "stored": {r[0] for r in c.execute("SELECT stored_path FROM batch")}}
         uploads = store.uploads_dir(c)
     finally:

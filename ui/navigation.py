@@ -24,6 +24,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "数据管理": [
         ("ui/pages/upload.py", "数据填报", ":material/upload_file:"),
+        ("ui/pages/entry.py", "在线填报", ":material/edit_square:"),
         ("ui/pages/evidence.py", "佐证材料", ":material/attach_file:"),
         ("ui/pages/history.py", "导入记录", ":material/history:"),
         ("ui/pages/reporting.py", "报送情况", ":material/fact_check:"),
@@ -46,6 +47,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
 # 指标与目标 is shown to everyone, editable only by administrators (the page asks roles.may).
 ACCESS = {
     "ui/pages/upload.py": "import",
+    "ui/pages/entry.py": "import",
     "ui/pages/history.py": "history",
     "ui/pages/reporting.py": "reporting",
     "ui/pages/exports.py": "export",

@@ -7,11 +7,14 @@ entry says are the rules one level up (indicators/importing.py, kept_answers.py,
 cycle.py, evidence.py, accounts.py), each calling the functions here inside one `transaction`.
 One module per group of tables:
 
-- dialect: every difference between SQLite and PostgreSQL (the connection wrappers, the translation
-  of SQLite's SQL, the neutral error classes, the write lock, the bulk staging, the SQLite-only settings)
+- dialect: every difference between SQLite and PostgreSQL (the connection wrappers, `?` as psycopg's %s,
+  the few statements that differ as named fragments, the neutral error classes, the write lock, the
+  bulk staging, the SQLite-only settings); the statements themselves are written in the subset both accept
+- ddl: the schema's one declaration rendered for PostgreSQL (types, identity columns, collation, triggers)
 - connection: where the database is (a SQLite path or a postgresql:// URL), opening it (never writing),
   transactions, what failures mean; files: the folder the originals and evidence files are kept in
-- schema: every table's DDL (gathered from the modules below), the fingerprint, migrations
+- schema: every table's DDL (gathered from the modules below; ddl.py renders it for PostgreSQL), the
+  fingerprint, migrations
 - ledger_rows: one parsed file written as one batch (rows added, updated, unchanged; original kept)
 - originals: the kept original of every import, all or nothing with its batch
 - aggregates: measures per unit x measure x day and month, refreshed for the rows touched

@@ -51,17 +51,18 @@ def refresh_aggregates(conn: sqlite3.Connection, ledger: Ledger) -> None:
     k = ledger.kind
     lo, hi = f"{k}:", f"{k};"
     choices, sums = _choice_fields(ledger), _sum_fields(ledger)
-    conn.execute("DROP TABLE IF EXISTS temp.grouped")
+    conn.execute("DROP TABLE IF EXISTS grouped")
     conn.execute(f"CREATE TEMP TABLE grouped AS SELECT t.unit, t.date, {''.join(f't.{f}, ' for f in choices)}COUNT(*) AS n"
-                 f"{''.join(f', TOTAL(t.{f}) AS s_{f}' for f in sums)} FROM touched JOIN {k} t USING (unit, date) "
+                 f"{''.join(f', COALESCE(SUM(t.{f}), 0) AS s_{f}' for f in sums)} FROM touched JOIN {k} t USING (unit, date) "
                  f"GROUP BY t.unit, t.date{''.join(f', t.{f}' for f in choices)}")
     conn.execute("DELETE FROM agg_day WHERE (date, unit) IN (SELECT date, unit FROM touched) "
                  "AND measure >= ? AND measure < ?", (lo, hi))
     # in primary-key order, so the B-tree is appended to rather than split at random
-    conn.execute(f"INSERT INTO agg_day (unit, date, measure, value) SELECT * FROM ({measures_sql(ledger)}) ORDER BY 2, 1, 3")
+    conn.execute(f"INSERT INTO agg_day (unit, date, measure, value) SELECT * FROM ({measures_sql(ledger)}) AS m ORDER BY 2, 1, 3")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_month (unit TEXT, month TEXT, PRIMARY KEY (month, unit))")
     conn.execute("DELETE FROM touched_month")
-    conn.execute("INSERT OR IGNORE INTO touched_month SELECT unit, substr(date, 1, 7) FROM touched")
+    # WHERE true: SQLite reads an ON after FROM as a join's unless the SELECT has a WHERE
+    conn.execute("INSERT INTO touched_month SELECT unit, substr(date, 1, 7) FROM touched WHERE true ON CONFLICT DO NOTHING")
     conn.execute("DELETE FROM agg_month WHERE (month, unit) IN (SELECT month, unit FROM touched_month) "
                  "AND measure >= ? AND measure < ?", (lo, hi))
     # one pass over the touched date range, not one per month
@@ -92,7 +93,7 @@ def _old_grouped(conn: sqlite3.Connection, ledger: Ledger, matched_sql: str) -> 
 
     choices, sums = _choice_fields(ledger), _sum_fields(ledger)
     cols = ["unit", "date", *choices]
-    sql = (f"SELECT {', '.join(f'm.{c}' for c in cols)}, -COUNT(*){''.join(f', -TOTAL(m.{f})' for f in sums)} "
+    sql = (f"SELECT {', '.join(f'm.{c}' for c in cols)}, -COUNT(*){''.join(f', -COALESCE(SUM(m.{f}), 0)' for f in sums)} "
            f"{matched_sql} GROUP BY {', '.join(f'm.{c}' for c in cols)}")
     schema = {c: pl.String for c in cols} | {"n": pl.Int64} | {f"s_{f}": pl.Float64 for f in sums}
     return pl.DataFrame(conn.execute(sql).fetchall(), schema=schema, orient="row")

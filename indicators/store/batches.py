@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..ledgers import LEDGERS
 from ..problems import IndicatorsError
+from . import entry
 from . import originals
 from .aggregates import refresh_aggregates, reset_touched
 from .connection import Connection, rollback, store_error
@@ -55,6 +56,7 @@ def undo_blockers(conn: Connection, batch_id: int) -> list[int]:
         later |= {r[0] for r in conn.execute(
             f"SELECT DISTINCT t.batch_id FROM change c JOIN {k} t ON {on} WHERE c.batch_id = ? AND c.kind = ? "
             f"AND t.batch_id != ?", (batch_id, k, batch_id))}
+    later |= set(entry.removed_blockers(conn, batch_id))  # a row a correction renamed, stored again since
     return sorted(later)
 
 
@@ -67,17 +69,19 @@ def undo_rows(conn: Connection, batch_id: int) -> None:
     for ledger in LEDGERS.values():
         k = ledger.kind
         reset_touched(conn)
-        conn.execute(f"INSERT OR IGNORE INTO touched SELECT unit, date FROM {k} WHERE created_batch = ?", (batch_id,))
+        conn.execute(f"INSERT INTO touched SELECT unit, date FROM {k} WHERE created_batch = ? ON CONFLICT DO NOTHING",
+                     (batch_id,))
         conn.execute(f"DELETE FROM {k} WHERE created_batch = ?", (batch_id,))
         others = [c.field for c in ledger.columns if c.field not in ledger.key] + ["batch_id", "created_batch"]
         on = " AND ".join(f"c.k{i + 1} = {k}.{f}" for i, f in enumerate(ledger.key))
         types = column_types(ledger)
         sets = ", ".join(f"{f} = {json_field(conn.dialect, 'c.old', f, types[f])}" for f in others)
         # every ledger key starts with (unit, date), so k1, k2 name the day to recompute
-        conn.execute("INSERT OR IGNORE INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ?",
+        conn.execute("INSERT INTO touched SELECT k1, k2 FROM change WHERE batch_id = ? AND kind = ? ON CONFLICT DO NOTHING",
                      (batch_id, k))
         conn.execute(f"UPDATE {k} SET {sets} FROM change c WHERE c.batch_id = ? AND c.kind = ? AND {on}", (batch_id, k))
         refresh_aggregates(conn, ledger)
+    entry.restore_removed(conn, batch_id)  # a correction that changed a row's identity: the old row back
 
 
 def undo_batch(conn: Connection, batch_id: int, undone: str, login: str | None) -> None:
@@ -141,4 +145,7 @@ def batch_rows(conn: Connection, batch_id: int) -> list[dict]:
         ks = ", ".join(f"k{i + 1}" for i in range(len(ledger.key)))
         out += [{"kind": k, "unit": r[0], "date": r[1], "key": tuple(r)}
                 for r in conn.execute(f"SELECT {ks} FROM change WHERE batch_id = ? AND kind = ?", (batch_id, k))]
+    if removed := entry.removed_row(conn, batch_id):
+        kind, row = removed
+        out.append({"kind": kind, "unit": row["unit"], "date": row["date"], "key": tuple(row[f] for f in LEDGERS[kind].key)})
     return out

@@ -1,16 +1,18 @@
 """The one place where SQLite and PostgreSQL differ.
 
-The store writes SQLite's SQL (`?` placeholders, INSERT OR IGNORE, WITHOUT ROWID, TOTAL(), null-safe
-IS / IS NOT, temp./main. prefixes, BEGIN IMMEDIATE, PRAGMAs) against a connection with sqlite3's
-surface: `execute` returning a cursor (fetchone / fetchall / iteration, `lastrowid`), `executemany`,
-`executescript`, rows readable by index and by column name and convertible with `dict(row)`.
+The store writes its statements in the subset SQLite 3.40 and PostgreSQL 15 both accept (`?`
+placeholders, COALESCE(SUM(x), 0), ON CONFLICT ... DO UPDATE / DO NOTHING, RETURNING, IS DISTINCT
+FROM, FILTER, window functions, timestamps passed as parameters, booleans as INTEGER 0/1), against a
+connection with sqlite3's surface: `execute` returning a cursor (fetchone / fetchall / iteration),
+`executemany`, `executescript`, rows readable by index and by column name and convertible with `dict(row)`.
 
-- SQLite: `SQLiteConnection` is a sqlite3.Connection with the few extras below; SQL runs as written.
+- SQLite: `SQLiteConnection` is a sqlite3.Connection with the few extras below.
 - PostgreSQL: `PGConnection` wraps psycopg 3 (chosen by measurement, bench/bench_pg_drivers.py: COPY
-  loads 100k rows at 1.2x SQLite's executemany; SQLAlchemy Core costs 6x) and translates each
-  statement once (cached): mechanical forms are rewritten on tokens (never inside string literals),
-  statements that really differ come from explicit per-dialect fragments here (`json_field`,
-  `refuse_changes`, `write_lock`, the compatibility functions of `PG_SETUP`).
+  loads 100k rows at 1.2x SQLite's executemany; SQLAlchemy Core costs 6x). A statement is changed in
+  one way only: `?` becomes psycopg's %s (`pg_sql`). DDL (CREATE, ALTER) is rendered for PostgreSQL by
+  ddl.py from the one declaration the schema writes. The statements that really differ are named
+  fragments here: `json_field` and `json_text`, the write lock (`WRITE_BEGIN`, `begin_write`), the
+  staging of an import (`stage_name`, `stage_order`, `stage_pg`), and the SQLite-only settings.
 
 Extras both connections have: `dialect` ('sqlite' | 'postgresql'), `files_dir` (where originals
 are kept), `insert_rows(table, columns, rows)` (bulk staging: executemany / COPY FROM STDIN),
@@ -33,23 +35,12 @@ and days, so under SERIALIZABLE concurrent imports would routinely be aborted at
 (same checksum -> the earlier batch) needs the writer alone anyway. Imports are a few a day; waiting
 a second for another server's import is invisible, and readers never wait (MVCC).
 
-What translates (tests/test_dialect.py runs each on both databases):
-- mechanically, on tokens: `?` -> %s; INSERT OR IGNORE -> ON CONFLICT DO NOTHING; INSERT OR REPLACE /
-  REPLACE INTO -> ON CONFLICT (primary key) DO UPDATE; `a IS NOT b` / `a IS b` -> IS [NOT] DISTINCT FROM;
-  temp./main. prefixes; WITHOUT ROWID, AUTOINCREMENT dropped; in CREATE TABLE / ADD COLUMN: INTEGER
-  PRIMARY KEY -> identity, INTEGER -> BIGINT, REAL -> DOUBLE PRECISION, BLOB -> BYTEA, TEXT -> TEXT
-  COLLATE "C" (SQLite's byte order); WHERE 0/1; json_object / json_extract('$.a'); IFNULL; scalar
-  MAX(a, b) / MIN(a, b); datetime('now'[, modifier]), date('now'), strftime('%s', 'now'), unixepoch();
-  CREATE VIEW IF NOT EXISTS; a subquery in FROM without an alias; tuning PRAGMAs (no-ops) and
-  PRAGMA table_info; refusing triggers (BEFORE ... SELECT RAISE(ABORT, 'msg')).
-- by definitions in PostgreSQL (PG_SETUP): TOTAL(), SUM() of comparisons, instr(), group_concat(),
-  COLLATE NOCASE, a sqlite_master view.
-- parameters as sqlite3 passes them: date / datetime as ISO text, bool as 0/1; SUM of integers as int.
-
-Not papered over (write it portably): a failed statement aborts a PostgreSQL transaction, so do not
-carry on after catching a database error inside one (roll back); an integer column used as a boolean
-(`WHERE locked`: write `locked = 1`); PRAGMA user_version (keep versions in the meta table);
-conn.create_function, changes(), lastrowid after executemany; LIKE is case-sensitive on PostgreSQL.
+Parameters go as sqlite3 passes them (date / datetime as ISO text, bool as 0/1), and SUM of integers
+comes back as int. Not papered over (write it portably): a failed statement aborts a PostgreSQL
+transaction, so do not carry on after catching a database error inside one (roll back); SQLite's own
+functions and forms (total(), group_concat, ifnull, INSERT OR REPLACE / IGNORE, datetime('now'), rowid,
+sqlite_master, sum of a comparison, WHERE on an integer as a boolean, PRAGMA); `lastrowid` (write
+RETURNING id); LIKE is case-sensitive on PostgreSQL.
 """
 from __future__ import annotations
 
@@ -59,6 +50,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from . import ddl
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
@@ -297,428 +290,40 @@ def json_field(dialect: str, doc: str, key: str, sql_type: str) -> str:
     """The value of `key` in the JSON text `doc`, as a value of `sql_type` (INTEGER, REAL, TEXT)."""
     if dialect == SQLITE:
         return f"json_extract({doc}, '$.{key}')"
-    return f"CAST(({doc})::json ->> '{key}' AS {_PG_TYPES.get(sql_type.upper(), sql_type)})"
+    return f"CAST(({doc})::json ->> '{key}' AS {ddl.PG_TYPES.get(sql_type.upper(), sql_type)})"
 
 
-def upsert(conn, table: str, source: str, key: Sequence[str], others: Sequence[str],
-           stamp_new: Sequence[str], stamp_changed: Sequence[str]) -> list[str]:
-    """Rows of `source` into `table`: a new key is inserted (with the `stamp_new` columns set from
-    parameters), a known key whose `others` differ (null-safe) is updated (with `stamp_changed` set
-    from parameters), an identical row is left alone. Parameters: stamp_new's, then stamp_changed's
-    (`upsert_params`). Call with the write lock held.
-
-    One INSERT ... ON CONFLICT DO UPDATE, an index probe per incoming row on both databases. On
-    PostgreSQL, into an empty table (the first import of a ledger), a plain INSERT: nothing can
-    conflict, and PostgreSQL's speculative insertion costs 2x a plain insert (2.3 s vs 1.0 s for 100k
-    rows). An UPDATE of the changed rows followed by INSERT ... WHERE NOT EXISTS was measured too: as
-    fast into an empty table, but two hash joins over the whole ledger when it is not (8.8-11.8 s vs
-    6.9-10.6 s adding 100k rows to 600k).
-    """
-    cols = [*key, *others]
-    differ = " OR ".join(f"{table}.{f} IS NOT excluded.{f}" for f in others) or "1 = 0"
-    insert = (f"INSERT INTO main.{table} ({', '.join(cols + list(stamp_new))}) SELECT {', '.join(cols)}"
-              f"{''.join(', ?' for _ in stamp_new)} FROM {source} WHERE 1")
-    if conn.dialect == POSTGRESQL and conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
-        return [insert]
-    sets = ", ".join([f"{f} = excluded.{f}" for f in others] + [f"{f} = ?" for f in stamp_changed])
-    return [f"{insert} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {differ}"]
+def json_text(dialect: str, fields: Sequence[str]) -> str:
+    """The columns `fields` as one JSON object in text, {"field": value, ...}: read back by json_field."""
+    pairs = ", ".join(f"'{f}', {f}" for f in fields)
+    return f"json_object({pairs})" if dialect == SQLITE else f"CAST(json_build_object({pairs}) AS TEXT)"
 
 
-def upsert_params(statements: Sequence[str], new: Sequence, changed: Sequence) -> list[tuple]:
-    """The parameters of the statement `upsert` returned."""
-    return [tuple(new) + (tuple(changed) if "ON CONFLICT" in statements[0] else ())]
-
-
-def refuse_changes(dialect: str, table: str, events: Sequence[str], message: str, name: str) -> list[str]:
-    """Triggers that refuse the given events (UPDATE, DELETE) on `table` with `message`."""
-    msg = message.replace("'", "''")  # a literal inside the statement
-    if dialect == SQLITE:
-        return [f"CREATE TRIGGER IF NOT EXISTS {name}_{e.lower()} BEFORE {e} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{msg}'); END" for e in events]
-    fn = f"{name}_refuse"
-    out = [f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
-           f"RAISE EXCEPTION '{msg}' USING ERRCODE = 'integrity_constraint_violation'; END $fn$"]
-    row_events = [e for e in events if e != "TRUNCATE"]
-    if row_events:
-        out.append(_if_no_trigger(name, table, f"CREATE TRIGGER {name} BEFORE {' OR '.join(row_events)} ON {table} "
-                                                f"FOR EACH ROW EXECUTE FUNCTION {fn}()"))
-    # TRUNCATE bypasses row triggers in PostgreSQL; SQLite has no TRUNCATE, so refuse it with the rest
-    if "DELETE" in events or "TRUNCATE" in events:
-        out.append(_if_no_trigger(f"{name}_truncate", table, f"CREATE TRIGGER {name}_truncate BEFORE TRUNCATE ON "
-                                                             f"{table} FOR EACH STATEMENT EXECUTE FUNCTION {fn}()"))
-    return out
-
-
-def _if_no_trigger(name: str, table: str, create: str) -> str:
-    # only when missing: creating a trigger locks its table against writers, and every connection
-    # brings the schema up to date (a server starting during another's import must not wait for it)
-    return (f"DO $tg$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}' AND "
-            f"tgrelid = to_regclass('{table}')) THEN {create}; END IF; END $tg$")
-
-
-# SQLite functions the store's SQL may use, defined in PostgreSQL so that the SQL needs no rewriting.
-# TOTAL() is SUM() that gives 0.0 on no rows and also adds up booleans (SQLite's comparisons are 0/1).
+# What the schema needs in PostgreSQL before its tables: COLLATE NOCASE (account logins), equal and unique
+# regardless of case (ICU, as Debian's PostgreSQL is built).
 PG_SETUP = [
-    "CREATE OR REPLACE FUNCTION _total_bool(double precision, boolean) RETURNS double precision "
-    "LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1 + $2::int'",
-    "CREATE OR REPLACE AGGREGATE total(double precision) (SFUNC = float8pl, STYPE = double precision, INITCOND = '0')",
-    "CREATE OR REPLACE AGGREGATE total(boolean) (SFUNC = _total_bool, STYPE = double precision, INITCOND = '0')",
-    "CREATE OR REPLACE FUNCTION _sum_bool(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE "
-    "AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE COALESCE($1, 0) + $2::int END'",
-    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = _sum_bool, STYPE = bigint)",
-    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT strpos($1, $2)'",
-    "CREATE OR REPLACE FUNCTION group_concat_sfunc(text, text, text) RETURNS text LANGUAGE sql IMMUTABLE "
-    "AS 'SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2 ELSE $1 || $3 || $2 END'",
-    "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = group_concat_sfunc, STYPE = text)",
-    "CREATE OR REPLACE FUNCTION group_concat_sfunc(text, text) RETURNS text LANGUAGE sql IMMUTABLE "
-    "AS 'SELECT group_concat_sfunc($1, $2, '','')'",
-    "CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = group_concat_sfunc, STYPE = text)",
-    # COLLATE NOCASE: equal and unique regardless of case (ICU, as Debian's PostgreSQL is built)
     "DO $$ BEGIN CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', "
     "deterministic = false); EXCEPTION WHEN OTHERS THEN NULL; END $$",
-    # `SELECT name FROM sqlite_master WHERE type = 'table'` answers the same
-    "CREATE OR REPLACE VIEW sqlite_master AS SELECT CASE c.relkind WHEN 'i' THEN 'index' WHEN 'v' THEN 'view' "
-    "ELSE 'table' END::text AS type, c.relname::text AS name, COALESCE(t.relname, c.relname)::text AS tbl_name, "
-    "NULL::text AS sql FROM pg_class c LEFT JOIN pg_index x ON x.indexrelid = c.oid LEFT JOIN pg_class t ON "
-    "t.oid = x.indrelid WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'i', 'v') "
-    "AND c.relname <> 'sqlite_master'",
 ]
 
 SESSION_SETTINGS = ["SET temp_buffers = '128MB'", "SET work_mem = '64MB'"]
 
-_PG_TYPES = {"INTEGER": "BIGINT", "INT": "BIGINT", "REAL": "DOUBLE PRECISION", "FLOAT": "DOUBLE PRECISION",
-             "DOUBLE": "DOUBLE PRECISION", "BLOB": "BYTEA", "TEXT": "TEXT"}
 
 
-# ---------------------------------------------------------------- tokens
+# ---------------------------------------------------------------- the one placeholder style
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>--[^\n]*|/\*.*?\*/)
-  | (?P<str>'(?:[^']|'')*')
-  | (?P<qident>"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\])
-  | (?P<dollar>\$(?P<tag>\w*)\$.*?\$(?P=tag)\$)
-  | (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<param>\?\d*)
-  | (?P<op>.)
-""", re.S | re.X)
+WRITE_BEGIN = "BEGIN IMMEDIATE"  # the one statement that differs: on PostgreSQL, BEGIN plus the write lock
+
+# where a `?` is no placeholder: string literals, quoted names, dollar quotes, comments
+_PASS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\w*)\$.*?\$\1\$|--[^\n]*|/\*.*?\*/|\?", re.S)
 
 
-class Tok:
-    __slots__ = ("kind", "text")
-
-    def __init__(self, kind: str, text: str):
-        self.kind, self.text = kind, text
-
-    @property
-    def up(self) -> str:
-        return self.text.upper() if self.kind == "word" else self.text
-
-    def __repr__(self):
-        return f"{self.kind}:{self.text}"
-
-
-def tokens(sql: str) -> list[Tok]:
-    out = []
-    for m in _TOKEN.finditer(sql):
-        kind = m.lastgroup if m.lastgroup != "tag" else "dollar"
-        if kind == "qident" and m.group()[0] in "`[":
-            out.append(Tok("qident", '"' + m.group()[1:-1] + '"'))
-        else:
-            out.append(Tok(kind, m.group()))
-    return out
-
-
-def split_statements(script: str) -> list[str]:
-    """Statements of a script; a CREATE TRIGGER ... BEGIN ... END is one statement."""
-    out, cur, depth_begin = [], [], 0
-    toks = tokens(script)
-    for i, t in enumerate(toks):
-        cur.append(t)
-        words = [x.up for x in cur if x.kind == "word"]
-        if t.kind == "word" and t.up == "BEGIN" and words[:1] == ["CREATE"] and "TRIGGER" in words[:4]:
-            depth_begin += 1
-        elif t.kind == "word" and t.up == "END" and depth_begin:
-            depth_begin -= 1
-        elif t.kind == "op" and t.text == ";" and not depth_begin:
-            text = "".join(x.text for x in cur[:-1]).strip()
-            if text:
-                out.append(text)
-            cur = []
-    text = "".join(x.text for x in cur).strip()
-    if text and any(x.kind not in ("ws", "comment") for x in cur):
-        out.append(text)
-    return out
-
-
-# ---------------------------------------------------------------- SQLite -> PostgreSQL
-
-class Translation:
-    """A statement as PostgreSQL runs it; `action`: 'lock' (take the write lock after it), 'noop',
-    'script' (several statements, in `parts`)."""
-
-    __slots__ = ("sql", "insert_table", "action", "parts")
-
-    def __init__(self, sql: str, insert_table: str | None = None, action: str | None = None, parts=()):
-        self.sql, self.insert_table, self.action, self.parts = sql, insert_table, action, tuple(parts)
-
-
-def _sig(toks: list[Tok]) -> list[int]:
-    """Indexes of the significant tokens (no whitespace or comments)."""
-    return [i for i, t in enumerate(toks) if t.kind not in ("ws", "comment")]
-
-
-def _match_paren(toks: list[Tok], open_at: int) -> int:
-    depth = 0
-    for j in range(open_at, len(toks)):
-        if toks[j].kind == "op" and toks[j].text == "(":
-            depth += 1
-        elif toks[j].kind == "op" and toks[j].text == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-    raise ValueError("unbalanced parentheses")
-
-
-_IS_KEEP = {"NULL", "TRUE", "FALSE", "DISTINCT", "NOT", "UNKNOWN"}
-_ALIAS_FOLLOWERS = {"AS", "WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "JOIN", "LEFT",
-                    "RIGHT", "INNER", "CROSS", "FULL", "ON", "USING", "HAVING", "WINDOW", "OFFSET", "NATURAL"}
-
-
-def translate(sql: str, catalog=None) -> Translation:
-    """One SQLite statement as PostgreSQL. `catalog` answers primary_key(table) and columns(table)
-    for INSERT OR REPLACE."""
-    toks = tokens(sql)
-    sig = _sig(toks)
-    if not sig:
-        return Translation(sql)
-    first = toks[sig[0]].up
-    words = [toks[i].up for i in sig[:6]]
-    if first == "PRAGMA":
-        return _pragma(toks, sig)
-    if first == "BEGIN":
-        mode = words[1] if len(words) > 1 else ""
-        return Translation("BEGIN", action="lock" if mode in ("IMMEDIATE", "EXCLUSIVE") else None)
-    if first in ("COMMIT", "END"):
-        return Translation("COMMIT")
-    if first == "CREATE" and "TRIGGER" in words[:4]:
-        return Translation("", action="script", parts=[p.replace("%", "%%") for p in _trigger(toks, sig)])
-    if first == "CREATE" and "INDEX" in words[:3] and words[words.index("INDEX") + 1: words.index("INDEX") + 4] == [
-            "IF", "NOT", "EXISTS"]:
-        # CREATE INDEX IF NOT EXISTS takes a share lock on the table even when the index exists: it would
-        # wait for a running import. Ask the catalog first.
-        at = words.index("INDEX") + 4
-        name = toks[sig[at]].text
-        rest = translate("".join(t.text for t in toks[sig[at]:]), catalog).sql
-        create = " ".join(w for w in words[:words.index("INDEX") + 1])
-        return Translation(f"DO $ix$ BEGIN IF to_regclass('{name}') IS NULL THEN {create} {rest}; END IF; END $ix$")
-    create_table = first == "CREATE" and "TABLE" in words[:3] or first == "ALTER" and "ADD" in words
-    ctas = create_table and any(toks[i].up == "AS" and toks[j].up in ("SELECT", "WITH") for i, j in zip(sig, sig[1:]))
-    out: list[Tok] = list(toks)
-    conflict_suffix = None
-    insert_table = None
-
-    def sig_at(k):
-        return out[sig[k]] if 0 <= k < len(sig) else Tok("eof", "")
-
-    # INSERT OR IGNORE / OR REPLACE / REPLACE INTO
-    if first in ("INSERT", "REPLACE"):
-        k = 1
-        verb = "IGNORE" if first == "INSERT" and sig_at(1).up == "OR" and sig_at(2).up == "IGNORE" else None
-        if first == "INSERT" and sig_at(1).up == "OR" and sig_at(2).up == "REPLACE" or first == "REPLACE":
-            verb = "REPLACE"
-        if verb and first == "INSERT":
-            out[sig[1]] = Tok("ws", ""); out[sig[2]] = Tok("ws", "")
-            k = 3
-        elif first == "REPLACE":
-            out[sig[0]] = Tok("word", "INSERT")
-        # k now at INTO
-        table_tok = sig_at(k + 1)
-        table = table_tok.text.split(".")[-1]
-        if sig_at(k + 2).text == ".":  # main.x
-            table = sig_at(k + 3).text
-        insert_table = table.lower()
-        if verb == "IGNORE":
-            conflict_suffix = " ON CONFLICT DO NOTHING"
-        elif verb == "REPLACE":
-            if catalog is None:
-                raise ValueError("INSERT OR REPLACE needs the catalog")
-            pk = catalog.primary_key(insert_table)
-            # the column list, if given, follows the table name
-            after = k + 2 if sig_at(k + 2).text != "." else k + 4
-            if sig_at(after).text == "(" and sig_at(after + 1).up not in ("SELECT", "WITH"):
-                close = _match_paren(out, sig[after])
-                cols = [t.text.lower() for t in out[sig[after]:close] if t.kind == "word"]
-            else:
-                cols = catalog.columns(insert_table)
-            others = [c for c in cols if c not in pk]
-            conflict_suffix = (f" ON CONFLICT ({', '.join(pk)}) DO " +
-                               (f"UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in others)}" if others else "NOTHING"))
-
-    k = 0
-    while k < len(sig):
-        t = out[sig[k]]
-        u = t.up
-        if t.kind == "param":
-            out[sig[k]] = Tok("param", "%s")
-        elif t.kind == "word":
-            nxt = sig_at(k + 1)
-            if u in ("TEMP", "MAIN") and nxt.text == "." and sig_at(k - 1).text != ".":
-                out[sig[k]] = Tok("word", "pg_temp" if u == "TEMP" else "")
-                if u == "MAIN":
-                    out[sig[k + 1]] = Tok("ws", "")
-            elif u == "WITHOUT" and nxt.up == "ROWID":
-                out[sig[k]] = Tok("ws", ""); out[sig[k + 1]] = Tok("ws", "")
-            elif u == "AUTOINCREMENT":
-                out[sig[k]] = Tok("ws", "")
-            elif u == "IS" and nxt.up not in _IS_KEEP:
-                out[sig[k]] = Tok("word", "IS NOT DISTINCT FROM")
-            elif u == "IS" and nxt.up == "NOT" and sig_at(k + 2).up not in _IS_KEEP:
-                out[sig[k]] = Tok("word", "IS DISTINCT FROM"); out[sig[k + 1]] = Tok("ws", "")
-            elif u == "WHERE" and nxt.kind == "num" and nxt.text in ("0", "1") and sig_at(k + 2).text not in (
-                    "=", "<", ">", "!", "+", "-", "*", "/"):
-                out[sig[k + 1]] = Tok("word", "TRUE" if nxt.text == "1" else "FALSE")
-            elif u == "IFNULL" and nxt.text == "(":
-                out[sig[k]] = Tok("word", "COALESCE")
-            elif u in ("MAX", "MIN") and nxt.text == "(" and _top_level_commas(out, sig[k + 1]):
-                out[sig[k]] = Tok("word", "GREATEST" if u == "MAX" else "LEAST")  # SQLite's scalar max(a, b)
-            elif u in ("DATETIME", "DATE", "STRFTIME", "UNIXEPOCH") and nxt.text == "(" and _now_call(out, sig, k):
-                pass
-            elif u == "VIEW" and sig_at(k - 1).up == "CREATE" and nxt.up == "IF":
-                out[sig[k - 1]] = Tok("word", "CREATE OR REPLACE")
-                for j in (1, 2, 3):
-                    out[sig[k + j]] = Tok("ws", "")
-            elif u == "JSON_OBJECT" and nxt.text == "(":
-                close = _match_paren(out, sig[k + 1])
-                out[sig[k]] = Tok("word", "CAST(json_build_object")
-                out[close] = Tok("op", ") AS TEXT)")
-            elif u == "JSON_EXTRACT" and nxt.text == "(":
-                close = _match_paren(out, sig[k + 1])
-                inner = [i for i in sig if sig[k + 1] < i < close]
-                path = out[inner[-1]]
-                if path.kind != "str" or not path.text.startswith("'$."):
-                    raise ValueError("json_extract needs a literal '$.key' path")
-                keys = path.text[3:-1].split(".")
-                comma = inner[-2]
-                out[sig[k]] = Tok("word", "")
-                out[sig[k + 1]] = Tok("op", "((")
-                out[comma] = Tok("op", ")::json #>> ")
-                out[inner[-1]] = Tok("str", "'{" + ",".join(keys) + "}'")
-                out[close] = Tok("op", ")")
-            elif create_table and not ctas and u in _PG_TYPES and sig_at(k - 1).kind in ("word", "qident"):
-                if u in ("INTEGER", "INT") and nxt.up == "PRIMARY" and sig_at(k + 2).up == "KEY":
-                    out[sig[k]] = Tok("word", "BIGINT GENERATED BY DEFAULT AS IDENTITY")
-                elif u == "TEXT" and not _collated(out, sig, k):
-                    # byte order, as SQLite's BINARY: range scans on 'kind:' .. 'kind;' and sorting stay the same
-                    out[sig[k]] = Tok("word", 'TEXT COLLATE "C"')
-                else:
-                    out[sig[k]] = Tok("word", _PG_TYPES[u])
-            elif u in ("REAL", "BLOB") and sig_at(k - 1).up == "AS":  # CAST(x AS REAL)
-                out[sig[k]] = Tok("word", _PG_TYPES[u])
-            elif u == "FROM" and nxt.text == "(" and sig_at(k + 2).up in ("SELECT", "WITH", "VALUES"):
-                close = _match_paren(out, sig[k + 1])
-                after = next((i for i in sig if i > close), None)
-                if after is None or (out[after].kind == "word" and out[after].up in _ALIAS_FOLLOWERS
-                                     and out[after].up != "AS") or out[after].text in (")", ";", ","):
-                    out[close] = Tok("op", f") AS _sub{k}")
-        k += 1
-
-    text = "".join(t.text.replace("%", "%%") if t.kind != "param" else t.text for t in out)
-    if conflict_suffix:
-        m = re.search(r"\sRETURNING\s", text, re.I)
-        text = text[:m.start()] + conflict_suffix + text[m.start():] if m else text.rstrip().rstrip(";") + conflict_suffix
-    single_values = first in ("INSERT", "REPLACE") and any(out[i].up == "VALUES" for i in sig) and \
-        not any(out[i].up in ("SELECT", "RETURNING") for i in sig)
-    return Translation(text, insert_table if single_values else None)
-
-
-def _collated(toks: list[Tok], sig: list[int], k: int) -> bool:
-    """Whether the column definition the type at sig[k] starts names its own COLLATE."""
-    depth = 0
-    for i in sig[k + 1:]:
-        t = toks[i]
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            if depth == 0:
-                return False
-            depth -= 1
-        elif t.text == "," and depth == 0:
-            return False
-        elif t.up == "COLLATE":
-            return True
-    return False
-
-
-def _top_level_commas(toks: list[Tok], open_at: int) -> bool:
-    depth = 0
-    for j in range(open_at, _match_paren(toks, open_at)):
-        if toks[j].text == "(":
-            depth += 1
-        elif toks[j].text == ")":
-            depth -= 1
-        elif toks[j].text == "," and depth == 1:
-            return True
-    return False
-
-
-_NOW_FORMATS = {"DATETIME": "YYYY-MM-DD HH24:MI:SS", "DATE": "YYYY-MM-DD"}
-
-
-def _now_call(toks: list[Tok], sig: list[int], k: int) -> bool:
-    """datetime('now'[, '-15 minutes' ...]), date('now'), strftime('%s', 'now'), unixepoch(): the UTC clock
-    as SQLite gives it. Rewrites in place and says whether it did."""
-    close = _match_paren(toks, sig[k + 1])
-    args = [toks[i] for i in sig if sig[k + 1] < i < close and toks[i].text != ","]
-    name = toks[sig[k]].up
-    if name == "UNIXEPOCH" and not args:
-        text = "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
-    elif name == "STRFTIME" and [a.text for a in args] == ["'%s'", "'now'"]:
-        text = "CAST(CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) AS TEXT)"  # text, as SQLite's strftime
-    elif name in _NOW_FORMATS and args and args[0].text.lower() == "'now'" and all(a.kind == "str" for a in args):
-        shift = "".join(f" + interval {a.text}" for a in args[1:])
-        text = f"to_char((now() AT TIME ZONE 'UTC'){shift}, '{_NOW_FORMATS[name]}')"
-    else:
-        return False
-    for i in range(sig[k], close + 1):
-        toks[i] = Tok("ws", "")
-    toks[sig[k]] = Tok("word", text)
-    return True
-
-
-def _pragma(toks: list[Tok], sig: list[int]) -> Translation:
-    name = toks[sig[1]].up if len(sig) > 1 else ""
-    if name == "TABLE_INFO":
-        table = next(t.text.strip("'\"") for t in (toks[i] for i in sig[2:]) if t.kind in ("word", "str", "qident"))
-        return Translation(
-            "SELECT c.ordinal_position - 1 AS cid, c.column_name AS name, upper(c.data_type) AS type, "
-            "CASE WHEN c.is_nullable = 'NO' THEN 1 ELSE 0 END AS notnull, c.column_default AS dflt_value, "
-            "COALESCE(k.position, 0) AS pk FROM information_schema.columns c LEFT JOIN ("
-            "SELECT kcu.column_name, kcu.ordinal_position AS position FROM information_schema.table_constraints tc "
-            "JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name) "
-            "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema() "
-            f"AND tc.table_name = '{table.lower()}') k USING (column_name) "
-            f"WHERE c.table_schema = current_schema() AND c.table_name = '{table.lower()}' ORDER BY c.ordinal_position")
-    return Translation("", action="noop")  # tuning PRAGMAs mean nothing to PostgreSQL
-
-
-_TRIGGER = re.compile(r"CREATE\s+(?:TEMP\w*\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+BEFORE\s+"
-                      r"((?:INSERT|UPDATE|DELETE)(?:\s+OR\s+(?:INSERT|UPDATE|DELETE))*)\s+ON\s+(\w+)\s+"
-                      r"(?:FOR\s+EACH\s+ROW\s+)?BEGIN\s+SELECT\s+RAISE\s*\(\s*(?:ABORT|FAIL|ROLLBACK)\s*,\s*"
-                      r"'((?:[^']|'')*)'\s*\)\s*;?\s*END\s*;?\s*$", re.I | re.S)
-
-
-def _trigger(toks, sig) -> list[str]:
-    """SQLite's refusing trigger (BEFORE ... BEGIN SELECT RAISE(ABORT, 'msg'); END) as PostgreSQL's."""
-    sql = "".join(t.text for t in toks)
-    m = _TRIGGER.match(sql.strip())
-    if not m:
-        raise ValueError("only refusing triggers (SELECT RAISE(ABORT, ...)) translate; "
-                         "write the PostgreSQL version with dialect.refuse_changes or a fragment here: " + sql[:80])
-    name, events, table, msg = m.groups()
-    events = [e.upper() for e in re.split(r"\s+OR\s+", events, flags=re.I)]
-    return refuse_changes(POSTGRESQL, table, events, msg.replace("''", "'"), name)
+@lru_cache(maxsize=4096)
+def pg_sql(sql: str) -> str:
+    """A statement as psycopg takes it: each `?` placeholder as %s (not inside string literals, quoted
+    names or comments), and every literal % as %% (psycopg reads % anywhere in the text). Nothing else
+    changes: the statements are written in the subset both databases accept."""
+    return _PASS.sub(lambda m: "%s" if m.group() == "?" else m.group(), sql.replace("%", "%%"))
 
 
 # ---------------------------------------------------------------- PostgreSQL connection
@@ -771,7 +376,7 @@ def _row_factory(cursor):
 
 
 class _Empty:
-    """The cursor of a statement PostgreSQL has no use for (tuning PRAGMAs)."""
+    """The cursor of a statement that returns nothing (BEGIN IMMEDIATE, a script)."""
 
     rowcount, lastrowid, description = -1, None, None
 
@@ -820,45 +425,38 @@ class PGConnection:
             self._run(setting, ())
         self.url = url
         self.files_dir: Path | None = None
-        self._translated: dict[str, Translation] = {}
         self._identity: dict[str, str] | None = None
 
     # -- the sqlite3 surface
 
     def execute(self, sql: str, params: Sequence | None = None):
-        tr = self._translate(sql)
-        if tr.action == "noop":
+        if " ".join(sql.split()).upper() == WRITE_BEGIN:
+            self.begin_write()
             return _Empty()
-        if tr.action == "script":
-            for part in tr.parts:
-                self._run(part, ())
+        if sql.lstrip()[:6].upper() in ("CREATE", "ALTER "):  # DDL, rendered for PostgreSQL (ddl.py)
             self._identity = None
-            return _Empty()
-        sql = tr.sql
-        id_col = self._identity_of(tr.insert_table) if tr.insert_table else None
-        if id_col:
-            sql += f" RETURNING {id_col}"
-        cur = self._run(sql, params or ())
-        if tr.action == "lock":
-            try:
-                self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
-            except BaseException:
-                # as SQLite's BEGIN IMMEDIATE, one that fails (busy past lock_timeout) leaves no transaction open
-                if self.in_transaction:
-                    self._run("ROLLBACK", ())
-                raise
-        if id_col:
-            row = cur.fetchone()
-            cur.lastrowid = row[0] if row else None
-        if sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "DROP T"):
-            self._identity = None
-        return cur
+            parts = ddl.render(POSTGRESQL, sql)
+            for part in parts[:-1]:
+                self._run(pg_sql(part), ())
+            sql = parts[-1]
+        return self._run(pg_sql(sql), params or ())
+
+    def begin_write(self) -> None:
+        """BEGIN and the write lock (`pg_advisory_xact_lock` on one key), released at COMMIT / ROLLBACK: one
+        writer at a time, as SQLite's BEGIN IMMEDIATE. One refused (busy past lock_timeout) leaves no
+        transaction open, as SQLite's."""
+        self._run("BEGIN", ())
+        try:
+            self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        except BaseException:
+            if self.in_transaction:
+                self._run("ROLLBACK", ())
+            raise
 
     def executemany(self, sql: str, seq: Iterable[Sequence]):
-        tr = self._translate(sql)
         try:
             cur = self._pg.cursor()
-            cur.executemany(tr.sql, list(seq))
+            cur.executemany(pg_sql(sql), list(seq))
             return cur
         except Exception as e:
             import psycopg
@@ -867,7 +465,7 @@ class PGConnection:
             raise
 
     def executescript(self, script: str):
-        for stmt in split_statements(script):
+        for stmt in ddl.split_statements(script):
             self.execute(stmt)
         return _Empty()
 
@@ -929,10 +527,15 @@ class PGConnection:
                                         "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name", ())]
 
     def columns(self, table: str) -> list[str]:
-        return [r[1] for r in self.execute(f"PRAGMA table_info({table})")]
+        return [r[0] for r in self._run(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s ORDER BY ordinal_position", (table.lower(),))]
 
     def primary_key(self, table: str) -> list[str]:
-        return [r[1] for r in sorted((r for r in self.execute(f"PRAGMA table_info({table})") if r[5]), key=lambda r: r[5])]
+        return [r[0] for r in self._run(
+            "SELECT kcu.column_name FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage "
+            "kcu USING (constraint_schema, constraint_name) WHERE tc.constraint_type = 'PRIMARY KEY' AND "
+            "tc.table_schema = current_schema() AND tc.table_name = %s ORDER BY kcu.ordinal_position", (table.lower(),))]
 
     def reset_identity(self, table: str) -> None:
         col = self._identity_of(table)
@@ -941,7 +544,7 @@ class PGConnection:
                       f"COALESCE((SELECT MAX({col}) FROM {table}), 0) + 1, false)", ())
 
     def setup(self) -> None:
-        """The compatibility functions (PG_SETUP); call inside the schema lock."""
+        """What the schema needs first (PG_SETUP); call inside the schema lock."""
         for stmt in PG_SETUP:
             self._run(stmt, ())
 
@@ -949,16 +552,6 @@ class PGConnection:
         self._run("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
 
     # -- inside
-
-    def _translate(self, sql: str) -> Translation:
-        tr = self._translated.get(sql)
-        if tr is None:
-            if len(self._translated) > 4096:  # statements with values written into them: keep the cache bounded
-                self._translated.clear()
-            # one statement may end in ';' (schema.statements keeps it): PostgreSQL's DO blocks do not take it
-            one = sql.rstrip().rstrip(";") if not sql.rstrip().upper().endswith("END;") else sql
-            tr = self._translated[sql] = translate(one, self)
-        return tr
 
     def _run(self, sql: str, params):
         import psycopg

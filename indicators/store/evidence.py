@@ -44,7 +44,8 @@ def keep_file(conn: sqlite3.Connection, checksum: str, ext: str, data: bytes, th
             tmp = path.with_suffix(".part")
             tmp.write_bytes(content)
             tmp.replace(path)
-    conn.execute("INSERT OR IGNORE INTO evidence_file VALUES (?, ?, ?, ?, ?)", (checksum, ext, len(data), name, thumb_name))
+    conn.execute("INSERT INTO evidence_file VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 (checksum, ext, len(data), name, thumb_name))
 
 
 def link(conn: sqlite3.Connection, actor: Actor, checksum: str, file_name: str, unit: str, date_from: str,
@@ -53,10 +54,10 @@ def link(conn: sqlite3.Connection, actor: Actor, checksum: str, file_name: str, 
     ks = list(key) + [None] * (4 - len(key))
     cur = conn.execute(
         "INSERT INTO evidence (checksum, file_name, unit, kind, k1, k2, k3, k4, batch_id, date_from, date_to, added, "
-        "login, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "login, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (checksum, file_name, unit, kind, *ks, batch_id, date_from, date_to,
          (now or dt.datetime.now()).isoformat(timespec="seconds"), actor.login, actor.name))
-    return cur.lastrowid
+    return cur.fetchall()[0][0]  # read to its end: the statement is then done
 
 
 def remove(conn: sqlite3.Connection, actor: Actor, evidence_id: int, now: dt.datetime | None = None) -> None:

@@ -23,7 +23,7 @@ from ..problems import IndicatorsError
 from . import originals
 from .aggregates import add_to_aggregates, aggregate_frames
 from .connection import Connection, checkpoint, transaction
-from .dialect import POSTGRESQL, Error, bulk_write, stage_name, stage_order, stage_pg, unstage_pg
+from .dialect import POSTGRESQL, Error, bulk_write, json_text, stage_name, stage_order, stage_pg, unstage_pg
 
 if TYPE_CHECKING:
     from ..imports import Parsed
@@ -42,7 +42,7 @@ class KindResult:
 
 def _values_differ(ledger: Ledger, a: str, b: str) -> str:
     others = [c.field for c in ledger.columns if c.field not in ledger.key]
-    return " OR ".join(f"{a}.{f} IS NOT {b}.{f}" for f in others) or "1 = 0"  # a boolean on PostgreSQL too
+    return " OR ".join(f"{a}.{f} IS DISTINCT FROM {b}.{f}" for f in others) or "1 = 0"  # a boolean on PostgreSQL too
 
 
 def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int, stage) -> KindResult:
@@ -61,15 +61,15 @@ def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int,
         # days): every row is new, so no comparison, no change rows, no conflict to check, and no
         # aggregate row of these days either (they follow the rows)
         if conn.dialect == POSTGRESQL:  # straight into the ledger and agg_day by COPY, no temp table between
-            conn.insert_rows(f"main.{k}", [*fields, "batch_id", "created_batch"],
+            conn.insert_rows(k, [*fields, "batch_id", "created_batch"],
                              frame.with_columns(batch_id=pl.lit(batch_id), created_batch=pl.lit(batch_id)), analyze=False)
             if k != "staff":
-                conn.insert_rows("main.agg_day", ["date", "unit", "measure", "value"], stage.frame(f"day_{k}"),
+                conn.insert_rows("agg_day", ["date", "unit", "measure", "value"], stage.frame(f"day_{k}"),
                                  analyze=False)
                 stage.stage(conn, f"month_{k}")
             add_to_aggregates(conn, ledger, staged, days=False)
         else:
-            conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) "
+            conn.execute(f"INSERT INTO {k} ({cols}, batch_id, created_batch) "
                          f"SELECT {cols}, ?, ? FROM {rows} {order}", (batch_id, batch_id))
             add_to_aggregates(conn, ledger, staged, new_days=True)
     else:
@@ -82,7 +82,7 @@ def _apply(conn: Connection, ledger: Ledger, frame: pl.DataFrame, batch_id: int,
 def _shares_days(conn: Connection, kind: str, spans: pl.DataFrame) -> bool:
     """Whether the ledger holds a row of one of the file's units dated within the days that unit's rows
     span: one primary-key range probe per unit (the key starts with unit, date)."""
-    return any(conn.execute(f"SELECT 1 FROM main.{kind} WHERE unit = ? AND date BETWEEN ? AND ? LIMIT 1",
+    return any(conn.execute(f"SELECT 1 FROM {kind} WHERE unit = ? AND date BETWEEN ? AND ? LIMIT 1",
                             (unit, lo, hi)).fetchone() is not None
                for unit, lo, hi in spans.select("unit", "lo", "hi").iter_rows())
 
@@ -93,7 +93,7 @@ def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: K
 
     The new identities go in first, in one pass that probes the primary key once per incoming row
     (ON CONFLICT DO NOTHING); the rows it left out are the known identities. Only when there are
-    some (a re-import, a correction) are they joined with the stored rows, once, into temp.known
+    some (a re-import, a correction) are they joined with the stored rows, once, into the temp table known
     (old values, new values, whether they differ), from which come the counts, the change rows for
     undo, the old values the aggregates subtract, and the update of the rows that differ.
     """
@@ -103,7 +103,7 @@ def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: K
     others = [f for f in fields if f not in key]
     cols = ", ".join(fields)
     staged_rows, order = stage_name(conn, f"rows_{k}"), stage_order(conn)
-    cur = conn.execute(f"INSERT INTO main.{k} ({cols}, batch_id, created_batch) SELECT {cols}, ?, ? "
+    cur = conn.execute(f"INSERT INTO {k} ({cols}, batch_id, created_batch) SELECT {cols}, ?, ? "
                        f"FROM {staged_rows} {order} ON CONFLICT ({', '.join(key)}) DO NOTHING", (batch_id, batch_id))
     result.added = cur.rowcount
     existing = rows - result.added
@@ -112,27 +112,27 @@ def _merge(conn: Connection, ledger: Ledger, rows: int, batch_id: int, result: K
         return
     on = " AND ".join(f"m.{f} = i.{f}" for f in key)
     new = "".join(f", i.{f} AS new_{f}" for f in others)
-    conn.execute("DROP TABLE IF EXISTS temp.known")
+    conn.execute("DROP TABLE IF EXISTS known")
     # the batch id written into the statement: PostgreSQL takes no parameters in CREATE TABLE AS
     conn.execute(f"CREATE TEMP TABLE known AS SELECT {', '.join(f'm.{f}' for f in fields)}, m.batch_id, m.created_batch"
                  f"{new}, CASE WHEN {_values_differ(ledger, 'm', 'i')} THEN 1 ELSE 0 END AS differs "
-                 f"FROM {staged_rows} i JOIN main.{k} m ON {on} WHERE m.created_batch <> {int(batch_id)}")
-    updated = conn.execute("SELECT TOTAL(differs) FROM temp.known").fetchone()[0]
+                 f"FROM {staged_rows} i JOIN {k} m ON {on} WHERE m.created_batch <> {int(batch_id)}")
+    updated = conn.execute("SELECT COALESCE(SUM(differs), 0) FROM known").fetchone()[0]
     result.updated = int(updated)
     result.unchanged = existing - result.updated
     if result.updated:
-        old = "json_object(" + ", ".join(f"'{f}', {f}" for f in others + ["batch_id", "created_batch"]) + ")"
+        old = json_text(conn.dialect, others + ["batch_id", "created_batch"])
         kcols = ", ".join(key) + ", NULL" * (4 - len(key))
-        conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} FROM temp.known WHERE differs = 1",
+        conn.execute(f"INSERT INTO change SELECT ?, '{k}', {kcols}, {old} FROM known WHERE differs = 1",
                      (batch_id,))
     # the stored values of the known identities are subtracted, the whole file's added
-    add_to_aggregates(conn, ledger, staged, "FROM temp.known m")
+    add_to_aggregates(conn, ledger, staged, "FROM known m")
     if result.updated:
         sets = ", ".join(f"{f} = excluded.{f}" for f in others) + ", batch_id = excluded.batch_id"
-        conn.execute(f"INSERT INTO main.{k} ({', '.join(key + others)}, batch_id, created_batch) SELECT "
-                     f"{', '.join(key + [f'new_{f}' for f in others])}, ?, created_batch FROM temp.known "
+        conn.execute(f"INSERT INTO {k} ({', '.join(key + others)}, batch_id, created_batch) SELECT "
+                     f"{', '.join(key + [f'new_{f}' for f in others])}, ?, created_batch FROM known "
                      f"WHERE differs = 1 ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}", (batch_id,))
-    conn.execute("DROP TABLE temp.known")
+    conn.execute("DROP TABLE known")
 
 
 def _incoming(ledger: Ledger, records: pl.DataFrame) -> pl.DataFrame:
@@ -305,9 +305,9 @@ class BatchWrite:
         p = self.parsed
         cur = self.conn.execute(
             "INSERT INTO batch (created, file_name, checksum, size, kinds, units, rows, added, updated, unchanged, demo, "
-            "login, user_name) VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?, ?, ?)",
+            "login, user_name) VALUES (?, ?, ?, ?, '', '', 0, 0, 0, 0, ?, ?, ?) RETURNING id",
             (now.isoformat(timespec="seconds"), p.file, p.checksum, len(p.data), int(demo), login, user_name))
-        self.batch_id = cur.lastrowid
+        self.batch_id = cur.fetchall()[0][0]  # read to its end: the statement is then done
         for kind, frame in self.frames.items():
             self.kinds[kind] = _apply(self.conn, LEDGERS[kind], frame, self.batch_id, self.staged)
         return self.kinds

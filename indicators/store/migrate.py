@@ -43,17 +43,17 @@ def copy_tables(src: Connection, dst: Connection) -> list[TableCopy]:
             cols = [c for c in src.columns(table) if c in set(dst.columns(table))]
             listed = ", ".join(cols)
             stage = f"migrate_{table}"
-            dst.execute(f"DROP TABLE IF EXISTS temp.{stage}")
-            dst.execute(f"CREATE TEMP TABLE {stage} AS SELECT {listed} FROM main.{table} WHERE 0")
-            dst.insert_rows(f"temp.{stage}", cols, (tuple(r) for r in src.execute(f"SELECT {listed} FROM {table}")))
-            extra = dst.execute(f"SELECT COUNT(*) FROM (SELECT {listed} FROM main.{table} EXCEPT "
-                                f"SELECT {listed} FROM temp.{stage}) x").fetchone()[0]
+            dst.execute(f"DROP TABLE IF EXISTS {stage}")
+            dst.execute(f"CREATE TEMP TABLE {stage} AS SELECT {listed} FROM {table} WHERE 1 = 0")
+            dst.insert_rows(stage, cols, (tuple(r) for r in src.execute(f"SELECT {listed} FROM {table}")))
+            extra = dst.execute(f"SELECT COUNT(*) FROM (SELECT {listed} FROM {table} EXCEPT "
+                                f"SELECT {listed} FROM {stage}) x").fetchone()[0]
             if extra:
                 diverged.append(f"{table}（{extra} 行）")
                 continue
-            cur = dst.execute(f"INSERT INTO main.{table} ({listed}) SELECT {listed} FROM temp.{stage} "
-                              f"EXCEPT SELECT {listed} FROM main.{table}")
-            dst.execute(f"DROP TABLE temp.{stage}")
+            cur = dst.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {stage} "
+                              f"EXCEPT SELECT {listed} FROM {table}")
+            dst.execute(f"DROP TABLE {stage}")
             dst.reset_identity(table)
             out.append(TableCopy(table, 0, max(cur.rowcount, 0), 0))
         if diverged:

@@ -59,3 +59,10 @@ def ledger_row(conn: sqlite3.Connection, kind: str, key: tuple) -> dict | None:
     where = " AND ".join(f"{f} = ?" for f in ledger.key)
     row = conn.execute(f"SELECT * FROM {kind} WHERE {where}", tuple(key)).fetchone()
     return dict(row) if row else None
+
+
+def batch_years(conn: sqlite3.Connection, kind: str, batch_id: int) -> list[int]:
+    """The years of the rows of one ledger that a batch added or last updated."""
+    rows = conn.execute(f"SELECT DISTINCT substr(date, 1, 4) FROM {kind} WHERE batch_id = ? OR created_batch = ?",
+                        (batch_id, batch_id)).fetchall()
+    return sorted(int(y) for (y,) in rows)

@@ -1,7 +1,8 @@
 """Every table of the database, created where missing, and the fingerprint that says when to.
 
 One group of tables per store module; their DDL is gathered here so that a new database, and an
-old one brought up to date, get the same schema. `connect` compares FINGERPRINT (the SHA-256 of
+old one brought up to date, get the same schema. It is written once, in SQLite's words; ddl.py renders
+it for PostgreSQL. `connect` compares FINGERPRINT (the SHA-256 of
 all the DDL below) with the one stored in `meta`: only when they differ does it run `create`, once,
 in its own write transaction. Adding a table or an index is therefore only adding its DDL here; no
 number to bump. A change that CREATE ... IF NOT EXISTS cannot make (a new column) goes into
@@ -9,11 +10,12 @@ MIGRATIONS, each applied once and remembered in `meta`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import sqlite3
 
 from ..ledgers import LEDGERS, Ledger
-from . import accounts, adoptions, answers, audit, cycle, evidence, explanations, notify
+from . import accounts, adoptions, answers, audit, cycle, entry, evidence, explanations, notify
 
 # Columns added after a table was first released: (table, column, declaration). A database made
 # before gets them on its next start; the ALTER is skipped where the column is already there.
@@ -21,6 +23,7 @@ ADDED_COLUMNS = [
     ("batch", "login", "TEXT"),  # who imported the batch (account login; '' for the machine's operator)
     ("batch", "user_name", "TEXT"),  # their display name at the time
     ("batch", "undone_by", "TEXT"),  # login of whoever undid it
+    ("batch", "source", "TEXT"),  # how the rows came: NULL an uploaded file, 在线填报, 更正 (indicators/entry.py)
 ]
 
 _SQL_TYPES = {"date": "TEXT", "int": "INTEGER", "number": "REAL"}
@@ -78,7 +81,7 @@ def statements(script: str) -> list[str]:
 
 STATEMENTS = (statements(BASE_DDL) + statements(audit.DDL) + statements(cycle.DDL) + statements(evidence.DDL) +
               statements(accounts.DDL) + statements(answers.DDL) + statements(explanations.DDL) + statements(notify.DDL) +
-              statements(adoptions.DDL) +
+              statements(adoptions.DDL) + statements(entry.DDL) +
               [_ledger_ddl(l) for l in LEDGERS.values()])
 FINGERPRINT = hashlib.sha256("\n".join(STATEMENTS + [f"{n}:{sql}" for n, sql in MIGRATIONS]
                                         + [" ".join(c) for c in ADDED_COLUMNS]).encode()).hexdigest()
@@ -106,15 +109,17 @@ def create(conn: sqlite3.Connection) -> None:
         if f"migration:{name}" not in done:
             for stmt in statements(sql):
                 conn.execute(stmt)
-            conn.execute("INSERT INTO meta VALUES (?, datetime('now'))", (f"migration:{name}",))
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                         (f"migration:{name}", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")))
     for table, column, decl in ADDED_COLUMNS:
         add_column(conn, table, column, decl)
-    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (FINGERPRINT_KEY, FINGERPRINT))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (FINGERPRINT_KEY, FINGERPRINT))
 
 
 def add_column(conn: sqlite3.Connection, table: str, column: str, decl: str) -> bool:
     """ALTER TABLE ... ADD COLUMN unless the column exists; True when it was added. Safe to run again."""
-    if column in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+    if column in conn.columns(table):
         return False
     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
     return True

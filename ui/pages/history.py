@@ -1,7 +1,7 @@
 """导入记录: every import, its original file, and undo after a confirmation that names what changes."""
 import streamlit as st
 
-from indicators import importing, intake, store
+from indicators import entry, importing, intake, store
 from indicators.problems import IndicatorsError
 from ui import navigation, review, shell
 
@@ -33,6 +33,12 @@ def render(sel: shell.Selection) -> None:
     labels = {f"批次 {r['批次']} · {r['文件名']} · {r['导入时间']} · {r['状态']}": int(r["批次"]) for r in frame.to_dict("records")}
     batch_id = labels[st.selectbox("选择批次", list(labels))]
     b = store.batch(sel.src.conn, batch_id)
+    if navigation.find("在线填报"):
+        st.page_link("ui/pages/entry.py", label="要改已导入的某一行的数字或文字：到「在线填报」的“修改已保存的行”",
+                     icon=":material/edit:")
+    fixed = entry.correction_of(sel.src.conn, batch_id)
+    if fixed:  # a correction made on 在线填报 or with `correct`: which row, what changed, and why
+        st.dataframe(entry.correction_frame(fixed), hide_index=True, width="stretch")
     left, right = st.columns(2)
     try:
         original = store.original_file(sel.src.conn, batch_id)
