@@ -9,7 +9,10 @@ import sqlite3
 
 import pandas as pd
 
+import re
+
 from . import roles
+from .ledgers import LEDGERS
 from .roles import OPERATOR, Actor
 from .store import audit
 
@@ -36,12 +39,23 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "password_change": ("修改本人密码", "账号"),
     "password_change_failed": ("修改本人密码失败", "账号"),
     "setting": ("修改设置", "账号"),
+    "cycle_submit": ("提交报送", "报送"),
+    "cycle_approve": ("审核通过", "报送"),
+    "cycle_return": ("退回", "报送"),
+    "cycle_reopen": ("重新开放", "报送"),
+    "cycle_deadline": ("设置填报截止日期", "报送"),
+    "evidence_add": ("上传佐证材料", "数据"),
+    "evidence_remove": ("删除佐证材料", "数据"),
+    "keep_answer": ("保存识别回答", "数据"),
+    "remove_answer": ("删除识别回答", "数据"),
+    "explain": ("填写情况说明", "数据"),
+    "verify_figure": ("核实数字", "数据"),
     "contact_set": ("设置通知渠道", "通知"),
     "contact_remove": ("删除通知渠道", "通知"),
     "notify_settings": ("修改通知设置", "通知"),
     "notify_send": ("发送通知", "通知"),
 }
-KINDS = ("登录", "数据", "目标", "账号", "通知", "其他")
+KINDS = ("登录", "数据", "报送", "目标", "账号", "通知", "其他")
 COLUMNS = ["时间", "登录名", "姓名", "角色", "所属单位", "操作", "类别", "涉及单位", "客户端地址", "详情"]
 
 # detail keys in Chinese for the page and the export
@@ -52,14 +66,23 @@ _DETAIL_NAMES = {
     "changes": "改动", "login": "账号", "name": "显示名", "role": "角色", "unit": "单位", "before": "原为",
     "after": "改为", "sessions_ended": "结束的会话", "other_sessions_ended": "结束的其他会话", "failures": "连续失败次数",
     "locked": "已锁定", "setting": "设置", "idle_since": "最后操作", "limit_hours": "时限(小时)", "via": "方式",
-    "kind": "类别", "period": "期间", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
+    "period": "期间", "from": "原状态", "to": "新状态", "deadline": "截止日期", "files": "文件",
+    "id": "编号", "key": "设置", "value": "值", "column": "列", "indicator": "指标", "version": "版本", "status": "状态",
+    "kind": "类别", "target": "对象", "channel": "渠道", "outcome": "结果", "errcode": "错误码",
     "attempts": "尝试次数", "signed": "加签",
     "adoption": "采纳序号", "report": "报告", "indicators": "指标", "code": "编码", "rhythm": "节奏",
     "new": "新增", "yearly_target": "目标",
     "row": "行", "new_row": "更正后的行",
 }
+# what says the same as "period" (2025年上半年) in codes: left out of the line when the period is there
+_SAID_BY_PERIOD = ("year", "half")
+# settings by their key, as the pages name them
+_SETTINGS = {"leaders_approved_only": "领导只看已审核数据", "clerks_see_all_units": "填报员可看其他单位的数字"}
 _REASONS = {"wrong_password": "密码不正确", "unknown_login": "登录名不存在", "locked": "已暂停登录", "disabled": "账号已停用",
             "sso": "单点登录", "sso_no_account": "单点登录但本系统无账号"}
+
+
+_ROW_REF = re.compile(r"^[a-z]+:.")
 
 
 def action_name(action: str) -> str:
@@ -79,7 +102,10 @@ def _value(v) -> str:
         return "、".join(map(_value, v))
     if isinstance(v, dict):
         return "，".join(f"{_DETAIL_NAMES.get(k, k)} {_value(x)}" for k, x in v.items())
-    return "" if v is None else str(_REASONS.get(v, v))
+    if isinstance(v, str) and _ROW_REF.match(v) and v.split(":", 1)[0] in LEDGERS:  # training:红旗区:2025-03-01:…
+        kind, rest = v.split(":", 1)
+        return f"{LEDGERS[kind].name}（{rest.replace(':', ' · ')}）"
+    return "" if v is None else str(_SETTINGS.get(v, _REASONS.get(v, v)))
 
 
 def detail_text(detail: str) -> str:
@@ -90,7 +116,9 @@ def detail_text(detail: str) -> str:
         return str(detail)
     if not isinstance(data, dict):
         return _value(data)
-    return "；".join(f"{_DETAIL_NAMES.get(k, k)}：{_value(v)}" for k, v in data.items())
+    said = _SAID_BY_PERIOD if "period" in data else ()
+    return "；".join(f"{_DETAIL_NAMES.get(k, k)}：{_value(v)}" for k, v in data.items()
+                    if k not in said and v not in (None, "", []))
 
 
 def _units_of(e: dict) -> set[str]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import chinese
 from .palette import STATUS_COLORS
-from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, SCORE_LABELS, STATUSES
+from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, SCORE_LABELS, STATUSES, UNFINISHED, rank_text
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 TEXT = "#262730"
@@ -53,19 +54,25 @@ class Context:
     demo: bool = False
     narrow: bool = False  # drawn for a phone (about 360 px wide): wrapped labels, legend below, fewer ticks
     review: str = ""  # how much of it is approved: 已审核 12/16 个单位
+    final: bool = False  # the whole year: 进度滞后 reads 未完成 (progress.status_name)
 
 
-def chinese_date(d: dt.date) -> str:
-    """2025年6月30日."""
-    return f"{d.year}年{d.month}月{d.day}日"
+def status_word(status: str, ctx: Context) -> str:
+    """A status as a legend or a label names it in the chart's period (progress.status_name)."""
+    return UNFINISHED if status == LAGGING and ctx.final else status
 
 
 def caption_text(ctx: Context, source: str) -> str:
     """The two lines under every chart: 数据截至 (how much is approved, and 示例数据 when demo data is
     shown), then the source."""
-    first = f"数据截至 {chinese_date(ctx.as_of)}" + (f" ｜ {ctx.review}" if ctx.review else "") + \
+    first = f"数据截至 {chinese.date(ctx.as_of)}" + (f" ｜ {ctx.review}" if ctx.review else "") + \
         (" ｜ 示例数据（虚构，仅供演示）" if ctx.demo else "")
-    return f"{first}<br>数据来源：{source}"
+    if ctx.narrow:  # a phone's chart puts each part on a line of its own (_compact)
+        return f"{first}<br>数据来源：{source}"
+    return f"{wrap(first, CAPTION_EM)}<br>{wrap('数据来源：' + source, CAPTION_EM)}"
+
+
+CAPTION_EM = 34  # the narrowest desktop chart (a third of the page) holds about 34 CJK characters at 11 px
 
 
 def chart_title(name: str, ctx: Context) -> str:
@@ -172,7 +179,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
         "title": {"text": chart_title(name, ctx), "font": {"family": FONT_FAMILY, "size": 18, "color": TEXT},
                   "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yref": "container", "yanchor": "top",
                   "pad": {"t": 14}},
-        "margin": {"l": 10, "r": 24, "t": (104 + 22 * (legend_rows - 1)) if legend else 80, "b": bottom + 44},
+        "margin": {"l": 10, "r": 24, "t": (104 + 22 * (legend_rows - 1)) if legend else 80, "b": bottom + 16 + 14 * _lines(caption["text"])},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                    "font": {"family": FONT_FAMILY, "size": 12}, "traceorder": "normal"},
         "meta": {"chart": name, "filename": file_name(name, ctx), "caption": caption_text(ctx, source)},
@@ -342,7 +349,7 @@ def pace_bars(rows: pd.DataFrame, ctx: Context, time_progress: float) -> go.Figu
         mask = rows.status == status
         if mask.any():
             traces.append(go.Bar(
-                y=rows.label[mask], x=x[mask], orientation="h", name=status, marker_color=STATUS_COLORS[status],
+                y=rows.label[mask], x=x[mask], orientation="h", name=status_word(status, ctx), marker_color=STATUS_COLORS[status],
                 text=[f"{v:.0f}%" for v in x[mask]], textposition="outside", cliponaxis=False,
                 customdata=list(zip(rows.value_text[mask], rows.status[mask], expected[mask])),
                 hovertemplate="%{y}<br>完成 %{customdata[0]}（%{x:.1f}%）<br>应完成 %{customdata[2]:.1f}%<br>"
@@ -385,7 +392,7 @@ def status_counts_bar(counts: dict, ctx: Context, what: str = "项") -> go.Figur
     name = "指标状态分布"
     statuses = [s for s in STATUSES if s in counts]
     values = [counts[s] for s in statuses]
-    bar = go.Bar(x=statuses, y=values, marker_color=[STATUS_COLORS[s] for s in statuses],
+    bar = go.Bar(x=[status_word(s, ctx) for s in statuses], y=values, marker_color=[STATUS_COLORS[s] for s in statuses],
                  text=[f"{v} {what}" for v in values], textposition="outside", cliponaxis=False,
                  hovertemplate="%{x}：%{y} " + what + "<extra></extra>")
     return _figure([bar], name, ctx, SOURCE_ALL, 340, legend=False, bottom=30,
@@ -401,9 +408,9 @@ def lagging_units_bar(by_unit: pd.DataFrame, ctx: Context) -> go.Figure:
     if by_unit.empty:
         return _no_data(name, ctx, SOURCE_ALL, "没有进度滞后或未开展的指标", 300)
     units = list(by_unit.unit)
-    traces = [go.Bar(y=by_unit.unit, x=by_unit[status], orientation="h", name=status,
+    traces = [go.Bar(y=by_unit.unit, x=by_unit[status], orientation="h", name=status_word(status, ctx),
                      marker_color=STATUS_COLORS[status], customdata=by_unit.indicators,
-                     hovertemplate="%{y}：" + status + " %{x} 项<br>%{customdata}<extra></extra>")
+                     hovertemplate="%{y}：" + status_word(status, ctx) + " %{x} 项<br>%{customdata}<extra></extra>")
               for status in (NOT_STARTED, LAGGING)]
     traces.append(go.Scatter(y=by_unit.unit, x=by_unit.total, mode="text", text=[f"{t} 项" for t in by_unit.total],
                              textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False))
@@ -436,7 +443,7 @@ def status_grid(cells: pd.DataFrame, ctx: Context, name: str, source: str, colum
                          textfont={"size": 11}, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False,
                          xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>")]
     present = set(cells.status)
-    traces += [_key(s, STATUS_COLORS[s]) for s in STATUSES if s in present]
+    traces += [_key(status_word(s, ctx), STATUS_COLORS[s]) for s in STATUSES if s in present]
     labels = column_labels or {}
     fig = _figure(traces, name, ctx, source, max(380, 210 + 30 * len(rows)), bottom=8,
                   xaxis={"side": "top", "tickvals": columns, "ticktext": [labels.get(c, c) for c in columns],
@@ -492,7 +499,7 @@ def rhythm_bullets(rows: pd.DataFrame, ctx: Context, name: str, source: str) -> 
         mask = rows.status == status
         if mask.any():
             traces.append(go.Bar(
-                y=rows.label[mask], x=done[mask], orientation="h", name=status, marker_color=STATUS_COLORS[status],
+                y=rows.label[mask], x=done[mask], orientation="h", name=status_word(status, ctx), marker_color=STATUS_COLORS[status],
                 customdata=list(zip(rows.expected[mask].fillna(0).round(1), rows.target[mask], rows.measure[mask])),
                 hovertemplate="%{y}<br>已完成 %{x:,.0f} %{customdata[2]}，应完成 %{customdata[0]}，"
                               "全年目标 %{customdata[1]:,.0f}<extra></extra>"))
@@ -653,15 +660,15 @@ def status_bars(data: pd.DataFrame, ctx: Context, name: str, source: str, measur
         mask = data.status == status
         if not mask.any():
             continue
-        common = {"name": status, "marker_color": STATUS_COLORS[status], "text": list(texts[mask]),
+        common = {"name": status_word(status, ctx), "marker_color": STATUS_COLORS[status], "text": list(texts[mask]),
                   "textposition": "outside", "cliponaxis": False, "customdata": list(notes[mask])}
         if horizontal:
             traces.append(go.Bar(y=data[category][mask], x=data.value[mask], orientation="h", **common,
-                                 hovertemplate="%{y}：%{x:,.0f} " + measure + "<br>" + status
+                                 hovertemplate="%{y}：%{x:,.0f} " + measure + "<br>" + status_word(status, ctx)
                                                + " %{customdata}<extra></extra>"))
         else:
             traces.append(go.Bar(x=data[category][mask], y=data.value[mask], **common,
-                                 hovertemplate="%{x}：%{y:,.0f} " + measure + "<br>" + status
+                                 hovertemplate="%{x}：%{y:,.0f} " + measure + "<br>" + status_word(status, ctx)
                                                + " %{customdata}<extra></extra>"))
     top = max(float(data.value.max()), 1) * 1.3
     value_axis = _counts(top, f"数量（{measure}）")
@@ -773,14 +780,27 @@ def score_ranking(points: pd.DataFrame, ranking: pd.DataFrame, ctx: Context, gro
                                  hovertemplate="%{y}<br>" + SCORE_LABELS["score"] + " %{x:.1f} 分<extra></extra>"))
     short = ctx.narrow  # a phone: the rank alone beside the bar, the words are in the axis title
     traces.append(go.Scatter(y=units, x=ranking[basis], mode="text", showlegend=False, hoverinfo="skip",
-                             text=[f"{s:.1f}（{r}）" if short else f"{s:.1f} 分（第 {r} 名）"
-                                   for s, r in zip(ranking[basis], ranking["rank"])],
+                             text=[_rank_label(s, t, short) for s, t in zip(ranking[basis], _rank_texts(ranking))],
                              textposition="middle right", cliponaxis=False))
     axis = f"{SCORE_LABELS[basis]}（满分 100 分" + ("，括号内为名次）" if short else "）")
     return _figure(traces, name, ctx, source, _bar_height(len(units), 30), bottom=52,
                    yaxis=_category_axis(units, highlight),
                    xaxis={"title": {"text": axis}, "range": [0, 140 if short else 125], "dtick": 20},
                    barmode="stack", bargap=0.3)
+
+
+def _rank_texts(ranking: pd.DataFrame) -> list[str]:
+    """progress.scores' rank_text, or made from a bare rank column."""
+    if "rank_text" in ranking:
+        return list(ranking.rank_text)
+    return [rank_text(None if pd.isna(r) else int(r)) for r in ranking["rank"]]
+
+
+def _rank_label(score: float, rank_text: str, short: bool) -> str:
+    """66.8 分（第 1 名）, 58.0 分（并列第 6 名）, 0.0 分（未报送）; on a phone 66.8（1）, 58.0（并列6）."""
+    if short:
+        return f"{score:.1f}（{rank_text.replace('第 ', '').replace(' 名', '')}）"
+    return f"{score:.1f} 分（{rank_text}）"
 
 
 def score_breakdown(rows: pd.DataFrame, ctx: Context, basis: str = "score") -> go.Figure:

@@ -439,14 +439,15 @@ def cmd_progress(args) -> int:
         return 0
     print(f"{per.label}（截至 {per.as_of:%Y-%m-%d}，时间进度 {progress.time_progress(per.as_of, per.year):.1%}）")
     print(f"{'单位':<8}{'指标':<6}{'名称':<18}{'完成':>10}{'目标':>8}{'应完成':>8}  状态")
-    fmt = (lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}".rstrip("0").rstrip("."))
+    from .chinese import num
     for r in rows:
-        print(f"{r['unit']:<8}{r['indicator']:<6}{r['name'][:16]:<18}{fmt(r['value']):>10}{fmt(r['target']):>8}"
-              f"{fmt(r['expected']):>8}  {r['status']}")
+        print(f"{r['unit']:<8}{r['indicator']:<6}{r['name'][:16]:<18}{num(r['value']):>10}{num(r['target']):>8}"
+              f"{num(r['expected']):>8}  {progress.status_name(r['status'], per)}")
     if not unit:
-        print("\n督导平台得分（满分100）：")
-        for r in progress.score_rows(rows):
-            print(f"  {r['rank']:>2}. {r['unit']:<8}{r['score']:>6.1f}")
+        basis = progress.ranking_basis(per)
+        print(f"\n督导平台得分（按{progress.SCORE_LABELS[basis]}排名，满分100；没有数据的单位不参与排名）：")
+        for r in progress.score_rows(rows, per):
+            print(f"  {r['rank_text']:<8}{r['unit']:<8}{r[basis]:>6.1f}")
     return 0
 
 

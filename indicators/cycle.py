@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 
-from . import store
+from . import chinese, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -88,6 +88,32 @@ def half_of(per: Period) -> int:
     return 1 if per.as_of <= dt.date(per.year, 6, 30) else 2
 
 
+def due_period(today: dt.date) -> tuple[int, int]:
+    """(year, half) of the latest reporting period that has ended by `today`: the one a clerk reports now
+    (in December 2026 that is 2026上半年, not the year that has not ended)."""
+    if today >= dt.date(today.year, 12, 31):
+        return today.year, 2
+    if today >= dt.date(today.year, 6, 30):
+        return today.year, 1
+    return today.year - 1, 2
+
+
+def period_to_report(year: int, half: int, today: dt.date) -> tuple[int, int]:
+    """The period a clerk is offered to submit when looking at (year, half): that one once it has
+    ended, else the one due now (never a period that has not ended)."""
+    return (year, half) if today >= half_range(year, half)[1] else due_period(today)
+
+
+def returned(conn: sqlite3.Connection, unit: str, today: dt.date | None = None) -> list[UnitState]:
+    """The unit's reports returned by the administrator in the period due and the one before it, newest
+    first: what a clerk must see first."""
+    today = today or dt.date.today()
+    year, half = due_period(today)
+    before = (year, 1) if half == 2 else (year - 1, 2)
+    states = [state_of(conn, unit, y, h, today) for y, h in ((year, half), before)]
+    return [s for s in states if s.state == RETURNED]
+
+
 def _check_half(half: int) -> None:
     if half not in HALVES:
         raise IndicatorsError(f"报送期间只能是 1（上半年）或 2（全年），不能是「{half}」")
@@ -97,8 +123,7 @@ def _when(at: str | None) -> str:
     return (at or "").replace("T", " ")[:16]
 
 
-def cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+cn_date = chinese.date  # the one Chinese date (indicators/chinese.py)
 
 
 # ---------------------------------------------------------------- states
@@ -205,6 +230,9 @@ def transition(conn: sqlite3.Connection, actor: Actor, action: str, unit: str, y
             raise IndicatorsError(f"{label}已过填报截止日期（{cn_date(cur.deadline)}），填报员不能再{move.name}；"
                                   "请联系市国动办法规科（管理员）为本单位重新开放" if cur.state == OVERDUE else
                                   f"{actor.role}不能在「{cur.state}」时{move.name}{label}的数据")
+        if action == "submit" and now.date() < half_range(year, half)[1]:
+            raise IndicatorsError(f"{label}要到{cn_date(half_range(year, half)[1])}期满后才能提交；"
+                                  f"现在应报送的是{period_label(*due_period(now.date()))}")
         if action == "submit" and not cur.rows:
             raise IndicatorsError(f"{label}还没有任何台账数据，不能提交；请先在数据填报页面上传本期台账")
         db.move(conn, actor, unit, year, half, action, cur.state, after, reason,
@@ -232,22 +260,35 @@ def deadline(conn: sqlite3.Connection, year: int, half: int) -> dt.date | None:
     return db.deadlines(conn, year).get((year, half))
 
 
+CITY_LEVEL = "市本级"  # the level of the office that sends the reminder (data/units.toml)
+
+
+def review_first(states: list[UnitState], unit: str | None = None) -> str | None:
+    """The unit a review opens on: the one asked for, else the first waiting for review (已提交), else
+    the first unit."""
+    if unit and any(s.unit == unit for s in states):
+        return unit
+    return next((s.unit for s in states if s.state == SUBMITTED), states[0].unit if states else None)
+
+
 def missing_units(states: list[UnitState]) -> list[str]:
     """Units that have not submitted (nor been approved) in the period: the reminder names them."""
     return [s.unit for s in states if s.state not in (SUBMITTED, APPROVED)]
 
 
 def reminder_text(states: list[UnitState], today: dt.date | None = None, sender: str = "市国动办法规科",
-                  ledgers_missing: dict[str, list[str]] | None = None) -> str:
-    """The notice naming the units that have not submitted (with the ledgers they lack, from
-    reporting.missing_by_unit) and the period's deadline."""
+                  ledgers_missing: dict[str, list[str]] | None = None, catalog: Catalog | None = None) -> str:
+    """The notice to 各县（市、区）、功能区 naming those that have not submitted (with the ledgers they
+    lack, from reporting.missing_by_unit) and the period's deadline. The city's own office (市本级)
+    sends it, so it is not listed among those reminded."""
     today = today or dt.date.today()
     if not states:
         return ""
     first = states[0]
     label, dl = first.period, first.deadline
     head = f"【提醒】关于报送{label}法治建设工作数据的通知"
-    missing = [s for s in states if s.state not in (SUBMITTED, APPROVED)]
+    own = {u.name for u in (catalog or default_catalog()).units if u.level == CITY_LEVEL}
+    missing = [s for s in states if s.state not in (SUBMITTED, APPROVED) and s.unit not in own]
     if not missing:
         return f"{head}\n\n截至{cn_date(today)}，各单位{label}数据均已提交，感谢大家的支持！\n\n{sender}"
     when = f"填报截止日期为{cn_date(dl)}" if dl else "填报截止日期另行通知"

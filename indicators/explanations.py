@@ -13,7 +13,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from . import progress, store
+from . import chinese, progress, store
 from .config import Catalog, default_catalog
 from .problems import IndicatorsError
 from .roles import Actor, require
@@ -23,7 +23,7 @@ from .store import explanations as db
 
 HALVES = {1: "上半年", 2: "全年"}
 APPROVED = "已审核"  # the cycle's state that locks a period (indicators/cycle.py names it too)
-BEHIND = (progress.LAGGING, progress.NOT_STARTED)
+BEHIND = progress.BEHIND  # what lags: the core names it once
 UNEXPLAINED = "未说明"
 
 # What a unit may write, declared once: (label, limit in characters, help). Over a limit is refused, not cut.
@@ -79,7 +79,7 @@ class Explanation:
         if self.measure:
             out += f"；整改措施：{_end(self.measure)}"
         if self.due:
-            out += f"；预计完成时间：{self.due.year}年{self.due.month}月{self.due.day}日"
+            out += f"；预计完成时间：{chinese.date(self.due)}"
         return out
 
     def as_dict(self) -> dict:
@@ -161,7 +161,7 @@ def write(conn: sqlite3.Connection, actor: Actor, unit: str, indicator: str, yea
     now = now or dt.datetime.now()
     today = today or now.date()
     if due is not None and due < today:
-        raise IndicatorsError(f"「预计完成时间」{due.year}年{due.month}月{due.day}日已经过去，请填写今天或以后的日期")
+        raise IndicatorsError(f"「预计完成时间」{chinese.date(due)}已经过去，请填写今天或以后的日期")
     files = tuple(dict.fromkeys(int(e) for e in evidence))
     for e in files:
         found = store.evidence.one(conn, e)

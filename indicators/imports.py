@@ -19,7 +19,7 @@ import polars as pl
 
 from .config import Catalog, default_catalog
 from .interpret import Answers, Question, Reading, Used
-from .ledgers import LEDGERS, TEXT
+from .ledgers import INSTRUCTIONS_TITLE, LEDGERS, TEXT
 from .containers import Unreadable
 from .problems import Problem
 from .sheets import ROW_NUMBER_HEADER, Mapped, RawSheet, Table, read_workbook, recognise
@@ -33,6 +33,11 @@ DEFAULT_MAX_UPLOAD_MB = 50  # stated on the upload page; a year of every ledger 
 def max_upload_bytes() -> int:
     """The largest file accepted: $INDICATORS_MAX_UPLOAD_MB megabytes, 50 by default."""
     return int(float(os.environ.get(MAX_UPLOAD_ENV) or DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024)
+
+
+def _our_instructions(raw) -> bool:
+    """Whether a sheet is the 填表说明 of one of our own templates (its first cell is our title)."""
+    return raw.frame.width > 0 and str(raw.frame[0, 0] or "").strip() == INSTRUCTIONS_TITLE
 
 
 @dataclass
@@ -129,7 +134,7 @@ def parse_file(data: bytes, name: str, catalog: Catalog | None = None, max_bytes
             continue
         table = recognise(raw, parsed.file, answers, catalog)
         if table is None:
-            if raw.frame.height:
+            if raw.frame.height and not _our_instructions(raw):
                 skipped.append(raw.name)
             continue
         table, too_long = _overlong(table, parsed.file)

@@ -106,10 +106,13 @@ def answers_frame(conn: sqlite3.Connection) -> pd.DataFrame:
                                                              "login", "保存时间"])
 
 
+PROBLEM_COLUMNS = ["工作表", "行", "列", "问题", "修改方法", "值", "单元格"]
+
+
 def problems_frame(parsed: imports.Parsed) -> pd.DataFrame:
-    """The problem table as the page and the annotated workbook show it."""
-    return pd.DataFrame([p.as_dict() for p in parsed.problems],
-                        columns=["文件", "工作表", "行", "列", "单元格", "值", "问题", "修改方法"])
+    """The problem table as the page shows it under the file's name (so no 文件 column): where, what is
+    wrong and how to fix it first, the value and the cell after."""
+    return pd.DataFrame([p.as_dict() for p in parsed.problems], columns=PROBLEM_COLUMNS)
 
 
 def plan_frame(plan: importing.ImportResult) -> pd.DataFrame:
@@ -147,8 +150,9 @@ def history_frame(conn: sqlite3.Connection, actor: Actor = OPERATOR) -> pd.DataF
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-HISTORY_COLUMNS = ["批次", "导入时间", "文件名", "方式", "校验值", "台账", "行数", "新增", "更新", "未变", "涉及单位", "期间", "状态",
-                   "撤销时间", "导入人"]
+# who and what first: the checksum (for tracing a file, rarely read) last, so that it never pushes 导入人 off the screen
+HISTORY_COLUMNS = ["批次", "导入时间", "导入人", "文件名", "方式", "状态", "台账", "行数", "新增", "更新", "未变", "涉及单位",
+                   "期间", "撤销时间", "校验值"]
 
 
 def undo_effect(conn: sqlite3.Connection, batch_id: int, today: dt.date | None = None, *,

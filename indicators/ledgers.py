@@ -282,3 +282,8 @@ def choice_lookup(col: Column) -> dict[str, str]:
                     table.setdefault(normalise_choice(form), c)
     table.update({normalise_choice(a): c for a, c in col.aliases.items()})
     return table
+
+
+# The first cell of the 填表说明 sheet of our own templates: an import passes over that sheet in silence
+# (a sheet of the clerk's own that is no ledger is still named)
+INSTRUCTIONS_TITLE = "法治建设指标看板 · 台账填表说明"

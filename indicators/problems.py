@@ -48,7 +48,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date_out_of_range": ("日期「{value}」不在合理范围内（{extra}）", "请核对年份是否填错"),
     "unknown_unit": ("单位「{value}」不在单位名单中", "请从下拉列表选择单位，或写成规范名称（如 红旗区、市国动办）；若确为新单位，请先在单位配置中添加"),
     "unknown_choice": ("{column}「{value}」不是规定的选项", "请改为以下之一：{extra}"),
-    "not_a_number": ("{column}「{value}」不是数字", "请只填写阿拉伯数字，如 30（可带“人”“份”等单位）"),
+    "not_a_number": ("{column}「{value}」不是数字", "请填写一个数，如 30 或 30人（后面带“人”“份”等单位也可以）"),
     "negative": ("{column}「{value}」不能为负数", "请填写 0 或正数"),
     "not_integer": ("{column}「{value}」应为整数", "请填写整数，如 30"),
     "certified_exceeds_staff": ("持证人数「{value}」大于实有执法人员「{extra}」", "持证人数不能多于实有执法人员，请核对两列数字"),

@@ -12,14 +12,17 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import store
+from . import chinese, store
 from .config import Catalog, Indicator, Unit, default_catalog
 
 if TYPE_CHECKING:  # pandas (0.3 s to import) is loaded by the functions that build frames, not by the CLI
     import pandas as pd
 
 DONE, ON_PACE, LAGGING, NOT_STARTED, NOT_APPLICABLE = "已完成", "进度正常", "进度滞后", "未开展", "不适用"
-STATUSES = (DONE, ON_PACE, LAGGING, NOT_STARTED, NOT_APPLICABLE)
+NOT_DUE = "未到期"  # nothing due yet and nothing done: neither on pace (full points) nor behind
+STATUSES = (DONE, ON_PACE, NOT_DUE, LAGGING, NOT_STARTED, NOT_APPLICABLE)
+BEHIND = (LAGGING, NOT_STARTED)  # what a warning lists, whatever the period calls it (status_name)
+UNFINISHED = "未完成"  # how 进度滞后 reads once the year is over: nothing is "behind pace" any more
 CITY_WIDE = "全市"
 
 
@@ -51,14 +54,14 @@ def period(year: int, half: int | None = None, as_of: dt.date | None = None, tod
     if as_of is not None:
         if as_of.year != year:
             raise ValueError(f"截至日期 {as_of} 不在 {year} 年内")
-        return Period(year, as_of, f"{year}年1月1日至{as_of.month}月{as_of.day}日")
+        return Period(year, as_of, f"{year}年1月1日至{chinese.month_day(as_of)}")
     if half == 1:
         return Period(year, dt.date(year, 6, 30), f"{year}年上半年")
     if half == 2:
         return Period(year, dt.date(year, 12, 31), f"{year}年全年")
     today = today or dt.date.today()
     if today.year == year:
-        return Period(year, today, f"{year}年1月1日至{today.month}月{today.day}日")
+        return Period(year, today, f"{year}年1月1日至{chinese.month_day(today)}")
     return Period(year, dt.date(year, 12, 31), f"{year}年全年")
 
 
@@ -107,16 +110,32 @@ def expected_value(ind: Indicator, target: float | None, as_of: dt.date, year: i
 
 
 def status_of(value: float | None, target: float | None, expected: float | None, applies: bool = True) -> str:
-    """已完成 · 进度正常 · 进度滞后 · 未开展 · 不适用, in that order of precedence."""
+    """已完成 · 未到期 · 进度正常 · 进度滞后 · 未开展 · 不适用, in that order of precedence.
+
+    未到期: nothing is expected by the date (G03 before 31 December, P04 before September) and
+    nothing is done yet; something done ahead of its date is 进度正常 (or 已完成)."""
     if not applies or target is None:
         return NOT_APPLICABLE
     value = value or 0.0
     eps = 1e-9
     if value >= target - eps:
         return DONE
+    if (expected or 0.0) <= eps and value <= eps:
+        return NOT_DUE
     if value >= (expected or 0.0) - eps:
         return ON_PACE
     return LAGGING if value > 0 else NOT_STARTED
+
+
+def is_final(per: Period) -> bool:
+    """Whether the period is the whole year (as of 31 December): targets are then judged, not paces."""
+    return per.as_of >= dt.date(per.year, 12, 31)
+
+
+def status_name(status: str, per: Period | None) -> str:
+    """The status as every page, export and the command line's table name it for the period: at year
+    end 进度滞后 reads 未完成 (the status value, its colour and its counts are unchanged)."""
+    return UNFINISHED if status == LAGGING and per is not None and is_final(per) else status
 
 
 def measure_name(ind: Indicator, value: str | None = None) -> str:
@@ -178,7 +197,7 @@ def weights_for(catalog: Catalog, unit: Unit, targets: dict) -> dict[str, float]
 
 
 COLUMNS = ["unit", "level", "indicator", "name", "group", "measure", "value", "target", "expected", "completion",
-           "expected_completion", "status", "weight", "points", "pace_points", "reported", "scored", "source"]
+           "expected_completion", "status", "weight", "points", "pace_weight", "pace_points", "reported", "scored", "source"]
 
 # The two 督导平台 scores, named once: every page, deck and workbook uses these words.
 SCORE_LABELS = {
@@ -220,14 +239,30 @@ def compute_rows(conn: sqlite3.Connection, per: Period, unit: str | None = None,
     snaps = store.latest_snapshots(conn, per.start, per.end)
     targets = targets_for(conn, catalog, per.year)
     units = [catalog.unit(unit)] if unit else list(catalog.units)
+    present = {u for (u, _), v in totals.items() if v} | set(snaps)
     rows = []
     for u in units:
         weights = weights_for(catalog, u, targets)
-        for ind in catalog.indicators:
-            rows.append(_row(ind, u.name, u.level, ind.applies(u), totals, snaps, targets, weights, per, catalog))
+        part = [_row(ind, u.name, u.level, ind.applies(u), totals, snaps, targets, weights, per, catalog)
+                for ind in catalog.indicators]
+        _pace_weights(part, u.name in present)
+        rows += part
     if roll_up and not unit:
         rows += _roll_up(rows, catalog, totals, snaps, per, targets)
     return rows
+
+
+def _pace_weights(part: list[dict], reported: bool) -> None:
+    """One unit's pace points: an indicator not yet due (未到期) earns none and weighs nothing, its
+    points shared over the indicators that are due, so that a unit on pace everywhere still has the
+    full 100 and nothing counts as done before it is due. `reported`: the unit has any data."""
+    due = math.fsum(r["weight"] for r in part if r["status"] not in (NOT_DUE, NOT_APPLICABLE))
+    possible = math.fsum(r["weight"] for r in part)
+    for r in part:
+        r["reported"] = r["reported"] and reported
+        is_due = r["status"] not in (NOT_DUE, NOT_APPLICABLE) and due > 0
+        r["pace_weight"] = r["weight"] * possible / due if is_due else 0.0
+        r["pace_points"] = r["pace_weight"] * pace_ratio(r["value"], r["expected"]) if is_due else 0.0
 
 
 def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalog) -> dict:
@@ -242,8 +277,8 @@ def _row(ind, unit, level, applies, totals, snaps, targets, weights, per, catalo
         "completion": completion,
         "expected_completion": (expected / target if expected is not None and target else None),
         "status": status_of(value, target, expected, applies), "weight": weight,
-        "points": weight * min(completion or 0.0, 1.0),
-        "pace_points": weight * pace_ratio(value, expected) if applies else 0.0, "reported": reported, "scored": ind.scored and applies,
+        "points": weight * min(completion or 0.0, 1.0), "pace_weight": 0.0, "pace_points": 0.0,  # _pace_weights
+        "reported": reported, "scored": ind.scored and applies,
         "source": ind.source,
     }
 
@@ -274,7 +309,8 @@ def _roll_up(unit_rows: list[dict], catalog: Catalog, totals: dict, snaps: dict,
             "unit": CITY_WIDE, "level": "全市", "indicator": ind.code, "name": ind.name, "group": ind.group,
             "measure": ind.measure, "value": value, "target": target, "expected": expected, "completion": completion,
             "expected_completion": (expected / target if expected is not None and target else None),
-            "status": status_of(value, target, expected), "weight": 0.0, "points": 0.0, "pace_points": 0.0,
+            "status": status_of(value, target, expected), "weight": 0.0, "points": 0.0, "pace_weight": 0.0,
+            "pace_points": 0.0,
             "reported": any(r["reported"] for r in part), "scored": ind.scored, "source": ind.source})
     return rows
 
@@ -294,32 +330,76 @@ def scores(frame: pd.DataFrame, per: Period | None = None) -> pd.DataFrame:
     """督导平台 scores per unit on 100 points, ranked.
 
     Columns unit, level, score (against the full-year target), pace_score (against the value expected
-    at the date), possible, lagging, basis (which of the two ranks: see `ranking_basis`) and rank.
+    at the date), possible, lagging, basis (which of the two ranks: see `ranking_basis`), reported
+    (the unit has any data in the period), rank (None for a unit with no data: not ranked among those
+    with data), tied (another unit has the same rank) and rank_text (第 2 名, 并列第 1 名, 未报送).
     Without `per` the full-year score ranks, as at year end.
     """
     import pandas as pd
 
-    rows = score_rows(frame[["unit", "level", "points", "pace_points", "weight", "status"]].to_dict("records"), per)
-    return pd.DataFrame(rows, columns=["unit", "level", "score", "pace_score", "possible", "lagging", "basis", "rank"])
+    cols = ["unit", "level", "points", "pace_points", "weight", "status", "reported"]
+    rows = score_rows(frame[cols].to_dict("records"), per)
+    out = pd.DataFrame(rows, columns=SCORE_COLUMNS)
+    out["rank"] = pd.array([r["rank"] for r in rows], dtype="Int64")  # <NA>: not ranked
+    return out
+
+
+SCORE_COLUMNS = ["unit", "level", "score", "pace_score", "possible", "lagging", "basis", "reported", "rank", "tied",
+                 "rank_text"]
+NOT_RANKED = "未报送"
 
 
 def score_rows(rows: list[dict], per: Period | None = None) -> list[dict]:
-    """`scores` from the rows of `compute_rows`, without pandas: a dict per unit, best first."""
+    """`scores` from the rows of `compute_rows`, without pandas: a dict per unit, best first.
+
+    Ranked on the basis score to one decimal (what the pages show), ties broken by the other score;
+    units equal on both share a rank (并列). Units with no data come last, unranked."""
     units: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         if r["unit"] != CITY_WIDE:
             units.setdefault((r["unit"], r["level"]), []).append(r)
     basis = ranking_basis(per)
+    other = "score" if basis == "pace_score" else "pace_score"
     out = [{"unit": u, "level": level, "score": round(math.fsum(r["points"] for r in part), 1),
             "pace_score": round(math.fsum(r["pace_points"] for r in part), 1),
             "possible": math.fsum(r["weight"] for r in part),
-            "lagging": sum(r["status"] in (LAGGING, NOT_STARTED) for r in part), "basis": basis}
+            "lagging": sum(r["status"] in BEHIND for r in part), "basis": basis,
+            "reported": any(r.get("reported", True) for r in part)}
            for (u, level), part in units.items()]
-    # ties keep the configured order of units (市本级 first), as official lists do
-    out.sort(key=lambda r: -r[basis])
+    key = (lambda r: (r[basis], r[other]))
+    ranked = [r for r in out if r["reported"]]
     for r in out:
-        r["rank"] = 1 + sum(o[basis] > r[basis] for o in out)
+        if r["reported"]:
+            r["rank"] = 1 + sum(key(o) > key(r) for o in ranked)
+            r["tied"] = sum(key(o) == key(r) for o in ranked) > 1
+        else:
+            r["rank"], r["tied"] = None, False
+        r["rank_text"] = rank_text(r["rank"], r["tied"])
+    # ties keep the configured order of units (市本级 first), as official lists do
+    out.sort(key=lambda r: (not r["reported"], -r[basis], -r[other]))
     return out
+
+
+def rank_among(row, ranking) -> str:
+    """How a sentence places one unit: 排名第2/14, 并列第1/14 (out of the units ranked), or 未报送，不参与排名.
+    `row`: one unit's entry of `scores`/`score_rows`; `ranking`: all of them."""
+    if not is_ranked(row):
+        return "未报送，不参与排名"
+    ranked = [r for r in (ranking.to_dict("records") if hasattr(ranking, "to_dict") else ranking) if r["reported"]]
+    return f"{'并列' if row['tied'] else '排名'}第{int(row['rank'])}/{len(ranked)}"
+
+
+def is_ranked(row) -> bool:
+    """Whether a unit's entry of `scores` has a rank (a unit with no data has none: None or <NA>)."""
+    rank = row["rank"]
+    return not (rank is None or str(rank) == "<NA>" or rank != rank)
+
+
+def rank_text(rank: int | None, tied: bool = False) -> str:
+    """第 2 名, 并列第 1 名, or 未报送 for a unit not ranked."""
+    if rank is None:
+        return NOT_RANKED
+    return f"{'并列' if tied else ''}第 {rank} 名"
 
 
 def status_counts(frame: pd.DataFrame, unit: str | None = None) -> dict[str, int]:

@@ -12,7 +12,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from .containers import OLE_MAGIC, Unreadable as _ContainerUnreadable, _check_prolog
+from .containers import OLE_MAGIC, Unreadable as _ContainerUnreadable
+from .containers.zipparts import _check_prolog
 
 MAX_REPORT_MB = 20  # a report with its photos is a few MB; a 30 MB "report" is refused unread
 MAX_INFLATED = 64 << 20  # every part of a .docx together, inflated

@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import store
 from .config import Catalog, default_catalog
+from .cycle import half_range
 from .ledgers import LEDGERS
 from .progress import Period
 
@@ -31,6 +32,18 @@ def board(conn: sqlite3.Connection, per: Period, catalog: Catalog | None = None)
             rows.append({"unit": u.name, "level": u.level, "kind": kind, "ledger": ledger.name,
                          "last_upload": last.get((u.name, kind)), "rows": n, "missing": n == 0})
     return pd.DataFrame(rows, columns=BOARD_COLUMNS)
+
+
+def submission(conn: sqlite3.Connection, unit: str, year: int, half: int) -> dict:
+    """What submitting a unit's period would hand in: per ledger its rows dated in the period and how
+    many have evidence, and the ledgers with no row. {"ledgers": [{"ledger", "rows", "with_evidence"}],
+    "missing": [ledger names], "rows", "with_evidence"}."""
+    start, end = half_range(year, half)
+    found = {k: store.evidence.rows_with_evidence(conn, k, start, end, unit) for k in LEDGERS}
+    ledgers = [{"ledger": LEDGERS[k].name, "rows": len(rows), "with_evidence": sum(1 for r in rows if r["evidence"])}
+               for k, rows in found.items() if rows]
+    return {"ledgers": ledgers, "missing": [LEDGERS[k].name for k, rows in found.items() if not rows],
+            "rows": sum(x["rows"] for x in ledgers), "with_evidence": sum(x["with_evidence"] for x in ledgers)}
 
 
 def missing_by_unit(frame: pd.DataFrame) -> dict[str, list[str]]:

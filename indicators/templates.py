@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .config import Catalog, default_catalog
-from .ledgers import CHOICE, DATE, INT, LEDGERS, NUMBER, UNIT, Ledger
+from .ledgers import CHOICE, DATE, INSTRUCTIONS_TITLE, INT, LEDGERS, NUMBER, UNIT, Ledger
 from .sheets import EXAMPLE_MARK
 
 TITLE_ROW, HEADER_ROW, EXAMPLE_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
@@ -138,7 +138,7 @@ def add_instructions(wb: Workbook, ledgers: list[Ledger], unit: str | None = Non
     ws.column_dimensions["B"].width = 10
     ws.column_dimensions["C"].width = 90
     lines = [
-        ("法治建设指标看板 · 台账填表说明", None, None),
+        (INSTRUCTIONS_TITLE, None, None),
         ("示例数据：本文件为虚构的示例数据，仅供演示。" if demo else "", None, None),
         ("1. 每个工作表是一种台账，一行填一件事（一次学法、一次活动、一次会议），统计表每个统计日期填一行。", None, None),
         ("2. 第 3 行灰色斜体为填写示例，导入时自动跳过，可以删除。请从第 4 行起填写。", None, None),

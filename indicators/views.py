@@ -12,12 +12,13 @@ import sqlite3
 
 import pandas as pd
 
-from . import store
+from . import chinese, store
 from .config import Catalog, default_catalog
 from .ledgers import LEDGERS
-from .progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, Period, expected_value
+from .progress import (BEHIND, CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE, Period,
+                       expected_value)
 
-LAG_STATUSES = (LAGGING, NOT_STARTED)
+LAG_STATUSES = BEHIND
 TRAINING_CODES = ("T01", "T02", "T03", "T04", "T05")
 
 # What one more person does to close a rate's gap (score breakdown: "还需 2 人持证").
@@ -83,20 +84,14 @@ def status_grid(frame: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataF
     catalog = catalog or default_catalog()
     part = frame[frame.unit != CITY_WIDE]
     text = [("—" if s == NOT_APPLICABLE or pd.isna(c) else f"{c:.0%}") for s, c in zip(part.status, part.completion)]
-    hover = [f"{u} · {label(i, n)}<br>{amount(v, m)} / 目标 {amount(t, m)}，应完成 {amount(e, m)}<br>{s}"
+    hover = [f"{u} · {label(i, n)}<br>{amount(v, m)} / 目标 {amount(t, m)}，应完成 {due_amount(e, m)}<br>{s}"
              for u, i, n, v, t, e, m, s in zip(part.unit, part.indicator, part.name, part.value, part.target,
                                                part.expected, part.measure, part.status)]
     return pd.DataFrame({"row": part.unit.to_numpy(), "column": part.indicator.to_numpy(),
                          "status": part.status.to_numpy(), "text": text, "hover": hover})
 
 
-def amount(v, measure: str) -> str:
-    """A value with its measure for people to read: '1 期', '83.3%', '1,877 人次', '—'."""
-    if v is None or pd.isna(v):
-        return "—"
-    if measure == "%":
-        return f"{v:.1f}%"
-    return f"{v:,.0f} {measure}" if float(v).is_integer() or abs(v) >= 100 else f"{v:.1f} {measure}"
+amount, due_amount = chinese.amount, chinese.due_amount  # how figures read on the pages (indicators/chinese.py)
 
 
 # ---------------------------------------------------------------- monthly counts from the aggregates
@@ -212,7 +207,7 @@ def target_total(rows: pd.DataFrame, codes) -> float:
 def key_dates(totals: dict, per: Period, unit: str | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
     """Activities per key date (宣传节点) so far: node, count, due (date), state (a status).
 
-    已完成 when held; 未开展 when its date has passed without one; 进度正常 while not yet due.
+    已完成 when held; 未开展 when its date has passed without one; 未到期 while not yet due.
     """
     catalog = catalog or default_catalog()
     counts = category_totals(totals, "publicity", "node", unit).set_index("category")["count"]
@@ -220,7 +215,7 @@ def key_dates(totals: dict, per: Period, unit: str | None = None, catalog: Catal
     for node, _ in catalog.key_dates.items():
         due = catalog.key_date(node, per.year)
         n = float(counts.get(node, 0.0))
-        state = DONE if n > 0 else (NOT_STARTED if per.as_of >= due else ON_PACE)
+        state = DONE if n > 0 else (NOT_STARTED if per.as_of >= due else NOT_DUE)
         rows.append({"node": node, "count": n, "due": due, "state": state})
     return pd.DataFrame(rows, columns=["node", "count", "due", "state"])
 
@@ -251,8 +246,8 @@ def governance_grid(h1: dict, h2: dict, per: Period, catalog: Catalog | None = N
     """Done or due per unit and governance duty: row (unit), column, status, text, hover.
 
     `h1` and `h2` are measure totals of the first and second half-year up to the as-of date. A cell
-    is 已完成 when done in its half, 未开展 once its half has ended without it, 进度正常 (not yet due)
-    before that, 不适用 where the indicator does not apply.
+    is 已完成 when done in its half, 未开展 once its half has ended without it, 未到期 before that,
+    不适用 where the indicator does not apply.
     """
     catalog = catalog or default_catalog()
     rows = []
@@ -270,7 +265,7 @@ def governance_grid(h1: dict, h2: dict, per: Period, catalog: Catalog | None = N
             elif per.as_of >= due:
                 status, text = NOT_STARTED, "未开展"
             else:
-                status, text = ON_PACE, "未到期"
+                status, text = NOT_DUE, NOT_DUE
             col = governance_column(category, half)
             rows.append({"row": unit.name, "column": col, "status": status, "text": text,
                          "hover": f"{unit.name} · {col}<br>{text}（应于 {due.month}月{due.day}日前完成）"})
@@ -358,9 +353,10 @@ def score_summary(ranking: pd.DataFrame, unit: str | None = None) -> dict:
     {"score", "pace_score", "rank"} from progress.scores."""
     if unit:
         row = ranking[ranking.unit == unit].iloc[0]
-        return {"score": float(row.score), "pace_score": float(row.pace_score), "rank": int(row["rank"])}
+        return {"score": float(row.score), "pace_score": float(row.pace_score),
+                "rank": None if pd.isna(row["rank"]) else int(row["rank"]), "rank_text": row.rank_text}
     return {"score": round(float(ranking.score.mean()), 1), "pace_score": round(float(ranking.pace_score.mean()), 1),
-            "rank": None}
+            "rank": None, "rank_text": ""}
 
 
 def score_breakdown(frame: pd.DataFrame, unit: str, snaps: dict | None = None, catalog: Catalog | None = None,
@@ -376,15 +372,16 @@ def score_breakdown(frame: pd.DataFrame, unit: str, snaps: dict | None = None, c
     snap = (snaps or {}).get(unit)
     inds = [catalog.indicator(c) for c in part.indicator]
     need_year = [_need(i, v, t, m, snap) for i, v, t, m in zip(inds, part.value, part.target, part.measure)]
-    if basis == "pace_score":
-        points = part.pace_points
-        need = [_need(i, v, e, m, snap) for i, v, e, m in zip(inds, part.value, part.expected, part.measure)]
+    if basis == "pace_score":  # an indicator not yet due weighs nothing on this score (progress._pace_weights)
+        points, weight = part.pace_points, part.pace_weight
+        need = [NOT_DUE if s == NOT_DUE else _need(i, v, e, m, snap)
+                for i, v, e, m, s in zip(inds, part.value, part.expected, part.measure, part.status)]
     else:
-        points, need = part.points, need_year
+        points, weight, need = part.points, part.weight, need_year
     return pd.DataFrame({
         "indicator": part.indicator, "label": [label(c, n) for c, n in zip(part.indicator, part.name)],
-        "group": part.group, "points": points, "weight": part.weight,
-        "lost": (part.weight - points).clip(lower=0), "value": part.value, "expected": part.expected,
+        "group": part.group, "points": points, "weight": weight,
+        "lost": (weight - points).clip(lower=0), "value": part.value, "expected": part.expected,
         "target": part.target, "measure": part.measure, "status": part.status, "need": need,
         "year_points": part.points, "need_year": need_year})
 
@@ -415,6 +412,32 @@ def data_years(conn: sqlite3.Connection) -> list[int]:
         if b["period_start"] and b["period_end"]:
             years.update(range(int(b["period_start"][:4]), int(b["period_end"][:4]) + 1))
     return sorted(years, reverse=True)
+
+
+def units_reported(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> set[str]:
+    """Units with any ledger row (or 执法人员统计表) dated from `start` to `end`."""
+    totals = store.measure_totals(conn, start, end)
+    return {u for (u, _), v in totals.items() if v} | set(store.latest_snapshots(conn, start, end))
+
+
+def default_year(conn: sqlite3.Connection, today: dt.date, catalog: Catalog | None = None) -> int:
+    """The year the dashboard opens on: the latest year that most units have reported (one county's
+    early rows of a new year do not move everyone there); when no year has that, the latest year
+    with any data (the caption then says how few reported: `reported_text`); with none, this year."""
+    catalog = catalog or default_catalog()
+    years = data_years(conn)
+    for year in years:
+        end = min(dt.date(year, 12, 31), max(today, dt.date(year, 1, 1)))
+        if 2 * len(units_reported(conn, dt.date(year, 1, 1), end) & set(catalog.unit_names)) > len(catalog.unit_names):
+            return year
+    return years[0] if years else today.year
+
+
+def reported_text(reported: set[str], catalog: Catalog | None = None) -> str:
+    """已报送 1/16 个单位 while not every unit has data in the period; '' once all have."""
+    catalog = catalog or default_catalog()
+    n, total = len(reported & set(catalog.unit_names)), len(catalog.unit_names)
+    return "" if n >= total else f"已报送 {n}/{total} 个单位"
 
 
 def has_any(totals: dict, snaps: dict, unit: str | None = None, kind: str | None = None) -> bool:

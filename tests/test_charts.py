@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import pandas as pd
 import pytest
 
 import dashboard_support as ds  # noqa: F401  (puts the project root on sys.path)
-from indicators import charts
-from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, STATUSES
+from indicators import charts, progress
+from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE, STATUSES
 
 CTX = charts.Context("红旗区", "2025年上半年", dt.date(2025, 6, 30))
 DEMO = charts.Context("全市", "2025年全年", dt.date(2025, 12, 31), demo=True)
@@ -127,9 +128,18 @@ def test_the_shared_look(name, build, title):
 def test_one_palette_for_statuses():
     assert list(charts.STATUS_COLORS) == list(STATUSES)
     assert len(set(charts.STATUS_COLORS.values())) == len(STATUSES)
-    fig = charts.status_counts_bar({DONE: 3, ON_PACE: 2, LAGGING: 1, NOT_STARTED: 0, NOT_APPLICABLE: 4}, CTX)
+    fig = charts.status_counts_bar({DONE: 3, ON_PACE: 2, NOT_DUE: 5, LAGGING: 1, NOT_STARTED: 0, NOT_APPLICABLE: 4}, CTX)
     assert list(fig.data[0].marker.color) == [charts.STATUS_COLORS[s] for s in STATUSES]
-    assert list(fig.data[0].y) == [3, 2, 1, 0, 4]
+    assert list(fig.data[0].y) == [3, 2, 5, 1, 0, 4]
+    assert list(fig.data[0].x) == ["已完成", "进度正常", "未到期", "进度滞后", "未开展", "不适用"]
+
+
+def test_a_finished_year_names_lagging_as_the_exports_do():
+    final = dataclasses.replace(CTX, final=True)
+    fig = charts.status_counts_bar({DONE: 3, LAGGING: 1}, final)
+    assert list(fig.data[0].x) == ["已完成", "未完成"]
+    assert [t.name for t in charts.pace_bars(pace_rows(), final, 1.0).data if t.type == "bar"] == \
+        [progress.status_name(s, progress.period(2025, half=2)) for s in STATUSES if s in set(pace_rows().status)]
 
 
 def test_pace_bars_colour_by_status_and_mark_the_pace():

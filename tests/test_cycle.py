@@ -214,8 +214,9 @@ def test_submitted_data_is_locked_for_clerks_not_for_the_admin(conn, tmp_path):
 
 def test_full_year_approval_locks_the_whole_year(conn, tmp_path):
     load(conn, training(tmp_path, "h2.xlsx", [D(2025, 9, 1), "红旗区", "全员法治培训", "九月", None, 30, 2, None]))
-    cycle.transition(conn, ADMIN_A, "submit", "红旗区", 2025, 2, now=BEFORE)
-    cycle.transition(conn, ADMIN_A, "approve", "红旗区", 2025, 2, now=BEFORE)
+    # the year can be submitted once it has ended (issue 22), then approved
+    cycle.transition(conn, ADMIN_A, "submit", "红旗区", 2025, 2, now=T(2026, 1, 5, 9))
+    cycle.transition(conn, ADMIN_A, "approve", "红旗区", 2025, 2, now=T(2026, 1, 5, 9))
     march = imports.parse_path(training(tmp_path, "mar.xlsx", ROW))
     with pytest.raises(IndicatorsError, match="红旗区2025年全年的数据"):
         importing.import_parsed(conn, march, actor=ADMIN_A, now=BEFORE)
@@ -276,7 +277,9 @@ def test_reminder_names_missing_units_and_the_deadline(conn, tmp_path):
     approve(conn, tmp_path, "红旗区")
     cycle.set_deadline(conn, ADMIN_A, 2025, 1, DEADLINE)
     text = cycle.reminder_text(cycle.status(conn, 2025, 1, D(2025, 7, 5)), today=D(2025, 7, 5))
-    assert "填报截止日期为2025年7月10日" in text and "以下 15 个单位尚未提交" in text
-    assert "1. 市国动办（未报送）" in text and "红旗区" not in text and "请上述单位于2025年7月10日前" in text
+    # issue 22: the notice goes from the city office to 各县（市、区）、功能区: it does not list the office itself
+    assert "填报截止日期为2025年7月10日" in text and "以下 14 个单位尚未提交" in text
+    assert "1. 卫滨区（未报送）" in text and "红旗区" not in text and "市国动办（" not in text
+    assert "请上述单位于2025年7月10日前" in text
     late = cycle.reminder_text(cycle.status(conn, 2025, 1, D(2025, 7, 20)), today=D(2025, 7, 20))
-    assert "市国动办（逾期）" in late and "请上述单位尽快" in late
+    assert "卫滨区（逾期）" in late and "市国动办（" not in late and "请上述单位尽快" in late

@@ -72,8 +72,8 @@ def _plain(s: str) -> str:
 # ---------------------------------------------------------------- common: stamp, names, formats
 
 def test_status_colours_are_the_dashboards():
-    assert common.STATUS_COLORS == {"已完成": "#2E7D32", "进度正常": "#4A90D9", "进度滞后": "#F5A623",
-                                    "未开展": "#D0021B", "不适用": "#C8C8C8"}
+    assert common.STATUS_COLORS == {"已完成": "#2E7D32", "进度正常": "#4A90D9", "未到期": "#B39DDB",
+                                    "进度滞后": "#F5A623", "未开展": "#D0021B", "不适用": "#C8C8C8"}
 
 
 @pytest.mark.parametrize("year,half,unit,fmt,expected", [
@@ -193,7 +193,7 @@ def test_overview_lists_status_counts_and_the_units_most_behind(demo_db, city_de
     counts = progress.status_counts(progress.compute(demo_db, YEAR))
     for status, n in counts.items():
         if status != "进度正常":  # none at year end: the box is left out
-            assert f"{n}\n{common.status_label(status, YEAR)}" in words
+            assert f"{n}\n{progress.status_name(status, YEAR)}" in words
     assert "进度正常" not in words and "进度滞后" not in words  # 未完成 at year end
     worst = progress.scores(progress.compute(demo_db, YEAR)).iloc[-1]
     assert f"{worst.unit}：{worst.lagging}项未完成或未开展，全年目标得分{worst.score:.1f}" in words
@@ -242,7 +242,8 @@ def test_unit_deck_speaks_of_the_unit_and_its_rank(demo_db):
     overview, = _charts(deck.slides[1])
     assert "督导平台动态督导" not in list(overview.plots[0].categories)  # city only: not this unit's
     assert len(list(overview.plots[0].categories)) == 17
-    assert any(t.startswith("封丘县按时序进度得分52.7分，排名第16/16") for t in _texts(deck.slides[6]))
+    # 44.6, not 52.7: G03 and P04, not due by 30 June, no longer count as full marks (issue 22)
+    assert any(t.startswith("封丘县按时序进度得分44.6分，排名第16/16") for t in _texts(deck.slides[6]))
     ranking, = _charts(deck.slides[6])
     assert [s.name for s in ranking.plots[0].series] == ["按时序进度得分", "全年目标得分"]
     vs_city, = _charts(deck.slides[2])
@@ -462,7 +463,7 @@ def test_half_year_summary_claims_no_rhythm_a_unit_missed(demo_db):
     assert "领导干部年度述法按要求于下半年开展" in t  # not due before year end: not a shortfall
     assert "主任办公会议学法完成1次，低于按时间进度应完成的2次" in t
     assert "宣传活动参与人数完成168人次，距时间进度尚差824人次" in t
-    assert "按时序进度得分52.7分（全年目标得分27.4分），在全市16个单位中排名第16" in t
+    assert "按时序进度得分44.6分（全年目标得分27.4分），在全市16个有数据的单位中排名第16" in t
     assert "学法培训开展不够均衡" not in t  # one unit is not "uneven"
 
 

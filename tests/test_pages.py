@@ -129,9 +129,10 @@ def test_overview_lecture_by_june_is_on_pace(db):
 
 @pytest.mark.parametrize("unit,period,shown", [
     # the same two scores as 督导评分 (test_scorecard_ranks_by_pace_before_year_end_beside_the_full_year_score)
-    ("红旗区", "上半年", [("按时序进度得分", "71.7 分", "第 1 名"), ("全年目标得分", "41.0 分", "")]),
-    # 全市: the units' mean, (71.7 + 33.5 + 18.8 + 13 x 14.6) / 16 = 19.6 and (41.0 + 18.9 + 3.1) / 16 = 3.9
-    (None, "上半年", [("按时序进度得分", "19.6 分", ""), ("全年目标得分", "3.9 分", "")]),
+    ("红旗区", "上半年", [("按时序进度得分", "66.8 分", "第 1 名"), ("全年目标得分", "41.0 分", "")]),
+    # 全市: the units' mean, (66.8 + 22.1 + 7.1 + 13 x 0) / 16 = 6.0 and (41.0 + 18.9 + 3.1) / 16 = 3.9 (issue 22:
+    # what is not yet due no longer counts as full marks, so a unit with no data scores 0, not 14.6)
+    (None, "上半年", [("按时序进度得分", "6.0 分", ""), ("全年目标得分", "3.9 分", "")]),
     ("红旗区", "全年", [("全年目标得分", "41.0 分", "第 1 名")]),  # at year end the two agree: one is shown
 ])
 def test_overview_shows_both_scores_in_the_same_words(db, unit, period, shown):
@@ -181,7 +182,7 @@ def test_publicity_key_dates_and_units_without_activities(db):
     at = app("ui/pages/publicity.py", period="上半年")
     nodes = figure(at, "重要节点宣传活动")
     assert bar_value(nodes, "3·1民防日", axis="x") == ("已完成", 1)
-    assert bar_value(nodes, "9·18警报鸣放", axis="x") == ("进度正常", 0)  # not yet due by 30 June
+    assert bar_value(nodes, "9·18警报鸣放", axis="x") == ("未到期", 0)  # not yet due by 30 June
     warning = " ".join(str(w.value) for w in at.warning)
     assert "卫滨区" in warning and "红旗区" not in warning.split("：", 1)[1]
     per_unit = figure(at, "各单位宣传活动次数")
@@ -227,14 +228,14 @@ def test_scorecard_ranks_by_pace_before_year_end_beside_the_full_year_score(db):
     labels = dict(zip(values(totals["y"]), totals["text"]))
     # 红旗区 against what is due by 30 June (time progress 181/365 = 0.4959):
     # T: 25/6 x (T01 1/1 + T02 1/0.99 capped 1 + T03 1/2 + T04 0 + T05 0 + T06 1/2.98) = 25/6 x 2.836 = 11.82
-    # G: 25/3 x (G01 1/1 + G02 0/1 + G03 nothing due: 1) = 16.67
-    # P: 6.25 x (P01 2/4.96 + P02 2/2 + P03 500/991.8 + P04 nothing due: 1) = 6.25 x 2.907 = 18.17
-    # E: all four rates at 100 % = 25                                   -> 71.7
-    assert labels["红旗区"] == "71.7 分（第 1 名）"
-    # 延津县: G03 8.33 + P04 6.25 + E 6.25 x (3/5 + 3/3 + 4/5 + 5/8) = 18.91 -> 33.5
-    assert labels["延津县"] == "33.5 分（第 2 名）"
-    # 市国动办: G 6.25 x (G03 + G04 1/1) + P04 6.25 = 18.75; a unit with nothing: G03 + P04 = 14.58
-    assert labels["市国动办"] == "18.8 分（第 3 名）" and labels["卫滨区"] == "14.6 分（第 4 名）"
+    # G: 25/3 x (G01 1/1 + G02 0/1) = 8.33; G03 nothing due (未到期): no points, and its 8.33 not counted
+    # P: 6.25 x (P01 2/4.96 + P02 2/2 + P03 500/991.8) = 6.25 x 1.907 = 11.92; P04 not due, not counted
+    # E: all four rates at 100 % = 25: 57.07 of the 100 - 8.33 - 6.25 = 85.42 points due -> 66.8 on 100
+    assert labels["红旗区"] == "66.8 分（第 1 名）"
+    # 延津县: E 6.25 x (3/5 + 3/3 + 4/5 + 5/8) = 18.91 of 85.42 due -> 22.1
+    assert labels["延津县"] == "22.1 分（第 2 名）"
+    # 市国动办: G04 1/1 6.25 of 100 - 6.25 (G03) - 6.25 (P04) due -> 7.1; a unit with no data is not ranked
+    assert labels["市国动办"] == "7.1 分（第 3 名）" and labels["卫滨区"] == "0.0 分（未报送）"
     year = next(t for t in ranking["data"] if t.get("name") == "全年目标得分")  # the full-year score beside it
     full = dict(zip(values(year["y"]), values(year["x"])))
     # full year: T 25/6 x (0.5 + 0.5 + 0.25 + 1/6) = 5.90; G 25/3 x 0.5 = 4.17; P 6.25 x (0.2 + 0.5 + 0.25) = 5.94; E 25
@@ -250,7 +251,7 @@ def test_scorecard_ranks_by_pace_before_year_end_beside_the_full_year_score(db):
     assert table.loc["T02 领导班子法治专题讲座", "完成全年目标还需"] == "还需 1 期"
     assert table.loc["T03 主任办公会议学法", "达到时序进度还需"] == "还需 1 次"
     words = texts(at)
-    assert "按时序进度得分 71.7 分" in words and "全年目标得分 41.0 分" in words and "排名 第 1 名 / 16" in words
+    assert "按时序进度得分 66.8 分" in words and "全年目标得分 41.0 分" in words and "排名 第 1 名 / 3" in words
     assert "（排名依据）" in words
 
 

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, TRAINING_HEADER, healthy, load, write_xlsx
 from indicators import accounts, cycle, evidence, store
+from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
 
 D = dt.date
@@ -63,7 +64,7 @@ def app(page: str, actor: Actor, unit: str | None = None) -> AppTest:
 
 
 def words(at) -> str:
-    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader")
+    parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader", "text")
              for e in getattr(at, kind)]
     return "\n".join(parts + [f"{m.label} {m.value}" for m in at.metric])
 
@@ -86,11 +87,12 @@ def state_column(at) -> dict[str, str]:
 
 def test_clerk_submits_own_unit_and_sees_no_review_buttons(db):
     at = app("ui/pages/reporting.py", CLERK_A)
-    assert "本单位（红旗区）2025年上半年：填报中" in words(at)
+    assert "本单位（红旗区）应报送：2025年上半年，当前填报中" in words(at)
     assert "提交本单位2025年上半年数据" in labels(at)
     assert not {"审核通过", "退回", "重新开放", "保存截止日期"} & set(labels(at))
     assert dict(state_column(at)) == {"红旗区": "填报中"}  # a clerk's 报送情况 holds their own unit only
     click(at, "提交本单位2025年上半年数据")
+    click(at, "确认提交")  # issue 22: after the summary of what is handed in
     assert "红旗区2025年上半年：提交完成，当前为「已提交」。" in [s.value for s in at.success]
     assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.SUBMITTED
     assert "提交本单位2025年上半年数据" not in labels(at) and "正在审核" not in words(at)
@@ -110,6 +112,7 @@ def test_admin_returns_with_a_reason_then_approves(db):
     clerk = app("ui/pages/reporting.py", CLERK_A)
     assert "退回原因：缺少培训签到表（孙法规" in words(clerk)
     click(clerk, "提交本单位2025年上半年数据")
+    click(clerk, "确认提交")
 
     at = app("ui/pages/reporting.py", ADMIN_A, unit="红旗区")
     assert at.button(key="move_approve").disabled is False and at.button(key="move_reopen").disabled is True
@@ -150,7 +153,8 @@ def test_admin_sets_the_deadline_and_units_are_overdue_after_it(db):
     assert state_column(at)["红旗区"] == "逾期" and "逾期 16 个" in words(at)
     click(at, "生成催报通知")
     text = at.code[0].value
-    assert "填报截止日期为2025年7月10日" in text and "1. 市国动办（逾期）" in text
+    # the notice goes to 各县（市、区）、功能区: the city office sends it and is not listed (issue 22)
+    assert "填报截止日期为2025年7月10日" in text and "1. 红旗区（逾期）" in text and "市国动办（" not in text
     clerk = app("ui/pages/reporting.py", CLERK_A)
     assert "已过填报截止日期（2025年7月10日），本单位不能再修改或提交" in words(clerk)
     assert "提交本单位2025年上半年数据" not in labels(clerk)
@@ -236,3 +240,83 @@ def test_leader_with_no_unit_approved_gets_words_not_a_broken_page(db, page):
     at = app(page, LEADER_A)
     assert "未审核、已隐藏 16 个单位" in words(at)
     assert [e.value for e in at.error] in ([], ["本期还没有通过审核的单位：只看已审核数据时，暂无可生成的汇报材料"])
+
+
+def test_review_opens_on_a_unit_waiting_and_starts_empty_after_a_move(db):
+    """Issue 22: at 全市 the review box opens on the first unit waiting for review (not on 市国动办
+    未报送 with every button grey); after 退回 the box says the new state and the reason field is empty."""
+    cycle.transition(db, CLERK_A, "submit", "红旗区", 2025, 1)
+    at = app("ui/pages/reporting.py", ADMIN_A)
+    box = at.selectbox(key="review_unit")
+    assert box.value == "红旗区" and box.format_func(box.value) == "红旗区（已提交）"
+    assert at.button(key="move_approve").disabled is False
+    at.text_input(key="review_reason").set_value("缺少培训签到表")
+    click(at, "退回")
+    assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.RETURNED
+    box = at.selectbox(key="review_unit")
+    assert box.format_func(box.value) == "红旗区（已退回）" and at.text_input(key="review_reason").value == ""
+    assert "红旗区2025年上半年：退回完成，当前为「已退回」" in words(at)
+
+
+def test_a_returned_reason_is_shown_as_text_never_markdown(db):
+    cycle.transition(db, CLERK_A, "submit", "红旗区", 2025, 1)
+    cycle.transition(db, ADMIN_A, "return", "红旗区", 2025, 1, "**签到表**缺失 <b>请补</b>")
+    clerk = app("ui/pages/reporting.py", CLERK_A)
+    assert "退回原因：**签到表**缺失 <b>请补</b>（孙法规" in [t.value[:len("退回原因：**签到表**缺失 <b>请补</b>（孙法规")]
+                                                      for t in clerk.text]
+
+
+@pytest.mark.parametrize("actor,link,listed", [
+    # a leader cannot upload: who has not reported, and where to follow it up; never a command line
+    (LEADER_A, "查看各单位报送情况", True),
+    (ADMIN_A, "去「数据填报」上传台账", False),  # whoever may upload: the link to do it
+])
+def test_an_empty_page_says_what_the_viewer_can_do(db, actor, link, listed):
+    at = app("ui/pages/staff.py", actor, unit="凤泉区")  # no 执法人员统计表 anywhere
+    text = words(at)
+    assert "凤泉区在2025年上半年还没有执法人员统计表" in text
+    assert "命令行" not in text and "python" not in text
+    assert [p.label for p in at.get("page_link")] == [link]
+    assert ("本期尚未报送任何台账的单位（14 个）：市国动办、凤泉区" in text) == listed
+
+
+def test_a_clerk_submits_after_a_summary_and_a_confirm(db):
+    """Issue 22: 提交 shows what will be handed in (rows, evidence) and what is missing, then asks."""
+    at = app("ui/pages/reporting.py", CLERK_A)  # the sidebar at 2025上半年, which has ended
+    assert "本单位（红旗区）应报送：2025年上半年" in words(at)
+    click(at, "提交本单位2025年上半年数据")
+    text = words(at)
+    assert cycle.state_of(db, "红旗区", 2025, 1).state != cycle.SUBMITTED  # not yet: asked first
+    assert "培训学法台账 1 行，其中有佐证材料 0 行" in text and "本期没有数据的台账：宣传活动台账" in text
+    assert "1 行台账还没有佐证材料" in text
+    click(at, "确认提交")
+    assert cycle.state_of(db, "红旗区", 2025, 1).state == cycle.SUBMITTED
+
+
+@pytest.mark.parametrize("today,due", [
+    (D(2026, 12, 7), (2026, 1)), (D(2026, 12, 31), (2026, 2)), (D(2026, 6, 30), (2026, 1)), (D(2026, 3, 1), (2025, 2)),
+])
+def test_the_period_due_is_the_latest_that_has_ended(today, due):
+    assert cycle.due_period(today) == due
+    assert cycle.period_to_report(today.year, 2, today) == (due if today < D(today.year, 12, 31) else (today.year, 2))
+    assert cycle.period_to_report(2024, 2, today) == (2024, 2)  # an ended period is offered as chosen
+
+
+def test_a_period_not_yet_ended_cannot_be_submitted(db):
+    with pytest.raises(IndicatorsError, match="要到2025年12月31日期满后才能提交"):
+        cycle.transition(db, CLERK_A, "submit", "红旗区", 2025, 2, now=dt.datetime(2025, 12, 7, 9))
+    assert cycle.state_of(db, "红旗区", 2025, 2).state != cycle.SUBMITTED
+
+
+def test_a_returned_report_comes_first_on_every_page_of_the_clerk(db, tmp_path):
+    year, half = cycle.due_period(dt.date.today())
+    start = cycle.half_range(year, half)[0]
+    assert load(db, write_xlsx(tmp_path / "due.xlsx", {"台账": [
+        TRAINING_HEADER, [start, "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None]]})).ok
+    cycle.transition(db, CLERK_A, "submit", "红旗区", year, half)
+    cycle.transition(db, ADMIN_A, "return", "红旗区", year, half, "签到表缺失 **请补**")
+    at = app("ui/pages/overview.py", CLERK_A)
+    assert f"红旗区{cycle.period_label(year, half)}的数据已被退回，请按原因修改后重新提交。" in words(at)
+    assert any(t.value.startswith("退回原因：签到表缺失 **请补**（") for t in at.text)  # as text, not markdown
+    leader = app("ui/pages/overview.py", LEADER_A)
+    assert "已被退回" not in words(leader)

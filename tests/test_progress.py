@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, STAFF_HEADER, TRAINING_HEADER, load, write_xlsx
 from indicators import progress
 from indicators.config import default_catalog
-from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE
+from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE
 
 D = dt.date
 CAT = default_catalog()
@@ -39,7 +40,7 @@ def test_expected_value_follows_the_rhythm(code, as_of, expected):
 
 @pytest.mark.parametrize("value,target,expected,applies,status", [
     (2, 2, 1, True, DONE), (3, 2, 1, True, DONE), (1, 2, 1, True, ON_PACE), (1, 2, 0.99, True, ON_PACE),
-    (0, 2, 0, True, ON_PACE), (1, 4, 2, True, LAGGING), (0, 2, 0.99, True, NOT_STARTED), (None, 100, 100, True, NOT_STARTED),
+    (0, 2, 0, True, NOT_DUE), (None, 1, 0.0, True, NOT_DUE), (1, 2, 0, True, ON_PACE), (1, 4, 2, True, LAGGING), (0, 2, 0.99, True, NOT_STARTED), (None, 100, 100, True, NOT_STARTED),
     (95.0, 100, 100, True, LAGGING), (100.0, 100, 100, True, DONE), (5, 2, 1, False, NOT_APPLICABLE),
     (4, None, None, True, NOT_APPLICABLE),
 ])
@@ -148,7 +149,11 @@ def test_platform_score_weights_and_ranking(seeded):
     expected = 25 / 6 * (0.5 + 1 / 6) + 25 / 4 * (0.2 + 0.25 + 0.25) + 25 / 4 * (0.5 + 1 + 1 + 0.75)
     assert scores.loc["红旗区", "score"] == pytest.approx(round(expected, 1))
     assert scores.loc["牧野区", "score"] == 0
-    assert list(scores["rank"])[:1] == [1] and scores["rank"].is_monotonic_increasing
+    ranked = scores["rank"].dropna()
+    assert list(ranked)[:1] == [1] and ranked.is_monotonic_increasing
+    assert set(scores[scores["rank"].isna()].index) == {"牧野区", "新乡县", "获嘉县", "原阳县", "延津县", "封丘县",
+                                                         "卫辉市", "辉县市", "长垣市", "平原示范区", "高新区", "经开区",
+                                                         "凤泉区"}  # no data in 2025: not ranked
 
 
 def test_edited_targets_override_the_file(seeded):
@@ -198,24 +203,102 @@ def training_only(tmp_path, conn):
     return conn
 
 
-# A county's 100 points: T01-T06 25/6 each, G01-G03 25/3 each, P01-P04 and E01-E04 6.25 each. The pace
-# score counts an indicator with nothing due yet as on pace (G03 until 31 Dec, P04 until 30 Sep, ...).
+# A county's 100 points: T01-T06 25/6 each, G01-G03 25/3 each, P01-P04 and E01-E04 6.25 each. An
+# indicator with nothing due yet (G03 until 31 Dec, P04 until 30 Sep, ...) is 未到期: it earns no pace
+# points and its weight is shared over the indicators that are due, so on pace everywhere is still 100.
+# A unit with no data in the period is not ranked (rank None, 未报送).
 @pytest.mark.parametrize("as_of,unit,score,pace_score,rank", [
-    # nothing held yet. T: T01 (half-year) and T03 (no quarter ended) not due; G: all three not due;
-    # P: P02 (no key date passed) and P04 not due; E: rates are due from 1 January, none reported
-    (D(2025, 2, 28), "红旗区", 0.0, round(25 / 6 * 2 + 25 + 6.25 * 2, 1), 1),
-    # one study by the first quarter's end: T03 1/1 on pace, 1/4 of the year; 3·1 has passed unmarked
-    (D(2025, 3, 31), "红旗区", round(25 / 6 * 0.25, 1), round(25 / 6 * 2 + 25 + 6.25, 1), 1),
+    # nothing held yet by anyone: no unit has data, none is ranked, nothing not due counts as done
+    (D(2025, 2, 28), "红旗区", 0.0, 0.0, None),
+    # one study by the first quarter's end: T03 1/1 on pace; T01, G01-G03, P04 not due; 3·1 has passed unmarked
+    (D(2025, 3, 31), "红旗区", round(25 / 6 * 0.25, 1), round(25 / 6 * 100 / (100 - 25 / 6 - 25 - 6.25), 1), 1),
     # 30 June: T02 1 of 2 x 181/365 due (on pace), T03 2/2; T01, G01, G02 due and not done; G03, P04 not due
-    (D(2025, 6, 30), "红旗区", round(25 / 6 * (0.5 + 0.5), 1), round(25 / 6 * 2 + 25 / 3 + 6.25, 1), 1),
-    (D(2025, 6, 30), "卫滨区", 0.0, round(25 / 3 + 6.25, 1), 2),  # nothing at all: only what is not yet due
+    (D(2025, 6, 30), "红旗区", round(25 / 6 * (0.5 + 0.5), 1), round(25 / 6 * 2 * 100 / (100 - 25 / 3 - 6.25), 1), 1),
+    (D(2025, 6, 30), "卫滨区", 0.0, 0.0, None),  # nothing at all: not ranked among those with data
     # at year end everything is due: the two scores agree, and the full-year score ranks
     (D(2025, 12, 31), "红旗区", round(25 / 6 * (0.5 + 0.5), 1), round(25 / 6 * (0.5 + 0.5), 1), 1),
-    (D(2025, 12, 31), "卫滨区", 0.0, 0.0, 2),
+    (D(2025, 12, 31), "卫滨区", 0.0, 0.0, None),
 ])
 def test_both_scores_at_a_date(training_only, as_of, unit, score, pace_score, rank):
     per = progress.period(2025, as_of=as_of)
     ranked = progress.scores(progress.compute(training_only, per), per).set_index("unit")
-    assert (ranked.loc[unit, "score"], ranked.loc[unit, "pace_score"], ranked.loc[unit, "rank"]) == \
+    got_rank = ranked.loc[unit, "rank"]
+    assert (ranked.loc[unit, "score"], ranked.loc[unit, "pace_score"], None if pd.isna(got_rank) else got_rank) == \
            (pytest.approx(score), pytest.approx(pace_score), rank)
+    assert ranked.loc[unit, "rank_text"] == (progress.NOT_RANKED if rank is None else f"第 {rank} 名")
     assert set(ranked.basis) == {progress.ranking_basis(per)}
+
+
+@pytest.mark.parametrize("as_of,status", [
+    (D(2025, 6, 30), NOT_DUE), (D(2025, 12, 30), NOT_DUE), (D(2025, 12, 31), NOT_STARTED),
+])
+def test_g03_is_not_due_before_year_end_for_everyone(training_only, as_of, status):
+    frame = progress.compute(training_only, progress.period(2025, as_of=as_of))
+    assert set(frame[frame.indicator == "G03"].status) == {status}
+    assert frame[(frame.indicator == "G03")].pace_points.sum() == 0
+
+
+@pytest.fixture
+def two_alike(tmp_path, conn):
+    """红旗区 and 卫滨区 each hold the same two 主任办公会学法 by 30 June; 卫滨区 one more in July;
+    凤泉区 the same two and a 领导班子法治讲座 on 10 May."""
+    rows = [[D(2025, 3, 25), u, "主任办公会学法", "一季度", None, 9, 1, None] for u in ("红旗区", "卫滨区", "凤泉区")]
+    rows += [[D(2025, 6, 20), u, "主任办公会学法", "二季度", None, 9, 1, None] for u in ("红旗区", "卫滨区", "凤泉区")]
+    rows += [[D(2025, 7, 20), "卫滨区", "主任办公会学法", "三季度", None, 9, 1, None],
+             [D(2025, 5, 10), "凤泉区", "领导班子法治讲座", "讲座", None, 12, 2, None]]
+    write_xlsx(tmp_path / "t.xlsx", {"培训": [TRAINING_HEADER, *rows]})
+    assert load(conn, tmp_path / "t.xlsx").ok
+    return conn
+
+
+@pytest.mark.parametrize("as_of,ranks", [
+    # 30 June: 凤泉区 ahead on pace; 红旗区 and 卫滨区 equal on both scores: a tie, shown as one
+    (D(2025, 6, 30), {"凤泉区": "第 1 名", "红旗区": "并列第 2 名", "卫滨区": "并列第 2 名", "牧野区": "未报送"}),
+    # 31 July: equal pace (T03 due 2, both have it) but 卫滨区's third study lifts its full-year score
+    (D(2025, 7, 31), {"凤泉区": "第 1 名", "卫滨区": "第 2 名", "红旗区": "第 3 名", "牧野区": "未报送"}),
+])
+def test_ranking_ties_and_units_without_data(two_alike, as_of, ranks):
+    per = progress.period(2025, as_of=as_of)
+    ranked = progress.scores(progress.compute(two_alike, per), per)
+    got = dict(zip(ranked.unit, ranked.rank_text))
+    assert {u: got[u] for u in ranks} == ranks
+    assert list(ranked.unit[:3]) == [u for u in ranks if not ranks[u] == "未报送"][:3] or set(ranked.unit[:3]) == \
+        {"凤泉区", "红旗区", "卫滨区"}
+    assert set(ranked.unit[3:]) == set(ranked[ranked.rank_text == "未报送"].unit)  # the unranked come last
+
+
+@pytest.mark.parametrize("status,as_of,name", [
+    (LAGGING, D(2025, 6, 30), "进度滞后"), (LAGGING, D(2025, 12, 30), "进度滞后"), (LAGGING, D(2025, 12, 31), "未完成"),
+    (NOT_STARTED, D(2025, 12, 31), "未开展"), (NOT_DUE, D(2025, 6, 30), "未到期"), (DONE, D(2025, 12, 31), "已完成"),
+])
+def test_status_name_of_the_period(status, as_of, name):
+    assert progress.status_name(status, progress.period(2025, as_of=as_of)) == name
+
+
+def _training_rows(year: int, units) -> list:
+    return [[D(year, 3, 25), u, "主任办公会学法", "一季度", None, 9, 1, None] for u in units]
+
+
+NINE = ["市国动办", "红旗区", "卫滨区", "凤泉区", "牧野区", "新乡县", "获嘉县", "原阳县", "延津县"]
+
+
+@pytest.mark.parametrize("units_2025,units_2026,year,caption", [
+    # one county's early rows of 2026 do not move everyone to 2026: most units reported 2025
+    (NINE, ["获嘉县"], 2025, "已报送 9/16 个单位"),
+    (NINE, NINE, 2026, "已报送 9/16 个单位"),  # most units have reported 2026 too
+    ([], ["获嘉县"], 2026, "已报送 1/16 个单位"),  # no year with most units: the latest, and how few reported
+    (["获嘉县", "原阳县"], [], 2025, "已报送 2/16 个单位"),
+])
+def test_default_year_is_the_latest_most_units_reported(tmp_path, conn, units_2025, units_2026, year, caption):
+    from indicators import views
+    rows = _training_rows(2025, units_2025) + _training_rows(2026, units_2026)
+    write_xlsx(tmp_path / "t.xlsx", {"培训": [TRAINING_HEADER, *rows]})
+    assert load(conn, tmp_path / "t.xlsx").ok
+    assert views.default_year(conn, today=D(2026, 12, 7)) == year
+    start, end = D(year, 1, 1), D(year, 12, 31)
+    assert views.reported_text(views.units_reported(conn, start, end)) == caption
+
+
+def test_default_year_without_data_is_this_year(conn):
+    from indicators import views
+    assert views.default_year(conn, today=D(2026, 12, 7)) == 2026

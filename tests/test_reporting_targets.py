@@ -47,8 +47,9 @@ def test_reminder_names_units_ledgers_and_deadline(reported):
     assert "截至2025年7月3日" in text and "2025年7月10日前" in text
     assert "红旗区（填报中）：尚缺宣传活动台账、制度落实台账" in text
     assert "卫滨区（未报送）：尚缺培训学法台账、宣传活动台账、制度落实台账、执法人员统计表" in text
-    # nobody has submitted: numbered 1..16 in configuration order
-    assert "\n1. 市国动办（" in text and "\n16. 经开区（" in text and "17. " not in text
+    # nobody has submitted: the fifteen it is sent to, numbered 1..15 in configuration order; the city
+    # office sends it and is not among them (issue 22)
+    assert "\n1. 红旗区（" in text and "\n15. 经开区（" in text and "16. " not in text and "市国动办（" not in text
 
 
 def test_targets_table_has_report_sentence_and_defaults(conn):

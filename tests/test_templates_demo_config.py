@@ -177,3 +177,19 @@ def test_broken_configuration_is_refused_in_chinese(tmp_path, mutation, message)
     broken.write_text(mutation(INDICATORS_FILE.read_text("utf-8")), "utf-8")
     with pytest.raises(ConfigError, match=message):
         load_catalog(UNITS_FILE, broken)
+
+
+@pytest.mark.parametrize("kind", ["training", "all"])
+def test_our_own_template_imports_without_a_word_about_its_instructions(tmp_path, kind):
+    """Issue 22: the product's template, filled in, does not draw "工作表「填表说明」不是台账…已跳过"."""
+    import openpyxl
+
+    from indicators import imports, templates
+    path = templates.write_template(kind, tmp_path / "模板.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[wb.sheetnames[0]]
+    assert "填表说明" in wb.sheetnames
+    ws.append([dt.date(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None])
+    wb.save(path)
+    parsed = imports.parse_path(path)
+    assert not any("填表说明" in n for n in parsed.notes), parsed.notes

@@ -8,7 +8,7 @@ import pytest
 
 import dashboard_support as ds
 from indicators import progress, store, views
-from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE
+from indicators.progress import DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE
 
 H1 = progress.period(2025, half=1)
 YEAR = progress.period(2025, half=2)
@@ -66,8 +66,8 @@ def test_month_ending_mid_month_counts_up_to_the_date(conn):
 
 
 @pytest.mark.parametrize("as_of,states", [
-    (dt.date(2025, 2, 28), {"3·1民防日": ON_PACE, "5·12防灾减灾日": ON_PACE}),
-    (dt.date(2025, 6, 30), {"3·1民防日": DONE, "5·12防灾减灾日": DONE, "9·18警报鸣放": ON_PACE}),
+    (dt.date(2025, 2, 28), {"3·1民防日": NOT_DUE, "5·12防灾减灾日": NOT_DUE}),  # not yet due: 未到期 (issue 22)
+    (dt.date(2025, 6, 30), {"3·1民防日": DONE, "5·12防灾减灾日": DONE, "9·18警报鸣放": NOT_DUE}),
     (dt.date(2025, 12, 31), {"9·18警报鸣放": NOT_STARTED, "全民国防教育月": NOT_STARTED}),
 ])
 def test_key_dates_done_due_or_not_yet(conn, as_of, states):
@@ -121,20 +121,28 @@ def test_what_full_marks_need(conn, frame, code, need):
     ("T02", "", "还需 1 期"),  # 1 held, 2 x 181/365 = 0.99 due by 30 June: on pace
     ("T03", "还需 1 次", "还需 3 次"),  # quarterly: 2 due, 1 held
     ("T04", "还需 1 期", "还需 2 期"),  # 0.99 due: one whole session
-    ("G03", "", "还需 1 次"),  # due in the second half: nothing due yet
+    ("G03", "未到期", "还需 1 次"),  # due in the second half: nothing due yet, neither full points nor lost
     ("P03", "还需 492 人次", "还需 1,500 人次"),  # 2000 x 181/365 = 991.8 due, 500 reached
 ])
 def test_what_the_pace_needs_beside_the_full_year(conn, frame, code, need, need_year):
     snaps = store.latest_snapshots(conn, H1.start, H1.end)
     rows = views.score_breakdown(frame, "红旗区", snaps, basis="pace_score").set_index("indicator")
     assert (rows.need[code], rows.need_year[code]) == (need, need_year)
-    assert rows.points.sum() == pytest.approx(71.655, abs=0.01)  # 按时序进度得分, as on the page
+    # 按时序进度得分, as on the page: the 71.655 points earned on what is due once G03 and P04 (not due by
+    # 30 June, 25/3 + 6.25 points) no longer count as full marks, on the 85.4 points that are due, out of 100
+    assert rows.points.sum() == pytest.approx((71.655 - 25 / 3 - 6.25) * 100 / (100 - 25 / 3 - 6.25), abs=0.01)
+    assert rows.weight.sum() == pytest.approx(100) and rows.weight["G03"] == 0
     assert rows.year_points.sum() == pytest.approx(41.0, abs=0.05)
 
 
+# 全市's pace score: the three units with data (红旗区 66.8, 延津县 22.1, 市国动办 7.1) and thirteen with none,
+# which score 0 now that nothing not yet due counts as done
+PACE_MEAN = round((66.8 + 22.1 + 7.1) / 16, 1)
+
+
 @pytest.mark.parametrize("unit,expected", [
-    ("红旗区", {"score": 41.0, "pace_score": 71.7, "rank": 1}),
-    (None, {"score": 3.9, "pace_score": 19.6, "rank": None}),  # 全市: the mean over the 16 units
+    ("红旗区", {"score": 41.0, "pace_score": 66.8, "rank": 1, "rank_text": "第 1 名"}),
+    (None, {"score": 3.9, "pace_score": PACE_MEAN, "rank": None, "rank_text": ""}),  # 全市: the mean over the 16 units
 ])
 def test_score_summary(frame, unit, expected):
     assert views.score_summary(progress.scores(frame, H1), unit) == pytest.approx(expected)

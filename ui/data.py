@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import cycle, progress, reporting, roles, store, views
+from indicators import chinese, cycle, progress, reporting, roles, store, views
 # demo, exports and templates (python-pptx, python-docx, openpyxl: a second of start-up) are imported by the
 # functions that use them, so that a leader's first page does not wait for them
 from indicators.config import default_catalog
@@ -295,6 +295,37 @@ def data_years(src: Source) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _default_year(_conn, path: str, version: str, today: dt.date) -> int:
+    return views.default_year(_conn, today)
+
+
+def default_year(src: Source) -> int:
+    """The year a session opens on (views.default_year)."""
+    return _default_year(src.conn, src.path, src.version, dt.date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _reported(_conn, path: str, version: str, start: dt.date, end: dt.date) -> str:
+    return views.reported_text(views.units_reported(_conn, start, end))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _missing(_conn, path: str, version: str, start: dt.date, end: dt.date) -> list[str]:
+    reported = views.units_reported(_conn, start, end)
+    return [u for u in default_catalog().unit_names if u not in reported]
+
+
+def units_missing(src: Source, per: progress.Period) -> list[str]:
+    """Units with no ledger row at all in the period, in the configured order."""
+    return _missing(src.conn, src.path, src.version, per.start, per.end)
+
+
+def reported_text(src: Source, per: progress.Period) -> str:
+    """已报送 3/16 个单位 while not all units have data in the period, else ''."""
+    return _reported(src.conn, src.path, src.version, per.start, per.end)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _demo(_conn, path: str, version: str) -> tuple[bool, bool]:
     return store.has_data(_conn), store.showing_demo(_conn)
 
@@ -359,5 +390,4 @@ def draft(sel, version: str = "全市") -> str:
 
 def stamp_date(sel) -> str:
     """数据截至 as the exports print it: the period's end, never later than today."""
-    d = min(sel.period.as_of, dt.date.today())
-    return f"{d.year}年{d.month}月{d.day}日"
+    return chinese.date(min(sel.period.as_of, dt.date.today()))

@@ -8,7 +8,8 @@ import datetime as dt
 
 import streamlit as st
 
-WEEKDAYS = "一二三四五六日"
+from indicators import chinese as cnfmt
+
 
 
 def month_end(year: int, month: int) -> dt.date:
@@ -28,9 +29,7 @@ def quick_dates(year: int, today: dt.date) -> dict[str, dt.date]:
     return out
 
 
-def chinese(d: dt.date) -> str:
-    """2025年6月30日（星期一）."""
-    return f"{d.year}年{d.month}月{d.day}日（星期{WEEKDAYS[d.weekday()]}）"
+chinese = cnfmt.date_weekday  # 2025年6月30日（星期一）: the one Chinese date (indicators/chinese.py)
 
 
 def _keys(year: int) -> tuple[str, str, str, str]:

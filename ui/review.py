@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from indicators import cycle, evidence, explanations, outliers
+from indicators import chinese, cycle, evidence, explanations, outliers
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from ui import data, shell
@@ -166,7 +166,7 @@ def _due_choices(kept: dt.date | None, today: dt.date | None = None) -> dict[str
         out[f"{y}年{m}月底前"] = end
         y, m = y + (m == 12), m % 12 + 1
     if kept and kept >= today and kept not in out.values():
-        out[f"{kept.year}年{kept.month}月{kept.day}日前"] = kept
+        out[f"{chinese.date(kept)}前"] = kept
     return out
 
 

@@ -12,11 +12,11 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import accounts, charts, cycle, progress, roles, store
+from indicators import accounts, charts, chinese, cycle, progress, roles, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
-from ui import auth, data, dates, navigation
+from ui import auth, chrome, data, dates, navigation
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -56,11 +56,13 @@ class Selection:
 
     @property
     def ctx(self) -> charts.Context:
-        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
+        return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review,
+                              final=progress.is_final(self.period))
 
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
-        return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review)
+        return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review,
+                              final=progress.is_final(self.period))
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -92,9 +94,8 @@ def _years(src: data.Source) -> list[int]:
     """The years offered (data years and this one), with the session's year and period mode defaulted."""
     today = dt.date.today()
     years = sorted(set(data.data_years(src)) | {today.year}, reverse=True)
-    latest = data.data_years(src)[0] if data.data_years(src) else today.year
     if st.session_state.get("year") not in years:
-        st.session_state["year"] = latest
+        st.session_state["year"] = data.default_year(src)
     st.session_state.setdefault("period_mode", AS_OF if st.session_state["year"] == today.year else FULL)
     return years
 
@@ -116,6 +117,9 @@ def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]
     today = dt.date.today()
     units = _units()
     year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
+    # the unit before the period: the 截至日期 pills (up to 47 buttons) must not push it below the fold
+    unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
+                        help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
     mode = st.radio("期间", PERIOD_MODES, key="period_mode", horizontal=True,
                     help="上半年：截至6月30日；全年：截至12月31日；截至日期：自选日期，默认今天")
     if mode == HALF:
@@ -124,8 +128,6 @@ def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]
         per = progress.period(year, half=2)
     else:
         per = progress.period(year, as_of=dates.picker(year, _default_as_of(year), today))
-    unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
-                        help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
     return per, unit
 
 
@@ -149,18 +151,19 @@ def sidebar(src: data.Source) -> Selection:
     if phone:
         with st.popover(f"{_chosen_scope()}　更改", icon=":material/tune:", width="stretch"):
             per, unit = _controls(src, years)
-    else:
+    with st.sidebar:  # above the choices: the 截至日期 pills must not push it below the fold
+        st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
+    if not phone:
         with st.sidebar:
             st.markdown("**查看范围**")
             per, unit = _controls(src, years)
-    with st.sidebar:
-        st.divider()
-        st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
     # the cycle's state moves without a new data version, so these two are read every run (two small queries)
     hidden = tuple(cycle.hidden_units(src.conn, current_actor(), per))
     st.session_state[data.HIDDEN_KEY] = hidden
+    # how much the figures stand on: 已报送 1/16 个单位 (while some have no data), 已审核 12/16 个单位
+    review = "　".join(t for t in (data.reported_text(src, per), cycle.review_text(src.conn, per)) if t)
     sel = Selection(src, per, None if unit == CITY_WIDE else unit, bool(st.session_state.get(REPORT_KEY)), demo,
-                    has_data, phone, cycle.review_text(src.conn, per), hidden)
+                    has_data, phone, review, hidden)
     st.session_state[_SELECTION] = sel
     return sel
 
@@ -172,6 +175,7 @@ def start():
     # "auto": expanded on a desktop, collapsed on a narrow screen (where it would cover the page)
     st.set_page_config(page_title="法治建设指标看板", page_icon=":material/balance:", layout="wide",
                        initial_sidebar_state="auto")
+    chrome.install()  # Streamlit's own English in Chinese, on every page (the login page too)
     with edge("启动"):
         src = data.source()
         if data.load_demo_if_new(src):
@@ -216,12 +220,29 @@ def page(render: Callable[[Selection], None], title: str) -> None:
         return
     with edge(title):
         sel = current()
+        if not sel.report and title != "报送情况":
+            returned_notice(sel)
         if sel.hidden and not sel.report:
             st.info(cycle.hidden_note(list(sel.hidden)), icon=":material/visibility_off:")
         if sel.unit in sel.hidden:
             st.warning(f"{sel.unit}{sel.period.label}的数据尚未审核，暂不显示。", icon=":material/lock_clock:")
             return
         render(sel)
+
+
+def returned_notice(sel: Selection) -> None:
+    """A clerk's report returned by the administrator comes first on every page, with the reason (as
+    text: it is the administrator's words) and the way to 报送情况."""
+    actor = current_actor()
+    if actor.role != roles.CLERK or not actor.unit:
+        return
+    for s in cycle.returned(sel.src.conn, actor.unit):
+        with st.container(border=True):
+            st.error(f"{s.unit}{s.period}的数据已被退回，请按原因修改后重新提交。", icon=":material/assignment_return:")
+            st.text(f"退回原因：{s.reason or '（未填写）'}（{s.by}，{(s.at or '').replace('T', ' ')[:16]}）")
+            link = navigation.find("报送情况")
+            if link:
+                st.page_link(link, label="去「报送情况」重新提交", icon=":material/send:")
 
 
 def refuse(title: str) -> None:
@@ -286,7 +307,10 @@ def demo_notice(sel: Selection) -> None:
 _REPORT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-header[data-testid="stHeader"] { display: none !important; }
+header[data-testid="stHeader"], [data-testid="stPopover"] { display: none !important; }
+/* a screenshot of the window is the slide: the way out shows only under the pointer */
+.st-key-leave_report button { opacity: 0; transition: opacity .2s; }
+.st-key-leave_report:hover button, .st-key-leave_report button:focus { opacity: 1; }
 [data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important; }
 </style>
@@ -303,12 +327,12 @@ def page_header(title: str, sel: Selection) -> None:
         st.html(_REPORT_CSS)
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
-        right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode)
-        note = f"数据截至 {charts.chinese_date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
+        right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode, key="leave_report")
+        note = f"数据截至 {chinese.date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
         (st.header if sel.narrow else st.title)(title)  # a phone's first screen is for the key figures
-        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {charts.chinese_date(sel.as_of)} · {sel.review}")
+        st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {chinese.date(sel.as_of)} · {sel.review}")
 
 
 def columns(sel: Selection, spec, keep: bool = False) -> list:
@@ -347,22 +371,24 @@ def table(sel: Selection, frame, where=None, **kwargs) -> None:
     if sel.report:
         return
     if sel.narrow:
-        with (where or st).expander(f"明细（{len(frame)} 项）"):
-            st.markdown("\n".join(_list_item(row) for row in frame.itertuples(index=False)))
+        rows = getattr(frame, "data", frame)  # a Styler's frame
+        with (where or st).expander(f"明细（{len(rows)} 项）"):
+            # plain text: the cells hold what units and clerks wrote (a 主题, a reason), never markdown
+            st.text("\n".join(_list_item(row) for row in rows.itertuples(index=False)))
         return
     (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
 def _list_item(row) -> str:
-    """One table row as a list line: the first column in bold, then 'column：value' for the others."""
+    """One table row as a list line: the first column, then 'column：value' for the others."""
     first, *rest = row._fields
     values = [f"{name}：{_cell(getattr(row, name))}" for name in rest if _cell(getattr(row, name))]
-    return f"- **{_cell(getattr(row, first))}**　" + "；".join(values)
+    return f"• {_cell(getattr(row, first))}　" + "；".join(values)
 
 
 def _cell(v) -> str:
     if isinstance(v, float):
-        return "" if v != v else f"{v:.2f}".rstrip("0").rstrip(".")
+        return "" if v != v else chinese.num(v, 2)
     return str(v)
 
 
@@ -373,14 +399,19 @@ def _load_demo() -> None:
 
 
 def empty_state(sel: Selection, what: str) -> None:
-    """Say that there is nothing to show and what to do about it."""
+    """Say that there is nothing to show and what the viewer can do about it: whoever may upload gets
+    the link to 数据填报; a leader, who cannot, learns who has not reported (and where to follow it up)."""
     st.info(f"{sel.unit_label}在{sel.period.label}还没有{what}。", icon=":material/inbox:")
     upload = navigation.find("数据填报")
     if upload:
         st.page_link(upload, label="去「数据填报」上传台账", icon=":material/upload_file:")
     else:
-        st.markdown("请按模板填写台账后导入：在命令行运行 `python -m indicators template all -o 台账模板.xlsx` "
-                    "取得模板，填好后运行 `python -m indicators import 台账.xlsx`。")
+        missing = data.units_missing(sel.src, sel.period)
+        if missing:
+            st.caption(f"本期尚未报送任何台账的单位（{len(missing)} 个）：" + "、".join(missing))
+        reporting = navigation.find("报送情况")
+        if reporting:
+            st.page_link(reporting, label="查看各单位报送情况", icon=":material/fact_check:")
     if not sel.has_data:
         st.button("载入示例数据", icon=":material/auto_awesome:", on_click=_load_demo,
                   help="载入虚构的 2024、2025 年示例台账，先看看看板的样子；之后可在导入记录中撤销")

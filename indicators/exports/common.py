@@ -16,15 +16,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import cycle, explanations, progress, store
+from .. import chinese, cycle, explanations, progress, store
 from ..config import Catalog, default_catalog
 from ..palette import STATUS_COLORS  # the dashboard's colours: one per status, everywhere
 from ..problems import IndicatorsError
-from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, Period
+from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE, Period
 
-# Text on a status fill: white reads on every colour but the amber and the light grey.
-STATUS_TEXT_COLORS = {s: ("#212121" if s in (LAGGING, NOT_APPLICABLE) else "#FFFFFF") for s in STATUS_COLORS}
-BEHIND = (LAGGING, NOT_STARTED)
+# Text on a status fill: white reads on every colour but the amber, the light violet and the light grey.
+STATUS_TEXT_COLORS = {s: ("#212121" if s in (LAGGING, NOT_APPLICABLE, NOT_DUE) else "#FFFFFF") for s in STATUS_COLORS}
+BEHIND = progress.BEHIND
 # The core calls an indicator without a target 不适用; where it does apply to the unit (E05, shown
 # but not scored) the exports say 不计分, which is what it is.
 UNSCORED = "不计分"
@@ -36,79 +36,19 @@ CITY_SCOPE_NAME = "全市国防动员系统"
 KIND_NAMES = {"pptx": "汇报材料", "xlsx": "督导平台数据", "docx": "工作情况文稿"}
 
 
-# ---------------------------------------------------------------- Chinese formats
+# ---------------------------------------------------------------- Chinese formats (indicators/chinese.py)
 
-def cn_date(d: dt.date) -> str:
-    """2025年6月30日"""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def cn_month_day(d: dt.date) -> str:
-    """6月30日"""
-    return f"{d.month}月{d.day}日"
-
-
-_DIGITS = "零一二三四五六七八九"
-
-
-def cn_numeral(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 25 -> 二十五 (1..99, for 一、 and （一） headings)."""
-    if not 0 < n < 100:
-        raise ValueError(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
-
-
-def is_missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def num(v, digits: int = 1) -> str:
-    """12.0 -> 12, 15.868 -> 15.9, None/NaN -> —: counts as people write them."""
-    if is_missing(v):
-        return "—"
-    r = round(float(v), digits)
-    return str(int(r)) if r == int(r) else f"{r:.{digits}f}"
-
-
-def value_text(v, measure: str) -> str:
-    """A value with its measure: '12次', '96%'; rates are stored in percent. No space between a
-    number and a Chinese measure, as Chinese text is set."""
-    if is_missing(v):
-        return "—"
-    return f"{num(v)}%" if measure == "%" else f"{num(v)}{measure}"
-
-
-def is_whole(measure: str) -> bool:
-    """Counts (次, 期, 人次, 件 ...) are whole numbers; only rates have fractions."""
-    return measure != "%"
-
-
-def expected_text(expected, measure: str) -> str:
-    """The expected value as a reader needs it: a count rounded up to the whole number that must be
-    reached ('15.9' -> '16期'; nobody holds a fraction of a lecture), a rate as it is."""
-    if is_missing(expected):
-        return "—"
-    return f"{needed(expected)}{measure}" if is_whole(measure) else value_text(expected, measure)
+cn_date, cn_month_day, cn_numeral = chinese.date, chinese.month_day, chinese.numeral
+is_missing, num, value_text, is_whole, needed, expected_text, pct = (
+    chinese.is_missing, chinese.num, chinese.value_text, chinese.is_whole, chinese.needed, chinese.expected_text,
+    chinese.pct)
 
 
 def expected_value(expected, measure: str):
-    """The expected value as a number for a cell: counts rounded up (see expected_text)."""
+    """The expected value as a number for a cell: counts rounded up (see chinese.expected_text)."""
     if is_missing(expected):
         return None
     return int(needed(expected)) if is_whole(measure) else round(float(expected), 1)
-
-
-def needed(expected) -> str:
-    """What a count must reach to be on pace, as a whole number: 4.3 expected -> 5 (not '4', which
-    a unit with 4 done would read as met)."""
-    return "—" if is_missing(expected) else str(math.ceil(float(expected) - 1e-9))
-
-
-def pct(ratio, digits: int = 1) -> str:
-    """0.825 -> 82.5%."""
-    return "—" if is_missing(ratio) else f"{num(100 * float(ratio), digits)}%"
 
 
 def node_text(node: str) -> str:
@@ -141,12 +81,6 @@ def period_word(per: Period) -> str:
     if is_first_half(per):
         return "上半年"
     return f"截至{cn_month_day(per.as_of)}"
-
-
-def status_label(status: str, per: Period) -> str:
-    """The status as the period's reader says it: at year end nothing is 'behind pace' any more,
-    it is 未完成 (the status itself, and its colour, are unchanged)."""
-    return "未完成" if status == LAGGING and is_full_year(per) else status
 
 
 def period_title(per: Period) -> str:
@@ -313,7 +247,7 @@ def group_ledger(catalog: Catalog, group: str) -> str:
     return Counter(i.ledger for i in catalog.indicators if i.group == group).most_common(1)[0][0]
 
 
-_BEHIND_ORDER = (NOT_STARTED, LAGGING, ON_PACE, DONE)  # most behind first
+_BEHIND_ORDER = (NOT_STARTED, LAGGING, ON_PACE, NOT_DUE, DONE)  # most behind first
 
 
 def worst_status(statuses) -> str:

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE
+from ..progress import DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE
 from .common import UNSCORED, is_missing
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -33,11 +33,11 @@ HEADER_PT = 30
 # Status cells must read in a grey print as on screen: a light fill (dark text stays legible on
 # every one) and a mark before the word, shown by the cell's number format so that the cell's
 # value stays the status itself ("进度滞后" prints as "▲ 进度滞后").
-STATUS_MARKS = {DONE: "●", ON_PACE: "○", LAGGING: "▲", NOT_STARTED: "×", NOT_APPLICABLE: "—", UNSCORED: "—",
+STATUS_MARKS = {DONE: "●", ON_PACE: "○", NOT_DUE: "◇", LAGGING: "▲", NOT_STARTED: "×", NOT_APPLICABLE: "—", UNSCORED: "—",
                 "未完成": "▲"}
-STATUS_FILLS = {DONE: "C8E6C9", ON_PACE: "DCEBFA", LAGGING: "FFE0B2", NOT_STARTED: "FFCDD2",
+STATUS_FILLS = {DONE: "C8E6C9", ON_PACE: "DCEBFA", NOT_DUE: "ECEFF1", LAGGING: "FFE0B2", NOT_STARTED: "FFCDD2",
                 NOT_APPLICABLE: "F2F2F2", UNSCORED: "F2F2F2", "未完成": "FFE0B2"}
-STATUS_FONTS = {DONE: "1B5E20", ON_PACE: "0D47A1", LAGGING: "212121", NOT_STARTED: "B71C1C", NOT_APPLICABLE: "616161",
+STATUS_FONTS = {DONE: "1B5E20", ON_PACE: "0D47A1", NOT_DUE: "455A64", LAGGING: "212121", NOT_STARTED: "B71C1C", NOT_APPLICABLE: "616161",
                 UNSCORED: "616161", "未完成": "212121"}
 # A4 landscape as printed: margins (inches) and the printable area (points)
 MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}

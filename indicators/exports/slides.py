@@ -31,7 +31,7 @@ from .. import progress, store
 from ..progress import SCORE_HELP, SCORE_LABELS, Period
 from .common import (LAST_YEAR_COLOR, ORG_NAME, PACE_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, UNSCORED, Figures,
                      cn_date, cn_month_day, expected_text, gather, group_ledger, group_results, is_full_year,
-                     is_missing, num, overview, pct, period_title, status_label, value_text, warnings)
+                     is_missing, num, overview, pct, period_title, value_text, warnings)
 
 FONT = "微软雅黑"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -180,7 +180,7 @@ def status_key(statuses, per: Period, lead: list[tuple[str, str]] = ()) -> list[
     """Key entries: the plain series first (`lead`), then each status the bars use, in the
     palette's order, named as the period's reader says it (未完成 at year end)."""
     used = set(statuses)
-    return list(lead) + [(status_label(s, per), c) for s, c in STATUS_COLORS.items() if s in used]
+    return list(lead) + [(progress.status_name(s, per), c) for s, c in STATUS_COLORS.items() if s in used]
 
 
 def _chart(slide, x, y, w, h, categories, series, *, point_colors=None, labelled=(), max_scale: float | None = None,
@@ -297,7 +297,7 @@ def _table(slide, x, y, w, header, rows, widths, status_col: int | None = None, 
 def _status_line(statuses, per: Period) -> str:
     counts = pd.Series(list(statuses)).value_counts()
     shown = [s for s in STATUS_COLORS if counts.get(s, 0) and s != progress.NOT_APPLICABLE]
-    return "，".join(f"{status_label(s, per)}{int(counts[s])}项" for s in shown)
+    return "，".join(f"{progress.status_name(s, per)}{int(counts[s])}项" for s in shown)
 
 
 def _cover(prs, fig: Figures) -> None:
@@ -366,7 +366,7 @@ def _score_panel(slide, fig: Figures, x, y, w, h) -> None:
         figures = [(SCORE_LABELS[k], f"{num(sc[k].mean())}分") for k in keys]
     else:
         mine = sc[sc.unit == fig.unit].iloc[0]
-        head = f"督导平台评分（排名第{mine['rank']}/{len(sc)}）"
+        head = f"督导平台评分（{progress.rank_among(mine, sc)}）"
         figures = [(SCORE_LABELS[k], f"{num(mine[k])}分") for k in keys]
     # the clause that tells the two apart; at year end only the full-year score, without the
     # mid-year remark
@@ -393,7 +393,7 @@ def _status_boxes(slide, fig: Figures, x, y) -> int:
         box = _rect(slide, bx, y + Inches(0.42), box_w, Inches(0.95), STATUS_COLORS[status])
         tf = box.text_frame
         tf.margin_left = tf.margin_right = Inches(0.02)
-        word = UNSCORED if status == progress.NOT_APPLICABLE else status_label(status, fig.period)
+        word = UNSCORED if status == progress.NOT_APPLICABLE else progress.status_name(status, fig.period)
         word = "不适用" if status == progress.NOT_APPLICABLE else word
         _paragraphs(tf, [(str(count), {"size": 22, "bold": True}), (word, {"size": MIN_PT})], MIN_PT,
                     color=STATUS_TEXT_COLORS[status], align=PP_ALIGN.CENTER)
@@ -429,7 +429,7 @@ def _group_slide(prs, fig: Figures, group: str, ledger_rows: list[dict] | None, 
         table_rows.append([r.name, value_text(r.value, r.measure), value_text(r.target, r.measure),
                            expected_text(r.expected, r.measure) if scored_row else "—",
                            *([value_text(prev, r.measure)] if fig.has_last_year else []),
-                           status_label(r.status, per) if scored_row else UNSCORED])
+                           progress.status_name(r.status, per) if scored_row else UNSCORED])
         statuses.append(r.status if scored_row else progress.NOT_APPLICABLE)
     header = ["指标", "完成", "目标", "应完成", *(["上年同期"] if fig.has_last_year else []), "状态"]
     # widths in inches, for 12 pt: the longest name (15 characters) and '20087人次' on one line
@@ -529,7 +529,7 @@ def _ranking(prs, fig: Figures) -> None:
     subtitle = f"{len(sc)}个单位 · 排名依据：{SCORE_LABELS[basis]} · 满分100分"
     if not fig.city_wide:
         mine = sc[sc.unit == fig.unit].iloc[0]
-        subtitle = (f"{fig.unit}{SCORE_LABELS[basis]}{num(mine[basis])}分，排名第{mine['rank']}/{len(sc)} · 满分100分")
+        subtitle = (f"{fig.unit}{SCORE_LABELS[basis]}{num(mine[basis])}分，{progress.rank_among(mine, sc)} · 满分100分")
     _title(slide, "督导平台评分排名", subtitle)
     _chart(slide, MARGIN, CONTENT_TOP, Inches(8.4), BOTTOM - CONTENT_TOP, sc.unit,
            [(SCORE_LABELS[k], sc[k], SCORE_COLORS[k] if len(keys) > 1 else TITLE_COLOR) for k in keys],

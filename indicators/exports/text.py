@@ -451,9 +451,16 @@ def _score_summary(f: _Facts) -> str:
                 f"（{full}平均{num(sc.score.mean())}分，年中约为一半属正常）")
     mine = sc[sc.unit == fig.unit].iloc[0]
     if f.final:
-        return f"督导平台{full}{num(mine.score)}分，在全市{len(sc)}个单位中排名第{mine['rank']}"
-    return (f"督导平台{pace}{num(mine.pace_score)}分（{full}{num(mine.score)}分），"
-            f"在全市{len(sc)}个单位中排名第{mine['rank']}")
+        return f"督导平台{full}{num(mine.score)}分，{_placed(mine, sc)}"
+    return (f"督导平台{pace}{num(mine.pace_score)}分（{full}{num(mine.score)}分），{_placed(mine, sc)}")
+
+
+def _placed(mine, sc) -> str:
+    """在全市14个有数据的单位中排名第2 (并列第1), or 尚未报送数据，不参与排名."""
+    if not progress.is_ranked(mine):
+        return "尚未报送数据，不参与排名"
+    ranked = int(sc.reported.sum())
+    return f"在全市{ranked}个有数据的单位中{'并列' if mine['tied'] else '排名'}第{int(mine['rank'])}"
 
 
 def _opening(f: _Facts) -> str:

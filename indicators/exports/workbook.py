@@ -14,11 +14,11 @@ import sqlite3
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .. import cycle, store
+from .. import cycle, progress, store
 from ..ledgers import DATE, INT, LEDGERS, NUMBER
-from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, ON_PACE, SCORE_HELP, SCORE_LABELS, Period
+from ..progress import CITY_WIDE, DONE, LAGGING, NOT_APPLICABLE, NOT_DUE, NOT_STARTED, ON_PACE, SCORE_HELP, SCORE_LABELS, Period
 from .common import (ORG_NAME, UNSCORED, Figures, expected_value, gather, group_ledger, is_full_year, is_missing,
-                     period_title, status_label)
+                     period_title)
 from .evidence import evidence_sheet
 from .sheet import (FONT, HEADER_ROW, ROW_PT, MINE_FILL, STATUS_FILLS, STATUS_FONTS, STATUS_MARKS, Column, _sheet,  # noqa: F401 (put: the tests write one cell)
                     put, status_format)
@@ -31,7 +31,7 @@ def _round(v, digits: int = 1):
 def _status_label(r, per: Period) -> str:
     if r.status == NOT_APPLICABLE and r.value is not None and not is_missing(r.value):
         return UNSCORED
-    return status_label(r.status, per)
+    return progress.status_name(r.status, per)
 
 
 INDICATOR_COLUMNS = [Column("单位", 14), Column("层级", 12), Column("指标编码", 10, align="center"),
@@ -63,8 +63,8 @@ def _indicator_sheet(wb: Workbook, fig: Figures, review: dict[str, str]) -> None
     groups = {g: spec["name"] for g, spec in fig.catalog.groups.items()}
     rows = [_indicator_row(r, fig, groups) + [review.get(r.unit, fig.stamp.review), _note(r, fig)]
             for r in frame.itertuples()]
-    marks = "　".join(f"{STATUS_MARKS[s]} {status_label(s, fig.period)}" for s in (DONE, ON_PACE, LAGGING, NOT_STARTED)
-                     if not (s == ON_PACE and is_full_year(fig.period)))
+    marks = "　".join(f"{STATUS_MARKS[s]} {progress.status_name(s, fig.period)}" for s in (DONE, ON_PACE, NOT_DUE, LAGGING, NOT_STARTED)
+                     if not (s in (ON_PACE, NOT_DUE) and is_full_year(fig.period)))
     title = f"{fig.scope} · {period_title(fig.period)} · 法治建设指标完成情况（{marks}）"
     notes = ["说明：应完成为按时间进度截至数据截至日应完成的数量，计数指标向上取整（达到该数即为进度正常）；"
              "完成率为完成值与全年目标之比；不计分指标只列数值。"]
@@ -98,7 +98,8 @@ def _score_sheet(wb: Workbook, fig: Figures) -> None:
                *(Column(SCORE_LABELS[k], 16, "0.0", "right") for k in keys),
                *(Column(f"{fig.group_name(g)}得分", 14, "0.00", "right") for g in groups),
                Column("滞后或未开展指标数", 12, align="center")]
-    rows = [[int(r.rank), r.unit, r.level, *(float(getattr(r, k)) for k in keys),
+    # units equal on both scores share a number (a tie); a unit with no data is 未报送, not ranked
+    rows = [[int(r.rank) if progress.is_ranked(r._asdict()) else r.rank_text, r.unit, r.level, *(float(getattr(r, k)) for k in keys),
              *(_round(by_group.at[r.unit, g], 2) if g in by_group.columns else None for g in groups), int(r.lagging)]
             for r in fig.scores.itertuples()]
     points = "、".join(f"{spec['name']}{spec['points']:g}分" for spec in fig.catalog.groups.values())

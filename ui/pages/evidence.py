@@ -5,7 +5,7 @@ import streamlit as st
 from indicators import evidence, exports, store
 from indicators.problems import IndicatorsError
 from indicators.roles import CLERK, may
-from ui import data, shell
+from ui import chrome, data, shell
 
 ROW, BATCH = "一行台账", "整个导入批次"
 LIST_LIMIT = 60  # attachments drawn with their thumbnail and buttons; the zip export has them all
@@ -42,10 +42,9 @@ def _attach_form(sel, unit: str | None) -> None:
         batch = options[st.selectbox("导入批次", list(options), key="evidence_batch")]
     limit = f"{evidence.max_bytes() / 1024 / 1024:g}"
     round_ = st.session_state.get("evidence_round", 0)
-    # Streamlit's own hint states its transport limit ("200MB per file"); the rule is the label's
-    st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] small {display: none;}</style>")
     files = st.file_uploader(f"选择文件：{evidence.ACCEPTED}，单个不超过 {limit} MB（按文件内容判断类型）",
-                             accept_multiple_files=True, key=f"evidence_files_{round_}")
+                             accept_multiple_files=True, key=f"evidence_files_{round_}",
+                             max_upload_size=chrome.upload_mb(evidence.max_bytes()))
     if files and st.button("上传并挂接", type="primary", icon=":material/attach_file:"):
         try:
             ids = evidence.attach(conn, shell.current_actor(), [(f.name, f.getvalue()) for f in files], row=row, batch=batch)

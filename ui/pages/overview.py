@@ -34,11 +34,12 @@ def render(sel: shell.Selection) -> None:
                     delta=f"{(views.overall_completion(rows) - tp) * 100:+.1f} 个百分点",
                     help="各计分指标完成率（超过 100% 按 100% 计）的平均值；下方为与时间进度相差的百分点")
         for box, key in zip(m[2:], shown):
-            rank = f"第 {score['rank']} 名" if score["rank"] and key == basis else None
+            rank = score["rank_text"] if sel.unit and key == basis else None
             box.metric(progress.SCORE_LABELS[key], f"{score[key]:.1f} 分", delta=rank, delta_color="off",
                        delta_arrow="off",
                        help=("" if sel.unit else "全市为各单位平均。") + progress.SCORE_HELP[key] + "（见督导评分）")
-        m[-2].metric("进度滞后 / 未开展", f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
+        m[-2].metric(f"{progress.status_name(progress.LAGGING, sel.period)} / {progress.NOT_STARTED}",
+                     f"{counts[progress.LAGGING]} / {counts[progress.NOT_STARTED]}",
                      help="全市为各单位各指标合计；单个单位为其各指标")
         if sel.unit:
             m[-1].metric("已完成全年目标", f"{counts[progress.DONE]} 项")
@@ -65,7 +66,8 @@ def render(sel: shell.Selection) -> None:
     if lag.empty:
         st.success(f"{sel.unit_label}在{sel.period.label}没有进度滞后或未开展的指标。", icon=":material/check_circle:")
     elif sel.unit:  # one unit: the list itself says it all, in 汇报模式 too
-        st.warning("\n".join(f"- {c} {n}（{s}：已完成 {views.amount(v, m)}，应完成 {views.amount(e, m)}）"
+        st.warning("\n".join(f"- {c} {n}（{progress.status_name(s, sel.period)}：已完成 {views.amount(v, m)}，"
+                             f"应完成 {views.due_amount(e, m)}）"
                              for c, n, s, v, e, m in zip(lag.indicator, lag.name, lag.status, lag.value, lag.expected,
                                                          lag.measure)), icon=":material/warning:")
         review.lines(sel, lag)
@@ -73,7 +75,8 @@ def render(sel: shell.Selection) -> None:
         left, right = shell.columns(sel, [1, 1])
         shell.chart(charts.lagging_units_bar(by_unit, sel.context("全市各单位")), sel, left)
         shell.table(sel, review.with_notes(sel, lag, 40).assign(value=[views.amount(v, m) for v, m in zip(lag.value, lag.measure)],
-                                    expected=[views.amount(v, m) for v, m in zip(lag.expected, lag.measure)],
+                                    expected=[views.due_amount(v, m) for v, m in zip(lag.expected, lag.measure)],
+                                    status=[progress.status_name(s, sel.period) for s in lag.status],
                                     target=[views.amount(v, m) for v, m in zip(lag.target, lag.measure)])
                     .drop(columns=["measure"])
                     .rename(columns={"unit": "单位", "indicator": "编码", "name": "指标", "status": "状态",

@@ -34,26 +34,58 @@ def _move(sel, action: str, unit: str, reason: str | None = None) -> None:
         st.error(str(e), icon=":material/block:")
         return
     st.session_state["cycle_done"] = f"{s.unit}{s.period}：{cycle.MOVES[action].name}完成，当前为「{s.state}」。"
+    st.session_state["review_clear"] = True  # the reason was for this move: the next starts empty
     st.rerun()
 
 
 def _clerk_actions(sel, states: dict[str, cycle.UnitState]) -> None:
+    """The clerk's own report of the period that is due (the latest that has ended), whatever the
+    sidebar shows while its period has not ended: its state, the reason of a return first, and submit
+    after a summary and a confirm."""
     actor = shell.current_actor()
-    mine = states.get(actor.unit)
-    if mine is None:
-        return
-    st.markdown(f"**本单位（{mine.unit}）{mine.period}：{mine.state}**")
+    year, half = cycle.period_to_report(sel.year, cycle.half_of(sel.period), dt.date.today())
+    mine = cycle.state_of(sel.src.conn, actor.unit, year, half)
+    st.markdown(f"**本单位（{mine.unit}）应报送：{mine.period}，当前{mine.state}**")
     if mine.state == cycle.RETURNED and mine.reason:
-        st.warning(f"退回原因：{mine.reason}（{mine.by}，{(mine.at or '').replace('T', ' ')[:16]}）。修改后请重新提交。",
-                   icon=":material/assignment_return:")
+        with st.container(border=True):  # the reason is the administrator's text: shown as text, never markdown
+            st.warning(f"{mine.period}数据已被退回，请按下面的原因修改后重新提交。", icon=":material/assignment_return:")
+            st.text(f"退回原因：{mine.reason}（{mine.by}，{(mine.at or '').replace('T', ' ')[:16]}）")
     if (("submit", mine.state) in cycle.TRANSITIONS and actor.role in cycle.TRANSITIONS[("submit", mine.state)][1]):
-        if st.button(f"提交本单位{mine.period}数据", type="primary", icon=":material/send:"):
-            _move(sel, "submit", mine.unit)
+        _submit_box(sel, mine)
     elif mine.state == cycle.OVERDUE:
         st.error(f"已过填报截止日期（{cycle.cn_date(mine.deadline)}），本单位不能再修改或提交{mine.period}数据；"
                  "如需补报，请联系市国动办法规科重新开放。", icon=":material/lock_clock:")
     elif mine.state in (cycle.SUBMITTED, cycle.APPROVED):
         st.caption("已提交的数据在审核期间和审核通过后不能再修改；如需修改，请联系市国动办法规科。")
+
+
+def _submit_box(sel, mine: cycle.UnitState) -> None:
+    """提交 in two steps: what will be handed in and what is missing, then 确认提交."""
+    asked = st.session_state.get("submit_ask") == (mine.unit, mine.year, mine.half)
+    if not asked:
+        if st.button(f"提交本单位{mine.period}数据", type="primary", icon=":material/send:"):
+            st.session_state["submit_ask"] = (mine.unit, mine.year, mine.half)
+            st.rerun()
+        return
+    got = reporting.submission(sel.src.conn, mine.unit, mine.year, mine.half)
+    with st.container(border=True):
+        st.markdown(f"**将提交{mine.unit}{mine.period}的数据，请核对：**")
+        st.markdown("\n".join(f"- {x['ledger']} {x['rows']} 行，其中有佐证材料 {x['with_evidence']} 行" for x in got["ledgers"])
+                    or "- 本期还没有任何台账数据")
+        if got["missing"]:
+            st.warning(f"本期没有数据的台账：{'、'.join(got['missing'])}。如确实没有开展，可以提交；否则请先上传。",
+                       icon=":material/warning:")
+        if got["rows"] and got["with_evidence"] < got["rows"]:
+            st.warning(f"{got['rows'] - got['with_evidence']} 行台账还没有佐证材料（共 {got['rows']} 行），"
+                       "可先在「佐证材料」页面补充。", icon=":material/attach_file:")
+        st.caption("提交后在审核期间和审核通过后不能再修改本期数据。")
+        left, right = st.columns([1, 4])
+        if left.button("确认提交", type="primary", icon=":material/send:"):
+            st.session_state.pop("submit_ask", None)
+            _move(sel, "submit", mine.unit)
+        if right.button("取消"):
+            st.session_state.pop("submit_ask", None)
+            st.rerun()
 
 
 def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
@@ -62,10 +94,12 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
     with st.container(border=True):
         st.markdown(f"**审核（{label}）**")
         units = list(states)
-        default = units.index(sel.unit) if sel.unit in units else 0
-        if st.session_state.get("review_unit_follows") != sel.unit:  # the sidebar's unit changed: follow it
-            st.session_state["review_unit_follows"] = sel.unit
-            st.session_state["review_unit"] = units[default]
+        follow = (sel.unit, sel.year, half)  # new, or the sidebar's unit or period changed: follow it
+        if st.session_state.get("review_unit_follows") != follow:  # (全市: the first unit waiting for review)
+            st.session_state["review_unit_follows"] = follow
+            st.session_state["review_unit"] = cycle.review_first(list(states.values()), sel.unit)
+        if st.session_state.pop("review_clear", False):
+            st.session_state["review_reason"] = ""
         left, right = st.columns([1, 2])
         unit = left.selectbox("单位", units, key="review_unit",
                               format_func=lambda u: f"{u}（{states[u].state}）")

@@ -38,8 +38,8 @@ def render(sel: shell.Selection) -> None:
     unit = sel.unit
     if not unit:
         unit = shell.columns(sel, [1, 3], keep=True)[0].selectbox(
-            "查看单位", names, index=len(names) - 1, key="score_unit",
-            help=f"默认显示{LABELS[basis]}最低的单位；选择单位后可直接查看该单位")
+            "查看单位", names, index=max(int(ranking.reported.sum()) - 1, 0), key="score_unit",
+            help=f"默认显示有数据的单位中{LABELS[basis]}最低的一个；选择单位后可直接查看该单位")
     row = ranking[ranking.unit == unit].iloc[0]
     if not sel.report:
         m = shell.metrics(sel, 4 if basis == "pace_score" else 3)
@@ -48,14 +48,17 @@ def render(sel: shell.Selection) -> None:
             m[1].metric(LABELS["score"], f"{row.score:.1f} 分", help=HELP["score"])
         else:
             m[0].metric(LABELS["score"], f"{row.score:.1f} 分", help=HELP["score"])
-        m[-2].metric("排名", f"第 {row['rank']} 名 / {len(ranking)}", help=f"按{LABELS[basis]}")
+        ranked = int(ranking.reported.sum())
+        m[-2].metric("排名", f"{row.rank_text} / {ranked}" if progress.is_ranked(row) else row.rank_text, help=f"按{LABELS[basis]}，共 {int(ranking.reported.sum())} 个有数据的单位参与排名；"
+                     "得分相同的单位并列，先比排名依据，再比另一项得分；没有数据的单位不参与排名")
         m[-1].metric("滞后或未开展指标", f"{row.lagging} 项")
     breakdown = views.score_breakdown(frame, unit, snaps, catalog, basis)
     shell.chart(charts.score_breakdown(breakdown, sel.context(unit), basis), sel)
     missing = breakdown[(breakdown.need != "") | (breakdown.need_year != "")]
     if missing.empty:
         return
-    columns = {"label": "指标", "points": LABELS[basis], "weight": "分值", "lost": "失分"}
+    columns = {"label": "指标", "points": LABELS[basis], "weight": "本期分值" if basis == "pace_score" else "分值",
+               "lost": "失分"}
     if basis == "pace_score":
         columns |= {"need": "达到时序进度还需", "year_points": LABELS["score"], "need_year": "完成全年目标还需"}
     else:
@@ -66,7 +69,7 @@ def render(sel: shell.Selection) -> None:
     columns |= {"note": review.NOTE_COLUMN}
     shell.table(sel, missing[list(columns)].rename(columns=columns), height=38 + 35 * len(missing),
                 column_config={c: st.column_config.NumberColumn(format="%.2f")
-                               for c in (LABELS["score"], LABELS["pace_score"], "分值", "失分")})
+                               for c in (LABELS["score"], LABELS["pace_score"], "分值", "本期分值", "失分")})
 
 
 shell.page(render, "督导评分")

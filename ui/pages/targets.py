@@ -9,7 +9,7 @@ def render(sel: shell.Selection) -> None:
     year = sel.year
     st.title("指标与目标")
     st.caption(f"{year}年度各指标的全年目标（每个单位）和督导平台分值。保存后看板立即按新目标计算；"
-               "未修改的年度沿用配置文件 data/indicators.toml 中的目标。")
+               "未修改的年度沿用配置文件中的目标（“配置文件目标”列）。")
 
     done = st.session_state.pop("targets_done", None)
     if done:

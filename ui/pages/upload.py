@@ -7,7 +7,7 @@ from indicators import annotate, imports, intake, roles, store, templates
 from indicators.interpret import Answers
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
-from ui import data, review, shell
+from ui import chrome, data, review, shell
 
 ANSWERS = "intake_answers"  # the clerk's answers in this session (kept in the database on confirm)
 
@@ -38,10 +38,9 @@ def render(sel: shell.Selection) -> None:
     # ------------------------------------------------------------------ upload
     st.subheader("2. 上传台账", divider="gray")
     limit = f"{imports.max_upload_bytes() / 1024 / 1024:g}"
-    # Streamlit's own hint states its transport limit ("200MB per file"); the app's rule is the label's
-    st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] small {display: none;}</style>")
     files = st.file_uploader(f"拖入或选择文件：支持 .xlsx、.xls、.csv（GBK 或 UTF-8），可一次选多个，单个文件不超过 {limit} MB",
-                             accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}")
+                             accept_multiple_files=True, key=f"uploads_{st.session_state.get('upload_round', 0)}",
+                             max_upload_size=chrome.upload_mb(imports.max_upload_bytes()))
     done = st.session_state.pop("import_done", None)
     if done:
         for text in done:
@@ -72,10 +71,15 @@ def render(sel: shell.Selection) -> None:
                 p = c.parsed.problems[0]
                 st.error(f"**{f.name}**：{p.message}。{p.fix}。未导入任何数据。", icon=":material/error:")
             elif not c.ok:
-                st.error(f"**{f.name}**：发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
+                st.error(f"发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
                          icon=":material/error:")
+                st.text(f"文件：{f.name}")  # the clerk's file name: text, never markdown
                 st.dataframe(intake.problems_frame(c.parsed), hide_index=True, width="stretch",
-                             height=min(38 + 35 * len(c.parsed.problems), 420))
+                             height=min(38 + 35 * len(c.parsed.problems), 420),
+                             column_config={"问题": st.column_config.TextColumn(width="medium"),
+                                            "修改方法": st.column_config.TextColumn(width="large"),
+                                            "行": st.column_config.NumberColumn(width="small"),
+                                            "列": st.column_config.TextColumn(width="small")})
                 # built when clicked (a 100k-row ledger takes seconds), not on every rerun of the check
                 st.download_button("下载标注了问题的工作簿（问题单元格标红，批注写明修改方法）",
                                    functools.partial(annotate.annotate, c.parsed), file_name=annotate.annotated_name(f.name), icon=":material/download:",
