@@ -1,14 +1,28 @@
 """Shared fixtures: real workbooks written by the tests; a real database, SQLite on disk and PostgreSQL.
 
 `conn` (and `db`, the database it opens) is parametrised: every test that takes it runs on SQLite
-and on a real PostgreSQL server the session starts itself (tests/pg_server.py), each test in a fresh
-schema. The postgresql runs are skipped, saying why, only where no PostgreSQL binaries exist.
+and on a real PostgreSQL server the session starts itself (tests/pg_server.py), each test in a schema
+of its own: a new empty one, or for `conn` one whose tables were made once and emptied since
+(pg_server.Schemas). The postgresql runs are skipped, saying why, only where no PostgreSQL binaries exist.
+
+The command line: `run_cli(...)` runs `python -m indicators ...` in this process and returns what
+subprocess.run returns; keep a real process only where the process itself is tested (exit, kill, a
+second process, a pipe).
+
+In parallel (`./test.sh` runs pytest-xdist, `--dist loadgroup`): each worker is its own session, so it
+starts its own PostgreSQL server and has its own tmp_path; tests go to whichever worker is free, one by
+one. What must not be split between workers is grouped: every `browser` test runs on one worker (one
+Chromium at a time, module-scoped servers started once), every `render` test on one (LibreOffice renders
+the exports once), and a module whose tests depend on each other or share a costly module-scoped fixture
+says so with `pytestmark = pytest.mark.xdist_group("its name")`. A test never uses a fixed port or
+writes into the repository.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -78,12 +92,55 @@ def write_csv(path: Path, rows: list[list], encoding: str) -> Path:
     return path
 
 
+# marker -> the xdist group its tests share (see the module docstring)
+GROUPS = {"browser": "browser", "render": "render"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, group in GROUPS.items():
+            if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group(group))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker of `--dist loadgroup`
+        for item in items:
+            group = item.get_closest_marker("xdist_group")
+            if group and "@" not in item.nodeid:
+                # the scheduler groups by the "@group" end of the node id; xdist 3.8 writes it into
+                # item._nodeid, which pytest 9 no longer reads (its node id is item._id)
+                from _pytest.nodeid import coerce_node_id
+                item._id = coerce_node_id(f"{item.nodeid}@{group.args[0]}")
+                assert item.nodeid.endswith("@" + group.args[0]), "pytest changed: tests/conftest.py groups no more"
+        # a group runs whole on one worker: handed out first, while the other workers take single tests,
+        # so that no worker is left with a long group at the end
+        items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else 1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failure says where it ran: the xdist worker, and for PostgreSQL the end of that worker's server log."""
+    report = yield
+    if report.failed:
+        where = [f"worker: {os.environ.get('PYTEST_XDIST_WORKER', 'main process')} (pid {os.getpid()})"]
+        if "database" in getattr(item, "funcargs", {}):
+            where.append(f"database: {item.funcargs['database']}")
+        log = pg_server.log_of(_PG.get("url"))
+        if log and "postgresql" in item.nodeid:
+            where.append(f"PostgreSQL log {log}, last lines:\n" + pg_server.tail(log))
+        report.sections.append(("where it ran", "\n".join(where)))
+    return report
+
+
+_PG: dict = {}
+
+
 @pytest.fixture(scope="session")
 def pg_url():
     """A PostgreSQL server for the whole session (Debian's package, run as the postgres user)."""
     if not pg_server.available():
         pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql; tools/setup.sh --dev does it)")
     with pg_server.server(durable=False, database="tests") as url:
+        _PG["url"] = url
         yield url
 
 
@@ -100,13 +157,29 @@ def sqlite_only(reason: str):
     return pytest.mark.sqlite_only(reason=reason)
 
 
+@pytest.fixture(scope="session")
+def pg_schemas(pg_url):
+    """This worker's PostgreSQL schemas with the store's tables made, emptied between tests (pg_server.Schemas)."""
+    return pg_server.Schemas(pg_url, lambda url: store.connect(url).close())
+
+
 @pytest.fixture(params=DATABASES)
-def database(request, tmp_path) -> str:
-    """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads."""
+def database(request, tmp_path):
+    """An empty database (SQLite path or postgresql:// URL); its originals go to tmp_path/uploads.
+
+    For a test that takes `conn` (which makes the tables at once), the PostgreSQL schema comes with its
+    tables already made and is emptied after the test for the next one; any other test gets a new
+    schema with no table in it, as a new database is."""
     only = request.node.get_closest_marker("sqlite_only")
     if only and request.param != "sqlite":
         pytest.skip("SQLite only: " + only.kwargs["reason"])
-    return new_database(request, request.param, tmp_path)
+    if request.param == "postgresql" and "conn" in request.fixturenames:
+        schemas = request.getfixturevalue("pg_schemas")
+        url = schemas.take()
+        yield url
+        schemas.give_back(url)
+    else:
+        yield new_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
@@ -150,6 +223,54 @@ def db_env(db, files: Path) -> dict:
     """The environment a subprocess (CLI, app server) needs for database `db`."""
     import os
     return dict(os.environ, **{store.DB_ENV: str(db), store.FILES_ENV: str(files)})
+
+
+def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None):
+    """`python -m indicators ARGS [--db DB]` run in this process: `cli.main(argv)` with standard input, output
+    and error swapped for text buffers, `env` added to os.environ (None: unset) and `cwd` made current for the call (all
+    put back after), then a wait for the background checkpoints, as a process waits for them before it
+    exits. Returns what subprocess.run(..., capture_output=True, text=True) returns: returncode, stdout,
+    stderr. Each test file about the command line keeps a few real processes too (`python -m indicators`
+    as a scheduler runs it); this is the rest, without an interpreter started per call."""
+    import contextlib
+    import gc
+    import subprocess
+
+    from indicators import cli
+    from indicators.store import dialect
+
+    argv = [str(a) for a in args] + (["--db", str(db)] if db is not None else [])
+    out, err = io.StringIO(), io.StringIO()
+    saved_env = {k: os.environ.get(k) for k in (env or {})}
+    here = os.getcwd()
+    try:
+        for k, v in (env or {}).items():  # None: not set for the call
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = str(v)
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            saved_in, sys.stdin = sys.stdin, io.StringIO(stdin or "")
+            try:
+                code = cli.main(argv)
+            except SystemExit as e:  # argparse's usage errors and --help; SystemExit("text") says it on stderr
+                if isinstance(e.code, str):
+                    print(e.code, file=sys.stderr)
+                code = e.code if isinstance(e.code, int) else (1 if e.code else 0)
+            finally:
+                sys.stdin = saved_in
+                dialect.wait_for_checkpoints()
+                gc.collect()  # the connections the command left open close, as at a process's exit
+    finally:
+        os.chdir(here)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess([sys.executable, "-m", "indicators", *argv], code, out.getvalue(), err.getvalue())
 
 
 def load(conn, path: Path):

@@ -152,6 +152,28 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], states: dict | None = 
 # ----------------------------------------------------------------------------------------------- builders
 
 
+_BUILT: dict = {}
+
+
+def built_once(build):
+    """`build` run once per process (a bomb takes seconds of CPU to compress): each call gets its own copy
+    of that file, under the same name, in the folder it gives. Only for builders of plain files."""
+    def copy(folder: Path) -> Path:
+        import atexit
+        import shutil
+        import tempfile
+        if build not in _BUILT:
+            keep = Path(tempfile.mkdtemp(prefix="hostile-"))
+            atexit.register(shutil.rmtree, keep, True)
+            _BUILT[build] = build(keep)
+        src = _BUILT[build]
+        shutil.copyfile(src, folder / src.name)
+        return folder / src.name
+    copy.__name__, copy.__doc__ = build.__name__, build.__doc__
+    return copy
+
+
+@built_once
 def zip_bomb_sheet(folder: Path) -> Path:
     """One sheet that inflates to 1.5 GB (blank rows after a valid ledger): a 1.5 MB file."""
     head = sheet_xml(ledger_rows_xml(_ledger()))
@@ -629,6 +651,122 @@ def measure(path: Path, root: Path, timeout: float = 60, kill_rss: int = 4 << 30
     return result
 
 
+_WORKER = r"""
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+results = os.fdopen(os.dup(1), "w")  # the answers; anything a library prints goes to stderr
+os.dup2(2, 1)
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+from indicators import imports
+import polars, fastexcel, python_calamine
+start = status("VmRSS")
+print(json.dumps({"ready": True, "base_mb": start / 2**20}), file=results, flush=True)
+for line in sys.stdin:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # VmHWM starts again from the RSS of now: the peak of this file alone
+    t = time.perf_counter()
+    parsed = imports.parse_path(os.fsdecode(bytes.fromhex(line.strip())))
+    seconds = time.perf_counter() - t
+    print(json.dumps({"ok": parsed.ok, "codes": sorted({p.code for p in parsed.problems}), "rows": parsed.rows,
+                      "messages": [p.message + "。" + p.fix for p in parsed.problems[:3]], "notes": parsed.notes[:3],
+                      "seconds": seconds, "extra_mb": (status("VmHWM") - start) / 2**20,
+                      "rss_mb": status("VmRSS") / 2**20}, ensure_ascii=False), file=results, flush=True)
+"""
+
+
+class Judge:
+    """measure() for many files in one process started beforehand: what `measure` says of a file, without
+    an interpreter started (and polars imported) per file.
+
+    The same limits: a watchdog kills the process past `timeout` seconds or `kill_rss` bytes of RSS, and
+    the next file gets a new process. `extra_mb` is the file's peak RSS over the process's RSS right after
+    its imports, as in a fresh process: what earlier files left behind only adds to it (never hides it),
+    and a process that has kept more than `keep_mb` is replaced before the next file.
+    """
+
+    def __init__(self, root: Path, timeout: float = 60, kill_rss: int = 4 << 30, keep_mb: float = 256):
+        self.root, self.timeout, self.kill_rss, self.keep_mb = root, timeout, kill_rss, keep_mb
+        self.proc = None
+        self.started = 0  # processes started, for the test that a killed one is replaced
+
+    def _start(self) -> None:
+        import queue
+        import subprocess
+        import sys
+        import tempfile
+        import threading
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER, str(self.root)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.stderr)
+        self.started += 1
+        self.lines: queue.Queue = queue.Queue()
+        out = self.proc.stdout
+        threading.Thread(target=lambda: [self.lines.put(l) for l in iter(out.readline, b"")] + [self.lines.put(b"")],
+                         daemon=True).start()
+        ready = self._answer(120)
+        if "crash" in ready:
+            raise RuntimeError(f"the judging process did not start: {ready['stderr']}")
+        self.base_mb = ready["base_mb"]
+
+    def _answer(self, timeout: float) -> dict:
+        """The worker's next line, watching its RSS and time meanwhile; {"crash": why} when it died or was killed."""
+        import json
+        import queue
+        import time
+        start, peak, killed = time.monotonic(), 0, ""
+        while True:
+            try:
+                line = self.lines.get(timeout=0.02)
+                break
+            except queue.Empty:
+                pass
+            try:
+                with open(f"/proc/{self.proc.pid}/status") as f:
+                    rss = next((int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:")), 0)
+            except OSError:
+                rss = 0
+            peak = max(peak, rss)
+            if rss > self.kill_rss:
+                killed = f"killed at {rss / 2**30:.1f} GiB RSS"
+            elif time.monotonic() - start > timeout:
+                killed = f"killed after {timeout:.0f} s"
+            if killed or self.proc.poll() is not None:
+                line = b""
+                break
+        wall = time.monotonic() - start
+        if not line:
+            self.close()
+            self.stderr.seek(0)
+            err = self.stderr.read().decode("utf-8", "replace")
+            return {"ok": False, "codes": [], "crash": killed or err.strip().splitlines()[-1:] or "worker exited",
+                    "seconds": wall, "extra_mb": peak / 2**20, "stderr": err[-2000:]}
+        result = json.loads(line)
+        result["wall"] = wall
+        return result
+
+    def measure(self, path: Path) -> dict:
+        if self.proc is None:
+            self._start()
+        try:
+            self.proc.stdin.write(os.fsencode(str(path)).hex().encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died after its last answer: _answer says so
+        result = self._answer(self.timeout)
+        if "crash" not in result and result["rss_mb"] - self.base_mb > self.keep_mb:
+            self.close()
+        return result
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
 # ------------------------------------------------------------------------------- more classes (qa pass)
 
 LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lolololololololololololololololololololololololololol">'
@@ -669,6 +807,7 @@ def entity_bomb(folder: Path, part: str, prolog: bytes = LAUGHS, use: bytes = b"
     return out
 
 
+@built_once
 def duplicate_member(folder: Path) -> Path:
     """Two members named xl/worksheets/sheet1.xml: a small ledger first, a 1.5 GB bomb second (readers that
     take the other one than the scan would be shown a different sheet)."""

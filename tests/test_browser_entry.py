@@ -15,7 +15,6 @@ from test_browser import PHONE, streamlit_server, wait_ready
 
 pytestmark = pytest.mark.browser
 D = dt.date
-PORT = 8661  # this work tree's range (8660-8669)
 # two rows as Excel copies them: tab between cells, a line break between rows (主讲人 left empty)
 PASTED = "2025-03-01\t卫滨区\t执法人员培训\t行政处罚法\t\t25\n2025-03-02\t卫滨区\t执法人员培训\t宪法\t\t3"
 
@@ -28,7 +27,7 @@ def app(tmp_path):
     assert load(conn, write_xlsx(tmp_path / "seed.xlsx", {"台账": [
         TRAINING_HEADER, [D(2025, 1, 5), "卫滨区", "全员法治培训", "种子", None, 5, 1, None]]})).ok
     conn.close()
-    with streamlit_server(db, tmp_path / "server.log", port=PORT) as url:
+    with streamlit_server(db, tmp_path / "server.log") as url:  # a free port: no fixed one under xdist or CI
         yield url, db
 
 

@@ -1,4 +1,6 @@
-"""`python -m indicators` as a scheduler or a clerk runs it: real processes, real files, exit codes."""
+"""`python -m indicators` as a scheduler or a clerk runs it: real files, exit codes. The commands run in
+this process (conftest.run_cli: `cli.main(argv)` with its output captured); the first two tests run
+them as real processes, as a scheduler does."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +11,17 @@ import sys
 import openpyxl
 import pytest
 
-from conftest import ROOT, TRAINING_HEADER, is_empty, write_xlsx
+from conftest import ROOT, TRAINING_HEADER, is_empty, run_cli, write_xlsx
 from indicators.progress import STATUSES
 
 D = dt.date
 
 
 def run(*args, db=None):
+    return run_cli(*args, db=db, cwd=ROOT)
+
+
+def run_process(*args, db=None):
     cmd = [sys.executable, "-m", "indicators", *map(str, args)] + (["--db", str(db)] if db else [])
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
@@ -36,16 +42,16 @@ def files(tmp_path, cli_db):
 
 def test_import_good_file_exits_0_and_says_what_was_added(files):
     good, _, db = files
-    r = run("import", good, db=db)
+    r = run_process("import", good, db=db)
     assert r.returncode == 0, r.stderr
     assert "good.xlsx：已导入 培训学法台账 3 行（新增 3、更新 0、未变 0）" in r.stdout
-    again = run("import", good, db=db)
+    again = run_process("import", good, db=db)
     assert again.returncode == 0 and "已于" in again.stdout and "未作任何改动" in again.stdout
 
 
 def test_import_with_a_refused_file_exits_1_lists_every_problem_and_stores_it_not(files):
     good, bad, db = files
-    r = run("import", good, bad, db=db)
+    r = run_process("import", good, bad, db=db)
     assert r.returncode == 1
     assert "bad.xlsx：发现 4 个问题，未导入任何数据" in r.stderr
     for text in ("第 2 行，「单位」列：单位「火星区」不在单位名单中", "第 3 行，「日期」列：日期「2025-02-30」不存在",

@@ -1,5 +1,6 @@
-"""`python -m indicators user ...`, `--user` and `audit` exactly as the issue fixes them: real processes,
-passwords on standard input, exit codes, and no password in anything printed."""
+"""`python -m indicators user ...`, `--user` and `audit` exactly as the issue fixes them: passwords on
+standard input, exit codes, and no password in anything printed. The commands run in this process
+(conftest.run_cli); a password refused as an argument and one read from a real pipe run as real processes."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ import sys
 import openpyxl
 import pytest
 
-from conftest import ROOT, TRAINING_HEADER, write_xlsx
+from conftest import ROOT, TRAINING_HEADER, run_cli, write_xlsx
 from indicators import store
 
 D = dt.date
@@ -18,6 +19,10 @@ SECRET = {"fgk": "Fagui-2025!x", "hq": "Hongqi-2025x", "boss": "Lingdao-2025x"}
 
 
 def run(*args, db, stdin: str | None = None):
+    return run_cli(*args, db=db, stdin=stdin, cwd=ROOT)
+
+
+def run_process(*args, db, stdin: str | None = None):
     cmd = [sys.executable, "-m", "indicators", *map(str, args), "--db", str(db)]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, input=stdin)
 
@@ -78,7 +83,7 @@ def test_user_refusals_exit_1_in_chinese_and_change_nothing(db, args, stdin, mes
 
 
 def test_password_is_never_an_argument(db):
-    r = run("user", "add", "x1", "--role", "领导", db=db)
+    r = run_process("user", "add", "x1", "--role", "领导", db=db)
     assert r.returncode == 2 and "--password-stdin" in r.stderr
 
 
@@ -86,7 +91,7 @@ def test_disable_enable_reset_role(db):
     assert run("user", "disable", "hq", db=db).returncode == 0
     assert json.loads(run("user", "list", "--json", db=db).stdout)[2]["active"] is False
     assert run("user", "enable", "hq", db=db).returncode == 0
-    r = run("user", "reset", "hq", "--password-stdin", db=db, stdin="Reset-pass-2025\n")
+    r = run_process("user", "reset", "hq", "--password-stdin", db=db, stdin="Reset-pass-2025\n")
     assert r.returncode == 0 and "Reset-pass-2025" not in r.stdout
     r = run("user", "role", "hq", "--role", "填报员", "--unit", "获嘉县", db=db)
     assert r.returncode == 0

@@ -6,8 +6,6 @@ import datetime as dt
 import io
 import math
 import re
-import subprocess
-import sys
 import unicodedata
 import zipfile
 from collections import Counter
@@ -23,7 +21,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn as aqn
 
-from conftest import DATABASES, ROOT, TRAINING_HEADER, load, new_database, write_csv, write_xlsx
+from conftest import DATABASES, ROOT, TRAINING_HEADER, load, new_database, run_cli, write_csv, write_xlsx
 from indicators import demo, exports, importing, progress, store
 from indicators.config import default_catalog
 from indicators.exports import common, workbook
@@ -567,8 +565,7 @@ def test_document_declares_fallbacks_for_the_gb2312_fonts(demo_db):
 # ---------------------------------------------------------------- from the command line
 
 def run(*args, db=None):
-    cmd = [sys.executable, "-m", "indicators", *map(str, args)] + (["--db", str(db)] if db else [])
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, db=db, cwd=ROOT)
 
 
 @pytest.mark.parametrize("fmt,opener,check", [

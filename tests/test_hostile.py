@@ -1,5 +1,6 @@
-"""Hostile and malformed files: each class judged in a fresh process within 1 GiB of extra memory and a
-generous timeout, refused with its own Chinese problem or imported whole; never a crash or a hang.
+"""Hostile and malformed files: each class judged in a process of its own (started once, replaced after a
+file that kills it) within 1 GiB of extra memory and a generous timeout, refused with its own Chinese
+problem or imported whole; never a crash or a hang.
 
 The files are written by tests/hostile_files.py (bombs are streamed into the zip, never held in memory).
 """
@@ -23,10 +24,18 @@ TIMEOUT = 120  # generous: the issue's bound is 30 s on this machine; this only 
 ENGLISH = re.compile(r"calamine|Traceback|Error|error:|Bad CRC|There is no item|Cannot detect|zip file|codec", re.I)
 
 
+@pytest.fixture(scope="module")
+def judge():
+    """One judging process for the module (per xdist worker), with measure()'s limits."""
+    j = hf.Judge(ROOT, timeout=TIMEOUT, kill_rss=3 << 30)
+    yield j
+    j.close()
+
+
 @pytest.mark.parametrize("cid,build,expected", hf.CLASSES, ids=[c[0] for c in hf.CLASSES])
-def test_each_hostile_class_is_judged_in_bounded_memory(tmp_path, cid, build, expected):
+def test_each_hostile_class_is_judged_in_bounded_memory(tmp_path, judge, cid, build, expected):
     path = build(tmp_path)
-    r = hf.measure(path, ROOT, timeout=TIMEOUT, kill_rss=3 << 30)
+    r = judge.measure(path)
     assert not r.get("crash"), f"{cid}: {r.get('crash')}\n{r.get('stderr', '')}"
     assert r["extra_mb"] < MEMORY_MB, f"{cid}: {r['extra_mb']:.0f} MB"
     if expected == "ok":
@@ -37,6 +46,24 @@ def test_each_hostile_class_is_judged_in_bounded_memory(tmp_path, cid, build, ex
         assert expected in r["codes"], r
     for text in r.get("messages", []) + r.get("notes", []):
         assert not ENGLISH.search(text), text
+
+
+def test_the_judge_kills_past_its_limits_and_starts_afresh(tmp_path):
+    """The watchdog of the shared judging process: past the RSS limit the file is a crash, and the next
+    file gets a new process that judges it as before."""
+    ledger = write_xlsx(tmp_path / "ok.xlsx", {"台账": [TRAINING_HEADER, hf.ROW]})
+    j = hf.Judge(ROOT, timeout=TIMEOUT, kill_rss=3 << 30)
+    try:
+        first = j.measure(ledger)
+        assert first["ok"] and first["rows"] == 1 and 0 <= first["extra_mb"] < MEMORY_MB, first
+        j.kill_rss = 1  # every process is over this; a 50 MB file is judged for longer than one 20 ms look
+        killed = j.measure(hf.at_upload_limit(tmp_path))
+        assert not killed["ok"] and "killed at" in killed["crash"] and j.proc is None, killed
+        j.kill_rss = 3 << 30
+        again = j.measure(ledger)
+        assert again["ok"] and again["rows"] == 1 and j.started == 2, again
+    finally:
+        j.close()
 
 
 def test_every_problem_code_a_reader_can_raise_has_a_message():

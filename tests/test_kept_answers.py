@@ -1,15 +1,13 @@
 """Kept answers: a column mapping for a header layout and a value alias, each with who and when; used
-on the next upload (core, CLI subprocess, the 数据填报 page under AppTest); removable by whom the roles
+on the next upload (core, command line, in-process, the 数据填报 page under AppTest); removable by whom the roles
 allow; never changing stored rows; left alone by undo."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 
-from conftest import GOVERNANCE_HEADER, ROOT, app_database, ledger_bytes, count, is_empty, open_page
+from conftest import GOVERNANCE_HEADER, ROOT, app_database, ledger_bytes, count, is_empty, open_page, run_cli
 from indicators import importing, imports, intake, kept_answers, roles, store
 from indicators.interpret import Answers
 from indicators.problems import IndicatorsError
@@ -108,8 +106,7 @@ def test_kept_answers_never_change_stored_rows_and_undo_leaves_them(conn):
 # ------------------------------------------------------------------ CLI
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "indicators", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args, cwd=ROOT)
 
 
 def test_cli_answers_are_kept_on_import_and_used_next_time(tmp_path, cli_db):

@@ -14,7 +14,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from indicators import proposals, reportfile
 from indicators.problems import IndicatorsError
 
@@ -178,6 +178,11 @@ def test_a_docx_that_inflates_past_the_limit_is_refused_unparsed():
 # ------------------------------------------------------------------------------------ the command
 
 def run(*args, cwd=None):
+    """The command in this process (conftest.run_cli); the JSON contract below runs as a real process."""
+    return run_cli(*args, cwd=cwd or ROOT, env={"INDICATORS_DB": None})
+
+
+def run_process(*args, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("INDICATORS_DB", None)
     return subprocess.run([sys.executable, "-m", "indicators", *args], capture_output=True, text=True, cwd=cwd or ROOT,
@@ -185,7 +190,7 @@ def run(*args, cwd=None):
 
 
 def test_propose_json_has_one_object_per_proposal_with_the_contract_fields(tmp_path):
-    r = run("propose", str(REPORT_2025), "--json", "--db", str(tmp_path / "none.db"))
+    r = run_process("propose", str(REPORT_2025), "--json", "--db", str(tmp_path / "none.db"))
     assert r.returncode == 0, r.stderr
     items = json.loads(r.stdout)
     measurable = [i for i in items if not i["qualitative"]]

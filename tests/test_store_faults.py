@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATABASES, ROOT, TRAINING_HEADER, new_database, sqlite_only
+from conftest import DATABASES, ROOT, TRAINING_HEADER, new_database, run_cli, sqlite_only
 from indicators import importing, imports, store
 from indicators.problems import IndicatorsError
 from indicators.store import connection, schema
+
+# the last kill test reads what the kills before it saw (KILLS): under xdist they all run on one worker
+pytestmark = pytest.mark.xdist_group("store_faults")
 
 UNITS = ["红旗区", "卫滨区", "凤泉区", "牧野区", "新乡县", "获嘉县"]
 
@@ -58,10 +61,16 @@ def cli(*args, db: Path, env: dict | None = None, **kw) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 
-def run(*args, db: Path, env: dict | None = None, timeout: float = 120) -> tuple[int, str, str]:
+def run_process(*args, db: Path, env: dict | None = None, timeout: float = 120) -> tuple[int, str, str]:
     p = cli(*args, db=db, env=env)
     out, err = p.communicate(timeout=timeout)
     return p.returncode, out.decode(), err.decode()
+
+
+def run(*args, db: Path, env: dict | None = None) -> tuple[int, str, str]:
+    """The command in this process (conftest.run_cli); the kills and the imports at once are real processes."""
+    r = run_cli(*args, db=db, env={**database_env(db), **(env or {})}, cwd=ROOT)
+    return r.returncode, r.stdout, r.stderr
 
 
 def state(db) -> dict:
@@ -120,7 +129,7 @@ def kill_setup(request, tmp_path_factory):
             return url
     scratch = copy("scratch")
     t = time.monotonic()
-    assert run("import", big, db=scratch)[0] == 0
+    assert run_process("import", big, db=scratch)[0] == 0  # timed as the killed processes run
     return base, copy, big, time.monotonic() - t
 
 

@@ -23,7 +23,9 @@ fi
 if [ $dev = 1 ]; then
   need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  # grep reads all of fc-list: with -q it stops at the first match, fc-list dies of SIGPIPE and pipefail says
+  # "missing", so every run did apt-get update and install again
+  fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
   for pkg in libreoffice-impress libreoffice-writer libreoffice-calc poppler-utils; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
   done
