@@ -111,9 +111,9 @@ def test_a_leader_on_a_phone_from_a_chat_link(browser, demo_app):
     page.keyboard.press("Escape")
     looks_right(page, "学法培训 红旗区（手机）")
     for path, heading in (("/", "总览"), ("/scorecard", "督导评分")):
-        page.goto(demo_app + path)  # (a new session: logs in again until the cookie login lands)
-        wait_ready(page, None, 120000)
-        log_in(page, "ldr", heading)
+        page.goto(demo_app + path)  # a new page session, as another link from the chat: still logged in
+        wait_ready(page, heading, 120000)
+        assert page.get_by_label("登录名").count() == 0, f"{path} asked for the password again"
         charts_state(page, 1)
         assert caption(page).startswith("全市 · 2025年全年")
         looks_right(page, f"{heading}（手机）")

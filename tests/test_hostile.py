@@ -56,6 +56,8 @@ def test_the_judge_kills_past_its_limits_and_starts_afresh(tmp_path):
     try:
         first = j.measure(ledger)
         assert first["ok"] and first["rows"] == 1 and 0 <= first["extra_mb"] < MEMORY_MB, first
+        if j.proc is None:  # replaced after the first file (keep_mb): start it before the limit, which is the file's
+            j._start()
         j.kill_rss = 1  # every process is over this; a 50 MB file is judged for longer than one 20 ms look
         killed = j.measure(hf.at_upload_limit(tmp_path))
         assert not killed["ok"] and "killed at" in killed["crash"] and j.proc is None, killed

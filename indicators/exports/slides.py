@@ -384,6 +384,9 @@ def _status_boxes(slide, fig: Figures, x, y) -> int:
     if is_full_year(fig.period) and not counts.get(progress.ON_PACE):
         counts.pop(progress.ON_PACE, None)  # at year end a task is done or not: no 进度正常
     what = "各单位×各指标" if fig.city_wide else "本单位各指标"
+    # 不适用 is said in the heading, not as a box: six boxes (with 未到期) would be too narrow for 进度正常
+    idle = counts.pop(progress.NOT_APPLICABLE, 0) if len(counts) > 5 else 0
+    what = f"另有 {idle} 项不适用" if idle else what  # the heading stays on one line
     _textbox(slide, x, y, RIGHT_W, Inches(0.35), [f"状态统计（{what}）"], 14, bold=True, color=TITLE_COLOR)
     n = len(counts)
     gap = Inches(0.08)
