@@ -162,6 +162,9 @@ def _sso_session(conn) -> Actor | None:
         st.session_state[_SSO_REFUSED] = str(e)  # said once, not retried (and logged) on every rerun
         return None
     start_session(session)
+    # no cookie hand-off: the provider's own login (st.user) brings a reload back through _sso_session, and
+    # this session must stay the one st.user is logged in to, so that 退出登录 ends the provider's session too
+    st.session_state.pop(_HANDOFF, None)
     return session.actor
 
 

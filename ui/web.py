@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 from indicators import accounts, clients
 
 COOKIE = "indicators_session"
-COOKIE_ROUTE = "/auth/session"
-LOGOUT_ROUTE = "/auth/logout"
+COOKIE_ROUTE = "/login/session"  # not under /auth/: Streamlit serves st.login/st.logout there (/auth/logout)
+LOGOUT_ROUTE = "/login/end"
 HANDOFF_SECONDS = 60
 
 _HANDOFFS: dict[str, tuple[str, float]] = {}
