@@ -103,10 +103,6 @@ AFTER_WRONG = [accounts.WRONG, accounts.WRONG, f"{accounts.WRONG}（再错 2 次
                f"{accounts.WRONG}（再错 1 次将暂停登录 15 分钟）", LOCKED]
 
 
-@pytest.mark.skip(reason="KNOWN REGRESSION, to fix first next session: since the login form keeps the name after "
-                         "a failure (issue 21/22), a second wrong password typed on the same page is not recorded "
-                         "(the test waits for the 2nd login_failed entry); the core lockout itself is covered by "
-                         "tests/test_security.py and tests/test_accounts.py on both databases")
 @pytest.mark.parametrize("guessed_on", ["BBBBB", "ABABA"], ids=["all-on-B", "alternating"])
 def test_a_lockout_made_through_one_server_holds_on_the_other(browser, tmp_path, request, guessed_on):
     """The clerk is logged in on server A; someone enters wrong passwords for that name on the login page

@@ -204,11 +204,11 @@ def login_form(conn) -> None:
         refused = st.session_state.pop(_REFUSED, None)
         if refused:
             st.error(refused, icon=":material/lock:")
-        # the form is cleared on submit (the password with it); after a failed login the name is put back
-        kept_name = st.session_state.pop(_KEEP_NAME, None)
-        if kept_name is not None:
-            st.session_state["login_name"] = kept_name
-        with st.form("login", clear_on_submit=True):
+        # after a try the password box is emptied and the name kept as typed. Not clear_on_submit with the name
+        # put back: the box then showed the name while the browser's form held "", and a second try sent no name
+        if st.session_state.pop(_KEEP_NAME, None) is not None:
+            st.session_state["login_password"] = ""
+        with st.form("login", clear_on_submit=False):
             name = st.text_input("登录名", key="login_name", max_chars=accounts.MAX_LOGIN_LENGTH)
             password = st.text_input("密码", type="password", key="login_password")
             submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
