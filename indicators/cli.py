@@ -528,11 +528,7 @@ def _write(out: Path, data: bytes) -> None:
 
 
 def _unit(raw: str) -> str:
-    catalog = default_catalog()
-    unit = catalog.resolve_unit(raw)
-    if unit is None:
-        raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{'、'.join(catalog.unit_names)}")
-    return unit
+    return default_catalog().require_unit(raw)
 
 
 def cmd_cycle(args) -> int:

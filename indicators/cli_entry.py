@@ -44,12 +44,7 @@ CLIENT = "命令行"  # the audit log's client address, as cli.py writes it
 
 def _unit(raw: str) -> str:
     from .config import default_catalog
-    from .problems import IndicatorsError
-    catalog = default_catalog()
-    unit = catalog.resolve_unit(raw)
-    if unit is None:
-        raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{'、'.join(catalog.unit_names)}")
-    return unit
+    return default_catalog().require_unit(raw)
 
 
 def cmd_rows(args) -> int:

@@ -13,7 +13,6 @@ import argparse
 import json
 
 from . import store
-from .problems import IndicatorsError
 
 CLIENT = "命令行"
 
@@ -41,13 +40,7 @@ def register(sub, with_db, as_user, date_type, half_help: str) -> None:
 
 def _unit(raw: str | None) -> str | None:
     from .config import default_catalog
-    if raw is None:
-        return None
-    catalog = default_catalog()
-    unit = catalog.resolve_unit(raw)
-    if unit is None:
-        raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{'、'.join(catalog.unit_names)}")
-    return unit
+    return None if raw is None else default_catalog().require_unit(raw)
 
 
 def _usage(message: str) -> int:

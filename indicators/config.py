@@ -101,6 +101,14 @@ class Catalog:
         """Canonical unit name for a spreadsheet's spelling, or None when it names no known unit."""
         return _alias_table(self.units).get(_unit_key(raw))
 
+    def require_unit(self, raw: object) -> str:
+        """`resolve_unit`, refusing (IndicatorsError, in Chinese, naming the choices) a name of no unit."""
+        unit = self.resolve_unit(raw)
+        if unit is None:
+            from .problems import IndicatorsError
+            raise IndicatorsError(f"单位「{raw}」不在单位名单中；可选：{'、'.join(self.unit_names)}")
+        return unit
+
     def key_date(self, node: str, year: int) -> dt.date:
         month, day = (int(x) for x in self.key_dates[node].split("-"))
         return dt.date(year, month, day)
