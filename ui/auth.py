@@ -255,10 +255,12 @@ def account_box(conn, actor: Actor, login_enabled: bool) -> None:
             st.caption("未启用登录：当前以“本机操作员”身份使用")
 
 
-def no_login_notice() -> None:
-    """On every page while no account exists."""
-    st.warning("**尚未启用登录**：任何能打开本页面的人都可以导入、撤销和修改数据。请在「创建管理员」页面创建第一个"
-               "管理员账号；创建后，所有人都须用本人账号登录。", icon=":material/lock_open:")
+# While no account exists every page says so (ui/shell.notice: one line with the demo notice): in full
+# where there is room, and in a few words on a phone or beside the demo notice
+NO_LOGIN = ("**尚未启用登录**：任何能打开本页面的人都可以导入、撤销和修改数据。请在「创建管理员」页面创建第一个"
+            "管理员账号；创建后，所有人都须用本人账号登录。")
+NO_LOGIN_SHORT = "**尚未启用登录**：任何人都可以修改数据，请先在「创建管理员」页面创建管理员"
+NO_LOGIN_PHONE = "**尚未启用登录**，任何人都可改数据"
 
 
 SECRET_PREFIX = "secret_"  # the key of every password field starts with this

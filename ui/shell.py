@@ -190,9 +190,7 @@ def start():
         page = navigation.build(actor, login_enabled, refuse)
         sel = sidebar(src)
         auth.account_box(src.conn, actor, login_enabled)
-        demo_notice(sel)
-        if not login_enabled and not sel.report:
-            auth.no_login_notice()
+        notice(sel, login_enabled)
         return page
     st.stop()  # the database could not be opened: edge() has said why
 
@@ -295,13 +293,29 @@ def edge(where: str):
         st.error("页面出错了，请刷新重试；如仍出错，请联系系统管理员（详情已记入服务器日志）。")
 
 
-def demo_notice(sel: Selection) -> None:
-    """Every page says when demo data is shown (in 汇报模式 the heading says it; on a phone in one line)."""
-    if sel.demo and not sel.report and sel.narrow:
-        st.info("当前为**示例数据**（虚构，仅供演示）", icon=":material/info:")
-    elif sel.demo and not sel.report:
-        st.info("当前显示的是**示例数据**（虚构，仅供演示）。各单位上传真实台账后，请在导入记录中撤销示例数据批次。",
-                icon=":material/info:")
+DEMO = "当前显示的是**示例数据**（虚构，仅供演示）。各单位上传真实台账后，请在导入记录中撤销示例数据批次。"
+DEMO_SHORT = "当前为**示例数据**（虚构，仅供演示）"
+DEMO_PHONE = "**示例数据**（虚构）"
+
+
+def notice(sel: Selection, login_enabled: bool) -> None:
+    """What every page says above its heading while demo data is shown and while no account exists, in
+    one compact notice of one line (two on a phone), so that the key figures stay on the first screen
+    at 1600 x 900 and 390 x 844 (issue 22). 汇报模式 says neither: its heading says 示例数据."""
+    if sel.report:
+        return
+    parts = [text for show, text in ((sel.demo, DEMO), (not login_enabled, auth.NO_LOGIN)) if show]
+    if len(parts) > 1 or sel.narrow:  # beside each other, or on a phone: each in a few words
+        short = {DEMO: DEMO_PHONE if sel.narrow else DEMO_SHORT,
+                 auth.NO_LOGIN: auth.NO_LOGIN_PHONE if sel.narrow else auth.NO_LOGIN_SHORT}
+        parts = [short[p] for p in parts]
+    if not parts:
+        return
+    with st.container(key="page_notice"):  # chrome.CSS makes it compact
+        if login_enabled:
+            st.info("；".join(parts), icon=":material/info:")
+        else:  # the warning is the more serious of the two, and says both
+            st.warning("；".join(parts), icon=":material/lock_open:")
 
 
 _REPORT_CSS = """
