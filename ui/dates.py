@@ -69,6 +69,8 @@ def picker(year: int, default: dt.date, today: dt.date | None = None) -> dt.date
     key, quick_key, month_key, day_key = _keys(year)
     if not isinstance(st.session_state.get(key), dt.date) or st.session_state[key].year != year:
         _set(year, default, "今天" if default == today else None)
+    else:  # the pills are told the one date on every run, wherever they are drawn (ui/shell._hold_scope)
+        _set(year, st.session_state[key], st.session_state.get(quick_key))
     choices = quick_dates(year, today)
     st.pills("快捷选择", list(choices), key=quick_key, on_change=_on_quick, args=(year, choices),
              help="点一下即选定；也可在下面按月、日选择")

@@ -100,35 +100,52 @@ def _years(src: data.Source) -> list[int]:
     return years
 
 
-def _chosen_scope() -> str:
-    """"unit · period" as the session's widgets now hold it (the popover's label, before they draw)."""
+SCOPE_KEYS = ("year", "period_mode", "unit")  # the selection's one source: the session's state
+
+
+def _hold_scope() -> None:
+    """Give each scope widget its value from the session state on every run, before it draws.
+
+    Streamlit tells a widget its value only when the script set it; otherwise the browser keeps what
+    it last showed, or the widget's first option (2026年, 上半年) when it was drawn anew, e.g. inside the
+    phone's popover after a page switch. The button would then say one scope, the panel another, and a
+    change of the unit alone would send the panel's year and period along (issue 22). Set here, the
+    panel always shows what the page and the button say."""
+    for key in SCOPE_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _scope() -> tuple[progress.Period, str]:
+    """The period and unit the session's state holds: the button's label before the widgets draw and
+    the page's selection after, from one function."""
     year, mode = st.session_state["year"], st.session_state["period_mode"]
     if mode == AS_OF:
         as_of = st.session_state.get(f"as_of_{year}")
         per = progress.period(year, as_of=as_of if isinstance(as_of, dt.date) else _default_as_of(year))
     else:
         per = progress.period(year, half=1 if mode == HALF else 2)
-    unit = st.session_state.get("unit", CITY_WIDE)
-    return scope_label(per, None if unit == CITY_WIDE else unit)
+    return per, st.session_state.get("unit", CITY_WIDE)
 
 
-def _controls(src: data.Source, years: list[int]) -> tuple[progress.Period, str]:
-    """Year, period (and 截至日期) and unit, drawn where the caller is (the sidebar, or a popover)."""
+def _controls(src: data.Source, years: list[int]) -> None:
+    """Year, period (and 截至日期) and unit, drawn where the caller is (the sidebar, or a popover); what
+    they chose is in the session's state (_scope)."""
     today = dt.date.today()
     units = _units()
-    year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
+    st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年")
     # the unit before the period: the 截至日期 pills (up to 47 buttons) must not push it below the fold
-    unit = st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
-                        help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
+    st.selectbox("单位", units, key="unit", disabled=len(units) == 1,
+                 help="全市：各单位合计；也可只看一个单位" if len(units) > 1 else "本账号只能查看本单位的数字")
     mode = st.radio("期间", PERIOD_MODES, key="period_mode", horizontal=True,
                     help="上半年：截至6月30日；全年：截至12月31日；截至日期：自选日期，默认今天")
-    if mode == HALF:
-        per = progress.period(year, half=1)
-    elif mode == FULL:
-        per = progress.period(year, half=2)
-    else:
-        per = progress.period(year, as_of=dates.picker(year, _default_as_of(year), today))
-    return per, unit
+    if mode == AS_OF:
+        year = st.session_state["year"]
+        dates.picker(year, _default_as_of(year), today)
+
+
+def _unit_or_none(unit: str) -> str | None:
+    return None if unit == CITY_WIDE else unit
 
 
 def _units() -> list[str]:
@@ -148,15 +165,21 @@ def sidebar(src: data.Source) -> Selection:
     phone = narrow()
     years = _years(src)
     _units()  # before the popover's label reads the session's unit
+    _hold_scope()
+    shown = _scope()  # what the popover's button says
     if phone:
-        with st.popover(f"{_chosen_scope()}　更改", icon=":material/tune:", width="stretch"):
-            per, unit = _controls(src, years)
+        with st.popover(f"{scope_label(shown[0], _unit_or_none(shown[1]))}　更改", icon=":material/tune:",
+                        width="stretch"):
+            _controls(src, years)
     with st.sidebar:  # above the choices: the 截至日期 pills must not push it below the fold
         st.toggle("汇报模式", key=REPORT_KEY, help="隐藏筛选栏，图表放大并以单位和期间为标题，整屏截图即可作为幻灯片")
     if not phone:
         with st.sidebar:
             st.markdown("**查看范围**")
-            per, unit = _controls(src, years)
+            _controls(src, years)
+    per, unit = _scope()
+    if phone and (per, unit) != shown:  # drawing settled a value: the button must say it too
+        st.rerun()
     # the cycle's state moves without a new data version, so these two are read every run (two small queries)
     hidden = tuple(cycle.hidden_units(src.conn, current_actor(), per))
     st.session_state[data.HIDDEN_KEY] = hidden
