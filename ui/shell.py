@@ -249,6 +249,7 @@ def page(render: Callable[[Selection], None], title: str) -> None:
             st.warning(f"{sel.unit}{sel.period.label}的数据尚未审核，暂不显示。", icon=":material/lock_clock:")
             return
         render(sel)
+        report_foot(sel)
 
 
 def returned_notice(sel: Selection) -> None:
@@ -345,13 +346,18 @@ _REPORT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 header[data-testid="stHeader"], [data-testid="stPopover"] { display: none !important; }
-/* a screenshot of the window is the slide: the way out shows only under the pointer */
+/* a screenshot of the window is the slide: the way out takes no room and shows only under the pointer
+   (at the window's top right corner), and so does each chart's toolbar (a phone shows it always) */
+.st-key-leave_report { position: fixed; top: 0.5rem; right: 0.75rem; z-index: 999990; width: auto !important; }
 .st-key-leave_report button { opacity: 0; transition: opacity .2s; }
 .st-key-leave_report:hover button, .st-key-leave_report button:focus { opacity: 1; }
+.js-plotly-plot .modebar-container { opacity: 0; transition: opacity .2s; }
+.js-plotly-plot:hover .modebar-container { opacity: 1; }
 [data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important; }
 </style>
 """
+REPORT_LEAVE = "退出汇报模式"
 
 
 def _leave_report_mode() -> None:
@@ -362,14 +368,21 @@ def page_header(title: str, sel: Selection) -> None:
     """The page heading; in 汇报模式 the unit and period are the heading and the controls are hidden."""
     if sel.report:
         st.html(_REPORT_CSS)
-        left, right = st.columns([6, 1], vertical_alignment="center")
-        left.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
-        right.button("退出汇报模式", icon=":material/close_fullscreen:", on_click=_leave_report_mode, key="leave_report")
+        st.markdown(f"# {sel.unit_label} · {sel.period.label} · {title}")
+        st.button(REPORT_LEAVE, icon=":material/close_fullscreen:", on_click=_leave_report_mode, key="leave_report")
         note = f"数据截至 {chinese.date(sel.as_of)}　{sel.review}" + ("　示例数据（虚构，仅供演示）" if sel.demo else "")
         st.caption(note)
     else:
         (st.header if sel.narrow else st.title)(title)  # a phone's first screen is for the key figures
         st.caption(f"{sel.unit_label} · {sel.period.label} · 数据截至 {chinese.date(sel.as_of)} · {sel.review}")
+
+
+def report_foot(sel: Selection) -> None:
+    """Under a 汇报模式 page on a phone (which has no pointer to find the hidden way out at the top), the
+    way back, below the charts a screenshot takes."""
+    if sel.report and sel.narrow:
+        st.button(REPORT_LEAVE, icon=":material/close_fullscreen:", on_click=_leave_report_mode,
+                  key="leave_report_foot", width="stretch")
 
 
 def columns(sel: Selection, spec, keep: bool = False) -> list:
