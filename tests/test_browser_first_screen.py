@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from test_browser import PHONE, WIDTH, HEIGHT, charts_state, streamlit_server, wait_ready
+from pathlib import Path
+
+from test_browser import MIN_CHARTS, OPEN_PAGES, PHONE, WIDTH, HEIGHT, charts_state, streamlit_server, wait_ready
 from test_browser_journeys import SELECTED, caption, english
 
 pytestmark = pytest.mark.browser
@@ -24,6 +26,8 @@ DESK = {"viewport": {"width": WIDTH, "height": HEIGHT}}
 SIZES = {"1600x900": DESK, "390x844": PHONE}
 # the brief's own abbreviations; any other Latin word in a tooltip or a box is Streamlit's English
 ALLOWED = {"png", "excel", "pdf", "word", "ppt", "csv", "smtp", "url", "id"}
+# and the kinds of file the pages name (支持 .docx、.txt、.md …) beside test_browser_journeys' list
+FILE_KINDS = {"txt", "md", "smtp"}
 
 # the box of the first key figure and of the first chart, and the viewport's height
 FIRST_SCREEN = """() => { const box = s => { const e = document.querySelector(s);
@@ -58,12 +62,12 @@ def app_url(tmp_path_factory):
         yield url
 
 
-def _open(browser, url: str, size: str, path: str, title: str):
+def _open(browser, url: str, size: str, path: str, title: str, least: int = 1):
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
     page.goto(url + path)
     wait_ready(page, title, 120000)
-    charts_state(page, 1)
+    charts_state(page, least, timeout=20 if least else 2)
     return context, page
 
 
@@ -192,16 +196,26 @@ def test_a_report_mode_screenshot_shows_no_controls(browser, app_url, size, tmp_
     context.close()
 
 
-@pytest.mark.parametrize("path,title", DASHBOARDS + [("/history", "导入记录")], ids=[t for _, t in DASHBOARDS] + ["导入记录"])
-def test_no_english_in_tooltips_and_search_boxes(browser, app_url, path, title):
-    context, page = _open(browser, app_url, "1600x900", path, title)
-    assert english(page) == [], title
+def _on_screen_english(page) -> list[str]:
+    """Latin words in the visible text, outside command lines (shown as code), beyond our file kinds."""
+    return [w for w in english(page) if w.lower() not in FILE_KINDS
+            and not page.locator("code", has_text=re.compile(rf"\b{w}\b")).count()]
+
+
+@pytest.mark.parametrize("number,path,title", [(i, p, t) for i, (p, t, _) in enumerate(OPEN_PAGES)],
+                         ids=[t for _, t, _ in OPEN_PAGES])
+def test_no_english_on_screen_nor_in_tooltips(browser, app_url, number, path, title):
+    stem = Path(path).stem
+    context, page = _open(browser, app_url, "1600x900", "/" if number == 0 else "/" + stem, title,
+                          least=min(MIN_CHARTS.get(stem, 1), 1))
+    assert _on_screen_english(page) == [], title
     assert latin(page.evaluate(TOOLTIPS)) == [], title
     for owner in page.locator("[data-testid='stPlotlyChart'], [data-testid='stDataFrame']").all()[:2]:
         owner.scroll_into_view_if_needed()
         owner.hover()
         page.wait_for_timeout(300)
-        for button in owner.locator("xpath=ancestor::*[@data-testid='stElementContainer'][1]").locator("[data-testid='stElementToolbar'] button").all():
+        toolbar = owner.locator("xpath=ancestor::*[@data-testid='stElementContainer'][1]")
+        for button in toolbar.locator("[data-testid='stElementToolbar'] button").all():
             button.hover()
             tip = page.locator("[data-testid='stTooltipContent']")
             tip.first.wait_for(timeout=5000)
@@ -210,6 +224,11 @@ def test_no_english_in_tooltips_and_search_boxes(browser, app_url, path, title):
         for i in range(modebar.count()):
             tooltip = modebar.nth(i).evaluate("e => getComputedStyle(e, '::after').content")
             assert latin(tooltip) == [], (title, tooltip)
+    context.close()
+
+
+def test_a_search_that_matches_nothing_says_so_in_chinese(browser, app_url):
+    context, page = _open(browser, app_url, "1600x900", "/", "总览")
     box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
     box.click()
     page.keyboard.type("zzz")  # matches nothing
@@ -219,6 +238,6 @@ def test_no_english_in_tooltips_and_search_boxes(browser, app_url, path, title):
     shown = empty.evaluate("e => (parseFloat(getComputedStyle(e).fontSize) ? e.textContent : '') "
                            "+ getComputedStyle(e, '::after').content")
     assert "没有匹配的选项" in shown and latin(shown) == [], shown
-    assert english(page) == [], title
+    assert english(page) == []
     page.keyboard.press("Escape")
     context.close()
