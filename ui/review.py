@@ -61,7 +61,7 @@ def _table(sel: shell.Selection, table: pd.DataFrame) -> None:
         with st.expander(f"明细（{len(table)} 项）"):
             st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items()) for r in table.to_dict("records")))
         return
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 420),
+    st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(table), 420),
                  column_config={NOTE_COLUMN: st.column_config.TextColumn(width="large")})
 
 
@@ -257,7 +257,7 @@ def material_panel(sel: shell.Selection, unit: str, year: int, half: int) -> Non
             if x.pages > 1:
                 st.selectbox(f"第几页（每页 {reporting.REVIEW_PAGE_ROWS} 行，共 {x.pages} 页）", range(1, x.pages + 1),
                              key=prefix + x.kind, format_func=lambda p: f"第 {p} 页")
-            st.dataframe(x.table, hide_index=True, width="stretch", height=min(38 + 35 * len(x.table), 420),
+            st.dataframe(x.table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(x.table), 420),
                          column_config={"来源批次": st.column_config.TextColumn(width="medium")})
     if empty:
         st.caption(f"本期没有数据的台账：{'、'.join(empty)}")
@@ -267,7 +267,7 @@ def material_panel(sel: shell.Selection, unit: str, year: int, half: int) -> Non
     with st.expander(f"佐证材料：{len(got.evidence)} 个"):
         st.dataframe(pd.DataFrame([{"文件名": e["file_name"], "类型": e["type_name"], "大小": e["size_text"],
                                     "对应": e["target"], "上传人": e["name"], "上传时间": e["added"].replace("T", " ")[:16]}
-                                   for e in got.evidence]), hide_index=True, width="stretch",
+                                   for e in got.evidence]), hide_index=True, placeholder="", width="stretch",
                      height=min(38 + 35 * len(got.evidence), 420))
         files = {e["id"]: e for e in got.evidence}
         left, right = st.columns([3, 1], vertical_alignment="bottom")

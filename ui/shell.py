@@ -376,7 +376,7 @@ def table(sel: Selection, frame, where=None, **kwargs) -> None:
             # plain text: the cells hold what units and clerks wrote (a 主题, a reason), never markdown
             st.text("\n".join(_list_item(row) for row in rows.itertuples(index=False)))
         return
-    (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    (where or st).dataframe(frame, hide_index=True, placeholder="", width="stretch", **kwargs)
 
 
 def _list_item(row) -> str:
