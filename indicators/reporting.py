@@ -71,7 +71,7 @@ REVIEW_PAGE_ROWS = 50  # rows of one ledger shown at a time: a large unit is pag
 @dataclass(frozen=True)
 class LedgerRows:
     """One ledger's rows of a unit in a period: how many in all, and the page asked for (columns as the
-    template names them, then 来源批次), every cell text or a number, never None."""
+    template names them but 单位, then 来源批次), every cell text or a number, never None."""
 
     kind: str
     ledger: str
@@ -136,8 +136,9 @@ def review_material(conn: sqlite3.Connection, actor: Actor, unit: str, year: int
         count = max(1, -(-total // page_rows))
         page = min(max(1, (pages or {}).get(kind, 1)), count)
         rows = store.unit_rows(conn, kind, unit, start, end, page_rows, (page - 1) * page_rows) if total else []
-        table = pd.DataFrame([{**{c.name: _cell(r.get(c.field)) for c in ledger.columns}, "来源批次": _batch_label(r)}
-                              for r in rows], columns=[*(c.name for c in ledger.columns), "来源批次"])
+        shown = [c for c in ledger.columns if c.field != "unit"]  # one unit: said once above the tables
+        table = pd.DataFrame([{**{c.name: _cell(r.get(c.field)) for c in shown}, "来源批次": _batch_label(r)}
+                              for r in rows], columns=[*(c.name for c in shown), "来源批次"])
         out.append(LedgerRows(kind, ledger.name, total, page, count, table))
     files = [{**e, "size_text": size_text(e["size"])}
              for e in evidence.listing(conn, unit, Period(year, end, ""), actor)]

@@ -101,8 +101,9 @@ def test_the_reviewer_sees_the_units_rows_by_ledger_with_their_batch(reported):
     by = {x.ledger: x for x in got.ledgers}
     assert (by["培训学法台账"].total, by["宣传活动台账"].total, by["制度落实台账"].total) == (7, 1, 0)
     table = by["培训学法台账"].table
-    assert list(table.columns) == ["日期", "单位", "类别", "主题", "主讲人", "参加人数", "学时", "备注", "来源批次"]
-    assert set(table["单位"]) == {"红旗区"} and "下半年的学习" not in set(table["主题"])  # August is 全年's, not 上半年's
+    assert list(table.columns) == ["日期", "类别", "主题", "主讲人", "参加人数", "学时", "备注", "来源批次"]
+    assert "卫滨区的学习" not in set(table["主题"])  # the unit's own rows only (its name is said once, above)
+    assert "下半年的学习" not in set(table["主题"])  # August is 全年's, not 上半年's
     assert table["来源批次"].iloc[0] == f"批次 {first}（培训.xlsx，{TODAY}）"
     assert "**加粗** <b>标签</b> [链接](http://x)" in set(table["主题"])  # as typed, for a table cell
     assert not table.isna().any().any()  # an empty 备注 is empty, never "None"

@@ -255,20 +255,17 @@ def material_panel(sel: shell.Selection, unit: str, year: int, half: int) -> Non
             continue
         with st.expander(f"{x.ledger}：{x.total} 行"):
             if x.pages > 1:
-                st.selectbox(f"第几页（每页 {reporting.REVIEW_PAGE_ROWS} 行，共 {x.pages} 页）", range(1, x.pages + 1),
-                             key=prefix + x.kind, format_func=lambda p: f"第 {p} 页")
-            st.dataframe(x.table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(x.table), 420),
-                         column_config={"来源批次": st.column_config.TextColumn(width="medium")})
+                st.columns([1, 3])[0].selectbox(f"第几页（每页 {reporting.REVIEW_PAGE_ROWS} 行，共 {x.pages} 页）",
+                                                range(1, x.pages + 1), key=prefix + x.kind, format_func=lambda p: f"第 {p} 页")
+            _rows(sel, x.table, {"来源批次": st.column_config.TextColumn(width="medium")})
     if empty:
         st.caption(f"本期没有数据的台账：{'、'.join(empty)}")
     if not got.evidence:
         st.caption("本期还没有佐证材料。")
         return
     with st.expander(f"佐证材料：{len(got.evidence)} 个"):
-        st.dataframe(pd.DataFrame([{"文件名": e["file_name"], "类型": e["type_name"], "大小": e["size_text"],
-                                    "对应": e["target"], "上传人": e["name"], "上传时间": e["added"].replace("T", " ")[:16]}
-                                   for e in got.evidence]), hide_index=True, placeholder="", width="stretch",
-                     height=min(38 + 35 * len(got.evidence), 420))
+        _rows(sel, pd.DataFrame([{"文件名": e["file_name"], "类型": e["type_name"], "大小": e["size_text"], "对应": e["target"],
+                                  "上传人": e["name"], "上传时间": e["added"].replace("T", " ")[:16]} for e in got.evidence]))
         files = {e["id"]: e for e in got.evidence}
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         pick = left.selectbox("下载佐证材料", list(files), key=f"review_file_{unit}_{year}_{half}",
@@ -276,3 +273,13 @@ def material_panel(sel: shell.Selection, unit: str, year: int, half: int) -> Non
         name, content, mime = evidence.download(conn, files[pick])
         right.download_button("下载", content, file_name=name, mime=mime, icon=":material/download:",
                               key=f"review_get_{unit}_{year}_{half}")
+
+
+def _rows(sel: shell.Selection, table: pd.DataFrame, config: dict | None = None) -> None:
+    """A table inside the review's folds: on a phone plain lines (a table would scroll sideways, and a fold
+    holds no fold), else a table; the cells are the clerk's text either way, never markdown."""
+    if sel.narrow:
+        st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items()) for r in table.to_dict("records")))
+        return
+    st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(table), 420),
+                 column_config=config)
