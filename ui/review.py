@@ -59,7 +59,7 @@ def group_lags(sel: shell.Selection, frame: pd.DataFrame, group: str) -> None:
 def _table(sel: shell.Selection, table: pd.DataFrame) -> None:
     if sel.narrow:  # a phone: plain lines, never markdown (the texts are the units')
         with st.expander(f"明细（{len(table)} 项）"):
-            st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items()) for r in table.to_dict("records")))
+            st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items() if v != "") for r in table.to_dict("records")))
         return
     st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(table), 420),
                  column_config={NOTE_COLUMN: st.column_config.TextColumn(width="large")})
@@ -279,7 +279,7 @@ def _rows(sel: shell.Selection, table: pd.DataFrame, config: dict | None = None)
     """A table inside the review's folds: on a phone plain lines (a table would scroll sideways, and a fold
     holds no fold), else a table; the cells are the clerk's text either way, never markdown."""
     if sel.narrow:
-        st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items()) for r in table.to_dict("records")))
+        st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items() if v != "") for r in table.to_dict("records")))
         return
     st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(table), 420),
                  column_config=config)
