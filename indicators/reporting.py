@@ -30,17 +30,27 @@ def board(conn: sqlite3.Connection, per: Period, catalog: Catalog | None = None)
     catalog = catalog or default_catalog()
     totals = store.measure_totals(conn, per.start, per.end)
     staff_rows = store.staff_rows_by_unit(conn, per.start, per.end)
-    created = {b["id"]: b["created"][:10] for b in store.batches(conn, include_undone=False)}
+    batches = store.batches(conn, include_undone=False)  # newest first
     rows = []
     for u in catalog.units:
         for kind, ledger in LEDGERS.items():
             n = staff_rows.get(u.name, 0) if kind == "staff" else int(totals.get((u.name, f"{kind}:n"), 0))
-            here = created.get(store.newest_batch(conn, kind, u.name, per.start, per.end))
-            other = None if here else created.get(store.newest_batch(conn, kind, u.name))
+            here = _newest_upload(conn, batches, kind, u.name, per) if n else None
+            other = None if here else _newest_upload(conn, batches, kind, u.name)
             note = here or (f"{other}{ELSEWHERE}" if other else NEVER)
             rows.append({"unit": u.name, "level": u.level, "kind": kind, "ledger": ledger.name,
                          "last_upload": here, "upload_note": note, "rows": n, "missing": n == 0})
     return pd.DataFrame(rows, columns=BOARD_COLUMNS)
+
+
+def _newest_upload(conn: sqlite3.Connection, batches: list[dict], kind: str, unit: str, per: Period | None = None) -> str | None:
+    """The day of the newest active batch that last wrote a stored row of `unit` in one ledger (dated in `per`
+    when given): the batches naming the unit and ledger are tried newest first, each by one indexed probe."""
+    for b in batches:
+        if unit in b["units"].split(",") and kind in b["kinds"].split(",") and store.batch_wrote(
+                conn, kind, unit, b["id"], per.start if per else None, per.end if per else None):
+            return b["created"][:10]
+    return None
 
 
 def submission(conn: sqlite3.Connection, unit: str, year: int, half: int) -> dict:

@@ -68,15 +68,15 @@ def batch_years(conn: sqlite3.Connection, kind: str, batch_id: int) -> list[int]
     return sorted(int(y) for (y,) in rows)
 
 
-def newest_batch(conn: sqlite3.Connection, kind: str, unit: str, start: dt.date | None = None,
-                 end: dt.date | None = None) -> int | None:
-    """The newest batch that wrote a stored row of `unit` in one ledger (dated in [start, end] when given),
-    or None; read along the ledger's key (unit, date, ...), so it costs the unit's rows in the range."""
-    sql, args = f"SELECT MAX(batch_id) FROM {kind} WHERE unit = ?", [unit]
+def batch_wrote(conn: sqlite3.Connection, kind: str, unit: str, batch_id: int, start: dt.date | None = None,
+                end: dt.date | None = None) -> bool:
+    """Whether a stored row of `unit` in one ledger (dated in [start, end] when given) was last written by
+    `batch_id`; read along the ledger's key (unit, date, ...) and stopped at the first such row."""
+    sql, args = f"SELECT 1 FROM {kind} WHERE unit = ? AND batch_id = ?", [unit, batch_id]
     if start and end:
         sql += " AND date BETWEEN ? AND ?"
         args += [start.isoformat(), end.isoformat()]
-    return conn.execute(sql, args).fetchone()[0]
+    return conn.execute(sql + " LIMIT 1", args).fetchone() is not None
 
 
 def count_unit_rows(conn: sqlite3.Connection, kind: str, unit: str, start: dt.date, end: dt.date) -> int:
