@@ -4,6 +4,7 @@ accounts, is scanned whole (every string of every element: texts, labels, option
 table's missing cells, which Streamlit would draw as "None" unless told otherwise)."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -54,6 +55,17 @@ def strings(message: Message, where: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def json_strings(value, where: str = "") -> list[tuple[str, str]]:
+    """(path, text) of every string in a chart's JSON (its titles, labels, hover texts, annotations)."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in json_strings(v, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [x for v in value for x in json_strings(v, where)]
+    return []
+
+
 def elements(node):
     yield node
     for child in getattr(node, "children", {}).values():
@@ -67,8 +79,11 @@ def unreadable(at: AppTest) -> list[str]:
         if not isinstance(proto, Message):
             continue
         for path, text in strings(proto):
-            if path.endswith((".spec", ".config", ".css", ".body")) and el.type == "plotly_chart":
-                continue  # the chart's JSON: its words are checked by the chart tests
+            if el.type == "plotly_chart" and path.endswith(".spec"):
+                found += [f"chart {where}: {t}" for where, t in json_strings(json.loads(text)) if UNREADABLE.search(t)]
+                continue
+            if el.type == "plotly_chart":
+                continue  # its config and style
             if path.endswith(".arrow_data.data") or ".icon" in path or path.endswith((".id", ".key", ".form_id")):
                 continue
             if m := UNREADABLE.search(text):
@@ -119,11 +134,13 @@ st.caption("目标：None")
 st.text("配置见 data/indicators.toml")
 st.dataframe(pd.DataFrame({"目标": [1.0, None]}))
 st.dataframe(pd.DataFrame({"分值": [1.0, None]}), placeholder="")
+import plotly.graph_objects as go
+st.plotly_chart(go.Figure(go.Bar(x=["完成"], y=[1], text=["nan 次"])))
 """
     at = AppTest.from_string(script).run()
     found = unreadable(at)
-    assert len(found) == 3 and "目标：None" in found[0] and "data/indicators.toml" in found[1], found
-    assert "['目标']" in found[2]
+    assert len(found) == 4 and "目标：None" in found[0] and "data/indicators.toml" in found[1], found
+    assert "['目标']" in found[2] and "nan 次" in found[3]
 
 
 def test_an_unscored_indicator_reads_not_scored_on_the_targets_page(seeded, monkeypatch):
@@ -156,7 +173,6 @@ def test_the_import_history_keeps_who_and_when_in_sight(seeded, monkeypatch):
     table = at.dataframe[0]
     columns = list(table.value.columns)
     assert columns[:3] == ["批次", "导入时间", "导入人"] and columns[-1] == "校验值"
-    import json
     config = json.loads(table.proto.columns)
     assert all(config[c]["pinned"] is True for c in ("批次", "导入时间", "导入人"))
     assert config["校验值"]["width"] == "small"
