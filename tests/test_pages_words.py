@@ -176,3 +176,16 @@ def test_the_import_history_keeps_who_and_when_in_sight(seeded, monkeypatch):
     config = json.loads(table.proto.columns)
     assert all(config[c]["pinned"] is True for c in ("批次", "导入时间", "导入人"))
     assert config["校验值"]["width"] == "small"
+
+
+@pytest.mark.parametrize("row,line", [
+    ({"单位": "红旗区", "备注": None, "人数": 12.0}, "• 红旗区　人数：12"),
+    ({"单位": "红旗区", "备注": float("nan"), "人数": 4.166}, "• 红旗区　人数：4.17"),
+    ({"单位": "红旗区", "备注": "pd.NA", "人数": None}, "• 红旗区　备注：pd.NA"),
+])
+def test_a_phone_list_line_leaves_an_empty_cell_out(row, line):
+    # on a phone a table is a list of lines (ui/shell.table); AppTest has no phone, so the line itself is tested
+    import pandas as pd
+    from ui import shell
+    frame = pd.DataFrame([row]).astype(object)
+    assert shell._list_item(next(frame.itertuples(index=False))) == line

@@ -387,8 +387,11 @@ def _list_item(row) -> str:
 
 
 def _cell(v) -> str:
+    """A table cell as a phone's list line writes it: an empty cell left out (never "None" or "nan")."""
+    if chinese.is_missing(v):
+        return ""
     if isinstance(v, float):
-        return "" if v != v else chinese.num(v, 2)
+        return chinese.num(v, 2)
     return str(v)
 
 
