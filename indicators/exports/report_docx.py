@@ -28,7 +28,6 @@ TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, PAGE_NUMBER_FONT = (
 FALLBACKS = {"仿宋_GB2312": "仿宋", "楷体_GB2312": "楷体", "方正小标宋简体": "宋体", "黑体": "SimHei"}
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = 22, 16, 14, 10.5  # 二号, 三号, 四号, 五号 in points
 LINE_PITCH = Pt(28.95)  # 22 lines in the 225 mm text block
-CHARS_PER_LINE = 28
 CONDENSE_TWIPS = 5  # 0.25 pt less per character: 28 x 15.75 pt = 441 pt in the 442.2 pt line
 TITLE_CHARS = 20  # 二号 characters on a 156 mm line: a longer title is broken by meaning, not by width
 
