@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
