@@ -227,8 +227,17 @@ def _parse_indicator(d: dict, groups: dict) -> Indicator:
         report=dict(d.get("report", {})))
 
 
-def _template_names(template: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+def _template_names(template: object, where: str) -> list[str]:
+    """The {placeholders} of a report template; ConfigError (Chinese) for one that is not a template."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where} 中的「{template}」不是有效的句子模板（花括号须成对，如 {{n}}）") from e
+
+
+def _known_fact(name: str, codes: set[str]) -> bool:
+    prefix = next((p for p in REPORT_FACT_PREFIXES if name.startswith(p)), None)
+    return name in REPORT_FACTS or bool(prefix and name[len(prefix):] in codes)
 
 
 def _check_report(ind: Indicator, codes: set[str]) -> None:
@@ -242,12 +251,15 @@ def _check_report(ind: Indicator, codes: set[str]) -> None:
     if within is not None and within not in codes:
         raise ConfigError(f"{where} 的 within「{within}」不是已有的指标编码")
     clauses = ind.report.get("clauses", {})
+    if not isinstance(clauses, dict):
+        raise ConfigError(f"{where} 的 clauses 应是一个表，如 clauses = {{ people = \"，参训{{people}}人次\" }}")
+    for name in clauses:  # a clause is written when its fact holds: it must be named for one
+        if not _known_fact(name, codes):
+            raise ConfigError(f"{where} 的可选分句「{name}」不是以可用的事实命名（{'、'.join(REPORT_FACTS)}）")
     texts = [v for k, v in ind.report.items() if k in templates] + list(clauses.values())
     for text in texts:
-        for name in _template_names(text):
-            prefix = next((p for p in REPORT_FACT_PREFIXES if name.startswith(p)), None)
-            known = name in REPORT_FACTS or name in clauses or (prefix and name[len(prefix):] in codes)
-            if not known:
+        for name in _template_names(text, where):
+            if not (_known_fact(name, codes) or name in clauses):
                 raise ConfigError(f"{where} 中的占位符「{{{name}}}」不是可用的事实（{'、'.join(REPORT_FACTS)}）")
 
 
