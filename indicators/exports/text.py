@@ -318,7 +318,7 @@ def _group_text(f: _Facts, group: str) -> str:
     order = f.catalog.groups[group].get("report", {}).get("order", [])
     inds = [i for i in f.catalog.indicators if i.group == group]
     worded = sorted((i for i in inds if i.report), key=lambda i: order.index(i.code) if i.code in order else len(order))
-    absent = next((i for i in worded if "absent" in i.report and _absent(f, i)), None)
+    absent = next((i for i in worded if _has(i.report, "absent") and _absent(f, i)), None)
     if absent is not None:
         sentences = [_fill(f, absent, _template(f, absent.report, "absent"))]
     else:
