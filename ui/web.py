@@ -77,6 +77,8 @@ def _set_cookie(request):
     from starlette.responses import RedirectResponse, Response
 
     if request.method == "POST":
+        if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":  # only our own page's fetch
+            return Response(status_code=403, headers={"Cache-Control": "no-store"})
         response = Response(status_code=204)
     else:
         response = RedirectResponse(_back_to(request.query_params.get("next")), status_code=303)
