@@ -37,6 +37,7 @@ HELP_FOR = ("Help for ", "的说明")  # a help icon's name, "Help for 期间" -
 # that the key figures are on the first screen.
 CSS = """<style>
 [data-testid='stFileUploaderDropzoneInstructions'] {display: none;}
+.st-key-warm_charts {display: none;}
 [data-testid='stMetricValue'], [data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] *,
 [data-testid='stMetricDelta'] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: anywhere;}
