@@ -210,7 +210,8 @@ def test_no_english_on_screen_nor_in_tooltips(browser, app_url, number, path, ti
                           least=min(MIN_CHARTS.get(stem, 1), 1))
     assert _on_screen_english(page) == [], title
     assert latin(page.evaluate(TOOLTIPS)) == [], title
-    for owner in page.locator("[data-testid='stPlotlyChart'], [data-testid='stDataFrame']").all()[:2]:
+    shown = [e for e in page.locator("[data-testid='stPlotlyChart'], [data-testid='stDataFrame']").all() if e.is_visible()]
+    for owner in shown[:2]:  # (not those folded in a closed expander)
         owner.scroll_into_view_if_needed()
         owner.hover()
         page.wait_for_timeout(300)
