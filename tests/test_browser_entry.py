@@ -124,7 +124,11 @@ def test_on_a_phone_rows_go_in_one_by_one_and_nothing_is_wider_than_the_screen(b
     wait_ready(page, "在线填报")
     assert "日期：2025年03月08日" in form.inner_text()
     for label, option in (("单位", "卫滨区"), ("类别", "执法人员培训")):
-        form.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+        box = form.locator("[data-testid='stSelectbox']").filter(has_text=label)
+        # settled in view first: a box at the screen's lower edge scrolls on focus, which closes its list
+        box.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box.click()
         page.get_by_role("option", name=option, exact=True).click()
         wait_ready(page, "在线填报")
     form.get_by_label("主题").fill("手机上填的讲座")
