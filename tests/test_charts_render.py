@@ -318,3 +318,15 @@ def test_nothing_outside_the_charts_module_rewrites_a_finished_figure():
                 for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
                 if any(w in line for w in ("update_layout", "update_traces", ".layout.", "go.Figure(fig"))]
     assert rewrites == []
+
+
+def test_the_shared_memo_keys_on_the_preset():
+    from ui import memo
+
+    memo.charts.clear()
+    desk = memo.charts.pace_bars(pace_rows(), ctx(DESK), 0.9)
+    assert memo.charts.pace_bars(pace_rows(), ctx(DESK), 0.9) is desk  # one figure for every desk session
+    report = memo.charts.pace_bars(pace_rows(), ctx(REPORT), 0.9)
+    phone = memo.charts.pace_bars(pace_rows(), ctx(PHONE), 0.9)
+    assert len({id(desk), id(report), id(phone)}) == 3
+    assert report.layout.height > desk.layout.height and phone.layout.meta["narrow"]
