@@ -270,7 +270,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
                   "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yref": "container", "yanchor": "top",
                   "pad": {"t": preset.pad}},
         "margin": {"l": 10, "r": MARGIN_RIGHT,
-                   "t": top or (preset.top + (legend_row + 2) + legend_row * (legend_rows - 1) if legend and not legend_below
+                   "t": top or (round(_title_block(preset)) + 12 + legend_row * legend_rows if legend and not legend_below
                                 else preset.top),
                    "b": bottom + 16 + round(preset.caption * 1.3) * _lines(text)
                         + (legend_row * legend_rows + 8 if legend_below else 0)},
@@ -283,7 +283,17 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
     }
     if ctx.narrow:
         _compact(spec, traces, legend, top)
+    if legend and not legend_below:
+        # right under the subtitle, whatever the height: a legend that takes fewer lines than estimated
+        # leaves its room above the plot, not between the subtitle and itself
+        spec["legend"] = {**spec["legend"], "yref": "container", "yanchor": "top",
+                          "y": 1 - (_title_block(preset) + 4) / spec["height"]}
     return go.Figure(data=traces, layout=spec)
+
+
+def _title_block(preset: Preset) -> float:
+    """Px from the figure's top to the bottom of the subtitle (measured in Chromium, a little over)."""
+    return preset.pad + 1.3 * preset.title + 2.1 * preset.subtitle
 
 
 PHONE_WIDTH = 358  # a 390 px phone less the page's padding: what a chart has
@@ -328,7 +338,7 @@ def _compact(spec: dict, traces: list, legend: bool, top: int | None = None) -> 
     # the legend starts where the plot does: after the category labels when they stay beside the bars
     rows = _legend_rows(traces, PHONE_WIDTH - (0 if above else _beside(traces, y, 11))) if legend else 0
     below = spec["legend"].get("yref") == "container"  # a grid's legend, under the caption
-    top = top or PRESETS["phone"].top + (0 if below else 22 * rows)
+    top = top or (PRESETS["phone"].top if below or not rows else round(_title_block(PRESETS["phone"])) + 10 + 22 * rows)
     x = spec.get("xaxis") or {}
     under = 0  # px more under the plot for category labels of vertical bars wrapped onto two lines
     if not horizontal and x.get("categoryarray"):
