@@ -314,7 +314,7 @@ def _legend_rows(traces: list, width: float = PHONE_WIDTH, size: int = 12) -> in
 def _beside(traces: list, yaxis: dict | None, size: int) -> float:
     """Px the category labels of horizontal bars take left of the plot (where the legend starts)."""
     cats = (yaxis or {}).get("categoryarray") or (yaxis or {}).get("tickvals") or []
-    if not cats or not any(getattr(t, "orientation", None) == "h" for t in traces):
+    if not cats or not any(getattr(t, "orientation", None) == "h" or t.type == "heatmap" for t in traces):
         return 0
     return max(_width(_plain(c)) for c in cats) * size + 14
 
@@ -336,7 +336,7 @@ def _compact(spec: dict, traces: list, legend: bool, top: int | None = None) -> 
     cats = list(y.get("categoryarray") or y.get("tickvals") or []) if horizontal else []
     above = bool(cats) and max(_width(_plain(c)) for c in cats) > 6
     # the legend starts where the plot does: after the category labels when they stay beside the bars
-    rows = _legend_rows(traces, PHONE_WIDTH - (0 if above else _beside(traces, y, 11))) if legend else 0
+    rows = _legend_rows(traces, PHONE_WIDTH - (0 if above else _beside(traces, y, 12))) if legend else 0
     below = spec["legend"].get("yref") == "container"  # a grid's legend, under the caption
     top = top or (PRESETS["phone"].top if below or not rows else round(_title_block(PRESETS["phone"])) + 10 + 22 * rows)
     x = spec.get("xaxis") or {}

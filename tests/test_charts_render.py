@@ -67,8 +67,8 @@ def bullets(n: int = 6) -> pd.DataFrame:
                          "status": [LAGGING, ON_PACE, DONE, ON_PACE, NOT_STARTED, DONE][:n]})
 
 
-def grid(columns: list[str], rows: list[str]) -> pd.DataFrame:
-    cells = [(r, c, STATUSES[(i + j) % len(STATUSES)]) for i, r in enumerate(rows) for j, c in enumerate(columns)]
+def grid(columns: list[str], rows: list[str], statuses=STATUSES) -> pd.DataFrame:
+    cells = [(r, c, statuses[(i + j) % len(statuses)]) for i, r in enumerate(rows) for j, c in enumerate(columns)]
     return pd.DataFrame({"row": [r for r, _, _ in cells], "column": [c for _, c, _ in cells],
                          "status": [s for _, _, s in cells], "text": ["100%" for _ in cells], "hover": ["…" for _ in cells]})
 
@@ -131,6 +131,9 @@ CASES = [
      HALF, REPORT_FULL),
     ("status_grid", lambda c: charts.status_grid(grid(CODES, UNITS), c, "各单位制度落实情况（已完成或到期未完成）",
                                                  "制度落实台账", CODES, UNITS, highlight="平原示范区"), FULL, REPORT_FULL),
+    ("status_grid_four", lambda c: charts.status_grid(grid(CODES, UNITS, (DONE, LAGGING, NOT_STARTED, NOT_APPLICABLE)), c,
+                                                      "各单位指标状态", "各单位报送的台账和执法人员统计表", CODES, UNITS),
+     FULL, REPORT_FULL),  # 总览's grid at year end: four statuses, a legend that just misses one line on a phone
     ("year_comparison", lambda c: charts.year_comparison(pd.DataFrame(
         {"label": LABELS, "current": [91.0 + i % 3 for i in range(19)], "previous": [100.0 - i for i in range(19)]}), c,
         PERIOD, "2024年1月1日至11月30日（同期）"), FULL, REPORT_FULL),
@@ -173,7 +176,7 @@ def test_every_public_builder_has_a_case():
     tree = ast.parse(Path(charts.__file__).read_text("utf-8"))
     builders = {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")
                 and ast.unparse(f.returns or ast.Constant(None)) == "go.Figure"}
-    covered = {name.removesuffix("_year_end").removesuffix("_nodes") for name, *_ in CASES}
+    covered = {name.removesuffix("_year_end").removesuffix("_nodes").removesuffix("_four") for name, *_ in CASES}
     assert builders <= covered
 
 
