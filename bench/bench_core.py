@@ -625,7 +625,7 @@ def bench_targets(args, out: Path, units: list[str], summary: list, result: dict
                 state["conn"].close()
             shutil.rmtree(run_dir, ignore_errors=True)
             run_dir.mkdir(parents=True)
-            shutil.copyfile(big, run_dir / "bench.db")
+            copy_sqlite(big, run_dir / "bench.db")
             state["conn"] = store.connect(run_dir / "bench.db")
 
         def into_big():
@@ -745,6 +745,24 @@ def mixed_frames(n: int, units: list[str], rng: np.random.Generator) -> dict[str
             "governance": governance_frame(gov, units, rng), "staff": staff}
 
 
+def copy_sqlite(src: Path, dst: Path) -> None:
+    """A consistent copy of a SQLite database through SQLite's backup API.
+
+    Not shutil.copyfile: the database is in WAL mode and an import leaves a checkpoint thread folding
+    the WAL into the main file after it returns (store.checkpoint(background=True)); a byte copy taken
+    while that fold writes pages, or while committed pages are still only in the -wal file, is a torn
+    file that SQLite reports as "database disk image is malformed". The backup reads one snapshot
+    (main file and WAL together) under a read transaction, whatever other connections are doing."""
+    dst.unlink(missing_ok=True)
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    target = sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def build_db(path: Path, n: int, units: list[str], rng: np.random.Generator, years_back: int = 0) -> dict:
     """A database of about n ledger rows, imported through importing.import_parsed in date-ordered chunks
     (each chunk is a batch, like a month's or a quarter's files; disjoint days keep the aggregate
@@ -788,6 +806,7 @@ def build_db(path: Path, n: int, units: list[str], rng: np.random.Generator, yea
     counts = {k: conn.execute(f"SELECT COUNT(*) FROM {k}").fetchone()[0] for k in LEDGERS}
     counts["agg_day"] = conn.execute("SELECT COUNT(*) FROM agg_day").fetchone()[0]
     counts["agg_month"] = conn.execute("SELECT COUNT(*) FROM agg_month").fetchone()[0]
+    store.wait_for_checkpoints()  # the last chunk's background WAL fold, before anyone reads the file
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return {"rows": total, "generate_seconds": gen_s, "import_seconds": build_s, "chunks": chunk_stats,

@@ -149,7 +149,7 @@ def bench_grown(args, url: str, out: Path, summary: list, result: dict) -> None:
                     folder = out / "grown_run"
                     shutil.rmtree(folder, ignore_errors=True)
                     folder.mkdir()
-                    shutil.copyfile(source, folder / "bench.db")
+                    bc.copy_sqlite(Path(source), folder / "bench.db")
                     target = str(folder / "bench.db")
                 else:
                     target = pg_server.fresh_schema(url)

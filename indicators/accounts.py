@@ -180,10 +180,6 @@ def _existing(conn: sqlite3.Connection, login: str) -> dict:
     return row
 
 
-def _public(row: dict) -> dict:
-    return {k: row[k] for k in ("login", "name", "role", "unit", "active")}
-
-
 # ------------------------------------------------------------------ administration
 
 def create(conn: sqlite3.Connection, actor: Actor, login: str, password: str, role: str, unit: str | None = None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,6 +21,63 @@ INDICATORS_FILE = DATA_DIR / "indicators.toml"
 CITY_LEVEL = "市本级"
 RHYTHMS = ("yearly", "quarter", "half-year", "second-half", "september", "key-dates", "rate")
 RULES = ("count", "sum", "distinct", "ratio", "latest")
+
+# The drafted report's wording of one indicator ([indicator.report] in indicators.toml): which
+# template is written is chosen by the figure (exports/text.py), the words are configuration.
+# Each template field also has a `_city` (全市汇总) and an `_office` (本级报告: the city office on its
+# own work and its supervision) variant, used in that version when given.
+REPORT_FIELDS = {
+    "done": "the sentence when the indicator has a value above zero (a rate: its sentence whatever the value)",
+    "kept": "for a quarter or half-year rhythm: the sentence when every ended quarter / half-year had some "
+            "(for 全市, kept_city: when some units kept it, named by {who})",
+    "none": "the sentence when the value is zero",
+    "not_due": "the sentence when the value is zero and nothing is due yet (\"\": say nothing)",
+    "reached": "a rate at or above 100 %",
+    "below": "a rate below 100 %",
+    "absent": "said instead of the whole group's sentences when this indicator has no value in the period "
+              "(a rate or latest rule also when no 统计表 row was reported)",
+    "missed_word": "for a unit that missed a quarter / half-year: the verb after it in {missed} (未开展)",
+    "clauses": "optional clauses by the name of the fact they need: written (and put in {name}) only when the "
+               "fact is not empty or zero",
+    "nodes_except": "key dates left out of {nodes} (said by another indicator's sentence)",
+    "within": "the code of the indicator whose sentence says this one's figure: no sentence of its own",
+}
+REPORT_TEMPLATES = ("done", "kept", "none", "not_due", "reached", "below", "absent")
+REPORT_VARIANTS = ("", "_city", "_office")
+# The facts a report template may name, as {name}. exports/text.py computes each of them.
+REPORT_FACTS = {
+    "n": "the value, written as the report writes figures (4, 1,877, 4.17)",
+    "pct": "a rate with its percent sign (96.2%)",
+    "cmp": "'，较上年同期增加4次' when last year has data and the figure changed, else nothing",
+    "when": "the period as the report says it (全年, 上半年, 1-9月)",
+    "no": "全年未开展 at year end, 尚未开展 before",
+    "not_yet": "未 at year end, 尚未 before",
+    "party": "办党组 in the city office's own report, else 党组",
+    "who": "the units that kept the rhythm, said the short way (各单位, 除…外的14个单位)",
+    "missed": "'，其中第二季度' + missed_word for the quarters / half-years a unit missed, else nothing",
+    "units_with": "how many units recorded any of the indicator",
+    "people": "participants of the indicator's own ledger rows (its rule's `where`)",
+    "lawyer": "whether a speaker of those rows is a 律师",
+    "nodes": "the key dates those rows covered (less nodes_except), in the catalogue's order",
+    "venues": "the kinds of venue of those rows, in the report's words (居民社区、休闲广场…)",
+    "materials": "宣传资料 handed out in those rows",
+    "online": "whether any of those rows was 网络媒体",
+    "titles": "the three most frequent titles of those rows",
+    "staff": "执法人员 in the latest 统计表 rows of the scope",
+    "certified": "持证 执法人员 in those rows",
+    "quota": "编制 in those rows",
+    "supervision": "what the supervision of the units found, in the two scores' words",
+    "final": "whether the period is the whole year",
+}
+REPORT_FACT_PREFIXES = {"n_": "another indicator's value (n_P03) when it has one above zero, else nothing",
+                        "pct_": "another indicator's rate (pct_E02) when it has one, else nothing"}
+GROUP_REPORT_FIELDS = {
+    "heading": "the run-in heading of the group's paragraph in 一、完成情况",
+    "problem_city": "the group's 存在的问题 heading in 全市汇总",
+    "problem_unit": "the group's 存在的问题 heading for one unit ({gap}: 未全部完成 / 进度滞后)",
+    "plan": "the group's item of 三、工作计划 when it has a shortfall ({who}: 督促各单位 for several units)",
+    "order": "the order of the group's sentences by indicator code (default: the catalogue's)",
+}
 
 # Office names that follow a unit's name in spreadsheets ("红旗区人防办", "红旗区国防动员办公室").
 _OFFICE_SUFFIXES = ("国防动员办公室", "人民防空办公室", "人防办公室", "国动办", "人防办", "国动委", "人防")
@@ -54,6 +112,7 @@ class Indicator:
     source: str
     targets: dict[int, float] = field(default_factory=dict)
     weight: float | None = None
+    report: dict = field(default_factory=dict)  # the drafted report's wording (REPORT_FIELDS)
 
     @property
     def scored(self) -> bool:
@@ -164,7 +223,52 @@ def _parse_indicator(d: dict, groups: dict) -> Indicator:
     return Indicator(
         code=code, name=d["name"], group=d["group"], measure=d["measure"], rhythm=d["rhythm"],
         applies_to=tuple(applies) if isinstance(applies, list) else applies, ledger=d["ledger"],
-        rule=dict(d["rule"]), source=d["source"], targets=targets, weight=d.get("weight"))
+        rule=dict(d["rule"]), source=d["source"], targets=targets, weight=d.get("weight"),
+        report=dict(d.get("report", {})))
+
+
+def _template_names(template: object, where: str) -> list[str]:
+    """The {placeholders} of a report template; ConfigError (Chinese) for one that is not a template."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where} 中的「{template}」不是有效的句子模板（花括号须成对，如 {{n}}）") from e
+
+
+def _known_fact(name: str, codes: set[str]) -> bool:
+    prefix = next((p for p in REPORT_FACT_PREFIXES if name.startswith(p)), None)
+    return name in REPORT_FACTS or bool(prefix and name[len(prefix):] in codes)
+
+
+def _check_report(ind: Indicator, codes: set[str]) -> None:
+    """The indicator's report wording names only known fields, facts and indicators."""
+    where = f"指标 {ind.code} 的 report"
+    templates = {f"{t}{v}" for t in REPORT_TEMPLATES for v in REPORT_VARIANTS}
+    for key in ind.report:
+        if key not in REPORT_FIELDS and key not in templates:
+            raise ConfigError(f"{where} 中的「{key}」不是可用的字段（{'、'.join(REPORT_FIELDS)}）")
+    within = ind.report.get("within")
+    if within is not None and within not in codes:
+        raise ConfigError(f"{where} 的 within「{within}」不是已有的指标编码")
+    clauses = ind.report.get("clauses", {})
+    if not isinstance(clauses, dict):
+        raise ConfigError(f"{where} 的 clauses 应是一个表，如 clauses = {{ people = \"，参训{{people}}人次\" }}")
+    for name in clauses:  # a clause is written when its fact holds: it must be named for one
+        if not _known_fact(name, codes):
+            raise ConfigError(f"{where} 的可选分句「{name}」不是以可用的事实命名（{'、'.join(REPORT_FACTS)}）")
+    texts = [v for k, v in ind.report.items() if k in templates] + list(clauses.values())
+    for text in texts:
+        for name in _template_names(text, where):
+            if not (_known_fact(name, codes) or name in clauses):
+                raise ConfigError(f"{where} 中的占位符「{{{name}}}」不是可用的事实（{'、'.join(REPORT_FACTS)}）")
+
+
+def _check_group_report(code: str, spec: dict, codes: set[str]) -> None:
+    for key, value in spec.get("report", {}).items():
+        if key not in GROUP_REPORT_FIELDS:
+            raise ConfigError(f"分组 {code} 的 report 中的「{key}」不是可用的字段（{'、'.join(GROUP_REPORT_FIELDS)}）")
+        if key == "order" and not set(value) <= codes:
+            raise ConfigError(f"分组 {code} 的 report.order 中有未知的指标编码")
 
 
 def load_catalog(units_file: Path = UNITS_FILE, indicators_file: Path = INDICATORS_FILE) -> Catalog:
@@ -182,6 +286,10 @@ def load_catalog(units_file: Path = UNITS_FILE, indicators_file: Path = INDICATO
     codes = [i.code for i in indicators]
     if len(set(codes)) != len(codes):
         raise ConfigError("indicators.toml 中有重复的指标编码")
+    for ind in indicators:
+        _check_report(ind, set(codes))
+    for code, spec in groups.items():
+        _check_group_report(code, spec, set(codes))
     return Catalog(_parse_units(units_doc), indicators, groups, dict(ind_doc.get("key_dates", {})))
 
 

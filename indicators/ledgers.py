@@ -57,16 +57,8 @@ class Ledger:
     key: tuple[str, ...]  # fields that identify a row (re-import updates, never duplicates)
     help: str
 
-    @property
-    def date_field(self) -> str:
-        return self.columns[0].field
-
     def column(self, field_name: str) -> Column:
         return next(c for c in self.columns if c.field == field_name)
-
-    @property
-    def category_field(self) -> str | None:
-        return next((c.field for c in self.columns if c.type == CHOICE and c.field in ("category", "node")), None)
 
 
 _COUNT_END = re.compile(r"(数|数量|人次|份|篇|次)$")

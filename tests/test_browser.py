@@ -301,9 +301,11 @@ def test_exports_download_from_the_page(browser, server, tmp_path):
     page.locator("[data-testid='stSidebarNav'] a", has_text="汇报材料").click()
     wait_ready(page, "汇报材料")
     opened = {}
+    # the files are named by the period the page shows (its caption: "全市 · 2025年全年 · 数据截至 …")
+    period = page.get_by_text(re.compile("^全市 · .+ · 数据截至")).first.inner_text().split(" · ")[1]
     for label, fmt in [("生成汇报幻灯片", "pptx"), ("生成督导平台工作簿", "xlsx"), ("生成工作情况报告（文稿）", "docx")]:
         page.get_by_role("button", name=label).click()
-        button = page.get_by_role("button", name="下载 2025年全年_全市_").filter(has_text=f".{fmt}")
+        button = page.get_by_role("button", name=f"下载 {period}_全市_").filter(has_text=f".{fmt}")
         try:
             button.wait_for(timeout=60000)
         except Exception:
@@ -313,7 +315,7 @@ def test_exports_download_from_the_page(browser, server, tmp_path):
             button.click()
         saved = tmp_path / download.value.suggested_filename
         download.value.save_as(saved)
-        assert saved.suffix == f".{fmt}"
+        assert saved.suffix == f".{fmt}" and saved.name.startswith(f"{period}_全市_")
         opened[fmt] = saved
     assert len(Presentation(opened["pptx"]).slides) >= 7
     assert "指标完成情况" in openpyxl.load_workbook(opened["xlsx"]).sheetnames

@@ -15,7 +15,7 @@ from pptx import Presentation
 
 from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, TRAINING_HEADER, count, load, write_xlsx
 from indicators import cli, cycle, explanations, outliers, progress
-from indicators.exports import text as report
+from indicators.exports import report_docx as report
 from indicators.exports.slides import build_deck
 from indicators.exports.workbook import build_workbook
 from indicators.problems import IndicatorsError

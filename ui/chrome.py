@@ -18,6 +18,7 @@ import streamlit as st
 # an empty date's yyyy/mm/dd reads 年/月/日 (drawn over, not rewritten: those segments are the editor's own).
 CSS = """<style>
 [data-testid='stFileUploaderDropzoneInstructions'] {display: none;}
+.st-key-warm_charts {display: none;}
 [data-testid='stMetricValue'], [data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] *,
 [data-testid='stMetricDelta'] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: anywhere;}

@@ -66,11 +66,6 @@ def _table(sel: shell.Selection, table: pd.DataFrame) -> None:
 
 # ---------------------------------------------------------------- 报送情况: explain, review
 
-def _unit_lags(sel: shell.Selection, unit: str) -> pd.DataFrame:
-    frame = data.progress_frame(sel.src, sel.period)
-    return frame[(frame.unit == unit) & frame.status.isin(explanations.BEHIND)]
-
-
 def coverage_by_unit(sel: shell.Selection, units: list[str]) -> dict[str, str]:
     """{unit: '2 / 5'}: explained lags of each unit (the 报送情况 table's column)."""
     frame = data.progress_frame(sel.src, sel.period)

@@ -8,9 +8,9 @@ accounts.resume decides, exactly as for the token kept in the Streamlit session:
 disabling, a password or role change end it everywhere.
 
 The cookie is set by a route, not by the page (a page's script could read it; HttpOnly cannot be set
-from it): after a login the page sends the browser to COOKIE_ROUTE with a one-time handoff code (this
-process's memory, valid HANDOFF_SECONDS), never with the token itself; the route sets the cookie and
-sends the browser back to the page it came from. LOGOUT_ROUTE removes it. app.py serves both through
+from it): after a login the page POSTs (by fetch) a one-time handoff code to COOKIE_ROUTE (this
+process's memory, valid HANDOFF_SECONDS), never the token itself; the route sets the cookie and answers
+204, and the page goes on (a GET sets it and sends the tab back to `next`). LOGOUT_ROUTE removes it. app.py serves both through
 st.App when run by `streamlit run app.py`; under AppTest nothing is served and the page does not redirect.
 """
 from __future__ import annotations
@@ -72,9 +72,16 @@ def _secure(request) -> bool:
 
 
 def _set_cookie(request):
-    from starlette.responses import RedirectResponse
+    """GET: set the cookie and send the tab back to `next`; POST (the page's own fetch after a login,
+    auth.keep_in_cookie): set it and answer 204, the page stays where it is."""
+    from starlette.responses import RedirectResponse, Response
 
-    response = RedirectResponse(_back_to(request.query_params.get("next")), status_code=303)
+    if request.method == "POST":
+        if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":  # only our own page's fetch
+            return Response(status_code=403, headers={"Cache-Control": "no-store"})
+        response = Response(status_code=204)
+    else:
+        response = RedirectResponse(_back_to(request.query_params.get("next")), status_code=303)
     token = _redeem(request.query_params.get("code", ""))
     if token:
         response.set_cookie(COOKIE, token, max_age=int(accounts.idle_limit().total_seconds()), path="/",
@@ -98,4 +105,4 @@ def routes() -> list:
     from starlette.routing import Route
 
     _serving = True
-    return [Route(COOKIE_ROUTE, _set_cookie, methods=["GET"]), Route(LOGOUT_ROUTE, _clear_cookie, methods=["GET"])]
+    return [Route(COOKIE_ROUTE, _set_cookie, methods=["GET", "POST"]), Route(LOGOUT_ROUTE, _clear_cookie, methods=["GET"])]

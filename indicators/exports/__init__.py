@@ -2,9 +2,11 @@
 the drafted text (.docx). Each builder is a pure function of (conn, period, unit) returning bytes,
 for the 汇报材料 page (download buttons) and `python -m indicators export` alike.
 
-common: the figures every export shows (gathered once) and their stamp; slides, workbook, text: one
-builder each; sheet: one printable sheet, laid out for the workbook and the evidence bundle's index;
-evidence: the evidence bundle (.zip) and the workbook's 佐证材料清单."""
+common: the figures every export shows (gathered once) and their stamp; slides, workbook: one
+builder each; the drafted report: text (which sentences, as data), wording (its generic sentence
+templates) and report_docx (the GB/T 9704 .docx); sheet: one printable sheet, laid out for the
+workbook and the evidence bundle's index; evidence: the evidence bundle (.zip) and the workbook's
+佐证材料清单."""
 from __future__ import annotations
 
 import sqlite3
@@ -13,7 +15,8 @@ from ..progress import Period
 from .common import KIND_NAMES, Figures, file_name, gather, resolve_unit
 from .evidence import build_evidence_zip
 from .slides import build_deck
-from .text import VERSION_NAMES, VERSIONS, build_document, draft_text
+from .report_docx import build_document
+from .text import VERSION_NAMES, VERSIONS, draft_text
 from .workbook import build_workbook
 
 MIME_TYPES = {

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -49,19 +47,6 @@ def expected_value(expected, measure: str):
     if is_missing(expected):
         return None
     return int(needed(expected)) if is_whole(measure) else round(float(expected), 1)
-
-
-def node_text(node: str) -> str:
-    """'3·1民防日' -> '3·1 民防日', as the annual report writes key dates."""
-    return re.sub(r"^(\d+·\d+)\s*", r"\1 ", node)
-
-
-def join_names(names, limit: int | None = None) -> str:
-    """红旗区、卫滨区、凤泉区 (or the first `limit` and 等N个单位)."""
-    names = list(names)
-    if limit and len(names) > limit:
-        return "、".join(names[:limit]) + f"等{len(names)}个单位"
-    return "、".join(names)
 
 
 # ---------------------------------------------------------------- period words
@@ -248,12 +233,6 @@ def group_ledger(catalog: Catalog, group: str) -> str:
 
 
 _BEHIND_ORDER = (NOT_STARTED, LAGGING, ON_PACE, NOT_DUE, DONE)  # most behind first
-
-
-def worst_status(statuses) -> str:
-    """The status a set of indicators shows as one colour: the most behind of them."""
-    present = set(statuses)
-    return next((s for s in _BEHIND_ORDER if s in present), NOT_APPLICABLE)
 
 
 def group_results(fig: Figures) -> pd.DataFrame:

@@ -394,9 +394,6 @@ class _Empty:
     def fetchall(self):
         return []
 
-    def fetchmany(self, size=None):
-        return []
-
     def __iter__(self):
         return iter(())
 
