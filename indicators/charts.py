@@ -130,7 +130,7 @@ def _fill(parts: list[str], width: float, sep: str = " ｜ ") -> str:
     return "<br>".join(lines)
 
 
-def chart_title(name: str, ctx: Context) -> str:
+def chart_title(name: str) -> str:
     """Title text: the chart's name, in bold, on one line (the unit and the period are its subtitle)."""
     return f"<b>{name}</b>"
 
@@ -263,7 +263,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
         "font": {"family": FONT_FAMILY, "size": preset.font, "color": TEXT},
         # one line of title and one of subtitle: a title of several lines anchored at the top is drawn
         # 0.7 em too high by plotly.js (its first line loses the cap shift) and is cut at the top
-        "title": {"text": chart_title(name, ctx), "font": {"family": FONT_FAMILY, "size": title_size, "color": TEXT},
+        "title": {"text": chart_title(name), "font": {"family": FONT_FAMILY, "size": title_size, "color": TEXT},
                   "subtitle": {"text": subtitle_text(ctx),
                                "font": {"family": FONT_FAMILY, "size": _fit(subtitle_text(ctx), preset.subtitle,
                                                                             preset.width - 12), "color": MUTED}},
