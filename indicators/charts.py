@@ -254,7 +254,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
                "font": {"family": FONT_FAMILY, "size": preset.caption, "color": MUTED}}
     legend_row = round(preset.legend * 1.85)
     if legend and not ctx.narrow:  # the legend's lines at the narrowest chart with a legend (_compact: a phone's)
-        needed = _legend_rows(traces, preset.legend_width - _beside(traces, yaxis, preset.font), preset.legend + 1)
+        needed = _legend_rows(traces, preset.legend_width - 10, preset.legend + 1)
         height += legend_row * max(0, needed - legend_rows)  # the plot keeps its height
         legend_rows = max(legend_rows, needed)
     title_size = _fit(name, preset.title, preset.width - 12)
@@ -284,10 +284,11 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
     if ctx.narrow:
         _compact(spec, traces, legend, top)
     if legend and not legend_below:
-        # right under the subtitle, whatever the height: a legend that takes fewer lines than estimated
-        # leaves its room above the plot, not between the subtitle and itself
+        # right under the subtitle, from the figure's left edge (the category labels take none of its
+        # width), whatever the height: a legend of fewer lines than estimated leaves its room above the
+        # plot, not between the subtitle and itself
         spec["legend"] = {**spec["legend"], "yref": "container", "yanchor": "top",
-                          "y": 1 - (_title_block(preset) + 4) / spec["height"]}
+                          "y": 1 - (_title_block(preset) + 4) / spec["height"], "xref": "container", "x": 0.01}
     return go.Figure(data=traces, layout=spec)
 
 
@@ -335,9 +336,10 @@ def _compact(spec: dict, traces: list, legend: bool, top: int | None = None) -> 
     y = spec.get("yaxis") or {}
     cats = list(y.get("categoryarray") or y.get("tickvals") or []) if horizontal else []
     above = bool(cats) and max(_width(_plain(c)) for c in cats) > 6
-    # the legend starts where the plot does: after the category labels when they stay beside the bars
-    rows = _legend_rows(traces, PHONE_WIDTH - (0 if above else _beside(traces, y, 12))) if legend else 0
     below = spec["legend"].get("yref") == "container"  # a grid's legend, under the caption
+    # a legend on top starts at the figure's left edge (_figure); a grid's, under it, where the plot does:
+    # after the row labels
+    rows = _legend_rows(traces, PHONE_WIDTH - (_beside(traces, y, 12) if below else 0)) if legend else 0
     top = top or (PRESETS["phone"].top if below or not rows else round(_title_block(PRESETS["phone"])) + 10 + 22 * rows)
     x = spec.get("xaxis") or {}
     under = 0  # px more under the plot for category labels of vertical bars wrapped onto two lines
