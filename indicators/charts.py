@@ -1013,14 +1013,15 @@ SOURCE_BATCHES = "导入记录（各单位上传的台账批次）"
 def reporting_grid(board: pd.DataFrame, ctx: Context, units: list[str], ledgers: list[str]) -> go.Figure:
     """Unit x ledger: rows dated in the period and the last upload, units with nothing in red.
 
-    `board`: unit, ledger, rows, last_upload, missing (reporting.board).
+    `board`: unit, ledger, rows, upload_note (or last_upload), missing (reporting.board).
     """
     name = "各单位台账报送情况"
     if board.empty:
         return _no_data(name, ctx, SOURCE_BATCHES)
     colors = {REPORTED: STATUS_COLORS[DONE], MISSING: STATUS_COLORS[NOT_STARTED]}
+    notes = board.upload_note if "upload_note" in board else board.last_upload
     cells = {(u, l): (n, last, miss) for u, l, n, last, miss in
-             zip(board.unit, board.ledger, board.rows, board.last_upload, board.missing)}
+             zip(board.unit, board.ledger, board.rows, notes, board.missing)}
     blank = (0, None, True)
     z = [[0 if cells.get((u, l), blank)[2] else 1 for l in ledgers] for u in units]
     text = [["未报送" if cells.get((u, l), blank)[2] else f"{int(cells[(u, l)][0])} 行" for l in ledgers] for u in units]

@@ -12,6 +12,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .config import Catalog, default_catalog
@@ -20,6 +22,8 @@ from .sheets import EXAMPLE_MARK
 
 TITLE_ROW, HEADER_ROW, EXAMPLE_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
 FORMATTED_ROWS = 1000  # rows given formats and drop-downs
+BLANK_PRINT_ROWS = 15  # a template with no rows prints its header, the example and these empty lines to write on
+PORTRAIT_CHARS = 100  # columns wider than this (in Excel's character widths) print on a landscape page
 FONT = "宋体"
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -99,10 +103,26 @@ def add_ledger_sheet(wb: Workbook, ledger: Ledger, catalog: Catalog, unit: str |
     if unit:
         _lock_unit(ws, ledger, unit, last)
     ws.freeze_panes = ws.cell(EXAMPLE_ROW, 1)
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    filled = FIRST_DATA_ROW + len(rows) - 1 if rows else EXAMPLE_ROW + BLANK_PRINT_ROWS
+    set_print(ws, n, filled, sum(c.width for c in ledger.columns))
     return ws
+
+
+def set_print(ws, columns: int, last_row: int, width: float, title_rows: str | None = f"{HEADER_ROW}:{HEADER_ROW}") -> None:
+    """Print what is filled in, not the formatted rows below it: A4, the print area up to `last_row`, every
+    column on one page width (landscape when the columns' `width` in characters needs it), as many pages tall
+    as the rows take, the header row repeated on each page, page numbers in the footer."""
+    ws.print_area = f"A1:{get_column_letter(columns)}{last_row}"
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if width > PORTRAIT_CHARS else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.2, footer=0.3)
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _write_row(ws, ledger: Ledger, r: int, values: dict) -> None:
@@ -167,6 +187,9 @@ def add_instructions(wb: Workbook, ledgers: list[Ledger], unit: str | None = Non
             ws.cell(r, 1, col.name)
             ws.cell(r, 2, "必填" if col.required else "选填")
             ws.cell(r, 3, col.help)
+    for row in ws.iter_rows(min_col=3, max_col=3):  # long help wraps inside the page instead of running off it
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    set_print(ws, 3, r, 18 + 10 + 90, title_rows=None)
 
 
 def build_workbook(kinds: list[str], unit: str | None = None, rows: dict[str, list[dict]] | None = None,

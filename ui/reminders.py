@@ -33,7 +33,7 @@ def _one_click(sel: shell.Selection, half: int) -> None:
         failed = [s for s in done if s["outcome"] == "failed"]
         sent = [s for s in done if s["outcome"] == "sent"]
         (st.warning if failed else st.success)(f"已发送 {len(sent)} 条，失败 {len(failed)} 条。", icon=":material/send:")
-        st.dataframe(_result_table(done), hide_index=True, width="stretch")
+        st.dataframe(_result_table(done), hide_index=True, placeholder="", width="stretch")
     shown = f"remind_preview_{sel.year}_{half}"
     if not st.session_state.get(shown):  # the plan reads every ledger row of the period: only when asked
         st.caption("先预览将发给谁、发什么，确认后再发送。")
@@ -49,7 +49,7 @@ def _one_click(sel: shell.Selection, half: int) -> None:
     st.caption(f"将向 {len({s.target for s in ready})} 个对象发送 {len(ready)} 条消息（每个单位每个渠道每天至多一次，"
                "今天已发送过的会跳过）。通知渠道在“通知渠道”页面设置。")
     if ready:
-        st.dataframe(_plan_table(ready), hide_index=True, width="stretch")
+        st.dataframe(_plan_table(ready), hide_index=True, placeholder="", width="stretch")
     unreachable = [s.target for s in planned if not s.channel]
     if unreachable:
         st.warning(f"未设置通知渠道、收不到通知（{len(unreachable)} 个）：{'、'.join(unreachable)}。"

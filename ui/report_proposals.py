@@ -97,7 +97,7 @@ def _review(sel: shell.Selection, proposed: proposals.Proposed, digest: str) -> 
         + f"；{len(proposed.qualitative)} 条定性表述；指标目录中 {len(proposed.missing)} 项本报告未给出数量。")
     editable = shell.may("edit_targets")
     edited = st.data_editor(
-        proposal_frame(proposed), hide_index=True, width="stretch", key=f"proposals_{digest}_{sel.year}",
+        proposal_frame(proposed), hide_index=True, placeholder="", width="stretch", key=f"proposals_{digest}_{sel.year}",
         disabled=["status", "matches", "differs", "sentence", "section"] if editable else True,
         column_config={
             "adopt": st.column_config.CheckboxColumn("采纳", width="small"),
@@ -117,7 +117,7 @@ def _review(sel: shell.Selection, proposed: proposals.Proposed, digest: str) -> 
     if proposed.missing:
         st.caption("指标目录中本报告未给出数量的指标（采纳时保持原目标不变）：")
         st.dataframe(pd.DataFrame(proposed.missing)[["code", "name", "status"]].rename(
-            columns={"code": "编码", "name": "指标", "status": "本报告中"}), hide_index=True, width="stretch")
+            columns={"code": "编码", "name": "指标", "status": "本报告中"}), hide_index=True, placeholder="", width="stretch")
     if not editable:
         st.info("只有管理员（市国动办法规科）可以采纳提议；这里供查看。", icon=":material/visibility:")
         return
@@ -131,7 +131,7 @@ def _review(sel: shell.Selection, proposed: proposals.Proposed, digest: str) -> 
                                    actor=shell.current_actor(), client=shell.client())
         if problems:
             st.error("未采纳，请修改后再试：", icon=":material/error:")
-            st.dataframe(pd.DataFrame({"问题": problems}), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame({"问题": problems}), hide_index=True, placeholder="", width="stretch")
             return
         st.session_state[_DONE] = (f"已采纳 {len(rows)} 条提议用于{sel.year}年：对应指标的目标已按报告更新，"
                                    "报告原文已记为指标来源，已记入操作日志。")
@@ -142,7 +142,7 @@ def _qualitative(proposed: proposals.Proposed) -> None:
     if proposed.qualitative:
         st.caption("定性表述（没有数量，不生成指标，可供参考）：")
         st.dataframe(pd.DataFrame([{"表述": q.name, "报告原文": q.sentence, "位置": q.section or "正文"}
-                                   for q in proposed.qualitative]), hide_index=True, width="stretch")
+                                   for q in proposed.qualitative]), hide_index=True, placeholder="", width="stretch")
 
 
 def _adopted(sel: shell.Selection) -> None:
@@ -151,4 +151,4 @@ def _adopted(sel: shell.Selection) -> None:
         st.caption(f"{sel.year}年从报告采纳的新增指标（尚未对应台账统计口径，暂不计入看板和评分）：")
         st.dataframe(pd.DataFrame([{"编码": a["code"], "指标": a["name"], "分组": a["group"], "计量": a["measure"],
                                     "目标": a["target"], "节奏": proposals.RHYTHM_LABELS.get(a["rhythm"], a["rhythm"]),
-                                    "报告原文": a["source"]} for a in new]), hide_index=True, width="stretch")
+                                    "报告原文": a["source"]} for a in new]), hide_index=True, placeholder="", width="stretch")

@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from indicators import chinese, cycle, evidence, explanations, outliers
+from indicators import chinese, cycle, evidence, explanations, outliers, reporting
 from indicators.config import default_catalog
+from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import data, shell
 
@@ -58,9 +59,9 @@ def group_lags(sel: shell.Selection, frame: pd.DataFrame, group: str) -> None:
 def _table(sel: shell.Selection, table: pd.DataFrame) -> None:
     if sel.narrow:  # a phone: plain lines, never markdown (the texts are the units')
         with st.expander(f"明细（{len(table)} 项）"):
-            st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items()) for r in table.to_dict("records")))
+            st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items() if v != "") for r in table.to_dict("records")))
         return
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 420),
+    st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(table), 420),
                  column_config={NOTE_COLUMN: st.column_config.TextColumn(width="large")})
 
 
@@ -225,3 +226,55 @@ def upload_hints(conn, records: dict) -> None:
         return
     st.info(f"提示：有 {len(flags)} 个数字明显偏大，请确认无误（不影响导入，审核时会请核实）：", icon=":material/flag:")
     st.text("\n".join(f"{f.where or f.date}：{f.why}；常见范围 {f.usual}" for f in flags))
+
+
+# ---------------------------------------------------------------- 报送情况: the unit's rows and evidence under review
+
+def material_panel(sel: shell.Selection, unit: str, year: int, half: int) -> None:
+    """Before 审核通过 or 退回: the unit's ledger rows of the period (by ledger, each with its 来源批次, paged)
+    and its evidence files (name, type, size, what it backs, download). Read-only; every cell is what a
+    clerk wrote, so it is shown in table cells and st.text only."""
+    conn = sel.src.conn
+    prefix = f"review_page_{unit}_{year}_{half}_"
+    pages = {k: st.session_state.get(prefix + k, 1) for k in LEDGERS}
+    try:
+        got = reporting.review_material(conn, shell.current_actor(), unit, year, half, pages)
+    except IndicatorsError as err:
+        st.error(str(err), icon=":material/block:")
+        return
+    label = cycle.period_label(year, half)
+    st.caption(f"{unit}{label}：台账 {got.rows} 行，佐证材料 {len(got.evidence)} 个（只读，供审核时核对）。")
+    empty = [x.ledger for x in got.ledgers if not x.total]
+    for x in got.ledgers:
+        if not x.total:
+            continue
+        with st.expander(f"{x.ledger}：{x.total} 行"):
+            if x.pages > 1:
+                st.columns([1, 3])[0].selectbox(f"第几页（每页 {reporting.REVIEW_PAGE_ROWS} 行，共 {x.pages} 页）",
+                                                range(1, x.pages + 1), key=prefix + x.kind, format_func=lambda p: f"第 {p} 页")
+            _rows(sel, x.table, {"来源批次": st.column_config.TextColumn(width="medium")})
+    if empty:
+        st.caption(f"本期没有数据的台账：{'、'.join(empty)}")
+    if not got.evidence:
+        st.caption("本期还没有佐证材料。")
+        return
+    with st.expander(f"佐证材料：{len(got.evidence)} 个"):
+        _rows(sel, pd.DataFrame([{"文件名": e["file_name"], "类型": e["type_name"], "大小": e["size_text"], "对应": e["target"],
+                                  "上传人": e["name"], "上传时间": e["added"].replace("T", " ")[:16]} for e in got.evidence]))
+        files = {e["id"]: e for e in got.evidence}
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        pick = left.selectbox("下载佐证材料", list(files), key=f"review_file_{unit}_{year}_{half}",
+                              format_func=lambda i: f"{files[i]['file_name']}（{files[i]['size_text']}）")
+        name, content, mime = evidence.download(conn, files[pick])
+        right.download_button("下载", content, file_name=name, mime=mime, icon=":material/download:",
+                              key=f"review_get_{unit}_{year}_{half}")
+
+
+def _rows(sel: shell.Selection, table: pd.DataFrame, config: dict | None = None) -> None:
+    """A table inside the review's folds: on a phone plain lines (a table would scroll sideways, and a fold
+    holds no fold), else a table; the cells are the clerk's text either way, never markdown."""
+    if sel.narrow:
+        st.text("\n".join("；".join(f"{k}：{v}" for k, v in r.items() if v != "") for r in table.to_dict("records")))
+        return
+    st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(table), 420),
+                 column_config=config)

@@ -371,7 +371,7 @@ def table(sel: Selection, frame, where=None, **kwargs) -> None:
             # plain text: the cells hold what units and clerks wrote (a 主题, a reason), never markdown
             st.text("\n".join(_list_item(row) for row in rows.itertuples(index=False)))
         return
-    (where or st).dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    (where or st).dataframe(frame, hide_index=True, placeholder="", width="stretch", **kwargs)
 
 
 def _list_item(row) -> str:
@@ -382,8 +382,11 @@ def _list_item(row) -> str:
 
 
 def _cell(v) -> str:
+    """A table cell as a phone's list line writes it: an empty cell left out (never "None" or "nan")."""
+    if chinese.is_missing(v):
+        return ""
     if isinstance(v, float):
-        return "" if v != v else chinese.num(v, 2)
+        return chinese.num(v, 2)
     return str(v)
 
 

@@ -43,7 +43,7 @@ from .connection import (DB_ENV, DEFAULT_DB, SETTINGS, Connection, checkpoint, c
                          wait_for_checkpoints)
 from .files import FILES_ENV, uploads_dir
 from .dialect import DatabaseError, Error, IntegrityError, OperationalError
-from .reads import latest_snapshots, ledger_frame, ledger_row, measure_totals, staff_rows_by_unit
+from .reads import count_unit_rows, latest_snapshots, ledger_frame, ledger_row, measure_totals, batch_wrote, staff_rows_by_unit, unit_rows
 from .schema import FINGERPRINT
 from .targets import replace_targets, target_overrides
 
@@ -66,6 +66,6 @@ __all__ = [
     "SETTINGS", "db_label", "db_target", "is_postgres",
     "data_version", "db_path", "find_batch_by_checksum", "has_data", "latest_snapshots",
     "ledger_frame", "measure_totals", "measures_sql", "original_file", "replace_targets", "showing_demo",
-    "staff_rows_by_unit", "target_overrides", "transaction", "undo_batch", "undo_blockers", "undo_rows", "uploads_dir",
+    "count_unit_rows", "batch_wrote", "staff_rows_by_unit", "target_overrides", "unit_rows", "transaction", "undo_batch", "undo_blockers", "undo_rows", "uploads_dir",
     "wait_for_checkpoints",
 ]

@@ -66,3 +66,30 @@ def batch_years(conn: sqlite3.Connection, kind: str, batch_id: int) -> list[int]
     rows = conn.execute(f"SELECT DISTINCT substr(date, 1, 4) FROM {kind} WHERE batch_id = ? OR created_batch = ?",
                         (batch_id, batch_id)).fetchall()
     return sorted(int(y) for (y,) in rows)
+
+
+def batch_wrote(conn: sqlite3.Connection, kind: str, unit: str, batch_id: int, start: dt.date | None = None,
+                end: dt.date | None = None) -> bool:
+    """Whether a stored row of `unit` in one ledger (dated in [start, end] when given) was last written by
+    `batch_id`; read along the ledger's key (unit, date, ...) and stopped at the first such row."""
+    sql, args = f"SELECT 1 FROM {kind} WHERE unit = ? AND batch_id = ?", [unit, batch_id]
+    if start and end:
+        sql += " AND date BETWEEN ? AND ?"
+        args += [start.isoformat(), end.isoformat()]
+    return conn.execute(sql + " LIMIT 1", args).fetchone() is not None
+
+
+def count_unit_rows(conn: sqlite3.Connection, kind: str, unit: str, start: dt.date, end: dt.date) -> int:
+    """How many stored rows of `unit` in one ledger are dated in [start, end]."""
+    return conn.execute(f"SELECT COUNT(*) FROM {kind} WHERE unit = ? AND date BETWEEN ? AND ?",
+                        (unit, start.isoformat(), end.isoformat())).fetchone()[0]
+
+
+def unit_rows(conn: sqlite3.Connection, kind: str, unit: str, start: dt.date, end: dt.date, limit: int,
+              offset: int = 0) -> list[dict]:
+    """One unit's stored rows of one ledger dated in [start, end], by date, with the batch that last wrote
+    each (`batch_file`, `batch_created`), one page of `limit` rows from `offset`."""
+    sql = (f"SELECT t.*, b.file_name AS batch_file, b.created AS batch_created FROM {kind} t "
+           f"LEFT JOIN batch b ON b.id = t.batch_id WHERE t.unit = ? AND t.date BETWEEN ? AND ? "
+           f"ORDER BY t.date, t.batch_id LIMIT {int(limit)} OFFSET {int(offset)}")
+    return [dict(r) for r in conn.execute(sql, (unit, start.isoformat(), end.isoformat()))]

@@ -124,7 +124,7 @@ def render(sel: shell.Selection) -> None:
         st.success(done, icon=":material/task_alt:")
     conn, actor, client = sel.src.conn, shell.current_actor(), shell.client()
     rows = accounts.list_accounts(conn)
-    st.dataframe(_table(rows), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 460))
+    st.dataframe(_table(rows), hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(rows), 460))
     tabs = st.tabs(["新建账号", "修改账号", "按清单批量创建", "设置"])
     with tabs[0]:
         _create(conn, actor, client)

@@ -19,7 +19,7 @@ def render(sel: shell.Selection) -> None:
     if frame.empty:
         st.info("还没有保存任何回答。上传台账时若系统询问列名或取值，确认导入后回答会列在这里。", icon=":material/inbox:")
         return
-    st.dataframe(frame.drop(columns=["kind", "id", "login"]), hide_index=True, width="stretch",
+    st.dataframe(frame.drop(columns=["kind", "id", "login"]), hide_index=True, placeholder="", width="stretch",
                  height=min(38 + 35 * len(frame), 420))
     if not roles.may(actor, "remove_answer"):
         st.caption(f"{actor.role}账号只能查看，不能删除回答。")

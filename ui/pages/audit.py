@@ -27,7 +27,7 @@ def render(sel: shell.Selection) -> None:
     table = auditlog.frame(conn, actor, login=login, unit=None if unit == ALL else unit, kinds=kinds or None,
                            since=since, until=until)
     st.markdown(f"共 **{len(table)}** 条记录（最新的在前）。")
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * max(len(table), 1), 560),
+    st.dataframe(table, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * max(len(table), 1), 560),
                  column_config={"详情": st.column_config.TextColumn(width="large")})
     st.download_button("导出为 Excel（.xlsx）", auditlog.to_xlsx(table), icon=":material/download:",
                        file_name=f"操作日志_{today:%Y%m%d}.xlsx", disabled=table.empty,

@@ -184,16 +184,16 @@ def _check_and_submit(sel, actor, kind: str, rows: list[dict], where) -> None:
         return
     if not checked.ok:
         st.error(f"发现 {len(checked.problems)} 个问题，未保存任何数据。请按下表修改表格后重新检查。", icon=":material/error:")
-        st.dataframe(pd.DataFrame([entry.text_with_row(p) for p in checked.problems]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame([entry.text_with_row(p) for p in checked.problems]), hide_index=True, placeholder="", width="stretch")
         return
     st.info(f"检查通过：共 {checked.rows} 行，提交后将新增 {plan.added} 行、更新 {plan.updated} 行。", icon=":material/check:")
     for note in checked.parsed.notes:
         st.caption(f"提示：{note}")
-    st.dataframe(intake.plan_frame(plan), hide_index=True, width="stretch")
+    st.dataframe(intake.plan_frame(plan), hide_index=True, placeholder="", width="stretch")
     moved = imports.indicators_moved(checked.parsed)
     if moved:
         st.dataframe(pd.DataFrame([{"指标": f"{m['code']} {m['name']}", "涉及行数": m["rows"]} for m in moved]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, placeholder="", width="stretch")
     if where.button("提交", type="primary", icon=":material/cloud_upload:", width="stretch"):
         try:
             again, result = entry.submit(conn, actor, kind, rows, client=shell.client())
@@ -297,7 +297,7 @@ def _corrections(sel, actor, kind: str) -> None:
                                                           for f in LEDGERS[kind].key[2:]): r for r in found}
     picked = labels[st.selectbox("选择要修改的行", list(labels), key=f"fix_row_{kind}")]
     shown = {k: v for k, v in picked.items() if k not in ("ref", "ledger", "ledger_name", "unit", "date")}
-    st.dataframe(pd.DataFrame([shown]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([shown]), hide_index=True, placeholder="", width="stretch")
     cols = [c for c in entry.columns(kind) if not (c.type == UNIT and actor.role == roles.CLERK)]
     a, b = st.columns(2)
     name = a.selectbox("要改的列", [c.name for c in cols], key=f"fix_col_{kind}")

@@ -107,7 +107,7 @@ def render(sel: shell.Selection) -> None:
         st.caption("本期还没有计入指标的台账行。")
     else:
         st.dataframe(cov.rename(columns={"indicator": "指标", "name": "名称", "rows": "台账行数", "with_evidence": "有佐证",
-                                         "text": "情况"}), hide_index=True, width="stretch")
+                                         "text": "情况"}), hide_index=True, placeholder="", width="stretch")
 
     if may(shell.current_actor(), "evidence", unit):
         st.subheader("上传佐证材料", divider="gray")

@@ -6,6 +6,15 @@ from indicators.problems import IndicatorsError
 from ui import navigation, review, shell
 from ui.safe import md
 
+# which batch, when and who stay on screen (pinned at the left) however far the table is scrolled; the
+# checksum, for tracing a file, comes last and narrow (intake.HISTORY_COLUMNS holds the order)
+HISTORY_LOOK = {"批次": st.column_config.NumberColumn(width="small", pinned=True),
+                "导入时间": st.column_config.TextColumn(width=130, pinned=True),
+                "导入人": st.column_config.TextColumn(width=110, pinned=True),
+                "文件名": st.column_config.TextColumn(width="medium"),
+                "涉及单位": st.column_config.TextColumn(width="medium"),
+                "校验值": st.column_config.TextColumn(width="small")}
+
 
 def render(sel: shell.Selection) -> None:
     st.title("导入记录")
@@ -25,10 +34,8 @@ def render(sel: shell.Selection) -> None:
             st.page_link("ui/pages/upload.py", label="去「数据填报」上传台账", icon=":material/upload_file:")
         return
 
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460),
-                 column_config={"批次": st.column_config.NumberColumn(width="small"),
-                                "文件名": st.column_config.TextColumn(width="medium"),
-                                "涉及单位": st.column_config.TextColumn(width="medium")})
+    st.dataframe(frame, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(frame), 460),
+                 column_config=HISTORY_LOOK)
 
     st.subheader("查看或撤销一个批次", divider="gray")
     labels = {f"批次 {r['批次']} · {r['文件名']} · {r['导入时间']} · {r['状态']}": int(r["批次"]) for r in frame.to_dict("records")}
@@ -39,7 +46,7 @@ def render(sel: shell.Selection) -> None:
                      icon=":material/edit:")
     fixed = entry.correction_of(sel.src.conn, batch_id)
     if fixed:  # a correction made on 在线填报 or with `correct`: which row, what changed, and why
-        st.dataframe(entry.correction_frame(fixed), hide_index=True, width="stretch")
+        st.dataframe(entry.correction_frame(fixed), hide_index=True, placeholder="", width="stretch")
     left, right = st.columns(2)
     try:
         original = intake.original_file(sel.src.conn, batch_id, actor)
@@ -73,7 +80,7 @@ def render(sel: shell.Selection) -> None:
                 st.caption("撤销后，各单位各指标的完成数和状态都不会变化。")
             else:
                 st.markdown(f"撤销后，以下 {len(effect)} 项数字将发生变化：")
-                st.dataframe(effect, hide_index=True, width="stretch", height=min(38 + 35 * len(effect), 420))
+                st.dataframe(effect, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(effect), 420))
             c1, c2 = st.columns([1, 5])
             if c1.button("确认撤销", type="primary", key=f"undo_{batch_id}"):
                 try:

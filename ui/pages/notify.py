@@ -30,7 +30,7 @@ def _contacts(conn, actor) -> None:
     if rows:
         st.dataframe(pd.DataFrame([{"对象": r["target"], "渠道": r["channel_name"], "地址（已遮蔽）": r["address"],
                                     "加签": "是" if r["signed"] else "", "设置时间": r["at"].replace("T", " ")[:16]}
-                                   for r in rows]), hide_index=True, width="stretch")
+                                   for r in rows]), hide_index=True, placeholder="", width="stretch")
     else:
         st.caption("还没有设置任何通知渠道。")
     targets = [*default_catalog().unit_names, *GROUPS]

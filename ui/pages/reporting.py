@@ -106,6 +106,7 @@ def _admin_actions(sel, states: dict[str, cycle.UnitState]) -> None:
                               format_func=lambda u: f"{u}（{states[u].state}）")
         reason = right.text_input("原因（退回、重新开放时必填，将告知填报单位）", key="review_reason")
         cur = states[unit].state
+        review.material_panel(sel, unit, sel.year, half)  # what is approved or returned, seen before the click
         cols = st.columns(4)
         for col, action, icon in zip(cols, ("approve", "return", "reopen", "submit"),
                                      (":material/verified:", ":material/assignment_return:", ":material/lock_open:",
@@ -179,10 +180,9 @@ def render(sel: shell.Selection) -> None:
     ledgers = [l.name for l in LEDGERS.values()]
     board_shown = board[board.unit.isin(units)]
     shell.chart(charts.reporting_grid(board_shown, sel.context(scope), units, ledgers), sel)
-    shell.table(sel, board_shown.assign(last_upload=board_shown.last_upload.fillna("从未上传"),
-                                        missing=board_shown.missing.map({True: "未报送", False: "已报送"}))
-                .drop(columns=["kind", "level"])
-                .rename(columns={"unit": "单位", "ledger": "台账", "last_upload": "最近上传", "rows": "期间内行数",
+    shell.table(sel, board_shown.assign(missing=board_shown.missing.map({True: "未报送", False: "已报送"}))
+                .drop(columns=["kind", "level", "last_upload"])
+                .rename(columns={"unit": "单位", "ledger": "台账", "upload_note": "最近上传", "rows": "期间内行数",
                                  "missing": "报送情况"}), height=min(38 + 35 * len(board_shown), 420))
 
     review.explain_panel(sel, units)

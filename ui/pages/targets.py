@@ -2,14 +2,17 @@
 import streamlit as st
 
 from indicators import targets
+from indicators.config import default_catalog
 from ui import report_proposals, shell
 
 
 def render(sel: shell.Selection) -> None:
     year = sel.year
     st.title("指标与目标")
+    unscored = "、".join(i.name for i in default_catalog().indicators if not i.scored)
     st.caption(f"{year}年度各指标的全年目标（每个单位）和督导平台分值。保存后看板立即按新目标计算；"
-               "未修改的年度沿用配置文件中的目标（“配置文件目标”列）。")
+               "未修改的年度沿用默认目标（“默认目标”列）。"
+               + (f"{unscored}只展示数量，不设目标、不计分。" if unscored else ""))
 
     done = st.session_state.pop("targets_done", None)
     if done:
@@ -21,6 +24,7 @@ def render(sel: shell.Selection) -> None:
         st.info("只有管理员（市国动办法规科）可以修改目标和分值；这里供查看。", icon=":material/visibility:")
     edited = st.data_editor(
         table, hide_index=True, width="stretch", height=38 + 35 * len(table), key=f"targets_{year}_{sel.src.version}",
+        placeholder="不计分",  # E05 and the like: shown, no target, no points (never "None")
         disabled=True if not editable else ["code", "name", "group", "measure", "default_target", "source"],
         column_config={
             "code": st.column_config.TextColumn("编码", width="small"),
@@ -31,7 +35,8 @@ def render(sel: shell.Selection) -> None:
                                                     help="每个单位全年应完成的数量；比率类为百分数"),
             "weight": st.column_config.NumberColumn("分值", min_value=0, step=0.01, format="%.2f",
                                                     help="督导平台满分 100，每组分值合计须等于该组满分（各 25 分）"),
-            "default_target": st.column_config.NumberColumn("配置文件目标", format="%g"),
+            "default_target": st.column_config.NumberColumn("默认目标", format="%g",
+                                                            help="系统默认的全年目标，本页未修改的年度按此计算"),
             "source": st.column_config.TextColumn("报告原文", width="large"),
         })
     groups = edited.groupby("group", sort=False).weight.sum()

@@ -74,7 +74,7 @@ def render(sel: shell.Selection) -> None:
                 st.error(f"发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
                          icon=":material/error:")
                 st.text(f"文件：{f.name}")  # the clerk's file name: text, never markdown
-                st.dataframe(intake.problems_frame(c.parsed), hide_index=True, width="stretch",
+                st.dataframe(intake.problems_frame(c.parsed), hide_index=True, placeholder="", width="stretch",
                              height=min(38 + 35 * len(c.parsed.problems), 420),
                              column_config={"问题": st.column_config.TextColumn(width="medium"),
                                             "修改方法": st.column_config.TextColumn(width="large"),
@@ -96,9 +96,9 @@ def render(sel: shell.Selection) -> None:
                     st.caption(f"提示：{note}")
                 review.upload_hints(sel.src.conn, c.parsed.records)
                 _interpretations(c.parsed)
-                st.dataframe(intake.plan_frame(plan), hide_index=True, width="stretch")
+                st.dataframe(intake.plan_frame(plan), hide_index=True, placeholder="", width="stretch")
                 cols = st.columns([3, 2])
-                cols[0].dataframe(intake.units_frame(plan), hide_index=True, width="stretch",
+                cols[0].dataframe(intake.units_frame(plan), hide_index=True, placeholder="", width="stretch",
                                   height=min(38 + 35 * len(intake.units_frame(plan)), 420))
                 moved = c.moved
                 cols[1].markdown("**将影响的指标**\n\n" + "\n".join(f"- {m['code']} {m['name']}：{m['rows']} 行"
@@ -131,7 +131,7 @@ def _interpretations(parsed) -> None:
     if not parsed.interpretations:
         return
     st.markdown(f"**系统的理解**（共 {len(parsed.interpretations)} 处，请核对后再确认）")
-    st.dataframe(intake.interpretations_frame(parsed), hide_index=True, width="stretch",
+    st.dataframe(intake.interpretations_frame(parsed), hide_index=True, placeholder="", width="stretch",
                  height=min(38 + 35 * len(parsed.interpretations), 320))
     if parsed.used:
         st.caption(f"确认导入后，您本次的 {len(set(parsed.used))} 条回答将被保存，下次上传相同表头的台账不再询问。")
