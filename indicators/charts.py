@@ -55,6 +55,44 @@ class Context:
     narrow: bool = False  # drawn for a phone (about 360 px wide): wrapped labels, legend below, fewer ticks
     review: str = ""  # how much of it is approved: 已审核 12/16 个单位
     final: bool = False  # the whole year: 进度滞后 reads 未完成 (progress.status_name)
+    report: bool = False  # 汇报模式: drawn large for a screenshot that is a slide (a phone stays a phone)
+
+    @property
+    def preset(self) -> Preset:
+        """The screen this chart is drawn for: a phone, 汇报模式 on a desk, or a desk."""
+        return PRESETS["phone" if self.narrow else "report" if self.report else "desktop"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How a chart is drawn for one kind of screen, declared once. `width` is the narrowest a chart of
+    the preset is drawn at (px): its title and caption are made to fit it, in the browser and in the
+    camera's PNG (which redraws the figure at the width it has on the screen)."""
+
+    width: int
+    font: int  # ticks, value texts, legend
+    title: int
+    subtitle: int  # the unit · period line under the title
+    caption: int  # 数据截至 and source
+    pad: int  # px above the title
+    top: int  # px from the top of the figure to the plot area, with no legend
+    legend: int  # legend font
+    legend_width: int = 0  # the narrowest chart with a legend (px)
+    scale: float = 1.0  # figure height against the desktop's
+
+
+PRESETS = {
+    # a third of the page beside the sidebar at 1600 px (总览's gauge and status counts) is 364 px
+    # (执法队伍's rates, the narrowest with a legend, 440 px)
+    "desktop": Preset(width=364, font=13, title=18, subtitle=13, caption=11, pad=14, top=80, legend=12, legend_width=440),
+    # a 390 px phone less the page's padding; _compact lays the rest out
+    "phone": Preset(width=358, font=12, title=15, subtitle=11, caption=10, pad=10, top=60, legend=11, legend_width=358),
+    # 汇报模式 at 1600 px: half of the window for the two small charts that make one slide together
+    "report": Preset(width=740, font=15, title=22, subtitle=15, caption=13, pad=22, top=100, legend=14, scale=1.2,
+                     legend_width=740),
+}
+REPORT_HEIGHT = 700  # 汇报模式: a chart that fills a 1600 x 900 window under the heading
+SMALL_REPORT_HEIGHT = 640  # 汇报模式: the two small charts of 总览 side by side, one slide together
 
 
 def status_word(status: str, ctx: Context) -> str:
@@ -63,23 +101,48 @@ def status_word(status: str, ctx: Context) -> str:
 
 
 def caption_text(ctx: Context, source: str) -> str:
-    """The two lines under every chart: 数据截至 (how much is approved, and 示例数据 when demo data is
-    shown), then the source."""
-    first = f"数据截至 {chinese.date(ctx.as_of)}" + (f" ｜ {ctx.review}" if ctx.review else "") + \
-        (" ｜ 示例数据（虚构，仅供演示）" if ctx.demo else "")
+    """The lines under every chart: 数据截至 (how much is approved, and 示例数据 when demo data is
+    shown), then the source; wrapped to the narrowest width of the chart's preset, a part on a new
+    line rather than split where it can."""
+    parts = [f"数据截至 {chinese.date(ctx.as_of)}", *([ctx.review] if ctx.review else []),
+             *(["示例数据（虚构，仅供演示）"] if ctx.demo else [])]
     if ctx.narrow:  # a phone's chart puts each part on a line of its own (_compact)
-        return f"{first}<br>数据来源：{source}"
-    return f"{wrap(first, CAPTION_EM)}<br>{wrap('数据来源：' + source, CAPTION_EM)}"
+        return " ｜ ".join(parts) + f"<br>数据来源：{source}"
+    width = caption_em(ctx.preset)
+    return f"{_fill(parts, width)}<br>{wrap('数据来源：' + source, width)}"
 
 
-CAPTION_EM = 34  # the narrowest desktop chart (a third of the page) holds about 34 CJK characters at 11 px
+def caption_em(preset: Preset) -> int:
+    """How many CJK characters a caption line holds: the caption is anchored at the plot's right edge and
+    runs left across the whole figure (under the axis labels too), less the right margin."""
+    return int((preset.width - MARGIN_RIGHT - 6) / preset.caption)
 
 
-def chart_title(name: str, ctx: Context) -> str:
-    """Title text: the chart's name, then the unit and the period on a second, smaller line."""
-    if ctx.narrow:
-        return f"<b>{wrap(name, 17)}</b><br><span style='font-size:11px;color:{MUTED}'>{ctx.unit} · {ctx.period}</span>"
-    return f"<b>{name}</b><br><span style='font-size:13px;color:{MUTED}'>{ctx.unit} · {ctx.period}</span>"
+def _fill(parts: list[str], width: float, sep: str = " ｜ ") -> str:
+    """Parts joined by `sep` on as few lines of at most `width` em as fit, a part split only if it alone
+    is longer than a line."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and _width(lines[-1] + sep + part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.extend(wrap(part, width).split("<br>"))
+    return "<br>".join(lines)
+
+
+def chart_title(name: str) -> str:
+    """Title text: the chart's name, in bold, on one line (the unit and the period are its subtitle)."""
+    return f"<b>{name}</b>"
+
+
+def subtitle_text(ctx: Context) -> str:
+    return f"{ctx.unit} · {ctx.period}"
+
+
+def _fit(text: str, size: int, width: int) -> int:
+    """The font size (at most `size`) at which `text` stays on one line of `width` px: bold CJK runs a
+    little wider than its size."""
+    return max(9, min(size, int(width / (_width(text) * 1.05 or 1))))
 
 
 _BREAKS = "　，；（、｜· "  # where a line may break, best first: after these, or before an opening bracket
@@ -158,37 +221,80 @@ def chart_name(fig: go.Figure) -> str:
     return (fig.layout.meta or {}).get("chart", "")
 
 
+MARGIN_RIGHT = 24
+
+
 def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, legend: bool = True,
             bottom: int = 34, legend_rows: int = 1, xaxis: dict | None = None, yaxis: dict | None = None,
-            shapes: list | None = None, annotations: list | None = None, **layout) -> go.Figure:
-    """Build the figure in one go, in the shared look: fonts, title, caption, download name.
+            shapes: list | None = None, annotations: list | None = None, report_height: int | None = None,
+            top: int | None = None, legend_below: bool = False, **layout) -> go.Figure:
+    """Build the figure in one go, for its screen (ctx.preset), in the shared look: fonts, title,
+    caption, download name.
 
     `bottom`: px below the plot area where the caption starts (room for tick labels);
-    `legend_rows`: lines the legend needs. One constructor call instead of a chain of updates keeps
-    a figure at a few milliseconds (each plotly update re-validates the whole layout).
+    `legend_rows`: lines the legend needs; `report_height`: the height in 汇报模式 when not the usual
+    one screen; `top`: px above the plot area when the x labels sit on top (grids); `legend_below`:
+    the legend under the caption. One constructor call instead of a chain of updates keeps a figure at
+    a few milliseconds (each plotly update re-validates the whole layout), and nothing redraws a
+    finished figure for another screen.
     """
+    preset = ctx.preset
+    grow = preset.font / PRESETS["desktop"].font  # tick labels grow with the font: so does the room for them
+    bottom = round(bottom * grow)
+    if ctx.report and not ctx.narrow:
+        height = report_height or max(int(height * preset.scale), REPORT_HEIGHT)
     axes = {}
     for key, spec in (("xaxis", xaxis or {}), ("yaxis", yaxis or {})):
         axes[key] = spec if spec.get("type") == "date" else {"tickformat": ",~f", **spec}  # 30,000, never "30k"
-    caption = {"text": caption_text(ctx, source), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
-               "xanchor": "left", "yanchor": "top", "yshift": -bottom, "showarrow": False, "align": "left",
-               "font": {"family": FONT_FAMILY, "size": 11, "color": MUTED}}
+    text = caption_text(ctx, source)
+    # anchored at the plot's right edge, running left: the whole width of the figure is the caption's,
+    # whatever room the value axis's labels take on the left
+    caption = {"text": text, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
+               "yanchor": "top", "yshift": -bottom, "showarrow": False, "align": "right",
+               "font": {"family": FONT_FAMILY, "size": preset.caption, "color": MUTED}}
+    legend_row = round(preset.legend * 1.85)
+    if legend and not ctx.narrow:  # the legend's lines at the narrowest chart with a legend (_compact: a phone's)
+        needed = _legend_rows(traces, preset.legend_width - 10, preset.legend + 1)
+        height += legend_row * max(0, needed - legend_rows)  # the plot keeps its height
+        legend_rows = max(legend_rows, needed)
+    title_size = _fit(name, preset.title, preset.width - 12)
     spec = {
         "template": TEMPLATE, "height": height, "showlegend": legend,
-        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT},
-        "title": {"text": chart_title(name, ctx), "font": {"family": FONT_FAMILY, "size": 18, "color": TEXT},
+        "font": {"family": FONT_FAMILY, "size": preset.font, "color": TEXT},
+        # one line of title and one of subtitle: a title of several lines anchored at the top is drawn
+        # 0.7 em too high by plotly.js (its first line loses the cap shift) and is cut at the top
+        "title": {"text": chart_title(name), "font": {"family": FONT_FAMILY, "size": title_size, "color": TEXT},
+                  "subtitle": {"text": subtitle_text(ctx),
+                               "font": {"family": FONT_FAMILY, "size": _fit(subtitle_text(ctx), preset.subtitle,
+                                                                            preset.width - 12), "color": MUTED}},
                   "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yref": "container", "yanchor": "top",
-                  "pad": {"t": 14}},
-        "margin": {"l": 10, "r": 24, "t": (104 + 22 * (legend_rows - 1)) if legend else 80, "b": bottom + 16 + 14 * _lines(caption["text"])},
+                  "pad": {"t": preset.pad}},
+        "margin": {"l": 10, "r": MARGIN_RIGHT,
+                   "t": top or (round(_title_block(preset)) + 12 + legend_row * legend_rows if legend and not legend_below
+                                else preset.top),
+                   "b": bottom + 16 + round(preset.caption * 1.3) * _lines(text)
+                        + (legend_row * legend_rows + 8 if legend_below else 0)},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
-                   "font": {"family": FONT_FAMILY, "size": 12}, "traceorder": "normal"},
-        "meta": {"chart": name, "filename": file_name(name, ctx), "caption": caption_text(ctx, source)},
+                   "font": {"family": FONT_FAMILY, "size": preset.legend}, "traceorder": "normal",
+                   **({"y": 0, "yref": "container", "yanchor": "bottom"} if legend_below else {})},
+        "meta": {"chart": name, "filename": file_name(name, ctx), "caption": text},
         "separators": ".,", "shapes": shapes or [], "annotations": [*(annotations or []), caption],
         **axes, **layout,
     }
     if ctx.narrow:
-        _compact(spec, traces, legend)
+        _compact(spec, traces, legend, top)
+    if legend and not legend_below:
+        # right under the subtitle, from the figure's left edge (the category labels take none of its
+        # width), whatever the height: a legend of fewer lines than estimated leaves its room above the
+        # plot, not between the subtitle and itself
+        spec["legend"] = {**spec["legend"], "yref": "container", "yanchor": "top",
+                          "y": 1 - (_title_block(preset) + 4) / spec["height"], "xref": "container", "x": 0.01}
     return go.Figure(data=traces, layout=spec)
+
+
+def _title_block(preset: Preset) -> float:
+    """Px from the figure's top to the bottom of the subtitle (measured in Chromium, a little over)."""
+    return preset.pad + 1.3 * preset.title + 2.1 * preset.subtitle
 
 
 PHONE_WIDTH = 358  # a 390 px phone less the page's padding: what a chart has
@@ -197,37 +303,44 @@ TEXT_EM = 11  # value texts beside bars wrap at this many
 
 
 def _legend_rows(traces: list, width: float = PHONE_WIDTH, size: int = 12) -> int:
-    """Lines a horizontal legend takes across `width` px: each item a 40 px swatch and its name."""
-    rows, used = 1, 0.0
-    for t in traces:
-        if t.showlegend is False or not t.name:
-            continue
-        item = 40 + _width(t.name) * size
-        if used and used + item > width:
-            rows, used = rows + 1, 0.0
-        used += item
-    return rows
+    """Lines a horizontal legend takes across `width` px. Once its items do not fit on one line,
+    plotly.js lays them out in a grid of equal columns as wide as the widest item (a 40 px swatch,
+    its name and a gap)."""
+    items = [40 + _width(t.name) * size + 6 for t in traces if t.showlegend is not False and t.name]
+    if not items or sum(items) <= width:
+        return 1
+    return math.ceil(len(items) / max(1, int(width // max(items))))
+
+
+def _beside(traces: list, yaxis: dict | None, size: int) -> float:
+    """Px the category labels of horizontal bars take left of the plot (where the legend starts)."""
+    cats = (yaxis or {}).get("categoryarray") or (yaxis or {}).get("tickvals") or []
+    if not cats or not any(getattr(t, "orientation", None) == "h" or t.type == "heatmap" for t in traces):
+        return 0
+    return max(_width(_plain(c)) for c in cats) * size + 14
 
 
 def _plain(label) -> str:
     return str(label).replace("<b>", "").replace("</b>", "")
 
 
-def _compact(spec: dict, traces: list, legend: bool) -> None:
+def _compact(spec: dict, traces: list, legend: bool, top: int | None = None) -> None:
     """The same figure laid out for a phone: smaller fonts; long category labels (indicator names)
     above their bars instead of beside them, so that the bars keep the width; value texts wrapped;
-    the legend in rows across the width; the caption right-aligned in short lines; at most five
+    the legend in rows across the width; the caption in short lines; at most five
     value ticks; months as their numbers under an axis titled 月份; no drag-to-zoom (a finger on a chart scrolls
     the page)."""
-    spec["font"] = {**spec["font"], "size": 12}
-    spec["title"] = {**spec["title"], "font": {**spec["title"]["font"], "size": 15}, "pad": {"t": 10}}
     spec["dragmode"] = False
     spec["meta"] = {**spec["meta"], "narrow": True}
-    title_lines = _lines(spec["title"]["text"]) - 1  # the name's lines; the unit line is counted in the base
-    rows = _legend_rows(traces) if legend else 0
-    top = 52 + 20 * title_lines + 22 * rows
-    spec["legend"] = {**spec["legend"], "font": {"family": FONT_FAMILY, "size": 11}}
     horizontal = any(getattr(t, "orientation", None) == "h" for t in traces)
+    y = spec.get("yaxis") or {}
+    cats = list(y.get("categoryarray") or y.get("tickvals") or []) if horizontal else []
+    above = bool(cats) and max(_width(_plain(c)) for c in cats) > 6
+    below = spec["legend"].get("yref") == "container"  # a grid's legend, under the caption
+    # a legend on top starts at the figure's left edge (_figure); a grid's, under it, where the plot does:
+    # after the row labels
+    rows = _legend_rows(traces, PHONE_WIDTH - (_beside(traces, y, 12) if below else 0)) if legend else 0
+    top = top or (PRESETS["phone"].top if below or not rows else round(_title_block(PRESETS["phone"])) + 10 + 22 * rows)
     x = spec.get("xaxis") or {}
     under = 0  # px more under the plot for category labels of vertical bars wrapped onto two lines
     if not horizontal and x.get("categoryarray"):
@@ -237,9 +350,8 @@ def _compact(spec: dict, traces: list, legend: bool) -> None:
     caption = spec["annotations"][-1]
     caption_text = "<br>".join(wrap(line, 21) for line in caption["text"].replace(" ｜ ", "<br>").split("<br>"))
     shift = int(caption.get("yshift", -34)) - under
-    spec["annotations"][-1] = {**caption, "text": caption_text, "x": 1, "xanchor": "right", "align": "right",
-                               "yshift": shift, "font": {**caption["font"], "size": 10}}
-    bottom = -shift + 14 * _lines(caption_text) + 8
+    spec["annotations"][-1] = {**caption, "text": caption_text, "yshift": shift}
+    bottom = -shift + 14 * _lines(caption_text) + 8 + (22 * rows if below else 0)
     spec["margin"] = {**spec["margin"], "l": 4, "r": 8, "t": top, "b": bottom}
     spec["height"] += under
     for key in ("xaxis", "yaxis"):
@@ -253,9 +365,7 @@ def _compact(spec: dict, traces: list, legend: bool) -> None:
             axis = {**axis, "title": {**axis["title"], "text": wrap(axis["title"]["text"], 24)}}
         spec[key] = axis
     y = spec.get("yaxis") or {}
-    cats = list(y.get("categoryarray") or y.get("tickvals") or []) if horizontal else []
     names = dict(zip(y.get("tickvals") or cats, y.get("ticktext") or cats))
-    above = bool(cats) and max(_width(_plain(c)) for c in cats) > 6
     if above:
         # per row: the label line, then the bar; the label sits just above its bar
         row, gap = 56, 0.5
@@ -289,6 +399,33 @@ def _key(name: str, color: str, symbol: str = "square", line: dict | None = None
         return go.Scatter(x=[None], y=[None], mode="lines", name=name, hoverinfo="skip", line=line)
     return go.Scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
                       marker={"color": color, "size": 12, "symbol": symbol})
+
+
+def _clear_of_marks(ends, marks, texts, top: float, ctx: Context, plot_share: float = 0.55) -> list[float]:
+    """Where each bar's value text starts (axis units) so that it never sits on a pace mark: right after
+    the bar's end, or, when a mark (the 时间进度 line, the row's 按节奏应完成 tick, the 100% target) falls
+    where the text would be, just past the furthest such mark.
+
+    `marks`: per row, the x of every vertical mark on it. The text's width in axis units is estimated
+    for the narrowest plot the preset draws (its width x `plot_share`, the rest being the category
+    labels), so the estimate errs wide: a text is moved past a mark it might touch, never left on it.
+    """
+    preset = ctx.preset
+    plot_px = preset.width * (0.92 if ctx.narrow else plot_share)  # a phone's names sit above the bars
+    unit = top / plot_px  # axis units per px
+    gap = 5 * unit
+    out = []
+    for end, row_marks, text in zip(ends, marks, texts):
+        start = end + gap
+        width = (_width(str(text)) * preset.font + 4) * unit
+        moved = True
+        while moved:  # a text moved past one mark may reach the next
+            moved = False
+            for m in row_marks:
+                if start - 3 * unit <= m <= start + width + 3 * unit:
+                    start, moved = m + gap, True
+        out.append(start)
+    return out
 
 
 def _vline(x, color: str, dash: str = "dash", width: int = 2) -> dict:
@@ -350,7 +487,6 @@ def pace_bars(rows: pd.DataFrame, ctx: Context, time_progress: float) -> go.Figu
         if mask.any():
             traces.append(go.Bar(
                 y=rows.label[mask], x=x[mask], orientation="h", name=status_word(status, ctx), marker_color=STATUS_COLORS[status],
-                text=[f"{v:.0f}%" for v in x[mask]], textposition="outside", cliponaxis=False,
                 customdata=list(zip(rows.value_text[mask], rows.status[mask], expected[mask])),
                 hovertemplate="%{y}<br>完成 %{customdata[0]}（%{x:.1f}%）<br>应完成 %{customdata[2]:.1f}%<br>"
                               "%{customdata[1]}<extra></extra>"))
@@ -360,7 +496,11 @@ def pace_bars(rows: pd.DataFrame, ctx: Context, time_progress: float) -> go.Figu
         hovertemplate="%{y}<br>按节奏应完成 %{x:.1f}%<extra></extra>"))
     tp = round(time_progress * 100, 1)
     traces.append(_key(f"时间进度 {tp:.1f}%", ALERT, line={"dash": "dash", "color": ALERT, "width": 2}))
-    top = max(110.0, min(float(x.max()) * 1.12, 220.0))
+    texts = [f"{v:.0f}%" for v in x]
+    top = max(118.0, min(float(x.max()) * 1.12 + 12, 232.0))  # room for a text moved past the line
+    traces.append(go.Scatter(y=rows.label, x=_clear_of_marks(x, [(tp, e) for e in expected], texts, top, ctx),
+                             mode="text", text=texts, textposition="middle right", showlegend=False,
+                             hoverinfo="skip", cliponaxis=False))
     return _figure(traces, name, ctx, SOURCE_ALL, _bar_height(len(rows)), bottom=30,
                    xaxis={"range": [0, top], "ticksuffix": "%", "dtick": 25},
                    yaxis={"categoryorder": "array", "categoryarray": labels[::-1]},
@@ -384,7 +524,9 @@ def completion_gauge(completion: float, time_progress: float, ctx: Context) -> g
     delta = {"text": f"{'▲' if gap >= 0 else '▼'} 较时间进度 {gap:+.1f} 个百分点", "x": 0.5, "y": 0.0,
              "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
              "font": {"size": 13 if ctx.narrow else 16, "color": STATUS_COLORS[DONE] if gap >= 0 else STATUS_COLORS[LAGGING]}}
-    return _figure([gauge], name, ctx, SOURCE_ALL, 340, legend=False, bottom=4, annotations=[delta])
+    # the gauge's own title sits above its arc: room for it under the chart's subtitle
+    return _figure([gauge], name, ctx, SOURCE_ALL, 340, legend=False, bottom=4, annotations=[delta],
+                   report_height=SMALL_REPORT_HEIGHT, top=ctx.preset.top + 2 * ctx.preset.font)
 
 
 def status_counts_bar(counts: dict, ctx: Context, what: str = "项") -> go.Figure:
@@ -396,7 +538,7 @@ def status_counts_bar(counts: dict, ctx: Context, what: str = "项") -> go.Figur
                  text=[f"{v} {what}" for v in values], textposition="outside", cliponaxis=False,
                  hovertemplate="%{x}：%{y} " + what + "<extra></extra>")
     return _figure([bar], name, ctx, SOURCE_ALL, 340, legend=False, bottom=30,
-                   yaxis=_counts(max(values + [1]) * 1.2))
+                   yaxis=_counts(max(values + [1]) * 1.2), report_height=SMALL_REPORT_HEIGHT)
 
 
 def lagging_units_bar(by_unit: pd.DataFrame, ctx: Context) -> go.Figure:
@@ -439,27 +581,25 @@ def status_grid(cells: pd.DataFrame, ctx: Context, name: str, source: str, colum
     n = len(STATUSES)
     scale = [pair for i, s in enumerate(STATUSES)
              for pair in ([i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]])]
-    traces = [go.Heatmap(z=z, x=columns, y=rows, text=text, customdata=hover, texttemplate="%{text}",
+    # on a phone the cells are too small for words: colours, upright column labels, the words on a tap
+    traces = [go.Heatmap(z=z, x=columns, y=rows, text=text, customdata=hover,
+                         texttemplate="" if ctx.narrow else "%{text}",
                          textfont={"size": 11}, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False,
                          xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>")]
     present = set(cells.status)
     traces += [_key(status_word(s, ctx), STATUS_COLORS[s]) for s in STATUSES if s in present]
     labels = column_labels or {}
-    fig = _figure(traces, name, ctx, source, max(380, 210 + 30 * len(rows)), bottom=8,
-                  xaxis={"side": "top", "tickvals": columns, "ticktext": [labels.get(c, c) for c in columns],
-                         "showgrid": False},
-                  yaxis={"autorange": "reversed", "tickvals": rows, "ticktext": _ticks(rows, highlight),
-                         "showgrid": False})
-    # x labels sit on top under the title, so the legend goes to the bottom, below the caption
-    fig.layout.margin.update(t=140, b=84)
-    fig.layout.legend.update(y=0, yref="container", yanchor="bottom")
-    if ctx.narrow:  # cells too small for words: colours, upright column labels, the words on a tap
-        ticks = [labels.get(c, c) for c in columns]
+    ticks = [labels.get(c, c) for c in columns]
+    xaxis = {"side": "top", "tickvals": columns, "ticktext": ticks, "showgrid": False}
+    top = 140
+    if ctx.narrow:
         tall = max(max(_width(part) for part in str(t).split("<br>")) for t in ticks)
-        fig.update_traces(texttemplate="", selector={"type": "heatmap"})
-        fig.layout.xaxis.update(tickangle=-90, tickfont={"size": 10})
-        fig.layout.margin.update(t=int(70 + 11 * tall), b=fig.layout.margin.b + 22 * _legend_rows(traces))
-    return fig
+        xaxis.update(tickangle=-90, tickfont={"size": 10})
+        top = int(70 + 11 * tall)
+    # x labels sit on top under the title, so the legend goes to the bottom, below the caption
+    return _figure(traces, name, ctx, source, max(380, 210 + 30 * len(rows)), bottom=8, top=top, legend_below=True,
+                   xaxis=xaxis, yaxis={"autorange": "reversed", "tickvals": rows, "ticktext": _ticks(rows, highlight),
+                                       "showgrid": False})
 
 
 def year_comparison(comp: pd.DataFrame, ctx: Context, current: str, previous: str) -> go.Figure:
@@ -587,15 +727,46 @@ def cumulative_vs_pace(actual: pd.DataFrame, pace: pd.DataFrame, target: float, 
         shapes.append(_hline(target, STATUS_COLORS[DONE]))
         notes.append({"x": f"{year}-01-05", "y": target, "text": f"全年目标 {target:,.0f} {measure}", "showarrow": False,
                       "xanchor": "left", "yanchor": "bottom", "font": {"color": STATUS_COLORS[DONE], "size": 12}})
-    if len(actual):
-        last = actual.iloc[-1]
-        notes.append({"x": last.date, "y": last.value, "text": f"{last.value:,.0f}", "showarrow": True, "arrowhead": 0,
-                      "ax": -24, "ay": -24, "font": {"color": ACTUAL, "size": 13}, "bgcolor": "rgba(255,255,255,0.8)"})
     top = max(float(actual.value.max()) if len(actual) else 0, target or 0,
               float(pace.expected.max()) if len(pace) else 0)
+    if len(actual):
+        last = actual.iloc[-1]
+        spot = _free_spot(pd.Timestamp(last.date), float(last.value), f"{last.value:,.0f}", pace, target, year,
+                          top * 1.15, ctx)
+        if spot:
+            notes.append({"x": last.date, "y": last.value, "text": f"{last.value:,.0f}", "showarrow": True,
+                          "arrowhead": 0, "ax": spot[0], "ay": spot[1], "font": {"color": ACTUAL, "size": 13},
+                          "bgcolor": "rgba(255,255,255,0.8)"})
+        elif target:  # nowhere free by the point: the total goes with the target's note
+            notes[-1]["text"] += f"（已完成 {last.value:,.0f} {measure}）"
     return _figure(traces, name, ctx, source, 420, bottom=82, xaxis=_month_axis(year, bars=False),
                    yaxis=_counts(top * 1.15, f"累计（{measure}）"),
                    shapes=shapes, annotations=notes)
+
+
+def _free_spot(x: pd.Timestamp, y: float, text: str, pace: pd.DataFrame, target: float, year: int, top: float,
+               ctx: Context) -> tuple[int, int] | None:
+    """Where a label pointing at (x, y) goes, as plotly's (ax, ay) px offsets: the first of above-left,
+    below-right, above-right, below-left where no line runs under it (the pace line, the target line,
+    the quarter marks). Px are turned into axis units for the smallest plot the preset draws, so the
+    label's box is estimated large; None when no side is free."""
+    preset = ctx.preset
+    height = 420 * (preset.scale if ctx.report and not ctx.narrow else 1)
+    days_px = 365 / (preset.width * 0.75)
+    units_px = top / (height * 0.4)
+    half_w, half_h = (_width(text) * 13 + 10) / 2, 12
+    quarters = [pd.Timestamp(year, m, 1) for m in (4, 7, 10)]
+    for ax, ay in ((-24, -24), (24, 24), (24, -24), (-24, 24)):
+        x0, x1 = (x + pd.Timedelta(days=(ax - half_w) * days_px), x + pd.Timedelta(days=(ax + half_w) * days_px))
+        y0, y1 = y - (ay + half_h) * units_px, y - (ay - half_h) * units_px
+        if y0 < 0 or y1 > top or x0 < pd.Timestamp(year, 1, 1) or x1 > pd.Timestamp(year, 12, 31):
+            continue
+        under = pace[(pace.date >= x0) & (pace.date <= x1)].expected
+        if (target and y0 <= target <= y1) or any(x0 <= q <= x1 for q in quarters) \
+                or (len(under) and under.min() <= y1 and under.max() >= y0):
+            continue
+        return ax, ay
+    return None
 
 
 def bars_with_line(data: pd.DataFrame, ctx: Context, year: int, name: str, source: str, bar: str, line: str,
@@ -743,13 +914,17 @@ def rate_bars(rows: pd.DataFrame, ctx: Context) -> go.Figure:
         mask = part.status == status
         if mask.any():
             traces.append(go.Bar(y=part.label[mask], x=part.value[mask].round(1), orientation="h", name=status,
-                                 marker_color=STATUS_COLORS[status], text=[f"{v:.1f}%" for v in part.value[mask]],
-                                 textposition="outside", cliponaxis=False,
+                                 marker_color=STATUS_COLORS[status], cliponaxis=False,
                                  hovertemplate="%{y}：%{x:.1f}%<extra></extra>"))
     traces.append(_key("目标 100%", PACE, line={"color": PACE, "width": 2, "dash": "dot"}))
+    top = max(130.0, float(part.value.max()) * 1.12 + 12)
+    texts = [f"{v:.1f}%" for v in part.value]
+    traces.append(go.Scatter(y=part.label, x=_clear_of_marks(part.value, [(100.0,)] * len(part), texts, top, ctx),
+                             mode="text", text=texts, textposition="middle right", showlegend=False,
+                             hoverinfo="skip", cliponaxis=False))
     return _figure(traces, name, ctx, source, _bar_height(len(part), 46), bottom=30,
                    yaxis={"categoryorder": "array", "categoryarray": labels[::-1]},
-                   xaxis={"range": [0, max(118.0, float(part.value.max()) * 1.12)], "ticksuffix": "%", "dtick": 25},
+                   xaxis={"range": [0, top], "ticksuffix": "%", "dtick": 25},
                    shapes=[_vline(100, PACE, "dot")], barmode="overlay", bargap=0.4)
 
 
@@ -858,8 +1033,8 @@ def reporting_grid(board: pd.DataFrame, ctx: Context, units: list[str], ledgers:
                          textfont={"size": 12, "color": "white"}, colorscale=scale, zmin=0, zmax=1, showscale=False,
                          xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>"),
               _key(REPORTED, colors[REPORTED]), _key(MISSING, colors[MISSING])]
-    fig = _figure(traces, name, ctx, SOURCE_BATCHES, max(420, 210 + 30 * len(units)), bottom=8,
-                  xaxis={"side": "top", "showgrid": False}, yaxis={"autorange": "reversed", "showgrid": False})
-    fig.layout.margin.update(t=140, b=84)
-    fig.layout.legend.update(y=0, yref="container", yanchor="bottom")
-    return fig
+    # a phone's column is about 80 px: a ledger's name on two lines
+    ticks = [wrap(l, 4) for l in ledgers] if ctx.narrow else ledgers
+    return _figure(traces, name, ctx, SOURCE_BATCHES, max(420, 210 + 30 * len(units)), bottom=8, top=140,
+                   legend_below=True, xaxis={"side": "top", "showgrid": False, "tickvals": ledgers, "ticktext": ticks},
+                   yaxis={"autorange": "reversed", "showgrid": False})

@@ -98,7 +98,9 @@ def figures(at: AppTest) -> list[dict]:
     for el in at.get("plotly_chart"):
         spec = json.loads(el.proto.spec)
         layout = spec.get("layout", {})
-        out.append({"name": layout.get("meta", {}).get("chart", ""), "title": layout.get("title", {}).get("text", ""),
+        title = layout.get("title", {})  # the chart's name and, under it, its subtitle (unit · period)
+        out.append({"name": layout.get("meta", {}).get("chart", ""),
+                    "title": title.get("text", "") + "<br>" + title.get("subtitle", {}).get("text", ""),
                     "data": spec.get("data", []), "layout": layout,
                     "config": json.loads(el.proto.config) if el.proto.config else {}})
     return out

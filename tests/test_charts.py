@@ -98,10 +98,15 @@ def test_every_public_builder_is_tested():
     assert returns_figure == {name for name, _, _ in BUILDERS}
 
 
+def shown_title(fig) -> str:
+    """The title as a viewer reads it: the chart's name, then its subtitle (unit · period) under it."""
+    return f"{fig.layout.title.text}<br>{fig.layout.title.subtitle.text}"
+
+
 @pytest.mark.parametrize("name,build,title", BUILDERS, ids=[b[0] for b in BUILDERS])
 def test_title_names_chart_unit_and_period(name, build, title):
     fig = build(CTX)
-    text = fig.layout.title.text
+    text = shown_title(fig)
     assert title in text and "红旗区" in text and "2025年上半年" in text
     assert charts.chart_name(fig) == title
 
@@ -203,7 +208,7 @@ def test_empty_data_draws_a_labelled_empty_chart(build):
     fig = build()
     assert not [t for t in fig.data if t.type in ("bar", "heatmap")]
     assert fig.layout.annotations[0].text in ("暂无数据", "本期没有记录", "没有进度滞后或未开展的指标", "本期没有执法人员统计表")
-    assert "红旗区" in fig.layout.title.text
+    assert "红旗区" in shown_title(fig)
 
 
 def test_the_core_never_imports_streamlit_nor_plotly_express():
@@ -229,7 +234,7 @@ PHONE = charts.Context("红旗区", "2025年上半年", dt.date(2025, 6, 30), de
 
 def _texts_drawn(fig) -> list[str]:
     """Every piece of text the figure draws: title, tick labels, annotations, value texts."""
-    out = [fig.layout.title.text or ""] + [a.text or "" for a in fig.layout.annotations]
+    out = [fig.layout.title.text or "", fig.layout.title.subtitle.text or ""] + [a.text or "" for a in fig.layout.annotations]
     for axis in (fig.layout.xaxis, fig.layout.yaxis):
         if axis.showticklabels is not False:
             out += [str(t) for t in (axis.ticktext or [])]
@@ -248,7 +253,7 @@ def _line_em(text: str) -> float:
 @pytest.mark.parametrize("name,build,title", BUILDERS, ids=[b[0] for b in BUILDERS])
 def test_on_a_phone_every_chart_fits_the_width(name, build, title):
     fig = build(PHONE)
-    assert charts.chart_name(fig) == title and "红旗区 · 2025年上半年" in fig.layout.title.text
+    assert charts.chart_name(fig) == title and "红旗区 · 2025年上半年" in shown_title(fig)
     assert fig.layout.dragmode is False  # a finger on the chart scrolls the page
     assert fig.layout.legend.orientation == "h"
     # no line of text wider than the phone (358 px at 12 px a character: 30 em)

@@ -80,7 +80,7 @@ def test_page_shows_its_charts(db, page, unit):
     shown = figures(at)
     assert [f["name"] for f in shown] == expected
     for f in shown:
-        scope, period = re.search(r">([^<>]+) · ([^<>]+)</span>$", f["title"]).groups()
+        scope, period = re.search(r"<br>([^<>]+) · ([^<>]+)$", f["title"]).groups()
         assert period == "2025年上半年"
         if f["name"] == "指标得分明细" and unit is None:  # one unit's breakdown, chosen on the page
             assert scope in default_catalog().unit_names

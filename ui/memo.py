@@ -11,8 +11,8 @@ A call whose arguments cannot be fingerprinted (a database connection) simply ru
 
 Why not st.cache_data: it pickles a copy out on every hit, and a plotly Figure re-validates its whole
 layout when unpickled, which is most of what building it costs. Entries here are shared objects: the
-pages and the shell never change a figure or frame they get (shell.chart copies a figure before it
-enlarges it for 汇报模式); frames are handed out as shallow copies all the same.
+pages and the shell never change a figure or frame they get (a figure is built for its screen, phone or
+汇报模式, from the chart context, which is part of the key); frames are handed out as shallow copies all the same.
 """
 from __future__ import annotations
 

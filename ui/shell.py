@@ -57,12 +57,12 @@ class Selection:
     @property
     def ctx(self) -> charts.Context:
         return charts.Context(self.unit_label, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review,
-                              final=progress.is_final(self.period))
+                              final=progress.is_final(self.period), report=self.report)
 
     def context(self, unit: str) -> charts.Context:
         """The chart context of a chart about another scope (e.g. all units) in the same period."""
         return charts.Context(unit, self.period.label, self.as_of, self.demo, narrow=self.narrow, review=self.review,
-                              final=progress.is_final(self.period))
+                              final=progress.is_final(self.period), report=self.report)
 
 
 def _default_as_of(year: int) -> dt.date:
@@ -403,15 +403,10 @@ def metrics(sel: Selection, n: int) -> list:
     return st.columns(n)
 
 
-REPORT_HEIGHT = 700  # a chart that fills a 1600 x 900 window under the heading
-
-
-def chart(fig: go.Figure, sel: Selection, where=None, height: int | None = None) -> None:
-    """Draw a chart with the app's download settings; in 汇报模式 larger (about one screen each)."""
-    if sel.report:  # a copy: the figure itself may be shared by every session (ui/memo.py)
-        fig = go.Figure(fig)
-        fig.update_layout(height=height or max(int((fig.layout.height or 450) * 1.2), REPORT_HEIGHT), font_size=15,
-                          title_font_size=20, title_pad_t=22, margin_t=(fig.layout.margin.t or 100) + 16)
+def chart(fig: go.Figure, sel: Selection, where=None) -> None:
+    """Draw a chart with the app's download settings. The figure is already built for the screen (the
+    chart context carries the phone and 汇报模式): nothing here changes it, and it may be shared by every
+    session (ui/memo.py)."""
     (where or st).plotly_chart(fig, theme=None, config=charts.download_config(fig))
 
 

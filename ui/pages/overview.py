@@ -53,8 +53,8 @@ def render(sel: shell.Selection) -> None:
     status = charts.status_counts_bar(counts, sel.ctx, "项")
     if sel.report:  # the two small charts make one slide, the indicator bars the next
         left, right = shell.columns(sel, 2, keep=True)
-        shell.chart(gauge, sel, left, height=640)
-        shell.chart(status, sel, right, height=640)
+        shell.chart(gauge, sel, left)
+        shell.chart(status, sel, right)
         shell.chart(charts.pace_bars(bar_rows, sel.ctx, tp), sel)
     else:
         left, right = st.columns([1, 2], gap="medium")
