@@ -69,28 +69,30 @@ _SCRIPT = """<script>
   const [helpFor, helpOf] = %(help)s;
   const say = (s) => Object.prototype.hasOwnProperty.call(words, s) ? words[s]
     : s.startsWith(helpFor) ? s.slice(helpFor.length) + helpOf : null;
-  const fix = () => {
-    for (const e of win.document.querySelectorAll('[data-testid=stTooltipContent] p')) {
-      for (const n of e.childNodes) {
-        const t = n.nodeType === 3 ? say(n.nodeValue.trim()) : null;
-        if (t !== null) n.nodeValue = t;
+  const TIP = '[data-testid=stTooltipContent] p';
+  const NAMED = '[data-testid=stElementToolbar] button[aria-label], .modebar-btn[aria-label], '
+    + '[data-testid=stTooltipHoverTarget] > button[aria-label], [data-testid=stSidebarCollapseButton] button, '
+    + '[data-testid=stExpandSidebarButton]';
+  const text = (n) => { const t = say(n.nodeValue.trim()); if (t !== null) n.nodeValue = t; };
+  const name = (e) => { const t = say(e.getAttribute('aria-label') || ''); if (t !== null) e.setAttribute('aria-label', t); };
+  const fix = (root) => {
+    const all = (sel) => [...(root.matches && root.matches(sel) ? [root] : []), ...root.querySelectorAll(sel)];
+    for (const p of all(TIP)) for (const n of p.childNodes) if (n.nodeType === 3) text(n);
+    for (const e of all(NAMED)) name(e);
+  };
+  // in the observer's own turn, before the browser paints: a tooltip never shows its English first
+  new win.MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'characterData') { if (r.target.parentElement && r.target.parentElement.matches(TIP)) text(r.target); }
+      else if (r.type === 'attributes') { if (r.target.matches(NAMED)) name(r.target); }
+      else for (const n of r.addedNodes) {
+        if (n.nodeType === 1) fix(n);
+        else if (n.nodeType === 3 && n.parentElement && n.parentElement.matches(TIP)) text(n);
       }
     }
-    for (const e of win.document.querySelectorAll(
-        '[data-testid=stElementToolbar] button[aria-label], .modebar-btn[aria-label], '
-        + '[data-testid=stTooltipHoverTarget] > button[aria-label], [data-testid=stSidebarCollapseButton] button, '
-        + '[data-testid=stExpandSidebarButton]')) {
-      const t = say(e.getAttribute('aria-label'));
-      if (t !== null) e.setAttribute('aria-label', t);
-    }
-  };
-  let queued = false;
-  new win.MutationObserver(() => {
-    if (queued) return;
-    queued = true;
-    win.requestAnimationFrame(() => { queued = false; fix(); });
-  }).observe(win.document.body, {subtree: true, childList: true});
-  fix();
+  }).observe(win.document.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                                  attributeFilter: ['aria-label']});
+  fix(win.document.body);
 })();
 </script>"""
 
