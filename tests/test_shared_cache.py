@@ -11,6 +11,8 @@ import time
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, TRAINING_HEADER, db_env, healthy, load, write_xlsx
 from indicators import accounts, charts, store
@@ -34,9 +36,48 @@ CTX = charts.Context("全市", "2025年上半年", D(2025, 6, 30), False)
     ((FRAME, CTX), (FRAME, charts.Context("全市", "2025年上半年", D(2025, 6, 30), False)), True),
     ((FRAME, CTX), (FRAME, charts.Context("全市", "2025年上半年", D(2025, 6, 30), False, narrow=True)), False),
     (([1, 2], {"a": D(2025, 1, 1)}), ([1, 2], {"a": D(2025, 1, 2)}), False),
+    # each difference a page could make gives another key
+    ((FRAME,), (FRAME.assign(unit=["红旗区", "卫辉市"]),), False),  # one string differs
+    ((FRAME,), (FRAME.assign(unit=["红旗区", None]),), False),  # a string against a missing one
+    ((FRAME.assign(unit=["红旗区", ""]),), (FRAME.assign(unit=["红旗区", None]),), False),  # "" is not missing
+    ((FRAME,), (FRAME[["value", "unit"]],), False),  # the columns' order
+    ((FRAME,), (FRAME.astype({"value": "int64"}),), False),  # 1.0 and 1: the dtype counts
+    ((FRAME,), (FRAME.set_axis([5, 6]),), False),  # the index
+    ((FRAME,), (pd.concat([FRAME, FRAME]).iloc[2:],), False),  # the same rows under another index
+    ((FRAME["unit"],), (FRAME["unit"].rename("单位"),), False),  # a series' name
+    ((FRAME.assign(c=pd.Categorical(["a", "b"])),), (FRAME.assign(c=pd.Categorical(["b", "a"])),), False),
+    ((FRAME.assign(o=[{"a": 1}, 2]),), (FRAME.assign(o=[{"a": 2}, 2]),), False),  # objects: by their pickle
+    ((FRAME.assign(d=pd.to_datetime(["2025-01-01", "2025-01-02"])),),
+     (FRAME.assign(d=pd.to_datetime(["2025-01-01", "2025-01-03"])),), False),
 ])
 def test_the_key_is_the_content_of_the_arguments(a, b, same):
     assert (memo.fingerprint(*a) == memo.fingerprint(*b)) is same
+
+
+_CELLS = st.one_of(st.none(), st.sampled_from(["", "红旗区", "卫滨区", "a", "aa"]), st.integers(-3, 3),
+                  st.floats(allow_nan=True, allow_infinity=False, width=32))
+
+
+@st.composite
+def _frames(draw):
+    """A small frame of one of the dtypes the pages pass (strings, numbers, mixed objects), possibly a slice."""
+    rows = draw(st.integers(0, 4))
+    kind = draw(st.sampled_from(["str", "float64", "int64", "object"]))
+    cells = st.sampled_from(["", "红旗区", "卫滨区", "a"]) | st.none() if kind == "str" else \
+        st.integers(-3, 3) if kind == "int64" else _CELLS if kind == "object" else st.floats(width=32)
+    values = draw(st.lists(cells, min_size=rows, max_size=rows))
+    frame = pd.DataFrame({"x": pd.Series(values, dtype=kind if kind != "object" else object)})
+    if draw(st.booleans()) and rows:  # a view into a longer frame (offsets in the Arrow buffers)
+        frame = pd.concat([frame, frame]).iloc[rows:].reset_index(drop=True)
+    return frame
+
+
+@settings(max_examples=400, deadline=None)
+@given(_frames(), _frames())
+def test_an_equal_key_means_equal_frames(a, b):
+    """Never a wrong hit: two frames given the same key hold the same values, dtypes and labels."""
+    if memo.fingerprint(a) == memo.fingerprint(b):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 def test_a_call_with_a_connection_runs_uncached(tmp_path):
