@@ -1,0 +1,39 @@
+"""Start-up work done while the server starts, not in the first visitor's run.
+
+`streamlit run app.py` imports app.py to build its st.App before it listens; app.py then calls
+`start()`: a thread imports the app's modules and builds one figure of each plotly trace type the
+charts use (plotly loads a trace type's validators on its first figure), while the server comes up.
+Each session's run calls `wait()` before it imports anything of the app, so that no run imports a
+module while this thread is halfway through it. Without it, the first page after a start took 1.0 s
+against hello-world's 0.1 s (0.4 s of imports, most of the rest plotly's first figures);
+bench/load.py's cold start measures it. Under AppTest nothing is started and `wait()` returns at once.
+"""
+from __future__ import annotations
+
+import threading
+
+_thread: threading.Thread | None = None
+
+
+def _work() -> None:
+    try:
+        import plotly.graph_objects as go
+
+        from ui import memo, review, shell  # noqa: F401  (the modules every page uses)
+
+        for trace in (go.Bar(x=[1], y=[1]), go.Scatter(x=[1], y=[1]), go.Heatmap(z=[[1]]), go.Indicator(value=1)):
+            go.Figure(trace).to_json()
+    except Exception:  # noqa: BLE001 - a warm-up only: the first run then does (and reports) it
+        pass
+
+
+def start() -> None:
+    global _thread
+    if _thread is None:
+        _thread = threading.Thread(target=_work, name="warm-up", daemon=True)
+        _thread.start()
+
+
+def wait() -> None:
+    if _thread is not None:
+        _thread.join()
