@@ -198,3 +198,33 @@ def test_a_page_shows_what_another_process_imported_at_its_next_rerun(database, 
     healthy(at)
     after = {m.label: m.value for m in at.metric}
     assert before["学法培训场次"] == "2 次" and after["学法培训场次"] == "7 次"
+
+
+# ---------------------------------------------------------------- the start-up warm-up (ui/warm.py)
+
+def test_the_warm_up_reads_only_and_leaves_a_new_database_to_the_first_run(database, tmp_path, monkeypatch):
+    """The server's start-up thread opens the database and fills the loaders' caches for the period a session
+    opens on; on a brand-new database it writes nothing (the first run loads the demo data, as before), and
+    the progress it caches is the one the app computes for that period."""
+    from ui import warm
+
+    monkeypatch.setenv(store.DB_ENV, str(database))
+    monkeypatch.setenv(store.FILES_ENV, str(tmp_path / "files"))
+    warm._first_period()
+    conn = store.connect(database)
+    assert store.batches(conn) == []  # nothing loaded, nothing written
+    assert load(conn, write_xlsx(tmp_path / "seed.xlsx", SEED)).ok
+    warm._first_period()
+    src = data.Source(conn, str(database), store.data_version(conn))
+    from indicators import progress
+    year = data.default_year(src)
+    assert year < D.today().year  # SEED's year: a past year opens on 全年
+    per = progress.period(year, half=2)
+    expected = progress.compute(conn, per)
+    with store.transaction(conn):  # the figures emptied behind the data version's back: only a cached frame keeps them
+        conn.execute("DELETE FROM agg_day")
+        conn.execute("DELETE FROM agg_month")
+    assert not progress.compute(conn, per).equals(expected)
+    cached = data._progress(conn, str(database), src.version, data._targets_key(conn, year), year, per.as_of,
+                            per.label, ())
+    assert cached.equals(expected)  # the warm-up had computed this period's frame

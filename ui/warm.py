@@ -1,8 +1,9 @@
 """Start-up work done while the server starts, not in the first visitor's run.
 
 `streamlit run app.py` imports app.py to build its st.App before it listens; app.py then calls
-`start()`: a thread imports the app's modules and builds one figure of each plotly trace type the
-charts use (plotly loads a trace type's validators on its first figure), while the server comes up.
+`start()`: a thread imports the app's modules, builds one figure of each plotly trace type the charts
+use (plotly loads a trace type's validators on its first figure), opens the database and computes the
+frames of the period a session opens on, while the server comes up.
 Each session's run calls `wait()` before it imports anything of the app, so that no run imports a
 module while this thread is halfway through it. Without it, the first page after a start took 1.0 s
 against hello-world's 0.1 s (0.4 s of imports, most of the rest plotly's first figures);
@@ -23,8 +24,28 @@ def _work() -> None:
 
         for trace in (go.Bar(x=[1], y=[1]), go.Scatter(x=[1], y=[1]), go.Heatmap(z=[[1]]), go.Indicator(value=1)):
             go.Figure(trace).to_json()
+        _first_period()
     except Exception:  # noqa: BLE001 - a warm-up only: the first run then does (and reports) it
         pass
+
+
+def _first_period() -> None:
+    """The database opened (a pooled connection, its schema checked) and the progress and monthly frames
+    of the period a session opens on computed into the loaders' caches (ui/data.py)."""
+    import datetime as dt
+
+    from indicators import progress, store
+    from ui import data
+
+    with data.borrowed():
+        src = data.source()
+        if not store.batches(src.conn):
+            return  # a brand-new database: the first run loads the demo data
+        year, today = data.default_year(src), dt.date.today()
+        per = progress.period(year, as_of=today) if year == today.year else progress.period(year, half=2)
+        data._progress(src.conn, src.path, src.version, data._targets_key(src.conn, year), year, per.as_of,
+                       per.label, ())
+        data._monthly(src.conn, src.path, src.version, year, per.as_of, per.label, ())
 
 
 def start() -> None:
