@@ -70,6 +70,7 @@ _SCRIPT = """<script>
   const say = (s) => Object.prototype.hasOwnProperty.call(words, s) ? words[s]
     : s.startsWith(helpFor) ? s.slice(helpFor.length) + helpOf : null;
   const TIP = '[data-testid=stTooltipContent] p';
+  const SVG = 'http://www.w3.org/2000/svg';
   const NAMED = '[data-testid=stElementToolbar] button[aria-label], .modebar-btn[aria-label], '
     + '[data-testid=stTooltipHoverTarget] > button[aria-label], [data-testid=stSidebarCollapseButton] button, '
     + '[data-testid=stExpandSidebarButton]';
@@ -86,7 +87,7 @@ _SCRIPT = """<script>
       if (r.type === 'characterData') { if (r.target.parentElement && r.target.parentElement.matches(TIP)) text(r.target); }
       else if (r.type === 'attributes') { if (r.target.matches(NAMED)) name(r.target); }
       else for (const n of r.addedNodes) {
-        if (n.nodeType === 1) fix(n);
+        if (n.nodeType === 1) { if (n.namespaceURI !== SVG) fix(n); }  // a chart's thousands of SVG nodes hold none
         else if (n.nodeType === 3 && n.parentElement && n.parentElement.matches(TIP)) text(n);
       }
     }
