@@ -84,6 +84,8 @@ def unreadable(at: AppTest) -> list[str]:
                 continue
             if el.type == "plotly_chart":
                 continue  # its config and style
+            if el.type == "html" and text.lstrip().startswith(("<script", "<style")):
+                continue  # our own script or style sheet (ui/chrome.py): code, never shown as text
             if path.endswith(".arrow_data.data") or ".icon" in path or path.endswith((".id", ".key", ".form_id")):
                 continue
             if m := UNREADABLE.search(text):
