@@ -23,7 +23,7 @@ from .ledgers import INSTRUCTIONS_TITLE, LEDGERS, TEXT
 from .containers import Unreadable
 from .problems import Problem
 from .sheets import ROW_NUMBER_HEADER, Mapped, RawSheet, Table, read_workbook, recognise
-from .validation import LEAD, SheetCheck, check_sheet, duplicate_problems, lead_cell
+from .validation import LEAD, PASSED, ROW_STRIDE, SheetCheck, check_sheet, duplicate_problems, lead_cell, passed_reading
 
 SUFFIXES = ("xlsx", "xls", "csv")
 MAX_UPLOAD_ENV = "INDICATORS_MAX_UPLOAD_MB"
@@ -245,9 +245,6 @@ def _release_freed_memory() -> None:
         pass
 
 
-# Sheets checked together are told apart by their row numbers: sheet i's row r becomes i * ROW_STRIDE + r
-# (an Excel sheet has at most 1,048,576 rows).
-ROW_STRIDE = 1 << 21
 
 
 def _check_tables(tables: list[tuple[RawSheet, Table]], catalog: Catalog, file: str, answers: Answers | None):
@@ -296,8 +293,12 @@ def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catal
     merged = dataclasses.replace(first, columns=columns, data=pl.concat(frames, how="vertical"), problems=[],
                                  noted=set(), notes=[])
     checked = check_sheet(merged, catalog, file, answers)
-    if checked.readings or checked.questions or checked.used or checked.notes:
+    if [r for r in checked.readings if r.kind != PASSED] or checked.questions or checked.used or checked.notes:
         return None
+    passed: dict[int, list[tuple[int, str]]] = {}  # 合计 and 签字 rows, said per sheet
+    for row, text in checked.passed:
+        k, r = divmod(row, ROW_STRIDE)
+        passed.setdefault(k, []).append((r, text))
     by_header = {m.header: f for f, m in first.columns.items()}
     split: dict[int, list[Problem]] = {k: [] for k in range(len(members))}
     for p in checked.problems:
@@ -314,7 +315,8 @@ def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catal
     out = []
     for k, (_, t) in enumerate(members):
         part = parts.get((k,), records.clear().drop("_k", strict=False))
-        out.append((ids[k], SheetCheck(part.with_columns(_sheet=pl.lit(t.sheet)), split[k])))
+        said = [passed_reading(t.sheet, passed[k])] if k in passed else []
+        out.append((ids[k], SheetCheck(part.with_columns(_sheet=pl.lit(t.sheet)), split[k], readings=said, passed=passed.get(k, []))))
     return out
 
 

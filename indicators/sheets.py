@@ -32,7 +32,9 @@ MIN_HEADER_MATCHES = 3
 # Rows that are not records: totals, signatures and notes under the table, template examples. Matched
 # against a row's first filled cell in sheet order (合计 is usually written in the 序号 column), spaces removed.
 SKIP_ROW = re.compile(r"^(合计|小计|总计|累计|共计|填表人|制表人|审核人|填报人|负责人|联系人|联系电话|填表说明|说明[:：]|注[:：]|备注[:：]"
-                      r"|续表|第\d+页|共\d+页|[-—–]\d+[-—–]$|[(（]?以下空白"
+                      r"|续表|第\d+页|共\d+页|[-—–]\d+[-—–]$"
+                      # 以下空白 and its forms: （此页以下空白）, ——以下空白——, 以下无内容, 以下为空
+                      r"|[-—–－_~～(（\[【]*(?:此页|本页|本表)?以下(?:空白|无内容|无数据|无正文|为空|无)"
                       # a total with its block in front: 一季度小计, 上半年合计, 本页小计, 红旗区合计
                       r"|[^\d:：]{1,10}(合计|小计|总计|累计|共计)[:：]?$"
                       # signature and date lines: 单位负责人：, 填表：, 审核：, 分管领导签字：, 填报日期：
@@ -344,10 +346,33 @@ def _header_candidates(rows: list[tuple]) -> list[tuple[int, int, list[str], lis
     out = []
     for r, row in enumerate(rows):
         norm = norms[r]
-        out.append((r, r, norm, [str(v or "").strip() for v in row]))
+        out.append((r, r, _adjacent_date(norm), [str(v or "").strip() for v in row]))
         if r + 1 < len(rows):
             combined, written = _compose(row, rows[r + 1], norm, norms[r + 1])
-            out.append((r, r + 1, combined, written))
+            out.append((r, r + 1, _adjacent_date(combined), written))
+    return out
+
+
+_MONTH, _DAY, _YEAR_PART = ("月", "月份"), ("日",), ("年", "年份")
+
+
+def _adjacent(norm: list[str], j: int) -> dict[str, int] | None:
+    """{'年'?, '月', '日': position} of a date written over side-by-side columns headed 月 | 日 (年 | 月 | 日),
+    with no group cell over them (the year in the title), the 月 column at `j`."""
+    if not (norm[j] in _MONTH and j + 1 < len(norm) and norm[j + 1] in _DAY):
+        return None
+    return {"月": j, "日": j + 1} | ({"年": j - 1} if j > 0 and norm[j - 1] in _YEAR_PART else {})
+
+
+def _adjacent_date(norm: list[str]) -> list[str]:
+    """A header row with 月 | 日 side by side read as one 日期 column (at 月; the others left to it)."""
+    if "日" not in norm:
+        return norm
+    out = list(norm)
+    for j in range(len(norm)):
+        if parts := _adjacent(norm, j):
+            for p, k in parts.items():
+                out[k] = "日期" if p == "月" else ""
     return out
 
 
@@ -408,17 +433,19 @@ def _compose(row: tuple, below: tuple, norm: list[str], sub: list[str]) -> tuple
 
 
 def date_parts(rows: list[tuple], last: int, j: int) -> dict[str, int] | None:
-    """{'年'?, '月', '日': position} of a date written over columns under one group cell, the 月 column at
-    `j` of the header's last row `last`; None when the date is one column."""
-    if last < 1 or normalise_header(rows[last][j]) != "月":
-        return None
+    """{'年'?, '月', '日': position} of a date written over columns (under one group cell, or 月 | 日 side by side),
+    the 月 column at `j` of the header's last row `last`; None when the date is one column."""
+    row = [normalise_header(v) for v in rows[last]]
+    if row[j] != "月" or last < 1:  # 月 | 日 side by side, in the last header row or over an empty cell above it (a CSV)
+        return _adjacent(row, j) or (_adjacent([normalise_header(v) for v in rows[last - 1]], j)
+                                     if last >= 1 and not row[j] else None)
     top = [normalise_header(v) for v in rows[last - 1]]
     for first, end in _groups(top):
         if first <= j <= end:
-            parts = {normalise_header(rows[last][k]): k for k in range(first, end + 1)}
+            parts = {row[k]: k for k in range(first, end + 1)}
             if "日" in parts and set(parts) <= set(DATE_PARTS):
                 return parts
-    return None
+    return _adjacent(row, j)
 
 
 def _fit_candidate(ledger: Ledger, top_norm: list[str], first: int, last: int, norm: list[str],
@@ -560,8 +587,8 @@ CONTEXT_COLUMNS = (CONTEXT_UNIT, CONTEXT_DATE, CONTEXT_PARTS)
 def _join_date(data: pl.DataFrame, parts: dict[str, str]) -> pl.DataFrame:
     """The date of each row written over 年 / 月 / 日 columns as one text (2025年3月1日, or 3月1日 with the
     year from the title); empty when every part is, and a text that fails as a date when one is missing."""
-    def part(name: str) -> pl.Expr:
-        return pl.col(name).str.strip_chars().str.replace(r"\.0+$", "").fill_null("")
+    def part(name: str) -> pl.Expr:  # 3, 3.0 or 3月 (a part written with its own 年 / 月 / 日)
+        return pl.col(name).str.strip_chars().str.replace(r"(?:\.0+)?\s*[年月日号]?$", "").fill_null("")
     pieces = ([part(parts["年"]), pl.lit("年")] if "年" in parts else []) + [part(parts["月"]), pl.lit("月"),
                                                                             part(parts["日"]), pl.lit("日")]
     empty = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in parts.values()])
@@ -695,12 +722,13 @@ def _composed(raw: RawSheet, rows, first: int, last: int, norm: list[str], colum
     日 columns joined into one (returned in `data`), breakdown columns left out, description rows skipped."""
     names = raw.frame.columns
     letter = lambda j: col_letter(raw.col_index[j])
-    if "date" in columns and last > first and (parts := date_parts(rows, last, fit.found["date"])):
+    if "date" in columns and (parts := date_parts(rows, last, fit.found["date"])):
         data = _join_date(data, {p: names[k] for p, k in parts.items()})
         columns["date"] = Mapped("date", CONTEXT_PARTS, columns["date"].header, columns["date"].letter)
         used_up |= {names[k] for k in parts.values()}
-        shown = "、".join(f"「{str(rows[last][k]).strip()}」" for k in parts.values())
-        readings.append(Reading(raw.name, "column", f"「{str(rows[first][parts['月']] or '').strip()}」分写在{shown}"
+        shown = "、".join(f"「{str(rows[last][k] or rows[last - 1][k] if last else rows[last][k]).strip()}」" for k in parts.values())
+        group = str(rows[first][parts["月"]] or "").strip() if last > first else ""
+        readings.append(Reading(raw.name, "column", f"「{group if group and normalise_header(group) not in _MONTH else '日期'}」分写在{shown}"
                                                     f"（{'、'.join(letter(k) for k in parts.values())}列），按一个日期读取", -1))
     breakdowns = [j for j in range(len(norm)) if not norm[j] and _BREAKDOWN.match(normalise_header(rows[last][j]))] \
         if last > first else []

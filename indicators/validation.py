@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -71,6 +71,7 @@ CONSISTENCY = [("staff", "certified", "staff", "certified_exceeds_staff"),
                ("staff", "trained", "staff", "trained_exceeds_staff")]
 _DTYPES = {DATE: pl.Date, INT: pl.Int64, NUMBER: pl.Float64, TEXT: pl.String, UNIT: pl.String, CHOICE: pl.String}
 MIN_YEAR = 2000
+FAR_YEARS = 2  # a date this many years or more from the one year a ledger's title names is refused
 # No count or hours of a ledger row comes near this; past it a figure is a slip (an ID number, extra
 # digits, 1E+308) that would overflow or be stored as empty, so it is refused by name.
 MAX_NUMBER = 10 ** 9
@@ -82,7 +83,7 @@ def _clean(name: str) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def _parse_date(s: pl.Expr, year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
+def _parse_date(s: pl.Expr, year: int | None = None, titled: bool = False) -> tuple[pl.Expr, pl.Expr]:
     """(date or null, problem code or null) for a cleaned text column; `year` (from the sheet's title)
     completes a date written as month and day only (3月1日)."""
     ymd = s.str.extract_groups(_DATE_YMD)
@@ -110,6 +111,8 @@ def _parse_date(s: pl.Expr, year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
             .when(date.is_null()).then(pl.lit("bad_date"))
             .when(date.dt.year() < MIN_YEAR).then(pl.lit("date_out_of_range"))
             .when(date > pl.lit(dt.date.today())).then(pl.lit("future_date")))
+    if year and titled:  # 2015 in a ledger whose title says 2025年: a slip of the year, refused (2024-12-30 is not)
+        code = code.when((date.dt.year().cast(pl.Int32) - year).abs() >= FAR_YEARS).then(pl.lit("far_year"))
     return date, code
 
 
@@ -227,7 +230,7 @@ def _resolver(col: Column, catalog: Catalog, answers: Answers | None):
 
 
 def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog, answers: Answers | None = None,
-                    meanings: _Meanings | None = None, year: int | None = None) -> tuple[pl.Series, pl.Series]:
+                    meanings: _Meanings | None = None, year: int | None = None, titled: bool = False) -> tuple[pl.Series, pl.Series]:
     """(value, problem code) of a column, parsed once per distinct raw value and mapped back.
 
     Ledgers repeat a few hundred dates, units and counts over thousands of rows; parsing the
@@ -242,7 +245,7 @@ def _parse_distinct(data: pl.DataFrame, src: str, col: Column, catalog: Catalog,
         cn = [c for c in u["clean"].drop_nulls().to_list() if _CN_DATE.search(c)]
         if cn:
             u = u.with_columns(clean=pl.col("clean").replace({c: _cn_date(c) for c in cn}))
-        value, code = _parse_date(s, year)
+        value, code = _parse_date(s, year, titled)
         if meanings is not None:
             ranged = u.filter(s.str.contains(_DATE_RANGED))["raw"].to_list()
             meanings.read.update({r: ("", "range") for r in ranged})
@@ -311,6 +314,10 @@ SECTION = re.compile(r"^(?:[(（]?[一二三四五六七八九十]{1,3}[)）、.
                      r"|第[一二三四五六七八九十\d]{1,3}[部分节章季度批]"
                      r"|(?:\d{4}年)?(?:上半年|下半年|全年|[一二三四1-4]季度|第[一二三四1-4]季度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月份?|\d{1,2}月份?)$)")
 _LEADS_LIKE_ENTRY = r"^\s*(?:\d{4}\s*[-/.年]|\d{8}|\d{5}(?:\.\d+)?$|\d{1,6}$)"  # a date, a serial or a 序号
+# the number of a section in a column of its own (the 序号 column), its name beside it: 一 | 上半年
+SECTION_NUMBER = re.compile(r"^(?:[(（]?[一二三四五六七八九十]{1,3}[)）、.．]?|[(（]\d{1,2}[)）]|\d{1,2}[、．]"
+                            r"|第[一二三四五六七八九十\d]{1,3}(?:部分|[节章季度批])?)$")
+_CJK = r"[\u4e00-\u9fff]"
 
 
 def _section_rows(t: Table) -> list[tuple[int, str]]:
@@ -330,13 +337,49 @@ def _section_rows(t: Table) -> list[tuple[int, str]]:
     same = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == head)
                               for c in cells])
     bare = head.str.replace_all(r"\s", "")
+    # a section's number in the first column and one name beside it, alone or merged across the rest (一 | 上半年)
+    rest = [c for c in cells if c != leftmost]
+    name = pl.coalesce([pl.when(pl.col(c).str.contains(r"\S")).then(pl.col(c).str.strip_chars()) for c in rest]) \
+        if rest else pl.lit(None, pl.String)
+    named = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == name)
+                               for c in rest] or [pl.lit(False)])
+    numbered = (bare.str.contains(SECTION_NUMBER.pattern) & (filled >= 2) & named & name.str.contains(_CJK)
+                & ~name.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(True))
     section = (((filled == 1) & bare.str.contains(SECTION.pattern))
-               | ((filled >= min(3, len(cells))) & same & head.str.contains(r"[\u4e00-\u9fff]") & ~bare.str.contains(SKIP_ROW.pattern)))
-    found = maybe.filter(section & head.str.contains(r"\S"))
-    return list(zip(found["_row"].to_list(), found.get_column(leftmost).str.strip_chars().to_list()))
+               | ((filled >= min(3, len(cells))) & same & head.str.contains(_CJK) & ~bare.str.contains(SKIP_ROW.pattern))
+               | numbered)
+    found = maybe.filter(section.fill_null(False) & head.str.contains(r"\S")).with_columns(
+        _heading=pl.when(numbered.fill_null(False)).then(pl.concat_str([head, pl.lit(" "), name])).otherwise(head))
+    return list(zip(found["_row"].to_list(), found["_heading"].to_list()))
+
+
+# a line of text under (or inside) the table that is no entry: a label and its colon alone in its row (注：…,
+# 填写说明：…, 报出日期：…, 审核人：…), in one cell or one merged across the row
+_NOTE_LINE = r"^[^\d\s:：,，。;；]{1,8}\d{0,2}[:：]"
+
+
+def _note_rows(t: Table) -> list[tuple[int, str]]:
+    """(Excel row, text) of the rows holding one labelled line of text and nothing else: merged across the row, or
+    in one cell that is no entry's text (主题：民法典 alone where the title goes stays a row to judge). Only rows
+    whose first filled cell holds a colon are looked at in full."""
+    cells = [c for c in t.data.columns if c not in CONTEXT_COLUMNS and c != "_row" and c != LEAD]
+    lead = lead_cell(t).str.strip_chars()
+    maybe = t.data.filter(lead.str.contains("[:：]").fill_null(False))
+    if maybe.height == 0:
+        return []
+    texts = [m.source for f, m in t.columns.items() if t.ledger.column(f).type == TEXT and m.source in cells]
+    alone = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == lead)
+                               for c in cells])
+    filled = pl.sum_horizontal([pl.col(c).str.contains(r"\S").fill_null(False).cast(pl.Int16) for c in cells])
+    no_entry_text = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") for c in texts] or [pl.lit(True)])
+    found = maybe.filter(alone & ((filled >= 2) | no_entry_text) & lead.str.replace_all(r"\s", "").str.contains(_NOTE_LINE))
+    return found.select("_row", lead.alias("_text")).rows()
 
 
 MIN_TOTALLED = 1  # entries a totals row sums (a month of one entry has its 合计 too)
+# sheets checked together (imports._check_together) are one frame: sheet k's row r is row k * ROW_STRIDE + r
+# (an Excel sheet has at most 1,048,576 rows)
+ROW_STRIDE = 1 << 21
 
 
 def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
@@ -357,7 +400,7 @@ def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
                                                          for f in ("unit", "category", "node") if f"_c_{f}" in data.columns]
     if data.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)])).height == 0:
         return []  # the usual case, decided without numbering the rows
-    index = data.with_row_index("_i")
+    index = data.with_row_index("_i").with_columns(_k=pl.col("_row") // ROW_STRIDE)
     candidates = index.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)]))
     bounds = sorted(index.filter(undated)["_i"].to_list())
     out = []
@@ -366,10 +409,15 @@ def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
         held = {f: row[f"_v_{f}"] for f in figures if row[f"_v_{f}"] is not None and row[f"_c_{f}"] is None}
         if not held or any(row[f"_c_{f}"] for f in figures):
             continue
-        before = max((b for b in bounds if b < i), default=-1)
-        after = min((b for b in bounds if b > i), default=index.height)
+        # rows of the same sheet only (sheets checked together are one frame, told apart by ROW_STRIDE)
+        sheet = index.filter(pl.col("_k") == row["_k"])["_i"]
+        before = max((b for b in bounds if sheet[0] <= b < i), default=sheet[0] - 1)
+        after = min((b for b in bounds if i < b <= sheet[-1]), default=sheet[-1] + 1)
         # the run up to the next row without a date, or every entry on that side (a grand total over subtotals)
-        entries = index.filter(~pl.col("_i").is_in(bounds))
+        entries = index.filter(~pl.col("_i").is_in(bounds) & (pl.col("_k") == row["_k"]))
+        if entries.height == 0 and not any(held.values()):  # a sheet of no entries (a month with none) totalled 0
+            out.append((row["_row"], 0, 0))
+            continue
         for run in (index.slice(before + 1, i - 1 - before), index.slice(i + 1, after - 1 - i),
                     entries.filter(pl.col("_i") < i), entries.filter(pl.col("_i") > i)):
             # a figure some entry of the run fails to give is not compared (that entry is refused at its cell)
@@ -431,6 +479,25 @@ class SheetCheck:
     questions: list[Question] = field(default_factory=list)
     used: list[Used] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    passed: list[tuple[int, str]] = field(default_factory=list)  # (Excel row, text) of 合计, 签字, 说明 rows read past
+
+
+PASSED = "passed"  # the kind of the reading that lists them
+
+
+def passed_reading(sheet: str, passed: list[tuple[int, str]]) -> Reading:
+    """The rows read past by what they say (合计, 以下空白, 填表人：, 注：…), as the preview lists them."""
+    shown = "、".join(str(r) for r, _ in passed[:8]) + ("等" if len(passed) > 8 else "")
+    return Reading(sheet, PASSED, f"第 {shown} 行是合计、签字或说明等行（如「{passed[0][1][:20]}」），不是数据，已跳过", len(passed))
+
+
+def _labelled_rows(t: Table, skipped: pl.DataFrame) -> list[tuple[int, str]]:
+    """(Excel row, text) of the skipped rows that say what they are in their first filled cell (合计, 填表人：)."""
+    if skipped.height == 0:
+        return []
+    lead = lead_cell(t).str.strip_chars()
+    return skipped.filter(lead.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(False)) \
+        .select("_row", lead.alias("_text")).rows()
 
 
 def check_table(t: Table, catalog: Catalog, file: str, answers: Answers | None = None) -> tuple[pl.DataFrame, list[Problem]]:
@@ -451,11 +518,16 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     if out.problems:  # a schema problem stops the sheet: its cells cannot be judged column by column
         out.readings = [r for r in t.readings if r.rows >= 0]
         return out
+    if LEAD not in t.data.columns:  # each row's first filled cell, found once for every rule that reads it
+        t = replace(t, data=t.data.with_columns(lead_cell(t).alias(LEAD)))
     repeated = _repeated_rows(t)
-    sections = [(r, head) for r, head in _section_rows(t) if r not in set(repeated)]  # a repeated title is said as one
-    repeated += [r for r, _ in sections] + [r for r, _, _ in totals]
-    skip = _skip_mask(t)
-    data = t.data.filter(~(skip | pl.col("_row").is_in(repeated)) if repeated else ~skip)
+    notes = [(r, text) for r, text in _note_rows(t) if r not in set(repeated)]  # 注：… merged across is a note, no section
+    sections = [(r, head) for r, head in _section_rows(t) if r not in set(repeated) | {r for r, _ in notes}]
+    repeated += [r for r, _ in sections] + [r for r, _ in notes] + [r for r, _, _ in totals]
+    flagged = t.data.with_columns(_skip_mask(t).alias("_skipped"))
+    keep = ~pl.col("_skipped") & ~pl.col("_row").is_in(repeated) if repeated else ~pl.col("_skipped")
+    data = flagged.filter(keep).drop("_skipped")
+    out.passed = sorted(dict(_labelled_rows(t, flagged.filter(pl.col("_skipped"))) + notes).items())
     raw_cols = {f: m.source for f, m in t.columns.items()}
     dropped = _misread_optional(t, data, catalog, answers)
     for f in dropped:
@@ -477,7 +549,7 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
         else:
             meanings[col.field] = _Meanings()
             v, c = _parse_distinct(data, src, col, catalog, answers, meanings[col.field],
-                                   t.year[0] if t.year and col.type == DATE else None)
+                                   t.year[0] if t.year and col.type == DATE else None, bool(t.year) and t.year[1].startswith("标题"))
             data = data.with_columns(v.alias(f"_v_{col.field}"), c.alias(f"_c_{col.field}"))
             value, code = pl.col(f"_v_{col.field}"), pl.col(f"_c_{col.field}")
         if col.required:
@@ -500,13 +572,24 @@ def check_sheet(t: Table, catalog: Catalog, file: str, answers: Answers | None =
     out.readings = [Reading(r.sheet, r.kind, r.text, out.records.height if r.rows < 0 else r.rows, r.field)
                     for r in t.readings if r.field not in dropped]
     for r, a, b in totals:
-        span = f"第 {a} 行" if a == b else f"第 {a}–{b} 行各条记录"
-        out.readings.append(Reading(t.sheet, "skipped", f"第 {r} 行没有日期和主题，各数等于{span}之和，是合计行，不是数据，已跳过", 1))
+        span = "第 {a} 行" if a == b else "第 {a}–{b} 行各条记录"
+        said = "各数都是 0，表中没有记录" if a == 0 else f"各数等于{span.format(a=a, b=b)}之和"
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {r} 行没有日期和主题，{said}，是合计行，不是数据，已跳过", 1))
     if sections:
         shown = "、".join(str(r) for r, _ in sections[:8]) + ("等" if len(sections) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行是分节标题（如「{sections[0][1]}」），不是数据，已跳过",
                                     len(sections)))
-    repeated = [r for r in repeated if r not in {r for r, _ in sections} | {r for r, _, _ in totals}]
+    if out.passed:
+        out.readings.append(passed_reading(t.sheet, out.passed))
+    repeated = [r for r in repeated if r not in {r for r, _ in sections} | {r for r, _ in notes} | {r for r, _, _ in totals}]
+    # header rows right under the header block (a third row of sub-columns under 其中): part of the header, not a pasted page
+    block, r = [], t.data["_row"][0] if t.data.height else None
+    while r in repeated:
+        block.append(r)
+        r += 1
+    if block:
+        out.readings.append(Reading(t.sheet, "skipped", f"第 {'、'.join(map(str, block))} 行是多行表头的一部分，不是数据，已跳过", len(block)))
+        repeated = [r for r in repeated if r not in block]
     if repeated:
         shown = "、".join(map(str, repeated[:8])) + ("等" if len(repeated) > 8 else "")
         out.readings.append(Reading(t.sheet, "skipped", f"第 {shown} 行只是重复的标题或表头（分页粘贴），已跳过", len(repeated)))
@@ -564,6 +647,8 @@ def _collect(data: pl.DataFrame, t: Table, file: str, nears: dict | None = None)
                 extra = _choices_text(col)
             elif code == "date_out_of_range":
                 extra = f"应在 {MIN_YEAR} 年之后"
+            elif code == "far_year":
+                extra = f"{t.year[1]}中的 {t.year[0]} 年"
             elif code == "number_too_large":
                 extra = f"{MAX_NUMBER:,}"
             value = row[f"_raw_{f}"]

@@ -24,22 +24,26 @@ HABITS = {
     "formatted_blank": 1,  # a formatted but empty first column (borders and fill, no value), and styled cells below
     "row_number": 1,       # a 序号 column
     "group_count": 1,      # 参加人数 over 合计 / 其中：执法人员 (two-row header)
-    "split_date": 1,       # 日期 over 月 / 日 (the year in the title)
+    "split_date": 3,       # 日期 over 月 / 日 (the year in the title) (1), over 年 / 月 / 日 written 2025年 / 3月 / 1日 (2),
+                           # 月 | 日 side by side under no group (3)
     "column_numbers": 1,   # a 栏次 row under the header: 甲 乙 1 2 …
     "units_row": 1,        # a row of units under the header: (人) (学时)
-    "sections": 1,         # (一) 上半年 / (二) 下半年 merged across the table
+    "sections": 3,         # (一) 上半年 merged across the table (1); 一 | 上半年, the name merged over the rest (2);
+                           # （一）上半年 alone in the first cell (3)
     "subtotals": 1,        # 小计 under each section
     "total": 2,            # 合计 at the bottom (1) or at the top (2)
     "total_label": 3,      # totals labelled 合计 in the first column (0), 全市 in the unit column (1), nothing (2), 总计 / 全市合计 (3)
-    "blank_below": 1,      # 以下空白
+    "blank_below": 2,      # 以下空白 (1), its other forms: （此页以下空白）, ——以下空白——, 以下无内容 (2)
+    "note_lines": 2,       # a labelled line: 注：…, 报出日期：… under the table (1); 填写说明：… right under the header (2)
     "signatures": 2,       # 填表人：… 审核人：… under the table (2: in separate cells)
     "spaced_units": 3,     # 红 旗 区, 红旗区人防办, " 红旗区 "
-    "header_breaks": 1,    # line breaks in header cells (参加\n人数)
+    "header_breaks": 2,    # line breaks in header cells (参加\n人数) (1), spaces inside them (日  期) (2)
     "cell_breaks": 1,      # line breaks in a title cell
     "synonyms": 3,         # other headers of the same columns
     "catalogue_names": 1,  # the catalogue's indicator names as categories
-    "date_form": 6,        # date cells: Excel date, 2025-03-01, 20250301, 2025.3.1, 2025年3月1日（星期六）, 二〇二五年三月一日, 2025/3/1
-    "measures": 2,         # figures with their measure: 15人, 500份, 2篇, 2学时 / 15人次, 2小时
+    "date_form": 7,        # date cells: Excel date, 2025-03-01, 20250301, 2025.3.1, 2025年3月1日（星期六）, 二〇二五年三月一日, 2025/3/1,
+                           # ２０２５年３月１日 (full-width)
+    "measures": 3,         # figures with their measure: 15人, 500份, 2篇, 2学时 / 15人次, 2小时 / full-width text: １５, １５人
     "per_period": 2,       # one sheet per month (1) or per quarter (2), some holding only the header
     "cover": 1,            # a cover sheet (填表说明) in front
     "hidden_column": 1,    # a hidden column beside the table
@@ -48,6 +52,9 @@ HABITS = {
     "comments": 1,         # a comment on a header cell
     "validation": 1,       # a drop-down list on the category column
     "empty_sheets": 1,     # Excel's default empty Sheet2, Sheet3
+    "summary_sheet": 1,    # a 汇总 sheet beside the ledger: 单位 | 次数 | 人数 per unit and a 合计 row (no ledger)
+    "merged_units": 1,     # one unit name merged down over its consecutive rows
+    "number_formats": 1,   # counts formatted 0"人", hours 0.0, dates yyyy"年"m"月"d"日" (numbers kept as numbers)
     "far_format": 1,       # another sheet formatted down to its last row (H1048576) and nothing in it
     "ledger": 2,           # 培训学法台账 (0), 宣传活动台账 (1) or 制度落实台账 (2)
     "place_group": 1,      # 地点 over 场所类型 / 名称 (宣传活动台账)
@@ -171,7 +178,12 @@ def _date_cell(d: dt.date, form: int, rng: random.Random):
     return [d, d.isoformat(), d.strftime("%Y%m%d"), f"{d.year}.{d.month}.{d.day}",
             f"{d.year}年{d.month}月{d.day}日（星期{weekday}）",
             "".join(CN_DIGITS[int(c)] for c in str(d.year)) + f"年{_cn(d.month)}月{_cn(d.day)}日",
-            f"{d.year}/{d.month}/{d.day}", ][form]
+            f"{d.year}/{d.month}/{d.day}", _full_width(f"{d.year}年{d.month}月{d.day}日")][form]
+
+
+def _full_width(text: str) -> str:
+    """２０２５年３月１日, １５人: ASCII digits and dots as a full-width keyboard types them."""
+    return text.translate({c: c + 0xFEE0 for c in map(ord, "0123456789.")})
 
 
 def _cn(n: int) -> str:
@@ -205,7 +217,7 @@ def build(flags: dict, seed: int) -> Layout:
     text_file = fmt not in ("xlsx", "xls")
     if text_file:  # one sheet of text: no merges, sheets, styles or comments
         for k in ("per_period", "cover", "hidden_column", "frozen", "autofilter", "comments", "validation", "empty_sheets",
-                  "far_format", "formatted_blank"):
+                  "far_format", "formatted_blank", "summary_sheet", "merged_units", "number_formats"):
             f[k] = 0
     if fmt == "xls":
         f["far_format"] = 0  # .xls has 65,536 rows
@@ -214,7 +226,7 @@ def build(flags: dict, seed: int) -> Layout:
     if kind == "governance":  # a log of meetings: nothing to count or total
         for k in ("group_count", "units_row", "subtotals", "total", "measures"):
             f[k] = 0
-    if f["split_date"]:
+    if f["split_date"] in (1, 3):
         f["title"] = 1  # the year of a date split into 月 / 日 is in the title
     entries = clean_ledger(rng, kind, rng.randint(3, 9))
     layout = Layout(f, seed, kind, sorted(e.figures(kind) for e in entries))
@@ -227,8 +239,10 @@ def build(flags: dict, seed: int) -> Layout:
             names["date"] = "日期"
         if f["place_group"]:
             names["venue"] = "地点"
-    if f["header_breaks"]:
+    if f["header_breaks"] == 1:
         names = {fld: h[:2] + "\n" + h[2:] if len(h) >= 4 else h for fld, h in names.items()}
+    elif f["header_breaks"] == 2:  # 日  期, 单 位: spaces to spread a short header over its cell
+        names = {fld: ("  " if len(h) == 2 else " ").join(h) if len(h) <= 4 and rng.random() < 0.7 else h for fld, h in names.items()}
 
     # the header block: (top, sub) per column and the field each column holds
     top, second, holds = [], [], []
@@ -240,7 +254,12 @@ def build(flags: dict, seed: int) -> Layout:
     if f["row_number"]:
         head("序号", None, "序号")
     for fld, _, kind_ in spec:
-        if fld == "date" and f["split_date"]:
+        if fld == "date" and f["split_date"] == 3:  # 月 | 日, each a header of its own
+            head("月", None, "month")
+            head("日", None, "day")
+        elif fld == "date" and f["split_date"]:
+            if f["split_date"] == 2:
+                head(names["date"], "年", "year")
             head(names["date"], "月", "month")
             head(names["date"], "日", "day")
         elif kind_ == "count" and f["group_count"]:
@@ -253,7 +272,7 @@ def build(flags: dict, seed: int) -> Layout:
         else:
             unit = "（人）" if kind_ == "count" and not f["units_row"] and rng.random() < 0.3 else ""
             head(names[fld] + unit, None, fld)
-    two_rows = f["split_date"] or f["group_count"] or f["place_group"]
+    two_rows = f["split_date"] in (1, 2) or f["group_count"] or f["place_group"]
     width = len(top)
     col = {w: i for i, w in enumerate(holds)}
     summed = [fld for fld, _, k in spec if k in ("count", "int", "number")] + (["breakdown"] if f["group_count"] else [])
@@ -264,8 +283,10 @@ def build(flags: dict, seed: int) -> Layout:
         for w in holds:
             if w == "序号":
                 continue
-            if w in ("month", "day"):
-                out.append(v["date"].month if w == "month" else v["date"].day)
+            if w in ("year", "month", "day"):
+                n = {"year": v["date"].year, "month": v["date"].month, "day": v["date"].day}[w]
+                suffix = {"year": "年", "month": "月", "day": "日"}[w]
+                out.append(f"{n}{suffix}" if f["split_date"] == 2 and rng.random() < 0.5 else n)
             elif w == "date":
                 d = _date_cell(v["date"], f["date_form"], rng)
                 out.append(v["date"].isoformat() if text_file and isinstance(d, dt.date) else d)
@@ -277,7 +298,9 @@ def build(flags: dict, seed: int) -> Layout:
                 out.append(v[w][:2] + "\n" + v[w][2:])
             elif w == "breakdown":
                 out.append(e.breakdown)
-            elif w in MEASURES and f["measures"] and rng.random() < 0.6:
+            elif w in MEASURES and f["measures"] == 3 and rng.random() < 0.6:  # typed with a full-width keyboard
+                out.append(_full_width(f"{v[w]:g}" + rng.choice(["", MEASURES[w][0]])))
+            elif w in MEASURES and f["measures"] in (1, 2) and rng.random() < 0.6:
                 out.append(f"{v[w]:g}{MEASURES[w][f['measures'] - 1]}")
             else:
                 out.append(v[w])
@@ -330,6 +353,8 @@ def build(flags: dict, seed: int) -> Layout:
     if f["units_row"]:
         unit_of = {"count": "（人）", "breakdown": "（人）", "hours": "（学时）", "materials": "（份）", "media": "（篇）"}
         add([unit_of.get("count" if w in ("participants", "people") else w) for w in holds])
+    if f["note_lines"] == 2:  # the template's instructions kept under its header
+        add(["填写说明：日期填写实际开展日期，人数填写实到人数，每次活动填一行。"] + [None] * (width - 1), merge_across=rng.random() < 0.5)
 
     def with_number(cells, k):
         return ([k] if f["row_number"] else []) + cells
@@ -347,53 +372,98 @@ def build(flags: dict, seed: int) -> Layout:
             cells[col[w]] = sum(e.breakdown if w == "breakdown" else e.values[w] for e in group)
         return cells
 
+    def lay_entries(group, k=0):
+        """The entries of `group` in order (by unit when one unit name is merged down over its rows)."""
+        if f["merged_units"]:
+            group = sorted(group, key=lambda e: e.values["unit"])
+        first = len(entry_rows)
+        for e in group:
+            k += 1
+            add(with_number(entry_cells(e), k))
+            entry_rows.append(len(rows))
+        if f["merged_units"]:
+            c, i = lead + col["unit"], first
+            while i < len(entry_rows):
+                j = i
+                while j + 1 < len(entry_rows) and group[j + 1 - first].values["unit"] == group[i - first].values["unit"]:
+                    j += 1
+                if j > i:
+                    merges.append((entry_rows[i] - 1, c, entry_rows[j] - 1, c))
+                    for r in entry_rows[i + 1: j + 1]:
+                        rows[r - 1][c] = None
+                i = j + 1
+        return k
+
+    def tail():
+        if f["blank_below"]:
+            said = "以下空白" if f["blank_below"] == 1 else rng.choice(["（此页以下空白）", "——以下空白——", "以下无内容", "以下为空"])
+            add([said] + [None] * (width - 1), merge_across=True)
+        if f["note_lines"] == 1:
+            add([rng.choice(["注：本表按季度报送，活动照片另附。", "注 1：人数以签到表为准。", "报出日期：2026年1月5日",
+                             "说明：线上学习已计入。"])] + [None] * (width - 1), merge_across=rng.random() < 0.5)
+        if f["signatures"] == 1:
+            add(["填表人：张三    审核人：李四    联系电话：0373-1234567"], merge_across=False)
+        elif f["signatures"] == 2:
+            add(["填表人：", "张三", None, "审核人：", "李四"][:width])
+
     per_period = f["per_period"]
     if per_period:  # one sheet per month or quarter: the block above is every sheet's head
         head_rows, head_merges = rows, merges
-        name_of = (lambda d: f"{d.month}月") if per_period == 1 else (lambda d: f"{(d.month - 1) // 3 + 1}季度")
-        periods = [f"{m}月" for m in range(1, 13)] if per_period == 1 else [f"{q}季度" for q in range(1, 5)]
+        month = rng.choice([lambda m: f"{m}月", lambda m: f"{m}月份", lambda m: f"2025年{m}月", lambda m: "一二三四五六七八九十"[m - 1:m] + "月" if m < 11 else f"{m}月"])
+        quarter = rng.choice([lambda q: f"{q}季度", lambda q: f"第{'一二三四'[q - 1]}季度", lambda q: f"2025Q{q}"])
+        name_of = (lambda d: month(d.month)) if per_period == 1 else (lambda d: quarter((d.month - 1) // 3 + 1))
+        periods = [month(m) for m in range(1, 13)] if per_period == 1 else [quarter(q) for q in range(1, 5)]
         used = {name_of(e.values["date"]) for e in entries}
         keep = [p for p in periods if p in used or rng.random() < 0.5]
         for p in keep:
             rows, merges = [list(r) for r in head_rows], list(head_merges)
             group = [e for e in entries if name_of(e.values["date"]) == p]
+            if f["total"] and not group:  # a month with nothing done, totalled 0 all the same
+                add(total_row("合计", group))
             if f["total"] == 2 and group:
                 add(total_row("合计", group))
             entry_rows = []
-            for k, e in enumerate(group, 1):
-                add(with_number(entry_cells(e), k))
-                entry_rows.append(len(rows))
+            lay_entries(group)
             if f["total"] == 1 and group:
                 add(total_row("合计", group))
+            tail()
             layout.sheets.append({"name": p, "rows": rows, "merges": merges, "header_at": header_at, "entries": entry_rows})
     else:
         if f["total"] == 2:
             add(total_row("合计", entries))
-        halves = [("（一）上半年", [e for e in entries if e.values["date"].month <= 6]),
-                  ("（二）下半年", [e for e in entries if e.values["date"].month > 6])] if f["sections"] else [("", entries)]
+        halves = [(("（一）", "一"), "上半年", [e for e in entries if e.values["date"].month <= 6]),
+                  (("（二）", "二"), "下半年", [e for e in entries if e.values["date"].month > 6])] if f["sections"] else [("", "", entries)]
         k = 0
-        for label, group in halves:
-            if label:
-                add([label] + [None] * (width - 1), merge_across=True)
-            for e in group:
-                k += 1
-                add(with_number(entry_cells(e), k))
-                entry_rows.append(len(rows))
+        for number, label, group in halves:
+            if label and f["sections"] == 2:  # 一 | 上半年: the number in the first column, the name over the rest
+                add([number[1], label] + [None] * (width - 2))
+                if not text_file:
+                    merges.append((len(rows) - 1, lead + 1, len(rows) - 1, lead + width - 1))
+            elif label:
+                add([number[0] + label] + [None] * (width - 1), merge_across=f["sections"] == 1)
+            k = lay_entries(group, k)
             if f["subtotals"] and label and group:
                 add(total_row("小计", group))
         if f["total"] == 1:
             add(total_row("合计", entries))
-        if f["blank_below"]:
-            add(["以下空白"] + [None] * (width - 1), merge_across=True)
-        if f["signatures"] == 1:
-            add(["填表人：张三    审核人：李四    联系电话：0373-1234567"], merge_across=False)
-        elif f["signatures"] == 2:
-            add(["填表人：", "张三", None, "审核人：", "李四"][:width])
+        tail()
         name = rng.choice(["台账", {"training": "培训学法台账", "publicity": "宣传活动台账", "governance": "制度落实台账"}[kind], "Sheet1", "2025年"]) if not text_file else "台账"
         layout.sheets.append({"name": name, "rows": rows, "merges": merges, "header_at": header_at, "entries": entry_rows})
+    formats = {"date": 'yyyy"年"m"月"d"日"', "participants": '0"人"', "people": '#,##0"人次"', "materials": '0"份"',
+               "media": '0"篇"', "hours": "0.0"}
     for s in layout.sheets:
         s.update(lead=lead, width=width, two_rows=two_rows, choice_col=col.get(FIGURES[kind][2]),
-                 count_col=next((col[fld] for fld, _, k in spec if k == "count"), None))
+                 count_col=next((col[fld] for fld, _, k in spec if k == "count"), None),
+                 formats={lead + col[w]: fmt for w, fmt in formats.items() if w in col} if f["number_formats"] else {})
+    if f["summary_sheet"]:  # the clerk's own sums per unit beside the ledger: no ledger, said and skipped
+        per_unit = {}
+        for e in entries:
+            per_unit.setdefault(e.values["unit"], []).append(e)
+        figure = next((fld for fld, _, k in spec if k == "count"), None)
+        rows = [["2025年各单位开展情况汇总表"], ["单位", "开展次数", "参加人数"]]
+        rows += [[u, len(es), sum(e.values[figure] for e in es) if figure else None] for u, es in sorted(per_unit.items())]
+        rows.append(["合计", len(entries), sum(e.values[figure] for e in entries) if figure else None])
+        layout.sheets.append({"name": "汇总", "rows": rows, "merges": [(0, 0, 0, 2)]})
     if f["cover"]:
         layout.sheets.insert(0, {"name": "填表说明", "rows": [["填表说明"], ["1. 每次活动填一行。"], ["2. 日期写到日。"]],
                                  "merges": [], "cover": True})
@@ -434,12 +504,15 @@ def _write_xlsx(layout: Layout, path: Path) -> Path:
     fill, border = PatternFill("solid", fgColor="DDEEFF"), Border(left=thin, right=thin, top=thin, bottom=thin)
     for s in layout.sheets:
         ws = wb.create_sheet(s["name"])
+        entry_rows = set(s.get("entries", []))
         for r, row in enumerate(s["rows"], 1):
             for c, v in enumerate(row, 1):
                 if v is not None:
                     cell = ws.cell(r, c, v)
                     if isinstance(v, dt.date):
                         cell.number_format = "yyyy-mm-dd"
+                    if r in entry_rows and c - 1 in s.get("formats", {}) and isinstance(v, (int, float, dt.date)):
+                        cell.number_format = s["formats"][c - 1]
         for r0, c0, r1, c1 in s["merges"]:
             ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
         if s.get("far"):
@@ -531,11 +604,19 @@ def judge(layout: Layout, parsed) -> str:
         return "" if got == _expected_titles(layout) else f"figures differ:\n  got      {got}\n  expected {_expected_titles(layout)}"
     entries = {(s["name"], r) for s in layout.sheets for r in s.get("entries", [])}
     astray = [(p.sheet, p.row, p.cell, p.code, p.value) for p in parsed.problems if (p.sheet, p.row) not in entries]
-    if parsed.questions and not astray:
-        return ""  # a question about an entry's own value: the clerk decides
     if astray:
         return f"a row that is no entry was read as one: {astray[:6]}"
+    # a question about an entry's own value (which unit, which category) lets the clerk decide; any other
+    # problem of a good file, even beside a question, is a refusal
+    subjects = {(q.sheet, q.subject) for q in parsed.questions if q.kind == "value"}
+    refused = [(p.sheet, p.row, p.cell, p.code, p.value) for p in parsed.problems
+               if p.code not in ASKED or (p.sheet, p.value.strip()) not in subjects]
+    if parsed.questions and not refused:
+        return ""
     return f"refused: {[(p.sheet, p.row, p.cell, p.code, p.value) for p in parsed.problems][:6]}"
+
+
+ASKED = ("unknown_unit", "unknown_choice")  # the problems a value question stands for
 
 
 def _expected_titles(layout: Layout) -> list[tuple]:

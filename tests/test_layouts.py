@@ -271,3 +271,187 @@ def test_a_place_over_its_type_and_name_is_read_as_both(tmp_path):
     assert parsed.ok, [p.message for p in parsed.problems]
     got = parsed.records["publicity"].row(0, named=True)
     assert (got["venue_type"], got["venue"], got["title"], got["people"]) == ("社区", "胜利社区", "民防日进社区", 300)
+
+
+@pytest.mark.parametrize("rows,merges,name", [
+    # the section's number in the 序号 column, its name merged over the rest of the row
+    ([["序号"] + TRAINING_HEADER, ["一", "上半年"] + [None] * 7, [1] + ROW, ["二", "下半年"] + [None] * 7, [2] + ROW2],
+     ["B2:I2", "B4:I4"], "台账.xlsx"),
+    # the same not merged: the number and the name, nothing else in the row
+    ([["序号"] + TRAINING_HEADER, ["（一）", "上半年开展情况"] + [None] * 7, [1] + ROW, ["（二）", "下半年开展情况"] + [None] * 7, [2] + ROW2],
+     [], "台账.xlsx"),
+    ([["序号"] + TRAINING_HEADER, ["一", "上半年"] + [None] * 7, [1] + ROW, ["二", "下半年"] + [None] * 7, [2] + ROW2], [], "台账.csv"),
+])
+def test_a_numbered_section_row_is_skipped_and_said(tmp_path, rows, merges, name):
+    parsed = _parse(tmp_path, rows, merges, name)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+    assert any(r.text.startswith("第 2、4 行是分节标题（如「") and r.rows == 2 for r in parsed.interpretations), parsed.interpretations
+
+
+@pytest.mark.parametrize("line,where", [
+    ("注：本表按季度报送", "bottom"),
+    ("注 1：人数以签到表为准", "bottom"),
+    ("报出日期：2026年1月5日", "bottom"),
+    ("审核日期：2026年1月5日", "bottom"),
+    ("填写说明：日期填写实际开展日期，人数填写实到人数", "under the header"),
+    ("说明：线上学习已计入", "under the header"),
+])
+@pytest.mark.parametrize("merged", [False, True])
+def test_a_labelled_line_alone_in_its_row_is_no_entry(tmp_path, line, where, merged):
+    """注：…, 报出日期：…, 填写说明：…: one labelled text and nothing else in the row (in one cell or merged across) is a
+    note, skipped and said, wherever it stands."""
+    r = 2 if where == "under the header" else 4
+    rows = [TRAINING_HEADER, ROW, ROW2]
+    rows.insert(r - 1, [line] + [None] * 7)
+    parsed = _parse(tmp_path, rows, [f"A{r}:H{r}"] if merged else [])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+    assert (f"第 {r} 行是合计、签字或说明等行（如「{line[:20]}」），不是数据，已跳过", 1) in [(x.text, x.rows) for x in parsed.interpretations]
+
+
+@pytest.mark.parametrize("row,code", [
+    (["时间：2025年3月1日", "红旗区", "党组中心组学法", "法治思想", "张三", 15, 2, None], "bad_date"),  # a label in an entry's cell
+    ([None, None, None, "主题：民法典", None, None, None, None], "required"),  # a labelled text where an entry's title goes
+])
+def test_a_labelled_cell_in_a_row_of_an_entry_is_still_judged(tmp_path, row, code):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, row])
+    assert not parsed.ok and code in [p.code for p in parsed.problems if p.row == 3]
+
+
+def test_rows_read_past_by_their_label_are_said_with_their_rows(tmp_path):
+    """合计, 以下空白 and 填表人： were read past silently; the preview now lists them with the rows they touched."""
+    rows = [TRAINING_HEADER, ROW, ROW2, ["合计", None, None, None, None, 55, 3.5, None], ["以下空白"] + [None] * 7,
+            ["填表人：张三", None, None, "审核人：李四"] + [None] * 4]
+    parsed = _parse(tmp_path, rows)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert ("第 4、5、6 行是合计、签字或说明等行（如「合计」），不是数据，已跳过", 3) in [(x.text, x.rows) for x in parsed.interpretations]
+
+
+def test_sheets_checked_together_each_say_their_own_rows_read_past(tmp_path):
+    """One sheet per month checked as one frame: each sheet's 合计 row is said under its own sheet and row."""
+    sheets = {"1月": [TRAINING_HEADER, ROW, ["合计", None, None, None, None, 15, 2, None]],
+              "7月": [TRAINING_HEADER, ROW2, ROW3, ["合计", None, None, None, None, 65, 4.5, None]]}
+    parsed = imports.parse_path(write_xlsx(tmp_path / "m.xlsx", sheets))
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert sorted((x.sheet, x.text, x.rows) for x in parsed.interpretations) == [
+        ("1月", "第 3 行是合计、签字或说明等行（如「合计」），不是数据，已跳过", 1),
+        ("7月", "第 4 行是合计、签字或说明等行（如「合计」），不是数据，已跳过", 1)]
+
+
+@pytest.mark.parametrize("title,header,sub,cells,merges", [
+    # 年 / 月 / 日 under 日期, each part written with its own 年 / 月 / 日
+    ("培训学法台账", ["日期", None, None], ["年", "月", "日"], lambda d: [f"{d.year}年", f"{d.month}月", f"{d.day}日"], ["A2:C2"]),
+    ("培训学法台账", ["日期", None, None], ["年", "月", "日"], lambda d: [str(d.year), f"{d.month}月", d.day], ["A2:C2"]),
+    # 月 | 日 side by side, no group over them, the year in the title
+    ("2025年培训学法台账", ["月", "日"], None, lambda d: [d.month, d.day], []),
+    ("2025年培训学法台账", ["月份", "日"], None, lambda d: [f"{d.month}月", f"{d.day}日"], []),
+    ("培训学法台账", ["年", "月", "日"], None, lambda d: [d.year, d.month, d.day], []),
+])
+def test_a_date_over_columns_written_any_way_is_one_date(tmp_path, title, header, sub, cells, merges):
+    rest = TRAINING_HEADER[1:]
+    head = [[title], header + rest] + ([sub + [None] * len(rest)] if sub else [])
+    if sub:
+        merges = merges + [f"{chr(ord('A') + len(header) + i)}2:{chr(ord('A') + len(header) + i)}3" for i in range(len(rest))]
+    rows = head + [cells(r[0]) + r[1:] for r in (ROW, ROW2)]
+    parsed = _parse(tmp_path, rows, merges)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert sorted(parsed.records["training"]["date"].to_list()) == [D(2025, 3, 1), D(2025, 7, 2)]
+    assert any("分写在" in r.text and r.text.startswith("「日期」") and r.rows == 2 for r in parsed.interpretations)
+
+
+def test_the_judge_fails_a_refusal_beside_a_question():
+    """A good file refused for a bad count is a failure even when the same file also asks about a unit."""
+    lay = layouts.build({"title": 1}, 7)
+    sheet = lay.sheets[0]
+    first, second = sheet["entries"][:2]
+    sheet["rows"][first - 1][sheet["lead"] + 1] = "红旗去区"  # asked: which unit
+    sheet["rows"][second - 1][sheet["lead"] + sheet["count_col"]] = "abc"  # refused
+    with tempfile.TemporaryDirectory() as d:
+        parsed = imports.parse_path(layouts.write(lay, Path(d)))
+    assert parsed.questions
+    assert layouts.judge(lay, parsed).startswith("refused")
+
+
+@pytest.mark.parametrize("said", ["以下空白", "（此页以下空白）", "——以下空白——", "以下无内容", "以下为空"])
+def test_blank_below_in_its_forms_is_no_entry(tmp_path, said):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, ROW2, [said] + [None] * 7])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert (f"第 4 行是合计、签字或说明等行（如「{said}」），不是数据，已跳过", 1) in [(x.text, x.rows) for x in parsed.interpretations]
+
+
+@pytest.mark.parametrize("label", [None, "合计", "全市"])
+def test_a_month_sheet_with_nothing_but_a_total_of_zeros_is_empty(tmp_path, label):
+    """One sheet per month: a month with nothing done keeps its totals row of zeros, which is no entry."""
+    total = [label if label == "合计" else None, "全市" if label == "全市" else None, None, None, None, 0, 0, None]
+    sheets = {"1月": [TRAINING_HEADER, ROW, ["合计", None, None, None, None, 15, 2, None]], "2月": [TRAINING_HEADER, total],
+              "7月": [TRAINING_HEADER, ROW2]}
+    parsed = imports.parse_path(write_xlsx(tmp_path / "m.xlsx", sheets))
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+    assert "工作表「2月」只有表头，未填写数据，已跳过" in parsed.notes
+
+
+def test_a_row_of_zeros_beside_entries_is_still_judged(tmp_path):
+    """Zeros with no date and no title are a total of nothing only where the sheet has no entry at all."""
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, [None, None, None, None, None, 0, 0, None], ROW2])
+    assert not parsed.ok and {p.row for p in parsed.problems} == {3}
+
+
+@pytest.mark.parametrize("title,name,date,codes", [
+    ("2025年培训学法台账", "台账.xlsx", D(2015, 7, 2), [(3, "A3", "far_year")]),  # a slip of the year: refused at its cell
+    ("2025年培训学法台账", "台账.xlsx", "2023.7.2", [(3, "A3", "far_year")]),
+    ("2025年培训学法台账", "台账.xlsx", D(2024, 12, 30), []),  # last year's late entry is no slip
+    ("培训学法台账", "2025年台账.xlsx", D(2015, 7, 2), []),  # a file name is no ledger's title
+    ("培训学法台账", "台账.xlsx", D(2015, 7, 2), []),
+])
+def test_a_year_far_from_the_titles_is_refused(tmp_path, title, name, date, codes):
+    parsed = _parse(tmp_path, [[title], TRAINING_HEADER, [date] + ROW2[1:]], ["A1:H1"], name)
+    assert [(p.row, p.cell, p.code) for p in parsed.problems] == codes
+    if codes:
+        assert "与标题“2025年培训学法台账”中的 2025 年相差两年以上" in parsed.problems[0].message
+
+
+def test_a_sheet_of_a_million_formatted_empty_rows_beside_the_ledger_is_no_damage(tmp_path):
+    """The class as clerks send it: another sheet whose borders run down all 1,048,576 rows of eight columns (every
+    cell written, styled and empty, as Excel saves it). The ledger is read; nothing is called damaged or too large."""
+    import zipfile
+    base = write_xlsx(tmp_path / "base.xlsx", {"台账": [TRAINING_HEADER, ROW, ROW2]})
+    path = tmp_path / "格式.xlsx"
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b"</sheets>", b'<sheet name="Sheet2" sheetId="9" r:id="rId99"/></sheets>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet99.xml"/></Relationships>')
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+            out.writestr(item, data)
+        with out.open("xl/worksheets/sheet99.xml", "w") as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxml'
+                        b'formats.org/spreadsheetml/2006/main"><sheetData>')
+            for start in range(1, 1_048_577, 65_536):
+                sheet.write("".join(f'<row r="{r}" spans="1:8">' + "".join(f'<c r="{c}{r}" s="1"/>' for c in "ABCDEFGH") + "</row>"
+                                    for r in range(start, start + 65_536)).encode())
+            sheet.write(b"</sheetData></worksheet>")
+    parsed = imports.parse_path(path)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+
+
+# layouts the soak once failed (bench/soak_layouts.py), kept as regression cases: 月 | 日 side by side in the top row of
+# a two-row header of a text file (nothing under them, nothing merged)
+ONCE_FAILED = [
+    ({"title": 1, "unit_line": 1, "offset_rows": 2, "row_number": 1, "group_count": 1, "split_date": 3, "column_numbers": 1,
+      "subtotals": 1, "total_label": 3, "spaced_units": 3, "date_form": 3, "ledger": 1, "place_group": 1, "format": 4}, 500046),
+    ({"title": 1, "group_count": 1, "split_date": 3, "subtotals": 1, "total_label": 1, "note_lines": 1, "signatures": 1,
+      "spaced_units": 1, "synonyms": 3, "measures": 1, "format": 3}, 500327),
+]
+
+
+@pytest.mark.parametrize("f,seed", ONCE_FAILED)
+def test_layouts_that_once_failed(f, seed):
+    _check(f, seed)
