@@ -282,8 +282,8 @@ def _header_key(header: str) -> str:
 
 def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catalog: Catalog, file: str,
                     answers: Answers | None) -> list[tuple[int, SheetCheck]] | None:
-    """The sheets checked as one frame, the problems and records given back to their own sheet, row and
-    cell; None when that check read anything by meaning (then each sheet is checked alone)."""
+    """The sheets checked as one frame, the records given back to their own sheet and row; None when that
+    check read anything by meaning or found any problem (then each sheet is checked alone)."""
     first = members[0][1]
     fields = sorted(first.columns)
     frames = [t.data.select([pl.col(t.columns[f].source).alias(f"_f_{f}") for f in fields] +
@@ -293,21 +293,14 @@ def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catal
     merged = dataclasses.replace(first, columns=columns, data=pl.concat(frames, how="vertical"), problems=[],
                                  noted=set(), notes=[])
     checked = check_sheet(merged, catalog, file, answers)
-    if [r for r in checked.readings if r.kind != PASSED] or checked.questions or checked.used or checked.notes:
+    # the frame holds the mapped columns only, in another order: a section heading in the 序号 column, or in a first
+    # column it does not take for first, is judged on each sheet's own columns (a refused file is checked again)
+    if [r for r in checked.readings if r.kind != PASSED] or checked.questions or checked.used or checked.notes or checked.problems:
         return None
     passed: dict[int, list[tuple[int, str]]] = {}  # 合计 and 签字 rows, said per sheet
     for row, text in checked.passed:
         k, r = divmod(row, ROW_STRIDE)
         passed.setdefault(k, []).append((r, text))
-    by_header = {m.header: f for f, m in first.columns.items()}
-    split: dict[int, list[Problem]] = {k: [] for k in range(len(members))}
-    for p in checked.problems:
-        k, row = divmod(p.row or 0, ROW_STRIDE) if p.row else (0, None)
-        t = members[k][1]
-        f = by_header.get(p.column)
-        cell = f"{t.columns[f].letter}{row}" if (p.cell and f in t.columns) else p.cell
-        column = t.columns[f].header if f in t.columns else p.column
-        split[k].append(dataclasses.replace(p, sheet=t.sheet, row=row, cell=cell, column=column))
     records = checked.records
     if "_row" in records.columns:
         records = records.with_columns(_k=(pl.col("_row") // ROW_STRIDE).cast(pl.Int64), _row=pl.col("_row") % ROW_STRIDE)
@@ -316,7 +309,7 @@ def _check_together(members: list[tuple[RawSheet, Table]], ids: list[int], catal
     for k, (_, t) in enumerate(members):
         part = parts.get((k,), records.clear().drop("_k", strict=False))
         said = [passed_reading(t.sheet, passed[k])] if k in passed else []
-        out.append((ids[k], SheetCheck(part.with_columns(_sheet=pl.lit(t.sheet)), split[k], readings=said, passed=passed.get(k, []))))
+        out.append((ids[k], SheetCheck(part.with_columns(_sheet=pl.lit(t.sheet)), [], readings=said, passed=passed.get(k, []))))
     return out
 
 

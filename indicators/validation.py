@@ -318,6 +318,8 @@ _LEADS_LIKE_ENTRY = r"^\s*(?:\d{4}\s*[-/.年]|\d{8}|\d{5}(?:\.\d+)?$|\d{1,6}$)" 
 SECTION_NUMBER = re.compile(r"^(?:[(（]?[一二三四五六七八九十]{1,3}[)）、.．]?|[(（]\d{1,2}[)）]|\d{1,2}[、．]"
                             r"|第[一二三四五六七八九十\d]{1,3}(?:部分|[节章季度批])?)$")
 _CJK = r"[\u4e00-\u9fff]"
+# 三月一日, 二〇二五年三月, 3月1日: a date, which a row of an entry holds first
+_DATE_LIKE = r"^[〇零○一二三四五六七八九十]+[年月日号]|[年月]\S*[日号]$|\d\s*[月.]\s*\d"
 
 
 def _section_rows(t: Table) -> list[tuple[int, str]]:
@@ -343,9 +345,15 @@ def _section_rows(t: Table) -> list[tuple[int, str]]:
         if rest else pl.lit(None, pl.String)
     named = pl.all_horizontal([pl.col(c).is_null() | ~pl.col(c).str.contains(r"\S") | (pl.col(c).str.strip_chars() == name)
                                for c in rest] or [pl.lit(False)])
-    numbered = (bare.str.contains(SECTION_NUMBER.pattern) & (filled >= 2) & named & name.str.contains(_CJK)
+    numbered = (bare.str.contains(SECTION_NUMBER.pattern) & (filled >= 2) & named & name.str.contains(_CJK + "|[A-Za-z]")
                 & ~name.str.replace_all(r"\s", "").str.contains(SKIP_ROW.pattern).fill_null(True))
-    section = (((filled == 1) & bare.str.contains(SECTION.pattern))
+    # a heading of a few words alone in the first column (补录, 红旗区, 上半年开展情况), that is no date (三月一日)
+    # (not where an entry's own text goes: 民法典 alone in a first 主题 column is an entry missing the rest)
+    texts = {m.source for f, m in t.columns.items() if t.ledger.column(f).type == TEXT}
+    heading = (bare.str.contains(r"^[\u4e00-\u9fff（）()、\d]{2,14}$") & bare.str.contains(r"[\u4e00-\u9fff]{2}")
+               & ~bare.str.contains(_DATE_LIKE)
+               & ~bare.str.contains(SKIP_ROW.pattern) & pl.lit(leftmost not in texts))
+    section = (((filled == 1) & (bare.str.contains(SECTION.pattern) | heading))
                | ((filled >= min(3, len(cells))) & same & head.str.contains(_CJK) & ~bare.str.contains(SKIP_ROW.pattern))
                | numbered)
     found = maybe.filter(section.fill_null(False) & head.str.contains(r"\S")).with_columns(
@@ -376,6 +384,7 @@ def _note_rows(t: Table) -> list[tuple[int, str]]:
     return found.select("_row", lead.alias("_text")).rows()
 
 
+_COUNTED = r"^(?:共|共计|合计|总计|累计|计)?[:：]?\d+(?:次|场|期|项|个|篇|条|件)$"  # a title cell of a totals row: 共2次
 MIN_TOTALLED = 1  # entries a totals row sums (a month of one entry has its 合计 too)
 # sheets checked together (imports._check_together) are one frame: sheet k's row r is row k * ROW_STRIDE + r
 # (an Excel sheet has at most 1,048,576 rows)
@@ -395,8 +404,10 @@ def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
     key_text = [t.columns[c.field].source for c in t.ledger.columns
                 if c.type == TEXT and c.required and c.field in t.columns and t.columns[c.field].source in data.columns]
     undated = pl.col("_c_date").is_not_null() | pl.col(t.columns["date"].source).is_null()
-    # no key cell of its own: no title, and a unit and a category that are blank or none of ours (全市)
-    keyless = [pl.col(c).is_null() for c in key_text] + [pl.col(f"_c_{f}").is_not_null() | pl.col(f"_v_{f}").is_null()
+    # no key cell of its own: no title (or one that counts the entries: 共2次), and a unit and a category that are
+    # blank or none of ours (全市)
+    keyless = [pl.col(c).is_null() | pl.col(c).str.replace_all(r"\s", "").str.contains(_COUNTED).fill_null(False)
+               for c in key_text] + [pl.col(f"_c_{f}").is_not_null() | pl.col(f"_v_{f}").is_null()
                                                          for f in ("unit", "category", "node") if f"_c_{f}" in data.columns]
     if data.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)])).height == 0:
         return []  # the usual case, decided without numbering the rows

@@ -28,8 +28,8 @@ HABITS = {
                            # 月 | 日 side by side under no group (3)
     "column_numbers": 1,   # a 栏次 row under the header: 甲 乙 1 2 …
     "units_row": 1,        # a row of units under the header: (人) (学时)
-    "sections": 3,         # (一) 上半年 merged across the table (1); 一 | 上半年, the name merged over the rest (2);
-                           # （一）上半年 alone in the first cell (3)
+    "sections": 4,         # (一) 上半年 merged across the table (1); 一 | 上半年, the name merged over the rest (2);
+                           # （一）上半年 alone in the first cell (3); a heading of words alone there: 上半年开展情况 (4)
     "subtotals": 1,        # 小计 under each section
     "total": 2,            # 合计 at the bottom (1) or at the top (2)
     "total_label": 3,      # totals labelled 合计 in the first column (0), 全市 in the unit column (1), nothing (2), 总计 / 全市合计 (3)
@@ -394,6 +394,17 @@ def build(flags: dict, seed: int) -> Layout:
                 i = j + 1
         return k
 
+    def section(number: tuple[str, str], label: str):
+        """A heading row of the habit's form: （一）上半年 merged, 一 | 上半年, （一）上半年 alone, 上半年开展情况 alone."""
+        if f["sections"] == 2:  # the number in the first column, the name merged over the rest
+            add([number[1], label] + [None] * (width - 2))
+            if not text_file:
+                merges.append((len(rows) - 1, lead + 1, len(rows) - 1, lead + width - 1))
+        elif f["sections"] == 4:
+            add([label + "开展情况"] + [None] * (width - 1))
+        else:
+            add([number[0] + label] + [None] * (width - 1), merge_across=f["sections"] == 1)
+
     def tail():
         if f["blank_below"]:
             said = "以下空白" if f["blank_below"] == 1 else rng.choice(["（此页以下空白）", "——以下空白——", "以下无内容", "以下为空"])
@@ -423,6 +434,9 @@ def build(flags: dict, seed: int) -> Layout:
             if f["total"] == 2 and group:
                 add(total_row("合计", group))
             entry_rows = []
+            if f["sections"] and group:  # each month's sheet headed by its own section (rare, and read all the same)
+                d = group[0].values["date"]
+                section(("（一）", "一"), f"{d.month}月份" if per_period == 1 else f"第{'一二三四'[(d.month - 1) // 3]}季度")
             lay_entries(group)
             if f["total"] == 1 and group:
                 add(total_row("合计", group))
@@ -435,12 +449,8 @@ def build(flags: dict, seed: int) -> Layout:
                   (("（二）", "二"), "下半年", [e for e in entries if e.values["date"].month > 6])] if f["sections"] else [("", "", entries)]
         k = 0
         for number, label, group in halves:
-            if label and f["sections"] == 2:  # 一 | 上半年: the number in the first column, the name over the rest
-                add([number[1], label] + [None] * (width - 2))
-                if not text_file:
-                    merges.append((len(rows) - 1, lead + 1, len(rows) - 1, lead + width - 1))
-            elif label:
-                add([number[0] + label] + [None] * (width - 1), merge_across=f["sections"] == 1)
+            if label:
+                section(number, label)
             k = lay_entries(group, k)
             if f["subtotals"] and label and group:
                 add(total_row("小计", group))

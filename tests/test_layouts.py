@@ -455,3 +455,44 @@ ONCE_FAILED = [
 @pytest.mark.parametrize("f,seed", ONCE_FAILED)
 def test_layouts_that_once_failed(f, seed):
     _check(f, seed)
+
+
+@pytest.mark.parametrize("heading", ["补录", "上半年开展情况", "2月开展情况", "红旗区"])
+def test_a_heading_of_words_alone_in_the_first_column_is_a_section(tmp_path, heading):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, [heading] + [None] * 7, ROW, ROW2])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert (f"第 2 行是分节标题（如「{heading}」），不是数据，已跳过", 1) in [(x.text, x.rows) for x in parsed.interpretations]
+
+
+@pytest.mark.parametrize("first", ["三月一日", "3月1日", "2025.3.1"])
+def test_a_date_alone_in_its_row_is_still_an_entry_missing_the_rest(tmp_path, first):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, [first] + [None] * 7])
+    assert not parsed.ok and "required" in [p.code for p in parsed.problems if p.row == 3]
+
+
+def test_a_heading_where_an_entrys_title_goes_first_is_still_an_entry(tmp_path):
+    """民法典 alone in a ledger whose first column is 主题: an entry missing the rest, not a heading."""
+    header = ["主题", "日期", "单位", "类别", "参加人数"]
+    parsed = _parse(tmp_path, [header, ["法治思想", D(2025, 3, 1), "红旗区", "党组中心组学法", 15], ["民法典学习"] + [None] * 4])
+    assert not parsed.ok and "required" in [p.code for p in parsed.problems if p.row == 3]
+
+
+def test_a_totals_row_whose_title_counts_the_entries_is_a_total(tmp_path):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW, ROW2, [None, None, None, "共2次", None, 55, 3.5, None]])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert ("第 4 行没有日期和主题，各数等于第 2–3 行各条记录之和，是合计行，不是数据，已跳过", 1) in \
+        [(x.text, x.rows) for x in parsed.interpretations]
+
+
+@pytest.mark.parametrize("sheets", [
+    # one sheet per month, each with its heading alone in the date column: the sheets are checked together first
+    {"1月": [TRAINING_HEADER, ["（一）1月份"] + [None] * 7, ROW], "7月": [TRAINING_HEADER, ["（一）7月份"] + [None] * 7, ROW2]},
+    {"1月": [TRAINING_HEADER, ["补录"] + [None] * 7, ROW], "7月": [TRAINING_HEADER, ROW2]},
+    # the section's number in the 序号 column, which the sheets checked together leave out
+    {"1月": [["序号"] + TRAINING_HEADER, ["一", "上半年"] + [None] * 7, [1] + ROW], "7月": [["序号"] + TRAINING_HEADER, [1] + ROW2]},
+])
+def test_sections_in_sheets_of_one_layout_are_read_on_each_sheet(tmp_path, sheets):
+    parsed = imports.parse_path(write_xlsx(tmp_path / "m.xlsx", sheets))
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+    assert any(r.sheet == "1月" and r.text.startswith("第 2 行是分节标题") for r in parsed.interpretations)
