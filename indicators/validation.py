@@ -372,7 +372,9 @@ def _note_rows(t: Table) -> list[tuple[int, str]]:
     whose first filled cell holds a colon are looked at in full."""
     cells = [c for c in t.data.columns if c not in CONTEXT_COLUMNS and c != "_row" and c != LEAD]
     lead = lead_cell(t).str.strip_chars()
-    maybe = t.data.filter(lead.str.contains("[:：]").fill_null(False))
+    # a label first, then its colon: a date or a time (2025-03-01 00:00:00) never starts so, and is not looked at further
+    maybe = t.data.filter(pl.col(LEAD).str.contains(r"^\s*[^\d\s:：][^:：]{0,12}[:：]").fill_null(False)) if LEAD in t.data.columns \
+        else t.data.filter(lead.str.contains(r"^[^\d\s:：][^:：]{0,12}[:：]").fill_null(False))
     if maybe.height == 0:
         return []
     texts = [m.source for f, m in t.columns.items() if t.ledger.column(f).type == TEXT and m.source in cells]
