@@ -737,7 +737,7 @@ def _composed(raw: RawSheet, rows, first: int, last: int, norm: list[str], colum
         notes.append(f"工作表「{raw.name}」中的列「{str(rows[last][j]).strip()}」（{letter(j)}列）是「{group}」的分项，未导入")
     used_up |= {names[j] for j in breakdowns}
     for r, what in described:
-        readings.append(Reading(raw.name, "skipped", f"第 {r + 1} 行是表头下的{what}，不是数据，已跳过", 1))
+        readings.append(Reading(raw.name, "skipped", f"第 {r + 1} 行是{what}，不是数据，已跳过", 1))
     return data
 
 
@@ -748,19 +748,39 @@ MAX_DESCRIPTION_ROWS = 3
 
 
 def _description_rows(rows: list[tuple], last: int) -> list[tuple[int, str]]:
-    """(row index, what it is) of the rows right under the header that only describe its columns."""
+    """(row index, what it is) of the rows right under the header that only describe its columns: 栏次, units,
+    and a third header row (执法人员 / 领导干部 under 其中), which comes first."""
     out = []
-    for r in range(last + 1, min(last + 1 + MAX_DESCRIPTION_ROWS, len(rows))):
+    for r in range(last + 1, min(last + 2 + MAX_DESCRIPTION_ROWS, len(rows))):
         cells = [re.sub(r"\s", "", str(v)) for v in rows[r] if v is not None and str(v).strip()]
         if len(cells) < 2:
             break
         if all(_COLUMN_LABEL.match(c) for c in cells) and (any(not c.isdigit() for c in cells) or _counts_up(cells)):
-            out.append((r, "栏次行"))
+            out.append((r, "表头下的栏次行"))
         elif all(_UNIT_LABEL.match(c) for c in cells):
-            out.append((r, "计量单位行"))
+            out.append((r, "表头下的计量单位行"))
+        elif not out and _header_below(rows[last], rows[r]):
+            out.append((r, "多行表头的一部分"))
         else:
             break
     return out
+
+
+def _header_below(header: tuple, row: tuple) -> bool:
+    """A third header row: sub-columns under the header's 其中 cells (执法人员 / 领导干部), and elsewhere only the
+    header's own text (merged down) or nothing; no figure."""
+    under = 0
+    for h, v in zip(header, row):
+        text = normalise_header(v)
+        if not text:
+            continue
+        if _DIGIT.search(text):
+            return False
+        if _BREAKDOWN.match(normalise_header(h)):
+            under += 1
+        elif text != normalise_header(h):
+            return False
+    return under > 0
 
 
 def _counts_up(cells: list[str]) -> bool:

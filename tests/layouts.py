@@ -23,7 +23,8 @@ HABITS = {
     "offset_cols": 2,      # blank columns in front of the table
     "formatted_blank": 1,  # a formatted but empty first column (borders and fill, no value), and styled cells below
     "row_number": 1,       # a 序号 column
-    "group_count": 1,      # 参加人数 over 合计 / 其中：执法人员 (two-row header)
+    "group_count": 2,      # 参加人数 over 合计 / 其中：执法人员 (two-row header) (1); over 合计 / 其中, 其中 over 执法人员 / 领导干部
+                           # (three-row header) (2)
     "split_date": 3,       # 日期 over 月 / 日 (the year in the title) (1), over 年 / 月 / 日 written 2025年 / 3月 / 1日 (2),
                            # 月 | 日 side by side under no group (3)
     "column_numbers": 1,   # a 栏次 row under the header: 甲 乙 1 2 …
@@ -262,6 +263,10 @@ def build(flags: dict, seed: int) -> Layout:
                 head(names["date"], "年", "year")
             head(names["date"], "月", "month")
             head(names["date"], "日", "day")
+        elif kind_ == "count" and f["group_count"] == 2:
+            head(names[fld], "合计", fld)
+            head(names[fld], "其中", "breakdown")
+            head(names[fld], "其中", "breakdown2")
         elif kind_ == "count" and f["group_count"]:
             head(names[fld], "合计", fld)
             head(names[fld], "其中：执法人员" if kind == "training" else "其中：学生", "breakdown")
@@ -275,7 +280,8 @@ def build(flags: dict, seed: int) -> Layout:
     two_rows = f["split_date"] in (1, 2) or f["group_count"] or f["place_group"]
     width = len(top)
     col = {w: i for i, w in enumerate(holds)}
-    summed = [fld for fld, _, k in spec if k in ("count", "int", "number")] + (["breakdown"] if f["group_count"] else [])
+    summed = [fld for fld, _, k in spec if k in ("count", "int", "number")] + (["breakdown"] if f["group_count"] else []) \
+        + (["breakdown2"] if f["group_count"] == 2 else [])
 
     def entry_cells(e: Entry) -> list:
         v = e.values
@@ -298,6 +304,8 @@ def build(flags: dict, seed: int) -> Layout:
                 out.append(v[w][:2] + "\n" + v[w][2:])
             elif w == "breakdown":
                 out.append(e.breakdown)
+            elif w == "breakdown2":
+                out.append(e.breakdown // 2)
             elif w in MEASURES and f["measures"] == 3 and rng.random() < 0.6:  # typed with a full-width keyboard
                 out.append(_full_width(f"{v[w]:g}" + rng.choice(["", MEASURES[w][0]])))
             elif w in MEASURES and f["measures"] in (1, 2) and rng.random() < 0.6:
@@ -344,6 +352,15 @@ def build(flags: dict, seed: int) -> Layout:
                 i = j + 1
         else:  # a CSV cannot merge: the group written over each of its columns
             rows[-2] = [None] * lead + list(top)
+        if f["group_count"] == 2:  # the third row: 执法人员 / 领导干部 under 其中
+            sub = ("执法人员", "领导干部") if kind == "training" else ("学生", "教师")
+            add([sub[0] if w == "breakdown" else sub[1] if w == "breakdown2" else None for w in holds])
+            if not text_file:
+                r = len(rows) - 3
+                merges[:] = [(r0, c0, r + 2 if (r0, r1) == (r, r + 1) else r1, c1) for r0, c0, r1, c1 in merges]
+                merges += [(r + 1, lead + col[w], r + 2, lead + col[w]) for w in holds if w in FIGURES[kind] and second[col[w]] == "合计"]
+                merges.append((r + 1, lead + col["breakdown"], r + 1, lead + col["breakdown2"]))
+                rows[-2][lead + col["breakdown2"]] = None
     else:
         add(list(top))
     if f["column_numbers"]:
@@ -369,7 +386,8 @@ def build(flags: dict, seed: int) -> Layout:
         elif form == 0:
             cells[0] = label
         for w in summed:
-            cells[col[w]] = sum(e.breakdown if w == "breakdown" else e.values[w] for e in group)
+            cells[col[w]] = sum(e.breakdown if w == "breakdown" else e.breakdown // 2 if w == "breakdown2" else e.values[w]
+                                for e in group)
         return cells
 
     def lay_entries(group, k=0):
@@ -462,7 +480,8 @@ def build(flags: dict, seed: int) -> Layout:
     formats = {"date": 'yyyy"年"m"月"d"日"', "participants": '0"人"', "people": '#,##0"人次"', "materials": '0"份"',
                "media": '0"篇"', "hours": "0.0"}
     for s in layout.sheets:
-        s.update(lead=lead, width=width, two_rows=two_rows, choice_col=col.get(FIGURES[kind][2]),
+        s.update(lead=lead, width=width, two_rows=two_rows, depth=1 + bool(two_rows) + (f["group_count"] == 2),
+                 choice_col=col.get(FIGURES[kind][2]),
                  count_col=next((col[fld] for fld, _, k in spec if k == "count"), None),
                  formats={lead + col[w]: fmt for w, fmt in formats.items() if w in col} if f["number_formats"] else {})
     if f["summary_sheet"]:  # the clerk's own sums per unit beside the ledger: no ledger, said and skipped
@@ -538,7 +557,7 @@ def _write_xlsx(layout: Layout, path: Path) -> Path:
             for r in range(len(s["rows"]) + 1, len(s["rows"]) + 30):  # styled empty rows under the table
                 for c in range(lead + 1, lead + width + 1):
                     ws.cell(r, c).border = border
-        last_header = top + (1 if s["two_rows"] else 0)
+        last_header = top + s["depth"] - 1
         if f["hidden_column"]:
             letter = openpyxl.utils.get_column_letter(lead + width + 2)
             ws.cell(top, lead + width + 2, "辅助列")
@@ -586,7 +605,7 @@ def _write_xls(layout: Layout, path: Path) -> Path:
             ws.write(s["header_at"], s["lead"] + s["width"] + 1, "辅助列")
             ws.col(s["lead"] + s["width"] + 1).hidden = True
         if f["frozen"]:
-            ws.panes_frozen, ws.horz_split_pos = True, s["header_at"] + (2 if s["two_rows"] else 1)
+            ws.panes_frozen, ws.horz_split_pos = True, s["header_at"] + s["depth"]
     wb.save(str(path))
     return path
 

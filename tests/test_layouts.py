@@ -496,3 +496,21 @@ def test_sections_in_sheets_of_one_layout_are_read_on_each_sheet(tmp_path, sheet
     assert parsed.ok, [p.message for p in parsed.problems]
     assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
     assert any(r.sheet == "1月" and r.text.startswith("第 2 行是分节标题") for r in parsed.interpretations)
+
+
+@pytest.mark.parametrize("name", ["台账.xlsx", "台账.csv"])
+def test_a_three_row_header_is_read_with_the_rows_that_describe_it(tmp_path, name):
+    """参加人数 over 合计 / 其中, 其中 over 执法人员 / 领导干部, then 栏次 and units: the third header row and the
+    description rows under it are skipped and said, 合计 is the count, both breakdowns are left out."""
+    h1 = TRAINING_HEADER[:5] + ["参加人数", "参加人数" if name.endswith("csv") else None, None] + TRAINING_HEADER[6:]
+    h2 = TRAINING_HEADER[:5] + ["合计", "其中", "其中" if name.endswith("csv") else None] + TRAINING_HEADER[6:]
+    h3 = ([None] * 5 if name.endswith("csv") else TRAINING_HEADER[:5]) + [None if name.endswith("csv") else "合计", "执法人员", "领导干部"] \
+        + ([None] * 2 if name.endswith("csv") else TRAINING_HEADER[6:])
+    numbers = ["甲", "乙", "丙", "丁", "戊", "1", "2", "3", "4", "5"]
+    rows = [h1, h2, h3, numbers] + [r[:6] + [3, 1] + r[6:] for r in (ROW, ROW2)]
+    merges = [f"{c}1:{c}3" for c in "ABCDEIJ"] + ["F1:H1", "F2:F3", "G2:H2"]
+    parsed = _parse(tmp_path, rows, merges, name)
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
+    said = [(x.text, x.rows) for x in parsed.interpretations]
+    assert ("第 3 行是多行表头的一部分，不是数据，已跳过", 1) in said and ("第 4 行是表头下的栏次行，不是数据，已跳过", 1) in said
