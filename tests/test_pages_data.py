@@ -91,6 +91,28 @@ def test_accepted_file_is_previewed_then_imported_on_confirm(db):
     assert count(db, "training") == 2 and count(db, "batch") == 2
 
 
+def test_a_printed_statistics_table_is_previewed_with_every_row_it_read_past(db, tmp_path):
+    """Issue 20 on the page: a three-row header, a section numbered in the 序号 column, a 合计 row and a 注： line. The
+    preview lists each row read past with its row number, and the file is imported on confirm."""
+    h1 = ["序号"] + TRAINING_HEADER[:5] + ["参加人数", None, None] + TRAINING_HEADER[6:]
+    h2 = [None] * 6 + ["合计", "其中", None, None, None]
+    h3 = [None] * 7 + ["执法人员", "领导干部", None, None]
+    entry = [D(2025, 3, 1), "红旗区", "党组中心组学法", "法治思想", "张三", 15, 3, 1, 2, None]
+    rows = [["2025年培训学法台账"], h1, h2, h3, ["一", "上半年"] + [None] * 9, [1] + entry,
+            ["合计"] + [None] * 5 + [15, 3, 1, 2, None], ["注：人数以签到表为准"] + [None] * 10]
+    merges = ["A1:K1"] + [f"{c}2:{c}4" for c in "ABCDEFJK"] + ["G2:I2", "G3:G4", "H3:I3", "B5:K5"]
+    data = write_xlsx(tmp_path / "统计表.xlsx", {"台账": rows}, {"台账": merges}).read_bytes()
+    at = app("ui/pages/upload.py")
+    upload(at, ("统计表.xlsx", data))
+    assert "校验通过，共 1 行" in texts(at)
+    said = next(d.value for d in at.dataframe if "解读" in d.value.columns)["解读"].to_list()
+    assert "第 4 行是多行表头的一部分，不是数据，已跳过" in said
+    assert "第 5 行是分节标题（如「一 上半年」），不是数据，已跳过" in said
+    assert "第 7、8 行是合计、签字或说明等行（如「合计」），不是数据，已跳过" in said
+    click(at, "确认导入")
+    assert count(db, "training") == 1
+
+
 def test_refused_file_shows_every_problem_and_the_annotated_workbook(db):
     at = app("ui/pages/upload.py")
     upload(at, ("坏台账.xlsx", BAD))
