@@ -410,7 +410,10 @@ def _total_rows(t: Table, data: pl.DataFrame) -> list[tuple[int, int, int]]:
     # blank or none of ours (全市)
     keyless = [pl.col(c).is_null() | pl.col(c).str.replace_all(r"\s", "").str.contains(_COUNTED).fill_null(False)
                for c in key_text] + [pl.col(f"_c_{f}").is_not_null() | pl.col(f"_v_{f}").is_null()
-                                                         for f in ("unit", "category", "node") if f"_c_{f}" in data.columns]
+                                                         for f in ("unit", "category", "node") if f"_c_{f}" in data.columns
+                                                         # a unit taken from the title is no row's own (a month's
+                                                         # sheet of one row of zeros has it too)
+                                                         and t.columns[f].source not in CONTEXT_COLUMNS]
     if data.filter(undated & pl.all_horizontal(keyless or [pl.lit(True)])).height == 0:
         return []  # the usual case, decided without numbering the rows
     index = data.with_row_index("_i").with_columns(_k=pl.col("_row") // ROW_STRIDE)

@@ -443,12 +443,20 @@ def test_a_sheet_of_a_million_formatted_empty_rows_beside_the_ledger_is_no_damag
 
 
 # layouts the soak once failed (bench/soak_layouts.py), kept as regression cases: 月 | 日 side by side in the top row of
-# a two-row header of a text file (nothing under them, nothing merged)
+# a two-row header of a text file (nothing under them, nothing merged); an empty month under a title naming the unit
 ONCE_FAILED = [
     ({"title": 1, "unit_line": 1, "offset_rows": 2, "row_number": 1, "group_count": 1, "split_date": 3, "column_numbers": 1,
       "subtotals": 1, "total_label": 3, "spaced_units": 3, "date_form": 3, "ledger": 1, "place_group": 1, "format": 4}, 500046),
     ({"title": 1, "group_count": 1, "split_date": 3, "subtotals": 1, "total_label": 1, "note_lines": 1, "signatures": 1,
       "spaced_units": 1, "synonyms": 3, "measures": 1, "format": 3}, 500327),
+    # a month's sheet whose only row is a total of zeros, under a title that names the unit (市国动办): the unit taken
+    # from the title made the row look like an entry of its own
+    ({"title": 1, "offset_cols": 1, "column_numbers": 1, "sections": 2, "total": 2, "total_label": 2, "cell_breaks": 1,
+      "per_period": 1, "hidden_column": 1, "frozen": 1, "comments": 1, "summary_sheet": 1, "number_formats": 1, "ledger": 1,
+      "place_group": 1, "format": 1}, 2001540),
+    ({"title": 1, "offset_rows": 2, "offset_cols": 1, "split_date": 3, "sections": 2, "subtotals": 1, "total": 1,
+      "total_label": 2, "signatures": 2, "synonyms": 2, "catalogue_names": 1, "per_period": 2, "hidden_column": 1, "frozen": 1,
+      "validation": 1, "empty_sheets": 1}, 2001336),
 ]
 
 
