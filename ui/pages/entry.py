@@ -34,26 +34,15 @@ def _empty(kind: str, unit: str | None, rows: list[dict] | None = None) -> pd.Da
     data = {}
     for c in entry.columns(kind):
         values = [r.get(c.name) for r in rows]
-        if c.type == DATE:  # datetime64: the editor reads a typed or pasted date as a date, not as text
-            data[c.name] = pd.Series(pd.to_datetime([_as_date(v) for v in values]), dtype="datetime64[ns]")
-        elif c.type in (INT, NUMBER):
+        if c.type in (INT, NUMBER):
             data[c.name] = pd.Series([_as_number(v) for v in values], dtype="Float64")
         else:
-            data[c.name] = pd.Series([None if v in (None, "") else str(v) for v in values], dtype="object")
+            data[c.name] = pd.Series([entry.cell_text(v) for v in values], dtype="object")  # a date as 2025-03-01
     frame = pd.DataFrame(data)
     if unit is not None and len(frame):
         frame[LEDGERS[kind].column("unit").name] = unit
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
-
-
-def _as_date(v):
-    if isinstance(v, dt.date) or v is None:
-        return v
-    try:
-        return dt.date.fromisoformat(str(v)[:10])
-    except ValueError:
-        return None
 
 
 def _as_number(v):
@@ -71,26 +60,26 @@ def _set_table(kind: str, frame: pd.DataFrame) -> None:
 
 
 def _config(kind: str, actor) -> dict:
+    """The grid's editor per column. None is `required`: the grid leaves a new row with an empty required cell
+    out of what it sends (streamlit#6695), so such a row would vanish at 检查 instead of being named by it.
+    日期 is text: the grid's date cell turns a pasted 2025-02-30 or 2025年3月2日 into today's date and a
+    2025/02/29 into 2025-03-01, where the upload's reader names the first and reads the second as typed (the
+    row-by-row form has the date picker). Counts have no minimum, step or format: the grid would blank a
+    pasted -3 and round 2.5 to 2, where the check names both."""
     units = [actor.unit] if actor.role == roles.CLERK else intake.unit_names()
     out = {}
     for c in entry.columns(kind):
         label = c.name + ("" if c.required else "（选填）")
-        if c.type == DATE:
-            out[c.name] = st.column_config.DateColumn(label, format="YYYY-MM-DD", min_value=dt.date(2000, 1, 1),
-                                                      required=c.required, help=c.help)
-        elif c.type == UNIT:
-            out[c.name] = st.column_config.SelectboxColumn(label, options=units, required=True, help=c.help,
+        if c.type == UNIT:
+            out[c.name] = st.column_config.SelectboxColumn(label, options=units, help=c.help,
                                                            default=actor.unit if actor.role == roles.CLERK else None,
                                                            disabled=actor.role == roles.CLERK)
         elif c.type == CHOICE:
-            out[c.name] = st.column_config.SelectboxColumn(label, options=list(c.choices), required=c.required, help=c.help)
-        elif c.type == INT:
-            out[c.name] = st.column_config.NumberColumn(label, min_value=0, step=1, format="%d", required=c.required,
-                                                        help=c.help)
-        elif c.type == NUMBER:
-            out[c.name] = st.column_config.NumberColumn(label, min_value=0, step=0.5, required=c.required, help=c.help)
-        else:
-            out[c.name] = st.column_config.TextColumn(label, required=c.required, help=c.help, max_chars=500)
+            out[c.name] = st.column_config.SelectboxColumn(label, options=list(c.choices), help=c.help)
+        elif c.type in (INT, NUMBER):
+            out[c.name] = st.column_config.NumberColumn(label, help=c.help)
+        else:  # TEXT and DATE
+            out[c.name] = st.column_config.TextColumn(label, help=c.help, max_chars=500)
     return out
 
 
@@ -105,7 +94,8 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 def render(sel: shell.Selection) -> None:
     st.title("在线填报")
-    st.caption("直接在表格中填写台账（可从 Excel 复制多行后粘贴），点“检查”按上传文件的同样规则校验，再“提交”保存为一个批次；"
+    st.caption("直接在表格中填写台账，或从 Excel 复制多行后粘贴（先单击表格中的一格，不要进入编辑状态，再按 Ctrl+V）；"
+               "点“检查”按上传文件的同样规则校验，再“提交”保存为一个批次；"
                f"一次最多 {entry.MAX_ROWS} 行，更多请用 Excel 模板在「数据填报」页上传。")
     actor = shell.current_actor()
     conn = sel.src.conn
