@@ -136,6 +136,8 @@ def test_a_row_corrected_on_the_page_moves_the_figures(conn):
     assert history.dataframe[0].value[["批次", "方式"]].values.tolist() == [[2, "更正"], [1, "上传文件"]]
     assert history.dataframe[1].value.values.tolist() == [
         ["培训学法台账 · 卫滨区 · 2025-01-05 · 全员法治培训 · 种子", "参加人数", "5", "50", "录入错误"]]
+    assert not [w for w in history.warning if "原始文件" in w.value]  # a correction has no file: not said as one lost
+    assert "没有原始文件" in " ".join(c.value for c in history.caption)
     click(history, "撤销此批次")
     click(history, "确认撤销")
     assert participants(conn) == 5
