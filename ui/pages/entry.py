@@ -114,6 +114,8 @@ def render(sel: shell.Selection) -> None:
     if sel.narrow:
         _row_form(kind, actor, sel.year, expanded=True)
     editor = f"entry_grid_{kind}_{st.session_state.get(gen, 0)}"
+    if _refuse_oversize(kind, editor):
+        editor = f"entry_grid_{kind}_{st.session_state.get(gen, 0)}"
     if editor not in st.session_state:  # a new table, or back from another page: the editor starts from the table kept
         st.session_state[base] = st.session_state[cur]
     edited = st.data_editor(st.session_state[base], key=editor, num_rows="dynamic", width="stretch", placeholder="",
@@ -145,6 +147,24 @@ def render(sel: shell.Selection) -> None:
         st.caption("表格已改动，请重新点“检查”。")
     _undo_last(conn, actor)
     _corrections(sel, actor, kind)
+
+
+def _refuse_oversize(kind: str, editor: str) -> bool:
+    """A paste that would make the table longer than entry.MAX_ROWS is refused before the grid takes it in (the
+    editor adds pasted rows one at a time: 10,000 of them cost minutes on every run): the table stays as it was,
+    in a new editor, and the refusal says the limit. True when refused."""
+    edits = st.session_state.get(editor)
+    if not isinstance(edits, dict):
+        return False
+    cur, base, _ = _state(kind)
+    rows = len(st.session_state[base]) - len(edits.get("deleted_rows") or []) + len(edits.get("added_rows") or [])
+    over = entry.too_many_rows(rows)
+    if over is None:
+        return False
+    del st.session_state[editor]
+    _set_table(kind, st.session_state[cur])
+    st.error(f"{over.message}，这些行没有加入表格，未保存任何数据。{over.fix}。", icon=":material/block:")
+    return True
 
 
 def _draft_bar(conn, actor, kind: str, own: str | None) -> None:
