@@ -192,3 +192,18 @@ def test_ten_thousand_pasted_rows_are_refused_stating_the_limit(conn):
     assert not errors(at)
     click(at, "检查")
     assert [i.value for i in at.info] == [f"检查通过：共 {entry.MAX_ROWS} 行，提交后将新增 {entry.MAX_ROWS} 行、更新 0 行。"]
+
+
+def test_text_typed_in_a_correction_is_shown_as_typed(conn):
+    """The 备注 typed is quoted in the success message: an emoji code, a bare address or emphasis there stays
+    the characters typed (escaped for the message's markdown), never a picture, a link or bold text."""
+    at = open_page(PAGE)
+    at.selectbox(key="fix_col_training").set_value("备注").run()
+    at.text_input(key="fix_value_training_note").set_value(":100: www.example.com **粗**").run()
+    at.text_input(key="fix_reason_training").set_value("补备注").run()
+    click(at, "保存更正")
+    body = at.success[0].value
+    assert body.startswith("已更正（批次 2）：备注：")
+    for markup in (":100:", "www.example.com", "**粗**"):
+        assert markup not in body  # each escaped: shown as typed
+    assert entry.rows(conn, 2025)[0]["备注"] == ":100: www.example.com **粗**"
