@@ -87,7 +87,7 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 def render(sel: shell.Selection) -> None:
     st.title("在线填报")
-    st.caption("直接在表格中填写台账，或从 Excel 复制多行后粘贴（先单击表格中的一格，不要进入编辑状态，再按 Ctrl+V）；"
+    st.caption("直接在表格中填写台账，或从 Excel 复制多行后粘贴（先单击表格中的一格，不要进入编辑状态，再粘贴）；"
                "点“检查”按上传文件的同样规则校验，再“提交”保存为一个批次；"
                f"一次最多 {entry.MAX_ROWS} 行，更多请用 Excel 模板在「数据填报」页上传。")
     actor = shell.current_actor()
