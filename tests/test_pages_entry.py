@@ -207,3 +207,16 @@ def test_text_typed_in_a_correction_is_shown_as_typed(conn):
     for markup in (":100:", "www.example.com", "**粗**"):
         assert markup not in body  # each escaped: shown as typed
     assert entry.rows(conn, 2025)[0]["备注"] == ":100: www.example.com **粗**"
+
+
+def test_a_pasted_block_is_taken_in_once_and_numbered(conn):
+    """After a paste of many rows the table is the editor's new start: its rows numbered 1..n as the problems
+    name them (and not added again, one at a time, on every later run)."""
+    at = open_page(PAGE)
+    at.session_state[GRID] = typed(*[training(1 + i % 28, f"第{i + 1}次", 10) for i in range(120)])
+    at.run()
+    healthy(at)
+    table = at.data_editor[0].value
+    assert table.index.tolist() == list(range(1, 121)) and table["主题"].iloc[-1] == "第120次"
+    click(at, "检查")
+    assert [i.value for i in at.info] == ["检查通过：共 120 行，提交后将新增 120 行、更新 0 行。"]

@@ -14,6 +14,10 @@ from ui import shell
 from ui.safe import md as _plain  # a message quoting what a user typed: shown as typed, never markup
 
 KIND = "entry_kind"
+# The grid's edit state holds the rows added since its editor began, and Streamlit adds them to the table one
+# at a time on every run (500 rows: 4.6 s a run, 2,000: 35 s; bench/bench_entry.py): after a paste of this
+# many rows the table is taken as the new editor's start, so that the cost falls once.
+REBASE_AFTER = 50
 
 
 def _state(kind: str) -> tuple[str, str, str]:
@@ -115,6 +119,9 @@ def render(sel: shell.Selection) -> None:
                             column_config={"_index": st.column_config.NumberColumn("行", disabled=True, width=50),
                                            **_config(kind, actor)}, hide_index=False)
     st.session_state[cur] = _empty(kind, None, _rows(edited))  # typed per column again, for the next editor
+    if len((st.session_state.get(editor) or {}).get("added_rows") or []) >= REBASE_AFTER:
+        _set_table(kind, st.session_state[cur])  # a paste taken in once, its rows numbered, not again every run
+        st.rerun()
     if not sel.narrow:
         _row_form(kind, actor, sel.year, expanded=False)
     rows = _rows(edited)
