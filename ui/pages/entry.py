@@ -18,6 +18,9 @@ KIND = "entry_kind"
 # at a time on every run (500 rows: 4.6 s a run, 2,000: 35 s; bench/bench_entry.py): after a paste of this
 # many rows the table is taken as the new editor's start, so that the cost falls once.
 REBASE_AFTER = 50
+# what the grid itself does to a pasted cell it cannot hold (no check sees the text pasted): said where one pastes
+PASTE_NOTE = ("粘贴时，下拉列只认规定的选项（如“卫滨区”，不认“卫滨区人防办”），数字列只认数字（“30人”“３０”会变成空白）："
+              "必填的空格会在检查时逐一指出，选填列请粘贴后核对。")
 
 
 def _state(kind: str) -> tuple[str, str, str]:
@@ -122,6 +125,7 @@ def render(sel: shell.Selection) -> None:
     if len((st.session_state.get(editor) or {}).get("added_rows") or []) >= REBASE_AFTER:
         _set_table(kind, st.session_state[cur])  # a paste taken in once, its rows numbered, not again every run
         st.rerun()
+    st.caption(PASTE_NOTE)
     if not sel.narrow:
         _row_form(kind, actor, sel.year, expanded=False)
     rows = _rows(edited)
