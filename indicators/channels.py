@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
@@ -96,6 +97,8 @@ FAILURES: dict[str, str] = {
     "smtp_config": "尚未配置发信服务器（SMTP），请在“通知渠道”页面或环境变量中设置",
     "too_large": "消息超过{channel}的大小上限（{detail}），未发送",
     "tls": "与{channel}建立加密连接失败（{detail}）",
+    "bad_address": "{channel}的地址无法使用（{detail}），请在“通知渠道”页面重新设置",
+    "internal": "发送{channel}时程序内部错误（{detail}），未发送；请把这条记录交给系统维护人员",
 }
 # what a robot's error code means, where the platform documents it
 ERRCODES = {
@@ -131,7 +134,7 @@ class Outcome:
 
     @property
     def retry(self) -> bool:
-        return not self.ok and self.code not in ("smtp_config", "too_large")
+        return not self.ok and self.code not in ("smtp_config", "too_large", "bad_address", "internal")
 
 
 @dataclass(frozen=True)
@@ -237,9 +240,9 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     if len(data) > CHANNELS[channel].limit + 512:  # the JSON envelope around the limited content
         return failure("too_large", channel, detail=f"{len(data)} 字节")
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
     try:
+        req = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
         with urllib.request.urlopen(req, timeout=timeout) as r:
             reply = r.read(65536)
     except urllib.error.HTTPError as e:
@@ -254,6 +257,10 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
         return failure("connect", channel, detail=_os_reason(e.reason))
     except (ConnectionError, OSError) as e:
         return failure("connect", channel, detail=_os_reason(e))
+    except (ValueError, http.client.InvalidURL):  # an address saved before it was checked as it is now
+        return failure("bad_address", channel, detail="格式不对")
+    except http.client.HTTPException:  # a reply that is not HTTP, or cut off
+        return failure("bad_reply", channel)
     if channel == WEBHOOK:
         return Outcome(True)
     try:
@@ -350,9 +357,14 @@ def check_address(channel: str, address: str) -> str | None:
         if not emails:
             return "请填写至少一个电子邮件地址"
         return f"「{'、'.join(bad)}」不是有效的电子邮件地址" if bad else None
-    parts = urllib.parse.urlsplit(address.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in address.strip()):
-        return f"{CHANNELS[channel].name}的地址应是以 https:// 开头的 Webhook 地址"
+    try:
+        parts = urllib.parse.urlsplit(address.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or \
+            any(c.isspace() for c in address.strip()):
+        return f"{CHANNELS[channel].name}的地址应是以 https:// 开头的 Webhook 地址（主机名、端口无误）"
     return None
 
 
@@ -361,5 +373,8 @@ def mask(channel: str, address: str) -> str:
     last four characters (the key and token are the secret)."""
     if channel == EMAIL:
         return "、".join(split_emails(address))
-    parts = urllib.parse.urlsplit(address)
-    return f"{parts.scheme}://{parts.hostname or ''}/…{address[-4:]}" if len(address) > 12 else "••••"
+    try:
+        host = urllib.parse.urlsplit(address).hostname or ""
+    except ValueError:  # a broken host (saved before addresses were checked as now): shown as nothing but its end
+        host = "?"
+    return f"{address.split(':', 1)[0]}://{host}/…{address[-4:]}" if len(address) > 12 else "••••"

@@ -365,7 +365,11 @@ def _deliver(conn: sqlite3.Connection, actor: Actor, s: Send, year: int, half: i
         s.outcome, s.reason = "skipped", "今天已发送过（或正由另一台服务器发送）；如需再发，请加 --again"
         return s
     address, secret = s._secret
-    out: Outcome = channels.send(s.channel, address, secret, s.message, smtp(conn) if s.channel == EMAIL else None)
+    try:
+        out: Outcome = channels.send(s.channel, address, secret, s.message, smtp(conn) if s.channel == EMAIL else None)
+    except Exception as e:  # noqa: BLE001 - one unit's send is the edge: recorded failed (its type named), the claim
+        # released for the next run, and the other units still go (a bug is said in the record and the exit code)
+        out = channels.failure("internal", s.channel, detail=type(e).__name__)
     s.outcome, s.errcode, s.reason, s.attempts = ("sent" if out.ok else "failed"), out.errcode, out.reason, out.attempts
     try:
         with store.transaction(conn):

@@ -30,7 +30,8 @@ class Hit:
 @dataclass
 class Robot:
     """The server's script and what it received. `replies[path]`: a list of (status, JSON reply, delay
-    seconds) used in turn, the last one repeated; `secrets[path]`: the 钉钉 加签 secret for that path."""
+    seconds) used in turn, the last one repeated (status None: the reply is raw bytes written as they are,
+    no HTTP); `secrets[path]`: the 钉钉 加签 secret for that path."""
 
     url: str = ""
     hits: list[Hit] = field(default_factory=list)
@@ -77,6 +78,10 @@ def robot_server():
             if ok is False:  # as 钉钉 answers a wrong signature
                 status, reply = 200, {"errcode": 310000, "errmsg": "sign not match"}
             time.sleep(delay)
+            if status is None:  # not HTTP at all
+                self.wfile.write(reply)
+                self.close_connection = True
+                return
             data = json.dumps(reply).encode()
             try:
                 self.send_response(status)

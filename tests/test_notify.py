@@ -242,6 +242,31 @@ def test_a_failing_channel_is_retried_then_recorded_failed_and_the_others_still_
     assert entry["detail"]["outcome"] == "失败" and entry["detail"]["reason"].startswith(reason)
 
 
+@pytest.mark.parametrize("how,code,reason,attempts", [
+    # saved by an earlier version that checked less: a port that is no number, a broken IPv6 host
+    ("port", None, "通用接口的地址无法使用（格式不对）", 1),
+    ("ipv6", None, "通用接口的地址无法使用（格式不对）", 1),
+    # a server that answers something that is not HTTP
+    ("garbage", None, "通用接口的应答无法识别", 3),
+])
+def test_an_address_that_cannot_be_opened_fails_that_unit_only_and_leaves_it_to_try_again(conn, tmp_path, robot,
+                                                                                           how, code, reason, attempts):
+    seed(conn, tmp_path)
+    wire(conn, robot)
+    address = {"port": robot.url + ":abc/hook", "ipv6": "http://[::1/hook", "garbage": robot.at("/hook")}[how]
+    robot.replies["/hook"] = [(None, b"garbage\r\n\r\n", 0)]
+    with store.transaction(conn):
+        store.notify.set_contact(conn, "fgk", "凤泉区", "webhook", address, None)
+    sends = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE))
+    bad = sends[("凤泉区", "webhook")]
+    assert (bad.outcome, bad.errcode, bad.attempts, bad.reason.startswith(reason)) == ("failed", code, attempts, True)
+    assert (sends[("红旗区", "wecom")].outcome, sends[("卫滨区", "dingtalk")].outcome) == ("sent", "sent")
+    log = {r["对象"]: r["结果"] for r in notify.send_log(conn, 2025, 1)}
+    assert log == {"红旗区": "成功", "卫滨区": "成功", "凤泉区": "失败"}
+    later = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE.replace(hour=11)))
+    assert later[("凤泉区", "webhook")].outcome == "failed" and later[("红旗区", "wecom")].outcome == "skipped"
+
+
 def test_a_failed_send_may_be_tried_again_the_same_day_and_only_it(conn, tmp_path, robot):
     seed(conn, tmp_path)
     wire(conn, robot)
@@ -322,6 +347,8 @@ def in_process(db, capsys, *args) -> tuple[int, str]:
     (("contact", "set", "--unit", "红旗区", "--group", "领导", "--email", "a@b.cn"), 2, "参数有误"),
     (("contact", "set", "--group", "群众", "--email", "a@b.cn"), 2, "参数有误"),
     (("contact", "remove", "--unit", "凤泉区", "--wecom"), 1, "没有设置企业微信"),
+    (("contact", "set", "--unit", "凤泉区", "--webhook", "http://[::1/x"), 1, "主机名、端口无误"),
+    (("contact", "set", "--unit", "凤泉区", "--webhook", "http://10.0.0.8:80x/hook"), 1, "主机名、端口无误"),
     (("remind", "--year", "2025"), 2, "参数有误"),
     (("remind", "--year", "2025", "--half", "3"), 2, "参数有误"),
     (("deliver", "--to", "领导", "--format", "pdf", "--year", "2025", "--half", "1"), 2, "格式只能是"),
@@ -479,6 +506,7 @@ def test_settings_come_from_the_page_else_the_environment(conn, monkeypatch):
     ("dingtalk", f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}", "https://oapi.dingtalk.com/…d4e5"),
     ("webhook", "http://10.0.0.8:8080/hook", "http://10.0.0.8/…hook"),
     ("webhook", "http://a.b", "••••"),
+    ("webhook", "http://[::1/hook-KEY-99x", "http://?/…-99x"),
     ("email", "a@b.cn;c@d.cn", "a@b.cn、c@d.cn"),
 ])
 def test_addresses_are_shown_masked(channel, address, shown):
@@ -490,6 +518,11 @@ def test_addresses_are_shown_masked(channel, address, shown):
     ("wecom", "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1", "以 https:// 开头"),
     ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a b", "以 https:// 开头"),
     ("webhook", "javascript:alert(1)", "以 https:// 开头"),
+    ("webhook", "http://10.0.0.8:abc/hook", "主机名、端口无误"),
+    ("webhook", "http://10.0.0.8:70000/hook", "主机名、端口无误"),
+    ("wecom", "https://[::1/cgi-bin/webhook/send", "主机名、端口无误"),
+    ("wecom", "https://:443/cgi-bin/webhook/send", "主机名、端口无误"),
+    ("webhook", "http://[::1]:8080/hook", None),
     ("email", "a@b.cn, c@d.gov.cn", None),
     ("email", "a@b", "不是有效的电子邮件地址"),
     ("email", " ,", "至少一个电子邮件地址"),
