@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = as_user(with_db(sub.add_parser("remind", help="向尚未提交的单位发送催报通知（每个单位每天至多一次）；"
                                                       "截止日期过后向“管理员”组发送逾期名单")))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True, metavar="YEAR")
     sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
     sp.add_argument("--dry-run", action="store_true", help="只列出将发给谁、发什么，不发送")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = as_user(with_db(sub.add_parser("deliver", help="推送汇报材料：邮件附文件，群机器人发主要数字和链接（每天至多一次）")))
     sp.add_argument("--to", required=True, help="接收的组（领导、管理员）或单位")
     sp.add_argument("--format", required=True, type=_formats, metavar="pptx,docx", help="pptx 汇报材料、docx 工作情况文稿、xlsx 督导平台数据，逗号分隔")
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True, metavar="YEAR")
     sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
     sp.add_argument("--dry-run", action="store_true", help="只列出将发给谁、发什么，不发送")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
@@ -262,6 +262,14 @@ def _channel_help(channel: str) -> str:
 def _notify_settings() -> dict[str, str]:
     from .channels import SEND_SETTINGS, SETTINGS
     return {s.env: s.help for s in SETTINGS.values()} | SEND_SETTINGS
+
+
+def _year(text: str) -> int:
+    """A year the reporting cycle can have (not 0 or 99999, which date arithmetic refuses in English);
+    the range of the ledgers' dates (validation.MIN_YEAR, the templates' date check)."""
+    if not text.strip().isdigit() or not 2000 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"年份应是 2000–2100 之间的数字，不能是「{text}」")
+    return int(text)
 
 
 def _formats(text: str) -> list[str]:

@@ -351,6 +351,9 @@ def in_process(db, capsys, *args) -> tuple[int, str]:
     (("contact", "set", "--unit", "凤泉区", "--webhook", "http://10.0.0.8:80x/hook"), 1, "主机名、端口无误"),
     (("remind", "--year", "2025"), 2, "参数有误"),
     (("remind", "--year", "2025", "--half", "3"), 2, "参数有误"),
+    (("remind", "--year", "0", "--half", "1"), 2, "年份应是 2000–2100 之间的数字，不能是「0」"),
+    (("remind", "--year", "99999", "--half", "1", "--dry-run"), 2, "年份应是 2000–2100"),
+    (("deliver", "--to", "领导", "--format", "pptx", "--year", "-5", "--half", "1"), 2, "年份应是 2000–2100"),
     (("deliver", "--to", "领导", "--format", "pdf", "--year", "2025", "--half", "1"), 2, "格式只能是"),
     (("deliver", "--to", "火星区", "--format", "pptx", "--year", "2025", "--half", "1"), 1, "「火星区」既不是"),
 ])
