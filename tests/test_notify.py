@@ -106,6 +106,8 @@ def test_each_robot_gets_its_own_json_shape_naming_unit_period_deadline_missing_
     assert ding.body["msgtype"] == "markdown" and set(ding.body["markdown"]) == {"title", "text"}
     assert ding.body["markdown"]["title"] == "【催报】卫滨区2025年上半年法治建设数据报送提醒"
     assert "未报送" in ding.body["markdown"]["text"] and "培训学法台账、宣传活动台账" in ding.body["markdown"]["text"]
+    # each fact on its own line in 钉钉 too, which joins lines split by a bare newline
+    assert "**报送期间**：2025年上半年  \n**填报截止**：2025年7月10日（还有 9 天）  \n" in ding.body["markdown"]["text"]
     hook, = robot.to("/hook")
     assert {k: hook.body[k] for k in ("kind", "unit", "year", "half", "deadline", "overdue", "link")} == {
         "kind": "remind", "unit": "凤泉区", "year": 2025, "half": 1, "deadline": "2025-07-10", "overdue": False,
@@ -141,6 +143,8 @@ def test_mail_has_a_text_and_an_html_part_in_chinese(conn, tmp_path, robot, mail
     (to, mail), = mailbox.mails
     assert sorted(to) == ["boss@xx.gov.cn", "hq@xx.gov.cn"] and mailbox.logins == ["notify@xx.gov.cn"]
     assert mail["Subject"] == "【催报】红旗区2025年上半年法治建设数据报送提醒"
+    # the headers a mail server or spam filter expects; smtplib adds neither
+    assert mail["Date"] and mail["Message-ID"].endswith("@xx.gov.cn>")
     assert mail.get_content_type() == "multipart/alternative"
     text = mail.get_body(("plain",)).get_content()
     page = mail.get_body(("html",)).get_content()
