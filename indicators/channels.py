@@ -258,7 +258,7 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
         if isinstance(e.reason, (TimeoutError, socket.timeout)):
             return failure("timeout", channel, seconds=f"{timeout:g}")
         if isinstance(e.reason, ssl.SSLError):
-            return failure("tls", channel, detail=type(e.reason).__name__)
+            return failure("tls", channel, detail=_tls_reason(e.reason))
         return failure("connect", channel, detail=_os_reason(e.reason))
     except (ConnectionError, OSError) as e:
         return failure("connect", channel, detail=_os_reason(e))
@@ -278,6 +278,12 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
     return failure("errcode", channel, code, detail=ERRCODES.get(code, "请核对机器人设置"))
 
 
+def _tls_reason(e: ssl.SSLError) -> str:
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return "对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符"
+    return "加密协商失败"
+
+
 def _os_reason(e) -> str:
     if isinstance(e, ConnectionRefusedError):
         return "对方拒绝连接"
@@ -295,10 +301,13 @@ def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Out
     if size - files * 4 // 3 > CHANNELS[EMAIL].limit or size > 25 * 1024 * 1024:
         return failure("too_large", EMAIL, detail=f"{size // 1024} KB")
     try:
-        klass = smtplib.SMTP_SSL if smtp.security == "ssl" else smtplib.SMTP
-        with klass(smtp.host, smtp.port, timeout=timeout) as s:
+        # both kinds of TLS check the server's certificate and name (SMTP_SSL alone checks neither, and
+        # the password would go to whoever answers); a private CA is trusted through SSL_CERT_FILE
+        tls = ssl.create_default_context()
+        with (smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls) if smtp.security == "ssl"
+              else smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)) as s:
             if smtp.security == "starttls":
-                s.starttls(context=ssl.create_default_context())
+                s.starttls(context=tls)
             if smtp.user:
                 s.login(smtp.user, smtp.password)
             s.send_message(mail)
@@ -314,7 +323,7 @@ def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Out
     except (TimeoutError, socket.timeout):
         return failure("timeout", EMAIL, seconds=f"{timeout:g}")
     except ssl.SSLError as e:
-        return failure("tls", EMAIL, detail=type(e).__name__)
+        return failure("tls", EMAIL, detail=_tls_reason(e))
     except (smtplib.SMTPException, OSError) as e:
         return failure("connect", EMAIL, detail=_os_reason(e))
     return Outcome(True)

@@ -123,8 +123,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(user: str = "notify@xx.gov.cn", password: str = "right-password"):
-    """aiosmtpd on loopback requiring AUTH LOGIN/PLAIN (without TLS: loopback only) with one account."""
+def smtp_server(user: str = "notify@xx.gov.cn", password: str = "right-password", tls: str | None = None,
+                context=None):
+    """aiosmtpd on loopback requiring AUTH LOGIN/PLAIN with one account: without TLS (loopback only), or
+    with `tls` "starttls" (STARTTLS required before AUTH) or "ssl" (TLS from the first byte), serving
+    the certificate of the server-side ssl.SSLContext `context`."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -144,8 +147,10 @@ def smtp_server(user: str = "notify@xx.gov.cn", password: str = "right-password"
         return AuthResult(success=False, handled=False)
 
     box.port = free_port()
+    wrap = {None: {"auth_require_tls": False}, "starttls": {"tls_context": context, "require_starttls": True},
+            "ssl": {"ssl_context": context, "auth_require_tls": False}}[tls]  # aiosmtpd sees no STARTTLS: TLS all along
     controller = Controller(Handler(), hostname="127.0.0.1", port=box.port, authenticator=authenticator,
-                            auth_require_tls=False, auth_required=True)
+                            auth_required=True, **wrap)
     controller.start()
     try:
         yield box

@@ -478,6 +478,30 @@ def test_deliver_mails_the_files_and_tells_the_robots_the_figures_once_a_day(con
     assert {s.outcome for s in again} == {"skipped"} and len(mailbox.mails) == 1
 
 
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "impostor"])
+def test_smtp_over_tls_sends_only_to_a_server_whose_certificate_checks_out(tmp_path, monkeypatch, security, trusted):
+    import ssl
+
+    import trustme
+    ca = trustme.CA()  # a private CA, as an office's own mail server may have
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    if trusted:  # the operator trusts the office's CA (SSL_CERT_FILE); otherwise it is a stranger's certificate
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    msg = channels.Message("【催报】红旗区", "md", "报送期间：2025年上半年", "<p>报送期间</p>")
+    with smtp_server(password=SMTP_PASSWORD, tls=security, context=served) as box:
+        out = channels.send("email", "hq@xx.gov.cn", None, msg, channels.Smtp(
+            "127.0.0.1", box.port, security, "notify@xx.gov.cn", SMTP_PASSWORD, "notify@xx.gov.cn"))
+    if trusted:
+        assert (out.ok, len(box.mails), box.logins) == (True, 1, ["notify@xx.gov.cn"])
+        assert box.mails[0][1]["Subject"] == "【催报】红旗区"
+    else:  # refused before the login: the password never reaches whoever answered
+        assert (out.ok, box.logins, box.mails) == (False, [], [])
+        assert out.reason == "与电子邮件建立加密连接失败（对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符）"
+
+
 def test_smtp_not_configured_is_a_failure_with_a_chinese_reason_not_a_crash(conn, tmp_path):
     seed(conn, tmp_path)
     notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
