@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -32,11 +33,43 @@ from .problems import IndicatorsError, describe
 # never loaded. `python -X importtime -m indicators batches` shows it.
 
 
+# argparse's own English (Python 3.11's messages), said in Chinese; applied in order, the argument's name first
+_ARGPARSE_WORDS = [(re.compile(a), b) for a, b in (
+    (r"^argument ([^:]+): ", r"参数 \1："),
+    (r"the following arguments are required: (.*)", r"缺少必填参数：\1"),
+    (r"one of the arguments (.*) is required", r"以下参数须写其中一个：\1"),
+    (r"not allowed with argument (.*)", r"不能与 \1 同时使用"),
+    (r"expected one argument", "后面要写一个值"),
+    (r"expected at least one argument", "后面至少要写一个值"),
+    (r"expected at most one argument", "后面至多写一个值"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"取值 \1 无效（可选：\2）"),
+    (r"invalid (\w+) value: (.*)", r"\2 不是有效的值"),
+    (r"ignored explicit argument (.*)", r"不接受取值 \1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"选项 \1 有歧义，可能是 \2"),
+    (r"^usage: ", "用法："),
+    (r"\n(positional arguments|options):\n", lambda m: "\n" + {"options": "选项", "positional arguments": "位置参数"}[m[1]] + "：\n"),
+    (r"show this help message and exit", "显示本帮助并退出"),
+)]
+
+
+def _in_chinese(text: str) -> str:
+    for pattern, words in _ARGPARSE_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's English errors, said once in Chinese
         self.print_usage(sys.stderr)
-        print(f"参数有误：{message}", file=sys.stderr)
+        print(f"参数有误：{_in_chinese(message)}", file=sys.stderr)
         raise SystemExit(2)
+
+    def format_usage(self) -> str:
+        return _in_chinese(super().format_usage())
+
+    def format_help(self) -> str:
+        return _in_chinese(super().format_help())
 
 
 def _date(text: str) -> dt.date:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -347,14 +348,16 @@ def in_process(db, capsys, *args) -> tuple[int, str]:
     (("contact", "set", "--unit", "红旗区", "--email", "not-an-address"), 1, "不是有效的电子邮件地址"),
     (("contact", "set", "--unit", "红旗区", "--wecom", "ftp://x"), 1, "https://"),
     (("contact", "set", "--unit", "红旗区", "--email", "a@b.cn", "--secret", "x"), 2, "只用于 --dingtalk"),
-    (("contact", "set", "--unit", "红旗区"), 2, "参数有误"),
-    (("contact", "set", "--unit", "红旗区", "--group", "领导", "--email", "a@b.cn"), 2, "参数有误"),
-    (("contact", "set", "--group", "群众", "--email", "a@b.cn"), 2, "参数有误"),
+    (("contact", "set", "--unit", "红旗区"), 2, "参数有误：以下参数须写其中一个：--wecom --dingtalk --webhook --email"),
+    (("contact", "set", "--unit", "红旗区", "--wecom"), 2, "参数有误：参数 --wecom：后面要写一个值"),
+    (("contact", "set", "--unit", "红旗区", "--group", "领导", "--email", "a@b.cn"), 2, "参数 --group：不能与 --unit 同时使用"),
+    (("contact", "set", "--group", "群众", "--email", "a@b.cn"), 2, "参数 --group：取值 '群众' 无效（可选：'领导', '管理员'）"),
     (("contact", "remove", "--unit", "凤泉区", "--wecom"), 1, "没有设置企业微信"),
     (("contact", "set", "--unit", "凤泉区", "--webhook", "http://[::1/x"), 1, "主机名、端口无误"),
     (("contact", "set", "--unit", "凤泉区", "--webhook", "http://10.0.0.8:80x/hook"), 1, "主机名、端口无误"),
-    (("remind", "--year", "2025"), 2, "参数有误"),
-    (("remind", "--year", "2025", "--half", "3"), 2, "参数有误"),
+    (("remind", "--year", "2025"), 2, "参数有误：缺少必填参数：--half"),
+    (("remind", "--year", "2025", "--half", "3"), 2, "参数 --half：取值 3 无效（可选：1, 2）"),
+    (("remind", "--year", "2025", "--half", "1", "--bogus"), 2, "参数有误：无法识别的参数：--bogus"),
     (("remind", "--year", "0", "--half", "1"), 2, "年份应是 2000–2100 之间的数字，不能是「0」"),
     (("remind", "--year", "99999", "--half", "1", "--dry-run"), 2, "年份应是 2000–2100"),
     (("deliver", "--to", "领导", "--format", "pptx", "--year", "-5", "--half", "1"), 2, "年份应是 2000–2100"),
@@ -364,6 +367,18 @@ def in_process(db, capsys, *args) -> tuple[int, str]:
 def test_cli_refusals_and_usage_errors(cli_db, capsys, args, code, text):
     got, err = in_process(cli_db, capsys, *args)
     assert (got, text in err, "Traceback" in err) == (code, True, False), err
+    assert ("参数有误：" in err) is (code == 2)
+    assert not re.search(r"usage|argument|required|invalid|expected", err), err  # argparse's English, said in Chinese
+
+
+@pytest.mark.parametrize("command", [("contact", "set"), ("contact", "list"), ("remind",), ("deliver",)])
+def test_cli_help_is_in_chinese(capsys, command):
+    from indicators import cli
+    with pytest.raises(SystemExit) as done:
+        cli.main([*command, "-h"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("用法：python -m indicators ") and "显示本帮助并退出" in out
+    assert not re.search(r"usage|options|show this help|positional", out), out
 
 
 def test_cli_contact_remind_and_exit_codes(cli_db, tmp_path, robot):
