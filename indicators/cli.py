@@ -824,7 +824,16 @@ def cmd_remind(args) -> int:
     conn = store.connect(args.db)
     sends = notify.remind(conn, _actor(conn, args), args.year, args.half, dry_run=args.dry_run, again=args.again)
     _print_sends(sends, args.json)
+    _no_link(conn, sends)
     return 1 if any(s.outcome == "failed" for s in sends) else 0
+
+
+def _no_link(conn, sends) -> None:
+    """On stderr (the --json output stays one array): messages went out without the link to the page."""
+    from . import notify
+    if any(s.channel for s in sends) and not notify.setting(conn, "public_url"):
+        print("提示：尚未设置看板访问地址（“通知渠道”页面或环境变量 INDICATORS_PUBLIC_URL），消息中没有打开看板的链接",
+              file=sys.stderr)
 
 
 def cmd_deliver(args) -> int:
@@ -833,6 +842,7 @@ def cmd_deliver(args) -> int:
     sends = notify.deliver(conn, _actor(conn, args), args.to, args.format, args.year, args.half,
                            dry_run=args.dry_run, again=args.again)
     _print_sends(sends, args.json)
+    _no_link(conn, sends)
     return 1 if any(s.outcome == "failed" for s in sends) else 0
 
 

@@ -398,11 +398,14 @@ def test_cli_contact_remind_and_exit_codes(cli_db, tmp_path, robot):
     assert not any(s in listed.stdout + run_cli("contact", "list", env=env).stdout for s in SECRETS)
     dry = run_cli("remind", "--year", "2025", "--half", "1", "--dry-run", "--json", env=env)
     assert dry.returncode == 0 and not robot.hits
+    assert "尚未设置看板访问地址" in dry.stderr  # the messages would carry no link: said, beside the JSON
     planned = json.loads(dry.stdout)
     assert {"kind", "target", "channel", "address", "outcome", "errcode", "reason", "attempts", "title", "text"} <= set(planned[0])
     assert not any(s in dry.stdout for s in SECRETS)
     robot.replies["/ding"] = [(500, {}, 0)]
+    env["INDICATORS_PUBLIC_URL"] = "https://fzjs.example.gov.cn"
     r = run_cli("remind", "--year", "2025", "--half", "1", env=env)
+    assert "看板访问地址" not in r.stderr and "https://fzjs.example.gov.cn/reporting" in robot.to("/wecom")[0].body["markdown"]["content"]
     assert r.returncode == 1 and "卫滨区" in r.stdout and "失败" in r.stdout and "HTTP 500" in r.stdout
     again = run_cli("remind", "--year", "2025", "--half", "1", "--json", env=env)  # 红旗区 sent today; 卫滨区 failed
     outcome = {(x["target"], x["channel"]): x["outcome"] for x in json.loads(again.stdout)}
