@@ -95,6 +95,8 @@ FAILURES: dict[str, str] = {
     "smtp_auth": "邮件服务器拒绝登录（{status}），请核对发信账号和密码（授权码）",
     "smtp_refused": "邮件服务器拒收了邮件（{status}）：{detail}",
     "smtp_config": "尚未配置发信服务器（SMTP），请在“通知渠道”页面或环境变量中设置",
+    "smtp_unsupported": "邮件服务器不支持所配置的加密方式或登录方式，请核对加密方式和端口",
+    "smtp_security": "发信服务器的加密方式「{detail}」无效（应为 starttls、ssl 或 none），未发送，以免密码明文传输",
     "too_large": "消息超过{channel}的大小上限（{detail}），未发送",
     "tls": "与{channel}建立加密连接失败（{detail}）",
     "bad_address": "{channel}的地址无法使用（{detail}），请在“通知渠道”页面重新设置",
@@ -134,7 +136,7 @@ class Outcome:
 
     @property
     def retry(self) -> bool:
-        return not self.ok and self.code not in ("smtp_config", "too_large", "bad_address", "internal")
+        return not self.ok and self.code not in ("smtp_config", "smtp_security", "too_large", "bad_address", "internal")
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,8 @@ def _os_reason(e) -> str:
 def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Outcome:
     if smtp is None or not smtp.host:
         return failure("smtp_config", EMAIL)
+    if smtp.security not in SECURITIES:  # anything else would have sent the login in the clear
+        return failure("smtp_security", EMAIL, detail=smtp.security)
     mail = email_message(msg, smtp.sender or smtp.user, to)
     size = len(mail.as_bytes())
     files = sum(len(d) for _, d, _ in msg.files)
@@ -319,7 +323,7 @@ def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Out
     except smtplib.SMTPResponseException as e:
         return failure("smtp_refused", EMAIL, str(e.smtp_code), detail="发信服务器拒绝")
     except smtplib.SMTPNotSupportedError:
-        return failure("smtp_refused", EMAIL, detail="服务器不支持所配置的加密或登录方式")
+        return failure("smtp_unsupported", EMAIL)
     except (TimeoutError, socket.timeout):
         return failure("timeout", EMAIL, seconds=f"{timeout:g}")
     except ssl.SSLError as e:

@@ -520,6 +520,23 @@ def test_smtp_over_tls_sends_only_to_a_server_whose_certificate_checks_out(tmp_p
         assert out.reason == "与电子邮件建立加密连接失败（对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符）"
 
 
+@pytest.mark.parametrize("security,reason", [
+    # the environment's spelling of a valid way is taken: the plain server offers no STARTTLS, so no login
+    ("STARTTLS", "邮件服务器不支持所配置的加密方式或登录方式，请核对加密方式和端口"),
+    # a way that does not exist is refused before connecting
+    ("tls", "发信服务器的加密方式「tls」无效（应为 starttls、ssl 或 none），未发送，以免密码明文传输"),
+])
+def test_an_smtp_security_set_in_the_environment_never_sends_the_password_in_the_clear(conn, tmp_path, mailbox,
+                                                                                       monkeypatch, security, reason):
+    seed(conn, tmp_path)
+    for key, value in {"HOST": mailbox.host, "PORT": str(mailbox.port), "SECURITY": security,
+                       "USER": "notify@xx.gov.cn", "PASSWORD": SMTP_PASSWORD}.items():
+        monkeypatch.setenv(f"INDICATORS_SMTP_{key}", value)
+    notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
+    s, = [s for s in notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE) if s.channel]
+    assert (s.outcome, s.reason, mailbox.logins, mailbox.mails) == ("failed", reason, [], [])
+
+
 def test_smtp_not_configured_is_a_failure_with_a_chinese_reason_not_a_crash(conn, tmp_path):
     seed(conn, tmp_path)
     notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
