@@ -623,3 +623,22 @@ def test_rows_without_evidence_are_counted_by_the_rule_the_evidence_page_uses(co
     assert got["红旗区"] == {"培训学法台账": 2} and got["卫滨区"] == {} and got["凤泉区"] == {}
     rows = evidence.rows_of_period(conn, progress.period(2025, 1))["training"]
     assert sorted(r["unit"] for r in rows if not r["evidence"]) == ["红旗区", "红旗区"]
+
+
+def test_the_readme_schedule_runs_when_it_says():
+    """The cron lines: cron runs a line whose day of month and day of week are both restricted when either
+    matches, so the weekday is tested in the command; each command is valid shell once cron's \\% is %."""
+    import re as re_
+    import shutil
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [x for x in re_.search(r"```cron\n(.*?)```", readme, re_.S)[1].splitlines() if x.strip()]
+    assert [x.split()[6] for x in lines] == ["[", "cd"] and "remind" in lines[0] and "deliver" in lines[1]
+    for line in lines:
+        minute, hour, dom, month, dow, user, command = line.split(None, 6)
+        assert (dom == "*" or dow == "*", month, user) == (True, "1,7", "indicators"), line
+        assert subprocess.run(["sh", "-n", "-c", command.replace("\\%", "%")]).returncode == 0, line
+    calendars = re_.findall(r"^OnCalendar=(.+)$", readme, re_.M)
+    assert calendars == ["Mon..Fri *-01,07-01..15 09:00:00", "*-01,07-05 08:30:00"]
+    if shutil.which("systemd-analyze"):
+        for spec in calendars:
+            assert subprocess.run(["systemd-analyze", "calendar", spec], capture_output=True).returncode == 0, spec
