@@ -96,6 +96,7 @@ FAILURES: dict[str, str] = {
     "smtp_refused": "邮件服务器拒收了邮件（{status}）：{detail}",
     "smtp_config": "尚未配置发信服务器（SMTP），请在“通知渠道”页面或环境变量中设置",
     "smtp_unsupported": "邮件服务器不支持所配置的加密方式或登录方式，请核对加密方式和端口",
+    "smtp_port": "发信服务器端口设置无效（应为 1–65535 的数字），请在“通知渠道”页面或环境变量中改正",
     "smtp_security": "发信服务器的加密方式「{detail}」无效（应为 starttls、ssl 或 none），未发送，以免密码明文传输",
     "too_large": "消息超过{channel}的大小上限（{detail}），未发送",
     "tls": "与{channel}建立加密连接失败（{detail}）",
@@ -136,7 +137,7 @@ class Outcome:
 
     @property
     def retry(self) -> bool:
-        return not self.ok and self.code not in ("smtp_config", "smtp_security", "too_large", "bad_address", "internal")
+        return not self.ok and self.code not in ("smtp_config", "smtp_port", "smtp_security", "too_large", "bad_address", "internal")
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,8 @@ def _os_reason(e) -> str:
 def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Outcome:
     if smtp is None or not smtp.host:
         return failure("smtp_config", EMAIL)
+    if not 0 < smtp.port < 65536:  # an environment's value (the page checks its own)
+        return failure("smtp_port", EMAIL)
     if smtp.security not in SECURITIES:  # anything else would have sent the login in the clear
         return failure("smtp_security", EMAIL, detail=smtp.security)
     mail = email_message(msg, smtp.sender or smtp.user, to)

@@ -94,8 +94,8 @@ def smtp(conn: sqlite3.Connection) -> channels.Smtp | None:
     host = setting(conn, "smtp_host")
     if not host:
         return None
-    port = setting(conn, "smtp_port")
-    return channels.Smtp(host, int(port) if port.isdigit() else 587, setting(conn, "smtp_security").strip().lower(),
+    port = setting(conn, "smtp_port").strip()
+    return channels.Smtp(host, int(port) if port.isdigit() else 0, setting(conn, "smtp_security").strip().lower(),
                          setting(conn, "smtp_user"), setting(conn, "smtp_password"), setting(conn, "smtp_sender"))
 
 

@@ -520,6 +520,21 @@ def test_smtp_over_tls_sends_only_to_a_server_whose_certificate_checks_out(tmp_p
         assert out.reason == "与电子邮件建立加密连接失败（对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符）"
 
 
+@pytest.mark.parametrize("port", ["99999", "25x", "0"])
+def test_an_smtp_port_from_the_environment_that_cannot_be_is_a_failure_of_the_mails_only(conn, tmp_path, robot,
+                                                                                       mailbox, monkeypatch, port):
+    seed(conn, tmp_path)
+    wire(conn, robot)
+    monkeypatch.setenv("INDICATORS_SMTP_HOST", mailbox.host)
+    monkeypatch.setenv("INDICATORS_SMTP_PORT", port)
+    notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
+    sends = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE))
+    mail = sends[("红旗区", "email")]
+    assert (mail.outcome, mail.attempts, mail.reason) == ("failed", 1, "发信服务器端口设置无效（应为 1–65535 的数字），请在“通知渠道”页面或环境变量中改正")
+    assert {s.outcome for k, s in sends.items() if k[1] in ("wecom", "dingtalk", "webhook")} == {"sent"}
+    assert [r["结果"] for r in notify.send_log(conn, 2025, 1) if r["渠道"] == "电子邮件"] == ["失败"]
+
+
 @pytest.mark.parametrize("security,reason", [
     # the environment's spelling of a valid way is taken: the plain server offers no STARTTLS, so no login
     ("STARTTLS", "邮件服务器不支持所配置的加密方式或登录方式，请核对加密方式和端口"),
