@@ -329,6 +329,8 @@ def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Out
         return failure("smtp_unsupported", EMAIL)
     except (TimeoutError, socket.timeout):
         return failure("timeout", EMAIL, seconds=f"{timeout:g}")
+    except UnicodeError:  # a host name no lookup can take (an environment's value; the page checks its own)
+        return failure("connect", EMAIL, detail="域名无法解析")
     except ssl.SSLError as e:
         return failure("tls", EMAIL, detail=_tls_reason(e))
     except (smtplib.SMTPException, OSError) as e:
@@ -381,12 +383,23 @@ def check_address(channel: str, address: str) -> str | None:
     try:
         parts = urllib.parse.urlsplit(address.strip())
         parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+        if parts.hostname and not host_ok(parts.hostname):
+            parts = None
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or \
             any(c.isspace() for c in address.strip()):
         return f"{CHANNELS[channel].name}的地址应是以 https:// 开头的 Webhook 地址（主机名、端口无误）"
     return None
+
+
+def host_ok(host: str) -> bool:
+    """Whether a host name can be looked up at all ("smtp..example.cn" cannot: an empty label)."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def mask(channel: str, address: str) -> str:

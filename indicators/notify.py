@@ -83,6 +83,8 @@ def save_settings(conn: sqlite3.Connection, actor: Actor, values: dict[str, str]
 def _checked(key: str, value: str) -> str:
     if key == "public_url" and value and channels.check_address(channels.WEBHOOK, value):
         raise IndicatorsError(f"看板访问地址「{value}」应以 http:// 或 https:// 开头")
+    if key == "smtp_host" and value and (not channels.host_ok(value) or any(c in value for c in " /:@")):
+        raise IndicatorsError(f"发信服务器地址「{value}」不是有效的主机名（如 smtp.example.gov.cn）")
     if key == "smtp_port" and value and not (value.isdigit() and 0 < int(value) < 65536):
         raise IndicatorsError(f"端口「{value}」应是 1–65535 的数字")
     if key == "smtp_security" and value and value not in SECURITIES:

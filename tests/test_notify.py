@@ -520,6 +520,18 @@ def test_smtp_over_tls_sends_only_to_a_server_whose_certificate_checks_out(tmp_p
         assert out.reason == "与电子邮件建立加密连接失败（对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符）"
 
 
+def test_an_smtp_host_from_the_environment_no_lookup_can_take_is_a_failure_of_the_mails_only(conn, tmp_path, robot,
+                                                                                            monkeypatch):
+    seed(conn, tmp_path)
+    wire(conn, robot)
+    monkeypatch.setenv("INDICATORS_SMTP_HOST", "smtp..xx.gov.cn")  # a typo: an empty label
+    notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
+    sends = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE))
+    mail = sends[("红旗区", "email")]
+    assert (mail.outcome, mail.reason) == ("failed", "无法连接电子邮件（域名无法解析），请检查服务器能否访问外网、地址是否正确")
+    assert sends[("卫滨区", "dingtalk")].outcome == "sent"
+
+
 @pytest.mark.parametrize("port", ["99999", "25x", "0"])
 def test_an_smtp_port_from_the_environment_that_cannot_be_is_a_failure_of_the_mails_only(conn, tmp_path, robot,
                                                                                        mailbox, monkeypatch, port):
@@ -562,6 +574,8 @@ def test_smtp_not_configured_is_a_failure_with_a_chinese_reason_not_a_crash(conn
 @pytest.mark.parametrize("key,value,message", [
     ("public_url", "fzjs.example.gov.cn", "应以 http:// 或 https:// 开头"),
     ("smtp_port", "25x", "1–65535"),
+    ("smtp_host", "smtp..xx.gov.cn", "不是有效的主机名"),
+    ("smtp_host", "smtp://smtp.xx.gov.cn", "不是有效的主机名"),
     ("smtp_security", "tls", "只能是 starttls、ssl、none"),
     ("nonsense", "1", "没有「nonsense」这项设置"),
 ])
@@ -603,6 +617,7 @@ def test_addresses_are_shown_masked(channel, address, shown):
     ("webhook", "http://10.0.0.8:70000/hook", "主机名、端口无误"),
     ("wecom", "https://[::1/cgi-bin/webhook/send", "主机名、端口无误"),
     ("wecom", "https://:443/cgi-bin/webhook/send", "主机名、端口无误"),
+    ("wecom", "https://qyapi..weixin.qq.com/cgi-bin/webhook/send?key=1", "主机名、端口无误"),
     ("webhook", "http://[::1]:8080/hook", None),
     ("email", "a@b.cn, c@d.gov.cn", None),
     ("email", "a@b", "不是有效的电子邮件地址"),
