@@ -69,8 +69,9 @@ DUE = [
 ]
 # (pattern, name, target, rhythm, measure, examples): commitments that carry their count in a word.
 EVENTS = [
-    (r"年度述法|述法述职|领导干部述法|(?:完成|进行|开展|落实)了?(?:年度)?述法", None, 1, "second-half", "次",
-     ["落实领导干部年度述法制度", "年底前完成领导干部述法", "主要负责人年底前进行了述法"]),
+    (r"(?:年度|年终|年底|年末)述法|述法述职|(?:领导干部|负责人|负责同志|一把手)\S{0,4}?述法|(?:完成|进行|开展|落实|组织)了?\S{0,6}?述法",
+     None, 1, "second-half", "次",
+     ["落实领导干部年度述法制度", "年底前完成领导干部述法", "主要负责人年底前进行了述法", "主要负责人年终述法"]),
 ]
 # (pattern, canonical node): the publicity key dates (宣传节点).
 KEY_DATES = [
@@ -86,7 +87,7 @@ KEY_DATES_NAME = "重要节点宣传覆盖"
 # (group, pattern): the first that the name (then the clause) holds wins.
 GROUPS = [
     ("执法队伍", r"持证|证件|年审|换证|执法资格|执法\S*率|配备率"),
-    ("学法培训", r"学法|培训|参训|讲座|授课|中心组|专题学习|学习"),
+    ("学法培训", r"学法|培训|参训|讲座|授课|讲课|法治课|党课|中心组|专题学习|学习"),
     ("制度落实", r"汇报|研究|述法|述职|督导|督查|考核|审查|备案|听取|办公会"),
     ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数"),
 ]
@@ -95,7 +96,8 @@ GROUP_CODES = {"学法培训": "T", "制度落实": "G", "宣传活动": "P", "�
 # Words taken out of a clause to leave the catalogue's short name ("全年举办 2 期领导班子参加的法治专题讲座"
 # -> 领导班子法治专题讲座): adverbs, verbs of doing, time words, the office speaking of itself, framing phrases.
 NAME_DROPS = [
-    r"(?:利用|借助|依托|围绕|结合|通过|面向|针对|聚焦|(?<![存所现实正内外自])在)[^，。；]*?(?:等重要节点|重要节点|等节点|期间|之际|为契机|之机|等地|中)",
+    r"(?<![存所现实正内外自])在[^，。；]{0,30}?等[^，。；]{0,6}?(?:媒体|平台|网站|公众号|渠道|载体)上?",
+    r"(?:利用|借助|依托|围绕|结合|通过|面向|针对|聚焦|(?<![存所现实正内外自])在)[^，。；]*?(?:等重要节点|重要节点|等节点|节点|期间|之际|为契机|之机|等地|中)",
     r"深入[^，。；]*?等地",
     r"深入[^，。；]{1,14}?(?=开展|举办|组织|进行)",
     r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号)上?",
@@ -107,15 +109,15 @@ NAME_DROPS = [
     r"^(?:计划|拟|将|预计|力争|要)",
     r"按照?[^，。；]{0,6}?的?(?:频次|频率)|^按照",
     r"(?:20\d\d|二〇[一二三四五六七八九〇]{2})\s*年(?:度)?",
-    r"全年|年内|每年度?|年度内|今年|明年|本年度|当年|年底前|年底|年末|年终|上半年|下半年|12月底前",
+    r"全年|年内|每年度?|年度内|今年|明年|本年度|当年|年底前|年底|年末|年终|上半年|下半年|12月底前|期间|之际",
     rf"{AT_LEAST_BEFORE}|以上|左右",
     r"认真|积极|切实|扎实|持续|坚持|不断|进一步|定期|按时|及时|严格|主动|高质量|常态化",
-    r"组织开展|(?<!党)组织|开展|举办|召开|举行|进行|开设|落实|推进|完成|累计|共计|实现|确保|力争|做到|保持|达到|刊发|发布|推送|编发|播发",
+    r"(?:组织开展|(?<!党)组织|开展|举办|召开|举行|进行|开设|落实|推进|完成|累计|共计|实现|确保|力争|做到|保持|达到|刊发|发布|推送|编发|播发)了?",
     r"多种形式的|形式多样的|丰富多彩的|各类|各种|系列",
     r"参加的|参与的|参训的",
     r"(?<=人员|干部|职工|班子)(?:参加|参与)(?=[\u4e00-\u9fff]{2})",
 ]
-N_FRAMING = 5  # the first NAME_DROPS are framing phrases (在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
+N_FRAMING = 6  # the first NAME_DROPS are framing phrases (在…等平台, 在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
 NAME_TRAIL = re.compile(r"(?:制度|工作|等|机制)+$")
 NAME_MAX = 20
 
@@ -232,13 +234,16 @@ def clean_name(raw: str, framing: bool = True) -> str:
     event = re.search(EVENTS_NAMED, s)
     for pattern in NAME_DROPS[0 if framing else N_FRAMING:]:
         s = re.sub(pattern, "", s)
-    s = s.strip("，,。；;：:、 的")
+    s = re.sub(r"“([^”]{1,8})”", r"\1", s).strip("，,。；;：:、 的")  # “12·4”国家宪法日: a short quoted name is a name
     s = NAME_TRAIL.sub("", s)
     s = re.sub(r"班$", "", s) if s.endswith("培训班") else s
     if event and re.sub("^全民", "", event.group()) not in s:
         s = re.sub("^全民", "", event.group()) + s
     if framing and len(s) <= 2:
         return re.sub(r"^[在于]", "", clean_name(raw, framing=False)) or s
+    if len(s) > NAME_MAX:  # a quoted slogan makes a name long: "人防法治宣传“进社区、进学校”活动" -> 人防法治宣传活动
+        bare = re.sub(r"“[^”]*”|\"[^\"]*\"", "", s)
+        s = bare if len(bare) >= 4 else s
     return s[-NAME_MAX:] if len(s) > NAME_MAX else s
 
 
@@ -319,17 +324,17 @@ def _count_proposal(text: str, masked: str, a: int, b: int, m: re.Match, context
                     group=group_of(name, text[a:b]), sentence=text[a:b].strip())
 
 
-def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bool, prev_name: str = "") -> Proposal | None:
+def _rate_proposals(text: str, masked: str, a: int, b: int, m: re.Match, full: bool, prev_name: str = "") -> list[Proposal]:
     before_masked = masked[a:a + m.start()]
     if NOT_TARGET_RATE.search(before_masked):
-        return None
+        return []
     value = 100.0 if full else number(m.group("num") or m.group("cn") or "")
     if value is None or value > 100:
-        return None
+        return []
     pre = "" if full else (m.group("pre") or "")
     before = text[a:a + m.start()]
-    named = re.search(rf"([{CJK}]{{2,24}}?(?:率|满意度))\s*$",
-                      re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|均|都|分别|全部|\s)+$", "", before))
+    stripped = re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|均|都|分别|全部|\s)+$", "", before)
+    named = re.search(rf"([{CJK}]{{2,24}}?(?:率|满意度))\s*$", stripped)
     if named:
         name = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", named.group(1))
         if len(name) < 4:  # "持证率达到 100%" after "现有执法人员 8 名": whose rate it is
@@ -340,8 +345,16 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
         base = clean_name(before)
         name = (re.sub("覆盖$", "", base) + "覆盖率") if full else base + "率"
     at_least = pre in ("不低于", "不少于", "至少") or bool(not full and m.group("post"))
-    return Proposal(name=name, measure="%", target=value, at_least=at_least, rhythm="rate",
-                    group=group_of(name, text[a:b]), sentence=text[a:b].strip())
+    names = [name]
+    if named:  # "执法人员持证率、年审率均达到 100%": one rate each, the bare ones taking the named one's subject
+        listed = re.search(rf"((?:[{CJK}]{{2,24}}?(?:率|满意度)[、和及与])+)$", stripped[:named.start(1)])
+        last = named.group(1)
+        subject = name[:-len(last)] if name.endswith(last) and len(name) > len(last) else ""
+        for item in (re.split(r"[、和及与]", listed.group(1))[:-1] if listed else []):
+            item = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", item)
+            names.insert(-1, subject + item if len(item) < 4 else item)
+    return [Proposal(name=n, measure="%", target=value, at_least=at_least, rhythm="rate",
+                     group=group_of(n, text[a:b]), sentence=text[a:b].strip()) for n in names]
 
 
 _ENUMERATION = re.compile(r"(?:开展|举办|组织|举行)(?P<items>[^，。；]{2,200}?)等(?:系列|一系列)?(?:主题)?(?P<what>活动|赛事|比赛|宣讲)")
@@ -406,13 +419,9 @@ def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "
         hi = _boundary(clause, m, quantities[k + 1]) - 1 if k + 1 < len(quantities) else b - a
         out.append(_count_proposal(text, masked, a, b, m, context, prev_name, (lo, hi)))
     for m in RATE.finditer(clause):
-        p = _rate_proposal(text, masked, a, b, m, full=False, prev_name=prev_name)
-        if p:
-            out.append(p)
+        out += _rate_proposals(text, masked, a, b, m, full=False, prev_name=prev_name)
     for m in FULL.finditer(clause):
-        p = _rate_proposal(text, masked, a, b, m, full=True, prev_name=prev_name)
-        if p:
-            out.append(p)
+        out += _rate_proposals(text, masked, a, b, m, full=True, prev_name=prev_name)
     if not quantities and not any(p.rhythm == "rate" for p in out):
         freq = _frequency(clause)
         if freq:

@@ -91,18 +91,26 @@ def _merge(proposals: list[Proposal]) -> list[Proposal]:
     a review's count of what the plan also commits to (执法人员培训 2 期 beside the plan's 执法人员法治专题培训 3 期)
     gives way to the plan."""
     plans = [p for p in proposals if p.part == "工作计划"]
-    proposals = [p for p in proposals if p.part == "工作计划" or not any(
-        (q.rhythm == "rate") == (p.rhythm == "rate") and likeness(p.name, q.name) >= 0.5 for q in plans)]
+    proposals = [p for p in proposals if p.part == "工作计划" or not any(_same_thing(p, q) for q in plans)]
     kept: dict[str, Proposal] = {}
     for n, p in enumerate(proposals):  # one paragraph saying one thing twice ("落实年度述法制度，年底前完成述法")
         if any(q.paragraph == p.paragraph and (q.rhythm, q.target, q.measure) == (p.rhythm, p.target, p.measure)
-               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.6) for q in proposals[:n]):
+               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.6 and _head(p.name) == _head(q.name))
+               for q in proposals[:n]):
             continue
         key = _key(p.name) + "|" + str(p.rhythm == "rate")
         old = kept.get(key)
         if old is None or (p.part == "工作计划" and old.part != "工作计划"):
             kept[key] = p
     return list(kept.values())
+
+
+def _same_thing(p: Proposal, q: Proposal) -> bool:
+    """The review's `p` and the plan's `q` count one thing: alike in name, ending on the same word (培训 / 讲座;
+    持证率 is not 年审率), and in the same measure (全员法治培训 3 场次 is not 执法人员培训 2 期)."""
+    if (q.rhythm == "rate") != (p.rhythm == "rate") or likeness(p.name, q.name) < 0.5:
+        return False
+    return p.measure == q.measure and (_head(p.name) == _head(q.name) or likeness(p.name, q.name) >= 0.7)
 
 
 def _key(text: str) -> str:
@@ -206,6 +214,8 @@ def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> f
     score = likeness(p.name, ind.name)
     shared = len(_bigrams(p.name) & distinctive.get(ind.code, set()))
     score += 0.3 if shared >= 2 else 0.2 if shared else 0.0
+    if p.rhythm == "rate" and not shared and any(g in own for code, own in distinctive.items() if code != ind.code for g in _bigrams(p.name)):
+        score -= 0.2  # 执法人员年审率 holds 年审, E02's own word: it is not E04 执法人员配备率
     source, sentence = _key(ind.source), _key(p.sentence)
     if len(source) >= 6 and len(sentence) >= 6 and (source in sentence or sentence in source):  # the catalogue's own sentence
         score += 0.3

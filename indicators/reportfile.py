@@ -335,7 +335,10 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
         body = text
         if level:
             title, sep, rest = text.partition("。")
-            if len(title) <= 40 and rest.strip() or len(text) <= 40:
+            if level > 1 and rest.strip() and _commits(title):
+                # "2. 每月开展一次集中学法，全年共12次。组织……": the item's first sentence is a commitment, not a title
+                heading, body = re.split(r"[，,。；;：:]", text)[0][:30], _strip_number(text)
+            elif len(title) <= 40 and rest.strip() or len(text) <= 40:
                 heading = title if rest.strip() else text.rstrip("。")
                 # an item heading that is itself the commitment ("（一）坚持每季度召开一次主任办公会议学法。")
                 body = rest.strip() if rest.strip() else ("" if level == 1 else _strip_number(text))
@@ -344,7 +347,7 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             heads = {k: v for k, v in heads.items() if k < level}
             heads[level] = heading
             level_parts = {k: v for k, v in level_parts.items() if k < level}
-            found = part_of(heading)
+            found = part_of(heading) if level == 1 or not _commits(heading) else None  # "（三）每半年研究一次……问题" plans
             if level == 1:
                 level_parts[1] = found or "其他"
             elif found in ("工作计划", "存在的问题"):
@@ -356,6 +359,12 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             section = "落款" if closed else " › ".join(heads[k] for k in sorted(heads))
             paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, part))
     return Report(name, tuple(paragraphs), title)
+
+
+def _commits(text: str) -> bool:
+    """The text holds a measurable commitment (then it is an item of the report, not a heading's title)."""
+    from .commitments import paragraph_proposals  # the reading of sentences, kept apart from the file forms
+    return bool(paragraph_proposals(text)[0])
 
 
 def read_report(data: bytes, name: str) -> Report:

@@ -66,6 +66,14 @@ def one(sentence: str):
     ("按照每月一次的频次开展执法检查", ("执法检查", "次", 12, False, "quarter", "制度落实")),
     ("全年组织行政执法人员参加公共法律知识培训，学时不少于40学时",
      ("行政执法人员公共法律知识培训学时", "学时", 40, True, "yearly", "学法培训")),
+    # other offices' wording (audit of issue 27): framing, 了, a slogan in quotes, 年终, 期间
+    ("主要负责人年终述法", ("主要负责人述法", "次", 1, False, "second-half", "制度落实")),
+    ("主要负责人年底前进行了述法", ("主要负责人述法", "次", 1, False, "second-half", "制度落实")),
+    ("在县融媒体中心、微信公众号等平台刊发宣传稿件12篇", ("宣传稿件", "篇", 12, False, "yearly", "宣传活动")),
+    ("利用重要宣传节点开展法治宣传活动不少于12次", ("法治宣传活动", "次", 12, True, "yearly", "宣传活动")),
+    ("开展人防法治宣传“进社区、进学校、进企业”活动20余场", ("人防法治宣传活动", "次", 20, True, "yearly", "宣传活动")),
+    ("国防教育月期间组织主题宣讲活动4场", ("国防教育月主题宣讲活动", "次", 4, False, "september", "宣传活动")),
+    ("班子成员带头讲法治课3人次", ("班子成员带头讲法治课", "人次", 3, False, "yearly", "学法培训")),
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
@@ -76,6 +84,12 @@ def test_sentence_to_proposal(sentence, expected):
      [("法治宣传活动", "次", 26), ("发放宣传资料", "份", 12000), ("受教育群众", "人次", 35000)]),
     ("2026年，计划举办3期法治培训班、开展法治宣传活动不少于12次", [("法治培训", "期", 3), ("法治宣传活动", "次", 12)]),
     ("法律顾问审查合同12件，出具法律意见书5份", [("法律顾问审查合同", "件", 12), ("出具法律意见书", "份", 5)]),
+    # two rates named before one figure: one proposal each, the bare one taking the named one's subject
+    ("执法人员持证率、年审率均达到100%", [("执法人员持证率", "%", 100), ("执法人员年审率", "%", 100)]),
+    ("组织干部职工参加学法考试，参考率、合格率均达100%",
+     [("干部职工学法考试参考率", "%", 100), ("干部职工学法考试合格率", "%", 100)]),
+    ("重大行政决策合法性审查率、规范性文件备案审查率均为100%",
+     [("重大行政决策合法性审查率", "%", 100), ("规范性文件备案审查率", "%", 100)]),
 ])
 def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected):
     assert [(p.name, p.measure, p.target) for p in paragraph_proposals(sentence)[0]] == expected
@@ -464,3 +478,45 @@ def test_other_offices_names_match_the_catalogue_by_meaning(name, measure, rhyth
                              sentence=name)
     proposals.compare(proposals.Proposed("r", 2026, [p], []), default_catalog(), None, name)
     assert p.matches == code
+
+
+# Reports written for the audit of issue 27, in other offices' wording: numbered items whose first sentence is
+# itself the commitment, a plan item that says 问题, a review count the plan does not repeat.
+NUMBERED_ITEMS = """辉县市人防办2025年法治建设工作总结及2026年工作要点
+一、2025年工作开展情况
+（一）强化理论武装
+1. 把学习宣传贯彻习近平法治思想作为首要政治任务，党组中心组全年集中学法6次。
+2. 每月开展一次干部职工集中学法活动，全年共12次。组织全体干部职工参加年度学法考试，参考率、合格率均达100%。
+二、存在问题
+执法力量薄弱，全市人防系统执法人员仅11名。
+三、2026年工作要点
+（一）全年举办领导班子法治专题讲座不少于三期，行政执法人员培训2期以上。
+（二）办公会每半年至少研究一次法治建设重大问题，主要负责人年终述法。
+（三）执法人员持证率、年审率均达到100%。
+"""
+
+REVIEW_NOT_IN_PLAN = """原阳县人民防空办公室关于2025年度法治政府建设工作情况的报告
+一、主要工作及成效
+坚持党组理论学习中心组集体学法制度，全年开展中心组专题学法4次；举办全员法治培训3场次。执法人员每人每年参加法治培训不少于40学时。按时完成执法证件年审工作，年审率100%。
+二、2026年工作打算
+（一）全年组织党组理论学习中心组专题学法不少于4次。
+（二）执法人员法治培训班不少于2期，确保执法人员持证率保持100%。
+"""
+
+
+def test_a_numbered_items_first_sentence_and_a_plan_item_saying_problem_are_commitments():
+    got = summary(NUMBERED_ITEMS)
+    assert got["干部职工集中学法活动"] == (12, "quarter", False, "完成情况")  # "2. 每月开展一次……" was a heading
+    assert got["G02"] == (2, "half-year", True, "工作计划")  # "……重大问题" did not make the plan a problem
+    assert got["G03"] == (1, "second-half", False, "工作计划")  # 年终述法
+    assert got["E01"] == (100, "rate", False, "工作计划") and got["E02"] == (100, "rate", False, "工作计划")
+    assert got["全体干部职工年度学法考试合格率"] == (100, "rate", False, "完成情况")
+    assert 11 not in [v[0] for v in got.values()]
+
+
+def test_a_review_count_the_plan_does_not_repeat_is_kept():
+    got = summary(REVIEW_NOT_IN_PLAN)
+    assert got["T05"] == (3, "yearly", False, "完成情况")  # 全员 3 场次 is not the plan's 执法人员 2 期
+    assert got["执法人员每人参加法治培训"] == (40, "yearly", True, "完成情况")  # 学时, not 期
+    assert got["E02"] == (100, "rate", False, "完成情况")  # 年审率 is not the plan's 持证率
+    assert got["T01"] == (4, "yearly", True, "工作计划") and got["E01"] == (100, "rate", False, "工作计划")
