@@ -294,6 +294,10 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     a heading, or this one starts a heading (PDF lines wrap; a page break cuts a paragraph in two)."""
     out: list[list[str]] = []
     prev_closed = True
+    # A PDF's lines are cut at the page's width: a heading line as long as the longest line, with no mark to end
+    # it, runs on ("（一）全年……每季度至少召开1次主任办公" / "会议学法。").
+    full = sorted(len(t.strip()) for t, style in lines if not style and len(t.strip()) >= 20)
+    width = full[len(full) // 2] if full else 0  # most lines of a page's paragraphs are full ones
     for raw, style in lines:
         text = re.sub(r"^#+\s*", "", raw.strip().replace("\u3000", " ")).strip()
         text = re.sub(r"^[-*>]\s+", "", text)
@@ -304,7 +308,8 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out.append([text, "closing"])
             prev_closed = True
             continue
-        short_heading = level and len(text) <= 40 and not re.search(r"。.", text)
+        wrapped = not style and len(text) >= max(20, width - 3) and text[-1] not in _END
+        short_heading = level and len(text) <= 40 and not re.search(r"。.", text) and not wrapped
         if out and not prev_closed and not level and not style.startswith(("Heading", "标题", "Title")):
             out[-1][0] += text
         else:

@@ -98,6 +98,33 @@ def test_a_pdf_printed_from_word_reads_as_the_word_file(tmp_path):
     assert len(wrapped.proposals) == len(RECOVERABLE)
 
 
+# Plan items of a full line or more: in the PDF the item's first line is as long as the page is wide and looks
+# like a heading; its end is on the next line.
+LONG_ITEMS = DOC[:4] + [
+    (1, "三、2026年工作打算"),
+    (0, "（一）全年组织党组理论学习中心组专题学法不少于4次，每季度至少召开1次主任办公会议学法。"),
+    (0, "（二）举办领导干部法治专题讲座2期，执法人员法治培训班不少于2期，实现执法人员培训全覆盖。"),
+    (0, "（三）利用重要宣传节点开展法治宣传活动不少于12次，全年在各类媒体发布宣传信息不少于10篇。"),
+    (0, "（四）持续推进行政执法“三项制度”，确保执法人员持证率保持100%。"),
+]
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_plan_items_wrapped_over_two_pdf_lines_read_as_in_word(tmp_path):
+    src = tmp_path / "原阳县报告.docx"
+    src.write_bytes(docx_bytes(LONG_ITEMS, styled=False))
+    pdf = render.to_pdf(src, tmp_path)
+    assert any(len(line) > 30 and line.startswith("（一）") and not line.endswith("。")
+               for line, _ in reportfile.read_lines(pdf.read_bytes(), "r.pdf"))  # the item really wraps
+
+    def got(data, name):
+        return [(p.name, p.target, p.rhythm, p.part) for p in proposals.propose(data, name).proposals]
+    word = got(src.read_bytes(), "r.docx")
+    assert ("主任办公会议学法", 4, "quarter", "工作计划") in word and ("宣传信息", 10, "yearly", "工作计划") in word
+    assert got(pdf.read_bytes(), "r.pdf") == word
+
+
 def REPORT_PDF_SOURCE(tmp_path):
     """The 2025 report printed to PDF (lines wrapped at the page width, a page break inside a paragraph)."""
     txt = tmp_path / "report-2025.txt"
