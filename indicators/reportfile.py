@@ -93,7 +93,7 @@ def read_lines(data: bytes, name: str) -> list[tuple[str, str]]:
     if len(data) > MAX_REPORT_MB << 20:
         raise ReportUnreadable("too_large", _mb(len(data)), f"{MAX_REPORT_MB} MB")
     if data[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0 and not _printable(data[:1024]):
-        return [(t, "") for t in _pdf_lines(data)]
+        return [(t, PDF_LINE) for t in _pdf_lines(data)]
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return _docx_lines(data)
     if data[:8] == OLE_MAGIC:
@@ -107,6 +107,9 @@ def read_lines(data: bytes, name: str) -> list[tuple[str, str]]:
     if _is_docx_name(name):  # named a Word document, yet plain text: say so rather than guess
         raise ReportUnreadable("not_docx", extra="文本文件")
     return [(t, "") for t in text.splitlines()]
+
+
+PDF_LINE = "pdf-line"  # the style of a PDF's line: cut at the page's width, not at the paragraph's end
 
 
 def _is_docx_name(name: str) -> bool:
@@ -296,7 +299,7 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     prev_closed = True
     # A PDF's lines are cut at the page's width: a heading line as long as the longest line, with no mark to end
     # it, runs on ("（一）全年……每季度至少召开1次主任办公" / "会议学法。").
-    full = sorted(len(t.strip()) for t, style in lines if not style and len(t.strip()) >= 20)
+    full = sorted(len(t.strip()) for t, style in lines if style == PDF_LINE and len(t.strip()) >= 20)
     width = full[len(full) // 2] if full else 0  # most lines of a page's paragraphs are full ones
     for raw, style in lines:
         text = re.sub(r"^#+\s*", "", raw.strip().replace("\u3000", " ")).strip()
@@ -308,7 +311,8 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out.append([text, "closing"])
             prev_closed = True
             continue
-        wrapped = not style and len(text) >= max(20, width - 3) and text[-1] not in _END
+        wrapped = style == PDF_LINE and len(text) >= max(20, width - 3) and text[-1] not in _END
+        style = "" if style == PDF_LINE else style
         short_heading = level and len(text) <= 40 and not re.search(r"。.", text) and not wrapped
         if out and not prev_closed and not level and not style.startswith(("Heading", "标题", "Title")):
             out[-1][0] += text
