@@ -21,7 +21,9 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９％．　", "012345678
 # Counter -> the measure it is shown as. Counters the catalogue never counts (个, 名, 家) are left out:
 # "全市 15 个县区" and "执法人员 35 名" describe, they do not commit.
 COUNTERS = {"人次": "人次", "期次": "期", "场次": "次", "学时": "学时", "期": "期", "次": "次", "篇": "篇", "项": "项",
-            "场": "次", "轮": "次", "堂": "次", "件": "件", "份": "份", "批": "次"}
+            "场": "次", "轮": "次", "堂": "次", "件": "件", "份": "份", "批": "次", "条": "篇"}
+# 条 counts articles only where the clause speaks of news ("发布法治信息 15 条"); "修订制度 5 条" commits to nothing.
+ARTICLES = re.compile(r"信息|稿件|报道|推文|动态|新闻|简报|微博")
 # 一批, 一项, 一件 say "some", not "exactly one".
 VAGUE_ONE = {"批", "项", "件", "份"}
 
@@ -87,9 +89,9 @@ KEY_DATES_NAME = "重要节点宣传覆盖"
 # (group, pattern): the first that the name (then the clause) holds wins.
 GROUPS = [
     ("执法队伍", r"持证|证件|年审|换证|执法资格|执法\S*率|配备率"),
-    ("学法培训", r"学法|培训|参训|讲座|授课|讲课|法治课|党课|中心组|专题学习|学习"),
+    ("学法培训", r"学法|培训|参训|讲座|授课|讲课|法治课|党课|中心组|专题学习|学习|旁听庭审"),
     ("制度落实", r"汇报|研究|述法|述职|督导|督查|考核|审查|备案|听取|办公会"),
-    ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数"),
+    ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数|信息|媒体|公众号"),
 ]
 GROUP_CODES = {"学法培训": "T", "制度落实": "G", "宣传活动": "P", "执法队伍": "E"}
 
@@ -100,7 +102,7 @@ NAME_DROPS = [
     r"(?:利用|借助|依托|围绕|结合|通过|面向|针对|聚焦|(?<![存所现实正内外自])在)[^，。；]*?(?:等重要节点|重要节点|等节点|节点|期间|之际|为契机|之机|等地|中)",
     r"深入[^，。；]*?等地",
     r"深入[^，。；]{1,14}?(?=开展|举办|组织|进行)",
-    r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号)上?",
+    r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号|会上|会议上)上?",
     r"邀请[^，。；]{1,12}?(?:开展|举办|进行|作|为)",
     r"^[^，。；]{0,6}?(?:人防办|国动办|国防动员办公室|人民防空办公室|人防办公室)",
     r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共(?!同))",
@@ -116,6 +118,7 @@ NAME_DROPS = [
     r"多种形式的|形式多样的|丰富多彩的|各类|各种|系列",
     r"参加的|参与的|参训的",
     r"(?<=人员|干部|职工|班子)(?:参加|参与)(?=[\u4e00-\u9fff]{2})",
+    r"^共(?!同|享|建)",  # "全年共召开……": 共 is left in front once 全年 and the verb are out
 ]
 N_FRAMING = 6  # the first NAME_DROPS are framing phrases (在…等平台, 在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
 NAME_TRAIL = re.compile(r"(?:制度|工作|等|机制)+$")
@@ -293,6 +296,8 @@ def _quantities(masked: str) -> list[re.Match]:
             continue
         if value == 1 and m.group("unit") in VAGUE_ONE and not m.group("num").isdigit():
             continue
+        if m.group("unit") == "条" and not ARTICLES.search(masked):
+            continue
         out.append(m)
     return out
 
@@ -387,7 +392,7 @@ def _event_proposals(text: str, masked: str, a: int, b: int) -> list[Proposal]:
     out = []
     for pattern, name, target, rhythm, measure, _ in EVENTS:
         if re.search(pattern, masked[a:b]):
-            n = name or clean_name(text[a:b])
+            n = re.sub(r"^[^，。；]*?会(?:议)?上", "", name or clean_name(text[a:b]))  # 在全县述法评议会上进行了述法
             if len(n) < 5 and "述法" in n:
                 n = "领导干部年度述法"
             out.append(Proposal(name=n, measure=measure, target=float(target), at_least=False, rhythm=rhythm,

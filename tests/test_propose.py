@@ -74,6 +74,10 @@ def one(sentence: str):
     ("开展人防法治宣传“进社区、进学校、进企业”活动20余场", ("人防法治宣传活动", "次", 20, True, "yearly", "宣传活动")),
     ("国防教育月期间组织主题宣讲活动4场", ("国防教育月主题宣讲活动", "次", 4, False, "september", "宣传活动")),
     ("班子成员带头讲法治课3人次", ("班子成员带头讲法治课", "人次", 3, False, "yearly", "学法培训")),
+    ("全年共召开党组会议4次专题研究法治工作", ("党组会议专题研究法治", "次", 4, False, "yearly", "制度落实")),
+    ("在县电视台、“封丘人防”公众号发布法治信息15条", ("法治信息", "篇", 15, False, "yearly", "宣传活动")),
+    ("年底在全县述法评议会上进行了述法", ("领导干部年度述法", "次", 1, False, "second-half", "制度落实")),
+    ("组织旁听庭审活动1次", ("旁听庭审活动", "次", 1, False, "yearly", "学法培训")),
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
@@ -109,6 +113,7 @@ def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected
     "深化“最多跑一次”改革，推行一次性告知",
     "坚持“十四五”规划，落实“八五”普法",
     "二〇二五年三月",
+    "修订完善内部管理制度5条",  # 条 counts news items only
 ])
 def test_no_number_is_forced_on_a_qualitative_sentence(sentence):
     assert paragraph_proposals(sentence)[0] == []
@@ -172,6 +177,11 @@ def test_heading_levels(line, level):
     ("一、年度工作完成情况", "完成情况"), ("一、主要工作及成效", "完成情况"), ("二、存在的问题及原因", "存在的问题"),
     ("三、存在的不足", "存在的问题"), ("三、明年工作计划及意见建议", "工作计划"), ("三、2026年工作打算", "工作计划"),
     ("二、下一步工作思路", "工作计划"), ("四、存在的问题和下一步打算", "工作计划"),
+    # the headings of the 法治政府建设年度报告 form the province prescribes
+    ("一、2025年度推进法治政府建设的主要举措和成效", "完成情况"),
+    ("二、党政主要负责人履行推进法治建设第一责任人职责情况", "完成情况"),
+    ("三、2025年度推进法治政府建设存在的不足和原因", "存在的问题"),
+    ("四、2026年度推进法治政府建设的主要安排", "工作计划"),
 ])
 def test_parts_of_a_report(heading, part):
     assert reportfile.part_of(heading) == part
