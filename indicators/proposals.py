@@ -159,8 +159,10 @@ def propose_file(path, *, year: int | None = None, catalog: Catalog | None = Non
     path = Path(path)
     try:
         st = os.stat(path)
-    except OSError as e:
-        raise IndicatorsError(f"无法打开「{path.name}」（{e.strerror or e}）。请确认文件存在且有读取权限") from None
+    except FileNotFoundError:
+        raise IndicatorsError(f"无法打开「{path.name}」（文件不存在）。请确认文件名和路径") from None
+    except OSError as e:  # the system's own words are English: say only what to check
+        raise IndicatorsError(f"无法打开「{path.name}」（系统错误 {e.errno}）。请确认文件存在且有读取权限") from None
     if not stat.S_ISREG(st.st_mode):
         raise IndicatorsError(f"「{path.name}」不是普通文件（{'是文件夹' if stat.S_ISDIR(st.st_mode) else '是设备或管道'}）。请选择报告文件本身")
     if st.st_size > MAX_REPORT_MB << 20:

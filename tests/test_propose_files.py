@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -247,7 +248,7 @@ def test_propose_prints_proposals_with_their_sentences_and_what_differs(tmp_path
 @pytest.mark.parametrize("content,code,message", [
     (b"", 1, "文件是空的"),
     ("三、明年工作计划\n一是持续压实领导责任。".encode(), 1, "没有找到带数量、频次或比率的工作承诺"),
-    (None, 1, "无法打开"),
+    (None, 1, "无法打开「报告.txt」（文件不存在）"),
 ])
 def test_propose_refusals_exit_1_with_one_chinese_line(tmp_path, content, code, message):
     report = tmp_path / "报告.txt"
@@ -255,6 +256,7 @@ def test_propose_refusals_exit_1_with_one_chinese_line(tmp_path, content, code, 
         report.write_bytes(content)
     r = run("propose", str(report), "--db", str(tmp_path / "none.db"))
     assert r.returncode == code and message in r.stderr and "Traceback" not in r.stderr
+    assert not re.search(r"[A-Za-z]{3,}", r.stderr.replace(str(tmp_path), "").replace("报告.txt", "")), r.stderr  # no "No such file"
 
 
 def test_propose_without_a_report_is_a_usage_error():
