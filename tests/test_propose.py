@@ -78,6 +78,9 @@ def one(sentence: str):
     ("在县电视台、“封丘人防”公众号发布法治信息15条", ("法治信息", "篇", 15, False, "yearly", "宣传活动")),
     ("年底在全县述法评议会上进行了述法", ("领导干部年度述法", "次", 1, False, "second-half", "制度落实")),
     ("组织旁听庭审活动1次", ("旁听庭审活动", "次", 1, False, "yearly", "学法培训")),
+    ("上半年、下半年各开展一次法治工作专题督导", ("法治工作专题督导", "次", 2, False, "half-year", "制度落实")),
+    ("每周五下午集中学法", ("集中学法", "次", 52, False, "quarter", "学法培训")),
+    ("每周开展一次集中学法", ("集中学法", "次", 52, False, "quarter", "学法培训")),
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
