@@ -106,7 +106,7 @@ NAME_DROPS = [
     r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号|会上|会议上)上?",
     r"邀请[^，。；]{1,12}?(?:开展|举办|进行|作|为)",
     r"^[^，。；]{0,6}?(?:人防办|国动办|国防动员办公室|人民防空办公室|人防办公室)",
-    r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共(?!同))",
+    r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共计|共(?!同))",
     r"^办(?=党组)",
     r"^[一二三四五六七八九十]+是",
     r"^(?:计划|拟|将|预计|力争|要)",
@@ -124,6 +124,7 @@ NAME_DROPS = [
 N_FRAMING = 6  # the first NAME_DROPS are framing phrases (在…等平台, 在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
 NAME_TRAIL = re.compile(r"(?:制度|工作|等|机制)+$")
 NAME_MAX = 20
+UNNAMED = "（待命名）"  # a count with no words of its own and none before it: the administrator names it
 
 
 @dataclass
@@ -446,15 +447,19 @@ def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "
 
 def paragraph_proposals(text: str) -> tuple[list[Proposal], list[tuple[int, int]]]:
     """The proposals of one paragraph, and the spans of its sentences that hold none."""
-    proposals, bare = [], []
+    proposals, bare, last = [], [], ""
     masked = mask(text)
     for sa, sb in spans(text, _SENTENCE_END, masked):
         sentence = text[sa:sb]
-        found, prev = [], ""
+        found, prev = [], last
         for ca, cb in spans(sentence, _CLAUSE_END, masked[sa:sb]):
             got = clause_proposals(text, sa + ca, sa + cb, sentence, prev, masked)
+            for p in got:  # "共计15次。" alone: whose count it is was said before, else the clerk names it
+                if len(re.sub(rf"[^{CJK}]", "", p.name)) < 2:
+                    p.name = (last + p.name if last else UNNAMED + p.sentence)[:NAME_MAX + len(UNNAMED)]
             found += got
             prev = got[-1].name if got else clean_name(sentence[ca:cb])
+        last = prev or last
         proposals += found
         if not found:
             bare.append((sa, sb))

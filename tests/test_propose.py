@@ -97,6 +97,9 @@ def test_sentence_to_proposal(sentence, expected):
      [("干部职工学法考试参考率", "%", 100), ("干部职工学法考试合格率", "%", 100)]),
     ("重大行政决策合法性审查率、规范性文件备案审查率均为100%",
      [("重大行政决策合法性审查率", "%", 100), ("规范性文件备案审查率", "%", 100)]),
+    # a count with no words of its own: named from the sentence before, else left for the administrator to name
+    ("全年开展法治宣传活动。共计15次。", [("法治宣传活动", "次", 15)]),
+    ("不少于10篇。", [("（待命名）不少于10篇", "篇", 10)]),
 ])
 def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected):
     assert [(p.name, p.measure, p.target) for p in paragraph_proposals(sentence)[0]] == expected
