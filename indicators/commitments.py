@@ -68,7 +68,7 @@ FREQUENCIES = [
 # (pattern, rhythm, examples): when a count falls due, where the sentence says so.
 DUE = [
     (r"国防教育月|9\s*月|九月", "september", ["全民国防教育月期间开展 3 项主题活动"]),
-    (r"下半年|年底前|年末|年终|12\s*月底前|年度述法|年度述职", "second-half", ["年底前完成 1 次述法"]),
+    (r"下半年|年底前|年末|年终|12\s*月底前|述法|年度述职", "second-half", ["年底前完成 1 次述法", "开展领导干部述法1次"]),
 ]
 # (pattern, name, target, rhythm, measure, examples): commitments that carry their count in a word.
 EVENTS = [
@@ -190,7 +190,10 @@ def number(text: str) -> float | None:
 _MASKS = [r"《[^》]{0,80}》", r"“[^”]{0,60}”", r"\"[^\"]{0,60}\"", r"〔[^〕]{0,10}〕\s*\d+\s*号",
           r"\d{4}\s*[—–\-~至到]\s*\d{4}\s*年", rf"{NUM}\s*个?\s*(?:年|月|日|周|天|岁|倍|季度|小时|分钟|个月)(?!度)",
           r"第\s*[\d一二三四五六七八九十百]+", r"[一二三四五六七八九十]+是", r"一次性|跑一次|一次办|一次告知|一岗双责|两张皮|一把手|一体化|一线|之一|一批批",
-          r"[（(]\s*[\d一二三四五六七八九十]+\s*[)）]"]
+          r"[（(]\s*[\d一二三四五六七八九十]+\s*[)）]",
+          # a tally of the indicators themselves ("18 项考核指标中，已完成 18 项"), a change on last year ("较上年增加 3 篇")
+          r"\d+\s*项(?:考核|工作|重点)?(?:指标|任务)", r"已完成\s*\d+\s*项(?=[，。；,;]|$)",
+          rf"(?:较|比|同比)[^，。；,;]{{0,8}}?(?:增加|增长|减少|下降|提高|多|少)了?\s*{NUM}\s*\S?"]
 _MASK = re.compile("|".join(f"(?:{m})" for m in _MASKS))
 _PAD = "\ue000"
 
@@ -325,6 +328,10 @@ def _count_proposal(text: str, masked: str, a: int, b: int, m: re.Match, context
     lo, hi = neighbours
     cut = {(m.start(), m.end())} | ({(freq[0].start(), freq[0].end())} if freq else set())
     name = clean_name("".join(text[a + i] for i in range(lo, hi) if not any(s <= i < e for s, e in cut)))
+    listed = re.search(r"、[^、]*等(?P<what>[^、等]{2,})$", name)
+    if listed:  # "开展 A、B、C 等 3 项主题活动": the kind, in the event the sentence is set in (国防教育月主题活动)
+        event = _event_in(context) or ""
+        name = (event if event not in listed.group("what") else "") + listed.group("what")
     if len(name) < 2 or name in COUNTERS:  # "学时不少于 40 学时": whose hours they are is in the clause before
         name = (prev_name + (name if name in COUNTERS else "")) if prev_name else name
     return Proposal(name=name, measure=measure, target=value, at_least=at_least, rhythm=rhythm,

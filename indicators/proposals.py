@@ -93,9 +93,11 @@ def _merge(proposals: list[Proposal]) -> list[Proposal]:
     plans = [p for p in proposals if p.part == "工作计划"]
     proposals = [p for p in proposals if p.part == "工作计划" or not any(_same_thing(p, q) for q in plans)]
     kept: dict[str, Proposal] = {}
-    for n, p in enumerate(proposals):  # one paragraph saying one thing twice ("落实年度述法制度，年底前完成述法")
-        if any(q.paragraph == p.paragraph and (q.rhythm, q.target, q.measure) == (p.rhythm, p.target, p.measure)
-               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.6 and _head(p.name) == _head(q.name))
+    for n, p in enumerate(proposals):  # one paragraph saying one thing twice ("落实年度述法制度，年底前完成述法";
+        # "每半年听取一次汇报，共听取2次": the year's tally of a rhythm said before it)
+        if any(q.paragraph == p.paragraph and (q.target, q.measure) == (p.target, p.measure)
+               and (q.rhythm == p.rhythm or p.rhythm == "yearly" and q.rhythm not in ("rate", "key-dates"))
+               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.5 and _head(p.name) == _head(q.name))
                for q in proposals[:n]):
             continue
         key = _key(p.name) + "|" + str(p.rhythm == "rate")
@@ -120,7 +122,7 @@ def _key(text: str) -> str:
 def report_year(report: Report) -> int:
     """The year the proposals are for: the year after the one the report looks back on, else this year."""
     head = report.title + " " + " ".join(p.text for p in report.paragraphs[:3]) + " " + report.paragraphs[0].section
-    plan = re.search(r"(20\d\d)\s*年(?:度)?[^。，]{0,16}(?:要点|计划|安排|打算)", head)
+    plan = re.search(r"(20\d\d)\s*年(?:度)?[^。，\d]{0,16}(?:要点|计划|安排|打算)", head)  # 2025年总结及2026年工作要点: 2026
     if plan:  # a plan names the year it is for
         return int(plan.group(1))
     m = re.search(r"(20\d\d)\s*年(?:度)?", head)

@@ -304,8 +304,8 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for raw, style in lines:
         text = re.sub(r"^#+\s*", "", raw.strip().replace("\u3000", " ")).strip()
         text = re.sub(r"^[-*>]\s+", "", text)
-        if not text or re.fullmatch(r"[-_=*]{3,}", text):
-            continue
+        if not text or re.fullmatch(r"[-_=*]{3,}", text) or re.fullmatch(r"[—–\-－]*\s*\d{1,3}\s*[—–\-－]*", text):
+            continue  # a rule, or a page's number ("— 2 —") that a PDF puts inside a paragraph cut by the page
         level = heading_level(text, style)
         if _CLOSING.match(text) and (out or _DATE_LINE.match(text)):  # the 落款 at the end (an office line on top is a title)
             out.append([text, "closing"])

@@ -100,6 +100,10 @@ def test_sentence_to_proposal(sentence, expected):
     # a count with no words of its own: named from the sentence before, else left for the administrator to name
     ("全年开展法治宣传活动。共计15次。", [("法治宣传活动", "次", 15)]),
     ("不少于10篇。", [("（待命名）不少于10篇", "篇", 10)]),
+    # the product's own drafted report read back: a change on last year is no target, the rhythm's tally is no second one
+    ("刊发法治宣传报道11篇，较上年同期增加3篇", [("法治宣传报道", "篇", 11)]),
+    ("全民国防教育月期间，开展“我与国防动员 爱我国防”大学生演讲比赛、“我对国旗说”主题演讲、“老兵永远跟党走”宣讲团主题宣讲等3项主题活动",
+     [("国防教育月主题活动", "项", 3)]),
 ])
 def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected):
     assert [(p.name, p.measure, p.target) for p in paragraph_proposals(sentence)[0]] == expected
@@ -120,6 +124,8 @@ def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected
     "坚持“十四五”规划，落实“八五”普法",
     "二〇二五年三月",
     "修订完善内部管理制度5条",  # 条 counts news items only
+    "18项考核指标中，已完成18项，全部完成年度目标",  # the indicators' own tally
+    "较上年同期增加4次",
 ])
 def test_no_number_is_forced_on_a_qualitative_sentence(sentence):
     assert paragraph_proposals(sentence)[0] == []
@@ -536,3 +542,29 @@ def test_a_review_count_the_plan_does_not_repeat_is_kept():
     assert got["执法人员每人参加法治培训"] == (40, "yearly", True, "完成情况")  # 学时, not 期
     assert got["E02"] == (100, "rate", False, "完成情况")  # 年审率 is not the plan's 持证率
     assert got["T01"] == (4, "yearly", True, "工作计划") and got["E01"] == (100, "rate", False, "工作计划")
+
+
+DRAFTED = """新乡市国防动员办公室2025年度法治政府建设工作报告
+2025年，市国动办严格对照法治政府建设目标任务。18项考核指标中，已完成18项，全部完成年度目标。
+一、年度工作完成情况
+（二）健全法治政府建设制度机制。办党组每半年听取一次法治建设工作汇报，共听取2次。落实领导干部年度述法制度，开展领导干部述法1次。
+（四）全面落实行政执法责任制。执法证件年审
+— 2 —
+完成率100%。
+"""
+
+
+def test_the_products_own_drafted_report_reads_back_as_the_catalogue():
+    got = summary(DRAFTED)
+    assert got == {"G01": (2, "half-year", False, "完成情况"), "G03": (1, "second-half", False, "完成情况"),
+                   "E02": (100, "rate", False, "完成情况")}  # no 18 项 tally, no second 述法 or 听取, no page number
+
+
+@pytest.mark.parametrize("title,year", [
+    ("辉县市人防办2025年法治建设工作总结及2026年工作要点", 2026),
+    ("2025年度法治政府建设工作报告", 2026),
+    ("卫辉市人防办2026年法治建设工作要点", 2026),
+])
+def test_the_year_a_report_proposes_for(title, year):
+    report = reportfile.read_report(f"{title}\n一、工作完成情况\n全年举办 2 期法治讲座。\n".encode(), "r.txt")
+    assert proposals.report_year(report) == year
