@@ -81,6 +81,10 @@ def one(sentence: str):
     ("上半年、下半年各开展一次法治工作专题督导", ("法治工作专题督导", "次", 2, False, "half-year", "制度落实")),
     ("每周五下午集中学法", ("集中学法", "次", 52, False, "quarter", "学法培训")),
     ("每周开展一次集中学法", ("集中学法", "次", 52, False, "quarter", "学法培训")),
+    ("计划于2026年6月底前举办1期执法人员培训班", ("执法人员培训", "期", 1, False, "yearly", "学法培训")),
+    ("法治宣传覆盖面达到100%", ("法治宣传覆盖率", "%", 100, False, "rate", "宣传活动")),
+    ("每季度召开1次法治建设工作推进会", ("法治建设工作推进会", "次", 4, False, "quarter", "制度落实")),
+    ("全年审核合同8份", ("审核合同", "份", 8, False, "yearly", "制度落实")),  # 全年审核 is no 年审
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
@@ -100,6 +104,7 @@ def test_sentence_to_proposal(sentence, expected):
     # a count with no words of its own: named from the sentence before, else left for the administrator to name
     ("全年开展法治宣传活动。共计15次。", [("法治宣传活动", "次", 15)]),
     ("不少于10篇。", [("（待命名）不少于10篇", "篇", 10)]),
+    ("中心组每年集体学法不少于4次，其中法治专题学习不少于2次", [("中心组集体学法", "次", 4), ("法治专题学习", "次", 2)]),
     # the product's own drafted report read back: a change on last year is no target, the rhythm's tally is no second one
     ("刊发法治宣传报道11篇，较上年同期增加3篇", [("法治宣传报道", "篇", 11)]),
     ("全民国防教育月期间，开展“我与国防动员 爱我国防”大学生演讲比赛、“我对国旗说”主题演讲、“老兵永远跟党走”宣讲团主题宣讲等3项主题活动",
