@@ -304,6 +304,7 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for raw, style in lines:
         text = re.sub(r"^#+\s*", "", raw.strip().replace("\u3000", " ")).strip()
         text = re.sub(r"^[-*>]\s+", "", text)
+        text = re.sub(r"^(\*\*|__)(.+?)\1", r"\2", text)  # a Markdown heading written in bold: **一、主要工作**
         if not text or re.fullmatch(r"[-_=*]{3,}", text) or re.fullmatch(r"[—–\-－]*\s*\d{1,3}\s*[—–\-－]*", text):
             continue  # a rule, or a page's number ("— 2 —") that a PDF puts inside a paragraph cut by the page
         level = heading_level(text, style)

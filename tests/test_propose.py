@@ -573,3 +573,9 @@ def test_the_products_own_drafted_report_reads_back_as_the_catalogue():
 def test_the_year_a_report_proposes_for(title, year):
     report = reportfile.read_report(f"{title}\n一、工作完成情况\n全年举办 2 期法治讲座。\n".encode(), "r.txt")
     assert proposals.report_year(report) == year
+
+
+def test_markdown_headings_written_in_bold_are_headings():
+    text = "**一、主要工作**\n全年举办 2 期法治讲座。\n**二、存在的问题**\n全年仅开展培训 1 次。\n**三、明年计划**\n开展法治宣传活动不少于 12 次。\n"
+    got = summary(text, "r.md")
+    assert got == {"T02": (2, "yearly", False, "完成情况"), "P01": (12, "yearly", True, "工作计划")}
