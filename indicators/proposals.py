@@ -231,6 +231,8 @@ def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> f
         score += 0.05
     if p.measure == ind.measure:
         score += 0.05
+    elif "人次" in (p.measure, ind.measure) and p.rhythm != "rate" and ind.rhythm != "rate":
+        score -= 0.5  # people counted against events counted: 宣传活动 10 次 is not 宣传活动参与人数
     elif p.rhythm != "rate" and ind.rhythm != "rate":
         score -= 0.2
     if p.group == groups.get(ind.group):
@@ -240,6 +242,8 @@ def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> f
             score += 0.5
         elif _head(p.name) == _head(ind.name):  # 新闻媒体稿件 and 法治宣传报道: both 报道
             score += 0.3
+    if p.measure == ind.measure and p.group == groups.get(ind.group) and unique.get((ind.group, p.measure)) == 1:
+        score += 0.15  # the one count in 次 of 宣传活动 (P01): "宣传活动 10 次" is it
     if p.part == "工作计划":  # next year's word over last year's, when both fit
         score += 0.05
     return score
@@ -260,6 +264,7 @@ def compare(proposed: Proposed, catalog: Catalog, effective: dict | None, text: 
     unique = {}
     for ind in catalog.indicators:
         unique[ind.measure] = unique.get(ind.measure, 0) + 1
+        unique[(ind.group, ind.measure)] = unique.get((ind.group, ind.measure), 0) + 1
     distinctive = _distinctive(catalog)
     pairs = sorted(((_score(p, ind, groups, unique, distinctive), n, ind) for n, p in enumerate(proposed.proposals)
                     for ind in catalog.indicators),

@@ -499,6 +499,7 @@ def test_generated_reports_place_every_proposal_in_its_part(order, style, varian
     # other offices' own indicators stay new
     ("法律顾问审查合同", "件", "yearly", "制度落实", None), ("案卷评查合格率", "%", "rate", "制度落实", None),
     ("发放宣传资料", "份", "yearly", "宣传活动", None), ("领导干部旁听庭审", "次", "yearly", "制度落实", None),
+    ("宣传活动", "次", "yearly", "宣传活动", "P01"),  # events, not P03's people (人次)
 ])
 def test_other_offices_names_match_the_catalogue_by_meaning(name, measure, rhythm, group, code):
     p = commitments.Proposal(name=name, measure=measure, target=1.0, at_least=False, rhythm=rhythm, group=group,
