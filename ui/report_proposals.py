@@ -68,7 +68,7 @@ def _year_choice(sel: shell.Selection, name: str, data: bytes) -> int:
             planned = sel.year
         st.session_state[_YEAR] = kept = (key, planned)
     options = sorted({kept[1], sel.year, sel.year + 1})
-    return st.selectbox("采纳用于", options, index=options.index(kept[1]), format_func=lambda y: f"{y}年",
+    return st.columns([1, 3])[0].selectbox("采纳用于", options, index=options.index(kept[1]), format_func=lambda y: f"{y}年",
                         key=f"report_year_{key}",
                         help="与该年度的目标比对，采纳时写入该年度的目标。年度报告的工作计划通常用于下一年，"
                              "默认按报告标题判断；与侧栏所选年度无关")
