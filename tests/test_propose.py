@@ -85,6 +85,8 @@ def one(sentence: str):
     ("法治宣传覆盖面达到100%", ("法治宣传覆盖率", "%", 100, False, "rate", "宣传活动")),
     ("每季度召开1次法治建设工作推进会", ("法治建设工作推进会", "次", 4, False, "quarter", "制度落实")),
     ("全年审核合同8份", ("审核合同", "份", 8, False, "yearly", "制度落实")),  # 全年审核 is no 年审
+    ("每年9月组织开展国防教育月主题活动不少于3项", ("国防教育月主题活动", "项", 3, True, "september", "宣传活动")),
+    ("各县（市、区）人防办全年开展宣传活动不少于5次", ("宣传活动", "次", 5, True, "yearly", "宣传活动")),
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
