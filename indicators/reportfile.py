@@ -326,13 +326,15 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
     """Numbered paragraphs with the heading path and the part each stands in."""
     heads: dict[int, str] = {}
-    part, level_parts = "其他", {}
     paragraphs = []
     parts_above = False  # "第一部分" headings stand above "一、": those then count one level deeper
     closed = False  # after the 落款 nothing is a commitment (印发 lines, attachments' titles)
     blocks = _blocks(lines)
     title = blocks[0][0] if blocks else ""
-    for text, style in blocks:
+    # A document that is itself a plan ("2026年法治政府建设工作要点") is 工作计划 throughout, unless a heading says otherwise.
+    whole = "工作计划" if re.search(PARTS[0][1], title) and not re.search(r"总结|报告|情况", title) else "其他"
+    part, level_parts = whole, {}
+    for n, (text, style) in enumerate(blocks):
         if style == "closing":
             heads, level_parts, part = {}, {}, "其他"
             closed = True
@@ -344,30 +346,30 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             level += 1
         body = text
         if level:
-            title, sep, rest = text.partition("。")
-            if level > 1 and rest.strip() and _commits(title):
-                # "2. 每月开展一次集中学法，全年共12次。组织……": the item's first sentence is a commitment, not a title
+            first, sep, rest = text.partition("。")
+            item = _commits(first)  # "一、全年举办2期讲座。" / "2. 每月开展一次集中学法，全年共12次。组织……"
+            if item:  # the item's first sentence is a commitment, not a title: all of it is read
                 heading, body = re.split(r"[，,。；;：:]", text)[0][:30], _strip_number(text)
-            elif len(title) <= 40 and rest.strip() or len(text) <= 40:
-                heading = title if rest.strip() else text.rstrip("。")
-                # an item heading that is itself the commitment ("（一）坚持每季度召开一次主任办公会议学法。")
+            elif len(first) <= 40 and rest.strip() or len(text) <= 40:
+                heading = first if rest.strip() else text.rstrip("。")
                 body = rest.strip() if rest.strip() else ("" if level == 1 else _strip_number(text))
             else:
                 heading, body = re.split(r"[，,。；;：:]", text)[0][:30], _strip_number(text)
             heads = {k: v for k, v in heads.items() if k < level}
             heads[level] = heading
-            level_parts = {k: v for k, v in level_parts.items() if k < level}
-            found = part_of(heading) if level == 1 or not _commits(heading) else None  # "（三）每半年研究一次……问题" plans
-            if level == 1:
-                level_parts[1] = found or "其他"
-            elif found in ("工作计划", "存在的问题"):
-                level_parts[level] = found
-            part = level_parts[max(level_parts)] if level_parts else "其他"
+            if not item:  # a commitment says nothing of the part it stands in ("（三）每半年研究一次……问题")
+                level_parts = {k: v for k, v in level_parts.items() if k < level}
+                found = part_of(heading)
+                if level == 1:
+                    level_parts[1] = found or whole
+                elif found in ("工作计划", "存在的问题"):
+                    level_parts[level] = found
+                part = level_parts[max(level_parts)] if level_parts else whole
         if level:
             closed = False
         if body:
             section = "落款" if closed else " › ".join(heads[k] for k in sorted(heads))
-            paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, part))
+            paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, "其他" if n == 0 and not level else part))
     return Report(name, tuple(paragraphs), title)
 
 

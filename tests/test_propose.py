@@ -582,3 +582,21 @@ def test_markdown_headings_written_in_bold_are_headings():
     text = "**一、主要工作**\n全年举办 2 期法治讲座。\n**二、存在的问题**\n全年仅开展培训 1 次。\n**三、明年计划**\n开展法治宣传活动不少于 12 次。\n"
     got = summary(text, "r.md")
     assert got == {"T02": (2, "yearly", False, "完成情况"), "P01": (12, "yearly", True, "工作计划")}
+
+
+PLAN_ITEMS = """新乡县人防办2026年法治政府建设工作要点
+一、全年举办2期领导班子法治专题讲座。
+二、每季度召开1次主任办公会议学法。
+三、全年开展法治宣传活动不少于12次，参与群众3000人次以上。
+四、持续加强法治机关建设。
+"""
+
+
+def test_a_plan_whose_top_items_are_the_commitments():
+    """A 工作要点 numbered 一、二、三 with a commitment in each item (it proposed nothing: each item was taken for a
+    heading's title); the document is a plan throughout, its title no item."""
+    out = proposals.propose(PLAN_ITEMS.encode("gbk"), "要点.txt")
+    assert {(p.matches, p.target, p.rhythm, p.part) for p in out.proposals} == {
+        ("T02", 2, "yearly", "工作计划"), ("T03", 4, "quarter", "工作计划"), ("P01", 12, "yearly", "工作计划"),
+        ("P03", 3000, "yearly", "工作计划")}
+    assert out.year == 2026 and [q.name for q in out.qualitative] == []
