@@ -21,7 +21,8 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９％．　", "012345678
 # Counter -> the measure it is shown as. Counters the catalogue never counts (个, 名, 家) are left out:
 # "全市 15 个县区" and "执法人员 35 名" describe, they do not commit.
 COUNTERS = {"人次": "人次", "期次": "期", "场次": "次", "学时": "学时", "期": "期", "次": "次", "篇": "篇", "项": "项",
-            "场": "次", "轮": "次", "堂": "次", "件": "件", "份": "份", "批": "次", "条": "篇"}
+            "场": "次", "轮": "次", "堂": "次", "件": "件", "份": "份", "批": "次", "条": "篇", "课时": "学时", "册": "份",
+            "篇次": "篇"}
 # 条 counts articles only where the clause speaks of news ("发布法治信息 15 条"); "修订制度 5 条" commits to nothing.
 ARTICLES = re.compile(r"信息|稿件|报道|推文|动态|新闻|简报|微博")
 # 一批, 一项, 一件 say "some", not "exactly one".
