@@ -160,6 +160,7 @@ def test_a_row_corrected_on_the_page_moves_the_figures(conn):
 def test_a_clerks_unit_is_fixed_and_a_leader_may_not_open_the_page(accounts_db):
     at = as_user(accounts_db, "hq", PAGE)
     assert "本账号只能填报红旗区的台账" in " ".join(c.value for c in at.caption)
+    assert "粘贴的行不论原来写的哪个单位，都记为红旗区" in " ".join(c.value for c in at.caption)  # the grid relabels them
     at.session_state[GRID] = typed({"日期": "2025-03-01", "单位": "卫滨区", "类别": "执法人员培训", "主题": "x",
                                     "参加人数": 3})
     at.run()

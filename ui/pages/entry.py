@@ -100,7 +100,9 @@ def render(sel: shell.Selection) -> None:
     actor = shell.current_actor()
     conn = sel.src.conn
     if actor.role == roles.CLERK:
-        st.caption(f"本账号只能填报{actor.unit}的台账，“单位”已固定为本单位。")
+        # the grid keeps a disabled cell's own value under a paste: a pasted 红旗区 row would read as this unit's
+        st.caption(f"本账号只能填报{actor.unit}的台账，“单位”已固定为本单位：粘贴的行不论原来写的哪个单位，都记为{actor.unit}，"
+                   "请只粘贴本单位的行。")
     done = st.session_state.pop("entry_done", None)
     if done:
         st.success(_plain(done), icon=":material/task_alt:")
