@@ -62,6 +62,7 @@ def _cn_date(text: str) -> str:
 
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"  # 1E+308 as Excel shows it is a number, refused as too large
 _NUMBER_SUFFIX = r"(人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时|h|H)$"
+_BRACKETED_MEASURE = r"\((?:人次|人|名|份|篇|次|期|个|项|件|场|小时|学时|课时)\)$"  # 15（人）, full-width brackets made ASCII
 # what clerks write in an optional count that has nothing to count: /, —, -, 无
 PLACEHOLDER = r"^(?:[/／\\\-－—–_~～、.。]+|无|没有|暂无)$"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -118,7 +119,7 @@ def _parse_date(s: pl.Expr, year: int | None = None, titled: bool = False) -> tu
 
 def _parse_number(s: pl.Expr, integer: bool, required: bool = True) -> tuple[pl.Expr, pl.Expr]:
     """(number or null, problem code or null); an optional column's placeholder (/, —, 无) is empty."""
-    text = s.str.replace_all(r"[\s,]", "").str.replace(_NUMBER_SUFFIX, "")
+    text = s.str.replace_all(r"[\s,]", "").str.replace(_BRACKETED_MEASURE, "").str.replace(_NUMBER_SUFFIX, "")
     number = pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False))
     code = pl.when(s.is_null()).then(None)
     if not required:

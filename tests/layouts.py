@@ -44,7 +44,7 @@ HABITS = {
     "catalogue_names": 1,  # the catalogue's indicator names as categories
     "date_form": 7,        # date cells: Excel date, 2025-03-01, 20250301, 2025.3.1, 2025年3月1日（星期六）, 二〇二五年三月一日, 2025/3/1,
                            # ２０２５年３月１日 (full-width)
-    "measures": 3,         # figures with their measure: 15人, 500份, 2篇, 2学时 / 15人次, 2小时 / full-width text: １５, １５人
+    "measures": 3,         # figures with their measure: 15人, 500份, 2篇, 2学时 / 15人次, 2小时 / full-width text: １５, １５人, １５（人）
     "per_period": 2,       # one sheet per month (1) or per quarter (2), some holding only the header
     "cover": 1,            # a cover sheet (填表说明) in front
     "hidden_column": 1,    # a hidden column beside the table
@@ -307,7 +307,7 @@ def build(flags: dict, seed: int) -> Layout:
             elif w == "breakdown2":
                 out.append(e.breakdown // 2)
             elif w in MEASURES and f["measures"] == 3 and rng.random() < 0.6:  # typed with a full-width keyboard
-                out.append(_full_width(f"{v[w]:g}" + rng.choice(["", MEASURES[w][0]])))
+                out.append(_full_width(f"{v[w]:g}") + rng.choice(["", MEASURES[w][0], f"（{MEASURES[w][0]}）"]))
             elif w in MEASURES and f["measures"] in (1, 2) and rng.random() < 0.6:
                 out.append(f"{v[w]:g}{MEASURES[w][f['measures'] - 1]}")
             else:

@@ -522,3 +522,17 @@ def test_a_three_row_header_is_read_with_the_rows_that_describe_it(tmp_path, nam
     assert _figures(parsed) == [("卫滨区", 40), ("红旗区", 15)]
     said = [(x.text, x.rows) for x in parsed.interpretations]
     assert ("第 3 行是多行表头的一部分，不是数据，已跳过", 1) in said and ("第 4 行是表头下的栏次行，不是数据，已跳过", 1) in said
+
+
+@pytest.mark.parametrize("cell,expected", [("15（人）", 15), ("15(人次)", 15), ("１５（人）", 15)])
+def test_a_count_with_its_measure_in_brackets_is_the_count(tmp_path, cell, expected):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW[:5] + [cell] + ROW[6:]])
+    assert parsed.ok, [p.message for p in parsed.problems]
+    assert parsed.records["training"]["participants"].to_list() == [expected]
+
+
+@pytest.mark.parametrize("cell,code", [("（人）", "not_a_number"), ("约15（人）", "not_a_number"), ("12.5（人）", "not_integer"),
+                                       ("15人（含线上）", "not_a_number")])
+def test_a_bracketed_measure_does_not_make_a_bad_count_good(tmp_path, cell, code):
+    parsed = _parse(tmp_path, [TRAINING_HEADER, ROW[:5] + [cell] + ROW[6:]])
+    assert [(p.cell, p.code) for p in parsed.problems] == [("F2", code)]
