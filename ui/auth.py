@@ -12,6 +12,7 @@ from indicators import accounts, clients
 from indicators.problems import IndicatorsError
 from indicators.roles import OPERATOR, Actor
 from ui import web
+from ui.safe import md
 
 ACTOR = "actor"
 _TOKEN = "_login_token"
@@ -272,7 +273,7 @@ def account_box(conn, actor: Actor, login_enabled: bool) -> None:
     with st.sidebar:
         st.divider()
         if login_enabled:
-            st.caption(f"当前用户：**{actor.label}**")
+            st.caption(f"当前用户：**{md(actor.label)}**")
             if st.button("退出登录", icon=":material/logout:", key="logout"):
                 _logout(conn)
         else:

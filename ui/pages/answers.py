@@ -34,7 +34,7 @@ def render(sel: shell.Selection) -> None:
             try:
                 kept_answers.remove(sel.src.conn, actor, r.kind, int(r.id), client=shell.client())
             except IndicatorsError as e:
-                st.error(str(e), icon=":material/block:")
+                st.error(md(str(e)), icon=":material/block:")
                 return
             st.session_state["answers_done"] = f"已删除：{r.内容}。已导入的数据不变。"
             st.session_state["checked"] = {}

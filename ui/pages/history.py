@@ -72,7 +72,7 @@ def render(sel: shell.Selection) -> None:
             try:
                 effect = intake.undo_effect(sel.src.conn, batch_id, actor=actor)
             except IndicatorsError as e:
-                st.error(str(e), icon=":material/block:")
+                st.error(md(str(e)), icon=":material/block:")
                 return
             st.markdown(f"**确认撤销批次 {batch_id}（{md(b['file_name'])}）？** 将删除它新增的 {b['added']} 行，"
                         f"恢复它更新的 {b['updated']} 行。")
@@ -88,7 +88,7 @@ def render(sel: shell.Selection) -> None:
                     st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{md(b['file_name'])}）。"
                 except IndicatorsError as e:
                     st.session_state["undo_done"] = None
-                    st.error(str(e))
+                    st.error(md(str(e)))
                     return
                 st.session_state.pop("undo_ask", None)
                 st.rerun()

@@ -9,6 +9,7 @@ from indicators.channels import CHANNELS, DINGTALK, GROUPS, SECURITIES, SETTINGS
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from ui import auth, shell
+from ui.safe import md
 
 _DONE = "notify_done"
 
@@ -17,7 +18,7 @@ def _run(change, message: str) -> None:
     try:
         change()
     except IndicatorsError as e:
-        st.error(str(e), icon=":material/block:")
+        st.error(md(str(e)), icon=":material/block:")
         return
     st.session_state[_DONE] = message
     auth.forget_secrets()
