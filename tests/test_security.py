@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import re
+import zlib
 
 import pytest
 from PIL import Image
@@ -192,6 +193,54 @@ def test_6_escaped_action_names_are_refused(action):
 @pytest.mark.parametrize("name", [b"/F#6Fnt", b"/A#20B", b"/Java#53", b"/#4Caunches"])
 def test_6_other_escaped_names_pass(name):
     assert evidence.check_file("签到表.pdf", PDF.replace(b"<<>>endobj", b"<<" + name + b" 1>>endobj", 1)) == "pdf"
+
+
+def object_stream_pdf(objects: bytes, filters: bytes = b"/FlateDecode", encode=None, extra: bytes = b"",
+                      head: bytes = b"/Type /ObjStm /N 1 /First 4") -> bytes:
+    """A PDF 1.5 whose catalog (object 1) sits compressed inside an object stream (object 2), as Word and
+    most PDF writers of today keep their objects; `objects` is the catalog's dictionary."""
+    body = b"1 0 " + objects
+    data = (encode or zlib.compress)(body)
+    return (b"%PDF-1.5\n2 0 obj<<" + head + b" /Filter " + filters + b" /Length " + str(len(data)).encode() + extra
+            + b">>stream\n" + data + b"\nendstream endobj\n"
+            + b"3 0 obj<</Type/XRef/Size 4/W[1 2 1]>>stream\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF")
+
+
+def hex_then_flate(body: bytes) -> bytes:
+    return zlib.compress(body).hex().encode() + b">"
+
+
+JS_CATALOG = b"<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>"
+
+
+@pytest.mark.parametrize("pdf", [
+    object_stream_pdf(JS_CATALOG),
+    object_stream_pdf(b"<</Type/Catalog/OpenAction<</S/L#61unch/F(calc.exe)>>>>"),
+    object_stream_pdf(b"<</Type/Catalog/Names<</EmbeddedFiles 5 0 R>>>>"),
+    object_stream_pdf(JS_CATALOG, filters=b"[/AHx /Fl]", encode=hex_then_flate),  # a chain of filters
+    object_stream_pdf(JS_CATALOG, filters=b"/Fl#61teDecode"),  # the filter's own name escaped
+    object_stream_pdf(JS_CATALOG, head=b"/N 1 /First 4"),  # no /Type: the xref stream is what points at it
+    object_stream_pdf(JS_CATALOG, head=b"/Type /Obj#53tm /N 1 /First 4"),
+], ids=["flate", "launch-escaped", "embedded", "chain", "escaped-filter", "no-type", "escaped-type"])
+def test_6_actions_inside_compressed_object_streams_are_refused(pdf):
+    with pytest.raises(IndicatorsError, match="脚本或自动执行动作"):
+        evidence.check_file("签到表.pdf", pdf)
+
+
+@pytest.mark.parametrize("pdf", [
+    object_stream_pdf(JS_CATALOG, filters=b"/JBIG2Decode", encode=lambda b: bytes(x ^ 0x55 for x in b)),  # no reader decodes objects so; we cannot either
+    object_stream_pdf(JS_CATALOG, extra=b" /Encrypt 9 0 R") .replace(b"trailer<<", b"trailer<</Encrypt 9 0 R"),
+    object_stream_pdf(b"<<>>", encode=lambda b: zlib.compress(b"0" * 100_000_000, 9)),  # a bomb
+], ids=["unknown-filter", "encrypted", "bomb"])
+def test_6_an_object_stream_that_cannot_be_judged_is_refused(pdf):
+    with pytest.raises(IndicatorsError, match="无法检查的压缩对象"):
+        evidence.check_file("签到表.pdf", pdf)
+
+
+def test_6_an_ordinary_object_stream_passes():
+    catalog = b"<</Type/Catalog/Pages 4 0 R/Lang(zh-CN)/MarkInfo<</Marked true>>>>"
+    assert evidence.check_file("签到表.pdf", object_stream_pdf(catalog)) == "pdf"
+    assert evidence.check_file("签到表.pdf", object_stream_pdf(catalog, filters=b"[/AHx /Fl]", encode=hex_then_flate)) == "pdf"
 
 
 # ------------------------------------------------------------------ 7. the audit log is append-only
