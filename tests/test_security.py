@@ -325,11 +325,25 @@ def test_8_a_bad_proxy_setting_is_named():
     ("host=db password = 's3 cr\\'et' dbname=indicators", "cr"),
     ("postgres://:s3cret@/indicators?host=/run/postgresql", "s3cret"),
     ('连接失败：connection to server at "db" failed: password=s3cret', "s3cret"),
+    # libpq percent-decodes a parameter's name too, and reads user information up to the first @ or /
+    ("postgresql://indicators@db/indicators?pass%77ord=s3cret&sslmode=require", "s3cret"),
+    ("postgresql://db/indicators?sslmode=require&%73sl%70assword=s3cret", "s3cret"),
+    ("postgresql://indicators:s3?cret@db/indicators", "cret"),
+    ("postgresql://indicators:s3#cret@db/indicators", "cret"),
+    ("host=db password=s3&cret#x dbname=indicators", "cret"),
+    ("无法读取或写入数据库（postgresql://indicators@db/indicators?password=s3cret）：连接失败", "s3cret"),
 ])
 def test_9_every_libpq_password_form_is_masked(raw, secret):
     shown = credentials(raw)
     assert secret not in shown and "***" in shown
     assert "indicators" in shown or "db" in shown  # the rest still says which database
+
+
+def test_9_a_conninfo_is_refused_not_made_a_file_named_after_its_password(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(IndicatorsError, match="postgresql://") as e:
+        store.connect("host=127.0.0.1 port=1 dbname=indicators password=s3cretpw")
+    assert "s3cretpw" not in str(e.value) and list(tmp_path.iterdir()) == []
 
 
 def test_9_an_unreachable_database_shows_no_password(monkeypatch):
