@@ -268,6 +268,43 @@ def test_7_insert_or_replace_cannot_rewrite_an_audit_entry(conn, people):
     assert store.audit.entries(conn)[-1] == first
 
 
+def test_7_replace_is_refused_by_any_connection_to_the_file(tmp_path):
+    """Not only ours (which turn recursive_triggers on): the sqlite3 shell or any script opening the file."""
+    import sqlite3
+    path = tmp_path / "app.db"
+    conn = store.connect(path)
+    accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN)
+    first = store.audit.entries(conn)[-1]
+    conn.close()
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    for verb in ("INSERT OR REPLACE", "REPLACE"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute(f"{verb} INTO audit (id, time, login, name, role, action, detail) "
+                        "VALUES (?, '2000-01-01', 'x', 'x', '', 'forged', '{}')", (first["id"],))
+    raw.execute("INSERT INTO audit (time, login, name, role, action, detail) VALUES ('2000', 'x', 'x', '', 'new', '{}')")
+    raw.commit()  # a new entry is still appended
+    raw.close()
+    conn = store.connect(path)
+    assert store.audit.entries(conn)[-1] == first and len(store.audit.entries(conn)) == 2
+    conn.close()
+
+
+def test_7_merge_cannot_rewrite_an_audit_entry(conn, people):
+    if conn.dialect != "postgresql":
+        pytest.skip("MERGE is PostgreSQL's (15+); SQLite's forms are above")
+    first = store.audit.entries(conn)[-1]
+    with pytest.raises(IndicatorsError, match="没有作任何改动"):
+        with store.transaction(conn):
+            conn.execute("MERGE INTO audit a USING (SELECT CAST(? AS BIGINT) AS id) s ON a.id = s.id "
+                         "WHEN MATCHED THEN UPDATE SET action = 'forged'", (first["id"],))
+    with pytest.raises(IndicatorsError, match="没有作任何改动"):
+        with store.transaction(conn):
+            conn.execute("MERGE INTO audit a USING (SELECT CAST(? AS BIGINT) AS id) s ON a.id = s.id "
+                         "WHEN MATCHED THEN DELETE", (first["id"],))
+    assert store.audit.entries(conn)[-1] == first
+
+
 # ------------------------------------------------------------------ 8. the audit log's quality
 
 def test_8_a_huge_or_secret_name_is_never_stored_as_typed(conn, people):
