@@ -97,6 +97,20 @@ def test_3_escaped_text_has_no_markdown_left(raw):
     assert re.search(r"(?<!\\)[<>`*_\[\]$]", out) is None  # no markup character left unescaped
 
 
+@pytest.mark.parametrize("said,shown", [
+    (f"「{HOSTILE}」不是已知单位", "「!\\[x\\](http\\://evil.example/a.png) \\[会话已过期，请点此重新登录\\](http\\://evil.example/login)」不是已知单位"),
+    ("「<img src=x onerror=alert(1)>」", "「\\<img src=x onerror=alert(1)\\>」"),
+    ("「www.evil.example」「mailto:a@evil.example」「**粗**」「$x$」", "「www\\.evil.example」「mailto\\:a@evil.example」「\\*\\*粗\\*\\*」「\\$x\\$」"),
+    ("第一行\n# 标题", "第一行 # 标题"),
+    # our own words read as written
+    ("企业微信的地址应是以 https:// 开头的 Webhook 地址", "企业微信的地址应是以 https:// 开头的 Webhook 地址"),
+    ("大小 1.5 MB，上限由 INDICATORS_MAX_EVIDENCE_MB 设置（a/b.xlsx）", "大小 1.5 MB，上限由 INDICATORS_MAX_EVIDENCE_MB 设置（a/b.xlsx）"),
+])
+def test_3_a_message_quoting_user_text_makes_no_link_image_or_markup(said, shown):
+    from ui.safe import inert
+    assert inert(said) == shown
+
+
 def markdown_bodies(at) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(getattr(c, "value", "") for c in at.caption)
 
@@ -329,6 +343,16 @@ def test_8_cycle_and_evidence_actions_record_the_client(conn, people, tmp_path):
     cycle.set_leaders_approved_only(conn, admin, True, client="10.0.0.7")
     for action in ("evidence_add", "cycle_deadline", "cycle_submit", "setting"):
         assert [e["client"] for e in store.audit.entries(conn, action=action)][:1] == ["10.0.0.7"], action
+
+
+def test_8_notification_settings_and_reminders_record_the_client(conn, people):
+    from indicators import notify
+    admin = people["admin"]
+    notify.save_settings(conn, admin, {"public_url": "https://fzjs.example.gov.cn"}, client="10.0.0.8")
+    notify.set_contact(conn, admin, "红旗区", "email", "hq@example.gov.cn", client="10.0.0.8")
+    notify.remove_contact(conn, admin, "红旗区", "email", client="10.0.0.8")
+    for action in ("notify_settings", "contact_set", "contact_remove"):
+        assert [e["client"] for e in store.audit.entries(conn, action=action)] == ["10.0.0.8"], action
 
 
 @pytest.mark.parametrize("peer,forwarded,trusted,client", [

@@ -23,3 +23,17 @@ def md(value) -> str:
     text = _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
     text = _WWW.sub(r"\1\\.", text)
     return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], text)
+
+
+# a whole message of ours that may quote user text (an error from the core): only what makes a link, an image,
+# HTML or markup is escaped, so that our own words (paths, 1.5 MB, https://, INDICATORS_DB) read unchanged
+_MARKUP = re.compile(r"([\\`*~\[\]<>$|])")
+_SCHEME = re.compile(r"(?i)\b(https?:|ftp:)(?=//[^\s/])|\b(mailto:|xmpp:|tel:)(?=\S)")
+
+
+def inert(value) -> str:
+    """A message of ours (e.g. str(IndicatorsError)) for our markdown: any link, image, HTML tag, bare URL or
+    emphasis a quoted user text would make is escaped; the rest reads exactly as written."""
+    text = _MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _SCHEME.sub(lambda m: (m[1] or m[2])[:-1] + "\\:", _WWW.sub(r"\1\\.", text))
+    return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], text)

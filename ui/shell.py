@@ -17,7 +17,7 @@ from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
 from ui import auth, chrome, data, dates, navigation
-from ui.safe import md
+from ui.safe import inert, md
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -308,7 +308,7 @@ def edge(where: str):
     try:
         yield
     except (IndicatorsError, ConfigError) as e:
-        st.error(md(str(e)))
+        st.error(inert(str(e)))
     except (store.Error, OSError):
         log.exception("database unavailable (%s)", where)
         st.error(f"无法读取数据库（{store.db_label()}）。请检查数据目录是否存在且可写（或环境变量 INDICATORS_DB "

@@ -4,7 +4,7 @@ import streamlit as st
 from indicators import accounts
 from indicators.problems import IndicatorsError
 from ui import auth, shell
-from ui.safe import md
+from ui.safe import inert, md
 
 
 def render(sel: shell.Selection) -> None:
@@ -28,7 +28,7 @@ def render(sel: shell.Selection) -> None:
     try:
         accounts.change_password(sel.src.conn, actor, old, new, token=auth.token(), client=shell.client())
     except IndicatorsError as e:
-        st.error(md(str(e)), icon=":material/error:")
+        st.error(inert(str(e)), icon=":material/error:")
         return
     st.session_state["password_done"] = "密码已修改。"
     auth.forget_secrets()

@@ -8,7 +8,7 @@ from indicators.interpret import Answers
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import chrome, data, review, shell
-from ui.safe import md
+from ui.safe import inert, md
 
 ANSWERS = "intake_answers"  # the clerk's answers in this session (kept in the database on confirm)
 
@@ -45,7 +45,7 @@ def render(sel: shell.Selection) -> None:
     done = st.session_state.pop("import_done", None)
     if done:
         for text in done:
-            st.success(md(text), icon=":material/task_alt:")
+            st.success(inert(text), icon=":material/task_alt:")
         st.page_link("ui/pages/evidence.py", label="为刚导入的台账上传佐证材料（签到表、照片、通知等）", icon=":material/attach_file:")
 
     checked_cache = st.session_state.setdefault("checked", {})
@@ -67,10 +67,10 @@ def render(sel: shell.Selection) -> None:
             if not c.ok and intake.questions(c.parsed):
                 _ask(f.name, key[1], intake.questions(c.parsed), answers)
             if c.locked:
-                st.error(f"**{md(f.name)}**：{md(c.locked)}", icon=":material/lock:")
+                st.error(f"**{md(f.name)}**：{inert(c.locked)}", icon=":material/lock:")
             elif not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
                 p = c.parsed.problems[0]
-                st.error(f"**{md(f.name)}**：{md(p.message)}。{md(p.fix)}。未导入任何数据。", icon=":material/error:")
+                st.error(f"**{md(f.name)}**：{inert(p.message)}。{inert(p.fix)}。未导入任何数据。", icon=":material/error:")
             elif not c.ok:
                 st.error(f"发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
                          icon=":material/error:")
@@ -94,7 +94,7 @@ def render(sel: shell.Selection) -> None:
                 st.markdown(f"**{md(f.name)}**：校验通过，共 {c.parsed.rows} 行。确认后将新增 **{plan.added}** 行、"
                             f"更新 **{plan.updated}** 行，{plan.unchanged} 行与已有数据相同。")
                 for note in c.parsed.notes:
-                    st.caption(f"提示：{md(note)}")
+                    st.caption(f"提示：{inert(note)}")
                 review.upload_hints(sel.src.conn, c.parsed.records)
                 _interpretations(c.parsed)
                 st.dataframe(intake.plan_frame(plan), hide_index=True, placeholder="", width="stretch")
