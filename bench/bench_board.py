@@ -10,9 +10,7 @@ first use through the real import). Prints, per size, the median of each and the
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +23,7 @@ from indicators import progress, reporting, store  # noqa: E402
 from indicators.config import default_catalog  # noqa: E402
 from indicators.ledgers import LEDGERS  # noqa: E402
 from indicators.roles import OPERATOR  # noqa: E402
+from bench_core import median_seconds  # noqa: E402
 
 
 def board_before(conn, per):
@@ -44,16 +43,6 @@ def board_before(conn, per):
     return rows
 
 
-def median(fn, repeat: int) -> float:
-    fn()  # warm: the first read pages the database in
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 1_000_000])
@@ -64,10 +53,10 @@ def main() -> int:
     per = progress.period(2025, half=1)
     for rows in args.rows:
         conn = store.connect(build(out / f"dashboard_{rows}.db", rows))
-        old = median(lambda: board_before(conn, per), args.repeat)
-        new = median(lambda: reporting.board(conn, per), args.repeat)
-        first = median(lambda: reporting.review_material(conn, OPERATOR, "红旗区", 2025, 1), args.repeat)
-        last = median(lambda: reporting.review_material(conn, OPERATOR, "红旗区", 2025, 1, {k: 10_000 for k in LEDGERS}),
+        old = median_seconds(lambda: board_before(conn, per), args.repeat)
+        new = median_seconds(lambda: reporting.board(conn, per), args.repeat)
+        first = median_seconds(lambda: reporting.review_material(conn, OPERATOR, "红旗区", 2025, 1), args.repeat)
+        last = median_seconds(lambda: reporting.review_material(conn, OPERATOR, "红旗区", 2025, 1, {k: 10_000 for k in LEDGERS}),
                       args.repeat)
         print(f"{rows:>9,} rows: board before {old * 1000:7.1f} ms, now {new * 1000:7.1f} ms (×{new / old:.2f}); "
               f"review page 1 {first * 1000:6.1f} ms, last page {last * 1000:6.1f} ms (×{last / first:.2f} of page 1)")

@@ -235,6 +235,12 @@ def median_time(fn, repeat: int, setup=None) -> tuple[float, list[float], object
     return statistics.median(runs), runs, result
 
 
+def median_seconds(fn, repeat: int) -> float:
+    """Median seconds of fn() over `repeat` runs, after one untimed run (the first read pages the data in)."""
+    fn()
+    return median_time(fn, repeat)[0]
+
+
 class TimedConnection:
     """Passes execute/executemany through to a sqlite3 connection, adding up the time per statement."""
 

@@ -31,6 +31,7 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from indicators import entry, importing, imports, store  # noqa: E402
 from indicators.roles import OPERATOR  # noqa: E402
+from bench_core import median_seconds  # noqa: E402
 
 HEADER = ["日期", "单位", "类别", "主题", "主讲人", "参加人数", "学时", "备注"]
 UNITS = ["红旗区", "卫滨区", "凤泉区", "牧野区", "新乡县", "获嘉县", "原阳县", "延津县"]
@@ -52,15 +53,6 @@ def xlsx(rows: list[dict]) -> bytes:
     return buf.getvalue()
 
 
-def median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=entry.MAX_ROWS)
@@ -70,8 +62,8 @@ def main() -> None:
     book = xlsx(rows)
     with tempfile.TemporaryDirectory() as tmp:
         conn = store.connect(Path(tmp) / "check.db")
-        upload = median(lambda: imports.parse_file(book, "台账.xlsx"), args.repeat)
-        typed = median(lambda: entry.check(conn, OPERATOR, "training", rows), args.repeat)
+        upload = median_seconds(lambda: imports.parse_file(book, "台账.xlsx"), args.repeat)
+        typed = median_seconds(lambda: entry.check(conn, OPERATOR, "training", rows), args.repeat)
         n = iter(range(10 ** 6))
 
         def fresh():

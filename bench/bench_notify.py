@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -37,15 +35,7 @@ from indicators.config import default_catalog  # noqa: E402
 from indicators.demo import load_demo  # noqa: E402
 from indicators.roles import OPERATOR  # noqa: E402
 from notify_servers import robot_server  # noqa: E402
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from bench_core import median_seconds  # noqa: E402
 
 
 def main() -> None:
@@ -63,8 +53,8 @@ def main() -> None:
         for u in units:
             notify.set_contact(conn, OPERATOR, u, "wecom", robot.at(f"/{units.index(u)}", "key=k"))
         today = dt.date(2025, 7, 1)
-        base = median_time(lambda: cycle.status(conn, 2025, 1, today), args.repeat)
-        plan = median_time(lambda: notify.plan_reminders(conn, 2025, 1, today), args.repeat)
+        base = median_seconds(lambda: cycle.status(conn, 2025, 1, today), args.repeat)
+        plan = median_seconds(lambda: notify.plan_reminders(conn, 2025, 1, today), args.repeat)
         print(f"1. cycle.status {base * 1000:.1f} ms; plan_reminders {plan * 1000:.1f} ms: x{plan / base:.2f} of the baseline")
         bodies = [channels.wecom_body(s.message) for s in notify.plan_reminders(conn, 2025, 1, today)]
 
@@ -81,8 +71,8 @@ def main() -> None:
             sends = notify.remind(conn, OPERATOR, 2025, 1, now=dt.datetime(2025, 7, 1, 9) + dt.timedelta(days=next(runs)))
             assert sum(s.outcome == "sent" for s in sends) == len(units), [s.outcome for s in sends]
 
-        posts = median_time(bare, args.repeat)
-        sent = median_time(ours, args.repeat)
+        posts = median_seconds(bare, args.repeat)
+        sent = median_seconds(ours, args.repeat)
         print(f"2. {len(bodies)} bare POSTs {posts * 1000:.0f} ms; remind (plan, claim, send, record, audit) "
               f"{sent * 1000:.0f} ms: x{sent / posts:.2f} of the baseline")
     conn.close()
@@ -94,8 +84,8 @@ def main() -> None:
         big = store.connect(path)
         cycle.set_deadline(big, OPERATOR, 2025, 1, dt.date(2025, 7, 10))
         today = dt.date(2025, 7, 1)
-        base = median_time(lambda: cycle.status(big, 2025, 1, today), args.repeat)
-        plan = median_time(lambda: notify.plan_reminders(big, 2025, 1, today), args.repeat)
+        base = median_seconds(lambda: cycle.status(big, 2025, 1, today), args.repeat)
+        plan = median_seconds(lambda: notify.plan_reminders(big, 2025, 1, today), args.repeat)
         print(f"3. {args.rows:,} rows: cycle.status {base * 1000:.1f} ms; plan_reminders {plan * 1000:.0f} ms: "
               f"x{plan / base:.0f} of the baseline")
         big.close()

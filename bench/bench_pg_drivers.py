@@ -13,14 +13,13 @@ import argparse
 import datetime as dt
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import pg_server  # noqa: E402  (tests/pg_server.py)
+from bench_core import median_seconds  # noqa: E402
 
 COLS = ["date", "unit", "category", "title", "speaker", "count", "hours", "note"]
 DDL = ("CREATE TABLE t (date TEXT NOT NULL, unit TEXT NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL, "
@@ -36,15 +35,6 @@ def rows(n: int) -> list[tuple]:
     return sorted({(str(start + dt.timedelta(days=rnd.randrange(365))), rnd.choice(UNITS), rnd.choice(CATS),
                     f"第{i}期民法典与国防动员法规专题学习", "法规科负责人", rnd.randrange(5, 200), 2.0, "")
                    for i in range(n)}, key=lambda r: (r[1], r[0], r[2], r[3]))
-
-
-def timed(fn, repeat: int) -> float:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
 
 
 def sqlite_load(data):
@@ -151,18 +141,18 @@ def main() -> None:
     a = ap.parse_args()
     data = rows(a.rows)
     with pg_server.server() as url:
-        base = timed(sqlite_load(data), a.repeat)
+        base = median_seconds(sqlite_load(data), a.repeat)
         print(f"bulk load of {len(data)} rows (median of {a.repeat})")
         print(f"  {'SQLite executemany (baseline)':38s} {base:7.3f} s   x1.00")
         for name, make in [("psycopg 3 executemany (pipeline)", psycopg_executemany), ("psycopg 3 COPY FROM STDIN", psycopg_copy),
                            ("ADBC adbc_ingest (Arrow)", adbc_ingest), ("SQLAlchemy Core insert (psycopg)", sqlalchemy_core)]:
-            s = timed(make(url, data), a.repeat)
+            s = median_seconds(make(url, data), a.repeat)
             print(f"  {name:38s} {s:7.3f} s   x{s / base:.2f}")
-        rb = timed(sqlite_reads(a.reads), a.repeat)
+        rb = median_seconds(sqlite_reads(a.reads), a.repeat)
         print(f"{a.reads} small parameterised reads")
         print(f"  {'SQLite (baseline)':38s} {rb:7.3f} s   x1.00")
         for name, make in [("psycopg 3", psycopg_reads), ("SQLAlchemy Core (psycopg)", sqlalchemy_reads)]:
-            s = timed(make(url, a.reads), a.repeat)
+            s = median_seconds(make(url, a.reads), a.repeat)
             print(f"  {name:38s} {s:7.3f} s   x{s / rb:.2f}")
 
 

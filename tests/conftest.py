@@ -151,6 +151,38 @@ def new_database(request, kind: str, folder: Path) -> str:
     return pg_server.fresh_schema(request.getfixturevalue("pg_url"))
 
 
+def demo_database(request, kind: str, folder: Path) -> str:
+    """A new database of `kind` (new_database) holding the demo data, its originals in folder/uploads."""
+    from indicators import demo
+
+    path = new_database(request, kind, folder)
+    conn = store.connect(path, files_dir=folder / "uploads")
+    demo.load_demo(conn)
+    conn.close()
+    return path
+
+
+def office(*poppler: str) -> list:
+    """The marks of a test that opens files in LibreOffice (tools/render.py) and reads its output with
+    the named poppler-utils programs: skipped, saying how to install them, where they are missing."""
+    import shutil
+
+    missing = shutil.which("soffice") is None or any(shutil.which(p) is None for p in poppler)
+    return [pytest.mark.render,
+            pytest.mark.skipif(missing, reason=f"LibreOffice (soffice) or poppler-utils ({', '.join(poppler)}) "
+                                               "is not installed: run tools/setup.sh --dev")]
+
+
+def render_tool():
+    """tools/render.py (exports to PDF and PNG pages through LibreOffice), imported from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("render", ROOT / "tools" / "render.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def sqlite_only(reason: str):
     """Marks a test of the `db`/`conn` fixtures that is about SQLite's file itself: on PostgreSQL it is
     skipped with `reason` (what PostgreSQL has instead)."""

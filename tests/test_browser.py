@@ -46,6 +46,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+PASSWORD = {"fgk": "Fagui-2025!x", "boss": "Lingdao-2025x", "hq": "Hongqi-2025x"}  # the accounts below
+
+
+def demo_with_accounts(folder: Path) -> Path:
+    """A database in `folder` with the demo data and three accounts: fgk (管理员), boss (领导) and hq
+    (红旗区's clerk), whose passwords are PASSWORD's."""
+    from indicators import accounts, demo, store
+
+    conn = store.connect(folder / "app.db")
+    demo.load_demo(conn)
+    admin = accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN, name="法规科")
+    accounts.create(conn, admin, "boss", PASSWORD["boss"], roles.LEADER, name="主任")
+    accounts.create(conn, admin, "hq", PASSWORD["hq"], roles.CLERK, "红旗区")
+    conn.close()
+    return folder / "app.db"
+
+
 @contextlib.contextmanager
 def streamlit_server(db: Path | str, log: Path, args=(), port: int | None = None, files: Path | None = None):
     """`streamlit run app.py [args]` on a free (or the given) 127.0.0.1 port with INDICATORS_DB=db (a path or
@@ -85,6 +102,9 @@ def wait_ready(page, heading: str | None = None, timeout=60000) -> None:
     if heading:  # the run has started: 'notRunning' alone may still be the state before it
         page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    # the script may have finished while the browser still fetches the code of an element it meets for the
+    # first time (a grey stSkeleton stands in for it; on a freshly started server that took over a second)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
     page.wait_for_timeout(800)
 
 

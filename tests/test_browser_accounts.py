@@ -11,23 +11,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from indicators import accounts, demo, roles, store
-from test_browser import HEIGHT, WIDTH, streamlit_server, wait_ready
+from test_browser import HEIGHT, PASSWORD, WIDTH, demo_with_accounts, streamlit_server, wait_ready
 
 pytestmark = pytest.mark.browser
-PASSWORD = {"fgk": "Fagui-2025!x", "boss": "Lingdao-2025x", "hq": "Hongqi-2025x"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("accounts")
-    conn = store.connect(folder / "app.db")
-    demo.load_demo(conn)
-    admin = accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN, name="法规科")
-    accounts.create(conn, admin, "boss", PASSWORD["boss"], roles.LEADER, name="主任")
-    accounts.create(conn, admin, "hq", PASSWORD["hq"], roles.CLERK, "红旗区")
-    conn.close()
-    with streamlit_server(folder / "app.db", folder / "server.log") as url:
+    with streamlit_server(demo_with_accounts(folder), folder / "server.log") as url:
         yield url, folder
 
 

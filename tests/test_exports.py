@@ -21,8 +21,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn as aqn
 
-from conftest import DATABASES, ROOT, TRAINING_HEADER, load, new_database, run_cli, write_csv, write_xlsx
-from indicators import demo, exports, importing, progress, store
+from conftest import DATABASES, ROOT, TRAINING_HEADER, demo_database, load, run_cli, write_csv, write_xlsx
+from indicators import exports, importing, progress, store
 from indicators.config import default_catalog
 from indicators.exports import common, workbook
 from indicators.problems import IndicatorsError
@@ -39,12 +39,7 @@ REPORT = ROOT.parent / "shared" / "report-2025.md"
 @pytest.fixture(scope="module", params=DATABASES)
 def demo_path(request, tmp_path_factory):
     """The demo data in a database: a SQLite path or a PostgreSQL URL (every export test runs on both)."""
-    folder = tmp_path_factory.mktemp("exports")
-    path = new_database(request, request.param, folder)
-    conn = store.connect(path, files_dir=folder / "uploads")
-    demo.load_demo(conn)
-    conn.close()
-    return path
+    return demo_database(request, request.param, tmp_path_factory.mktemp("exports"))
 
 
 @pytest.fixture(scope="module")

@@ -109,22 +109,28 @@ def pages_of(role: str) -> list[str]:
     return [p for pages in navigation.visible(PEOPLE[role], True).values() for p, _, _ in pages]
 
 
+def page_as(seeded, monkeypatch, login: str, page: str, **state) -> AppTest:
+    """The real app logged in as `login` (with `state` in the session), switched to `page` and checked healthy."""
+    monkeypatch.setenv(store.DB_ENV, str(seeded))
+    conn = store.connect(seeded)
+    token = accounts.login(conn, login, PASSWORD).token
+    conn.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["_login_token"] = token
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page).run()
+    healthy(at)
+    return at
+
+
 CASES = [(role, page) for role in PEOPLE for page in pages_of(role)]
 
 
 @pytest.mark.parametrize("role,page", CASES, ids=[f"{r}-{p.split('/')[-1][:-3]}" for r, p in CASES])
 def test_no_page_shows_none_nan_or_a_path(seeded, monkeypatch, role, page):
-    monkeypatch.setenv(store.DB_ENV, str(seeded))
-    conn = store.connect(seeded)
-    token = accounts.login(conn, PEOPLE[role].login, PASSWORD).token
-    conn.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["_login_token"] = token
-    at.session_state["year"] = 2025
-    at.session_state["period_mode"] = "上半年"
-    at.run()
-    at.switch_page(page).run()
-    healthy(at)
+    at = page_as(seeded, monkeypatch, PEOPLE[role].login, page, year=2025, period_mode="上半年")
     assert unreadable(at) == []
 
 
@@ -146,15 +152,7 @@ st.plotly_chart(go.Figure(go.Bar(x=["完成"], y=[1], text=["nan 次"])))
 
 
 def test_an_unscored_indicator_reads_not_scored_on_the_targets_page(seeded, monkeypatch):
-    monkeypatch.setenv(store.DB_ENV, str(seeded))
-    conn = store.connect(seeded)
-    token = accounts.login(conn, "ld", PASSWORD).token
-    conn.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["_login_token"] = token
-    at.run()
-    at.switch_page("ui/pages/targets.py").run()
-    healthy(at)
+    at = page_as(seeded, monkeypatch, "ld", "ui/pages/targets.py")
     table = next(el for el in elements(at._tree) if type(el).__name__ == "Dataframe" or el.type == "arrow_data_frame")
     e05 = table.value.set_index("code").loc["E05"]
     assert e05[["target", "weight", "default_target"]].isna().all() and table.proto.placeholder == "不计分"
@@ -163,15 +161,7 @@ def test_an_unscored_indicator_reads_not_scored_on_the_targets_page(seeded, monk
 
 def test_the_import_history_keeps_who_and_when_in_sight(seeded, monkeypatch):
     # 1600x900 showed the checksum and pushed 导入人 off-screen: who and when come first and stay pinned
-    monkeypatch.setenv(store.DB_ENV, str(seeded))
-    conn = store.connect(seeded)
-    token = accounts.login(conn, "fgk", PASSWORD).token
-    conn.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["_login_token"] = token
-    at.run()
-    at.switch_page("ui/pages/history.py").run()
-    healthy(at)
+    at = page_as(seeded, monkeypatch, "fgk", "ui/pages/history.py")
     table = at.dataframe[0]
     columns = list(table.value.columns)
     assert columns[:3] == ["批次", "导入时间", "导入人"] and columns[-1] == "校验值"

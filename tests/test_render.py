@@ -9,9 +9,7 @@ skipped, with the reason, only where soffice is not installed.
 from __future__ import annotations
 
 import collections
-import importlib.util
 import re
-import shutil
 import unicodedata
 
 import pdfplumber
@@ -19,18 +17,12 @@ import pytest
 from lxml import etree
 from pptx import Presentation
 
-from conftest import ROOT
+from conftest import office, render_tool
 from indicators import demo, exports, progress, store
 from indicators.exports import workbook
 
-pytestmark = [pytest.mark.render,
-              pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
-                                 reason="LibreOffice (soffice) or poppler-utils (pdftoppm) is not installed: "
-                                        "run tools/setup.sh --dev")]
-
-_spec = importlib.util.spec_from_file_location("render", ROOT / "tools" / "render.py")
-render = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(render)
+pytestmark = office("pdftoppm")
+render = render_tool()
 
 YEAR = progress.period(2025)
 H1 = progress.period(2025, half=1)

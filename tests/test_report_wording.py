@@ -13,8 +13,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import DATABASES, ROOT, new_database
-from indicators import config, demo, progress, store
+from conftest import DATABASES, ROOT, demo_database
+from indicators import config, progress, store
 from indicators.config import ConfigError, default_catalog, load_catalog
 from indicators.exports import common, report_docx, text, wording
 
@@ -27,9 +27,7 @@ EXPORTS = ROOT / "indicators" / "exports"
 @pytest.fixture(scope="module", params=DATABASES)
 def demo_db(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("wording")
-    path = new_database(request, request.param, folder)
-    conn = store.connect(path, files_dir=folder / "uploads")
-    demo.load_demo(conn)
+    conn = store.connect(demo_database(request, request.param, folder), files_dir=folder / "uploads")
     yield conn
     conn.close()
 

@@ -3,26 +3,18 @@ LibreOffice (tools/render.py) to PDF, the pages counted and read. Each ledger pr
 column within the page width, its header on every page."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import math
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import office, render_tool
 from indicators import demo, templates
 from indicators.ledgers import LEDGERS
 
-pytestmark = [pytest.mark.render,
-              pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                                 reason="LibreOffice (soffice) or poppler-utils (pdftotext) is not installed: "
-                                        "run tools/setup.sh --dev")]
-
-_spec = importlib.util.spec_from_file_location("render", ROOT / "tools" / "render.py")
-render = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(render)
+pytestmark = office("pdftotext")
+render = render_tool()
 
 ROWS_A_PAGE = 25  # fewer than a landscape A4 page holds at the templates' row height: a generous bound
 

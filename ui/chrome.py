@@ -26,7 +26,7 @@ TOOLTIPS = {
     "Download as PNG": "下载为 PNG 图片", "Search": "搜索", "Show/hide columns": "显示或隐藏列",
     "Add row": "添加一行", "Delete row(s)": "删除所选行", "Clear selection": "清除选择", "Show data": "显示数据",
     "Show chart": "显示图表", "Select all": "全选", "Edit": "编辑",
-    "Collapse sidebar": "收起侧栏", "Expand sidebar": "展开侧栏",
+    "Collapse sidebar": "收起侧栏", "Expand sidebar": "展开侧栏", "Upload": "选择文件",
 }
 HELP_FOR = ("Help for ", "的说明")  # a help icon's name, "Help for 期间" -> "期间的说明"
 
@@ -69,7 +69,7 @@ _SCRIPT = """<script>
   const [helpFor, helpOf] = %(help)s;
   const say = (s) => Object.prototype.hasOwnProperty.call(words, s) ? words[s]
     : s.startsWith(helpFor) ? s.slice(helpFor.length) + helpOf : null;
-  const TIP = '[data-testid=stTooltipContent] p';
+  const TIP = '[data-testid=stTooltipContent] p, [data-testid=stFileUploaderDropzone] button p';  // and the uploader's button
   const SVG = 'http://www.w3.org/2000/svg';
   const NAMED = '[data-testid=stElementToolbar] button[aria-label], .modebar-btn[aria-label], '
     + '[data-testid=stTooltipHoverTarget] > button[aria-label], [data-testid=stSidebarCollapseButton] button, '

@@ -32,14 +32,14 @@ def render(sel: shell.Selection) -> None:
     """The section under the target table."""
     st.divider()
     st.subheader("从年度报告提取指标")
-    st.caption("上传年度法治政府建设工作报告（.docx、.txt/.md 或带文字层的 .pdf），系统按其中的数量（2 期、10 余次、不少于 3 次）、"
+    st.caption("上传年度法治政府建设工作报告（Word 文档 DOCX、纯文本 TXT/MD 或带文字层的 PDF），系统按其中的数量（2 期、10 余次、不少于 3 次）、"
                "频次（每季度、每半年一次）和比率（100%、全覆盖）提出指标，逐条注明报告原文，并与当前指标目录比对。"
                "采纳之前不会改动任何目标。")
     done = st.session_state.pop(_DONE, None)
     if done:
         st.success(done, icon=":material/task_alt:")
     st.html(_UPLOADER_CSS)
-    upload = st.file_uploader(f"年度报告：.docx、.txt/.md（UTF-8 或 GBK）或带文字层的 .pdf，不超过 {reportfile.MAX_REPORT_MB} MB",
+    upload = st.file_uploader(f"年度报告：DOCX、TXT/MD（UTF-8 或 GBK）或带文字层的 PDF，不超过 {reportfile.MAX_REPORT_MB} MB",
                               type=["docx", "txt", "md", "pdf"], key="report_upload",
                               help="报告中“一、”“（一）”“1.”等标题和“存在的问题”“工作计划”部分会被识别；存在的问题不生成指标")
     if upload is None:

@@ -11,8 +11,7 @@ def render(sel: shell.Selection) -> None:
     st.title("创建管理员")
     st.markdown("目前**尚未启用登录**，任何能打开本系统的人都可以修改数据。创建第一个管理员账号后，所有人都须用本人账号登录；"
                 "各单位填报员和领导的账号由管理员在「账号管理」页面创建。")
-    st.caption("创建时须填写**设置码**：它打印在启动本系统的服务器控制台（日志）中，只有服务器的管理者能看到。"
-               "也可在服务器上运行 `python -m indicators user add 登录名 --role 管理员 --password-stdin`。")
+    st.caption("创建时须填写**设置码**：它打印在启动本系统的服务器控制台（日志）中，只有服务器的管理者能看到。")
     with st.form("first_admin", clear_on_submit=True):
         code = st.text_input("设置码", key="setup_code", max_chars=accounts.SETUP_CODE_LENGTH + 8,
                              help="启动本系统时服务器控制台（日志）中打印的一次性设置码，证明您是服务器的管理者")
