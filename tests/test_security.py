@@ -520,6 +520,34 @@ def test_4_the_server_listens_on_this_machine_only_by_default():
     assert config["server"]["address"] == "127.0.0.1"
 
 
+@pytest.mark.parametrize("client,actor", [
+    (None, roles.OPERATOR),  # no connection behind the session (the command line's own runs, AppTest)
+    ("127.0.0.1", roles.OPERATOR), ("::1", roles.OPERATOR), ("127.0.0.2", roles.OPERATOR),
+    ("10.0.0.5", roles.VISITOR), ("192.168.1.20", roles.VISITOR), ("2001:db8::7", roles.VISITOR),
+    ("::ffff:10.0.0.5", roles.VISITOR), ("garbage", roles.VISITOR),
+])
+def test_4_before_the_first_account_only_this_machine_is_the_operator(client, actor):
+    assert clients.before_first_account(client) == actor
+
+
+def test_4_a_visitor_from_elsewhere_changes_nothing_but_may_create_the_first_administrator(conn, tmp_path):
+    visitor = clients.before_first_account("10.0.0.5")
+    with pytest.raises(IndicatorsError, match="无权载入示例数据"):
+        demo.load_demo(conn, actor=visitor)
+    parsed = imports.parse_file(write_xlsx(tmp_path / "x.xlsx", {"台账": red_flag_rows()}).read_bytes(), "x.xlsx")
+    with pytest.raises(IndicatorsError, match="无权导入台账"):
+        importing.import_parsed(conn, parsed, actor=visitor)
+    assert store.batches(conn) == []
+    for refused in (lambda: accounts.create(conn, visitor, "evil", PASSWORD["fgk"], roles.ADMIN),
+                    lambda: cycle.set_deadline(conn, visitor, 2025, 1, D(2025, 7, 10)),
+                    lambda: cycle.set_leaders_approved_only(conn, visitor, False)):
+        with pytest.raises(IndicatorsError, match="无权"):
+            refused()
+    assert not accounts.has_accounts(conn)
+    admin = accounts.create_first_admin(conn, "fgk", PASSWORD["fgk"], None, accounts.setup_code(), client="10.0.0.5")
+    assert admin.role == roles.ADMIN
+
+
 # ------------------------------------------------------------------ 2. kept answers are scoped to the clerk's unit
 
 WB = roles.Actor("wb", "卫滨区填报员", roles.CLERK, "卫滨区")

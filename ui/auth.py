@@ -122,8 +122,9 @@ def resolve(conn) -> tuple[Actor | None, bool]:
     sso = sso_configured()
     if not sso and not accounts.has_accounts(conn):
         announce_setup_code()
-        st.session_state[ACTOR] = OPERATOR
-        return OPERATOR, False
+        actor = clients.before_first_account(client())  # the operator on this machine, elsewhere a VISITOR
+        st.session_state[ACTOR] = actor
+        return actor, False
     t = token()
     if not t and _cookie_token():  # a reload or a link: the login kept in the cookie
         t = _cookie_token()
