@@ -210,3 +210,14 @@ def test_the_undo_confirmation_and_the_review_show_user_text_as_text(seeded, mon
         healthy(at)
         found = active_markup(at)
     assert not found, "\n".join(found)
+
+
+def test_removing_a_kept_answer_says_which_as_text(seeded, monkeypatch):
+    # last in the module: it removes the clerk's kept answer from the shared database
+    monkeypatch.setenv(store.DB_ENV, str(seeded))
+    at = open_as(seeded, CLERK, "ui/pages/answers.py")
+    next(b for b in at.button if b.label == "删除" and not b.disabled).click().run()
+    healthy(at)
+    assert any("已删除" in s.value for s in at.success)
+    found = active_markup(at)
+    assert not found, "\n".join(found)

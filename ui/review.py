@@ -13,7 +13,7 @@ from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import data, shell
-from ui.safe import inert
+from ui.safe import inert, md
 
 NOTE_COLUMN = "情况说明"
 
@@ -206,7 +206,7 @@ def flags_panel(sel: shell.Selection, units: list[str]) -> None:
         except IndicatorsError as err:
             st.error(inert(str(err)), icon=":material/block:")
             return
-        st.session_state["cycle_done"] = f"已将{f.unit} {f.date}「{f.title}」的{f.column}标为已核实。"
+        st.session_state["cycle_done"] = f"已将{f.unit} {f.date}「{md(f.title)}」的{f.column}标为已核实。"
         st.rerun()
 
 

@@ -36,7 +36,7 @@ def render(sel: shell.Selection) -> None:
             except IndicatorsError as e:
                 st.error(inert(str(e)), icon=":material/block:")
                 return
-            st.session_state["answers_done"] = f"已删除：{r.内容}。已导入的数据不变。"
+            st.session_state["answers_done"] = f"已删除：{md(r.内容)}。已导入的数据不变。"
             st.session_state["checked"] = {}
             st.rerun()
 
