@@ -79,3 +79,15 @@ def before_first_account(client: str | None) -> Actor:
         return OPERATOR
     a = _address(client)
     return OPERATOR if a is not None and a.is_loopback else VISITOR
+
+
+def lockout_key(client: str | None) -> str:
+    """The address wrong passwords are counted under (accounts.login): an IPv4 address as it is (also written
+    as ::ffff:a.b.c.d), an IPv6 address by its /64 network, which one machine holds whole (it could otherwise
+    try five passwords from each of its addresses and never meet the per-address lock)."""
+    a = _address(client)
+    if a is None:
+        return client or ""
+    if a.version == 6 and a.ipv4_mapped:
+        return str(a.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{a}/64", strict=False)) if a.version == 6 else str(a)

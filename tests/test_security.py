@@ -430,6 +430,25 @@ def test_10_a_stranger_locks_the_name_only_for_their_own_address(conn, people):
     assert owner.actor.login == "fgk"
 
 
+@pytest.mark.parametrize("client,key", [
+    ("198.51.100.66", "198.51.100.66"), ("::ffff:198.51.100.66", "198.51.100.66"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"), ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    (None, ""),
+])
+def test_10_wrong_passwords_are_counted_per_address_and_per_ipv6_network(client, key):
+    assert clients.lockout_key(client) == key
+
+
+def test_10_a_stranger_cannot_walk_round_the_lock_through_one_ipv6_network(conn, people):
+    for i in range(accounts.LOCK_AFTER_FAILURES):  # one machine's /64: a new address for every try
+        with pytest.raises(IndicatorsError):
+            accounts.login(conn, "fgk", "wrong-password", client=f"2001:db8:1:2::{i + 1:x}", now=T0 + dt.timedelta(seconds=i))
+    with pytest.raises(IndicatorsError, match="暂停登录"):
+        accounts.login(conn, "fgk", PASSWORD["fgk"], client="2001:db8:1:2::99", now=T0 + dt.timedelta(minutes=1))
+    owner = accounts.login(conn, "fgk", PASSWORD["fgk"], client="2001:db8:7:7::5", now=T0 + dt.timedelta(minutes=1))
+    assert owner.actor.login == "fgk"
+
+
 def test_10_a_stranger_at_one_address_never_reaches_the_global_limit(conn, people):
     """Five tries every 15 minutes from one address, for three hours: the owner still logs in."""
     t = T0
