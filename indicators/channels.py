@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
@@ -25,7 +26,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, formatdate, make_msgid
 
 WECOM, DINGTALK, WEBHOOK, EMAIL = "wecom", "dingtalk", "webhook", "email"
 
@@ -94,8 +95,13 @@ FAILURES: dict[str, str] = {
     "smtp_auth": "邮件服务器拒绝登录（{status}），请核对发信账号和密码（授权码）",
     "smtp_refused": "邮件服务器拒收了邮件（{status}）：{detail}",
     "smtp_config": "尚未配置发信服务器（SMTP），请在“通知渠道”页面或环境变量中设置",
+    "smtp_unsupported": "邮件服务器不支持所配置的加密方式或登录方式，请核对加密方式和端口",
+    "smtp_port": "发信服务器端口设置无效（应为 1–65535 的数字），请在“通知渠道”页面或环境变量中改正",
+    "smtp_security": "发信服务器的加密方式「{detail}」无效（应为 starttls、ssl 或 none），未发送，以免密码明文传输",
     "too_large": "消息超过{channel}的大小上限（{detail}），未发送",
     "tls": "与{channel}建立加密连接失败（{detail}）",
+    "bad_address": "{channel}的地址无法使用（{detail}），请在“通知渠道”页面重新设置",
+    "internal": "发送{channel}时程序内部错误（{detail}），未发送；请把这条记录交给系统维护人员",
 }
 # what a robot's error code means, where the platform documents it
 ERRCODES = {
@@ -131,7 +137,7 @@ class Outcome:
 
     @property
     def retry(self) -> bool:
-        return not self.ok and self.code not in ("smtp_config", "too_large")
+        return not self.ok and self.code not in ("smtp_config", "smtp_port", "smtp_security", "too_large", "bad_address", "internal")
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,9 @@ def wecom_body(msg: Message) -> dict:
 
 
 def dingtalk_body(msg: Message) -> dict:
-    return {"msgtype": "markdown", "markdown": {"title": msg.title, "text": msg.markdown}}
+    # 钉钉's markdown joins lines split by a bare newline into one paragraph (its guide: two spaces before a
+    # line break); 企业微信 keeps each line
+    return {"msgtype": "markdown", "markdown": {"title": msg.title, "text": msg.markdown.replace("\n", "  \n")}}
 
 
 def webhook_body(msg: Message) -> dict:
@@ -214,6 +222,9 @@ def email_message(msg: Message, sender: str, to: list[str]) -> EmailMessage:
     m["Subject"] = msg.title
     m["From"] = formataddr(("法治建设指标看板", sender))
     m["To"] = ", ".join(to)
+    # smtplib adds neither; mail servers and spam filters score a mail without them as suspect
+    m["Date"] = formatdate(localtime=True)
+    m["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     m.set_content(msg.text, charset="utf-8")
     m.add_alternative(msg.html, subtype="html", charset="utf-8")
     for name, data, mime in msg.files:
@@ -237,9 +248,9 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     if len(data) > CHANNELS[channel].limit + 512:  # the JSON envelope around the limited content
         return failure("too_large", channel, detail=f"{len(data)} 字节")
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
     try:
+        req = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
         with urllib.request.urlopen(req, timeout=timeout) as r:
             reply = r.read(65536)
     except urllib.error.HTTPError as e:
@@ -250,10 +261,14 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
         if isinstance(e.reason, (TimeoutError, socket.timeout)):
             return failure("timeout", channel, seconds=f"{timeout:g}")
         if isinstance(e.reason, ssl.SSLError):
-            return failure("tls", channel, detail=type(e.reason).__name__)
+            return failure("tls", channel, detail=_tls_reason(e.reason))
         return failure("connect", channel, detail=_os_reason(e.reason))
     except (ConnectionError, OSError) as e:
         return failure("connect", channel, detail=_os_reason(e))
+    except (ValueError, http.client.InvalidURL):  # an address saved before it was checked as it is now
+        return failure("bad_address", channel, detail="格式不对")
+    except http.client.HTTPException:  # a reply that is not HTTP, or cut off
+        return failure("bad_reply", channel)
     if channel == WEBHOOK:
         return Outcome(True)
     try:
@@ -264,6 +279,12 @@ def _post(channel: str, url: str, body: dict, timeout: float) -> Outcome:
     if code == "0":
         return Outcome(True)
     return failure("errcode", channel, code, detail=ERRCODES.get(code, "请核对机器人设置"))
+
+
+def _tls_reason(e: ssl.SSLError) -> str:
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return "对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符"
+    return "加密协商失败"
 
 
 def _os_reason(e) -> str:
@@ -277,16 +298,23 @@ def _os_reason(e) -> str:
 def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Outcome:
     if smtp is None or not smtp.host:
         return failure("smtp_config", EMAIL)
+    if not 0 < smtp.port < 65536:  # an environment's value (the page checks its own)
+        return failure("smtp_port", EMAIL)
+    if smtp.security not in SECURITIES:  # anything else would have sent the login in the clear
+        return failure("smtp_security", EMAIL, detail=smtp.security)
     mail = email_message(msg, smtp.sender or smtp.user, to)
     size = len(mail.as_bytes())
     files = sum(len(d) for _, d, _ in msg.files)
     if size - files * 4 // 3 > CHANNELS[EMAIL].limit or size > 25 * 1024 * 1024:
         return failure("too_large", EMAIL, detail=f"{size // 1024} KB")
     try:
-        klass = smtplib.SMTP_SSL if smtp.security == "ssl" else smtplib.SMTP
-        with klass(smtp.host, smtp.port, timeout=timeout) as s:
+        # both kinds of TLS check the server's certificate and name (SMTP_SSL alone checks neither, and
+        # the password would go to whoever answers); a private CA is trusted through SSL_CERT_FILE
+        tls = ssl.create_default_context()
+        with (smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls) if smtp.security == "ssl"
+              else smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)) as s:
             if smtp.security == "starttls":
-                s.starttls(context=ssl.create_default_context())
+                s.starttls(context=tls)
             if smtp.user:
                 s.login(smtp.user, smtp.password)
             s.send_message(mail)
@@ -298,11 +326,13 @@ def _mail(msg: Message, to: list[str], smtp: Smtp | None, timeout: float) -> Out
     except smtplib.SMTPResponseException as e:
         return failure("smtp_refused", EMAIL, str(e.smtp_code), detail="发信服务器拒绝")
     except smtplib.SMTPNotSupportedError:
-        return failure("smtp_refused", EMAIL, detail="服务器不支持所配置的加密或登录方式")
+        return failure("smtp_unsupported", EMAIL)
     except (TimeoutError, socket.timeout):
         return failure("timeout", EMAIL, seconds=f"{timeout:g}")
+    except UnicodeError:  # a host name no lookup can take (an environment's value; the page checks its own)
+        return failure("connect", EMAIL, detail="域名无法解析")
     except ssl.SSLError as e:
-        return failure("tls", EMAIL, detail=type(e).__name__)
+        return failure("tls", EMAIL, detail=_tls_reason(e))
     except (smtplib.SMTPException, OSError) as e:
         return failure("connect", EMAIL, detail=_os_reason(e))
     return Outcome(True)
@@ -350,10 +380,26 @@ def check_address(channel: str, address: str) -> str | None:
         if not emails:
             return "请填写至少一个电子邮件地址"
         return f"「{'、'.join(bad)}」不是有效的电子邮件地址" if bad else None
-    parts = urllib.parse.urlsplit(address.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in address.strip()):
-        return f"{CHANNELS[channel].name}的地址应是以 https:// 开头的 Webhook 地址"
+    try:
+        parts = urllib.parse.urlsplit(address.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+        if parts.hostname and not host_ok(parts.hostname):
+            parts = None
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or \
+            any(c.isspace() for c in address.strip()):
+        return f"{CHANNELS[channel].name}的地址应是以 https:// 开头的 Webhook 地址（主机名、端口无误）"
     return None
+
+
+def host_ok(host: str) -> bool:
+    """Whether a host name can be looked up at all ("smtp..example.cn" cannot: an empty label)."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def mask(channel: str, address: str) -> str:
@@ -361,5 +407,8 @@ def mask(channel: str, address: str) -> str:
     last four characters (the key and token are the secret)."""
     if channel == EMAIL:
         return "、".join(split_emails(address))
-    parts = urllib.parse.urlsplit(address)
-    return f"{parts.scheme}://{parts.hostname or ''}/…{address[-4:]}" if len(address) > 12 else "••••"
+    try:
+        host = urllib.parse.urlsplit(address).hostname or ""
+    except ValueError:  # a broken host (saved before addresses were checked as now): shown as nothing but its end
+        host = "?"
+    return f"{address.split(':', 1)[0]}://{host}/…{address[-4:]}" if len(address) > 12 else "••••"

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -32,11 +33,43 @@ from .problems import IndicatorsError, describe
 # never loaded. `python -X importtime -m indicators batches` shows it.
 
 
+# argparse's own English (Python 3.11's messages), said in Chinese; applied in order, the argument's name first
+_ARGPARSE_WORDS = [(re.compile(a), b) for a, b in (
+    (r"^argument ([^:]+): ", r"参数 \1："),
+    (r"the following arguments are required: (.*)", r"缺少必填参数：\1"),
+    (r"one of the arguments (.*) is required", r"以下参数须写其中一个：\1"),
+    (r"not allowed with argument (.*)", r"不能与 \1 同时使用"),
+    (r"expected one argument", "后面要写一个值"),
+    (r"expected at least one argument", "后面至少要写一个值"),
+    (r"expected at most one argument", "后面至多写一个值"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"取值 \1 无效（可选：\2）"),
+    (r"invalid (\w+) value: (.*)", r"\2 不是有效的值"),
+    (r"ignored explicit argument (.*)", r"不接受取值 \1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"选项 \1 有歧义，可能是 \2"),
+    (r"^usage: ", "用法："),
+    (r"\n(positional arguments|options):\n", lambda m: "\n" + {"options": "选项", "positional arguments": "位置参数"}[m[1]] + "：\n"),
+    (r"show this help message and exit", "显示本帮助并退出"),
+)]
+
+
+def _in_chinese(text: str) -> str:
+    for pattern, words in _ARGPARSE_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's English errors, said once in Chinese
         self.print_usage(sys.stderr)
-        print(f"参数有误：{message}", file=sys.stderr)
+        print(f"参数有误：{_in_chinese(message)}", file=sys.stderr)
         raise SystemExit(2)
+
+    def format_usage(self) -> str:
+        return _in_chinese(super().format_usage())
+
+    def format_help(self) -> str:
+        return _in_chinese(super().format_help())
 
 
 def _date(text: str) -> dt.date:
@@ -221,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = as_user(with_db(sub.add_parser("remind", help="向尚未提交的单位发送催报通知（每个单位每天至多一次）；"
                                                       "截止日期过后向“管理员”组发送逾期名单")))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True, metavar="YEAR")
     sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
     sp.add_argument("--dry-run", action="store_true", help="只列出将发给谁、发什么，不发送")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
@@ -229,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = as_user(with_db(sub.add_parser("deliver", help="推送汇报材料：邮件附文件，群机器人发主要数字和链接（每天至多一次）")))
     sp.add_argument("--to", required=True, help="接收的组（领导、管理员）或单位")
     sp.add_argument("--format", required=True, type=_formats, metavar="pptx,docx", help="pptx 汇报材料、docx 工作情况文稿、xlsx 督导平台数据，逗号分隔")
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True, metavar="YEAR")
     sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
     sp.add_argument("--dry-run", action="store_true", help="只列出将发给谁、发什么，不发送")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
@@ -262,6 +295,14 @@ def _channel_help(channel: str) -> str:
 def _notify_settings() -> dict[str, str]:
     from .channels import SEND_SETTINGS, SETTINGS
     return {s.env: s.help for s in SETTINGS.values()} | SEND_SETTINGS
+
+
+def _year(text: str) -> int:
+    """A year the reporting cycle can have (not 0 or 99999, which date arithmetic refuses in English);
+    the range of the ledgers' dates (validation.MIN_YEAR, the templates' date check)."""
+    if not text.strip().isdigit() or not 2000 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"年份应是 2000–2100 之间的数字，不能是「{text}」")
+    return int(text)
 
 
 def _formats(text: str) -> list[str]:
@@ -783,7 +824,16 @@ def cmd_remind(args) -> int:
     conn = store.connect(args.db)
     sends = notify.remind(conn, _actor(conn, args), args.year, args.half, dry_run=args.dry_run, again=args.again)
     _print_sends(sends, args.json)
+    _no_link(conn, sends)
     return 1 if any(s.outcome == "failed" for s in sends) else 0
+
+
+def _no_link(conn, sends) -> None:
+    """On stderr (the --json output stays one array): messages went out without the link to the page."""
+    from . import notify
+    if any(s.channel for s in sends) and not notify.setting(conn, "public_url"):
+        print("提示：尚未设置看板访问地址（“通知渠道”页面或环境变量 INDICATORS_PUBLIC_URL），消息中没有打开看板的链接",
+              file=sys.stderr)
 
 
 def cmd_deliver(args) -> int:
@@ -792,6 +842,7 @@ def cmd_deliver(args) -> int:
     sends = notify.deliver(conn, _actor(conn, args), args.to, args.format, args.year, args.half,
                            dry_run=args.dry_run, again=args.again)
     _print_sends(sends, args.json)
+    _no_link(conn, sends)
     return 1 if any(s.outcome == "failed" for s in sends) else 0
 
 

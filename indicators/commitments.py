@@ -21,7 +21,10 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９％．　", "012345678
 # Counter -> the measure it is shown as. Counters the catalogue never counts (个, 名, 家) are left out:
 # "全市 15 个县区" and "执法人员 35 名" describe, they do not commit.
 COUNTERS = {"人次": "人次", "期次": "期", "场次": "次", "学时": "学时", "期": "期", "次": "次", "篇": "篇", "项": "项",
-            "场": "次", "轮": "次", "堂": "次", "件": "件", "份": "份", "批": "次"}
+            "场": "次", "轮": "次", "堂": "次", "件": "件", "份": "份", "批": "次", "条": "篇", "课时": "学时", "册": "份",
+            "篇次": "篇"}
+# 条 counts articles only where the clause speaks of news ("发布法治信息 15 条"); "修订制度 5 条" commits to nothing.
+ARTICLES = re.compile(r"信息|稿件|报道|推文|动态|新闻|简报|微博")
 # 一批, 一项, 一件 say "some", not "exactly one".
 VAGUE_ONE = {"批", "项", "件", "份"}
 
@@ -58,19 +61,21 @@ RATE_FORMS = [
 FREQUENCIES = [
     (r"每(?:个)?季度|按季度|逐季度|季度一次|[/／]\s*季度?", "quarter", 4,
      ["坚持每季度主任办公会议学法制度", "每个季度召开 1 次", "主任办公会议学法 1 次/季度"]),
-    (r"每半年(?:度)?|半年一次|上下半年各|上、下半年各|[/／]\s*半年", "half-year", 2,
-     ["办党组每半年听取一次法治建设工作汇报", "上、下半年各召开一次法治工作专题会议"]),
+    (r"每半年(?:度)?|半年一次|上下半年各|上、下半年各|上半年[、和及与]下半年各|[/／]\s*半年", "half-year", 2,
+     ["办党组每半年听取一次法治建设工作汇报", "上、下半年各召开一次法治工作专题会议", "上半年、下半年各开展一次专题督导"]),
     (r"每(?:个)?月|按月|逐月|[/／]\s*月", "quarter", 12, ["每月开展一次法治宣传", "法治宣传 1 次/月"]),
+    (r"每(?:个)?(?:周|星期)[一二三四五六日天]?(?:上午|下午|晚上)?|[/／]\s*周", "quarter", 52, ["每周开展一次集中学法", "每周五下午集中学法"]),
 ]
 # (pattern, rhythm, examples): when a count falls due, where the sentence says so.
 DUE = [
     (r"国防教育月|9\s*月|九月", "september", ["全民国防教育月期间开展 3 项主题活动"]),
-    (r"下半年|年底前|年末|年终|12\s*月底前|年度述法|年度述职", "second-half", ["年底前完成 1 次述法"]),
+    (r"下半年|年底前|年末|年终|12\s*月底前|述法|年度述职", "second-half", ["年底前完成 1 次述法", "开展领导干部述法1次"]),
 ]
 # (pattern, name, target, rhythm, measure, examples): commitments that carry their count in a word.
 EVENTS = [
-    (r"年度述法|述法述职|领导干部述法|(?:完成|进行|开展|落实)了?(?:年度)?述法", None, 1, "second-half", "次",
-     ["落实领导干部年度述法制度", "年底前完成领导干部述法", "主要负责人年底前进行了述法"]),
+    (r"(?:年度|年终|年底|年末)述法|述法述职|(?:领导干部|负责人|负责同志|一把手)\S{0,4}?述法|(?:完成|进行|开展|落实|组织)了?\S{0,6}?述法",
+     None, 1, "second-half", "次",
+     ["落实领导干部年度述法制度", "年底前完成领导干部述法", "主要负责人年底前进行了述法", "主要负责人年终述法"]),
 ]
 # (pattern, canonical node): the publicity key dates (宣传节点).
 KEY_DATES = [
@@ -85,39 +90,43 @@ KEY_DATES_NAME = "重要节点宣传覆盖"
 
 # (group, pattern): the first that the name (then the clause) holds wins.
 GROUPS = [
-    ("执法队伍", r"持证|证件|年审|换证|执法资格|执法\S*率|配备率"),
-    ("学法培训", r"学法|培训|参训|讲座|授课|中心组|专题学习|学习"),
+    ("执法队伍", r"持证|证件|(?<!全)年审|换证|执法资格|执法\S*率|配备率"),
+    ("学法培训", r"学法|培训|参训|讲座|授课|讲课|法治课|党课|中心组|专题学习|学习|旁听庭审"),
     ("制度落实", r"汇报|研究|述法|述职|督导|督查|考核|审查|备案|听取|办公会"),
-    ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数"),
+    ("宣传活动", r"宣传|普法|宣讲|演讲|报道|稿件|教育|活动|节点|群众|受众|参与人数|信息|媒体|公众号"),
 ]
 GROUP_CODES = {"学法培训": "T", "制度落实": "G", "宣传活动": "P", "执法队伍": "E"}
 
 # Words taken out of a clause to leave the catalogue's short name ("全年举办 2 期领导班子参加的法治专题讲座"
 # -> 领导班子法治专题讲座): adverbs, verbs of doing, time words, the office speaking of itself, framing phrases.
 NAME_DROPS = [
-    r"(?:利用|借助|依托|围绕|结合|通过|面向|针对|聚焦|(?<![存所现实正内外自])在)[^，。；]*?(?:等重要节点|重要节点|等节点|期间|之际|为契机|之机|等地|中)",
+    r"(?<![存所现实正内外自])在[^，。；]{0,30}?等[^，。；]{0,6}?(?:媒体|平台|网站|公众号|渠道|载体)上?",
+    r"(?:利用|借助|依托|围绕|结合|通过|面向|针对|聚焦|(?<![存所现实正内外自])在)[^，。；]*?(?:等重要节点|重要节点|等节点|节点|期间|之际|为契机|之机|等地|中)",
     r"深入[^，。；]*?等地",
     r"深入[^，。；]{1,14}?(?=开展|举办|组织|进行)",
-    r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号)上?",
+    r"(?<![存所现实正内外自])在[^，。；]{0,12}?(?:媒体|平台|网站|公众号|会上|会议上)上?",
     r"邀请[^，。；]{1,12}?(?:开展|举办|进行|作|为)",
-    r"^[^，。；]{0,6}?(?:人防办|国动办|国防动员办公室|人民防空办公室|人防办公室)",
-    r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共(?!同))",
+    r"^[^，。；]{0,10}?(?:人防办|国动办|国防动员办公室|人民防空办公室|人防办公室)",  # 各县（市、区）人防办
+    r"^(?:我办|本办|全办|市国动办|县国动办|我局|本局|我委|我单位|各单位|各县区|全系统|共计|共(?!同))",
     r"^办(?=党组)",
     r"^[一二三四五六七八九十]+是",
-    r"^(?:计划|拟|将|预计|力争|要)",
+    r"^(?:计划|拟|将|预计|力争|要)于?|^其中",
     r"按照?[^，。；]{0,6}?的?(?:频次|频率)|^按照",
     r"(?:20\d\d|二〇[一二三四五六七八九〇]{2})\s*年(?:度)?",
-    r"全年|年内|每年度?|年度内|今年|明年|本年度|当年|年底前|年底|年末|年终|上半年|下半年|12月底前",
+    r"全年|年内|每年度?|年度内|今年|明年|本年度|当年|年底前|年底|年末|年终|上半年|下半年|12月底前|期间|之际",
+    r"于?\d{1,2}\s*月(?:底|末|中旬|上旬|下旬)?(?:前|以前|之前)|^\d{1,2}\s*月份?(?=[\u4e00-\u9fff])",
     rf"{AT_LEAST_BEFORE}|以上|左右",
     r"认真|积极|切实|扎实|持续|坚持|不断|进一步|定期|按时|及时|严格|主动|高质量|常态化",
-    r"组织开展|(?<!党)组织|开展|举办|召开|举行|进行|开设|落实|推进|完成|累计|共计|实现|确保|力争|做到|保持|达到|刊发|发布|推送|编发|播发",
+    r"(?:组织开展|(?<!党)组织|开展|举办|召开|举行|进行|开设|落实|推进(?!会)|完成|累计|共计|实现|确保|力争|做到|保持|达到|刊发|发布|推送|编发|播发)了?",
     r"多种形式的|形式多样的|丰富多彩的|各类|各种|系列",
     r"参加的|参与的|参训的",
     r"(?<=人员|干部|职工|班子)(?:参加|参与)(?=[\u4e00-\u9fff]{2})",
+    r"^共(?!同|享|建)",  # "全年共召开……": 共 is left in front once 全年 and the verb are out
 ]
-N_FRAMING = 5  # the first NAME_DROPS are framing phrases (在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
+N_FRAMING = 6  # the first NAME_DROPS are framing phrases (在…等平台, 在…期间, 利用…等节点, 深入…等地, 在…媒体, 邀请…)
 NAME_TRAIL = re.compile(r"(?:制度|工作|等|机制)+$")
 NAME_MAX = 20
+UNNAMED = "（待命名）"  # a count with no words of its own and none before it: the administrator names it
 
 
 @dataclass
@@ -183,7 +192,10 @@ def number(text: str) -> float | None:
 _MASKS = [r"《[^》]{0,80}》", r"“[^”]{0,60}”", r"\"[^\"]{0,60}\"", r"〔[^〕]{0,10}〕\s*\d+\s*号",
           r"\d{4}\s*[—–\-~至到]\s*\d{4}\s*年", rf"{NUM}\s*个?\s*(?:年|月|日|周|天|岁|倍|季度|小时|分钟|个月)(?!度)",
           r"第\s*[\d一二三四五六七八九十百]+", r"[一二三四五六七八九十]+是", r"一次性|跑一次|一次办|一次告知|一岗双责|两张皮|一把手|一体化|一线|之一|一批批",
-          r"[（(]\s*[\d一二三四五六七八九十]+\s*[)）]"]
+          r"[（(]\s*[\d一二三四五六七八九十]+\s*[)）]",
+          # a tally of the indicators themselves ("18 项考核指标中，已完成 18 项"), a change on last year ("较上年增加 3 篇")
+          r"\d+\s*项(?:考核|工作|重点)?(?:指标|任务)", r"已完成\s*\d+\s*项(?=[，。；,;]|$)",
+          rf"(?:较|比|同比)[^，。；,;]{{0,8}}?(?:增加|增长|减少|下降|提高|多|少)了?\s*{NUM}\s*\S?"]
 _MASK = re.compile("|".join(f"(?:{m})" for m in _MASKS))
 _PAD = "\ue000"
 
@@ -232,13 +244,16 @@ def clean_name(raw: str, framing: bool = True) -> str:
     event = re.search(EVENTS_NAMED, s)
     for pattern in NAME_DROPS[0 if framing else N_FRAMING:]:
         s = re.sub(pattern, "", s)
-    s = s.strip("，,。；;：:、 的")
+    s = re.sub(r"“([^”]{1,8})”", r"\1", s).strip("，,。；;：:、 的")  # “12·4”国家宪法日: a short quoted name is a name
     s = NAME_TRAIL.sub("", s)
     s = re.sub(r"班$", "", s) if s.endswith("培训班") else s
     if event and re.sub("^全民", "", event.group()) not in s:
         s = re.sub("^全民", "", event.group()) + s
     if framing and len(s) <= 2:
         return re.sub(r"^[在于]", "", clean_name(raw, framing=False)) or s
+    if len(s) > NAME_MAX:  # a quoted slogan makes a name long: "人防法治宣传“进社区、进学校”活动" -> 人防法治宣传活动
+        bare = re.sub(r"“[^”]*”|\"[^\"]*\"", "", s)
+        s = bare if len(bare) >= 4 else s
     return s[-NAME_MAX:] if len(s) > NAME_MAX else s
 
 
@@ -288,6 +303,8 @@ def _quantities(masked: str) -> list[re.Match]:
             continue
         if value == 1 and m.group("unit") in VAGUE_ONE and not m.group("num").isdigit():
             continue
+        if m.group("unit") == "条" and not ARTICLES.search(masked):
+            continue
         out.append(m)
     return out
 
@@ -313,23 +330,27 @@ def _count_proposal(text: str, masked: str, a: int, b: int, m: re.Match, context
     lo, hi = neighbours
     cut = {(m.start(), m.end())} | ({(freq[0].start(), freq[0].end())} if freq else set())
     name = clean_name("".join(text[a + i] for i in range(lo, hi) if not any(s <= i < e for s, e in cut)))
+    listed = re.search(r"、[^、]*等(?P<what>[^、等]{2,})$", name)
+    if listed:  # "开展 A、B、C 等 3 项主题活动": the kind, in the event the sentence is set in (国防教育月主题活动)
+        event = _event_in(context) or ""
+        name = (event if event not in listed.group("what") else "") + listed.group("what")
     if len(name) < 2 or name in COUNTERS:  # "学时不少于 40 学时": whose hours they are is in the clause before
         name = (prev_name + (name if name in COUNTERS else "")) if prev_name else name
     return Proposal(name=name, measure=measure, target=value, at_least=at_least, rhythm=rhythm,
                     group=group_of(name, text[a:b]), sentence=text[a:b].strip())
 
 
-def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bool, prev_name: str = "") -> Proposal | None:
+def _rate_proposals(text: str, masked: str, a: int, b: int, m: re.Match, full: bool, prev_name: str = "") -> list[Proposal]:
     before_masked = masked[a:a + m.start()]
     if NOT_TARGET_RATE.search(before_masked):
-        return None
+        return []
     value = 100.0 if full else number(m.group("num") or m.group("cn") or "")
     if value is None or value > 100:
-        return None
+        return []
     pre = "" if full else (m.group("pre") or "")
     before = text[a:a + m.start()]
-    named = re.search(rf"([{CJK}]{{2,24}}?(?:率|满意度))\s*$",
-                      re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|均|都|分别|全部|\s)+$", "", before))
+    stripped = re.sub(r"(达到|达|不低于|不少于|保持|为|实现|确保|均|都|分别|全部|\s)+$", "", before)
+    named = re.search(rf"([{CJK}]{{2,24}}?(?:率|满意度))\s*$", stripped)
     if named:
         name = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", named.group(1))
         if len(name) < 4:  # "持证率达到 100%" after "现有执法人员 8 名": whose rate it is
@@ -338,10 +359,18 @@ def _rate_proposal(text: str, masked: str, a: int, b: int, m: re.Match, full: bo
             name = subject + name
     else:
         base = clean_name(before)
-        name = (re.sub("覆盖$", "", base) + "覆盖率") if full else base + "率"
+        name = (re.sub("覆盖$", "", base) + "覆盖率") if full else re.sub(r"(?:覆盖面|覆盖)$", "覆盖", base) + "率"
     at_least = pre in ("不低于", "不少于", "至少") or bool(not full and m.group("post"))
-    return Proposal(name=name, measure="%", target=value, at_least=at_least, rhythm="rate",
-                    group=group_of(name, text[a:b]), sentence=text[a:b].strip())
+    names = [name]
+    if named:  # "执法人员持证率、年审率均达到 100%": one rate each, the bare ones taking the named one's subject
+        listed = re.search(rf"((?:[{CJK}]{{2,24}}?(?:率|满意度)[、和及与])+)$", stripped[:named.start(1)])
+        last = named.group(1)
+        subject = name[:-len(last)] if name.endswith(last) and len(name) > len(last) else ""
+        for item in (re.split(r"[、和及与]", listed.group(1))[:-1] if listed else []):
+            item = re.sub(r"^(?:实现|确保|力争|做到|保持|推动|使|全年|年度内?)+", "", item)
+            names.insert(-1, subject + item if len(item) < 4 else item)
+    return [Proposal(name=n, measure="%", target=value, at_least=at_least, rhythm="rate",
+                     group=group_of(n, text[a:b]), sentence=text[a:b].strip()) for n in names]
 
 
 _ENUMERATION = re.compile(r"(?:开展|举办|组织|举行)(?P<items>[^，。；]{2,200}?)等(?:系列|一系列)?(?:主题)?(?P<what>活动|赛事|比赛|宣讲)")
@@ -374,7 +403,7 @@ def _event_proposals(text: str, masked: str, a: int, b: int) -> list[Proposal]:
     out = []
     for pattern, name, target, rhythm, measure, _ in EVENTS:
         if re.search(pattern, masked[a:b]):
-            n = name or clean_name(text[a:b])
+            n = re.sub(r"^[^，。；]*?会(?:议)?上", "", name or clean_name(text[a:b]))  # 在全县述法评议会上进行了述法
             if len(n) < 5 and "述法" in n:
                 n = "领导干部年度述法"
             out.append(Proposal(name=n, measure=measure, target=float(target), at_least=False, rhythm=rhythm,
@@ -406,13 +435,9 @@ def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "
         hi = _boundary(clause, m, quantities[k + 1]) - 1 if k + 1 < len(quantities) else b - a
         out.append(_count_proposal(text, masked, a, b, m, context, prev_name, (lo, hi)))
     for m in RATE.finditer(clause):
-        p = _rate_proposal(text, masked, a, b, m, full=False, prev_name=prev_name)
-        if p:
-            out.append(p)
+        out += _rate_proposals(text, masked, a, b, m, full=False, prev_name=prev_name)
     for m in FULL.finditer(clause):
-        p = _rate_proposal(text, masked, a, b, m, full=True, prev_name=prev_name)
-        if p:
-            out.append(p)
+        out += _rate_proposals(text, masked, a, b, m, full=True, prev_name=prev_name)
     if not quantities and not any(p.rhythm == "rate" for p in out):
         freq = _frequency(clause)
         if freq:
@@ -431,15 +456,19 @@ def clause_proposals(text: str, a: int, b: int, context: str, prev_name: str = "
 
 def paragraph_proposals(text: str) -> tuple[list[Proposal], list[tuple[int, int]]]:
     """The proposals of one paragraph, and the spans of its sentences that hold none."""
-    proposals, bare = [], []
+    proposals, bare, last = [], [], ""
     masked = mask(text)
     for sa, sb in spans(text, _SENTENCE_END, masked):
         sentence = text[sa:sb]
-        found, prev = [], ""
+        found, prev = [], last
         for ca, cb in spans(sentence, _CLAUSE_END, masked[sa:sb]):
             got = clause_proposals(text, sa + ca, sa + cb, sentence, prev, masked)
+            for p in got:  # "共计15次。" alone: whose count it is was said before, else the clerk names it
+                if len(re.sub(rf"[^{CJK}]", "", p.name)) < 2:
+                    p.name = (last + p.name if last else UNNAMED + p.sentence)[:NAME_MAX + len(UNNAMED)]
             found += got
             prev = got[-1].name if got else clean_name(sentence[ca:cb])
+        last = prev or last
         proposals += found
         if not found:
             bare.append((sa, sb))

@@ -91,18 +91,28 @@ def _merge(proposals: list[Proposal]) -> list[Proposal]:
     a review's count of what the plan also commits to (执法人员培训 2 期 beside the plan's 执法人员法治专题培训 3 期)
     gives way to the plan."""
     plans = [p for p in proposals if p.part == "工作计划"]
-    proposals = [p for p in proposals if p.part == "工作计划" or not any(
-        (q.rhythm == "rate") == (p.rhythm == "rate") and likeness(p.name, q.name) >= 0.5 for q in plans)]
+    proposals = [p for p in proposals if p.part == "工作计划" or not any(_same_thing(p, q) for q in plans)]
     kept: dict[str, Proposal] = {}
-    for n, p in enumerate(proposals):  # one paragraph saying one thing twice ("落实年度述法制度，年底前完成述法")
-        if any(q.paragraph == p.paragraph and (q.rhythm, q.target, q.measure) == (p.rhythm, p.target, p.measure)
-               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.6) for q in proposals[:n]):
+    for n, p in enumerate(proposals):  # one paragraph saying one thing twice ("落实年度述法制度，年底前完成述法";
+        # "每半年听取一次汇报，共听取2次": the year's tally of a rhythm said before it)
+        if any(q.paragraph == p.paragraph and (q.target, q.measure) == (p.target, p.measure)
+               and (q.rhythm == p.rhythm or p.rhythm == "yearly" and q.rhythm not in ("rate", "key-dates"))
+               and (_key(p.name) in _key(q.name) or likeness(p.name, q.name) >= 0.5 and _head(p.name) == _head(q.name))
+               for q in proposals[:n]):
             continue
         key = _key(p.name) + "|" + str(p.rhythm == "rate")
         old = kept.get(key)
         if old is None or (p.part == "工作计划" and old.part != "工作计划"):
             kept[key] = p
     return list(kept.values())
+
+
+def _same_thing(p: Proposal, q: Proposal) -> bool:
+    """The review's `p` and the plan's `q` count one thing: alike in name, ending on the same word (培训 / 讲座;
+    持证率 is not 年审率), and in the same measure (全员法治培训 3 场次 is not 执法人员培训 2 期)."""
+    if (q.rhythm == "rate") != (p.rhythm == "rate") or likeness(p.name, q.name) < 0.5:
+        return False
+    return p.measure == q.measure and (_head(p.name) == _head(q.name) or likeness(p.name, q.name) >= 0.7)
 
 
 def _key(text: str) -> str:
@@ -112,7 +122,7 @@ def _key(text: str) -> str:
 def report_year(report: Report) -> int:
     """The year the proposals are for: the year after the one the report looks back on, else this year."""
     head = report.title + " " + " ".join(p.text for p in report.paragraphs[:3]) + " " + report.paragraphs[0].section
-    plan = re.search(r"(20\d\d)\s*年(?:度)?[^。，]{0,16}(?:要点|计划|安排|打算)", head)
+    plan = re.search(r"(20\d\d)\s*年(?:度)?[^。，\d]{0,16}(?:要点|计划|安排|打算)", head)  # 2025年总结及2026年工作要点: 2026
     if plan:  # a plan names the year it is for
         return int(plan.group(1))
     m = re.search(r"(20\d\d)\s*年(?:度)?", head)
@@ -151,8 +161,10 @@ def propose_file(path, *, year: int | None = None, catalog: Catalog | None = Non
     path = Path(path)
     try:
         st = os.stat(path)
-    except OSError as e:
-        raise IndicatorsError(f"无法打开「{path.name}」（{e.strerror or e}）。请确认文件存在且有读取权限") from None
+    except FileNotFoundError:
+        raise IndicatorsError(f"无法打开「{path.name}」（文件不存在）。请确认文件名和路径") from None
+    except OSError as e:  # the system's own words are English: say only what to check
+        raise IndicatorsError(f"无法打开「{path.name}」（系统错误 {e.errno}）。请确认文件存在且有读取权限") from None
     if not stat.S_ISREG(st.st_mode):
         raise IndicatorsError(f"「{path.name}」不是普通文件（{'是文件夹' if stat.S_ISDIR(st.st_mode) else '是设备或管道'}）。请选择报告文件本身")
     if st.st_size > MAX_REPORT_MB << 20:
@@ -206,6 +218,8 @@ def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> f
     score = likeness(p.name, ind.name)
     shared = len(_bigrams(p.name) & distinctive.get(ind.code, set()))
     score += 0.3 if shared >= 2 else 0.2 if shared else 0.0
+    if p.rhythm == "rate" and not shared and any(g in own for code, own in distinctive.items() if code != ind.code for g in _bigrams(p.name)):
+        score -= 0.2  # 执法人员年审率 holds 年审, E02's own word: it is not E04 执法人员配备率
     source, sentence = _key(ind.source), _key(p.sentence)
     if len(source) >= 6 and len(sentence) >= 6 and (source in sentence or sentence in source):  # the catalogue's own sentence
         score += 0.3
@@ -217,6 +231,8 @@ def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> f
         score += 0.05
     if p.measure == ind.measure:
         score += 0.05
+    elif "人次" in (p.measure, ind.measure) and p.rhythm != "rate" and ind.rhythm != "rate":
+        score -= 0.5  # people counted against events counted: 宣传活动 10 次 is not 宣传活动参与人数
     elif p.rhythm != "rate" and ind.rhythm != "rate":
         score -= 0.2
     if p.group == groups.get(ind.group):
@@ -226,6 +242,8 @@ def _score(p: Proposal, ind, groups: dict, unique: dict, distinctive: dict) -> f
             score += 0.5
         elif _head(p.name) == _head(ind.name):  # 新闻媒体稿件 and 法治宣传报道: both 报道
             score += 0.3
+    if p.measure == ind.measure and p.group == groups.get(ind.group) and unique.get((ind.group, p.measure)) == 1:
+        score += 0.15  # the one count in 次 of 宣传活动 (P01): "宣传活动 10 次" is it
     if p.part == "工作计划":  # next year's word over last year's, when both fit
         score += 0.05
     return score
@@ -246,6 +264,7 @@ def compare(proposed: Proposed, catalog: Catalog, effective: dict | None, text: 
     unique = {}
     for ind in catalog.indicators:
         unique[ind.measure] = unique.get(ind.measure, 0) + 1
+        unique[(ind.group, ind.measure)] = unique.get((ind.group, ind.measure), 0) + 1
     distinctive = _distinctive(catalog)
     pairs = sorted(((_score(p, ind, groups, unique, distinctive), n, ind) for n, p in enumerate(proposed.proposals)
                     for ind in catalog.indicators),

@@ -93,7 +93,7 @@ def read_lines(data: bytes, name: str) -> list[tuple[str, str]]:
     if len(data) > MAX_REPORT_MB << 20:
         raise ReportUnreadable("too_large", _mb(len(data)), f"{MAX_REPORT_MB} MB")
     if data[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0 and not _printable(data[:1024]):
-        return [(t, "") for t in _pdf_lines(data)]
+        return [(t, PDF_LINE) for t in _pdf_lines(data)]
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return _docx_lines(data)
     if data[:8] == OLE_MAGIC:
@@ -107,6 +107,9 @@ def read_lines(data: bytes, name: str) -> list[tuple[str, str]]:
     if _is_docx_name(name):  # named a Word document, yet plain text: say so rather than guess
         raise ReportUnreadable("not_docx", extra="文本文件")
     return [(t, "") for t in text.splitlines()]
+
+
+PDF_LINE = "pdf-line"  # the style of a PDF's line: cut at the page's width, not at the paragraph's end
 
 
 def _is_docx_name(name: str) -> bool:
@@ -294,17 +297,24 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     a heading, or this one starts a heading (PDF lines wrap; a page break cuts a paragraph in two)."""
     out: list[list[str]] = []
     prev_closed = True
+    # A PDF's lines are cut at the page's width: a heading line as long as the longest line, with no mark to end
+    # it, runs on ("（一）全年……每季度至少召开1次主任办公" / "会议学法。").
+    full = sorted(len(t.strip()) for t, style in lines if style == PDF_LINE and len(t.strip()) >= 20)
+    width = full[len(full) // 2] if full else 0  # most lines of a page's paragraphs are full ones
     for raw, style in lines:
         text = re.sub(r"^#+\s*", "", raw.strip().replace("\u3000", " ")).strip()
         text = re.sub(r"^[-*>]\s+", "", text)
-        if not text or re.fullmatch(r"[-_=*]{3,}", text):
-            continue
+        text = re.sub(r"^(\*\*|__)(.+?)\1", r"\2", text)  # a Markdown heading written in bold: **一、主要工作**
+        if not text or re.fullmatch(r"[-_=*]{3,}", text) or re.fullmatch(r"[—–\-－]*\s*\d{1,3}\s*[—–\-－]*", text):
+            continue  # a rule, or a page's number ("— 2 —") that a PDF puts inside a paragraph cut by the page
         level = heading_level(text, style)
         if _CLOSING.match(text) and (out or _DATE_LINE.match(text)):  # the 落款 at the end (an office line on top is a title)
             out.append([text, "closing"])
             prev_closed = True
             continue
-        short_heading = level and len(text) <= 40 and not re.search(r"。.", text)
+        wrapped = style == PDF_LINE and len(text) >= max(20, width - 3) and text[-1] not in _END
+        style = "" if style == PDF_LINE else style
+        short_heading = level and len(text) <= 40 and not re.search(r"。.", text) and not wrapped
         if out and not prev_closed and not level and not style.startswith(("Heading", "标题", "Title")):
             out[-1][0] += text
         else:
@@ -316,13 +326,15 @@ def _blocks(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
     """Numbered paragraphs with the heading path and the part each stands in."""
     heads: dict[int, str] = {}
-    part, level_parts = "其他", {}
     paragraphs = []
     parts_above = False  # "第一部分" headings stand above "一、": those then count one level deeper
     closed = False  # after the 落款 nothing is a commitment (印发 lines, attachments' titles)
     blocks = _blocks(lines)
     title = blocks[0][0] if blocks else ""
-    for text, style in blocks:
+    # A document that is itself a plan ("2026年法治政府建设工作要点") is 工作计划 throughout, unless a heading says otherwise.
+    whole = "工作计划" if re.search(PARTS[0][1], title) and not re.search(r"总结|报告|情况", title) else "其他"
+    part, level_parts = whole, {}
+    for n, (text, style) in enumerate(blocks):
         if style == "closing":
             heads, level_parts, part = {}, {}, "其他"
             closed = True
@@ -334,28 +346,37 @@ def structure(lines: list[tuple[str, str]], name: str = "") -> Report:
             level += 1
         body = text
         if level:
-            title, sep, rest = text.partition("。")
-            if len(title) <= 40 and rest.strip() or len(text) <= 40:
-                heading = title if rest.strip() else text.rstrip("。")
-                # an item heading that is itself the commitment ("（一）坚持每季度召开一次主任办公会议学法。")
+            first, sep, rest = text.partition("。")
+            item = _commits(first)  # "一、全年举办2期讲座。" / "2. 每月开展一次集中学法，全年共12次。组织……"
+            if item:  # the item's first sentence is a commitment, not a title: all of it is read
+                heading, body = re.split(r"[，,。；;：:]", text)[0][:30], _strip_number(text)
+            elif len(first) <= 40 and rest.strip() or len(text) <= 40:
+                heading = first if rest.strip() else text.rstrip("。")
                 body = rest.strip() if rest.strip() else ("" if level == 1 else _strip_number(text))
             else:
                 heading, body = re.split(r"[，,。；;：:]", text)[0][:30], _strip_number(text)
             heads = {k: v for k, v in heads.items() if k < level}
             heads[level] = heading
-            level_parts = {k: v for k, v in level_parts.items() if k < level}
-            found = part_of(heading)
-            if level == 1:
-                level_parts[1] = found or "其他"
-            elif found in ("工作计划", "存在的问题"):
-                level_parts[level] = found
-            part = level_parts[max(level_parts)] if level_parts else "其他"
+            if not item:  # a commitment says nothing of the part it stands in ("（三）每半年研究一次……问题")
+                level_parts = {k: v for k, v in level_parts.items() if k < level}
+                found = part_of(heading)
+                if level == 1:
+                    level_parts[1] = found or whole
+                elif found in ("工作计划", "存在的问题"):
+                    level_parts[level] = found
+                part = level_parts[max(level_parts)] if level_parts else whole
         if level:
             closed = False
         if body:
             section = "落款" if closed else " › ".join(heads[k] for k in sorted(heads))
-            paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, part))
+            paragraphs.append(Paragraph(len(paragraphs) + 1, body, section, "其他" if n == 0 and not level else part))
     return Report(name, tuple(paragraphs), title)
+
+
+def _commits(text: str) -> bool:
+    """The text holds a measurable commitment (then it is an item of the report, not a heading's title)."""
+    from .commitments import paragraph_proposals  # the reading of sentences, kept apart from the file forms
+    return bool(paragraph_proposals(text)[0])
 
 
 def read_report(data: bytes, name: str) -> Report:

@@ -85,5 +85,5 @@ def require(actor: Actor, action: str, unit: str | None = None) -> None:
         return
     what = PERMISSIONS[action][0]
     if actor.role == CLERK and unit is not None and PERMISSIONS[action][2] and actor.role in PERMISSIONS[action][1]:
-        raise IndicatorsError(f"{actor.label}只能{what}本单位（{actor.unit}）的数据，不能操作「{unit}」的数据")
+        raise IndicatorsError(f"{actor.label}只能{what}（限本单位：{actor.unit}），不能操作「{unit}」的数据")
     raise IndicatorsError(f"{actor.role}账号无权{what}；如需办理，请联系市国动办法规科（管理员）")

@@ -30,7 +30,8 @@ class Hit:
 @dataclass
 class Robot:
     """The server's script and what it received. `replies[path]`: a list of (status, JSON reply, delay
-    seconds) used in turn, the last one repeated; `secrets[path]`: the 钉钉 加签 secret for that path."""
+    seconds) used in turn, the last one repeated (status None: the reply is raw bytes written as they are,
+    no HTTP); `secrets[path]`: the 钉钉 加签 secret for that path."""
 
     url: str = ""
     hits: list[Hit] = field(default_factory=list)
@@ -77,6 +78,10 @@ def robot_server():
             if ok is False:  # as 钉钉 answers a wrong signature
                 status, reply = 200, {"errcode": 310000, "errmsg": "sign not match"}
             time.sleep(delay)
+            if status is None:  # not HTTP at all
+                self.wfile.write(reply)
+                self.close_connection = True
+                return
             data = json.dumps(reply).encode()
             try:
                 self.send_response(status)
@@ -118,8 +123,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(user: str = "notify@xx.gov.cn", password: str = "right-password"):
-    """aiosmtpd on loopback requiring AUTH LOGIN/PLAIN (without TLS: loopback only) with one account."""
+def smtp_server(user: str = "notify@xx.gov.cn", password: str = "right-password", tls: str | None = None,
+                context=None):
+    """aiosmtpd on loopback requiring AUTH LOGIN/PLAIN with one account: without TLS (loopback only), or
+    with `tls` "starttls" (STARTTLS required before AUTH) or "ssl" (TLS from the first byte), serving
+    the certificate of the server-side ssl.SSLContext `context`."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -139,8 +147,10 @@ def smtp_server(user: str = "notify@xx.gov.cn", password: str = "right-password"
         return AuthResult(success=False, handled=False)
 
     box.port = free_port()
+    wrap = {None: {"auth_require_tls": False}, "starttls": {"tls_context": context, "require_starttls": True},
+            "ssl": {"ssl_context": context, "auth_require_tls": False}}[tls]  # aiosmtpd sees no STARTTLS: TLS all along
     controller = Controller(Handler(), hostname="127.0.0.1", port=box.port, authenticator=authenticator,
-                            auth_require_tls=False, auth_required=True)
+                            auth_required=True, **wrap)
     controller.start()
     try:
         yield box

@@ -88,7 +88,7 @@ def test_the_declared_table_is_the_one_tested():
 
 
 @pytest.mark.parametrize("actor,move,message", [
-    (OTHER_CLERK, "submit", "只能提交本单位数据本单位（卫滨区）的数据"),
+    (OTHER_CLERK, "submit", "只能提交本单位数据（限本单位：卫滨区）"),
     (LEADER_A, "submit", "领导账号无权提交本单位数据"),
     (CLERK_A, "approve", "填报员账号无权审核"),
     (ADMIN_A, "return", "退回必须填写原因"),

@@ -233,8 +233,8 @@ def test_a_later_import_of_the_old_identity_blocks_the_undo_until_it_is_undone(s
     (OPERATOR, {"参加人数": "25"}, "r", "没有改动"),
     (OPERATOR, {"主题": "宪法"}, "r", "更正后与已保存的另一行重复"),
     (LEADER_A, {"参加人数": "52"}, "r", "领导账号无权更正台账"),
-    (CLERK_HQ, {"参加人数": "52"}, "r", "只能更正台账本单位（红旗区）的数据"),
-    (CLERK_WB, {"单位": "红旗区"}, "r", "只能更正台账本单位（卫滨区）的数据，不能操作「红旗区」"),
+    (CLERK_HQ, {"参加人数": "52"}, "r", "只能更正台账（限本单位：红旗区）"),
+    (CLERK_WB, {"单位": "红旗区"}, "r", "只能更正台账（限本单位：卫滨区），不能操作「红旗区」"),
 ])
 def test_refused_corrections_change_nothing(stored, actor, changes, reason, message):
     conn = stored

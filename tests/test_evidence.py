@@ -150,7 +150,7 @@ def test_download_name_follows_the_content_never_html(ledger):
 
 
 @pytest.mark.parametrize("actor,target,message", [
-    (OTHER_CLERK, {"row": LECTURE}, "只能上传或删除佐证材料本单位（卫滨区）的数据"),
+    (OTHER_CLERK, {"row": LECTURE}, "只能上传或删除佐证材料（限本单位：卫滨区）"),
     (LEADER_A, {"row": LECTURE}, "领导账号无权上传或删除佐证材料"),
     (CLERK_A, {"batch": 1}, "不能操作「卫滨区」的数据"),  # the batch holds another unit's rows too
     (CLERK_A, {"row": evidence.RowRef("training", ("红旗区", "2025-03-02", "党组中心组学法", "无此行"))}, "没有这一行台账"),

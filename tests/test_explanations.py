@@ -57,7 +57,7 @@ def _write(conn, actor=OPERATOR, unit="原阳县", code="T05", reason="上半年
 @pytest.mark.parametrize("actor,unit,refused", [
     (ADMIN_A, "原阳县", None),
     (CLERK_YY, "原阳县", None),
-    (CLERK_HQ, "原阳县", "只能填写滞后指标的情况说明本单位（红旗区）的数据"),
+    (CLERK_HQ, "原阳县", "只能填写滞后指标的情况说明（限本单位：红旗区），不能操作「原阳县」的数据"),
     (LEADER_A, "原阳县", "领导账号无权填写滞后指标的情况说明"),
 ])
 def test_who_may_write_an_explanation(seeded, actor, unit, refused):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -106,6 +107,8 @@ def test_each_robot_gets_its_own_json_shape_naming_unit_period_deadline_missing_
     assert ding.body["msgtype"] == "markdown" and set(ding.body["markdown"]) == {"title", "text"}
     assert ding.body["markdown"]["title"] == "【催报】卫滨区2025年上半年法治建设数据报送提醒"
     assert "未报送" in ding.body["markdown"]["text"] and "培训学法台账、宣传活动台账" in ding.body["markdown"]["text"]
+    # each fact on its own line in 钉钉 too, which joins lines split by a bare newline
+    assert "**报送期间**：2025年上半年  \n**填报截止**：2025年7月10日（还有 9 天）  \n" in ding.body["markdown"]["text"]
     hook, = robot.to("/hook")
     assert {k: hook.body[k] for k in ("kind", "unit", "year", "half", "deadline", "overdue", "link")} == {
         "kind": "remind", "unit": "凤泉区", "year": 2025, "half": 1, "deadline": "2025-07-10", "overdue": False,
@@ -141,6 +144,8 @@ def test_mail_has_a_text_and_an_html_part_in_chinese(conn, tmp_path, robot, mail
     (to, mail), = mailbox.mails
     assert sorted(to) == ["boss@xx.gov.cn", "hq@xx.gov.cn"] and mailbox.logins == ["notify@xx.gov.cn"]
     assert mail["Subject"] == "【催报】红旗区2025年上半年法治建设数据报送提醒"
+    # the headers a mail server or spam filter expects; smtplib adds neither
+    assert mail["Date"] and mail["Message-ID"].endswith("@xx.gov.cn>")
     assert mail.get_content_type() == "multipart/alternative"
     text = mail.get_body(("plain",)).get_content()
     page = mail.get_body(("html",)).get_content()
@@ -242,6 +247,31 @@ def test_a_failing_channel_is_retried_then_recorded_failed_and_the_others_still_
     assert entry["detail"]["outcome"] == "失败" and entry["detail"]["reason"].startswith(reason)
 
 
+@pytest.mark.parametrize("how,code,reason,attempts", [
+    # saved by an earlier version that checked less: a port that is no number, a broken IPv6 host
+    ("port", None, "通用接口的地址无法使用（格式不对）", 1),
+    ("ipv6", None, "通用接口的地址无法使用（格式不对）", 1),
+    # a server that answers something that is not HTTP
+    ("garbage", None, "通用接口的应答无法识别", 3),
+])
+def test_an_address_that_cannot_be_opened_fails_that_unit_only_and_leaves_it_to_try_again(conn, tmp_path, robot,
+                                                                                           how, code, reason, attempts):
+    seed(conn, tmp_path)
+    wire(conn, robot)
+    address = {"port": robot.url + ":abc/hook", "ipv6": "http://[::1/hook", "garbage": robot.at("/hook")}[how]
+    robot.replies["/hook"] = [(None, b"garbage\r\n\r\n", 0)]
+    with store.transaction(conn):
+        store.notify.set_contact(conn, "fgk", "凤泉区", "webhook", address, None)
+    sends = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE))
+    bad = sends[("凤泉区", "webhook")]
+    assert (bad.outcome, bad.errcode, bad.attempts, bad.reason.startswith(reason)) == ("failed", code, attempts, True)
+    assert (sends[("红旗区", "wecom")].outcome, sends[("卫滨区", "dingtalk")].outcome) == ("sent", "sent")
+    log = {r["对象"]: r["结果"] for r in notify.send_log(conn, 2025, 1)}
+    assert log == {"红旗区": "成功", "卫滨区": "成功", "凤泉区": "失败"}
+    later = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE.replace(hour=11)))
+    assert later[("凤泉区", "webhook")].outcome == "failed" and later[("红旗区", "wecom")].outcome == "skipped"
+
+
 def test_a_failed_send_may_be_tried_again_the_same_day_and_only_it(conn, tmp_path, robot):
     seed(conn, tmp_path)
     wire(conn, robot)
@@ -318,18 +348,37 @@ def in_process(db, capsys, *args) -> tuple[int, str]:
     (("contact", "set", "--unit", "红旗区", "--email", "not-an-address"), 1, "不是有效的电子邮件地址"),
     (("contact", "set", "--unit", "红旗区", "--wecom", "ftp://x"), 1, "https://"),
     (("contact", "set", "--unit", "红旗区", "--email", "a@b.cn", "--secret", "x"), 2, "只用于 --dingtalk"),
-    (("contact", "set", "--unit", "红旗区"), 2, "参数有误"),
-    (("contact", "set", "--unit", "红旗区", "--group", "领导", "--email", "a@b.cn"), 2, "参数有误"),
-    (("contact", "set", "--group", "群众", "--email", "a@b.cn"), 2, "参数有误"),
+    (("contact", "set", "--unit", "红旗区"), 2, "参数有误：以下参数须写其中一个：--wecom --dingtalk --webhook --email"),
+    (("contact", "set", "--unit", "红旗区", "--wecom"), 2, "参数有误：参数 --wecom：后面要写一个值"),
+    (("contact", "set", "--unit", "红旗区", "--group", "领导", "--email", "a@b.cn"), 2, "参数 --group：不能与 --unit 同时使用"),
+    (("contact", "set", "--group", "群众", "--email", "a@b.cn"), 2, "参数 --group：取值 '群众' 无效（可选：'领导', '管理员'）"),
     (("contact", "remove", "--unit", "凤泉区", "--wecom"), 1, "没有设置企业微信"),
-    (("remind", "--year", "2025"), 2, "参数有误"),
-    (("remind", "--year", "2025", "--half", "3"), 2, "参数有误"),
+    (("contact", "set", "--unit", "凤泉区", "--webhook", "http://[::1/x"), 1, "主机名、端口无误"),
+    (("contact", "set", "--unit", "凤泉区", "--webhook", "http://10.0.0.8:80x/hook"), 1, "主机名、端口无误"),
+    (("remind", "--year", "2025"), 2, "参数有误：缺少必填参数：--half"),
+    (("remind", "--year", "2025", "--half", "3"), 2, "参数 --half：取值 3 无效（可选：1, 2）"),
+    (("remind", "--year", "2025", "--half", "1", "--bogus"), 2, "参数有误：无法识别的参数：--bogus"),
+    (("remind", "--year", "0", "--half", "1"), 2, "年份应是 2000–2100 之间的数字，不能是「0」"),
+    (("remind", "--year", "99999", "--half", "1", "--dry-run"), 2, "年份应是 2000–2100"),
+    (("deliver", "--to", "领导", "--format", "pptx", "--year", "-5", "--half", "1"), 2, "年份应是 2000–2100"),
     (("deliver", "--to", "领导", "--format", "pdf", "--year", "2025", "--half", "1"), 2, "格式只能是"),
     (("deliver", "--to", "火星区", "--format", "pptx", "--year", "2025", "--half", "1"), 1, "「火星区」既不是"),
 ])
 def test_cli_refusals_and_usage_errors(cli_db, capsys, args, code, text):
     got, err = in_process(cli_db, capsys, *args)
     assert (got, text in err, "Traceback" in err) == (code, True, False), err
+    assert ("参数有误：" in err) is (code == 2)
+    assert not re.search(r"usage|argument|required|invalid|expected", err), err  # argparse's English, said in Chinese
+
+
+@pytest.mark.parametrize("command", [("contact", "set"), ("contact", "list"), ("remind",), ("deliver",)])
+def test_cli_help_is_in_chinese(capsys, command):
+    from indicators import cli
+    with pytest.raises(SystemExit) as done:
+        cli.main([*command, "-h"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("用法：python -m indicators ") and "显示本帮助并退出" in out
+    assert not re.search(r"usage|options|show this help|positional", out), out
 
 
 def test_cli_contact_remind_and_exit_codes(cli_db, tmp_path, robot):
@@ -349,11 +398,14 @@ def test_cli_contact_remind_and_exit_codes(cli_db, tmp_path, robot):
     assert not any(s in listed.stdout + run_cli("contact", "list", env=env).stdout for s in SECRETS)
     dry = run_cli("remind", "--year", "2025", "--half", "1", "--dry-run", "--json", env=env)
     assert dry.returncode == 0 and not robot.hits
+    assert "尚未设置看板访问地址" in dry.stderr  # the messages would carry no link: said, beside the JSON
     planned = json.loads(dry.stdout)
     assert {"kind", "target", "channel", "address", "outcome", "errcode", "reason", "attempts", "title", "text"} <= set(planned[0])
     assert not any(s in dry.stdout for s in SECRETS)
     robot.replies["/ding"] = [(500, {}, 0)]
+    env["INDICATORS_PUBLIC_URL"] = "https://fzjs.example.gov.cn"
     r = run_cli("remind", "--year", "2025", "--half", "1", env=env)
+    assert "看板访问地址" not in r.stderr and "https://fzjs.example.gov.cn/reporting" in robot.to("/wecom")[0].body["markdown"]["content"]
     assert r.returncode == 1 and "卫滨区" in r.stdout and "失败" in r.stdout and "HTTP 500" in r.stdout
     again = run_cli("remind", "--year", "2025", "--half", "1", "--json", env=env)  # 红旗区 sent today; 卫滨区 failed
     outcome = {(x["target"], x["channel"]): x["outcome"] for x in json.loads(again.stdout)}
@@ -444,6 +496,74 @@ def test_deliver_mails_the_files_and_tells_the_robots_the_figures_once_a_day(con
     assert {s.outcome for s in again} == {"skipped"} and len(mailbox.mails) == 1
 
 
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "impostor"])
+def test_smtp_over_tls_sends_only_to_a_server_whose_certificate_checks_out(tmp_path, monkeypatch, security, trusted):
+    import ssl
+
+    import trustme
+    ca = trustme.CA()  # a private CA, as an office's own mail server may have
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    if trusted:  # the operator trusts the office's CA (SSL_CERT_FILE); otherwise it is a stranger's certificate
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    msg = channels.Message("【催报】红旗区", "md", "报送期间：2025年上半年", "<p>报送期间</p>")
+    with smtp_server(password=SMTP_PASSWORD, tls=security, context=served) as box:
+        out = channels.send("email", "hq@xx.gov.cn", None, msg, channels.Smtp(
+            "127.0.0.1", box.port, security, "notify@xx.gov.cn", SMTP_PASSWORD, "notify@xx.gov.cn"))
+    if trusted:
+        assert (out.ok, len(box.mails), box.logins) == (True, 1, ["notify@xx.gov.cn"])
+        assert box.mails[0][1]["Subject"] == "【催报】红旗区"
+    else:  # refused before the login: the password never reaches whoever answered
+        assert (out.ok, box.logins, box.mails) == (False, [], [])
+        assert out.reason == "与电子邮件建立加密连接失败（对方的证书无法验证：证书不是受信任的机构签发、已过期或与地址不符）"
+
+
+def test_an_smtp_host_from_the_environment_no_lookup_can_take_is_a_failure_of_the_mails_only(conn, tmp_path, robot,
+                                                                                            monkeypatch):
+    seed(conn, tmp_path)
+    wire(conn, robot)
+    monkeypatch.setenv("INDICATORS_SMTP_HOST", "smtp..xx.gov.cn")  # a typo: an empty label
+    notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
+    sends = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE))
+    mail = sends[("红旗区", "email")]
+    assert (mail.outcome, mail.reason) == ("failed", "无法连接电子邮件（域名无法解析），请检查服务器能否访问外网、地址是否正确")
+    assert sends[("卫滨区", "dingtalk")].outcome == "sent"
+
+
+@pytest.mark.parametrize("port", ["99999", "25x", "0"])
+def test_an_smtp_port_from_the_environment_that_cannot_be_is_a_failure_of_the_mails_only(conn, tmp_path, robot,
+                                                                                       mailbox, monkeypatch, port):
+    seed(conn, tmp_path)
+    wire(conn, robot)
+    monkeypatch.setenv("INDICATORS_SMTP_HOST", mailbox.host)
+    monkeypatch.setenv("INDICATORS_SMTP_PORT", port)
+    notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
+    sends = by_target(notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE))
+    mail = sends[("红旗区", "email")]
+    assert (mail.outcome, mail.attempts, mail.reason) == ("failed", 1, "发信服务器端口设置无效（应为 1–65535 的数字），请在“通知渠道”页面或环境变量中改正")
+    assert {s.outcome for k, s in sends.items() if k[1] in ("wecom", "dingtalk", "webhook")} == {"sent"}
+    assert [r["结果"] for r in notify.send_log(conn, 2025, 1) if r["渠道"] == "电子邮件"] == ["失败"]
+
+
+@pytest.mark.parametrize("security,reason", [
+    # the environment's spelling of a valid way is taken: the plain server offers no STARTTLS, so no login
+    ("STARTTLS", "邮件服务器不支持所配置的加密方式或登录方式，请核对加密方式和端口"),
+    # a way that does not exist is refused before connecting
+    ("tls", "发信服务器的加密方式「tls」无效（应为 starttls、ssl 或 none），未发送，以免密码明文传输"),
+])
+def test_an_smtp_security_set_in_the_environment_never_sends_the_password_in_the_clear(conn, tmp_path, mailbox,
+                                                                                       monkeypatch, security, reason):
+    seed(conn, tmp_path)
+    for key, value in {"HOST": mailbox.host, "PORT": str(mailbox.port), "SECURITY": security,
+                       "USER": "notify@xx.gov.cn", "PASSWORD": SMTP_PASSWORD}.items():
+        monkeypatch.setenv(f"INDICATORS_SMTP_{key}", value)
+    notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
+    s, = [s for s in notify.remind(conn, ADMIN_A, 2025, 1, now=BEFORE) if s.channel]
+    assert (s.outcome, s.reason, mailbox.logins, mailbox.mails) == ("failed", reason, [], [])
+
+
 def test_smtp_not_configured_is_a_failure_with_a_chinese_reason_not_a_crash(conn, tmp_path):
     seed(conn, tmp_path)
     notify.set_contact(conn, ADMIN_A, "红旗区", "email", "hq@xx.gov.cn")
@@ -454,6 +574,8 @@ def test_smtp_not_configured_is_a_failure_with_a_chinese_reason_not_a_crash(conn
 @pytest.mark.parametrize("key,value,message", [
     ("public_url", "fzjs.example.gov.cn", "应以 http:// 或 https:// 开头"),
     ("smtp_port", "25x", "1–65535"),
+    ("smtp_host", "smtp..xx.gov.cn", "不是有效的主机名"),
+    ("smtp_host", "smtp://smtp.xx.gov.cn", "不是有效的主机名"),
     ("smtp_security", "tls", "只能是 starttls、ssl、none"),
     ("nonsense", "1", "没有「nonsense」这项设置"),
 ])
@@ -479,6 +601,7 @@ def test_settings_come_from_the_page_else_the_environment(conn, monkeypatch):
     ("dingtalk", f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}", "https://oapi.dingtalk.com/…d4e5"),
     ("webhook", "http://10.0.0.8:8080/hook", "http://10.0.0.8/…hook"),
     ("webhook", "http://a.b", "••••"),
+    ("webhook", "http://[::1/hook-KEY-99x", "http://?/…-99x"),
     ("email", "a@b.cn;c@d.cn", "a@b.cn、c@d.cn"),
 ])
 def test_addresses_are_shown_masked(channel, address, shown):
@@ -490,6 +613,12 @@ def test_addresses_are_shown_masked(channel, address, shown):
     ("wecom", "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1", "以 https:// 开头"),
     ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a b", "以 https:// 开头"),
     ("webhook", "javascript:alert(1)", "以 https:// 开头"),
+    ("webhook", "http://10.0.0.8:abc/hook", "主机名、端口无误"),
+    ("webhook", "http://10.0.0.8:70000/hook", "主机名、端口无误"),
+    ("wecom", "https://[::1/cgi-bin/webhook/send", "主机名、端口无误"),
+    ("wecom", "https://:443/cgi-bin/webhook/send", "主机名、端口无误"),
+    ("wecom", "https://qyapi..weixin.qq.com/cgi-bin/webhook/send?key=1", "主机名、端口无误"),
+    ("webhook", "http://[::1]:8080/hook", None),
     ("email", "a@b.cn, c@d.gov.cn", None),
     ("email", "a@b", "不是有效的电子邮件地址"),
     ("email", " ,", "至少一个电子邮件地址"),
@@ -524,3 +653,22 @@ def test_rows_without_evidence_are_counted_by_the_rule_the_evidence_page_uses(co
     assert got["红旗区"] == {"培训学法台账": 2} and got["卫滨区"] == {} and got["凤泉区"] == {}
     rows = evidence.rows_of_period(conn, progress.period(2025, 1))["training"]
     assert sorted(r["unit"] for r in rows if not r["evidence"]) == ["红旗区", "红旗区"]
+
+
+def test_the_readme_schedule_runs_when_it_says():
+    """The cron lines: cron runs a line whose day of month and day of week are both restricted when either
+    matches, so the weekday is tested in the command; each command is valid shell once cron's \\% is %."""
+    import re as re_
+    import shutil
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [x for x in re_.search(r"```cron\n(.*?)```", readme, re_.S)[1].splitlines() if x.strip()]
+    assert [x.split()[6] for x in lines] == ["[", "cd"] and "remind" in lines[0] and "deliver" in lines[1]
+    for line in lines:
+        minute, hour, dom, month, dow, user, command = line.split(None, 6)
+        assert (dom == "*" or dow == "*", month, user) == (True, "1,7", "indicators"), line
+        assert subprocess.run(["sh", "-n", "-c", command.replace("\\%", "%")]).returncode == 0, line
+    calendars = re_.findall(r"^OnCalendar=(.+)$", readme, re_.M)
+    assert calendars == ["Mon..Fri *-01,07-01..15 09:00:00", "*-01,07-05 08:30:00"]
+    if shutil.which("systemd-analyze"):
+        for spec in calendars:
+            assert subprocess.run(["systemd-analyze", "calendar", spec], capture_output=True).returncode == 0, spec

@@ -107,3 +107,19 @@ def test_a_bad_address_on_the_page_is_said_and_nothing_saved(db):
     next(b for b in at.button if b.label == "保存通知渠道").click().run()
     assert "企业微信的地址应是以 https:// 开头的 Webhook 地址" in words(at)
     assert notify.contacts(db) == []
+
+
+def test_a_failed_send_is_said_with_its_reason_on_the_page_and_kept_in_the_record(db, robot, monkeypatch):
+    monkeypatch.setenv("INDICATORS_NOTIFY_RETRIES", "1")
+    robot.replies["/wecom"] = [(500, {}, 0)]
+    notify.set_contact(db, ADMIN_A, "红旗区", "wecom", robot.at("/wecom", f"key={KEY}"))
+    at = app("ui/pages/reporting.py", ADMIN_A)
+    click(at, "预览催报")
+    click(at, "确认发送（1 条）")
+    assert "已发送 0 条，失败 1 条。" in words(at) and len(robot.to("/wecom")) == 2
+    result = next(d.value for d in at.dataframe if "尝试次数" in d.value.columns and "时间" not in d.value.columns)
+    assert result[["对象", "结果", "错误码", "原因", "尝试次数"]].values.tolist() == [
+        ["红旗区", "失败", "500", "企业微信拒收了消息（HTTP 500）", 2]]
+    log = next(d.value for d in at.dataframe if "尝试次数" in d.value.columns and "时间" in d.value.columns)
+    assert log[["对象", "结果", "错误码"]].values.tolist() == [["红旗区", "失败", "500"]]
+    assert KEY not in everything(at)

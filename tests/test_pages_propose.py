@@ -21,10 +21,13 @@ def db(tmp_path, monkeypatch):
     conn.close()
 
 
-def upload(at, name: str, data: bytes, mime: str = "text/plain"):
+def upload(at, name: str, data: bytes, mime: str = "text/plain", year: int | None = None):
     at.run()
     at.file_uploader(key="report_upload").set_value((name, data, mime)).run()
     healthy(at)
+    if year:  # the administrator picks the year to adopt for (the report's own plan year is the default)
+        next(s for s in at.selectbox if s.label == "采纳用于").set_value(year).run()
+        healthy(at)
     return at
 
 
@@ -33,7 +36,7 @@ def proposals_editor(at):
 
 
 def test_a_report_is_proposed_beside_the_catalogue_and_adopted(db):
-    at = upload(open_page("ui/pages/targets.py"), "卫辉市工作要点.txt", PLAN_FIRST.encode("gbk"))
+    at = upload(open_page("ui/pages/targets.py"), "卫辉市工作要点.txt", PLAN_FIRST.encode("gbk"), year=2025)
     frame = proposals_editor(at).value.set_index("matches")
     assert (frame.loc["T04", "status"], frame.loc["T04", "target"], frame.loc["T04", "differs"]) == \
         ("有变化", 3, "目标：目录 2 → 报告 3")
@@ -53,7 +56,7 @@ def test_a_report_is_proposed_beside_the_catalogue_and_adopted(db):
 
 
 def test_an_unticked_proposal_is_not_adopted(db):
-    at = upload(open_page("ui/pages/targets.py"), "r.md", REPORT_2025.read_bytes(), "text/markdown")
+    at = upload(open_page("ui/pages/targets.py"), "r.md", REPORT_2025.read_bytes(), "text/markdown", year=2025)
     editor = proposals_editor(at)
     ticks = {i: {"adopt": False} for i in range(len(editor.value)) if editor.value["matches"][i] != "P01"}
     at.session_state[editor.key] = {"edited_rows": ticks, "added_rows": [], "deleted_rows": []}
@@ -100,3 +103,19 @@ def test_after_adopting_the_proposals_are_compared_with_the_new_targets(db):
     healthy(at)
     frame = proposals_editor(at).value.set_index("matches")
     assert (frame.loc["T04", "status"], frame.loc["P01", "status"]) == ("无变化", "无变化")
+
+
+def test_a_years_report_is_adopted_for_the_year_its_plan_is_for_by_default(db):
+    """The 2025 report's plan is for 2026: with the sidebar on 2025 (the year with data), adopting must not
+    rewrite 2025's targets halfway through its review."""
+    at = upload(open_page("ui/pages/targets.py"), "2025年度报告.md", REPORT_2025.read_bytes(), "text/markdown")
+    choice = next(s for s in at.selectbox if s.label == "采纳用于")
+    assert choice.value == 2026 and "2025年" in choice.options
+    button = next(b for b in at.button if b.label.startswith("采纳选中的"))
+    assert button.label == "采纳选中的 9 条，用于2026年"
+    button.click().run()
+    healthy(at)
+    assert count(db, "target") > 0
+    assert db.execute("SELECT COUNT(*) FROM target WHERE year = 2025").fetchone()[0] == 0
+    assert [r[0] for r in db.execute("SELECT DISTINCT year FROM adopted_indicator")] == [2026]
+    assert any("已采纳 9 条提议用于2026年" in s.value for s in at.success)

@@ -66,6 +66,29 @@ def one(sentence: str):
     ("按照每月一次的频次开展执法检查", ("执法检查", "次", 12, False, "quarter", "制度落实")),
     ("全年组织行政执法人员参加公共法律知识培训，学时不少于40学时",
      ("行政执法人员公共法律知识培训学时", "学时", 40, True, "yearly", "学法培训")),
+    # other offices' wording (audit of issue 27): framing, 了, a slogan in quotes, 年终, 期间
+    ("主要负责人年终述法", ("主要负责人述法", "次", 1, False, "second-half", "制度落实")),
+    ("主要负责人年底前进行了述法", ("主要负责人述法", "次", 1, False, "second-half", "制度落实")),
+    ("在县融媒体中心、微信公众号等平台刊发宣传稿件12篇", ("宣传稿件", "篇", 12, False, "yearly", "宣传活动")),
+    ("利用重要宣传节点开展法治宣传活动不少于12次", ("法治宣传活动", "次", 12, True, "yearly", "宣传活动")),
+    ("开展人防法治宣传“进社区、进学校、进企业”活动20余场", ("人防法治宣传活动", "次", 20, True, "yearly", "宣传活动")),
+    ("国防教育月期间组织主题宣讲活动4场", ("国防教育月主题宣讲活动", "次", 4, False, "september", "宣传活动")),
+    ("班子成员带头讲法治课3人次", ("班子成员带头讲法治课", "人次", 3, False, "yearly", "学法培训")),
+    ("全年共召开党组会议4次专题研究法治工作", ("党组会议专题研究法治", "次", 4, False, "yearly", "制度落实")),
+    ("在县电视台、“封丘人防”公众号发布法治信息15条", ("法治信息", "篇", 15, False, "yearly", "宣传活动")),
+    ("年底在全县述法评议会上进行了述法", ("领导干部年度述法", "次", 1, False, "second-half", "制度落实")),
+    ("组织旁听庭审活动1次", ("旁听庭审活动", "次", 1, False, "yearly", "学法培训")),
+    ("上半年、下半年各开展一次法治工作专题督导", ("法治工作专题督导", "次", 2, False, "half-year", "制度落实")),
+    ("每周五下午集中学法", ("集中学法", "次", 52, False, "quarter", "学法培训")),
+    ("每周开展一次集中学法", ("集中学法", "次", 52, False, "quarter", "学法培训")),
+    ("计划于2026年6月底前举办1期执法人员培训班", ("执法人员培训", "期", 1, False, "yearly", "学法培训")),
+    ("法治宣传覆盖面达到100%", ("法治宣传覆盖率", "%", 100, False, "rate", "宣传活动")),
+    ("每季度召开1次法治建设工作推进会", ("法治建设工作推进会", "次", 4, False, "quarter", "制度落实")),
+    ("全年审核合同8份", ("审核合同", "份", 8, False, "yearly", "制度落实")),  # 全年审核 is no 年审
+    ("执法人员年度培训不少于40课时", ("执法人员年度培训", "学时", 40, True, "yearly", "学法培训")),
+    ("发放《人民防空法》宣传手册3000余册", ("发放《人民防空法》宣传手册", "份", 3000, True, "yearly", "宣传活动")),
+    ("每年9月组织开展国防教育月主题活动不少于3项", ("国防教育月主题活动", "项", 3, True, "september", "宣传活动")),
+    ("各县（市、区）人防办全年开展宣传活动不少于5次", ("宣传活动", "次", 5, True, "yearly", "宣传活动")),
 ])
 def test_sentence_to_proposal(sentence, expected):
     assert one(sentence) == expected
@@ -76,6 +99,20 @@ def test_sentence_to_proposal(sentence, expected):
      [("法治宣传活动", "次", 26), ("发放宣传资料", "份", 12000), ("受教育群众", "人次", 35000)]),
     ("2026年，计划举办3期法治培训班、开展法治宣传活动不少于12次", [("法治培训", "期", 3), ("法治宣传活动", "次", 12)]),
     ("法律顾问审查合同12件，出具法律意见书5份", [("法律顾问审查合同", "件", 12), ("出具法律意见书", "份", 5)]),
+    # two rates named before one figure: one proposal each, the bare one taking the named one's subject
+    ("执法人员持证率、年审率均达到100%", [("执法人员持证率", "%", 100), ("执法人员年审率", "%", 100)]),
+    ("组织干部职工参加学法考试，参考率、合格率均达100%",
+     [("干部职工学法考试参考率", "%", 100), ("干部职工学法考试合格率", "%", 100)]),
+    ("重大行政决策合法性审查率、规范性文件备案审查率均为100%",
+     [("重大行政决策合法性审查率", "%", 100), ("规范性文件备案审查率", "%", 100)]),
+    # a count with no words of its own: named from the sentence before, else left for the administrator to name
+    ("全年开展法治宣传活动。共计15次。", [("法治宣传活动", "次", 15)]),
+    ("不少于10篇。", [("（待命名）不少于10篇", "篇", 10)]),
+    ("中心组每年集体学法不少于4次，其中法治专题学习不少于2次", [("中心组集体学法", "次", 4), ("法治专题学习", "次", 2)]),
+    # the product's own drafted report read back: a change on last year is no target, the rhythm's tally is no second one
+    ("刊发法治宣传报道11篇，较上年同期增加3篇", [("法治宣传报道", "篇", 11)]),
+    ("全民国防教育月期间，开展“我与国防动员 爱我国防”大学生演讲比赛、“我对国旗说”主题演讲、“老兵永远跟党走”宣讲团主题宣讲等3项主题活动",
+     [("国防教育月主题活动", "项", 3)]),
 ])
 def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected):
     assert [(p.name, p.measure, p.target) for p in paragraph_proposals(sentence)[0]] == expected
@@ -95,6 +132,9 @@ def test_several_counts_in_one_sentence_are_several_proposals(sentence, expected
     "深化“最多跑一次”改革，推行一次性告知",
     "坚持“十四五”规划，落实“八五”普法",
     "二〇二五年三月",
+    "修订完善内部管理制度5条",  # 条 counts news items only
+    "18项考核指标中，已完成18项，全部完成年度目标",  # the indicators' own tally
+    "较上年同期增加4次",
 ])
 def test_no_number_is_forced_on_a_qualitative_sentence(sentence):
     assert paragraph_proposals(sentence)[0] == []
@@ -158,6 +198,11 @@ def test_heading_levels(line, level):
     ("一、年度工作完成情况", "完成情况"), ("一、主要工作及成效", "完成情况"), ("二、存在的问题及原因", "存在的问题"),
     ("三、存在的不足", "存在的问题"), ("三、明年工作计划及意见建议", "工作计划"), ("三、2026年工作打算", "工作计划"),
     ("二、下一步工作思路", "工作计划"), ("四、存在的问题和下一步打算", "工作计划"),
+    # the headings of the 法治政府建设年度报告 form the province prescribes
+    ("一、2025年度推进法治政府建设的主要举措和成效", "完成情况"),
+    ("二、党政主要负责人履行推进法治建设第一责任人职责情况", "完成情况"),
+    ("三、2025年度推进法治政府建设存在的不足和原因", "存在的问题"),
+    ("四、2026年度推进法治政府建设的主要安排", "工作计划"),
 ])
 def test_parts_of_a_report(heading, part):
     assert reportfile.part_of(heading) == part
@@ -458,9 +503,102 @@ def test_generated_reports_place_every_proposal_in_its_part(order, style, varian
     # other offices' own indicators stay new
     ("法律顾问审查合同", "件", "yearly", "制度落实", None), ("案卷评查合格率", "%", "rate", "制度落实", None),
     ("发放宣传资料", "份", "yearly", "宣传活动", None), ("领导干部旁听庭审", "次", "yearly", "制度落实", None),
+    ("宣传活动", "次", "yearly", "宣传活动", "P01"),  # events, not P03's people (人次)
 ])
 def test_other_offices_names_match_the_catalogue_by_meaning(name, measure, rhythm, group, code):
     p = commitments.Proposal(name=name, measure=measure, target=1.0, at_least=False, rhythm=rhythm, group=group,
                              sentence=name)
     proposals.compare(proposals.Proposed("r", 2026, [p], []), default_catalog(), None, name)
     assert p.matches == code
+
+
+# Reports written for the audit of issue 27, in other offices' wording: numbered items whose first sentence is
+# itself the commitment, a plan item that says 问题, a review count the plan does not repeat.
+NUMBERED_ITEMS = """辉县市人防办2025年法治建设工作总结及2026年工作要点
+一、2025年工作开展情况
+（一）强化理论武装
+1. 把学习宣传贯彻习近平法治思想作为首要政治任务，党组中心组全年集中学法6次。
+2. 每月开展一次干部职工集中学法活动，全年共12次。组织全体干部职工参加年度学法考试，参考率、合格率均达100%。
+二、存在问题
+执法力量薄弱，全市人防系统执法人员仅11名。
+三、2026年工作要点
+（一）全年举办领导班子法治专题讲座不少于三期，行政执法人员培训2期以上。
+（二）办公会每半年至少研究一次法治建设重大问题，主要负责人年终述法。
+（三）执法人员持证率、年审率均达到100%。
+"""
+
+REVIEW_NOT_IN_PLAN = """原阳县人民防空办公室关于2025年度法治政府建设工作情况的报告
+一、主要工作及成效
+坚持党组理论学习中心组集体学法制度，全年开展中心组专题学法4次；举办全员法治培训3场次。执法人员每人每年参加法治培训不少于40学时。按时完成执法证件年审工作，年审率100%。
+二、2026年工作打算
+（一）全年组织党组理论学习中心组专题学法不少于4次。
+（二）执法人员法治培训班不少于2期，确保执法人员持证率保持100%。
+"""
+
+
+def test_a_numbered_items_first_sentence_and_a_plan_item_saying_problem_are_commitments():
+    got = summary(NUMBERED_ITEMS)
+    assert got["干部职工集中学法活动"] == (12, "quarter", False, "完成情况")  # "2. 每月开展一次……" was a heading
+    assert got["G02"] == (2, "half-year", True, "工作计划")  # "……重大问题" did not make the plan a problem
+    assert got["G03"] == (1, "second-half", False, "工作计划")  # 年终述法
+    assert got["E01"] == (100, "rate", False, "工作计划") and got["E02"] == (100, "rate", False, "工作计划")
+    assert got["全体干部职工年度学法考试合格率"] == (100, "rate", False, "完成情况")
+    assert 11 not in [v[0] for v in got.values()]
+
+
+def test_a_review_count_the_plan_does_not_repeat_is_kept():
+    got = summary(REVIEW_NOT_IN_PLAN)
+    assert got["T05"] == (3, "yearly", False, "完成情况")  # 全员 3 场次 is not the plan's 执法人员 2 期
+    assert got["执法人员每人参加法治培训"] == (40, "yearly", True, "完成情况")  # 学时, not 期
+    assert got["E02"] == (100, "rate", False, "完成情况")  # 年审率 is not the plan's 持证率
+    assert got["T01"] == (4, "yearly", True, "工作计划") and got["E01"] == (100, "rate", False, "工作计划")
+
+
+DRAFTED = """新乡市国防动员办公室2025年度法治政府建设工作报告
+2025年，市国动办严格对照法治政府建设目标任务。18项考核指标中，已完成18项，全部完成年度目标。
+一、年度工作完成情况
+（二）健全法治政府建设制度机制。办党组每半年听取一次法治建设工作汇报，共听取2次。落实领导干部年度述法制度，开展领导干部述法1次。
+（四）全面落实行政执法责任制。执法证件年审
+— 2 —
+完成率100%。
+"""
+
+
+def test_the_products_own_drafted_report_reads_back_as_the_catalogue():
+    got = summary(DRAFTED)
+    assert got == {"G01": (2, "half-year", False, "完成情况"), "G03": (1, "second-half", False, "完成情况"),
+                   "E02": (100, "rate", False, "完成情况")}  # no 18 项 tally, no second 述法 or 听取, no page number
+
+
+@pytest.mark.parametrize("title,year", [
+    ("辉县市人防办2025年法治建设工作总结及2026年工作要点", 2026),
+    ("2025年度法治政府建设工作报告", 2026),
+    ("卫辉市人防办2026年法治建设工作要点", 2026),
+])
+def test_the_year_a_report_proposes_for(title, year):
+    report = reportfile.read_report(f"{title}\n一、工作完成情况\n全年举办 2 期法治讲座。\n".encode(), "r.txt")
+    assert proposals.report_year(report) == year
+
+
+def test_markdown_headings_written_in_bold_are_headings():
+    text = "**一、主要工作**\n全年举办 2 期法治讲座。\n**二、存在的问题**\n全年仅开展培训 1 次。\n**三、明年计划**\n开展法治宣传活动不少于 12 次。\n"
+    got = summary(text, "r.md")
+    assert got == {"T02": (2, "yearly", False, "完成情况"), "P01": (12, "yearly", True, "工作计划")}
+
+
+PLAN_ITEMS = """新乡县人防办2026年法治政府建设工作要点
+一、全年举办2期领导班子法治专题讲座。
+二、每季度召开1次主任办公会议学法。
+三、全年开展法治宣传活动不少于12次，参与群众3000人次以上。
+四、持续加强法治机关建设。
+"""
+
+
+def test_a_plan_whose_top_items_are_the_commitments():
+    """A 工作要点 numbered 一、二、三 with a commitment in each item (it proposed nothing: each item was taken for a
+    heading's title); the document is a plan throughout, its title no item."""
+    out = proposals.propose(PLAN_ITEMS.encode("gbk"), "要点.txt")
+    assert {(p.matches, p.target, p.rhythm, p.part) for p in out.proposals} == {
+        ("T02", 2, "yearly", "工作计划"), ("T03", 4, "quarter", "工作计划"), ("P01", 12, "yearly", "工作计划"),
+        ("P03", 3000, "yearly", "工作计划")}
+    assert out.year == 2026 and [q.name for q in out.qualitative] == []

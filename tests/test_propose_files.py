@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,33 @@ def test_a_pdf_printed_from_word_reads_as_the_word_file(tmp_path):
     assert sorted((p.matches, p.target, p.rhythm) for p in wrapped.proposals) == \
         sorted((p.matches, p.target, p.rhythm) for p in proposals.propose(REPORT_2025.read_bytes(), "r.md").proposals)
     assert len(wrapped.proposals) == len(RECOVERABLE)
+
+
+# Plan items of a full line or more: in the PDF the item's first line is as long as the page is wide and looks
+# like a heading; its end is on the next line.
+LONG_ITEMS = DOC[:4] + [
+    (1, "三、2026年工作打算"),
+    (0, "（一）全年组织党组理论学习中心组专题学法不少于4次，每季度至少召开1次主任办公会议学法。"),
+    (0, "（二）举办领导干部法治专题讲座2期，执法人员法治培训班不少于2期，实现执法人员培训全覆盖。"),
+    (0, "（三）利用重要宣传节点开展法治宣传活动不少于12次，全年在各类媒体发布宣传信息不少于10篇。"),
+    (0, "（四）持续推进行政执法“三项制度”，确保执法人员持证率保持100%。"),
+]
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_plan_items_wrapped_over_two_pdf_lines_read_as_in_word(tmp_path):
+    src = tmp_path / "原阳县报告.docx"
+    src.write_bytes(docx_bytes(LONG_ITEMS, styled=False))
+    pdf = render.to_pdf(src, tmp_path)
+    assert any(len(line) > 30 and line.startswith("（一）") and not line.endswith("。")
+               for line, _ in reportfile.read_lines(pdf.read_bytes(), "r.pdf"))  # the item really wraps
+
+    def got(data, name):
+        return [(p.name, p.target, p.rhythm, p.part) for p in proposals.propose(data, name).proposals]
+    word = got(src.read_bytes(), "r.docx")
+    assert ("主任办公会议学法", 4, "quarter", "工作计划") in word and ("宣传信息", 10, "yearly", "工作计划") in word
+    assert got(pdf.read_bytes(), "r.pdf") == word
 
 
 def REPORT_PDF_SOURCE(tmp_path):
@@ -220,7 +248,7 @@ def test_propose_prints_proposals_with_their_sentences_and_what_differs(tmp_path
 @pytest.mark.parametrize("content,code,message", [
     (b"", 1, "文件是空的"),
     ("三、明年工作计划\n一是持续压实领导责任。".encode(), 1, "没有找到带数量、频次或比率的工作承诺"),
-    (None, 1, "无法打开"),
+    (None, 1, "无法打开「报告.txt」（文件不存在）"),
 ])
 def test_propose_refusals_exit_1_with_one_chinese_line(tmp_path, content, code, message):
     report = tmp_path / "报告.txt"
@@ -228,6 +256,7 @@ def test_propose_refusals_exit_1_with_one_chinese_line(tmp_path, content, code, 
         report.write_bytes(content)
     r = run("propose", str(report), "--db", str(tmp_path / "none.db"))
     assert r.returncode == code and message in r.stderr and "Traceback" not in r.stderr
+    assert not re.search(r"[A-Za-z]{3,}", r.stderr.replace(str(tmp_path), "").replace("报告.txt", "")), r.stderr  # no "No such file"
 
 
 def test_propose_without_a_report_is_a_usage_error():

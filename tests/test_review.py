@@ -124,7 +124,7 @@ def test_a_large_unit_is_paged(reported, page, shown):
 
 @pytest.mark.parametrize("actor,unit,refused", [
     (CLERK_HQ, "红旗区", None),
-    (CLERK_WB, "红旗区", "只能查看报送情况本单位（卫滨区）的数据"),
+    (CLERK_WB, "红旗区", "只能查看报送情况（限本单位：卫滨区），不能操作「红旗区」的数据"),
     (LEADER_A, "红旗区", None),
     (OPERATOR, "不存在区", "不在单位名单中"),
 ])

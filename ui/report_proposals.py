@@ -16,6 +16,7 @@ from indicators.problems import IndicatorsError
 from ui import shell
 
 _STATE = "report_proposals"
+_YEAR = "report_proposals_year"
 _DONE = "report_proposals_done"
 _RHYTHM_OF = {v: k for k, v in proposals.RHYTHM_LABELS.items()}
 # Streamlit's own English on the uploader ("Upload", "200MB per file • DOCX…"): the label says the limit instead.
@@ -46,24 +47,44 @@ def render(sel: shell.Selection) -> None:
         st.session_state.pop(_STATE, None)
         _adopted(sel)
         return
-    read = _read(sel, upload.name, upload.getvalue())
+    data = upload.getvalue()
+    year = _year_choice(sel, upload.name, data)
+    read = _read(sel, upload.name, data, year)
     if read is None:
         return
-    _review(sel, *read)
-    _adopted(sel)
+    _review(sel, *read, year)
+    _adopted(sel, year)
 
 
-def _read(sel: shell.Selection, name: str, data: bytes) -> tuple[proposals.Proposed, str] | None:
-    """The report's proposals compared with the targets in force now (read again after an adoption), and a key
-    that changes with either."""
-    effective = proposals.effective_targets(sel.src.conn, sel.year)
-    digest = hashlib.sha256(repr((hashlib.sha256(data).hexdigest(), name, sel.year, sorted(effective.items())))
+def _year_choice(sel: shell.Selection, name: str, data: bytes) -> int:
+    """The year to compare with and adopt for: the one the report's plan is for (a 2025 report plans 2026) unless
+    the administrator picks the sidebar's year or the one after it."""
+    key = hashlib.sha256(data).hexdigest()[:16] + name
+    kept = st.session_state.get(_YEAR)
+    if not (kept and kept[0] == key):
+        try:
+            planned = proposals.report_year(reportfile.read_report(data, name))
+        except reportfile.ReportUnreadable:  # said once, by _read
+            planned = sel.year
+        st.session_state[_YEAR] = kept = (key, planned)
+    options = sorted({kept[1], sel.year, sel.year + 1})
+    return st.columns([1, 3])[0].selectbox("采纳用于", options, index=options.index(kept[1]), format_func=lambda y: f"{y}年",
+                        key=f"report_year_{key}",
+                        help="与该年度的目标比对，采纳时写入该年度的目标。年度报告的工作计划通常用于下一年，"
+                             "默认按报告标题判断；与侧栏所选年度无关")
+
+
+def _read(sel: shell.Selection, name: str, data: bytes, year: int) -> tuple[proposals.Proposed, str] | None:
+    """The report's proposals compared with `year`'s targets in force now (read again after an adoption), and a
+    key that changes with either."""
+    effective = proposals.effective_targets(sel.src.conn, year)
+    digest = hashlib.sha256(repr((hashlib.sha256(data).hexdigest(), name, year, sorted(effective.items())))
                             .encode()).hexdigest()[:16]
     kept = st.session_state.get(_STATE)
     if kept and kept[0] == digest:
         return kept[1], digest
     try:
-        proposed = proposals.propose(data, name, year=sel.year, effective=effective)
+        proposed = proposals.propose(data, name, year=year, effective=effective)
     except proposals.NoCommitments as e:
         st.warning("报告中没有找到可以作为指标的数量、频次或比率，没有提出任何指标。", icon=":material/info:")
         st.text(e.message)
@@ -90,14 +111,14 @@ def proposal_frame(proposed: proposals.Proposed) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EDIT_COLUMNS)
 
 
-def _review(sel: shell.Selection, proposed: proposals.Proposed, digest: str) -> None:
+def _review(sel: shell.Selection, proposed: proposals.Proposed, digest: str, year: int) -> None:
     counts = pd.Series([p.status for p in proposed.proposals]).value_counts()
     st.markdown(f"共 {len(proposed.proposals)} 条指标提议：" + "，".join(
         f"{s} {int(counts.get(s, 0))} 条" for s in (proposals.NEW, proposals.CHANGED, proposals.UNCHANGED))
         + f"；{len(proposed.qualitative)} 条定性表述；指标目录中 {len(proposed.missing)} 项本报告未给出数量。")
     editable = shell.may("edit_targets")
     edited = st.data_editor(
-        proposal_frame(proposed), hide_index=True, placeholder="", width="stretch", key=f"proposals_{digest}_{sel.year}",
+        proposal_frame(proposed), hide_index=True, placeholder="", width="stretch", key=f"proposals_{digest}_{year}",
         disabled=["status", "matches", "differs", "sentence", "section"] if editable else True,
         column_config={
             "adopt": st.column_config.CheckboxColumn("采纳", width="small"),
@@ -122,18 +143,18 @@ def _review(sel: shell.Selection, proposed: proposals.Proposed, digest: str) -> 
         st.info("只有管理员（市国动办法规科）可以采纳提议；这里供查看。", icon=":material/visibility:")
         return
     chosen = edited[edited["adopt"]]
-    if st.button(f"采纳选中的 {len(chosen)} 条，用于{sel.year}年", type="primary", icon=":material/playlist_add_check:",
+    if st.button(f"采纳选中的 {len(chosen)} 条，用于{year}年", type="primary", icon=":material/playlist_add_check:",
                  disabled=chosen.empty):
         rows = [dict(r, rhythm=_RHYTHM_OF.get(r["rhythm"], r["rhythm"]), matches=r["matches"] or None,
                      target=None if pd.isna(r["target"]) else float(r["target"]))
                 for r in chosen.to_dict("records")]
-        problems = proposals.adopt(sel.src.conn, sel.year, rows, report=proposed.report,
+        problems = proposals.adopt(sel.src.conn, year, rows, report=proposed.report,
                                    actor=shell.current_actor(), client=shell.client())
         if problems:
             st.error("未采纳，请修改后再试：", icon=":material/error:")
             st.dataframe(pd.DataFrame({"问题": problems}), hide_index=True, placeholder="", width="stretch")
             return
-        st.session_state[_DONE] = (f"已采纳 {len(rows)} 条提议用于{sel.year}年：对应指标的目标已按报告更新，"
+        st.session_state[_DONE] = (f"已采纳 {len(rows)} 条提议用于{year}年：对应指标的目标已按报告更新，"
                                    "报告原文已记为指标来源，已记入操作日志。")
         st.rerun()
 
@@ -145,10 +166,11 @@ def _qualitative(proposed: proposals.Proposed) -> None:
                                    for q in proposed.qualitative]), hide_index=True, placeholder="", width="stretch")
 
 
-def _adopted(sel: shell.Selection) -> None:
-    new = [a for a in proposals.adopted(sel.src.conn, sel.year) if a["is_new"]]
+def _adopted(sel: shell.Selection, year: int | None = None) -> None:
+    year = year or sel.year
+    new = [a for a in proposals.adopted(sel.src.conn, year) if a["is_new"]]
     if new:
-        st.caption(f"{sel.year}年从报告采纳的新增指标（尚未对应台账统计口径，暂不计入看板和评分）：")
+        st.caption(f"{year}年从报告采纳的新增指标（尚未对应台账统计口径，暂不计入看板和评分）：")
         st.dataframe(pd.DataFrame([{"编码": a["code"], "指标": a["name"], "分组": a["group"], "计量": a["measure"],
                                     "目标": a["target"], "节奏": proposals.RHYTHM_LABELS.get(a["rhythm"], a["rhythm"]),
                                     "报告原文": a["source"]} for a in new]), hide_index=True, placeholder="", width="stretch")
