@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 import zlib
 
@@ -531,6 +532,22 @@ def test_4_the_setup_code_from_the_console_creates_the_first_administrator(tmp_p
             accounts.create_first_admin(c, "other", PASSWORD["fgk"], None, accounts.setup_code())
         finally:
             c.close()
+
+
+@pytest.mark.parametrize("with_account", [False, True])
+def test_4_the_setup_code_is_in_the_console_as_the_server_starts(tmp_path, with_account):
+    """Printed by the start-up work (ui/warm.py), before anyone opens a page; never once an account exists."""
+    import subprocess
+    import sys
+    path = tmp_path / "app.db"
+    if with_account:
+        conn = store.connect(path)
+        accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN)
+        conn.close()
+    run = subprocess.run([sys.executable, "-c", "from ui import warm; warm._first_period()"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, env={**os.environ, store.DB_ENV: str(path)})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ("首次设置码：" in run.stderr) is not with_account
 
 
 def test_4_the_server_listens_on_this_machine_only_by_default():
