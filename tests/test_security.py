@@ -92,16 +92,22 @@ def test_1_a_leader_is_not_offered_the_demo_button(tmp_path, monkeypatch):
                                  "www.evil.example http://evil.example", "第一行\n# 标题"])
 def test_3_escaped_text_has_no_markdown_left(raw):
     out = md(raw)
-    assert out.replace("\\", "") == raw.replace("\n", " ")  # shows as typed
+    # shows as typed (U+2060, the word joiner that keeps a bare link text, is invisible)
+    assert out.replace("\\", "").replace("\u2060", "") == raw.replace("\n", " ")
     for syntax in ("](", "![", "**", "http://", "www.", ":red[", "\n"):
         assert syntax not in out
     assert re.search(r"(?<!\\)[<>`*_\[\]$]", out) is None  # no markup character left unescaped
 
 
+J = "\u2060"  # the word joiner ui.safe puts inside a bare link (www., http://, a@b): invisible, never a link
+
+
 @pytest.mark.parametrize("said,shown", [
-    (f"「{HOSTILE}」不是已知单位", "「!\\[x\\](http\\://evil.example/a.png) \\[会话已过期，请点此重新登录\\](http\\://evil.example/login)」不是已知单位"),
+    (f"「{HOSTILE}」不是已知单位",
+     f"「!\\[x\\](http{J}://evil.example/a.png) \\[会话已过期，请点此重新登录\\](http{J}://evil.example/login)」不是已知单位"),
     ("「<img src=x onerror=alert(1)>」", "「\\<img src=x onerror=alert(1)\\>」"),
-    ("「www.evil.example」「mailto:a@evil.example」「**粗**」「$x$」", "「www\\.evil.example」「mailto\\:a@evil.example」「\\*\\*粗\\*\\*」「\\$x\\$」"),
+    ("「www.evil.example」「mailto:a@evil.example」「**粗**」「$x$」",
+     f"「www{J}.evil.example」「mailto{J}:a@{J}evil.example」「\\*\\*粗\\*\\*」「\\$x\\$」"),
     ("第一行\n# 标题", "第一行 # 标题"),
     # our own words read as written
     ("企业微信的地址应是以 https:// 开头的 Webhook 地址", "企业微信的地址应是以 https:// 开头的 Webhook 地址"),
