@@ -6,21 +6,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-import re
 
 from indicators import entry, importing, imports, intake, roles, store
 from indicators.evidence import RowRef
 from indicators.ledgers import CHOICE, DATE, INT, LEDGERS, NUMBER, TEXT, UNIT
 from indicators.problems import IndicatorsError
 from ui import shell
+from ui.safe import inert
 
 KIND = "entry_kind"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
 def _plain(text: str) -> str:
     """A message that may quote what a user typed, made inert for st.error's markdown (no link, no HTML)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    return inert(text)
 
 
 def _state(kind: str) -> tuple[str, str, str]:
