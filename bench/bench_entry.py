@@ -12,7 +12,10 @@ times are noisy):
   as an .xlsx upload (the clerk's other way in);
 - submit: entry.submit of the table into an empty database, against importing.import_parsed of the
   upload into another;
-- correct: entry.correct of one figure, against importing.import_parsed of a one-row file updating it.
+- correct: entry.correct of one figure, against importing.import_parsed of a one-row file updating it;
+- paste: what the page's grid costs a run while --rows pasted rows sit in its edit state (Streamlit's data
+  editor adds them to the table one at a time, on every run), against entry.check of the same rows; the page
+  takes a paste of REBASE_AFTER rows or more as the editor's new start once, after which a run adds none.
 Nothing is written inside the repository.
 """
 from __future__ import annotations
@@ -51,6 +54,30 @@ def xlsx(rows: list[dict]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def grid_run_seconds(rows: list[dict], pending: int, repeat: int) -> float:
+    """One run of the grid's data editor applying `pending` of `rows` still in its edit state as added rows (the
+    rest already its start table): Streamlit's own row additions, as st.data_editor runs them."""
+    import pandas as pd
+    import pyarrow as pa
+    from streamlit.elements.widgets import data_editor as de
+
+    def start():
+        typed = [{k: entry.cell_text(v) for k, v in r.items()} for r in rows[:len(rows) - pending]]
+        f = pd.DataFrame({h: pd.Series([r.get(h) for r in typed],
+                                       dtype="Float64" if h in ("参加人数", "学时") else "object") for h in HEADER})
+        f.index = pd.RangeIndex(1, len(f) + 1)
+        return f
+    added = [{k: entry.cell_text(v) for k, v in r.items()} for r in rows[len(rows) - pending:]]
+    times = []
+    for _ in range(repeat):
+        df = start()
+        schema = de.determine_dataframe_schema(df, pa.Schema.from_pandas(df))
+        t = time.perf_counter()
+        de._apply_row_additions(df, added, schema)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
 
 
 def main() -> None:
@@ -98,6 +125,10 @@ def main() -> None:
     print(f"check:   entry.check {typed * 1000:.1f} ms   upload parse_file {upload * 1000:.1f} ms   ratio x{typed / upload:.2f}")
     print(f"submit:  entry.submit {sub * 1000:.1f} ms   import_parsed {up * 1000:.1f} ms   ratio x{sub / up:.2f}")
     print(f"correct: entry.correct {fix * 1000:.1f} ms   one-row file import {by_file * 1000:.1f} ms   ratio x{fix / by_file:.2f}")
+    pending = grid_run_seconds(rows, len(rows), min(args.repeat, 3))
+    taken = grid_run_seconds(rows, 0, args.repeat)
+    print(f"paste:   a grid run with {args.rows} pasted rows pending {pending * 1000:.0f} ms (x{pending / typed:.1f} entry.check), "
+          f"after the page takes them in {taken * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -113,9 +113,8 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
     roles.require(actor, "import")
     ledger = LEDGERS[kind]
     name = f"{ENTRY}-{ledger.name}.csv"
-    if len(rows) > MAX_ROWS:
-        return Checked(kind, imports.Parsed(name, "", b""),
-                       [Problem("too_many_entry_rows", name, value=str(len(rows)), extra=str(MAX_ROWS))])
+    if (over := too_many_rows(len(rows), name)) is not None:
+        return Checked(kind, imports.Parsed(name, "", b""), [over])
     if not any(cell_text(v) for r in rows for v in r.values()):
         return Checked(kind, imports.Parsed(name, "", b""), [Problem("empty_entry", name)])
     parsed = imports.parse_file(_table_csv(ledger, rows), name, catalog or default_catalog())
@@ -129,6 +128,13 @@ def check(conn, actor: Actor, kind: str, rows: list[dict], catalog: Catalog | No
     else:  # rows named as the table numbers them wherever a later step names them (a locked period)
         parsed.records = {k: r.with_columns(_row=pl.col("_row") - 1, _sheet=pl.lit(ENTRY)) for k, r in parsed.records.items()}
     return Checked(kind, parsed, sorted(problems, key=lambda p: (p.row or 0)))
+
+
+def too_many_rows(n: int, file: str = ENTRY) -> Problem | None:
+    """The problem of a typed table of `n` rows when that is over MAX_ROWS (said with the limit), else None. The
+    page asks before the grid takes a paste in: a grid of 10,000 rows costs minutes a run (the editor adds pasted
+    rows one at a time)."""
+    return Problem("too_many_entry_rows", file, value=str(n), extra=str(MAX_ROWS)) if n > MAX_ROWS else None
 
 
 def _stored_duplicates(conn, kind: str, parsed) -> list[Problem]:

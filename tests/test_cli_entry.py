@@ -51,6 +51,22 @@ def test_rows_json_gives_each_row_its_ref_and_fields_by_chinese_name(db):
     assert plain.returncode == 0 and REF in plain.stdout and "参加人数=12" in plain.stdout
 
 
+# (arguments after `rows`, exit code, what stderr says): the refusals and usage errors of the listing
+ROWS_CASES = [
+    (["--year", 2025, "--unit", "火星区"], 1, "单位「火星区」不在单位名单中"),
+    (["--year", 2025, "--ledger", "meeting"], 2, "--ledger"),
+    (["--unit", "卫滨区"], 2, "--year"),
+    (["--year", "二〇二五"], 2, "--year"),
+]
+
+
+@pytest.mark.parametrize("args,code,says", ROWS_CASES, ids=[f"{i}-exit{c[1]}" for i, c in enumerate(ROWS_CASES)])
+def test_rows_refusals(db, args, code, says):
+    r = run("rows", *args, db=db)
+    assert r.returncode == code, (r.stdout, r.stderr)
+    assert says in r.stderr and "Traceback" not in r.stderr and r.stdout == ""
+
+
 # (arguments after `correct`, exit code, what stdout or stderr says, 卫滨区's 参加人数 afterwards)
 CASES = [
     ([REF, "--set", "参加人数=52", "--reason", "录入错误"], 0, "已更正（批次 2）：参加人数：12 → 52", 72),

@@ -144,15 +144,34 @@ def test_a_clerk_cannot_enter_another_units_rows(conn):
     assert count(conn, "training") == 0
 
 
-def test_a_locked_period_refuses_the_submission_whole(conn, tmp_path):
-    assert load(conn, write_xlsx(tmp_path / "seed.xlsx", {"台账": [TRAINING_HEADER,
-                                                                   [D(2025, 2, 1), "卫滨区", "全员法治培训", "种子", None, 5, 1, None]]})).ok
+def approve(conn):
     cycle.transition(conn, ADMIN_A, "submit", "卫滨区", 2025, 1, now=dt.datetime(2025, 7, 1, 9))
     cycle.transition(conn, ADMIN_A, "approve", "卫滨区", 2025, 1, now=dt.datetime(2025, 7, 1, 9))
-    with pytest.raises(IndicatorsError, match=r"(?s)本次填报未保存任何数据.*审核通过并锁定.*工作表「在线填报」第 2 行（2025-03-01 行政处罚法）"):
-        entry.submit(conn, CLERK_WB, "training", [row(date="2025-08-01", title="八月"), row()])
-    assert count(conn, "training") == 1 and participants(conn) == 5
 
+
+def past_deadline(conn):
+    cycle.set_deadline(conn, ADMIN_A, 2025, 1, D(2025, 7, 10))
+
+
+# (how 上半年 is closed to a clerk, what the refusal says, whether 法规科 may still enter); the clerk acts on
+# 2025-07-20, after the deadline; approved figures move for nobody until 法规科 reopens them
+LOCKS = [(approve, "审核通过并锁定", False), (past_deadline, "2025年上半年填报已于 2025年7月10日 截止", True)]
+AFTER_DEADLINE = dt.datetime(2025, 7, 20, 9)
+
+
+@pytest.mark.parametrize("lock,says,admin_may", LOCKS, ids=["approved", "deadline"])
+def test_a_locked_period_refuses_the_submission_whole(conn, tmp_path, lock, says, admin_may):
+    assert load(conn, write_xlsx(tmp_path / "seed.xlsx", {"台账": [TRAINING_HEADER,
+                                                                   [D(2025, 2, 1), "卫滨区", "全员法治培训", "种子", None, 5, 1, None]]})).ok
+    lock(conn)
+    with pytest.raises(IndicatorsError, match=rf"(?s)本次填报未保存任何数据.*{says}.*工作表「在线填报」第 2 行（2025-03-01 行政处罚法）"):
+        entry.submit(conn, CLERK_WB, "training", [row(date="2025-08-01", title="八月"), row()], now=AFTER_DEADLINE)
+    assert count(conn, "training") == 1 and participants(conn) == 5 and count(conn, "batch") == 1
+    if admin_may:
+        assert entry.submit(conn, ADMIN_A, "training", [row()], now=AFTER_DEADLINE)[1].added == 1
+    else:
+        with pytest.raises(IndicatorsError, match=says):
+            entry.submit(conn, ADMIN_A, "training", [row()], now=AFTER_DEADLINE)
 
 def test_drafts_are_kept_per_user_and_removed_on_submit(conn):
     assert entry.load_draft(conn, CLERK_WB, "training") is None
@@ -252,15 +271,15 @@ def test_refusals_by_role_are_written_to_the_audit_log(stored):
     assert (last["action"], last["user"], last["detail"]["row"]) == ("correct_refused", "hq", REF)
 
 
-def test_a_correction_in_a_locked_period_is_refused(stored):
+@pytest.mark.parametrize("lock,says,admin_may", LOCKS, ids=["approved", "deadline"])
+def test_a_correction_in_a_locked_period_is_refused(stored, lock, says, admin_may):
     conn = stored
-    cycle.transition(conn, ADMIN_A, "submit", "卫滨区", 2025, 1, now=dt.datetime(2025, 7, 1, 9))
-    cycle.transition(conn, ADMIN_A, "approve", "卫滨区", 2025, 1, now=dt.datetime(2025, 7, 1, 9))
-    with pytest.raises(IndicatorsError, match="审核通过并锁定"):
-        entry.correct(conn, CLERK_WB, REF, {"参加人数": "52"}, "录入错误")
-    with pytest.raises(IndicatorsError, match="审核通过并锁定"):  # nor moved out of it
-        entry.correct(conn, CLERK_WB, REF, {"日期": "2025-08-01"}, "日期写错")
-    assert participants(conn) == 55
+    lock(conn)
+    with pytest.raises(IndicatorsError, match=says):
+        entry.correct(conn, CLERK_WB, REF, {"参加人数": "52"}, "录入错误", now=AFTER_DEADLINE)
+    with pytest.raises(IndicatorsError, match=says):  # nor moved out of it
+        entry.correct(conn, CLERK_WB, REF, {"日期": "2025-08-01"}, "日期写错", now=AFTER_DEADLINE)
+    assert participants(conn) == 55 and count(conn, "batch") == 1
     assert auditlog.records(conn)[0]["action"] == "correct_refused"
 
 

@@ -6,20 +6,21 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-
 from indicators import entry, importing, imports, intake, roles, store
 from indicators.evidence import RowRef
 from indicators.ledgers import CHOICE, DATE, INT, LEDGERS, NUMBER, TEXT, UNIT
 from indicators.problems import IndicatorsError
 from ui import shell
-from ui.safe import inert
+from ui.safe import inert as _plain  # a whole message quoting what a user typed: its links, images, markup made text
 
 KIND = "entry_kind"
-
-
-def _plain(text: str) -> str:
-    """A message that may quote what a user typed, made inert for st.error's markdown (no link, no HTML)."""
-    return inert(text)
+# The grid's edit state holds the rows added since its editor began, and Streamlit adds them to the table one
+# at a time on every run (500 rows: 4.6 s a run, 2,000: 35 s; bench/bench_entry.py): after a paste of this
+# many rows the table is taken as the new editor's start, so that the cost falls once.
+REBASE_AFTER = 50
+# what the grid itself does to a pasted cell it cannot hold (no check sees the text pasted): said where one pastes
+PASTE_NOTE = ("粘贴时，下拉列只认规定的选项（如“卫滨区”，不认“卫滨区人防办”），数字列只认数字（“30人”“３０”会变成空白）："
+              "必填的空格会在检查时逐一指出，选填列请粘贴后核对。")
 
 
 def _state(kind: str) -> tuple[str, str, str]:
@@ -33,26 +34,15 @@ def _empty(kind: str, unit: str | None, rows: list[dict] | None = None) -> pd.Da
     data = {}
     for c in entry.columns(kind):
         values = [r.get(c.name) for r in rows]
-        if c.type == DATE:  # datetime64: the editor reads a typed or pasted date as a date, not as text
-            data[c.name] = pd.Series(pd.to_datetime([_as_date(v) for v in values]), dtype="datetime64[ns]")
-        elif c.type in (INT, NUMBER):
+        if c.type in (INT, NUMBER):
             data[c.name] = pd.Series([_as_number(v) for v in values], dtype="Float64")
         else:
-            data[c.name] = pd.Series([None if v in (None, "") else str(v) for v in values], dtype="object")
+            data[c.name] = pd.Series([entry.cell_text(v) for v in values], dtype="object")  # a date as 2025-03-01
     frame = pd.DataFrame(data)
     if unit is not None and len(frame):
         frame[LEDGERS[kind].column("unit").name] = unit
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
-
-
-def _as_date(v):
-    if isinstance(v, dt.date) or v is None:
-        return v
-    try:
-        return dt.date.fromisoformat(str(v)[:10])
-    except ValueError:
-        return None
 
 
 def _as_number(v):
@@ -70,26 +60,26 @@ def _set_table(kind: str, frame: pd.DataFrame) -> None:
 
 
 def _config(kind: str, actor) -> dict:
+    """The grid's editor per column. None is `required`: the grid leaves a new row with an empty required cell
+    out of what it sends (streamlit#6695), so such a row would vanish at 检查 instead of being named by it.
+    日期 is text: the grid's date cell turns a pasted 2025-02-30 or 2025年3月2日 into today's date and a
+    2025/02/29 into 2025-03-01, where the upload's reader names the first and reads the second as typed (the
+    row-by-row form has the date picker). Counts have no minimum, step or format: the grid would blank a
+    pasted -3 and round 2.5 to 2, where the check names both."""
     units = [actor.unit] if actor.role == roles.CLERK else intake.unit_names()
     out = {}
     for c in entry.columns(kind):
         label = c.name + ("" if c.required else "（选填）")
-        if c.type == DATE:
-            out[c.name] = st.column_config.DateColumn(label, format="YYYY-MM-DD", min_value=dt.date(2000, 1, 1),
-                                                      required=c.required, help=c.help)
-        elif c.type == UNIT:
-            out[c.name] = st.column_config.SelectboxColumn(label, options=units, required=True, help=c.help,
+        if c.type == UNIT:
+            out[c.name] = st.column_config.SelectboxColumn(label, options=units, help=c.help,
                                                            default=actor.unit if actor.role == roles.CLERK else None,
                                                            disabled=actor.role == roles.CLERK)
         elif c.type == CHOICE:
-            out[c.name] = st.column_config.SelectboxColumn(label, options=list(c.choices), required=c.required, help=c.help)
-        elif c.type == INT:
-            out[c.name] = st.column_config.NumberColumn(label, min_value=0, step=1, format="%d", required=c.required,
-                                                        help=c.help)
-        elif c.type == NUMBER:
-            out[c.name] = st.column_config.NumberColumn(label, min_value=0, step=0.5, required=c.required, help=c.help)
-        else:
-            out[c.name] = st.column_config.TextColumn(label, required=c.required, help=c.help, max_chars=500)
+            out[c.name] = st.column_config.SelectboxColumn(label, options=list(c.choices), help=c.help)
+        elif c.type in (INT, NUMBER):
+            out[c.name] = st.column_config.NumberColumn(label, help=c.help)
+        else:  # TEXT and DATE
+            out[c.name] = st.column_config.TextColumn(label, help=c.help, max_chars=500)
     return out
 
 
@@ -104,12 +94,15 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 def render(sel: shell.Selection) -> None:
     st.title("在线填报")
-    st.caption("直接在表格中填写台账（可从 Excel 复制多行后粘贴），点“检查”按上传文件的同样规则校验，再“提交”保存为一个批次；"
+    st.caption("直接在表格中填写台账，或从 Excel 复制多行后粘贴（先单击表格中的一格，不要进入编辑状态，再粘贴）；"
+               "点“检查”按上传文件的同样规则校验，再“提交”保存为一个批次；"
                f"一次最多 {entry.MAX_ROWS} 行，更多请用 Excel 模板在「数据填报」页上传。")
     actor = shell.current_actor()
     conn = sel.src.conn
     if actor.role == roles.CLERK:
-        st.caption(f"本账号只能填报{actor.unit}的台账，“单位”已固定为本单位。")
+        # the grid keeps a disabled cell's own value under a paste: a pasted 红旗区 row would read as this unit's
+        st.caption(f"本账号只能填报{actor.unit}的台账，“单位”已固定为本单位：粘贴的行不论原来写的哪个单位，都记为{actor.unit}，"
+                   "请只粘贴本单位的行。")
     done = st.session_state.pop("entry_done", None)
     if done:
         st.success(_plain(done), icon=":material/task_alt:")
@@ -123,12 +116,18 @@ def render(sel: shell.Selection) -> None:
     if sel.narrow:
         _row_form(kind, actor, sel.year, expanded=True)
     editor = f"entry_grid_{kind}_{st.session_state.get(gen, 0)}"
+    if _refuse_oversize(kind, editor):
+        editor = f"entry_grid_{kind}_{st.session_state.get(gen, 0)}"
     if editor not in st.session_state:  # a new table, or back from another page: the editor starts from the table kept
         st.session_state[base] = st.session_state[cur]
     edited = st.data_editor(st.session_state[base], key=editor, num_rows="dynamic", width="stretch", placeholder="",
                             column_config={"_index": st.column_config.NumberColumn("行", disabled=True, width=50),
                                            **_config(kind, actor)}, hide_index=False)
     st.session_state[cur] = _empty(kind, None, _rows(edited))  # typed per column again, for the next editor
+    if len((st.session_state.get(editor) or {}).get("added_rows") or []) >= REBASE_AFTER:
+        _set_table(kind, st.session_state[cur])  # a paste taken in once, its rows numbered, not again every run
+        st.rerun()
+    st.caption(PASTE_NOTE)
     if not sel.narrow:
         _row_form(kind, actor, sel.year, expanded=False)
     rows = _rows(edited)
@@ -154,6 +153,24 @@ def render(sel: shell.Selection) -> None:
         st.caption("表格已改动，请重新点“检查”。")
     _undo_last(conn, actor)
     _corrections(sel, actor, kind)
+
+
+def _refuse_oversize(kind: str, editor: str) -> bool:
+    """A paste that would make the table longer than entry.MAX_ROWS is refused before the grid takes it in (the
+    editor adds pasted rows one at a time: 10,000 of them cost minutes on every run): the table stays as it was,
+    in a new editor, and the refusal says the limit. True when refused."""
+    edits = st.session_state.get(editor)
+    if not isinstance(edits, dict):
+        return False
+    cur, base, _ = _state(kind)
+    rows = len(st.session_state[base]) - len(edits.get("deleted_rows") or []) + len(edits.get("added_rows") or [])
+    over = entry.too_many_rows(rows)
+    if over is None:
+        return False
+    del st.session_state[editor]
+    _set_table(kind, st.session_state[cur])
+    st.error(f"{over.message}，这些行没有加入表格，未保存任何数据。{over.fix}。", icon=":material/block:")
+    return True
 
 
 def _draft_bar(conn, actor, kind: str, own: str | None) -> None:

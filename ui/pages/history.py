@@ -48,12 +48,15 @@ def render(sel: shell.Selection) -> None:
     if fixed:  # a correction made on 在线填报 or with `correct`: which row, what changed, and why
         st.dataframe(entry.correction_frame(fixed), hide_index=True, placeholder="", width="stretch")
     left, right = st.columns(2)
-    try:
-        original = intake.original_file(sel.src.conn, batch_id, actor)
-        left.download_button("下载原始文件", original.read_bytes(), file_name=b["file_name"], icon=":material/download:",
-                             key=f"original_{batch_id}")
-    except IndicatorsError as e:
-        left.warning(str(e))
+    if fixed:  # made without a file: nothing to download (the missing-file warning would read as a loss)
+        left.caption("更正是在页面或命令行中直接修改的，没有原始文件；改了什么见上表。")
+    else:
+        try:
+            original = intake.original_file(sel.src.conn, batch_id, actor)
+            left.download_button("下载原始文件", original.read_bytes(), file_name=b["file_name"],
+                                 icon=":material/download:", key=f"original_{batch_id}")
+        except IndicatorsError as e:
+            left.warning(inert(str(e)))
 
     review.batch_flags(sel, batch_id)
     if b["undone"]:
