@@ -109,6 +109,7 @@ J = "\u2060"  # the word joiner ui.safe puts inside a bare link (www., http://, 
     ("「www.evil.example」「mailto:a@evil.example」「**粗**」「$x$」",
      f"「www{J}.evil.example」「mailto{J}:a@{J}evil.example」「\\*\\*粗\\*\\*」「\\$x\\$」"),
     ("第一行\n# 标题", "第一行 # 标题"),
+    ("「:100: :+1: :material/home: :red[红]」", "「\\:100\\: \\:+1\\: \\:material/home\\: :red\\[红\\]」"),
     # our own words read as written
     ("企业微信的地址应是以 https:// 开头的 Webhook 地址", "企业微信的地址应是以 https:// 开头的 Webhook 地址"),
     ("大小 1.5 MB，上限由 INDICATORS_MAX_EVIDENCE_MB 设置（a/b.xlsx）", "大小 1.5 MB，上限由 INDICATORS_MAX_EVIDENCE_MB 设置（a/b.xlsx）"),

@@ -39,10 +39,12 @@ def _no_autolink(text: str) -> str:
 # a whole message of ours that may quote user text (an error from the core): only what makes a link, an image,
 # HTML or markup is escaped, so that our own words (paths, 1.5 MB, https://, INDICATORS_DB) read unchanged
 _MARKUP = re.compile(r"([\\`*~\[\]<>$|])")
+# an emoji or icon code (:100:, :+1:, :material/home:) would be drawn as a picture: its colons escaped
+_SHORTCODE = re.compile(r":([\w+\-]+|material/[\w\-]+):")
 
 
 def inert(value) -> str:
     """A message of ours (e.g. str(IndicatorsError)) for our markdown: any link, image, HTML tag, bare URL or
     emphasis a quoted user text would make is escaped; the rest reads exactly as written."""
-    text = _MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _SHORTCODE.sub(r"\\:\1\\:", _MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value))))
     return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], _no_autolink(text))
