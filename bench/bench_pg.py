@@ -202,6 +202,36 @@ def bench_progress(args, url: str, out: Path, summary: list, result: dict) -> No
                    f"PostgreSQL {p['build_seconds']:.1f} s   x{p['build_seconds'] / s['build_seconds']:.2f}")
 
 
+def bench_durability(args, url: str, out: Path, summary: list, result: dict) -> None:
+    """The cost of a durable COMMIT on PostgreSQL (issue 21): the 100k-row import as the store runs it
+    (synchronous_commit = on, set by every connection) against the same import with the session set to
+    off (COMMIT returns before the WAL is flushed), alternated run by run in this process, fsync on."""
+    units = default_catalog().unit_names
+    path = out / f"培训学法台账_{args.rows}.xlsx"
+    if not path.exists():
+        bc.write_training_xlsx(path, bc.training_frame(args.rows, units, np.random.default_rng(bc.SEED)))
+    parsed = imports.parse_file(path.read_bytes(), path.name)
+    runs: dict[str, list[float]] = {"off": [], "on": []}
+    for _ in range(args.repeat):
+        for mode in ("off", "on"):
+            conn = store.connect(pg_server.fresh_schema(url), files_dir=out / "files")
+            if mode == "off":
+                conn.execute("SET synchronous_commit = off")
+            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == mode
+            t0 = time.perf_counter()
+            res = importing.import_parsed(conn, parsed)
+            runs[mode].append(time.perf_counter() - t0)
+            assert res.ok and res.added == args.rows, res.summary()
+            conn.close()
+    on, off = (float(np.median(runs[m])) for m in ("on", "off"))
+    print(f"durable COMMIT on PostgreSQL: {on:.2f} s (on) against {off:.2f} s (off): x{on / off:.2f}  "
+          f"runs on {', '.join(f'{r:.2f}' for r in runs['on'])}; off {', '.join(f'{r:.2f}' for r in runs['off'])}")
+    result["durability"] = {"on_seconds": on, "off_seconds": off, "on_runs": runs["on"], "off_runs": runs["off"],
+                            "ratio_on_vs_off": on / off}
+    summary.append(f"durable COMMIT: import_parsed of {args.rows:,} rows on PostgreSQL {on:.2f} s with "
+                   f"synchronous_commit=on against {off:.2f} s with off (x{on / off:.2f})")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -210,13 +240,19 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--skip-progress", action="store_true")
     ap.add_argument("--skip-grown", action="store_true", help="skip the imports into --db-rows databases")
+    ap.add_argument("--only-durability", action="store_true",
+                    help="only the cost of a durable COMMIT: synchronous_commit on against off (issue 21)")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_pg-"))
     out.mkdir(parents=True, exist_ok=True)
     print(f"output: {out}")
     summary, result = [], {}
     with pg_server.server(durable=True, database="bench") as url:
-        bench_import(args, url, out, summary, result)
+        if args.only_durability:
+            bench_durability(args, url, out, summary, result)
+            args.skip_grown = args.skip_progress = True
+        else:
+            bench_import(args, url, out, summary, result)
         if not args.skip_grown:
             bench_grown(args, url, out, summary, result)
         if not args.skip_progress:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from . import roles
+from . import clients, roles
 from .config import default_catalog
 from .problems import IndicatorsError
 from .roles import ADMIN, CLERK, ROLES, Actor
@@ -383,7 +383,7 @@ def login(conn: sqlite3.Connection, login_name: str, password: str, *, client: s
     stamp = _stamp(now)
     name = (login_name or "").strip()
     row = db.account(conn, name) if name and len(name) <= MAX_LOGIN_LENGTH else None
-    key, where = name_key(name, row), client or ""
+    key, where = name_key(name, row), clients.lockout_key(client)
     tried = _tried(name, row)
     ahead = _lock_until((db.attempts(conn, key, where), db.attempts(conn, key)), stamp)
     if ahead:  # a quick look first: a locked name costs no hashing

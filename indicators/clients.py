@@ -12,6 +12,7 @@ import ipaddress
 import os
 
 from .problems import IndicatorsError
+from .roles import OPERATOR, VISITOR, Actor
 
 TRUSTED_PROXIES_ENV = "INDICATORS_TRUSTED_PROXIES"
 TRUSTED_PROXIES_HELP = ("可信的反向代理地址（逗号分隔，可写网段，如 127.0.0.1,10.0.0.0/24）：只有来自这些地址的请求，"
@@ -67,3 +68,26 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: list[Ne
             return str(a)
         here = a
     return str(here)
+
+
+def before_first_account(client: str | None) -> Actor:
+    """Who acts in the web app while no account exists: this machine (a loopback address, or no connection
+    at all) is the operator, an administrator; any other address only a VISITOR, who may look and create the
+    first administrator with the set-up code, and nothing else, so that opening the port before creating
+    that account does not make everyone anywhere an administrator."""
+    if client is None:
+        return OPERATOR
+    a = _address(client)
+    return OPERATOR if a is not None and a.is_loopback else VISITOR
+
+
+def lockout_key(client: str | None) -> str:
+    """The address wrong passwords are counted under (accounts.login): an IPv4 address as it is (also written
+    as ::ffff:a.b.c.d), an IPv6 address by its /64 network, which one machine holds whole (it could otherwise
+    try five passwords from each of its addresses and never meet the per-address lock)."""
+    a = _address(client)
+    if a is None:
+        return client or ""
+    if a.version == 6 and a.ipv4_mapped:
+        return str(a.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{a}/64", strict=False)) if a.version == 6 else str(a)

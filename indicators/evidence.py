@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import cycle, store
+from .containers import pdf
 from .config import Catalog, Indicator, default_catalog
 from .ledgers import LEDGERS
 from .problems import IndicatorsError
@@ -135,32 +136,21 @@ def check_file(name: str, data: bytes, limit: int | None = None) -> str:
     if ext is None:
         raise IndicatorsError(f"「{name}」的内容是{_what_it_is(data)}，不是可接受的佐证材料（{ACCEPTED}），未保存；"
                               "类型按文件内容判断，改扩展名无效")
-    if ext == "pdf" and pdf_active(data):
+    if ext == "pdf" and _pdf_active(name, data):
         raise IndicatorsError(f"「{name}」是含有脚本或自动执行动作（JavaScript、启动程序）的 PDF，未保存；"
                               "签到表、通知等佐证材料不需要这些内容，请用“打印为 PDF”或扫描另存一份普通 PDF 后再上传")
     return ext
 
 
-# PDF names that run something when the file is opened: scripts (a /JS action always names /S /JavaScript),
-# launching a program, embedded files and media. Long names only: a short one (/JS, /XFA) turns up by chance
-# in about one 20 MB scan in a hundred, inside its compressed image data. Names inside compressed object
-# streams are not seen: this refuses the plain case, the downloads are never opened by the app.
-_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFiles|RichMedia)\b")
-_ACTIVE_NAMES = frozenset({b"JavaScript", b"Launch", b"EmbeddedFiles", b"RichMedia"})
-# a name written with #xx escapes (PDF 1.2+: /J#61vaScript is /JavaScript to every reader): the regular
-# characters of a name, at least one escape among them, up to a delimiter or white space
-_ESCAPED_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})*#[0-9A-Fa-f]{2}(?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})*)"
-                           rb"(?![A-Za-z0-9#])")
-_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+def _pdf_active(name: str, data: bytes) -> bool:
+    """containers.pdf.active, its object streams that cannot be judged refused as such."""
+    try:
+        return pdf.active(data)
+    except pdf.Unchecked as e:
+        raise IndicatorsError(f"「{name}」是含有无法检查的压缩对象（加密、损坏或不常见的压缩方式）的 PDF，无法确认其中没有脚本或"
+                              "自动执行动作，未保存；请用“打印为 PDF”或扫描另存一份普通 PDF 后再上传") from e
 
 
-def pdf_active(data: bytes) -> bool:
-    """True when the PDF names a script, a launch action, embedded files or media, spelled plainly or with
-    #xx escapes in the name (decoded as a PDF reader decodes them before judging)."""
-    if _PDF_ACTIVE.search(data):
-        return True
-    return any(_HEX_ESCAPE.sub(lambda h: bytes([int(h[1], 16)]), m[1]) in _ACTIVE_NAMES
-               for m in _ESCAPED_NAME.finditer(data))
 MAX_PIXELS = 80_000_000  # an image decoded for its thumbnail (a 10,000 x 8,000 scan); PIL's own alarm is at 89M
 
 

@@ -61,7 +61,8 @@ def settings_view(conn: sqlite3.Connection) -> list[dict]:
     return out
 
 
-def save_settings(conn: sqlite3.Connection, actor: Actor, values: dict[str, str], now: dt.datetime | None = None) -> None:
+def save_settings(conn: sqlite3.Connection, actor: Actor, values: dict[str, str], now: dt.datetime | None = None, *,
+                  client: str | None = None) -> None:
     """Save settings from the page (administrators only). A secret left empty keeps the saved one.
     Raises IndicatorsError for an unknown key or a value that cannot work; nothing saved then."""
     require(actor, "notify_settings")
@@ -76,7 +77,7 @@ def save_settings(conn: sqlite3.Connection, actor: Actor, values: dict[str, str]
     with store.transaction(conn):
         for key, value in clean.items():
             cycle_db.set_setting(conn, actor, f"notify.{key}", value, now)
-        audit.record(conn, actor, "notify_settings", now=now,
+        audit.record(conn, actor, "notify_settings", now=now, client=client,
                      detail={"changes": ["已修改" if SETTINGS[k].secret else f"{k}={v}" for k, v in clean.items()]})
 
 
@@ -114,7 +115,7 @@ def resolve_target(raw: str, catalog: Catalog | None = None) -> str:
 
 
 def set_contact(conn: sqlite3.Connection, actor: Actor, target: str, channel: str, address: str,
-                secret: str | None = None, now: dt.datetime | None = None) -> None:
+                secret: str | None = None, now: dt.datetime | None = None, *, client: str | None = None) -> None:
     """Set one channel of a unit or group (administrators only). Raises IndicatorsError (nothing saved)
     for a refused actor, an unknown target or channel, or an address that cannot be the channel's."""
     require(actor, "notify_settings")
@@ -132,19 +133,19 @@ def set_contact(conn: sqlite3.Connection, actor: Actor, target: str, channel: st
         address = ", ".join(channels.split_emails(address))
     with store.transaction(conn):
         db.set_contact(conn, actor.login, target, channel, address, secret, now)
-        audit.record(conn, actor, "contact_set", unit=target if target not in GROUPS else None, now=now,
+        audit.record(conn, actor, "contact_set", unit=target if target not in GROUPS else None, now=now, client=client,
                      detail={"target": target, "channel": CHANNELS[channel].name, "signed": bool(secret)})
 
 
 def remove_contact(conn: sqlite3.Connection, actor: Actor, target: str, channel: str,
-                   now: dt.datetime | None = None) -> None:
+                   now: dt.datetime | None = None, *, client: str | None = None) -> None:
     """Remove one channel of a unit or group (administrators only). Raises IndicatorsError when there is none."""
     require(actor, "notify_settings")
     target = resolve_target(target)
     with store.transaction(conn):
         if not db.remove_contact(conn, target, channel):
             raise IndicatorsError(f"「{target}」没有设置{CHANNELS[channel].name}，无需删除")
-        audit.record(conn, actor, "contact_remove", unit=target if target not in GROUPS else None, now=now,
+        audit.record(conn, actor, "contact_remove", unit=target if target not in GROUPS else None, now=now, client=client,
                      detail={"target": target, "channel": CHANNELS[channel].name})
 
 
@@ -342,18 +343,18 @@ def plan_reminders(conn: sqlite3.Connection, year: int, half: int, today: dt.dat
 
 
 def remind(conn: sqlite3.Connection, actor: Actor, year: int, half: int, *, dry_run: bool = False, again: bool = False,
-           now: dt.datetime | None = None) -> list[Send]:
+           now: dt.datetime | None = None, client: str | None = None) -> list[Send]:
     """Send the period's reminders (and after the deadline the overdue list), each unit and channel at
     most once a day unless `again`. Returns every Send with its outcome; a failed send is recorded and
     the others go on. Raises IndicatorsError (nothing sent) when `actor` may not send reminders."""
     require(actor, "remind")
     now = now or dt.datetime.now()
     planned = plan_reminders(conn, year, half, now.date())
-    return planned if dry_run else [_deliver(conn, actor, s, year, half, now, again) for s in planned]
+    return planned if dry_run else [_deliver(conn, actor, s, year, half, now, again, client) for s in planned]
 
 
 def _deliver(conn: sqlite3.Connection, actor: Actor, s: Send, year: int, half: int, now: dt.datetime,
-             again: bool) -> Send:
+             again: bool, client: str | None = None) -> Send:
     if s.channel is None:
         return s
     day = now.date()
@@ -378,7 +379,7 @@ def _deliver(conn: sqlite3.Connection, actor: Actor, s: Send, year: int, half: i
             db.record_send(conn, kind=s.kind, year=year, half=half, target=s.target, channel=s.channel, day=day,
                            ok=out.ok, errcode=out.errcode, reason=out.reason, attempts=out.attempts,
                            login=actor.login, name=actor.name, now=dt.datetime.now())
-            audit.record(conn, actor, "notify_send", unit=s.target if s.target not in GROUPS else None,
+            audit.record(conn, actor, "notify_send", unit=s.target if s.target not in GROUPS else None, client=client,
                          detail={"kind": KIND_NAMES[s.kind], "period": cycle.period_label(year, half),
                                  "target": s.target, "channel": CHANNELS[s.channel].name,
                                  "outcome": OUTCOME_NAMES[s.outcome], "errcode": out.errcode, "reason": out.reason,
@@ -439,7 +440,8 @@ def delivery_message(conn: sqlite3.Connection, year: int, half: int, formats: li
 
 
 def deliver(conn: sqlite3.Connection, actor: Actor, to: str, formats: list[str], year: int, half: int, *,
-            dry_run: bool = False, again: bool = False, now: dt.datetime | None = None) -> list[Send]:
+            dry_run: bool = False, again: bool = False, now: dt.datetime | None = None,
+            client: str | None = None) -> list[Send]:
     """Send the period's deck and drafted report to a group or unit: the files by e-mail, the key figures
     and link by robot; once a day per channel unless `again`. Raises IndicatorsError (nothing sent) when
     `actor` may not, the target or a format is unknown, or the database holds no data."""
@@ -453,7 +455,7 @@ def deliver(conn: sqlite3.Connection, actor: Actor, to: str, formats: list[str],
         raise IndicatorsError("数据库中还没有导入任何台账，未推送汇报材料")
     now = now or dt.datetime.now()
     planned = _plan(DELIVER, target, delivery_message(conn, year, half, formats, now.date()), _contacts_of(conn))
-    return planned if dry_run else [_deliver(conn, actor, s, year, half, now, again) for s in planned]
+    return planned if dry_run else [_deliver(conn, actor, s, year, half, now, again, client) for s in planned]
 
 
 __all__ = ["ADMINS", "GROUPS", "LEADERS", "Reminder", "SETTINGS", "Send", "contacts", "deliver", "plan_reminders",

@@ -64,6 +64,9 @@ class Actor:
 # The machine's operator: whoever runs the CLI without --user, or the app while no account exists.
 # Someone with shell access to the database already has every right, so this acts as an administrator.
 OPERATOR = Actor(login="", name="本机操作员", role=ADMIN)
+# whoever opens the web app from another machine while no account exists: may look, may create the first
+# administrator with the server's set-up code, may change nothing (only this machine is the operator then)
+VISITOR = Actor(login="", name="远程访问者（未创建管理员）", role=LEADER)
 
 
 def may(actor: Actor, action: str, unit: str | None = None) -> bool:

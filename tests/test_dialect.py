@@ -180,3 +180,11 @@ def test_case_blind_logins_and_views(t):
     assert tuple(t.execute("SELECT login, locked FROM login_trial WHERE login = ?", ("CLERK01",)).fetchone()) == ("Clerk01", 0)
     assert [r[0] for r in t.execute("SELECT login FROM open_login_trials")] == ["Clerk01"]
     assert "login_trial" in t.tables() and t.columns("login_trial") == ["login", "locked", "note"]
+
+
+def test_the_guard_against_replace_is_sqlite_only():
+    # PostgreSQL has no REPLACE; its upsert and MERGE meet the UPDATE trigger (tests/test_security.py)
+    from indicators.store import audit
+    guard = next(s for s in ddl.split_statements(audit.DDL) if "audit_no_replace" in s)
+    assert ddl.render(dialect.POSTGRESQL, guard) == []
+    assert ddl.render(dialect.SQLITE, guard) == [guard.strip()]

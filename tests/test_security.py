@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
+import zlib
 
 import pytest
 from PIL import Image
@@ -90,10 +92,31 @@ def test_1_a_leader_is_not_offered_the_demo_button(tmp_path, monkeypatch):
                                  "www.evil.example http://evil.example", "第一行\n# 标题"])
 def test_3_escaped_text_has_no_markdown_left(raw):
     out = md(raw)
-    assert out.replace("\\", "") == raw.replace("\n", " ")  # shows as typed
+    # shows as typed (U+2060, the word joiner that keeps a bare link text, is invisible)
+    assert out.replace("\\", "").replace("\u2060", "") == raw.replace("\n", " ")
     for syntax in ("](", "![", "**", "http://", "www.", ":red[", "\n"):
         assert syntax not in out
     assert re.search(r"(?<!\\)[<>`*_\[\]$]", out) is None  # no markup character left unescaped
+
+
+J = "\u2060"  # the word joiner ui.safe puts inside a bare link (www., http://, a@b): invisible, never a link
+
+
+@pytest.mark.parametrize("said,shown", [
+    (f"「{HOSTILE}」不是已知单位",
+     f"「!\\[x\\](http{J}://evil.example/a.png) \\[会话已过期，请点此重新登录\\](http{J}://evil.example/login)」不是已知单位"),
+    ("「<img src=x onerror=alert(1)>」", "「\\<img src=x onerror=alert(1)\\>」"),
+    ("「www.evil.example」「mailto:a@evil.example」「**粗**」「$x$」",
+     f"「www{J}.evil.example」「mailto{J}:a@{J}evil.example」「\\*\\*粗\\*\\*」「\\$x\\$」"),
+    ("第一行\n# 标题", "第一行 # 标题"),
+    ("「:100: :+1: :material/home: :red[红]」", "「\\:100\\: \\:+1\\: \\:material/home\\: :red\\[红\\]」"),
+    # our own words read as written
+    ("企业微信的地址应是以 https:// 开头的 Webhook 地址", "企业微信的地址应是以 https:// 开头的 Webhook 地址"),
+    ("大小 1.5 MB，上限由 INDICATORS_MAX_EVIDENCE_MB 设置（a/b.xlsx）", "大小 1.5 MB，上限由 INDICATORS_MAX_EVIDENCE_MB 设置（a/b.xlsx）"),
+])
+def test_3_a_message_quoting_user_text_makes_no_link_image_or_markup(said, shown):
+    from ui.safe import inert
+    assert inert(said) == shown
 
 
 def markdown_bodies(at) -> str:
@@ -194,6 +217,54 @@ def test_6_other_escaped_names_pass(name):
     assert evidence.check_file("签到表.pdf", PDF.replace(b"<<>>endobj", b"<<" + name + b" 1>>endobj", 1)) == "pdf"
 
 
+def object_stream_pdf(objects: bytes, filters: bytes = b"/FlateDecode", encode=None, extra: bytes = b"",
+                      head: bytes = b"/Type /ObjStm /N 1 /First 4") -> bytes:
+    """A PDF 1.5 whose catalog (object 1) sits compressed inside an object stream (object 2), as Word and
+    most PDF writers of today keep their objects; `objects` is the catalog's dictionary."""
+    body = b"1 0 " + objects
+    data = (encode or zlib.compress)(body)
+    return (b"%PDF-1.5\n2 0 obj<<" + head + b" /Filter " + filters + b" /Length " + str(len(data)).encode() + extra
+            + b">>stream\n" + data + b"\nendstream endobj\n"
+            + b"3 0 obj<</Type/XRef/Size 4/W[1 2 1]>>stream\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF")
+
+
+def hex_then_flate(body: bytes) -> bytes:
+    return zlib.compress(body).hex().encode() + b">"
+
+
+JS_CATALOG = b"<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>"
+
+
+@pytest.mark.parametrize("pdf", [
+    object_stream_pdf(JS_CATALOG),
+    object_stream_pdf(b"<</Type/Catalog/OpenAction<</S/L#61unch/F(calc.exe)>>>>"),
+    object_stream_pdf(b"<</Type/Catalog/Names<</EmbeddedFiles 5 0 R>>>>"),
+    object_stream_pdf(JS_CATALOG, filters=b"[/AHx /Fl]", encode=hex_then_flate),  # a chain of filters
+    object_stream_pdf(JS_CATALOG, filters=b"/Fl#61teDecode"),  # the filter's own name escaped
+    object_stream_pdf(JS_CATALOG, head=b"/N 1 /First 4"),  # no /Type: the xref stream is what points at it
+    object_stream_pdf(JS_CATALOG, head=b"/Type /Obj#53tm /N 1 /First 4"),
+], ids=["flate", "launch-escaped", "embedded", "chain", "escaped-filter", "no-type", "escaped-type"])
+def test_6_actions_inside_compressed_object_streams_are_refused(pdf):
+    with pytest.raises(IndicatorsError, match="脚本或自动执行动作"):
+        evidence.check_file("签到表.pdf", pdf)
+
+
+@pytest.mark.parametrize("pdf", [
+    object_stream_pdf(JS_CATALOG, filters=b"/JBIG2Decode", encode=lambda b: bytes(x ^ 0x55 for x in b)),  # no reader decodes objects so; we cannot either
+    object_stream_pdf(JS_CATALOG, extra=b" /Encrypt 9 0 R") .replace(b"trailer<<", b"trailer<</Encrypt 9 0 R"),
+    object_stream_pdf(b"<<>>", encode=lambda b: zlib.compress(b"0" * 100_000_000, 9)),  # a bomb
+], ids=["unknown-filter", "encrypted", "bomb"])
+def test_6_an_object_stream_that_cannot_be_judged_is_refused(pdf):
+    with pytest.raises(IndicatorsError, match="无法检查的压缩对象"):
+        evidence.check_file("签到表.pdf", pdf)
+
+
+def test_6_an_ordinary_object_stream_passes():
+    catalog = b"<</Type/Catalog/Pages 4 0 R/Lang(zh-CN)/MarkInfo<</Marked true>>>>"
+    assert evidence.check_file("签到表.pdf", object_stream_pdf(catalog)) == "pdf"
+    assert evidence.check_file("签到表.pdf", object_stream_pdf(catalog, filters=b"[/AHx /Fl]", encode=hex_then_flate)) == "pdf"
+
+
 # ------------------------------------------------------------------ 7. the audit log is append-only
 
 UPSERT = ("INSERT INTO audit (id, time, login, name, role, action, detail) VALUES (?, ?, 'x', 'x', '', 'forged', '{}') "
@@ -216,6 +287,43 @@ def test_7_insert_or_replace_cannot_rewrite_an_audit_entry(conn, people):
         with store.transaction(conn):
             conn.execute("INSERT OR REPLACE INTO audit (id, time, login, name, role, action, detail) "
                          "VALUES (?, '2000-01-01', 'x', 'x', '', 'forged', '{}')", (first["id"],))
+    assert store.audit.entries(conn)[-1] == first
+
+
+def test_7_replace_is_refused_by_any_connection_to_the_file(tmp_path):
+    """Not only ours (which turn recursive_triggers on): the sqlite3 shell or any script opening the file."""
+    import sqlite3
+    path = tmp_path / "app.db"
+    conn = store.connect(path)
+    accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN)
+    first = store.audit.entries(conn)[-1]
+    conn.close()
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    for verb in ("INSERT OR REPLACE", "REPLACE"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute(f"{verb} INTO audit (id, time, login, name, role, action, detail) "
+                        "VALUES (?, '2000-01-01', 'x', 'x', '', 'forged', '{}')", (first["id"],))
+    raw.execute("INSERT INTO audit (time, login, name, role, action, detail) VALUES ('2000', 'x', 'x', '', 'new', '{}')")
+    raw.commit()  # a new entry is still appended
+    raw.close()
+    conn = store.connect(path)
+    assert store.audit.entries(conn)[-1] == first and len(store.audit.entries(conn)) == 2
+    conn.close()
+
+
+def test_7_merge_cannot_rewrite_an_audit_entry(conn, people):
+    if conn.dialect != "postgresql":
+        pytest.skip("MERGE is PostgreSQL's (15+); SQLite's forms are above")
+    first = store.audit.entries(conn)[-1]
+    with pytest.raises(IndicatorsError, match="没有作任何改动"):
+        with store.transaction(conn):
+            conn.execute("MERGE INTO audit a USING (SELECT CAST(? AS BIGINT) AS id) s ON a.id = s.id "
+                         "WHEN MATCHED THEN UPDATE SET action = 'forged'", (first["id"],))
+    with pytest.raises(IndicatorsError, match="没有作任何改动"):
+        with store.transaction(conn):
+            conn.execute("MERGE INTO audit a USING (SELECT CAST(? AS BIGINT) AS id) s ON a.id = s.id "
+                         "WHEN MATCHED THEN DELETE", (first["id"],))
     assert store.audit.entries(conn)[-1] == first
 
 
@@ -243,6 +351,16 @@ def test_8_cycle_and_evidence_actions_record_the_client(conn, people, tmp_path):
     cycle.set_leaders_approved_only(conn, admin, True, client="10.0.0.7")
     for action in ("evidence_add", "cycle_deadline", "cycle_submit", "setting"):
         assert [e["client"] for e in store.audit.entries(conn, action=action)][:1] == ["10.0.0.7"], action
+
+
+def test_8_notification_settings_and_reminders_record_the_client(conn, people):
+    from indicators import notify
+    admin = people["admin"]
+    notify.save_settings(conn, admin, {"public_url": "https://fzjs.example.gov.cn"}, client="10.0.0.8")
+    notify.set_contact(conn, admin, "红旗区", "email", "hq@example.gov.cn", client="10.0.0.8")
+    notify.remove_contact(conn, admin, "红旗区", "email", client="10.0.0.8")
+    for action in ("notify_settings", "contact_set", "contact_remove"):
+        assert [e["client"] for e in store.audit.entries(conn, action=action)] == ["10.0.0.8"], action
 
 
 @pytest.mark.parametrize("peer,forwarded,trusted,client", [
@@ -276,11 +394,25 @@ def test_8_a_bad_proxy_setting_is_named():
     ("host=db password = 's3 cr\\'et' dbname=indicators", "cr"),
     ("postgres://:s3cret@/indicators?host=/run/postgresql", "s3cret"),
     ('连接失败：connection to server at "db" failed: password=s3cret', "s3cret"),
+    # libpq percent-decodes a parameter's name too, and reads user information up to the first @ or /
+    ("postgresql://indicators@db/indicators?pass%77ord=s3cret&sslmode=require", "s3cret"),
+    ("postgresql://db/indicators?sslmode=require&%73sl%70assword=s3cret", "s3cret"),
+    ("postgresql://indicators:s3?cret@db/indicators", "cret"),
+    ("postgresql://indicators:s3#cret@db/indicators", "cret"),
+    ("host=db password=s3&cret#x dbname=indicators", "cret"),
+    ("无法读取或写入数据库（postgresql://indicators@db/indicators?password=s3cret）：连接失败", "s3cret"),
 ])
 def test_9_every_libpq_password_form_is_masked(raw, secret):
     shown = credentials(raw)
     assert secret not in shown and "***" in shown
     assert "indicators" in shown or "db" in shown  # the rest still says which database
+
+
+def test_9_a_conninfo_is_refused_not_made_a_file_named_after_its_password(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(IndicatorsError, match="postgresql://") as e:
+        store.connect("host=127.0.0.1 port=1 dbname=indicators password=s3cretpw")
+    assert "s3cretpw" not in str(e.value) and list(tmp_path.iterdir()) == []
 
 
 def test_9_an_unreachable_database_shows_no_password(monkeypatch):
@@ -303,6 +435,25 @@ def test_10_a_stranger_locks_the_name_only_for_their_own_address(conn, people):
     with pytest.raises(IndicatorsError, match="暂停登录"):  # the stranger's address is locked out
         accounts.login(conn, "fgk", PASSWORD["fgk"], client="198.51.100.66", now=T0 + dt.timedelta(minutes=1))
     owner = accounts.login(conn, "fgk", PASSWORD["fgk"], client="10.0.0.5", now=T0 + dt.timedelta(minutes=1))
+    assert owner.actor.login == "fgk"
+
+
+@pytest.mark.parametrize("client,key", [
+    ("198.51.100.66", "198.51.100.66"), ("::ffff:198.51.100.66", "198.51.100.66"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"), ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    (None, ""),
+])
+def test_10_wrong_passwords_are_counted_per_address_and_per_ipv6_network(client, key):
+    assert clients.lockout_key(client) == key
+
+
+def test_10_a_stranger_cannot_walk_round_the_lock_through_one_ipv6_network(conn, people):
+    for i in range(accounts.LOCK_AFTER_FAILURES):  # one machine's /64: a new address for every try
+        with pytest.raises(IndicatorsError):
+            accounts.login(conn, "fgk", "wrong-password", client=f"2001:db8:1:2::{i + 1:x}", now=T0 + dt.timedelta(seconds=i))
+    with pytest.raises(IndicatorsError, match="暂停登录"):
+        accounts.login(conn, "fgk", PASSWORD["fgk"], client="2001:db8:1:2::99", now=T0 + dt.timedelta(minutes=1))
+    owner = accounts.login(conn, "fgk", PASSWORD["fgk"], client="2001:db8:7:7::5", now=T0 + dt.timedelta(minutes=1))
     assert owner.actor.login == "fgk"
 
 
@@ -390,10 +541,54 @@ def test_4_the_setup_code_from_the_console_creates_the_first_administrator(tmp_p
             c.close()
 
 
+@pytest.mark.parametrize("with_account", [False, True])
+def test_4_the_setup_code_is_in_the_console_as_the_server_starts(tmp_path, with_account):
+    """Printed by the start-up work (ui/warm.py), before anyone opens a page; never once an account exists."""
+    import subprocess
+    import sys
+    path = tmp_path / "app.db"
+    if with_account:
+        conn = store.connect(path)
+        accounts.create(conn, roles.OPERATOR, "fgk", PASSWORD["fgk"], roles.ADMIN)
+        conn.close()
+    run = subprocess.run([sys.executable, "-c", "from ui import warm; warm._first_period()"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, env={**os.environ, store.DB_ENV: str(path)})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ("首次设置码：" in run.stderr) is not with_account
+
+
 def test_4_the_server_listens_on_this_machine_only_by_default():
     import tomllib
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("client,actor", [
+    (None, roles.OPERATOR),  # no connection behind the session (the command line's own runs, AppTest)
+    ("127.0.0.1", roles.OPERATOR), ("::1", roles.OPERATOR), ("127.0.0.2", roles.OPERATOR),
+    ("10.0.0.5", roles.VISITOR), ("192.168.1.20", roles.VISITOR), ("2001:db8::7", roles.VISITOR),
+    ("::ffff:10.0.0.5", roles.VISITOR), ("garbage", roles.VISITOR),
+])
+def test_4_before_the_first_account_only_this_machine_is_the_operator(client, actor):
+    assert clients.before_first_account(client) == actor
+
+
+def test_4_a_visitor_from_elsewhere_changes_nothing_but_may_create_the_first_administrator(conn, tmp_path):
+    visitor = clients.before_first_account("10.0.0.5")
+    with pytest.raises(IndicatorsError, match="无权载入示例数据"):
+        demo.load_demo(conn, actor=visitor)
+    parsed = imports.parse_file(write_xlsx(tmp_path / "x.xlsx", {"台账": red_flag_rows()}).read_bytes(), "x.xlsx")
+    with pytest.raises(IndicatorsError, match="无权导入台账"):
+        importing.import_parsed(conn, parsed, actor=visitor)
+    assert store.batches(conn) == []
+    for refused in (lambda: accounts.create(conn, visitor, "evil", PASSWORD["fgk"], roles.ADMIN),
+                    lambda: cycle.set_deadline(conn, visitor, 2025, 1, D(2025, 7, 10)),
+                    lambda: cycle.set_leaders_approved_only(conn, visitor, False)):
+        with pytest.raises(IndicatorsError, match="无权"):
+            refused()
+    assert not accounts.has_accounts(conn)
+    admin = accounts.create_first_admin(conn, "fgk", PASSWORD["fgk"], None, accounts.setup_code(), client="10.0.0.5")
+    assert admin.role == roles.ADMIN
 
 
 # ------------------------------------------------------------------ 2. kept answers are scoped to the clerk's unit

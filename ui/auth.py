@@ -12,6 +12,7 @@ from indicators import accounts, clients
 from indicators.problems import IndicatorsError
 from indicators.roles import OPERATOR, Actor
 from ui import web
+from ui.safe import md
 
 ACTOR = "actor"
 _TOKEN = "_login_token"
@@ -121,8 +122,9 @@ def resolve(conn) -> tuple[Actor | None, bool]:
     sso = sso_configured()
     if not sso and not accounts.has_accounts(conn):
         announce_setup_code()
-        st.session_state[ACTOR] = OPERATOR
-        return OPERATOR, False
+        actor = clients.before_first_account(client())  # the operator on this machine, elsewhere a VISITOR
+        st.session_state[ACTOR] = actor
+        return actor, False
     t = token()
     if not t and _cookie_token():  # a reload or a link: the login kept in the cookie
         t = _cookie_token()
@@ -272,7 +274,7 @@ def account_box(conn, actor: Actor, login_enabled: bool) -> None:
     with st.sidebar:
         st.divider()
         if login_enabled:
-            st.caption(f"当前用户：**{actor.label}**")
+            st.caption(f"当前用户：**{md(actor.label)}**")
             if st.button("退出登录", icon=":material/logout:", key="logout"):
                 _logout(conn)
         else:

@@ -9,6 +9,7 @@ import streamlit as st
 from indicators import cycle, notify
 from indicators.problems import IndicatorsError
 from ui import shell
+from ui.safe import inert
 
 _RESULT = "remind_result"
 
@@ -65,9 +66,9 @@ def _one_click(sel: shell.Selection, half: int) -> None:
                    key="remind_send"):
         try:
             with st.spinner("正在发送…"):
-                sends = notify.remind(conn, shell.current_actor(), sel.year, half, again=again)
+                sends = notify.remind(conn, shell.current_actor(), sel.year, half, again=again, client=shell.client())
         except IndicatorsError as e:
-            st.error(str(e), icon=":material/block:")
+            st.error(inert(str(e)), icon=":material/block:")
             return
         st.session_state[_RESULT] = [s.as_dict() for s in sends if s.channel]
         st.rerun()

@@ -13,6 +13,7 @@ from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import data, shell
+from ui.safe import inert, md
 
 NOTE_COLUMN = "情况说明"
 
@@ -143,7 +144,7 @@ def _form(sel, units: list[str], lags: list[tuple[str, str]], notes: dict, names
                     e = explanations.write(sel.src.conn, actor, unit, code, sel.year, half, reason, measure=measure,
                                            due=due, evidence=tuple(chosen), client=shell.client())
                 except IndicatorsError as err:
-                    st.error(str(err), icon=":material/block:")
+                    st.error(inert(str(err)), icon=":material/block:")
                 else:
                     extra = "" if e.was_lagging else f"（注意：该指标目前为「{e.status}」，已注明）"
                     st.session_state["cycle_done"] = f"已保存{unit} {code} 的情况说明（第 {e.version} 版）{extra}。"
@@ -203,9 +204,9 @@ def flags_panel(sel: shell.Selection, units: list[str]) -> None:
         try:
             outliers.verify(sel.src.conn, shell.current_actor(), f.ref, f.field, client=shell.client())
         except IndicatorsError as err:
-            st.error(str(err), icon=":material/block:")
+            st.error(inert(str(err)), icon=":material/block:")
             return
-        st.session_state["cycle_done"] = f"已将{f.unit} {f.date}「{f.title}」的{f.column}标为已核实。"
+        st.session_state["cycle_done"] = f"已将{f.unit} {f.date}「{md(f.title)}」的{f.column}标为已核实。"
         st.rerun()
 
 
@@ -240,7 +241,7 @@ def material_panel(sel: shell.Selection, unit: str, year: int, half: int) -> Non
     try:
         got = reporting.review_material(conn, shell.current_actor(), unit, year, half, pages)
     except IndicatorsError as err:
-        st.error(str(err), icon=":material/block:")
+        st.error(inert(str(err)), icon=":material/block:")
         return
     label = cycle.period_label(year, half)
     st.caption(f"{unit}{label}：台账 {got.rows} 行，佐证材料 {len(got.evidence)} 个（只读，供审核时核对）。")

@@ -17,6 +17,7 @@ from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
 from ui import auth, chrome, data, dates, navigation
+from ui.safe import inert, md
 
 log = logging.getLogger("indicators.app")
 CITY_WIDE = progress.CITY_WIDE
@@ -271,7 +272,7 @@ def refuse(title: str) -> None:
     """What a page the user may not use shows instead of itself."""
     if not title:
         return
-    st.error(f"{current_actor().label}无权使用「{title}」页面。如需办理，请联系市国动办法规科（管理员）。",
+    st.error(f"{md(current_actor().label)}无权使用「{title}」页面。如需办理，请联系市国动办法规科（管理员）。",
              icon=":material/block:")
 
 
@@ -307,7 +308,7 @@ def edge(where: str):
     try:
         yield
     except (IndicatorsError, ConfigError) as e:
-        st.error(str(e))
+        st.error(inert(str(e)))
     except (store.Error, OSError):
         log.exception("database unavailable (%s)", where)
         st.error(f"无法读取数据库（{store.db_label()}）。请检查数据目录是否存在且可写（或环境变量 INDICATORS_DB "

@@ -34,11 +34,13 @@ def _first_period() -> None:
     of the period a session opens on computed into the loaders' caches (ui/data.py)."""
     import datetime as dt
 
-    from indicators import progress, store
-    from ui import data
+    from indicators import accounts, progress, store
+    from ui import auth, data
 
     with data.borrowed():
         src = data.source()
+        if not accounts.has_accounts(src.conn):
+            auth.announce_setup_code()  # in the console as the server starts, before anyone opens a page
         if not store.batches(src.conn):
             return  # a brand-new database: the first run loads the demo data
         year, today = data.default_year(src), dt.date.today()

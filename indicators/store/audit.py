@@ -17,7 +17,11 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_replace BEFORE INSERT ON audit WHEN EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 """
+# audit_no_replace: INSERT OR REPLACE on an existing id is refused by any connection to the file, not only by ours
+# (which also turn recursive_triggers on, so that REPLACE's delete meets audit_no_delete)
 
 
 def record(conn: sqlite3.Connection, actor: Actor, action: str, *, unit: str | None = None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from ..problems import IndicatorsError
 from . import dialect, schema
 from .dialect import Error
 from .files import FILES_ENV, uploads_dir  # noqa: F401 (uploads_dir: re-exported, store.uploads_dir)
+
+# "host=db dbname=x password=…": a libpq conninfo, which would otherwise become a SQLite file named after it
+_CONNINFO = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port|sslmode|service)\s*=", re.IGNORECASE)
 
 DEFAULT_DB = DATA_DIR / "indicators.db"
 DB_ENV = "INDICATORS_DB"
@@ -115,6 +119,9 @@ def connect(target: str | os.PathLike | None = None, *, files_dir: str | os.Path
             raise
         return conn
     p = Path(spec)
+    if not p.exists() and _CONNINFO.search(str(spec)):
+        raise IndicatorsError(f"数据库地址「{dialect.safe_label(spec)}」是 PostgreSQL 的连接参数写法，本系统不按文件路径创建它：请写成 "
+                              "postgresql://用户@主机/库名 的形式（密码放在 ~/.pgpass），未创建任何文件")
     if not p.exists():
         try:
             p.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ What the PostgreSQL rendering changes (tests/test_dialect.py pins each):
 - CREATE INDEX IF NOT EXISTS -> created only when missing (PostgreSQL's IF NOT EXISTS would take a
   share lock on the table even when the index exists, and wait for a running import);
 - a refusing trigger (BEFORE ... BEGIN SELECT RAISE(ABORT, 'msg'); END) -> refuse_changes;
+- a guard against REPLACE (BEFORE INSERT ... WHEN EXISTS (SELECT 1 FROM t WHERE id = NEW.id) BEGIN SELECT
+  RAISE ...) -> nothing: PostgreSQL has no REPLACE, and its upsert's UPDATE meets the UPDATE trigger;
 - CREATE VIEW IF NOT EXISTS -> CREATE OR REPLACE VIEW.
 """
 from __future__ import annotations
@@ -36,6 +38,11 @@ _TRIGGER = re.compile(r"CREATE\s+(?:TEMP\w*\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s
                       r"((?:INSERT|UPDATE|DELETE)(?:\s+OR\s+(?:INSERT|UPDATE|DELETE))*)\s+ON\s+(\w+)\s+"
                       r"(?:FOR\s+EACH\s+ROW\s+)?BEGIN\s+SELECT\s+RAISE\s*\(\s*(?:ABORT|FAIL|ROLLBACK)\s*,\s*"
                       r"'((?:[^']|'')*)'\s*\)\s*;?\s*END\s*;?\s*$", re.I | re.S)
+
+
+_REPLACE_GUARD = re.compile(r"CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?\w+\s+BEFORE\s+INSERT\s+ON\s+(\w+)\s+WHEN\s+"
+                            r"EXISTS\s*\(\s*SELECT\s+1\s+FROM\s+\1\s+WHERE\s+(\w+)\s*=\s*NEW\.\2\s*\)\s+BEGIN\s+SELECT\s+"
+                            r"RAISE\s*\(\s*ABORT\s*,\s*'(?:[^']|'')*'\s*\)\s*;?\s*END\s*;?\s*$", re.I | re.S)
 
 
 def _tokens(sql: str) -> list[tuple[str, str]]:
@@ -82,6 +89,8 @@ def _statements(dialect: str, sql: str) -> list[str]:
     head = sql.split(None, 6)
     words = [w.upper() for w in head]
     if words[:1] == ["CREATE"] and "TRIGGER" in words[:4]:
+        if _REPLACE_GUARD.match(sql):
+            return []
         m = _TRIGGER.match(sql)
         if not m:
             raise ValueError("only refusing triggers (SELECT RAISE(ABORT, ...)) are declared here; write other "

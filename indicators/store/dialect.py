@@ -441,6 +441,8 @@ class PGConnection:
         if sql.lstrip()[:6].upper() in ("CREATE", "ALTER "):  # DDL, rendered for PostgreSQL (ddl.py)
             self._identity = None
             parts = ddl.render(POSTGRESQL, sql)
+            if not parts:  # a statement PostgreSQL does without (ddl.py: the guard against REPLACE)
+                return _Empty()
             for part in parts[:-1]:
                 self._run(pg_sql(part), ())
             sql = parts[-1]

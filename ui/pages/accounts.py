@@ -7,6 +7,7 @@ from indicators import accounts, roles
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from ui import auth, shell
+from ui.safe import inert, md
 
 COLUMNS = {"login": "登录名", "name": "显示名", "role": "角色", "unit": "单位", "active": "状态", "created": "创建时间",
            "last_login": "最近登录", "password_changed": "密码修改时间"}
@@ -45,9 +46,9 @@ def _create(conn, actor, client) -> None:
             try:
                 made = accounts.create(conn, actor, login, password, role, unit or None, name or None, client=client)
             except IndicatorsError as e:
-                st.error(str(e))
+                st.error(inert(str(e)))
                 return
-            _done(f"已创建账号 {made.login}：{made.label}。请把初始密码当面或电话告知本人，并提醒登录后修改。")
+            _done(f"已创建账号 {md(made.login)}：{md(made.label)}。请把初始密码当面或电话告知本人，并提醒登录后修改。")
 
 
 def _change(conn, actor, client, rows: list[dict]) -> None:
@@ -86,7 +87,7 @@ def _run(call, message: str) -> None:
     try:
         call()
     except IndicatorsError as e:
-        st.error(str(e))
+        st.error(inert(str(e)))
         return
     _done(message)
 
@@ -99,10 +100,10 @@ def _many(conn, actor, client) -> None:
         try:
             made = accounts.create_many(conn, actor, accounts.read_accounts_xlsx(f.getvalue()), client=client)
         except IndicatorsError as e:
-            st.error(str(e))
+            st.error(inert(str(e)))
             return
         st.session_state["accounts_round"] = st.session_state.get("accounts_round", 0) + 1
-        _done(f"已创建 {len(made)} 个账号：{'、'.join(a.login for a in made)}。")
+        _done(f"已创建 {len(made)} 个账号：{md('、'.join(a.login for a in made))}。")
 
 
 def _settings(conn, actor, client) -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 from indicators import intake, kept_answers, roles, store
 from indicators.problems import IndicatorsError
 from ui import shell
-from ui.safe import md
+from ui.safe import inert, md
 
 
 def render(sel: shell.Selection) -> None:
@@ -34,9 +34,9 @@ def render(sel: shell.Selection) -> None:
             try:
                 kept_answers.remove(sel.src.conn, actor, r.kind, int(r.id), client=shell.client())
             except IndicatorsError as e:
-                st.error(str(e), icon=":material/block:")
+                st.error(inert(str(e)), icon=":material/block:")
                 return
-            st.session_state["answers_done"] = f"已删除：{r.内容}。已导入的数据不变。"
+            st.session_state["answers_done"] = f"已删除：{md(r.内容)}。已导入的数据不变。"
             st.session_state["checked"] = {}
             st.rerun()
 

@@ -11,7 +11,7 @@ from indicators.evidence import RowRef
 from indicators.ledgers import CHOICE, DATE, INT, LEDGERS, NUMBER, TEXT, UNIT
 from indicators.problems import IndicatorsError
 from ui import shell
-from ui.safe import md as _plain  # a message quoting what a user typed: shown as typed, never markup
+from ui.safe import inert as _plain  # a whole message quoting what a user typed: its links, images, markup made text
 
 KIND = "entry_kind"
 # The grid's edit state holds the rows added since its editor began, and Streamlit adds them to the table one

@@ -6,7 +6,7 @@ from indicators import evidence, exports, store
 from indicators.problems import IndicatorsError
 from indicators.roles import CLERK, may
 from ui import chrome, data, shell
-from ui.safe import md
+from ui.safe import inert, md
 
 ROW, BATCH = "一行台账", "整个导入批次"
 LIST_LIMIT = 60  # attachments drawn with their thumbnail and buttons; the zip export has them all
@@ -51,7 +51,7 @@ def _attach_form(sel, unit: str | None) -> None:
             ids = evidence.attach(conn, shell.current_actor(), [(f.name, f.getvalue()) for f in files], row=row, batch=batch,
                                   client=shell.client())
         except IndicatorsError as e:
-            st.error(str(e), icon=":material/block:")
+            st.error(inert(str(e)), icon=":material/block:")
             return
         where = row.label() if row else f"批次 {batch}"
         st.session_state["evidence_done"] = f"已上传 {len(files)} 个文件到「{md(where)}」（编号 {'、'.join(map(str, ids))}）。"
@@ -85,7 +85,7 @@ def _listing(sel, unit: str | None) -> None:
                 try:
                     evidence.remove(conn, actor, e["id"], client=shell.client())
                 except IndicatorsError as err:
-                    st.error(str(err), icon=":material/block:")
+                    st.error(inert(str(err)), icon=":material/block:")
                     continue
                 st.session_state["evidence_done"] = f"已删除佐证材料「{md(e['file_name'])}」。"
                 st.rerun()

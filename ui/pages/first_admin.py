@@ -4,6 +4,7 @@ import streamlit as st
 from indicators import accounts
 from indicators.problems import IndicatorsError
 from ui import auth, shell
+from ui.safe import inert
 
 
 def render(sel: shell.Selection) -> None:
@@ -28,7 +29,7 @@ def render(sel: shell.Selection) -> None:
         accounts.create_first_admin(sel.src.conn, login, password, name, code, client=shell.client())
         auth.start_session(accounts.login(sel.src.conn, login, password, client=shell.client()))
     except IndicatorsError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(inert(str(e)), icon=":material/error:")
         return
     st.rerun()
 

@@ -4,7 +4,7 @@ import streamlit as st
 from indicators import entry, importing, intake, store
 from indicators.problems import IndicatorsError
 from ui import navigation, review, shell
-from ui.safe import md
+from ui.safe import inert, md
 
 # which batch, when and who stay on screen (pinned at the left) however far the table is scrolled; the
 # checksum, for tracing a file, comes last and narrow (intake.HISTORY_COLUMNS holds the order)
@@ -56,7 +56,7 @@ def render(sel: shell.Selection) -> None:
             left.download_button("下载原始文件", original.read_bytes(), file_name=b["file_name"],
                                  icon=":material/download:", key=f"original_{batch_id}")
         except IndicatorsError as e:
-            left.warning(str(e))
+            left.warning(inert(str(e)))
 
     review.batch_flags(sel, batch_id)
     if b["undone"]:
@@ -75,7 +75,7 @@ def render(sel: shell.Selection) -> None:
             try:
                 effect = intake.undo_effect(sel.src.conn, batch_id, actor=actor)
             except IndicatorsError as e:
-                st.error(str(e), icon=":material/block:")
+                st.error(inert(str(e)), icon=":material/block:")
                 return
             st.markdown(f"**确认撤销批次 {batch_id}（{md(b['file_name'])}）？** 将删除它新增的 {b['added']} 行，"
                         f"恢复它更新的 {b['updated']} 行。")
@@ -91,7 +91,7 @@ def render(sel: shell.Selection) -> None:
                     st.session_state["undo_done"] = f"已撤销批次 {batch_id}（{md(b['file_name'])}）。"
                 except IndicatorsError as e:
                     st.session_state["undo_done"] = None
-                    st.error(str(e))
+                    st.error(inert(str(e)))
                     return
                 st.session_state.pop("undo_ask", None)
                 st.rerun()

@@ -9,6 +9,7 @@ from indicators.channels import CHANNELS, DINGTALK, GROUPS, SECURITIES, SETTINGS
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from ui import auth, shell
+from ui.safe import inert
 
 _DONE = "notify_done"
 
@@ -17,7 +18,7 @@ def _run(change, message: str) -> None:
     try:
         change()
     except IndicatorsError as e:
-        st.error(str(e), icon=":material/block:")
+        st.error(inert(str(e)), icon=":material/block:")
         return
     st.session_state[_DONE] = message
     auth.forget_secrets()
@@ -42,14 +43,15 @@ def _contacts(conn, actor) -> None:
                                   key=auth.SECRET_PREFIX + "address")  # a webhook URL is a secret: forgotten once saved
         secret = st.text_input("钉钉加签密钥（仅钉钉机器人，可不填）", type="password", key=auth.SECRET_PREFIX + "ding_secret")
         if st.form_submit_button("保存通知渠道", type="primary", icon=":material/save:"):
-            _run(lambda: notify.set_contact(conn, actor, target, channel, address, secret if channel == DINGTALK else None),
+            _run(lambda: notify.set_contact(conn, actor, target, channel, address, secret if channel == DINGTALK else None,
+                                                   client=shell.client()),
                  f"已设置「{target}」的{CHANNELS[channel].name}。")
     if rows:
         labels = {f"{r['target']} · {r['channel_name']} · {r['address']}": r for r in rows}
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         chosen = labels[left.selectbox("删除一个通知渠道", list(labels))]
         if right.button("删除", icon=":material/delete:"):
-            _run(lambda: notify.remove_contact(conn, actor, chosen["target"], chosen["channel"]),
+            _run(lambda: notify.remove_contact(conn, actor, chosen["target"], chosen["channel"], client=shell.client()),
                  f"已删除「{chosen['target']}」的{chosen['channel_name']}。")
 
 
@@ -71,7 +73,7 @@ def _settings(conn, actor) -> None:
             else:
                 values[key] = st.text_input(label, value=view[key]["value"], help=f"{s.help}（环境变量 {s.env}）")
         if st.form_submit_button("保存设置", type="primary", icon=":material/save:"):
-            _run(lambda: notify.save_settings(conn, actor, values), "已保存通知设置。")
+            _run(lambda: notify.save_settings(conn, actor, values, client=shell.client()), "已保存通知设置。")
 
 
 def render(sel: shell.Selection) -> None:

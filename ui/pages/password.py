@@ -4,12 +4,13 @@ import streamlit as st
 from indicators import accounts
 from indicators.problems import IndicatorsError
 from ui import auth, shell
+from ui.safe import inert, md
 
 
 def render(sel: shell.Selection) -> None:
     st.title("修改密码")
     actor = shell.current_actor()
-    st.caption(f"当前用户：{actor.label}。新密码至少 {accounts.MIN_PASSWORD_LENGTH} 位，不能与登录名相同；"
+    st.caption(f"当前用户：{md(actor.label)}。新密码至少 {accounts.MIN_PASSWORD_LENGTH} 位，不能与登录名相同；"
                "修改后，在其他电脑或浏览器上的登录将结束。")
     done = st.session_state.pop("password_done", None)
     if done:
@@ -27,7 +28,7 @@ def render(sel: shell.Selection) -> None:
     try:
         accounts.change_password(sel.src.conn, actor, old, new, token=auth.token(), client=shell.client())
     except IndicatorsError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(inert(str(e)), icon=":material/error:")
         return
     st.session_state["password_done"] = "密码已修改。"
     auth.forget_secrets()

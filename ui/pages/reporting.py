@@ -12,6 +12,7 @@ from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from indicators.roles import ADMIN, CLERK, may
 from ui import data, reminders, review, shell
+from ui.safe import inert
 from ui.memo import charts  # shared by every session: built once
 
 # the state cell's fill and text colour (the status palette's green, amber and red where they mean the same)
@@ -32,7 +33,7 @@ def _move(sel, action: str, unit: str, reason: str | None = None) -> None:
         s = cycle.transition(sel.src.conn, shell.current_actor(), action, unit, sel.year, cycle.half_of(sel.period), reason,
                              client=shell.client())
     except IndicatorsError as e:  # refused: said here, the rest of the page still drawn
-        st.error(str(e), icon=":material/block:")
+        st.error(inert(str(e)), icon=":material/block:")
         return
     st.session_state["cycle_done"] = f"{s.unit}{s.period}：{cycle.MOVES[action].name}完成，当前为「{s.state}」。"
     st.session_state["review_clear"] = True  # the reason was for this move: the next starts empty

@@ -8,6 +8,7 @@ from indicators.interpret import Answers
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
 from ui import chrome, data, review, shell
+from ui.safe import inert, md
 
 ANSWERS = "intake_answers"  # the clerk's answers in this session (kept in the database on confirm)
 
@@ -44,7 +45,7 @@ def render(sel: shell.Selection) -> None:
     done = st.session_state.pop("import_done", None)
     if done:
         for text in done:
-            st.success(text, icon=":material/task_alt:")
+            st.success(inert(text), icon=":material/task_alt:")
         st.page_link("ui/pages/evidence.py", label="为刚导入的台账上传佐证材料（签到表、照片、通知等）", icon=":material/attach_file:")
 
     checked_cache = st.session_state.setdefault("checked", {})
@@ -66,10 +67,10 @@ def render(sel: shell.Selection) -> None:
             if not c.ok and intake.questions(c.parsed):
                 _ask(f.name, key[1], intake.questions(c.parsed), answers)
             if c.locked:
-                st.error(f"**{f.name}**：{c.locked}", icon=":material/lock:")
+                st.error(f"**{md(f.name)}**：{inert(c.locked)}", icon=":material/lock:")
             elif not c.ok and not any(p.sheet for p in c.parsed.problems):  # the file itself: one plain sentence
                 p = c.parsed.problems[0]
-                st.error(f"**{f.name}**：{p.message}。{p.fix}。未导入任何数据。", icon=":material/error:")
+                st.error(f"**{md(f.name)}**：{inert(p.message)}。{inert(p.fix)}。未导入任何数据。", icon=":material/error:")
             elif not c.ok:
                 st.error(f"发现 {len(c.parsed.problems)} 个问题，未导入任何数据。请按下表修改后重新上传。",
                          icon=":material/error:")
@@ -86,14 +87,14 @@ def render(sel: shell.Selection) -> None:
                                    key=f"annotated_{key[1]}")
             elif c.already:
                 b = c.already
-                st.info(f"**{f.name}**：该文件已于 {store.created_label(b)} 导入（批次 {b['id']}），"
+                st.info(f"**{md(f.name)}**：该文件已于 {store.created_label(b)} 导入（批次 {b['id']}），"
                         "本次未作任何改动。", icon=":material/info:")
             else:
                 plan = c.plan
-                st.markdown(f"**{f.name}**：校验通过，共 {c.parsed.rows} 行。确认后将新增 **{plan.added}** 行、"
+                st.markdown(f"**{md(f.name)}**：校验通过，共 {c.parsed.rows} 行。确认后将新增 **{plan.added}** 行、"
                             f"更新 **{plan.updated}** 行，{plan.unchanged} 行与已有数据相同。")
                 for note in c.parsed.notes:
-                    st.caption(f"提示：{note}")
+                    st.caption(f"提示：{inert(note)}")
                 review.upload_hints(sel.src.conn, c.parsed.records)
                 _interpretations(c.parsed)
                 st.dataframe(intake.plan_frame(plan), hide_index=True, placeholder="", width="stretch")
@@ -101,7 +102,7 @@ def render(sel: shell.Selection) -> None:
                 cols[0].dataframe(intake.units_frame(plan), hide_index=True, placeholder="", width="stretch",
                                   height=min(38 + 35 * len(intake.units_frame(plan)), 420))
                 moved = c.moved
-                cols[1].markdown("**将影响的指标**\n\n" + "\n".join(f"- {m['code']} {m['name']}：{m['rows']} 行"
+                cols[1].markdown("**将影响的指标**\n\n" + "\n".join(f"- {m['code']} {md(m['name'])}：{m['rows']} 行"
                                                                     for m in moved) if moved else "（不影响计分指标）")
                 accepted.append((f.name, c))
 
@@ -139,16 +140,16 @@ def _interpretations(parsed) -> None:
 
 def _ask(name: str, digest: str, questions, answers: Answers) -> None:
     """Ask instead of refusing: "此列是…" per unrecognised header, a choice per unknown value."""
-    st.warning(f"**{name}**：有 {len(questions)} 处需要您确认。选择后立即重新校验，确认导入前不会保存任何数据；"
+    st.warning(f"**{md(name)}**：有 {len(questions)} 处需要您确认。选择后立即重新校验，确认导入前不会保存任何数据；"
                "也可以改好表格后重新上传。", icon=":material/help:")
     for q in questions:
         key = f"ask_{digest}_{'_'.join(q.key)}"
         if q.kind == "column":
-            label = f"工作表「{q.sheet}」的列「{q.subject}」（{q.why}）：此列是…"
+            label = f"工作表「{md(q.sheet)}」的列「{md(q.subject)}」（{md(q.why)}）：此列是…"
             options = [*q.suggestions, *(o for o in q.options if o not in q.suggestions)]
             placeholder = "此列是…"
         else:
-            label = f"工作表「{q.sheet}」{q.column}「{q.subject}」（{q.rows} 行）不是规定的选项，它是…"
+            label = f"工作表「{md(q.sheet)}」{md(q.column)}「{md(q.subject)}」（{q.rows} 行）不是规定的选项，它是…"
             options = [*q.suggestions, *(o for o in q.options if o not in q.suggestions), intake.DECLINE]
             placeholder = ("是否为" + "或".join(f"「{n}」" for n in q.suggestions) + "？") if q.suggestions else "请选择…"
         st.selectbox(label, options, index=None, placeholder=placeholder, key=key, on_change=_answered, args=(q, key))
