@@ -283,10 +283,10 @@ def account_box(conn, actor: Actor, login_enabled: bool) -> None:
 
 # While no account exists every page says so (ui/shell.notice: one line with the demo notice): in full
 # where there is room, and in a few words on a phone or beside the demo notice
-NO_LOGIN = ("**尚未启用登录**：任何能打开本页面的人都可以导入、撤销和修改数据。请在「创建管理员」页面创建第一个"
-            "管理员账号；创建后，所有人都须用本人账号登录。")
-NO_LOGIN_SHORT = "**尚未启用登录**：任何人都可以修改数据，请先在「创建管理员」页面创建管理员"
-NO_LOGIN_PHONE = "**尚未启用登录**，任何人都可改数据"
+NO_LOGIN = ("**尚未启用登录**：只有在服务器本机上打开的页面可以导入、撤销和修改数据，其他电脑只能查看。请在「创建管理员」"
+            "页面创建第一个管理员账号；创建后，所有人都须用本人账号登录。")
+NO_LOGIN_SHORT = "**尚未启用登录**：仅服务器本机可修改数据，其他电脑只能查看，请先在「创建管理员」页面创建管理员"
+NO_LOGIN_PHONE = "**尚未启用登录**，仅服务器本机可改数据"
 
 
 SECRET_PREFIX = "secret_"  # the key of every password field starts with this
