@@ -100,7 +100,7 @@ def test_clerk_refused_upload_and_own_history(browser, server, tmp_path):
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
     page.get_by_text("发现 1 个问题，未导入任何数据").wait_for(timeout=60000)
     wait_ready(page, "数据填报")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=120000) as download:  # built when clicked: a loaded CI took over 30 s
         page.get_by_role("button", name="下载标注了问题的工作簿").click()
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
