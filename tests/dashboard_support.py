@@ -76,20 +76,44 @@ def seed_database(folder: Path, rows: dict[str, list[dict]] | None = None) -> Pa
 
 
 def app(page: str | None = None, *, unit: str | None = None, period: str | None = None, year: int | None = None,
-        report: bool = False) -> AppTest:
-    """Run the app (INDICATORS_DB must be set) with the sidebar choices made, on `page`.
+        report: bool = False, token: str | None = None, timeout: float = 60) -> AppTest:
+    """Run the app (INDICATORS_DB must be set) with the sidebar choices made, on `page`; logged in with
+    `token` (an accounts.login token) when given.
 
     The choices go in as the sidebar widgets' state before the first run (as a returning user's
     session holds them); test_sidebar_drives_the_page works the widgets themselves.
     """
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (("year", year), ("period_mode", period), ("unit", unit), ("report_mode", report or None)):
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (("_login_token", token), ("year", year), ("period_mode", period), ("unit", unit),
+                       ("report_mode", report or None)):
         if value is not None:
             at.session_state[key] = value
     at.run()
     if page:
         at.switch_page(page).run()
     return at
+
+
+def proto_strings(message, where: str = "") -> list[tuple[str, str]]:
+    """(field path, text) of every string field in an element's proto, nested ones and lists included."""
+    from google.protobuf.message import Message
+
+    out = []
+    for field, value in message.ListFields():
+        items = [value] if isinstance(value, (str, bytes, Message)) or not hasattr(value, "__len__") else list(value)
+        for item in items:
+            if isinstance(item, Message):
+                out += proto_strings(item, f"{where}.{field.name}")
+            elif isinstance(item, str):
+                out.append((f"{where}.{field.name}", item))
+    return out
+
+
+def elements(node):
+    """An AppTest tree's node and every node under it."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from elements(child)
 
 
 def figures(at: AppTest) -> list[dict]:

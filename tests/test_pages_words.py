@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
 import dashboard_support as ds
-from conftest import ROOT, healthy
+from conftest import healthy
 from indicators import accounts, evidence, store
 from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
 from ui import navigation
@@ -42,18 +42,6 @@ def seeded(tmp_path_factory):
     return db
 
 
-def strings(message: Message, where: str = "") -> list[tuple[str, str]]:
-    """(field path, text) of every string field in an element's proto, nested ones and lists included."""
-    out = []
-    for field, value in message.ListFields():
-        items = [value] if isinstance(value, (str, bytes, Message)) or not hasattr(value, "__len__") else list(value)
-        for item in items:
-            if isinstance(item, Message):
-                out += strings(item, f"{where}.{field.name}")
-            elif isinstance(item, str):
-                out.append((f"{where}.{field.name}", item))
-    return out
-
 
 def json_strings(value, where: str = "") -> list[tuple[str, str]]:
     """(path, text) of every string in a chart's JSON (its titles, labels, hover texts, annotations)."""
@@ -66,19 +54,14 @@ def json_strings(value, where: str = "") -> list[tuple[str, str]]:
     return []
 
 
-def elements(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from elements(child)
-
 
 def unreadable(at: AppTest) -> list[str]:
     found = []
-    for el in elements(at._tree):
+    for el in ds.elements(at._tree):
         proto = getattr(el, "proto", None)
         if not isinstance(proto, Message):
             continue
-        for path, text in strings(proto):
+        for path, text in ds.proto_strings(proto):
             if el.type == "plotly_chart" and path.endswith(".spec"):
                 found += [f"chart {where}: {t}" for where, t in json_strings(json.loads(text)) if UNREADABLE.search(t)]
                 continue
@@ -110,17 +93,12 @@ def pages_of(role: str) -> list[str]:
 
 
 def page_as(seeded, monkeypatch, login: str, page: str, **state) -> AppTest:
-    """The real app logged in as `login` (with `state` in the session), switched to `page` and checked healthy."""
+    """The real app logged in as `login` (with the sidebar `state`), switched to `page` and checked healthy."""
     monkeypatch.setenv(store.DB_ENV, str(seeded))
     conn = store.connect(seeded)
     token = accounts.login(conn, login, PASSWORD).token
     conn.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["_login_token"] = token
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(page).run()
+    at = ds.app(page, token=token, **state)
     healthy(at)
     return at
 
@@ -130,7 +108,7 @@ CASES = [(role, page) for role in PEOPLE for page in pages_of(role)]
 
 @pytest.mark.parametrize("role,page", CASES, ids=[f"{r}-{p.split('/')[-1][:-3]}" for r, p in CASES])
 def test_no_page_shows_none_nan_or_a_path(seeded, monkeypatch, role, page):
-    at = page_as(seeded, monkeypatch, PEOPLE[role].login, page, year=2025, period_mode="上半年")
+    at = page_as(seeded, monkeypatch, PEOPLE[role].login, page, year=2025, period="上半年")
     assert unreadable(at) == []
 
 
@@ -153,7 +131,7 @@ st.plotly_chart(go.Figure(go.Bar(x=["完成"], y=[1], text=["nan 次"])))
 
 def test_an_unscored_indicator_reads_not_scored_on_the_targets_page(seeded, monkeypatch):
     at = page_as(seeded, monkeypatch, "ld", "ui/pages/targets.py")
-    table = next(el for el in elements(at._tree) if type(el).__name__ == "Dataframe" or el.type == "arrow_data_frame")
+    table = next(el for el in ds.elements(at._tree) if type(el).__name__ == "Dataframe" or el.type == "arrow_data_frame")
     e05 = table.value.set_index("code").loc["E05"]
     assert e05[["target", "weight", "default_target"]].isna().all() and table.proto.placeholder == "不计分"
     assert any("执法证件办理量只展示数量，不设目标、不计分" in c.value for c in at.caption)

@@ -17,7 +17,8 @@ from google.protobuf.message import Message
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import (GOVERNANCE_HEADER, PUBLICITY_HEADER, ROOT, STAFF_HEADER, TRAINING_HEADER, healthy, write_xlsx)
+import dashboard_support as ds
+from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, STAFF_HEADER, TRAINING_HEADER, healthy, write_xlsx
 from indicators import accounts, cycle, evidence, explanations, importing, imports, kept_answers, store
 from indicators.interpret import Answers
 from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
@@ -86,33 +87,17 @@ def seeded(tmp_path_factory):
     return db
 
 
-def strings(message: Message, where: str = "") -> list[tuple[str, str]]:
-    out = []
-    for field, value in message.ListFields():
-        items = [value] if isinstance(value, (str, bytes, Message)) or not hasattr(value, "__len__") else list(value)
-        for item in items:
-            if isinstance(item, Message):
-                out += strings(item, f"{where}.{field.name}")
-            elif isinstance(item, str):
-                out.append((f"{where}.{field.name}", item))
-    return out
-
-
-def elements(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from elements(child)
 
 
 def active_markup(at: AppTest) -> list[str]:
     found = []
-    for el in elements(at._tree):
+    for el in ds.elements(at._tree):
         proto = getattr(el, "proto", None)
         if not isinstance(proto, Message) or el.type in PLAIN_TYPES or el.type == "plotly_chart":
             continue
         if el.type == "html" and not getattr(el, "proto", None):
             continue
-        for path, text in strings(proto):
+        for path, text in ds.proto_strings(proto):
             if path.endswith(PLAIN) and el.type != "radio":
                 continue
             if m := ACTIVE.search(text):
@@ -131,12 +116,7 @@ def open_as(db, role: str, page: str) -> AppTest:
     conn = store.connect(db)
     token = accounts.login(conn, PEOPLE[role].login, PASSWORD).token
     conn.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["_login_token"] = token
-    at.session_state["year"] = 2025
-    at.session_state["period_mode"] = "上半年"
-    at.run()
-    at.switch_page(page).run()
+    at = ds.app(page, year=2025, period="上半年", token=token, timeout=90)
     healthy(at)
     return at
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dashboard_support as ds
 from conftest import ROOT, TRAINING_HEADER, db_env, healthy, load, write_xlsx
 from indicators import accounts, charts, store
 from indicators.roles import ADMIN, CLERK, OPERATOR
@@ -140,15 +141,8 @@ SEED = {"台账": [TRAINING_HEADER,
 
 
 def _app(actor_login: str | None, page: str):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if actor_login:
-        conn = store.connect()
-        at.session_state["_login_token"] = accounts.login(conn, actor_login, "Shared-cache-2025").token
-    at.session_state["year"] = 2025
-    at.session_state["period_mode"] = "上半年"
-    at.run()
-    at.switch_page(page).run()
+    token = accounts.login(store.connect(), actor_login, "Shared-cache-2025").token if actor_login else None
+    at = ds.app(page, year=2025, period="上半年", token=token, timeout=90)
     healthy(at)
     return at
 
