@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from . import cli_entry, cli_review, roles, store
+from .cli_args import year as _year
 from .config import ConfigError, default_catalog
 from .interpret import IGNORE, Answers
 from .ledgers import LEDGERS, normalise_header
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_answers(with_db(sub.add_parser("check", help="只校验，不导入（使用已保存的回答，不保存新的回答）")))
     sp.add_argument("files", nargs="*", metavar="FILE")
     sp = with_db(sub.add_parser("progress", help="计算各单位各指标的进度"))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 截至6月30日，2 = 截至12月31日")
     sp.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD")
     sp.add_argument("--unit", help="只看一个单位（可写别名，如 红旗区人防办）")
@@ -155,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("export", help="生成汇报材料（pptx）、督导平台数据表（xlsx）、工作情况文稿（docx）或佐证材料包（evidence）"))
     sp.add_argument("--format", required=True, choices=("pptx", "xlsx", "docx", "evidence"),
                     help="pptx 汇报材料 / xlsx 督导平台数据 / docx 工作情况文稿 / evidence 佐证材料压缩包（.zip）")
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help="1 = 上半年（截至6月30日），2 = 全年")
     sp.add_argument("--unit", help="只看一个单位（可写别名）；不写或写“全市”为全市")
     sp.add_argument("--draft", choices=("全市", "本级"), default="全市",
@@ -169,18 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     cycle_p = sub.add_parser("cycle", help="报送周期：截止日期、提交、审核、退回、重新开放、报送情况")
     csub = cycle_p.add_subparsers(dest="cycle_command", required=True, parser_class=_Parser)
     sp = with_user(csub.add_parser("deadline", help="设置填报截止日期（管理员）"))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
     sp.add_argument("--date", type=_date, required=True, help="截止日期 YYYY-MM-DD")
     for name, what in (("submit", "提交本单位数据"), ("approve", "审核通过（管理员）"), ("return", "退回并说明原因（管理员）"),
                        ("reopen", "重新开放已审核或已逾期的单位（管理员，须说明原因）")):
         sp = with_user(csub.add_parser(name, help=what))
         sp.add_argument("--unit", required=True, help="单位（可写别名）")
-        sp.add_argument("--year", type=int, required=True)
+        sp.add_argument("--year", type=_year, required=True)
         sp.add_argument("--half", type=int, choices=(1, 2), required=True, help=HALF_HELP)
         sp.add_argument("--reason", help="原因（退回和重新开放必填）")
     sp = with_db(csub.add_parser("status", help="各单位报送情况"))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help=HALF_HELP + "；不写则两期都列出")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
 
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--unit", help="只看一个单位")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组")
     sp = with_db(esub.add_parser("rows", help="列出台账行及其佐证材料数（取得 --row 所需的 REF）"))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=_year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help=HALF_HELP)
     sp.add_argument("--unit", help="只看一个单位")
     sp.add_argument("--missing", action="store_true", help="只列还没有佐证材料的行")
@@ -231,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--since", type=_date, help="只看该日期（YYYY-MM-DD）及以后")
     sp = with_db(sub.add_parser("propose", help="读取年度报告（.docx/.txt/.md/.pdf），按其中的数量、频次、比率提议指标，并与指标目录比对（只读）"))
     sp.add_argument("report", metavar="REPORT")
-    sp.add_argument("--year", type=int, help="提议用于哪一年（默认：报告所述年度的下一年），与该年的目标比对")
+    sp.add_argument("--year", type=_year, help="提议用于哪一年（默认：报告所述年度的下一年），与该年的目标比对")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组：每条提议一个对象")
     contact = sub.add_parser("contact", help="通知渠道：set 设置 / list 列出 / remove 删除（单位或“领导”“管理员”组的群机器人、邮箱）")
     ksub = contact.add_subparsers(dest="contact_command", required=True, parser_class=_Parser)
@@ -295,14 +296,6 @@ def _channel_help(channel: str) -> str:
 def _notify_settings() -> dict[str, str]:
     from .channels import SEND_SETTINGS, SETTINGS
     return {s.env: s.help for s in SETTINGS.values()} | SEND_SETTINGS
-
-
-def _year(text: str) -> int:
-    """A year the reporting cycle can have (not 0 or 99999, which date arithmetic refuses in English);
-    the range of the ledgers' dates (validation.MIN_YEAR, the templates' date check)."""
-    if not text.strip().isdigit() or not 2000 <= int(text) <= 2100:
-        raise argparse.ArgumentTypeError(f"年份应是 2000–2100 之间的数字，不能是「{text}」")
-    return int(text)
 
 
 def _formats(text: str) -> list[str]:

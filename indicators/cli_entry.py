@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 
+from .cli_args import year
 from .ledgers import LEDGERS
 
 
@@ -26,7 +27,7 @@ def _assignment(text: str) -> tuple[str, str]:
 def add_commands(sub, with_db, as_user) -> dict:
     """The two sub-commands added to `sub`; returns {name: function} for cli.COMMANDS."""
     sp = with_db(sub.add_parser("rows", help="列出台账行及其 REF（更正、挂佐证材料时引用）"))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=year, required=True)
     sp.add_argument("--unit", help="只看一个单位（可写别名）")
     sp.add_argument("--ledger", choices=list(LEDGERS),
                     help="只看一种台账：training 培训学法 / publicity 宣传活动 / governance 制度落实 / staff 执法人员统计表")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from .cli_args import year
 from . import store
 
 CLIENT = "命令行"
@@ -23,7 +24,7 @@ def register(sub, with_db, as_user, date_type, half_help: str) -> None:
     sp.add_argument("--list", action="store_true", help="列出情况说明（不写则为填写一条）")
     sp.add_argument("--unit", help="单位（填写时必填）")
     sp.add_argument("--indicator", metavar="CODE", help="指标编码，如 T05（填写时必填）")
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help=half_help + "（填写时必填）")
     sp.add_argument("--reason", help="原因（填写时必填）")
     sp.add_argument("--measure", help="整改措施")
@@ -31,7 +32,7 @@ def register(sub, with_db, as_user, date_type, half_help: str) -> None:
     sp.add_argument("--evidence", type=int, action="append", default=[], metavar="ID", help="附上的佐证材料编号（可写多次）")
     sp.add_argument("--json", action="store_true", help="输出 JSON 数组（与 --list 一起用）")
     sp = with_db(sub.add_parser("outliers", help="需核实的数字：明显偏离本单位或各单位同类记录、或超过合理上限的台账数字"))
-    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--year", type=year, required=True)
     sp.add_argument("--half", type=int, choices=(1, 2), help=half_help)
     sp.add_argument("--unit", help="只看该单位")
     sp.add_argument("--all", action="store_true", help="也列出已核实的")

@@ -194,6 +194,23 @@ def test_cycle_and_evidence_bad_arguments_exit_2(files, args):
     assert r.returncode == 2 and "参数有误" in r.stderr
 
 
+# every command with --year: a year date arithmetic refuses (0, 99999) is a usage error in Chinese, not
+# Python's "year 0 is out of range" (remind and deliver have their own cases in test_notify)
+YEAR_COMMANDS = [["progress"], ["export", "--format", "xlsx", "-o", "x.xlsx"], ["cycle", "status"],
+                 ["cycle", "submit", "--unit", "红旗区", "--half", 1], ["evidence", "rows", "--unit", "红旗区"],
+                 ["rows", "--unit", "红旗区"], ["explain", "--list"], ["outliers"],
+                 ["cycle", "deadline", "--half", 1, "--date", "2025-07-10"], ["propose", "report.md"]]
+
+
+@pytest.mark.parametrize("year", ["0", "99999", "二〇二五"])
+@pytest.mark.parametrize("command", YEAR_COMMANDS, ids=lambda c: " ".join(map(str, c[:2])))
+def test_a_year_no_calendar_has_is_a_chinese_usage_error(files, command, year):
+    r = run(*command, "--year", year, db=files[2])
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"年份应是 2000–2100 之间的数字，不能是「{year}」" in r.stderr
+    assert "out of range" not in r.stderr and "Traceback" not in r.stderr
+
+
 def test_evidence_add_list_rows_and_export(files, tmp_path):
     good, _, db = files
     assert run("import", good, db=db).returncode == 0
