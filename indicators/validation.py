@@ -671,8 +671,15 @@ def _collect(data: pl.DataFrame, t: Table, file: str, nears: dict | None = None)
             value = row[f"_raw_{f}"]
             near = (nears or {}).get(f, {}).get(value, ()) if code in ("unknown_unit", "unknown_choice") else ()
             out.append(Problem(code, file, t.sheet, row["_row"], m.header, f"{m.letter}{row['_row']}" if m.letter else "",
-                               "" if value is None else str(value), extra, near=near))
+                               _shown(value), extra, near=near))
     return out
+
+
+def _shown(value) -> str:
+    """A cell's value as the clerk sees it in Excel: a date cell reads as its date (the reader gives a date
+    cell's text with its midnight time, "2015-07-02 00:00:00")."""
+    text = "" if value is None else str(value)
+    return text[:-9] if len(text) == 19 and text.endswith(" 00:00:00") and text[4] == "-" else text
 
 
 def duplicate_problems(records: pl.DataFrame, ledger: Ledger, file: str) -> list[Problem]:

@@ -104,6 +104,16 @@ def test_problem_message_names_value_and_fix(tmp_path):
                            "问题": "单位「火星区」不在单位名单中", "修改方法": MESSAGES["unknown_unit"][1]}
 
 
+@pytest.mark.parametrize("cell,shown", [(dt.datetime(2015, 7, 2), "2015-07-02"), (D(2015, 7, 2), "2015-07-02"),
+                                        (dt.datetime(2015, 7, 2, 9, 30), "2015-07-02 09:30:00")])
+def test_a_date_cell_in_a_problem_reads_as_the_clerk_sees_it(tmp_path, cell, shown):
+    # a date far from the title's year is refused; its value was shown as "2015-07-02 00:00:00"
+    path = write_xlsx(tmp_path / "a.xlsx", {"台账": [["红旗区2025年学法台账"], TRAINING_HEADER,
+                                                     [cell, "红旗区", "全员法治培训", "b", None, 3, None, None]]})
+    (p,) = imports.parse_path(path).problems
+    assert p.code == "far_year" and p.value == shown and f"日期「{shown}」的年份" in p.message
+
+
 def test_every_problem_code_has_a_message_and_a_fix():
     for code, (message, fix) in MESSAGES.items():
         p = Problem(code, "f.xlsx", value="v", column="c", extra="e")
