@@ -148,10 +148,11 @@ st.markdown(md({HOSTILE!r}))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def uploads(tmp_path) -> dict[str, bytes]:
-    """Files a clerk may pass on to the administrator, each named and filled with the trap."""
+def uploads(tmp_path, topic: str = "学法") -> dict[str, bytes]:
+    """Files a clerk may pass on to the administrator, each named and filled with the trap; the good one's
+    主题 is `topic` (a test that imports it gives its own: the same bytes twice are the same file, already in)."""
     ok = write_xlsx(tmp_path / "ok.xlsx", {"<img src=x onerror=alert(1)>":
-                                           [TRAINING_HEADER, [D(2025, 3, 7), "红旗区", "党组中心组学法", "学法", "张三", 15, 2, None]]})
+                                           [TRAINING_HEADER, [D(2025, 3, 7), "红旗区", "党组中心组学法", topic, "张三", 15, 2, None]]})
     bad = write_xlsx(tmp_path / "bad.xlsx", {"台账": [TRAINING_HEADER, [D(2025, 3, 7), HOSTILE, HOSTILE, HOSTILE, "张三", HOSTILE, 2, None]]})
     asks = write_xlsx(tmp_path / "ask.xlsx", {"台账": [[*TRAINING_HEADER, HOSTILE], [D(2025, 3, 8), "红旗区", "中心会" + IMAGE, "学", "张", 15, 2, None, 1]]})
     return {f"{NAME}ok.xlsx": ok.read_bytes(), f"{NAME}bad.xlsx": bad.read_bytes(), f"{NAME}ask.xlsx": asks.read_bytes(),
@@ -163,7 +164,8 @@ def test_an_upload_shows_its_name_sheets_headers_and_values_as_text(seeded, monk
     monkeypatch.setenv(store.DB_ENV, str(seeded))
     at = open_as(seeded, role, "ui/pages/upload.py")
     at.run()
-    at.file_uploader[0].set_value([(n, b, XLSX) for n, b in uploads(tmp_path).items()]).run()
+    # each role's good file its own: within one second (a workbook's time stamp) both would be the same bytes
+    at.file_uploader[0].set_value([(n, b, XLSX) for n, b in uploads(tmp_path, f"学法（{role}）").items()]).run()
     healthy(at)
     found = active_markup(at)
     assert not found, "\n".join(found)
