@@ -75,6 +75,20 @@ def seed_database(folder: Path, rows: dict[str, list[dict]] | None = None) -> Pa
     return db
 
 
+def create_people(conn, people, password: str):
+    """The administrator fgk (孙法规) and an account for every other Actor in `people`, all with `password`;
+    returns the administrator."""
+    from indicators import accounts
+    from indicators.roles import ADMIN, OPERATOR
+
+    accounts.create(conn, OPERATOR, "fgk", password, ADMIN, None, "孙法规")
+    admin = accounts.actor_for(conn, "fgk")
+    for a in people:
+        if a.login != "fgk":
+            accounts.create(conn, admin, a.login, password, a.role, a.unit, a.name)
+    return admin
+
+
 def app(page: str | None = None, *, unit: str | None = None, period: str | None = None, year: int | None = None,
         report: bool = False, token: str | None = None, timeout: float = 60) -> AppTest:
     """Run the app (INDICATORS_DB must be set) with the sidebar choices made, on `page`; logged in with

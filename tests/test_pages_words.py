@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard_support as ds
 from conftest import healthy
 from indicators import accounts, evidence, store
-from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
+from indicators.roles import ADMIN, CLERK, LEADER, Actor
 from ui import navigation
 
 pytestmark = pytest.mark.xdist_group("pages_words")  # one seeded database for the module
@@ -31,11 +31,7 @@ def seeded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("words")
     db = ds.seed_database(folder)
     conn = store.connect(db)
-    accounts.create(conn, OPERATOR, "fgk", PASSWORD, ADMIN, None, "孙法规")
-    admin = accounts.actor_for(conn, "fgk")
-    for a in PEOPLE.values():
-        if a.login != "fgk":
-            accounts.create(conn, admin, a.login, PASSWORD, a.role, a.unit, a.name)
+    admin = ds.create_people(conn, PEOPLE.values(), PASSWORD)
     # a file with no text of its own, so that empty cells (a 备注, a 主讲人) appear in tables too
     evidence.attach(conn, admin, [("通知.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")], batch=1)
     conn.close()

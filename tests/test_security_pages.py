@@ -21,7 +21,7 @@ import dashboard_support as ds
 from conftest import GOVERNANCE_HEADER, PUBLICITY_HEADER, STAFF_HEADER, TRAINING_HEADER, healthy, write_xlsx
 from indicators import accounts, cycle, evidence, explanations, importing, imports, kept_answers, store
 from indicators.interpret import Answers
-from indicators.roles import ADMIN, CLERK, LEADER, OPERATOR, Actor
+from indicators.roles import ADMIN, CLERK, LEADER, Actor
 from ui import navigation
 
 pytestmark = pytest.mark.xdist_group("security_pages")  # one seeded database for the module
@@ -64,11 +64,7 @@ def seeded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     db = folder / "app.db"
     conn = store.connect(db)
-    accounts.create(conn, OPERATOR, "fgk", PASSWORD, ADMIN, None, "孙法规")
-    admin = accounts.actor_for(conn, "fgk")
-    for a in PEOPLE.values():
-        if a.login != "fgk":
-            accounts.create(conn, admin, a.login, PASSWORD, a.role, a.unit, a.name)
+    admin = ds.create_people(conn, PEOPLE.values(), PASSWORD)
     clerk = PEOPLE[CLERK]
     # a spelling the reader asks about, answered and kept by the clerk
     answers = Answers()
