@@ -26,6 +26,11 @@ _LEADING = re.compile(r"^(\s*)(\d*)([-.)])(?=[\s-]|$)")  # "- x", "1. x", "---" 
 def md(value) -> str:
     """`value` as text for our markdown: shown exactly as typed (on one line), never a link, image or markup."""
     text = _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return _inline(text)
+
+
+def _inline(text: str) -> str:
+    """Escaped text kept inline: no list or rule at its start ("- x", "1. x", "---"), no bare link in it."""
     return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], _no_autolink(text))
 
 
@@ -46,5 +51,4 @@ _SHORTCODE = re.compile(r":([\w+\-]+|material/[\w\-]+):")
 def inert(value) -> str:
     """A message of ours (e.g. str(IndicatorsError)) for our markdown: any link, image, HTML tag, bare URL or
     emphasis a quoted user text would make is escaped; the rest reads exactly as written."""
-    text = _SHORTCODE.sub(r"\\:\1\\:", _MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value))))
-    return _LEADING.sub(lambda m: m[1] + m[2] + "\\" + m[3] if m[2] or m[3] == "-" else m[0], _no_autolink(text))
+    return _inline(_SHORTCODE.sub(r"\\:\1\\:", _MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))))
