@@ -9,7 +9,7 @@ from ui.safe import inert
 
 def render(sel: shell.Selection) -> None:
     st.title("创建管理员")
-    st.markdown("目前**尚未启用登录**，任何能打开本系统的人都可以修改数据。创建第一个管理员账号后，所有人都须用本人账号登录；"
+    st.markdown("目前**尚未启用登录**：只有在服务器本机上打开的页面可以修改数据，其他电脑只能查看。创建第一个管理员账号后，所有人都须用本人账号登录；"
                 "各单位填报员和领导的账号由管理员在「账号管理」页面创建。")
     st.caption("创建时须填写**设置码**：它打印在启动本系统的服务器控制台（日志）中，只有服务器的管理者能看到。")
     with st.form("first_admin", clear_on_submit=True):
