@@ -2,7 +2,7 @@
 of the same page count, in the same run.
 
 usage (from the project root):
-    python bench/load.py [--sessions 1 8 32] [--seconds 20] [--views 40] [--idle 32 128] [--out FILE]
+    python bench/load.py [--sessions 1 8 32] [--seconds 20] [--views 40] [--think 0] [--idle 32 128] [--out FILE]
     python bench/load.py --servers 2 --postgres [--sessions 32]   # two app servers behind nginx, one PostgreSQL
 
 Starts the app (`streamlit run app.py`, headless, loopback only, on a database holding the demo data)
@@ -11,7 +11,7 @@ after the other, each on its own free loopback port. Each simulated session spea
 websocket protocol (no browser): it connects to /_stcore/stream, asks for the first page (a BackMsg
 rerun_script) and waits for its script_finished, then asks for the pages one after another, as a
 leader clicking through the sidebar does, until it has made --views page views or --seconds have
-passed. Prints, per concurrency: page view p50 / p95, first page p50 / p95, page views per second,
+passed (with --think, after a pause for reading each page). Prints, per concurrency: page view p50 / p95, first page p50 / p95, page views per second,
 errors, the server's RSS, and the same for the hello-world app; then the ratios.
 
 With --servers 2 --postgres: a throwaway PostgreSQL (tests/pg_server.py) holds the demo data, our app
@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -154,7 +155,8 @@ def client_address(idx: int) -> str:
     return f"127.0.{(10 + idx) // 250}.{(10 + idx) % 250 + 2}"
 
 
-async def _session(port: int, pages: list[str], views: int, until: float, res: Result, idx: int) -> None:
+async def _session(port: int, pages: list[str], views: int, until: float, res: Result, idx: int,
+                   think: float = 0.0) -> None:
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
     try:
         async with connect(url, subprotocols=["streamlit"], origin=f"http://127.0.0.1:{port}",
@@ -162,7 +164,10 @@ async def _session(port: int, pages: list[str], views: int, until: float, res: R
             took, ok = await _view(ws, pages[idx % len(pages)], 120)
             res.first.append(took)
             res.errors += not ok
+            pause = random.Random(idx)  # the same pauses for both apps
             for i in range(views):
+                if think:
+                    await asyncio.sleep(pause.uniform(0, 2 * think))  # reading the page before the next click
                 if time.monotonic() > until:
                     break
                 took, ok = await _view(ws, pages[(idx + i + 1) % len(pages)], 120)
@@ -173,11 +178,13 @@ async def _session(port: int, pages: list[str], views: int, until: float, res: R
         print(f"  session {idx}: {type(e).__name__}: {e}", file=sys.stderr)
 
 
-async def run_load(ports: list[int], pages: list[str], sessions: int, views: int, seconds: float) -> Result:
+async def run_load(ports: list[int], pages: list[str], sessions: int, views: int, seconds: float,
+                   think: float = 0.0) -> Result:
     res = Result()
     until = time.monotonic() + seconds
     t0 = time.perf_counter()
-    await asyncio.gather(*(_session(ports[i % len(ports)], pages, views, until, res, i) for i in range(sessions)))
+    await asyncio.gather(*(_session(ports[i % len(ports)], pages, views, until, res, i, think)
+                           for i in range(sessions)))
     res.elapsed = time.perf_counter() - t0
     return res
 
@@ -295,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 32])
     ap.add_argument("--seconds", type=float, default=20.0, help="at most this long per concurrency")
     ap.add_argument("--views", type=int, default=40, help="at most this many page views per session")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a leader reads a page before the next click (each pause drawn evenly from "
+                         "0 to twice this, the same for both apps); 0: the next page at once, the server saturated")
     ap.add_argument("--servers", type=int, default=1, help="app servers of ours, each its own process")
     ap.add_argument("--db", help="INDICATORS_DB for our app (default: a new SQLite database with the demo data)")
     ap.add_argument("--postgres", action="store_true", help="our app on a throwaway PostgreSQL holding the demo data")
@@ -358,7 +368,7 @@ def _run(args, tmp: Path, hello: Path, env: dict, figures: dict) -> int:
                 asyncio.run(run_load(ports, pages, n, 2, 30))  # warm: imports, caches, demo
                 idle = sum(s.rss_mb() for s in servers)
                 for sessions in args.sessions:
-                    res = asyncio.run(run_load(ports, pages, sessions, args.views, args.seconds))
+                    res = asyncio.run(run_load(ports, pages, sessions, args.views, args.seconds, args.think))
                     figures[(name, sessions)] = summary(res) | {"rss_mb": sum(s.rss_mb() for s in servers),
                                                                 "idle_rss_mb": idle}
                     f = figures[(name, sessions)]

@@ -46,11 +46,14 @@ def overall_completion(rows: pd.DataFrame) -> float:
     return float(part.completion.fillna(0).clip(upper=1).mean()) if len(part) else 0.0
 
 
-def lagging(frame: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
-    """Unit x indicator rows lagging (进度滞后 or 未开展), units in catalog order; one unit's when given."""
+def lagging(frame: pd.DataFrame, unit: str | None = None, group: str | None = None) -> pd.DataFrame:
+    """Unit x indicator rows lagging (进度滞后 or 未开展), units in catalog order; one unit's when given, one
+    line of work's (its group code, T/P/G/E) when given."""
     part = frame[(frame.unit != CITY_WIDE) & frame.status.isin(LAG_STATUSES)]
     if unit:
         part = part[part.unit == unit]
+    if group:
+        part = part[part.group == group]
     cols = ["unit", "indicator", "name", "status", "value", "expected", "target", "measure"]
     return part[cols].reset_index(drop=True)
 

@@ -4,6 +4,7 @@ process imports. Real databases (SQLite and PostgreSQL), the real app under AppT
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import subprocess
 import sys
 import threading
@@ -98,6 +99,92 @@ def test_a_figure_is_built_once_and_shared():
     assert again is first and (shared.misses, shared.hits) == (1, 1)
     other = shared.lagging_units_bar(frame.assign(**{"进度滞后": [3, 1]}), CTX)
     assert other is not first and list(other.data[1].x) == [3, 1] and list(first.data[1].x) == [2, 1]
+
+
+# ---------------------------------------------------------------- frames known by where they came from
+
+BASE = pd.DataFrame({"unit": ["红旗区", "卫滨区", "辉县市"], "value": [1.0, None, 3.0]})
+
+
+def _h(frame):
+    frame.loc[0, "value"] = 9.0
+
+
+# every way a page could change a frame it was handed, in place
+CHANGES = {
+    "set a column": lambda h: h.__setitem__("value", [9.0, 9.0, 9.0]),
+    "loc one cell": _h,
+    "iloc one cell": lambda h: h.iloc.__setitem__((1, 1), 9.0),
+    "at a string": lambda h: h.at.__setitem__((0, "unit"), "卫辉市"),
+    "add a column": lambda h: h.__setitem__("new", 1),
+    "delete a column": lambda h: h.__delitem__("value"),
+    "insert a column": lambda h: h.insert(0, "x", [1, 2, 3]),
+    "rename in place": lambda h: h.rename(columns={"value": "v"}, inplace=True),
+    "new column labels": lambda h: setattr(h, "columns", ["a", "b"]),
+    "new index": lambda h: setattr(h, "index", [5, 6, 7]),
+    "name the index": lambda h: setattr(h.index, "name", "序号"),
+    "name the columns": lambda h: setattr(h.columns, "name", "列"),
+    "sort in place": lambda h: h.sort_values("value", ascending=False, inplace=True),
+    "drop in place": lambda h: h.drop(index=0, inplace=True),
+    "fillna in place": lambda h: h.fillna(0.0, inplace=True),
+    "replace in place": lambda h: h.replace("红旗区", "卫辉市", inplace=True),
+    "update": lambda h: h.update(pd.DataFrame({"value": [7.0]})),
+    "set_index in place": lambda h: h.set_index("unit", inplace=True),
+    "a new row": lambda h: h.loc.__setitem__(3, ["x", 4.0]),
+    "a boolean mask": lambda h: h.loc.__setitem__((h.value > 2, "value"), 0.0),
+}
+
+
+def _same_blocks(frame):
+    """A copy of `frame` that is pickled alike (a deep copy may lay its columns out in other blocks)."""
+    return pickle.loads(pickle.dumps(frame))
+
+
+def _loader(tag):
+    calls = []
+
+    @memo.loader(max_entries=4)
+    def load_base(_conn, version: str):
+        calls.append(version)
+        return BASE.copy(deep=True)
+    return load_base, calls
+
+
+def test_a_loaders_frame_is_shared_and_keyed_by_its_call():
+    load_base, calls = _loader("a")
+    a, b = load_base(object(), "v1"), load_base("another connection", "v1")
+    assert calls == ["v1"] and a is not b  # built once; each caller its own handout
+    assert memo.fingerprint(a) == memo.fingerprint(b) != memo.fingerprint(a.copy(deep=True))  # known, not pickled
+    load_base(None, "v2")
+    assert calls == ["v1", "v2"]  # a new data version: built again
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")  # pandas 4 drops them; pages may use them until then
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+@pytest.mark.parametrize("evicted", [False, True], ids=["entry kept", "entry evicted"])
+def test_a_frame_changed_in_place_is_keyed_by_its_content_again(change, evicted):
+    """Never a wrong hit: once a handed-out frame is changed, its key is its content, and the shared entry
+    (what the next session is handed) is unchanged."""
+    load_base, _ = _loader("b")
+    handout = load_base(None, "v1")
+    known = memo.fingerprint(handout)
+    if evicted:
+        load_base.clear()  # the entry is gone from the cache: the frame must not become the only owner
+    change(handout)
+    assert memo.fingerprint(handout) == memo.fingerprint(_same_blocks(handout)) != known
+    if not evicted:
+        pd.testing.assert_frame_equal(load_base(None, "v1"), BASE)
+
+
+def test_a_memoised_views_frame_is_known_by_its_call_until_changed():
+    shared = memo.Shared(sys.modules["indicators.views"], frames_only=True)
+    frame = pd.DataFrame({"unit": ["红旗区", "全市"], "indicator": ["T01", "T01"], "value": [1.0, 2.0]})
+    rows = shared.unit_rows(frame, None)
+    again = shared.unit_rows(frame.copy(deep=True), None)
+    assert memo.fingerprint(rows) == memo.fingerprint(again) != memo.fingerprint(rows.copy(deep=True))
+    rows.iloc[0, 2] = 5.0
+    assert memo.fingerprint(rows) == memo.fingerprint(_same_blocks(rows))
+    assert shared.unit_rows(frame, None).iloc[0, 2] != 5.0
 
 
 # ---------------------------------------------------------------- the pool

@@ -162,6 +162,12 @@ def test_lagging_lists_units_and_indicators(frame):
     by_unit = views.lagging_by_unit(views.lagging(frame))
     red = by_unit.set_index("unit").loc["红旗区"]
     assert red.total == red[LAGGING] + red[NOT_STARTED] and "T03 主任办公会议学法" in red.indicators
+    every = views.lagging(frame)
+    training = views.lagging(frame, group="T")  # one line of work's lags (学法培训's page)
+    assert len(training) == every.indicator.str.startswith("T").sum() > 0
+    assert training.indicator.str.startswith("T").all()
+    assert set(views.lagging(frame, "红旗区", "T").indicator) == {i for i in lag.indicator if i.startswith("T")}
+    assert views.lagging(frame, "红旗区", "P").indicator.str.startswith("P").all()
 
 
 def test_year_comparison_uses_same_period_last_year(conn, frame):

@@ -7,7 +7,9 @@ use a run waits up to INDICATORS_POOL_WAIT_SECONDS, then says in Chinese that th
 
 Every cached loader is keyed by the database (path or URL) and the data version (plus the year's
 target edits), so any import, undo or target change shows at once; all results are small aggregates,
-kept with st.cache_data (PERF-NOTES: a cache hit on a small frame costs next to nothing). The data
+kept with st.cache_data, except the frames every dashboard page starts from (progress, months, 报送情况):
+those are kept by ui/memo.loader, whose hits are shared frames known by their key rather than unpickled
+copies the page's shared charts and views would fingerprint again. The data
 version is read from the database at every run, so with several app servers on one PostgreSQL a page
 on server B shows an import made through server A at its next rerun.
 """
@@ -30,6 +32,7 @@ from indicators import chinese, cycle, progress, reporting, roles, store, views
 from indicators.config import default_catalog
 from indicators.problems import IndicatorsError
 from indicators.store.connection import rollback
+from ui import memo
 
 _CONNECTIONS = "_db_connections"
 _SCOPE = "_unit_scope"
@@ -240,7 +243,7 @@ def _keys_in_scope(mapping: dict) -> dict:
     return {k: v for k, v in mapping.items() if (k[0] if isinstance(k, tuple) else k) == scope}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.loader(max_entries=64)
 def _progress(_conn, path: str, version: str, targets: str, year: int, as_of: dt.date, label: str,
               hidden: tuple[str, ...] = ()) -> pd.DataFrame:
     return progress.compute(_conn, progress.Period(year, as_of, label), catalog=_catalog(hidden))
@@ -253,7 +256,7 @@ def progress_frame(src: Source, per: progress.Period) -> pd.DataFrame:
                                per.label, _hidden()))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@memo.loader(max_entries=32)
 def _monthly(_conn, path: str, version: str, year: int, as_of: dt.date, label: str,
              hidden: tuple[str, ...] = ()) -> pd.DataFrame:
     frame = views.monthly_measures(_conn, progress.Period(year, as_of, label))
@@ -342,7 +345,7 @@ def template(kind: str, unit: str | None) -> bytes:
     return templates.template_bytes(kind, unit)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@memo.loader(max_entries=32)
 def _board(_conn, path: str, version: str, year: int, as_of: dt.date, label: str):
     return reporting.board(_conn, progress.Period(year, as_of, label))
 

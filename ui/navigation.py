@@ -2,6 +2,7 @@
 may open it, one line in ACCESS)."""
 from __future__ import annotations
 
+import copy
 from functools import partial
 from pathlib import Path
 
@@ -97,6 +98,19 @@ def _stand_in(render, path: str, title: str):
     return st.Page(partial(render, title), title=title, url_path=Path(path).stem, visibility="hidden")
 
 
+_TEMPLATES: dict[tuple, st.Page] = {}  # (path, title, icon, default) -> the page as st.Page first made it
+
+
+def _page(path: str, title: str, icon: str, default: bool) -> st.Page:
+    """st.Page for one of PAGES. Making one resolves and checks its file (a sixth of a first page's server
+    time, measured by py-spy), so each is made once per process and every run gets a copy: st.navigation
+    marks the copy it returns as the one this run may call, and a copy keeps that mark to its own run."""
+    key = (path, title, icon, default)
+    if (template := _TEMPLATES.get(key)) is None:
+        template = _TEMPLATES.setdefault(key, st.Page(ROOT / path, title=title, icon=icon, default=default))
+    return copy.copy(template)
+
+
 def build(actor: Actor, login_enabled: bool, refuse):
     """st.navigation over the pages `actor` may open, grouped by section, the first as default; the other
     pages' URLs run `refuse(title)`. Returns the chosen page."""
@@ -104,8 +118,8 @@ def build(actor: Actor, login_enabled: bool, refuse):
     first = next(iter(pages.values()))[0]
     shown = {p[0] for ps in pages.values() for p in ps}
     st.session_state[_VISIBLE] = shown
-    nav = {section: [st.Page(ROOT / path, title=title, icon=icon, default=(path, title, icon) == first)
-                     for path, title, icon in ps] for section, ps in pages.items()}
+    nav = {section: [_page(path, title, icon, (path, title, icon) == first) for path, title, icon in ps]
+           for section, ps in pages.items()}
     next(iter(nav.values())).extend(_stand_in(refuse, path, title) for path, title, _ in all_pages() if path not in shown)
     return st.navigation(nav, expanded=True)  # the collapsed menu says "View N more" in English
 

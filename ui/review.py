@@ -12,7 +12,7 @@ from indicators import chinese, cycle, evidence, explanations, outliers, reporti
 from indicators.config import default_catalog
 from indicators.ledgers import LEDGERS
 from indicators.problems import IndicatorsError
-from ui import data, shell
+from ui import data, memo, shell
 from ui.safe import inert, md
 
 NOTE_COLUMN = "情况说明"
@@ -42,9 +42,7 @@ def lines(sel: shell.Selection, lag: pd.DataFrame) -> None:
 
 def group_lags(sel: shell.Selection, frame: pd.DataFrame, group: str) -> None:
     """A line-of-work page's lags (unit × indicator of the group) with the units' explanations."""
-    rows = frame[(frame.unit != "全市") & (frame.group == group) & frame.status.isin(explanations.BEHIND)]
-    if sel.unit:
-        rows = rows[rows.unit == sel.unit]
+    rows = memo.views.lagging(frame, sel.unit, group)
     if rows.empty or sel.report:
         return
     notes = given(sel)
