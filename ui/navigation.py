@@ -102,8 +102,8 @@ _TEMPLATES: dict[tuple, st.Page] = {}  # (path, title, icon, default) -> the pag
 
 
 def _page(path: str, title: str, icon: str, default: bool) -> st.Page:
-    """st.Page for one of PAGES. Making one resolves and checks its file (a sixth of a first page's server
-    time, measured by py-spy), so each is made once per process and every run gets a copy: st.navigation
+    """st.Page for one of PAGES. Making one resolves and checks its file (the seventeen of them took 2-6 % of a
+    page's server time, measured by py-spy), so each is made once per process and every run gets a copy: st.navigation
     marks the copy it returns as the one this run may call, and a copy keeps that mark to its own run."""
     key = (path, title, icon, default)
     if (template := _TEMPLATES.get(key)) is None:
