@@ -270,7 +270,8 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
                   "x": 0.01, "xanchor": "left", "xref": "container", "y": 1, "yref": "container", "yanchor": "top",
                   "pad": {"t": preset.pad}},
         "margin": {"l": 10, "r": MARGIN_RIGHT,
-                   "t": top or (round(_title_block(preset)) + 12 + legend_row * legend_rows if legend and not legend_below
+                   "t": top or (round(_title_block(preset)) + 16 + _legend_height(legend_rows, preset.legend)
+                                if legend and not legend_below
                                 else preset.top),
                    "b": bottom + 16 + round(preset.caption * 1.3) * _lines(text)
                         + (legend_row * legend_rows + 8 if legend_below else 0)},
@@ -289,7 +290,72 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
         # plot, not between the subtitle and itself
         spec["legend"] = {**spec["legend"], "yref": "container", "yanchor": "top",
                           "y": 1 - (_title_block(preset) + 4) / spec["height"], "xref": "container", "x": 0.01}
+    _reserve(spec, traces, preset, ctx.narrow)
     return go.Figure(data=traces, layout=spec)
+
+
+# px plotly.js's automargin leaves between a y axis's tick labels and the figure's edge (measured in Chromium)
+AXIS_EDGE = {False: 11, True: 7}  # by narrow
+
+
+def _reserve(spec: dict, traces: list, preset: Preset, narrow: bool) -> None:
+    """Side margins as wide as plotly.js's automargin makes them for the y axes' labels and titles, so that
+    it lays a chart out once: starting from a narrower margin it draws the chart, widens the margin and
+    draws it all again (half of a chart's drawing time, measured in Chromium; a page switch draws five or
+    six). Estimated a little wide; where a font runs wider still, automargin stays on and widens it."""
+    for key, side in (("yaxis", "l"), ("yaxis2", "r")):
+        axis = spec.get(key)
+        on_axis = [t for t in traces if t.type in ("bar", "scatter", "heatmap")
+                   and (t.yaxis or "y") == ("y2" if key == "yaxis2" else "y")]
+        if axis is None or not on_axis or axis.get("visible") is False:
+            continue
+        room = _tick_room(axis, on_axis, spec, preset)
+        title = (axis.get("title") or {}).get("text") if isinstance(axis.get("title"), dict) else None
+        if title:
+            room += (1.3 * _lines(title) + 0.6) * preset.font
+        if room:
+            room = room * 1.04 + 3
+        elif side == "l":
+            continue  # labels above the bars (a phone): what automargin adds here depends on the margin itself
+        spec["margin"][side] = max(spec["margin"][side], math.ceil(room + AXIS_EDGE[narrow] + 1))
+
+
+def _tick_room(axis: dict, traces: list, spec: dict, preset: Preset) -> float:
+    """Px the tick labels of a y axis take, as plotly.js draws them: its category labels, or the longest
+    value it may label (a round figure past the largest bar or stack)."""
+    if axis.get("showticklabels") is False:
+        return 0
+    size = (axis.get("tickfont") or {}).get("size") or preset.font
+    labels = axis.get("ticktext") or axis.get("categoryarray")
+    if labels is None:
+        values = [v for t in traces for v in (t.y if t.y is not None else ()) if v is not None]
+        if values and all(isinstance(v, str) for v in values):
+            labels = values
+    if labels is not None:
+        return max((max(_width(_plain(line)) for line in str(c).split("<br>")) for c in labels), default=0) * size
+    suffix = axis.get("ticksuffix") or ""
+    if axis.get("range") and isinstance(axis.get("dtick"), (int, float)):
+        low, high = axis["range"]
+        top = max(abs(low), abs(high))
+    else:
+        numbers = [_number(v) for t in traces for v in (t.y if t.y is not None else ())]
+        top = max(numbers, default=0)
+        if spec.get("barmode") == "stack":  # a stack's axis runs to the highest total
+            totals: dict = {}
+            for t in traces:
+                if t.type == "bar":
+                    for x, v in zip(t.x if t.x is not None else (), t.y if t.y is not None else ()):
+                        totals[x] = totals.get(x, 0) + _number(v)
+            top = max([top, *totals.values()])
+    labels = [f"{math.ceil(top * 1.1):,}", "0.5" if top < 5 else "0", "0.25" if top < 1 else "0"]
+    return max(_width(label + suffix) for label in labels) * size
+
+
+def _number(v) -> float:
+    try:
+        return abs(float(v))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _title_block(preset: Preset) -> float:
@@ -300,6 +366,12 @@ def _title_block(preset: Preset) -> float:
 PHONE_WIDTH = 358  # a 390 px phone less the page's padding: what a chart has
 LABEL_EM = 8  # category labels wrap at this many CJK characters on a phone (about 100 px)
 TEXT_EM = 11  # value texts beside bars wrap at this many
+
+
+def _legend_height(rows: int, size: int) -> int:
+    """Px plotly.js's horizontal legend of `rows` lines takes (measured in Chromium: a line is the 12 px
+    swatch or the text, whichever is taller, plus the gaps)."""
+    return 10 + rows * max(19, round(1.5 * size + 1))
 
 
 def _legend_rows(traces: list, width: float = PHONE_WIDTH, size: int = 12) -> int:
@@ -340,7 +412,8 @@ def _compact(spec: dict, traces: list, legend: bool, top: int | None = None) -> 
     # a legend on top starts at the figure's left edge (_figure); a grid's, under it, where the plot does:
     # after the row labels
     rows = _legend_rows(traces, PHONE_WIDTH - (_beside(traces, y, 12) if below else 0)) if legend else 0
-    top = top or (PRESETS["phone"].top if below or not rows else round(_title_block(PRESETS["phone"])) + 10 + 22 * rows)
+    top = top or (PRESETS["phone"].top if below or not rows
+                  else round(_title_block(PRESETS["phone"])) + 12 + _legend_height(rows, PRESETS["phone"].legend))
     x = spec.get("xaxis") or {}
     under = 0  # px more under the plot for category labels of vertical bars wrapped onto two lines
     if not horizontal and x.get("categoryarray"):
