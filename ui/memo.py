@@ -94,7 +94,7 @@ def fingerprint(*args, **kwargs) -> str:
 # ---------------------------------------------------------------- frames known by where they came from
 
 _KNOWN: dict[int, tuple] = {}  # id(frame) -> (weak reference, witness, key, the entry it shares with)
-_KNOWN_LOCK = threading.Lock()
+_KNOWN_LOCK = threading.RLock()  # re-entrant: a collection inside the lock may run `forget` in this thread
 
 
 def _witness(frame: pd.DataFrame | pd.Series) -> tuple:
