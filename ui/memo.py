@@ -152,29 +152,48 @@ def loader(max_entries: int):
     def wrap(fn):
         params = list(inspect.signature(fn).parameters)
         name = f"{fn.__module__}.{fn.__qualname__}"
-        entries: OrderedDict[str, object] = OrderedDict()
-        lock = threading.Lock()
+        cache = _Cache(max_entries)
 
         @functools.wraps(fn)
         def call(*args, **kwargs):
             keyed = [a for name, a in zip(params, args) if not name.startswith("_")]
             keyed_kw = {k: v for k, v in kwargs.items() if not k.startswith("_")}
             key = fingerprint(*keyed, **keyed_kw)
-            with lock:
-                if key in entries:
-                    entries.move_to_end(key)
-                    return _handout(entries[key], _key_bytes(name, key))
-            value = fn(*args, **kwargs)
-            with lock:
-                entries[key] = value
-                entries.move_to_end(key)
-                while len(entries) > max_entries:
-                    entries.popitem(last=False)
-            return _handout(value, _key_bytes(name, key))
+            return _handout(cache.get(key, lambda: fn(*args, **kwargs)), _key_bytes(name, key))
 
-        call.clear = entries.clear
+        call.clear = cache.clear
         return call
     return wrap
+
+
+class _Cache:
+    """At most `max_entries` values by key, the least recently used dropped first; safe across sessions'
+    threads. A value is built outside the lock: two sessions may build the same thing once each."""
+
+    def __init__(self, max_entries: int):
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_entries
+        self.hits = self.misses = 0
+
+    def get(self, key, build):
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+        value = build()
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 def _pinned(value):
@@ -194,10 +213,15 @@ class Shared:
     def __init__(self, module: ModuleType, max_entries: int = MAX_ENTRIES, frames_only: bool = False):
         self._module = module
         self._frames_only = frames_only  # memoise only calls given a frame (the rest are cheap helpers)
-        self._entries: OrderedDict[tuple[str, str], object] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_entries
-        self.hits = self.misses = 0
+        self._cache = _Cache(max_entries)
+
+    @property
+    def hits(self) -> int:
+        return self._cache.hits
+
+    @property
+    def misses(self) -> int:
+        return self._cache.misses
 
     def __getattr__(self, name: str):
         value = getattr(self._module, name)
@@ -218,24 +242,11 @@ class Shared:
                 key = (name, fingerprint(*args, **kwargs))
             except Unhashable:
                 return fn(*args, **kwargs)
-            with self._lock:
-                if key in self._entries:
-                    self._entries.move_to_end(key)
-                    self.hits += 1
-                    return _handout(self._entries[key], _key_bytes(*key))
-            value = _pinned(fn(*args, **kwargs))  # outside the lock: two sessions may build the same thing once each
-            with self._lock:
-                self.misses += 1
-                self._entries[key] = value
-                self._entries.move_to_end(key)
-                while len(self._entries) > self._max:
-                    self._entries.popitem(last=False)
-            return _handout(value, _key_bytes(*key))
+            return _handout(self._cache.get(key, lambda: _pinned(fn(*args, **kwargs))), _key_bytes(*key))
         return call
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._cache.clear()
 
 
 charts = Shared(_charts)  # every chart: a plotly figure costs 10-50 ms to build, its arguments far less to key
