@@ -305,9 +305,10 @@ def run_cli(*args, db=None, stdin: str | None = None, env: dict | None = None, c
     return subprocess.CompletedProcess([sys.executable, "-m", "indicators", *argv], code, out.getvalue(), err.getvalue())
 
 
-def load(conn, path: Path):
-    """Import a file the way users do; returns the ImportResult."""
-    return importing.import_parsed(conn, imports.parse_path(path))
+def load(conn, path: Path, now: dt.datetime | None = None):
+    """Import a file the way users do; returns the ImportResult. `now` pins the batch's time (a test that
+    says the batch's day must not depend on the run crossing midnight)."""
+    return importing.import_parsed(conn, imports.parse_path(path), now=now)
 
 
 def ledger_bytes(title: str, header: list, rows, sheet: str = "台账") -> bytes:

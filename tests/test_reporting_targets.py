@@ -21,7 +21,7 @@ def reported(tmp_path, conn):
         "培训": [TRAINING_HEADER, [D(2025, 3, 1), "红旗区", "全员法治培训", "a", None, 10, 1, None],
                  [D(2025, 8, 1), "卫滨区", "全员法治培训", "b", None, 10, 1, None]],
         "统计": [STAFF_HEADER, [D(2025, 6, 30), "红旗区", 6, 6, 6, 0, 0, 6, 6, None]]})
-    assert load(conn, tmp_path / "a.xlsx").ok
+    assert load(conn, tmp_path / "a.xlsx", now=dt.datetime(2026, 1, 5, 9, 30)).ok
     return conn
 
 
@@ -30,7 +30,7 @@ def test_board_shows_last_upload_rows_in_period_and_missing(reported):
     assert len(frame) == 16 * 4
     row = frame.set_index(["unit", "kind"])
     assert row.loc[("红旗区", "training"), "rows"] == 1 and not row.loc[("红旗区", "training"), "missing"]
-    assert row.loc[("红旗区", "training"), "last_upload"] == dt.date.today().isoformat()
+    assert row.loc[("红旗区", "training"), "last_upload"] == "2026-01-05"  # the batch's day
     assert row.loc[("卫滨区", "training"), "rows"] == 0 and row.loc[("卫滨区", "training"), "missing"]  # August is outside H1
     assert row.loc[("红旗区", "staff"), "rows"] == 1
     assert pd.isna(row.loc[("牧野区", "publicity"), "last_upload"])
