@@ -37,3 +37,8 @@ if [ $dev = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
   fi
 fi
+
+# Our own modules compiled ahead: where PYTHONDONTWRITEBYTECODE is set (as in many containers) Python would
+# otherwise compile all of indicators/ and ui/ again at every start, ~100 ms of the server's cold start and
+# of every `python -m indicators` (compileall skips what is up to date, and writes __pycache__/, ignored by git)
+.venv/bin/python -m compileall -q -j 0 app.py indicators ui
