@@ -21,5 +21,6 @@ if __name__ == "__main__":
 else:
     from ui import warm, web
 
+    warm.served()
     warm.start()
     app = st.App(__file__, routes=web.routes())

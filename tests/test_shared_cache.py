@@ -309,3 +309,34 @@ def test_the_warm_up_reads_only_and_leaves_a_new_database_to_the_first_run(datab
     cached = data._progress(conn, str(database), src.version, data._targets_key(conn, year), year, per.as_of,
                             per.label, ())
     assert cached.equals(expected)  # the warm-up had computed this period's frame
+
+
+START_UP = """
+import gc, inspect, os, sys
+from streamlit import delta_generator
+from ui import warm
+if os.environ["SERVED"] == "1":
+    warm.served()
+warm.start()
+disabled = not gc.isenabled()
+warm.wait()
+def walked(*a, **k):
+    raise SystemExit("inspect.stack() walked")
+inspect.stack = walked
+delta_generator._maybe_print_use_warning()  # Streamlit's check at the first element of a process's first run
+print(disabled, gc.isenabled(), gc.get_freeze_count() > 10000)
+"""
+
+
+@pytest.mark.parametrize("served,out", [
+    ("1", "True True True"),  # as app.py starts it under `streamlit run`: no stack walk at the first element
+    ("0", "inspect.stack() walked"),  # the check the start-up skips (if Streamlit renames its flag, this fails)
+])
+def test_the_start_up_collects_no_garbage_and_skips_streamlits_repl_check(database, tmp_path, served, out):
+    """The start-up imports run with the cyclic collector off (they make ~230,000 objects, none garbage); it
+    is on again once they are done, with those objects frozen out of its way. Served by `streamlit run`,
+    Streamlit's one-time REPL check (inspect.stack(): the path of every loaded module, 0.1 s of the first
+    page) is skipped."""
+    run = subprocess.run([sys.executable, "-c", START_UP], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**db_env(database, tmp_path / "files"), "SERVED": served})
+    assert out in (run.stdout + run.stderr), run.stderr[-2000:]
