@@ -98,6 +98,30 @@ def test_every_public_builder_is_tested():
     assert returns_figure == {name for name, _, _ in BUILDERS}
 
 
+SCREENS = {"desk": CTX, "phone": dataclasses.replace(CTX, narrow=True), "report": dataclasses.replace(CTX, report=True),
+           "year end": dataclasses.replace(DEMO, final=True)}
+
+
+def validated(fig) -> None:
+    """plotly's validators over the whole figure, which charts._figure skips when it builds one: a misspelt or
+    misplaced attribute raises ValueError here (plotly.js would drop it without a word)."""
+    import plotly.graph_objects as go
+    go.Figure(fig.to_dict())
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("name,build,title", BUILDERS, ids=[b[0] for b in BUILDERS])
+def test_every_layout_is_valid(name, build, title, screen):
+    validated(build(SCREENS[screen]))
+
+
+@pytest.mark.parametrize("wrong", [{"legnd": {"x": 0}}, {"xaxis": {"tickformt": ",~f"}}, {"barmode": "sideways"}])
+def test_the_validation_catches_a_wrong_layout(wrong):
+    fig = charts._figure([], "图", CTX, "来源", 300, **wrong)  # built as every chart is: not validated
+    with pytest.raises(ValueError):
+        validated(fig)
+
+
 def shown_title(fig) -> str:
     """The title as a viewer reads it: the chart's name, then its subtitle (unit · period) under it."""
     return f"{fig.layout.title.text}<br>{fig.layout.title.subtitle.text}"
