@@ -8,6 +8,7 @@ Chinese dates, titles naming the chart, the unit and the period, and a caption i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -17,6 +18,15 @@ import plotly.graph_objects as go
 from . import chinese
 from .palette import STATUS_COLORS
 from .progress import DONE, LAGGING, NOT_APPLICABLE, NOT_STARTED, SCORE_LABELS, STATUSES, UNFINISHED, rank_text
+
+# The traces and the layout are not validated on every build: plotly's validators were 70 % of building the
+# 21 charts (139 against 80 ms with neither validated; 180 ms before the layout was not). The JSON is the
+# same. test_charts.test_every_layout_is_valid builds every chart on every screen and validates it whole,
+# so that a misspelt attribute still fails there rather than being dropped by plotly.js without a word.
+_bar = functools.partial(go.Bar, _validate=False)
+_scatter = functools.partial(go.Scatter, _validate=False)
+_heatmap = functools.partial(go.Heatmap, _validate=False)
+_indicator = functools.partial(go.Indicator, _validate=False)
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 TEXT = "#262730"
@@ -293,10 +303,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
     _reserve(spec, traces, preset, ctx.narrow)
     if not spec["shapes"]:
         del spec["shapes"]  # what plotly's validation made of it: no empty list in the figure's JSON
-    # the layout is not validated again on every build (plotly's validators were 40 % of building the 21
-    # charts, 180 against 105 ms); test_charts.test_every_layout_is_valid builds every chart on every screen
-    # with them, so that a misspelt attribute still fails there rather than being dropped by plotly.js
-    return go.Figure(data=traces, layout=spec, _validate=False)
+    return go.Figure(data=traces, layout=spec, _validate=False)  # not validated: see _bar above
 
 
 # px plotly.js's automargin leaves between a y axis's tick labels and the figure's edge (measured in Chromium)
@@ -474,8 +481,8 @@ def _no_data(name: str, ctx: Context, source: str, text: str = "暂无数据", h
 def _key(name: str, color: str, symbol: str = "square", line: dict | None = None) -> go.Scatter:
     """A legend item with no data (for colours drawn by shapes, heat maps or per-bar colours)."""
     if line:
-        return go.Scatter(x=[None], y=[None], mode="lines", name=name, hoverinfo="skip", line=line)
-    return go.Scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+        return _scatter(x=[None], y=[None], mode="lines", name=name, hoverinfo="skip", line=line)
+    return _scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
                       marker={"color": color, "size": 12, "symbol": symbol})
 
 
@@ -563,12 +570,12 @@ def pace_bars(rows: pd.DataFrame, ctx: Context, time_progress: float) -> go.Figu
     for status in STATUSES:
         mask = rows.status == status
         if mask.any():
-            traces.append(go.Bar(
+            traces.append(_bar(
                 y=rows.label[mask], x=x[mask], orientation="h", name=status_word(status, ctx), marker_color=STATUS_COLORS[status],
                 customdata=list(zip(rows.value_text[mask], rows.status[mask], expected[mask])),
                 hovertemplate="%{y}<br>完成 %{customdata[0]}（%{x:.1f}%）<br>应完成 %{customdata[2]:.1f}%<br>"
                               "%{customdata[1]}<extra></extra>"))
-    traces.append(go.Scatter(
+    traces.append(_scatter(
         y=rows.label, x=expected, mode="markers", name="按节奏应完成",
         marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": PACE}, "color": PACE},
         hovertemplate="%{y}<br>按节奏应完成 %{x:.1f}%<extra></extra>"))
@@ -576,7 +583,7 @@ def pace_bars(rows: pd.DataFrame, ctx: Context, time_progress: float) -> go.Figu
     traces.append(_key(f"时间进度 {tp:.1f}%", ALERT, line={"dash": "dash", "color": ALERT, "width": 2}))
     texts = [f"{v:.0f}%" for v in x]
     top = max(118.0, min(float(x.max()) * 1.12 + 12, 232.0))  # room for a text moved past the line
-    traces.append(go.Scatter(y=rows.label, x=_clear_of_marks(x, [(tp, e) for e in expected], texts, top, ctx),
+    traces.append(_scatter(y=rows.label, x=_clear_of_marks(x, [(tp, e) for e in expected], texts, top, ctx),
                              mode="text", text=texts, textposition="middle right", showlegend=False,
                              hoverinfo="skip", cliponaxis=False))
     return _figure(traces, name, ctx, SOURCE_ALL, _bar_height(len(rows)), bottom=30,
@@ -591,7 +598,7 @@ def completion_gauge(completion: float, time_progress: float, ctx: Context) -> g
     name = "时间进度与总体完成率"
     value, tp = round(completion * 100, 1), round(time_progress * 100, 1)
     gap = round(value - tp, 1)
-    gauge = go.Indicator(
+    gauge = _indicator(
         mode="gauge+number", value=value,
         number={"suffix": "%", "valueformat": ".1f", "font": {"size": 30 if ctx.narrow else 40}},
         title={"text": f"总体完成率（时间进度 {tp:.1f}%）", "font": {"size": 14}},
@@ -612,7 +619,7 @@ def status_counts_bar(counts: dict, ctx: Context, what: str = "项") -> go.Figur
     name = "指标状态分布"
     statuses = [s for s in STATUSES if s in counts]
     values = [counts[s] for s in statuses]
-    bar = go.Bar(x=[status_word(s, ctx) for s in statuses], y=values, marker_color=[STATUS_COLORS[s] for s in statuses],
+    bar = _bar(x=[status_word(s, ctx) for s in statuses], y=values, marker_color=[STATUS_COLORS[s] for s in statuses],
                  text=[f"{v} {what}" for v in values], textposition="outside", cliponaxis=False,
                  hovertemplate="%{x}：%{y} " + what + "<extra></extra>")
     return _figure([bar], name, ctx, SOURCE_ALL, 340, legend=False, bottom=30,
@@ -628,11 +635,11 @@ def lagging_units_bar(by_unit: pd.DataFrame, ctx: Context) -> go.Figure:
     if by_unit.empty:
         return _no_data(name, ctx, SOURCE_ALL, "没有进度滞后或未开展的指标", 300)
     units = list(by_unit.unit)
-    traces = [go.Bar(y=by_unit.unit, x=by_unit[status], orientation="h", name=status_word(status, ctx),
+    traces = [_bar(y=by_unit.unit, x=by_unit[status], orientation="h", name=status_word(status, ctx),
                      marker_color=STATUS_COLORS[status], customdata=by_unit.indicators,
                      hovertemplate="%{y}：" + status_word(status, ctx) + " %{x} 项<br>%{customdata}<extra></extra>")
               for status in (NOT_STARTED, LAGGING)]
-    traces.append(go.Scatter(y=by_unit.unit, x=by_unit.total, mode="text", text=[f"{t} 项" for t in by_unit.total],
+    traces.append(_scatter(y=by_unit.unit, x=by_unit.total, mode="text", text=[f"{t} 项" for t in by_unit.total],
                              textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False))
     most = int(by_unit.total.max())
     return _figure(traces, name, ctx, SOURCE_ALL, _bar_height(len(by_unit), 34), bottom=52,
@@ -660,7 +667,7 @@ def status_grid(cells: pd.DataFrame, ctx: Context, name: str, source: str, colum
     scale = [pair for i, s in enumerate(STATUSES)
              for pair in ([i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]])]
     # on a phone the cells are too small for words: colours, upright column labels, the words on a tap
-    traces = [go.Heatmap(z=z, x=columns, y=rows, text=text, customdata=hover,
+    traces = [_heatmap(z=z, x=columns, y=rows, text=text, customdata=hover,
                          texttemplate="" if ctx.narrow else "%{text}",
                          textfont={"size": 11}, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False,
                          xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>")]
@@ -689,7 +696,7 @@ def year_comparison(comp: pd.DataFrame, ctx: Context, current: str, previous: st
     if comp.empty:
         return _no_data(name, ctx, SOURCE_ALL)
     # added bottom-up so that this year's bar sits above last year's; the legend in reading order
-    traces = [go.Bar(y=comp.label, x=comp[col].round(1), orientation="h", name=series, marker_color=color,
+    traces = [_bar(y=comp.label, x=comp[col].round(1), orientation="h", name=series, marker_color=color,
                      legendrank=rank, text=[_pct(v) for v in comp[col]], textposition="outside", cliponaxis=False,
                      hovertemplate="%{y}<br>" + series + "：%{x:.1f}%<extra></extra>")
               for col, series, color, rank in (("previous", previous, LAST_YEAR, 2), ("current", current, ACTUAL, 1))]
@@ -716,20 +723,20 @@ def rhythm_bullets(rows: pd.DataFrame, ctx: Context, name: str, source: str) -> 
     for status in STATUSES:
         mask = rows.status == status
         if mask.any():
-            traces.append(go.Bar(
+            traces.append(_bar(
                 y=rows.label[mask], x=done[mask], orientation="h", name=status_word(status, ctx), marker_color=STATUS_COLORS[status],
                 customdata=list(zip(rows.expected[mask].fillna(0).round(1), rows.target[mask], rows.measure[mask])),
                 hovertemplate="%{y}<br>已完成 %{x:,.0f} %{customdata[2]}，应完成 %{customdata[0]}，"
                               "全年目标 %{customdata[1]:,.0f}<extra></extra>"))
-    traces.append(go.Scatter(y=rows.label, x=rows.expected.round(2), mode="markers", name="按节奏应完成",
+    traces.append(_scatter(y=rows.label, x=rows.expected.round(2), mode="markers", name="按节奏应完成",
                              marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": PACE}},
                              hovertemplate="%{y}<br>按节奏应完成 %{x:.1f}<extra></extra>"))
-    traces.append(go.Scatter(y=rows.label, x=rows.target, mode="markers", name="全年目标",
+    traces.append(_scatter(y=rows.label, x=rows.target, mode="markers", name="全年目标",
                              marker={"symbol": "diamond-open", "size": 13, "line": {"width": 2}, "color": PACE},
                              hovertemplate="%{y}<br>全年目标 %{x:,.0f}<extra></extra>"))
     ends = pd.concat([done, rows.target, rows.expected.fillna(0)], axis=1).max(axis=1)
     top = float(ends.max()) * 1.4 or 1
-    traces.append(go.Scatter(y=rows.label, x=ends + top * 0.025, mode="text", showlegend=False, hoverinfo="skip",
+    traces.append(_scatter(y=rows.label, x=ends + top * 0.025, mode="text", showlegend=False, hoverinfo="skip",
                              cliponaxis=False, textposition="middle right",
                              text=[f"{v:,.0f} / {t:,.0f} {m}" for v, t, m in zip(done, rows.target, rows.measure)]))
     return _figure(traces, name, ctx, source, _bar_height(len(rows), 40), bottom=30,
@@ -769,13 +776,13 @@ def monthly_stacked(data: pd.DataFrame, ctx: Context, year: int, name: str, sour
     for i, cat in enumerate(categories):
         part = data[data.category == cat]
         if part["count"].sum():
-            traces.append(go.Bar(x=part.month, y=part["count"], name=cat, marker_color=SERIES[i % len(SERIES)],
+            traces.append(_bar(x=part.month, y=part["count"], name=cat, marker_color=SERIES[i % len(SERIES)],
                                  xperiod="M1", xperiodalignment="middle",
                                  hovertemplate="%{x|" + MONTH_FORMAT + "}<br>" + cat + "：%{y:,.0f} " + measure
                                                + "<extra></extra>"))
     totals = data.groupby("month", as_index=False)["count"].sum()
     totals = totals[totals["count"] > 0]
-    traces.append(go.Scatter(x=totals.month, y=totals["count"], mode="text",
+    traces.append(_scatter(x=totals.month, y=totals["count"], mode="text",
                              text=[f"{v:,.0f}" for v in totals["count"]], textposition="top center", showlegend=False, hoverinfo="skip", xperiod="M1",
                              xperiodalignment="middle", cliponaxis=False))
     shapes, notes = _quarter_marks(year) if quarters else ([], [])
@@ -793,10 +800,10 @@ def cumulative_vs_pace(actual: pd.DataFrame, pace: pd.DataFrame, target: float, 
     `actual`: date, value (cumulative); `pace`: date, expected (cumulative).
     """
     traces = [
-        go.Scatter(x=pace.date, y=pace.expected.round(2), mode="lines", name="按节奏应完成",
+        _scatter(x=pace.date, y=pace.expected.round(2), mode="lines", name="按节奏应完成",
                    line={"color": PACE, "dash": "dash", "width": 2},
                    hovertemplate="%{x|" + DAY_FORMAT + "}<br>应完成 %{y:,.1f} " + measure + "<extra></extra>"),
-        go.Scatter(x=actual.date, y=actual.value, mode="lines+markers", name="实际累计",
+        _scatter(x=actual.date, y=actual.value, mode="lines+markers", name="实际累计",
                    line={"color": ACTUAL, "width": 3}, marker={"size": 7},
                    hovertemplate="%{x|" + DAY_FORMAT + "}<br>累计 %{y:,.0f} " + measure + "<extra></extra>"),
     ]
@@ -854,10 +861,10 @@ def bars_with_line(data: pd.DataFrame, ctx: Context, year: int, name: str, sourc
     `data`: month, bar, line (values of the two measures).
     """
     traces = [
-        go.Bar(x=data.month, y=data.bar, name=f"{bar}（{bar_measure}）", marker_color=SERIES[0], xperiod="M1",
+        _bar(x=data.month, y=data.bar, name=f"{bar}（{bar_measure}）", marker_color=SERIES[0], xperiod="M1",
                xperiodalignment="middle",
                hovertemplate="%{x|" + MONTH_FORMAT + "}<br>" + bar + " %{y:,.0f} " + bar_measure + "<extra></extra>"),
-        go.Scatter(x=data.month, y=data.line, name=f"{line}（{line_measure}）", yaxis="y2", mode="lines+markers",
+        _scatter(x=data.month, y=data.line, name=f"{line}（{line_measure}）", yaxis="y2", mode="lines+markers",
                    line={"color": SERIES[1], "width": 3}, xperiod="M1", xperiodalignment="middle",
                    hovertemplate="%{x|" + MONTH_FORMAT + "}<br>" + line + " %{y:,.1f} " + line_measure
                                  + "<extra></extra>"),
@@ -878,11 +885,11 @@ def unit_stacked(data: pd.DataFrame, ctx: Context, name: str, source: str, categ
     for i, cat in enumerate(categories):
         part = data[data.category == cat]
         if part["count"].sum():
-            traces.append(go.Bar(y=part.unit, x=part["count"], orientation="h", name=cat,
+            traces.append(_bar(y=part.unit, x=part["count"], orientation="h", name=cat,
                                  marker_color=SERIES[i % len(SERIES)],
                                  hovertemplate="%{y}<br>" + cat + "：%{x:,.0f} " + measure + "<extra></extra>"))
     totals = data.groupby("unit", sort=False)["count"].sum().reindex(units).fillna(0)
-    traces.append(go.Scatter(y=list(totals.index), x=totals.values, mode="text", showlegend=False, hoverinfo="skip",
+    traces.append(_scatter(y=list(totals.index), x=totals.values, mode="text", showlegend=False, hoverinfo="skip",
                              text=[f"{v:,.0f}" if v else "0（未开展）" for v in totals.values],
                              textposition="middle right", cliponaxis=False))
     return _figure(traces, name, ctx, source, _bar_height(len(units), 28), bottom=52,
@@ -912,11 +919,11 @@ def status_bars(data: pd.DataFrame, ctx: Context, name: str, source: str, measur
         common = {"name": status_word(status, ctx), "marker_color": STATUS_COLORS[status], "text": list(texts[mask]),
                   "textposition": "outside", "cliponaxis": False, "customdata": list(notes[mask])}
         if horizontal:
-            traces.append(go.Bar(y=data[category][mask], x=data.value[mask], orientation="h", **common,
+            traces.append(_bar(y=data[category][mask], x=data.value[mask], orientation="h", **common,
                                  hovertemplate="%{y}：%{x:,.0f} " + measure + "<br>" + status_word(status, ctx)
                                                + " %{customdata}<extra></extra>"))
         else:
-            traces.append(go.Bar(x=data[category][mask], y=data.value[mask], **common,
+            traces.append(_bar(x=data[category][mask], y=data.value[mask], **common,
                                  hovertemplate="%{x}：%{y:,.0f} " + measure + "<br>" + status_word(status, ctx)
                                                + " %{customdata}<extra></extra>"))
     top = max(float(data.value.max()), 1) * 1.3
@@ -933,7 +940,7 @@ def category_bars(data: pd.DataFrame, ctx: Context, name: str, source: str, meas
     if data.empty or not data["count"].sum():
         return _no_data(name, ctx, source, "本期没有记录")
     data = data.sort_values("count", ascending=True, kind="stable")
-    bar = go.Bar(y=data.category, x=data["count"], orientation="h", marker_color=SERIES[0],
+    bar = _bar(y=data.category, x=data["count"], orientation="h", marker_color=SERIES[0],
                  text=[f"{v:,.0f}" for v in data["count"]], textposition="outside", cliponaxis=False,
                  hovertemplate="%{y}：%{x:,.0f} " + measure + "<extra></extra>")
     return _figure([bar], name, ctx, source, _bar_height(len(data), 34), legend=False, bottom=52,
@@ -958,7 +965,7 @@ def staffing_bars(staff: pd.DataFrame, ctx: Context, highlight: str | None = Non
     # added bottom-up so that each unit reads 编制, 在岗, 持证 from the top; the legend in reading order
     for rank, (col, series, color) in enumerate((("certified", "持证人数", STATUS_COLORS[DONE]),
                                                  ("staff", "实有执法人员", SERIES[0]), ("quota", "编制人数", "#BDD7EE"))):
-        traces.append(go.Bar(y=part.unit, x=part[col], orientation="h", name=series, marker_color=color,
+        traces.append(_bar(y=part.unit, x=part[col], orientation="h", name=series, marker_color=color,
                              legendrank=1000 - rank, hovertemplate="%{y}<br>" + series + " %{x:.0f} 人<extra></extra>"))
     texts, colors = [], []
     for q, n, c, v, u in zip(part.quota, part.staff, part.certified, part.vacancy, part.uncertified):
@@ -967,7 +974,7 @@ def staffing_bars(staff: pd.DataFrame, ctx: Context, highlight: str | None = Non
         texts.append(counts + ("，".join(gaps) if gaps else "满编、全员持证"))
         colors.append(ALERT if gaps else MUTED)
     right = float(part[["quota", "staff", "certified"]].max(axis=1).max())
-    traces.append(go.Scatter(y=part.unit, x=[right * 1.04] * len(part), mode="text", text=texts,
+    traces.append(_scatter(y=part.unit, x=[right * 1.04] * len(part), mode="text", text=texts,
                              textposition="middle right", textfont={"color": colors, "size": 12}, showlegend=False,
                              hoverinfo="skip", cliponaxis=False))
     return _figure(traces, name, ctx, source, max(340, 170 + 46 * len(units)), bottom=52,
@@ -991,13 +998,13 @@ def rate_bars(rows: pd.DataFrame, ctx: Context) -> go.Figure:
     for status in STATUSES:
         mask = part.status == status
         if mask.any():
-            traces.append(go.Bar(y=part.label[mask], x=part.value[mask].round(1), orientation="h", name=status,
+            traces.append(_bar(y=part.label[mask], x=part.value[mask].round(1), orientation="h", name=status,
                                  marker_color=STATUS_COLORS[status], cliponaxis=False,
                                  hovertemplate="%{y}：%{x:.1f}%<extra></extra>"))
     traces.append(_key("目标 100%", PACE, line={"color": PACE, "width": 2, "dash": "dot"}))
     top = max(130.0, float(part.value.max()) * 1.12 + 12)
     texts = [f"{v:.1f}%" for v in part.value]
-    traces.append(go.Scatter(y=part.label, x=_clear_of_marks(part.value, [(100.0,)] * len(part), texts, top, ctx),
+    traces.append(_scatter(y=part.label, x=_clear_of_marks(part.value, [(100.0,)] * len(part), texts, top, ctx),
                              mode="text", text=texts, textposition="middle right", showlegend=False,
                              hoverinfo="skip", cliponaxis=False))
     return _figure(traces, name, ctx, source, _bar_height(len(part), 46), bottom=30,
@@ -1023,16 +1030,16 @@ def score_ranking(points: pd.DataFrame, ranking: pd.DataFrame, ctx: Context, gro
     units = list(ranking.unit)
     column = "pace_points" if basis == "pace_score" else "points"
     table = {(u, g): p for u, g, p in zip(points.unit, points.group, points[column])}
-    traces = [go.Bar(y=units, x=[round(table.get((u, g), 0.0), 1) for u in units], orientation="h", name=spec["name"],
+    traces = [_bar(y=units, x=[round(table.get((u, g), 0.0), 1) for u in units], orientation="h", name=spec["name"],
                      marker_color=GROUP_COLORS.get(g, SERIES[0]),
                      hovertemplate="%{y}<br>" + spec["name"] + " %{x:.1f} 分<extra></extra>")
               for g, spec in groups.items()]
     if basis == "pace_score":
-        traces.append(go.Scatter(y=units, x=ranking.score, mode="markers", name=SCORE_LABELS["score"],
+        traces.append(_scatter(y=units, x=ranking.score, mode="markers", name=SCORE_LABELS["score"],
                                  marker={"symbol": "diamond", "size": 11, "color": PACE, "line": {"width": 1, "color": "white"}},
                                  hovertemplate="%{y}<br>" + SCORE_LABELS["score"] + " %{x:.1f} 分<extra></extra>"))
     short = ctx.narrow  # a phone: the rank alone beside the bar, the words are in the axis title
-    traces.append(go.Scatter(y=units, x=ranking[basis], mode="text", showlegend=False, hoverinfo="skip",
+    traces.append(_scatter(y=units, x=ranking[basis], mode="text", showlegend=False, hoverinfo="skip",
                              text=[_rank_label(s, t, short) for s, t in zip(ranking[basis], _rank_texts(ranking))],
                              textposition="middle right", cliponaxis=False))
     axis = f"{SCORE_LABELS[basis]}（满分 100 分" + ("，括号内为名次）" if short else "）")
@@ -1068,11 +1075,11 @@ def score_breakdown(rows: pd.DataFrame, ctx: Context, basis: str = "score") -> g
         return _no_data(name, ctx, source)
     labels = list(rows.label)
     traces = [
-        go.Bar(y=rows.label, x=rows.points, orientation="h", name="已得分", marker_color=STATUS_COLORS[DONE],
+        _bar(y=rows.label, x=rows.points, orientation="h", name="已得分", marker_color=STATUS_COLORS[DONE],
                customdata=rows.weight, hovertemplate="%{y}<br>得分 %{x:.2f} / %{customdata:.2f} 分<extra></extra>"),
-        go.Bar(y=rows.label, x=rows.lost, orientation="h", name="失分", marker_color="#F4C7C3", customdata=rows.need,
+        _bar(y=rows.label, x=rows.lost, orientation="h", name="失分", marker_color="#F4C7C3", customdata=rows.need,
                hovertemplate="%{y}<br>失分 %{x:.2f} 分<br>%{customdata}<extra></extra>"),
-        go.Scatter(y=rows.label, x=rows.weight, mode="text", showlegend=False, hoverinfo="skip",
+        _scatter(y=rows.label, x=rows.weight, mode="text", showlegend=False, hoverinfo="skip",
                    text=[n or "满分" for n in rows.need], textposition="middle right", cliponaxis=False,
                    textfont={"color": [ALERT if n else STATUS_COLORS[DONE] for n in rows.need]}),
     ]
@@ -1107,7 +1114,7 @@ def reporting_grid(board: pd.DataFrame, ctx: Context, units: list[str], ledgers:
               f"{cells.get((u, l), blank)[1] if isinstance(cells.get((u, l), blank)[1], str) else '从未上传'}"
               for l in ledgers] for u in units]
     scale = [[0, colors[MISSING]], [0.5, colors[MISSING]], [0.5, colors[REPORTED]], [1, colors[REPORTED]]]
-    traces = [go.Heatmap(z=z, x=ledgers, y=units, text=text, customdata=hover, texttemplate="%{text}",
+    traces = [_heatmap(z=z, x=ledgers, y=units, text=text, customdata=hover, texttemplate="%{text}",
                          textfont={"size": 12, "color": "white"}, colorscale=scale, zmin=0, zmax=1, showscale=False,
                          xgap=2, ygap=2, hovertemplate="%{customdata}<extra></extra>"),
               _key(REPORTED, colors[REPORTED]), _key(MISSING, colors[MISSING])]

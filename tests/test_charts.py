@@ -115,9 +115,12 @@ def test_every_layout_is_valid(name, build, title, screen):
     validated(build(SCREENS[screen]))
 
 
-@pytest.mark.parametrize("wrong", [{"legnd": {"x": 0}}, {"xaxis": {"tickformt": ",~f"}}, {"barmode": "sideways"}])
-def test_the_validation_catches_a_wrong_layout(wrong):
-    fig = charts._figure([], "图", CTX, "来源", 300, **wrong)  # built as every chart is: not validated
+@pytest.mark.parametrize("traces,wrong", [
+    ([], {"legnd": {"x": 0}}), ([], {"xaxis": {"tickformt": ",~f"}}), ([], {"barmode": "sideways"}),
+    ([charts._bar(x=[1], y=[1], oreintation="h")], {}), ([charts._scatter(x=[1], y=[1], mode="dots")], {}),
+])
+def test_the_validation_catches_a_wrong_attribute(traces, wrong):
+    fig = charts._figure(traces, "图", CTX, "来源", 300, **wrong)  # built as every chart is: not validated
     with pytest.raises(ValueError):
         validated(fig)
 
