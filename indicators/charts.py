@@ -289,7 +289,7 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
                    "font": {"family": FONT_FAMILY, "size": preset.legend}, "traceorder": "normal",
                    **({"y": 0, "yref": "container", "yanchor": "bottom"} if legend_below else {})},
         "meta": {"chart": name, "filename": file_name(name, ctx), "caption": text},
-        "separators": ".,", "shapes": shapes or [], "annotations": [*(annotations or []), caption],
+        "separators": ".,", **({"shapes": shapes} if shapes else {}), "annotations": [*(annotations or []), caption],
         **axes, **layout,
     }
     if ctx.narrow:
@@ -301,8 +301,6 @@ def _figure(traces: list, name: str, ctx: Context, source: str, height: int, *, 
         spec["legend"] = {**spec["legend"], "yref": "container", "yanchor": "top",
                           "y": 1 - (_title_block(preset) + 4) / spec["height"], "xref": "container", "x": 0.01}
     _reserve(spec, traces, preset, ctx.narrow)
-    if not spec["shapes"]:
-        del spec["shapes"]  # what plotly's validation made of it: no empty list in the figure's JSON
     return go.Figure(data=traces, layout=spec, _validate=False)  # not validated: see _bar above
 
 
