@@ -311,6 +311,15 @@ def test_the_warm_up_reads_only_and_leaves_a_new_database_to_the_first_run(datab
     assert cached.equals(expected)  # the warm-up had computed this period's frame
 
 
+
+def test_the_warm_up_takes_a_chart_as_a_page_does():
+    """_work swallows what fails (a warm-up must not stop the server): here a change to the charts it calls
+    fails loudly instead of leaving the first page to load the chart path cold."""
+    from ui import warm
+
+    sent = warm._first_chart()
+    assert [t["type"] for t in sent["data"]] == ["bar"] and sent["layout"]["meta"]["chart"] == "启动"
+
 START_UP = """
 import gc, inspect, os, sys
 from streamlit import delta_generator

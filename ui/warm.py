@@ -1,18 +1,17 @@
 """Start-up work done while the server starts, not in the first visitor's run.
 
 `streamlit run app.py` imports app.py to build its st.App before it listens; app.py then calls
-`start()`: a thread imports the app's modules, builds one figure of each plotly trace type the charts
-use (plotly loads a trace type's validators on its first figure), opens the database and computes the
-frames of the period a session opens on, while the server comes up.
+`start()`: a thread imports the app's modules, takes one chart the way a page does (_first_chart),
+opens the database and computes the frames of the period a session opens on, while the server comes up.
 Each session's run calls `wait()` before it imports anything of the app, so that no run imports a
 module while this thread is halfway through it. Without it, the first page after a start took 1.0 s
 against hello-world's 0.1 s (0.4 s of imports, most of the rest plotly's first figures);
 bench/load.py's cold start measures it. Under AppTest nothing is started and `wait()` returns at once.
 
-The cyclic garbage collector is off while this thread works: the imports make ~230,000 objects and next to none of
-them is garbage, yet each import paid for collections that walked them all (0.12 s of 0.81 s, measured
-importing the app's modules alone). When the thread is done they are frozen out of the collector's way
-(gc.freeze) and it is on again.
+The cyclic garbage collector is off while this thread works: the imports make ~230,000 objects and next to
+none of them is garbage, yet each import paid for collections that walked them all (0.12 s of 0.81 s,
+measured importing the app's modules alone). When the thread is done they are frozen out of the collector's
+way (gc.freeze) and it is on again.
 """
 from __future__ import annotations
 
@@ -24,17 +23,30 @@ _thread: threading.Thread | None = None
 
 def _work() -> None:
     try:
-        import plotly.graph_objects as go
-
         from ui import memo, review, shell  # noqa: F401  (the modules every page uses)
 
-        for trace in (go.Bar(x=[1], y=[1]), go.Scatter(x=[1], y=[1]), go.Heatmap(z=[[1]]), go.Indicator(value=1)):
-            go.Figure(trace).to_json()
+        _first_chart()
         _first_period()
     except Exception:  # noqa: BLE001 - a warm-up only: the first run then does (and reports) it
         pass
     finally:
         _collect_again()
+
+
+def _first_chart() -> dict:
+    """One chart taken the way a page takes it (built from a frame's columns, its toolbar config, the dict
+    st.plotly_chart sends), so that the first page does not load what that path needs on its first use:
+    plotly's typed-array encoding of pandas columns and the figure's property classes (tens of ms)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from indicators import charts
+
+    sample = pd.DataFrame({"category": ["学法"], "count": [1]})
+    fig = charts.category_bars(sample, charts.Context("全市", "", dt.date.today()), "启动", "启动")
+    charts.download_config(fig)
+    return fig.to_dict()
 
 
 def _first_period() -> None:
