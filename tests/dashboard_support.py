@@ -137,7 +137,7 @@ def figures(at: AppTest) -> list[dict]:
         spec = json.loads(el.proto.spec)
         layout = spec.get("layout", {})
         title = layout.get("title", {})  # the chart's name and, under it, its subtitle (unit · period)
-        out.append({"name": layout.get("meta", {}).get("chart", ""),
+        out.append({"name": layout.get("meta", ""),
                     "title": title.get("text", "") + "<br>" + title.get("subtitle", {}).get("text", ""),
                     "data": spec.get("data", []), "layout": layout,
                     "config": json.loads(el.proto.config) if el.proto.config else {}})

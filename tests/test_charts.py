@@ -104,15 +104,36 @@ SCREENS = {"desk": CTX, "phone": dataclasses.replace(CTX, narrow=True), "report"
 
 def validated(fig) -> None:
     """plotly's validators over the whole figure, which charts._figure skips when it builds one: a misspelt or
-    misplaced attribute raises ValueError here (plotly.js would drop it without a word)."""
+    misplaced attribute raises ValueError here (plotly.js would drop it without a word). The form the
+    browser gets (charts.for_browser) as well."""
     import plotly.graph_objects as go
     go.Figure(fig.to_dict())
+    go.Figure(charts.for_browser(fig))
 
 
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("name,build,title", BUILDERS, ids=[b[0] for b in BUILDERS])
 def test_every_layout_is_valid(name, build, title, screen):
     validated(build(SCREENS[screen]))
+
+
+@pytest.mark.parametrize("name,build,title", BUILDERS, ids=[b[0] for b in BUILDERS])
+def test_what_the_browser_gets_says_which_chart_and_which_data(name, build, title):
+    """The chart's name goes with it (the pages' tests find a chart by it); the data revision follows the
+    data and nothing else, so that plotly.js redraws a chart whose data changed and no other."""
+    fig = build(CTX)
+    sent = charts.for_browser(fig)
+    assert sent["layout"]["meta"] == title and "template" not in sent["layout"]
+    assert sent["layout"]["datarevision"] == charts.for_browser(build(CTX))["layout"]["datarevision"]
+    assert fig.to_dict()["layout"]["meta"]["chart"] == title  # the server's own figure keeps all of meta
+
+
+def test_the_data_revision_moves_with_the_data():
+    frame = pd.DataFrame({"category": ["学法", "普法"], "count": [3, 4]})
+    sent = [charts.for_browser(charts.category_bars(f, CTX, "类别", "次")) for f in
+            (frame, frame.assign(count=[3, 5]))]
+    assert sent[0]["layout"]["datarevision"] != sent[1]["layout"]["datarevision"]
+    assert [t["x"] for t in sent[0]["data"] if t["type"] == "bar"] == [[3, 4]]  # plain lists, not base64
 
 
 @pytest.mark.parametrize("traces,wrong", [

@@ -231,8 +231,13 @@ DRAW_AND_SHOOT = """async ([fig, config, width]) => {
   return result; }"""
 
 
+def _sent(fig) -> dict:
+    """The figure as the browser gets it (shell.chart sends charts.for_browser's form), as JSON."""
+    return json.loads(plotly.io.to_json(charts.for_browser(fig), validate=False))
+
+
 def _shoot(page, fig, width: int) -> dict:
-    return page.evaluate(DRAW_AND_SHOOT, [json.loads(fig.to_json()), charts.download_config(fig), width])
+    return page.evaluate(DRAW_AND_SHOOT, [_sent(fig), charts.download_config(fig), width])
 
 
 def _outside(shot: dict) -> list[str]:
@@ -324,11 +329,65 @@ def test_plotly_lays_each_chart_out_once(plot_page, name, build, desk, report, p
     """A chart whose margins automargin has to widen is laid out and drawn twice, which was half of a
     page switch's drawing (bench/README.md): the figures start with the margins plotly.js settles on."""
     fig = build(ctx(preset))
-    settled = plot_page.evaluate(SETTLED_MARGINS, [json.loads(fig.to_json()), charts.download_config(fig),
+    settled = plot_page.evaluate(SETTLED_MARGINS, [_sent(fig), charts.download_config(fig),
                                                    _widths(preset, desk, report)])
     widened = {side: (fig.layout.margin[side], round(settled[side])) for side in "lrtb"
                if round(settled[side]) > fig.layout.margin[side]}
     assert bool(widened) is ((name, preset) in SECOND_LAYOUT), widened
+
+
+# Every element plotly.js drew: its parent's class, its class, and for a text its words, for a path its
+# outline, with its style and position (trace classes carry a random uid, which is left out).
+DRAWN = """async ([fig, config, width]) => {
+  const gd = document.getElementById('g');
+  fig.layout.width = width;
+  await Plotly.newPlot(gd, fig.data, fig.layout, config);
+  const out = [...gd.querySelectorAll('*')].map(e => [e.parentNode.getAttribute('class'), e.getAttribute('class'),
+      e.tagName === 'text' ? e.textContent : '', e.getAttribute('d'), e.getAttribute('style'),
+      e.getAttribute('transform'), e.getAttribute('x'), e.getAttribute('y')].join('|').replace(/trace[0-9a-f]{6}/g, 'trace'));
+  Plotly.purge(gd);
+  return out.sort(); }"""
+
+
+@pytest.mark.parametrize("preset", [DESK, PHONE, REPORT])
+@pytest.mark.parametrize("name,build,desk,report", CASES, ids=[c[0] for c in CASES])
+def test_the_browser_gets_the_chart_as_built(plot_page, name, build, desk, report, preset):
+    """charts.for_browser writes the template into the layout and drops the parts plotly.js would redraw a
+    copy for: the chart it draws is the built one, element for element, colour and position included."""
+    fig = build(ctx(preset))
+    width, config = _widths(preset, desk, report), charts.download_config(fig)
+    built = plot_page.evaluate(DRAWN, [json.loads(fig.to_json()), config, width])
+    sent = plot_page.evaluate(DRAWN, [_sent(fig), config, width])
+    assert sent == built, ([d for d in sent if d not in built][:5], [d for d in built if d not in sent][:5])
+
+
+# Draws the figure, then does what Streamlit's chart element does as it mounts: gives Plotly.react a deep
+# copy (a JSON round trip). Returns how many of the texts and shapes drawn first were replaced by new ones.
+REDRAWN_BY_A_COPY = """async ([fig, config, width]) => {
+  const gd = document.getElementById('g');
+  fig.layout.width = width;
+  await Plotly.newPlot(gd, JSON.parse(JSON.stringify(fig.data)), JSON.parse(JSON.stringify(fig.layout)), config);
+  const first = [...gd.querySelectorAll('text, path')];
+  const copy = JSON.parse(JSON.stringify(fig));
+  await Plotly.react(gd, copy.data, copy.layout, config);
+  const replaced = first.filter(e => !e.isConnected).length;
+  Plotly.purge(gd);
+  return [replaced, first.length]; }"""
+
+
+@pytest.mark.parametrize("preset", [DESK, PHONE])
+@pytest.mark.parametrize("name,build,desk,report", CASES, ids=[c[0] for c in CASES])
+def test_streamlit_s_copy_of_a_chart_redraws_nothing(plot_page, name, build, desk, report, preset):
+    """Streamlit 1.67 hands plotly.js a deep copy of every chart as it mounts it; a copy that differed
+    (an object compared by identity) drew the whole chart again, a third of a page switch's drawing. The
+    figure as built is the control: its copy is redrawn, so the check can tell."""
+    fig = build(ctx(preset))
+    width, config = _widths(preset, desk, report), charts.download_config(fig)
+    replaced, drawn = plot_page.evaluate(REDRAWN_BY_A_COPY, [_sent(fig), config, width])
+    assert drawn > 0 and replaced == 0, f"{replaced} of {drawn} elements drawn again"
+    if (name, preset) == ("status_grid", DESK):
+        replaced, drawn = plot_page.evaluate(REDRAWN_BY_A_COPY, [json.loads(fig.to_json()), config, width])
+        assert replaced > drawn / 2
 
 
 @pytest.mark.parametrize("preset", [DESK, REPORT])

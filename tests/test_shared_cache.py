@@ -318,7 +318,7 @@ def test_the_warm_up_takes_a_chart_as_a_page_does():
     from ui import warm
 
     sent = warm._first_chart()
-    assert [t["type"] for t in sent["data"]] == ["bar"] and sent["layout"]["meta"]["chart"] == "启动"
+    assert [t["type"] for t in sent["data"]] == ["bar"] and sent["layout"]["meta"] == "启动"
 
 START_UP = """
 import gc, inspect, os, sys

@@ -196,13 +196,13 @@ class _Cache:
             self._entries.clear()
 
 
-def _pinned(value):
-    """A shared figure whose to_dict() gives the one dict made when it was built: st.plotly_chart asks every
-    run for a deep copy of the figure as a dict, only to turn it into JSON (an eighth of a page's server
-    time, py-spy). Safe because a shared figure is never changed (see the module's docstring); the dict
-    is only read."""
-    if isinstance(value, BaseFigure):
-        frozen = value.to_dict()
+def pinned(value):
+    """A figure whose to_dict() gives one dict, made once: the figure as the browser is to draw it
+    (charts.for_browser). st.plotly_chart asks every run for a deep copy of the figure as a dict, only to
+    turn it into JSON (an eighth of a page's server time, py-spy). Safe because a shared figure is never
+    changed (see the module's docstring); the dict is only read. Pinning a pinned figure does nothing."""
+    if isinstance(value, BaseFigure) and "to_dict" not in vars(value):
+        frozen = _charts.for_browser(value)
         object.__setattr__(value, "to_dict", lambda: frozen)
     return value
 
@@ -242,7 +242,7 @@ class Shared:
                 key = (name, fingerprint(*args, **kwargs))
             except Unhashable:
                 return fn(*args, **kwargs)
-            return _handout(self._cache.get(key, lambda: _pinned(fn(*args, **kwargs))), _key_bytes(*key))
+            return _handout(self._cache.get(key, lambda: pinned(fn(*args, **kwargs))), _key_bytes(*key))
         return call
 
     def clear(self) -> None:

@@ -16,7 +16,7 @@ from indicators import accounts, charts, chinese, cycle, progress, roles, store
 from indicators.config import ConfigError, default_catalog
 from indicators.problems import IndicatorsError
 from indicators.roles import Actor
-from ui import auth, chrome, data, dates, navigation
+from ui import auth, chrome, data, dates, memo, navigation
 from ui.safe import inert, md
 
 log = logging.getLogger("indicators.app")
@@ -407,8 +407,8 @@ def metrics(sel: Selection, n: int) -> list:
 def chart(fig: go.Figure, sel: Selection, where=None) -> None:
     """Draw a chart with the app's download settings. The figure is already built for the screen (the
     chart context carries the phone and 汇报模式): nothing here changes it, and it may be shared by every
-    session (ui/memo.py)."""
-    (where or st).plotly_chart(fig, theme=None, config=charts.download_config(fig))
+    session (ui/memo.py). The browser gets it in the form plotly.js draws once (charts.for_browser)."""
+    (where or st).plotly_chart(memo.pinned(fig), theme=None, config=charts.download_config(fig))
 
 
 def table(sel: Selection, frame, where=None, **kwargs) -> None:

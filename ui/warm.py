@@ -46,7 +46,7 @@ def _first_chart() -> dict:
     sample = pd.DataFrame({"category": ["学法"], "count": [1]})
     fig = charts.category_bars(sample, charts.Context("全市", "", dt.date.today()), "启动", "启动")
     charts.download_config(fig)
-    return fig.to_dict()
+    return charts.for_browser(fig)
 
 
 def _first_period() -> None:
