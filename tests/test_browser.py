@@ -189,10 +189,30 @@ def test_a_link_to_a_dashboard_page_opened_first_after_a_restart_takes_the_first
         page.close()
 
 
+# Counts, for every chart, the texts and shapes plotly.js replaced with new ones each time it drew the
+# chart again: Streamlit draws each chart as it mounts it and then again from a copy (charts.for_browser).
+REDRAWS = """
+window.__redrawn = [];
+new MutationObserver(() => document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+  if (gd.__counted || !gd.emit) return;
+  gd.__counted = true;
+  const emit = gd.emit;
+  gd.emit = function (name, ...args) {
+    if (name === 'plotly_afterplot') {
+      if (gd.__drawn) window.__redrawn.push(gd.__drawn.filter(e => !e.isConnected).length);
+      gd.__drawn = [...gd.querySelectorAll('text, path')];
+    }
+    return emit.call(this, name, ...args);
+  };
+})).observe(document, {subtree: true, childList: true});
+"""
+
+
 @pytest.mark.parametrize("number,path,title,icon", [(i, *p) for i, p in enumerate(OPEN_PAGES)],
                          ids=[Path(p[0]).stem for p in OPEN_PAGES])
 def test_every_page_draws_its_charts(browser, server, shots, number, path, title, icon):
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.add_init_script(REDRAWS)
     page.goto(server + ("/" if number == 0 else "/" + Path(path).stem))
     wait_ready(page, title, 120000)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -201,6 +221,9 @@ def test_every_page_draws_its_charts(browser, server, shots, number, path, title
     least = MIN_CHARTS.get(Path(path).stem, 2)
     charts, drawn = charts_state(page, least, timeout=20 if least else 2)
     assert charts >= least and drawn == charts
+    # drawn once: the second drawing (the copy, the column's width) kept everything the first one drew
+    redrawn = page.evaluate("() => window.__redrawn")
+    assert not any(redrawn), f"elements drawn anew when a chart was drawn again: {redrawn}"
     assert page.evaluate(OVERLAPS) == []  # no chart text drawn over another
     if charts:
         title_font = page.locator("[data-testid='stPlotlyChart'] .gtitle").first.evaluate(
