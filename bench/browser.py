@@ -95,7 +95,10 @@ def log_in(page, url: str) -> float:
     page.get_by_label("登录名").wait_for(timeout=60000)
     page.get_by_label("登录名").fill(LOGIN)
     page.get_by_label("密码").fill(PASSWORD)
-    page.wait_for_timeout(300)
+    # a person takes seconds over the name and the password: the login page has finished its run (and
+    # what it starts in the browser) before 登录 is pressed, which is when the clock starts
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60000)
+    page.wait_for_timeout(1500)
     # the login goes through /login/session (it sets the cookie) and back: the clock must outlive the page
     page.evaluate("""() => {
         const button = [...document.querySelectorAll('button')]

@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, TRAINING_HEADER, count, load, write_xlsx
 from dashboard_support import figures, texts
-from indicators import accounts, roles, store
+from indicators import accounts, charts, roles, store
 from indicators.problems import IndicatorsError
-from ui import navigation
+from ui import auth, navigation
 
 D = dt.date
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,8 +104,12 @@ def test_nothing_is_reachable_before_logging_in(db, page):
     at = as_user(db, None, page, direct=True)
     assert [t.value for t in at.title] == ["法治建设指标看板"]
     assert [t.label for t in at.text_input] == ["登录名", "密码"]
-    # the login page's hidden warm-up (one empty chart, one empty table: ui/auth._warm_charts) holds no data
-    assert [f["data"] for f in figures(at)] == [[]] and [len(d.value) for d in at.dataframe] == [0]
+    # the login page's hidden warm-up (ui/auth._warm_charts) holds no data: 总览's six charts from made-up
+    # numbers (their data revision is that of warm_figures', which reads no database) and one empty table
+    made_up = [charts.for_browser(f)["layout"] for f in auth.warm_figures()]
+    assert [f["layout"]["datarevision"] for f in figures(at)] == [m["datarevision"] for m in made_up]
+    assert [f["name"] for f in figures(at)] == [m["meta"] for m in made_up] and len(made_up) == 6
+    assert [len(d.value) for d in at.dataframe] == [0]
     assert not at.file_uploader
 
 

@@ -38,6 +38,7 @@ HELP_FOR = ("Help for ", "的说明")  # a help icon's name, "Help for 期间" -
 CSS = """<style>
 [data-testid='stFileUploaderDropzoneInstructions'] {display: none;}
 .st-key-warm_charts {display: none;}
+.st-key-warm_plotly {position: fixed; left: -12000px; top: 0; width: 1140px; visibility: hidden; pointer-events: none;}
 [data-testid='stMetricValue'], [data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] *,
 [data-testid='stMetricDelta'] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: anywhere;}
